@@ -1,0 +1,282 @@
+//! The `sprout` command line: arguments parsed once into options, each
+//! subcommand handed to the library, and the outcome turned into an exit code.
+//!
+//! Exit codes are a contract: 0 success, 1 data problems found (rows
+//! quarantined), 2 sprout could not do the job (the message says why and what to do).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::console::Console;
+use crate::error::{Error, Result};
+use crate::ingest::{self, IngestOptions, IngestReport};
+use crate::model::{self, describe};
+use crate::synth::{self, SynthOptions};
+use crate::warehouse::Warehouse;
+
+/// Outcomes-framework analytics for NHS social prescribing.
+#[derive(Debug, Parser)]
+#[command(name = "sprout", version, about, long_about = None, max_term_width = 100)]
+struct Cli {
+    /// Print only results and warnings (no progress or notes).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate extract files (CSV, Parquet, Excel) into the Parquet warehouse.
+    Ingest(IngestArgs),
+    /// Write synthetic extracts with known planted effects (and truth.json).
+    Synth(SynthArgs),
+    /// Print every canonical table and column with its type and allowed codes.
+    Schema(SchemaArgs),
+    /// Run a read-only SQL query over the warehouse tables.
+    Sql(SqlArgs),
+}
+
+#[derive(Debug, Args)]
+struct IngestArgs {
+    /// Extract files, or folders of them (subfolders included; a folder's mapping.toml
+    /// applies to its files).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Warehouse folder (created if missing).
+    #[arg(long, short, default_value = "warehouse")]
+    warehouse: PathBuf,
+    /// Mapping file for differently shaped extracts (applies to every input).
+    #[arg(long, short)]
+    mapping: Option<PathBuf>,
+    /// File holding the pseudonymisation key (default: the SPROUT_PSEUDONYM_KEY variable).
+    #[arg(long)]
+    key_file: Option<PathBuf>,
+    /// Dates after this day are rejected as impossible (default: today), YYYY-MM-DD.
+    #[arg(long, value_parser = parse_day)]
+    as_of: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+struct SynthArgs {
+    /// Registered people to generate (about a quarter are referred).
+    #[arg(long, default_value_t = 4000)]
+    people: usize,
+    /// Random seed: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Output folder.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Share of people referred to social prescribing.
+    #[arg(long, default_value_t = 0.25)]
+    referred_share: f64,
+    /// Planted relative reduction in GP appointments after an accepted referral.
+    #[arg(long, default_value_t = 0.10)]
+    gp_effect: f64,
+    /// Planted relative reduction in A&E attendances after an accepted referral.
+    #[arg(long, default_value_t = 0.10)]
+    ae_effect: f64,
+    /// Planted change in latent wellbeing (standard deviations) by follow-up.
+    #[arg(long, default_value_t = 0.35)]
+    wellbeing_effect: f64,
+    /// Secular change in all service use per year (0.03 = 3%).
+    #[arg(long, default_value_t = 0.03)]
+    trend: f64,
+    /// Write one scheme's referrals as a vendor-style export with its mapping file.
+    #[arg(long)]
+    vendor_scheme: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SchemaFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct SchemaArgs {
+    /// Only this table.
+    table: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: SchemaFormat,
+}
+
+#[derive(Debug, Args)]
+struct SqlArgs {
+    /// One SELECT statement; tables are named as in `sprout schema`.
+    query: String,
+    /// Warehouse folder.
+    #[arg(long, short, default_value = "warehouse")]
+    warehouse: PathBuf,
+    /// Write the result to a .csv, .parquet or .json file instead of printing it.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Query partitions (threads); fixed so results do not depend on the machine.
+    #[arg(long, default_value_t = 2)]
+    target_partitions: usize,
+}
+
+fn parse_day(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
+}
+
+/// Run sprout with the process arguments; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let console = Console::new(cli.quiet);
+    match run(cli.command, &console) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn run(command: Command, console: &Console) -> Result<i32> {
+    match command {
+        Command::Ingest(args) => {
+            let options = IngestOptions {
+                inputs: args.inputs,
+                warehouse: args.warehouse,
+                mapping: args.mapping,
+                key_file: args.key_file,
+                as_of: args.as_of,
+            };
+            let report = ingest::ingest(&options, console)?;
+            console.result(ingest_summary(&report, &options));
+            Ok(if report.quarantined() > 0 { 1 } else { 0 })
+        }
+        Command::Synth(args) => {
+            let options = SynthOptions {
+                people: args.people,
+                seed: args.seed,
+                out: args.out,
+                referred_share: args.referred_share,
+                gp_effect: args.gp_effect,
+                ae_effect: args.ae_effect,
+                wellbeing_effect: args.wellbeing_effect,
+                trend: args.trend,
+                vendor_scheme: args.vendor_scheme,
+            };
+            let started = std::time::Instant::now();
+            let truth = synth::generate(&options)?;
+            let count = |k: &str| truth.counts.get(k).copied().unwrap_or(0);
+            console.result(format!(
+                "Wrote {} people, {} referrals and {} health events to {} in {:.1}s (truth in truth.json)",
+                thousands(count("people")),
+                thousands(count("referred")),
+                thousands(count("health_events")),
+                options.out.display(),
+                started.elapsed().as_secs_f64()
+            ));
+            Ok(0)
+        }
+        Command::Schema(args) => {
+            let tables: Vec<_> = match &args.table {
+                Some(name) => vec![model::table(name).ok_or_else(|| {
+                    let names: Vec<_> = model::TABLES.iter().map(|t| t.name).collect();
+                    Error::Usage(format!("no table '{name}'; tables are: {}", names.join(", ")))
+                })?],
+                None => model::TABLES.iter().collect(),
+            };
+            console.result(match args.format {
+                SchemaFormat::Text => describe::text(&tables),
+                SchemaFormat::Json => describe::json(&tables),
+            });
+            Ok(0)
+        }
+        Command::Sql(args) => {
+            let warehouse = Warehouse::open(&args.warehouse)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(args.target_partitions.max(1))
+                .build()
+                .map_err(|e| Error::Usage(format!("cannot start the query runtime: {e}")))?;
+            runtime.block_on(async {
+                let ctx = crate::sql::session(&warehouse, args.target_partitions).await?;
+                let frame_schema;
+                let batches = {
+                    let batches = crate::sql::query(&ctx, &args.query).await?;
+                    frame_schema = batches.first().map(|b| b.schema());
+                    batches
+                };
+                match &args.output {
+                    Some(path) => {
+                        let schema = match frame_schema {
+                            Some(s) => s,
+                            None => ctx.sql(&args.query).await?.schema().inner().clone(),
+                        };
+                        crate::sql::write(&batches, schema, path)?;
+                        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+                        console.note(format!("wrote {} rows to {}", thousands(rows as u64), path.display()));
+                    }
+                    None => console.result(crate::sql::to_text(&batches)?),
+                }
+                Ok(0)
+            })
+        }
+    }
+}
+
+fn ingest_summary(report: &IngestReport, options: &IngestOptions) -> String {
+    let mut out = format!(
+        "Ingested {} file{} into {}\n\n",
+        report.files.len(),
+        if report.files.len() == 1 { "" } else { "s" },
+        options.warehouse.display()
+    );
+    out.push_str(&format!(
+        "  {:<18} {:>10} {:>10} {:>12}  {}\n",
+        "table", "read", "accepted", "quarantined", "file"
+    ));
+    for f in &report.files {
+        out.push_str(&format!(
+            "  {:<18} {:>10} {:>10} {:>12}  {}\n",
+            f.table,
+            thousands(f.rows_read),
+            thousands(f.rows_accepted),
+            thousands(f.rows_quarantined),
+            f.path.display()
+        ));
+    }
+    let quarantined = report.quarantined();
+    if quarantined > 0 {
+        out.push_str(&format!(
+            "\n{} row{} quarantined (kept out of the tables, nothing lost). Problems found:\n",
+            thousands(quarantined),
+            if quarantined == 1 { "" } else { "s" }
+        ));
+        for f in report.files.iter().filter(|f| f.rows_quarantined > 0) {
+            for (kind, n) in &f.problems {
+                out.push_str(&format!("  {:<18} {:<28} {:>8}\n", f.table, kind, thousands(*n)));
+            }
+        }
+        out.push_str(&format!(
+            "\nSee every problem with its file, line, column and fix:\n  sprout sql \"SELECT * FROM quarantine ORDER BY source_file, line\" --warehouse {}\n",
+            options.warehouse.display()
+        ));
+    }
+    out
+}
+
+/// A count with thousands separators.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}

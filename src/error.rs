@@ -1,0 +1,111 @@
+//! The one error type of sprout.
+//!
+//! Every failure that stops sprout from doing its job is an [`Error`]. Each
+//! variant's message names the file (and line and column where there is one)
+//! and says what to do about it. Row-level data problems are *not* errors:
+//! they are quarantined (see [`crate::ingest`]) and reported with exit code 1.
+
+use std::path::{Path, PathBuf};
+
+/// Anything that stops sprout from doing the job it was asked to do (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {action} failed: {source}")]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// What sprout was doing, e.g. "reading".
+        action: &'static str,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+
+    /// An input file cannot be used as a whole (empty, missing columns, unknown table).
+    #[error("{path}: {problem}\n  fix: {fix}")]
+    Input {
+        /// The input file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+        /// What the user can do.
+        fix: String,
+    },
+
+    /// A configuration file (mapping, spec) is invalid.
+    #[error("{path}: {problem}")]
+    Config {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong, with line and column where the parser gives them.
+        problem: String,
+    },
+
+    /// NHS numbers arrived but no pseudonymisation key is configured, or the key is unusable.
+    #[error("{0}")]
+    Key(String),
+
+    /// A command-line argument is invalid in a way clap cannot check.
+    #[error("{0}")]
+    Usage(String),
+
+    /// The warehouse folder is missing, damaged or from an incompatible version.
+    #[error("warehouse {path}: {problem}")]
+    Warehouse {
+        /// The warehouse folder.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+
+    /// A query was rejected or failed in the engine.
+    #[error("query failed: {0}")]
+    Query(#[from] datafusion::error::DataFusionError),
+
+    /// Arrow could not build or convert a batch.
+    #[error("arrow: {0}")]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+
+    /// A Parquet file could not be read or written.
+    #[error("parquet: {0}")]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
+}
+
+/// sprout's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O failure on `path` while doing `action`.
+    pub fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    }
+
+    /// A whole-file input problem with its fix.
+    pub fn input(path: &Path, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+        Error::Input {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// A configuration problem in `path`.
+    pub fn config(path: &Path, problem: impl Into<String>) -> Self {
+        Error::Config {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+        }
+    }
+
+    /// A warehouse problem in `path`.
+    pub fn warehouse(path: &Path, problem: impl Into<String>) -> Self {
+        Error::Warehouse {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+        }
+    }
+}

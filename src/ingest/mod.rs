@@ -1,0 +1,486 @@
+//! Ingest: extract files in, validated warehouse tables out.
+//!
+//! For each input file: find its table (mapping entry, or the file stem), read
+//! its rows ([`source`]), validate them ([`validate`]), write accepted rows to
+//! the table's Parquet part and every rejected row to the quarantine table,
+//! then record the file in the warehouse manifest. Files are processed parents
+//! first (people before referrals before contacts), so references can be checked.
+//! Every file's header is checked before anything is written.
+
+pub mod batch;
+pub mod identity;
+pub mod mapping;
+pub mod source;
+pub mod validate;
+pub mod values;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::console::Console;
+use crate::error::{Error, Result};
+use crate::model::{self, Origin, Storage, Table};
+use crate::warehouse::{InputRecord, Warehouse};
+use batch::{BatchBuilder, Value};
+use identity::Pseudonymiser;
+use mapping::{Mapping, SourceMapping};
+use source::{Format, Source};
+use validate::{ReferenceCheck, RowProblem, RowValidator, UniqueCheck, plan_columns};
+use values::DateRules;
+
+/// Rows collected before a batch is written.
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// Name of a mapping file that applies to the files of its folder.
+pub const FOLDER_MAPPING: &str = "mapping.toml";
+
+/// What to ingest and where.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Files, or folders whose extract files (subfolders included) are all ingested.
+    pub inputs: Vec<PathBuf>,
+    /// Warehouse folder (created if missing).
+    pub warehouse: PathBuf,
+    /// Mapping file for every input; otherwise a folder's `mapping.toml` applies to its files.
+    pub mapping: Option<PathBuf>,
+    /// File holding the pseudonymisation key (else the environment variable).
+    pub key_file: Option<PathBuf>,
+    /// Dates after this are impossible; default today.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// What happened to one input file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The input file.
+    pub path: PathBuf,
+    /// Canonical table.
+    pub table: &'static str,
+    /// Rows read (blank rows excluded).
+    pub rows_read: u64,
+    /// Rows accepted.
+    pub rows_accepted: u64,
+    /// Rows quarantined.
+    pub rows_quarantined: u64,
+    /// Quarantined rows by problem kind (a row may have several).
+    pub problems: BTreeMap<&'static str, u64>,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Default)]
+pub struct IngestReport {
+    /// One entry per input file, in processing order.
+    pub files: Vec<FileReport>,
+}
+
+impl IngestReport {
+    /// Rows quarantined across all files.
+    pub fn quarantined(&self) -> u64 {
+        self.files.iter().map(|f| f.rows_quarantined).sum()
+    }
+}
+
+/// One input file with how to read it.
+struct Plan {
+    path: PathBuf,
+    mapping: SourceMapping,
+    source: Source,
+    validator_plans: Vec<validate::ColumnPlan>,
+    has_nhs_number: bool,
+}
+
+/// Ingest `options.inputs` into the warehouse.
+pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport> {
+    let files = expand_inputs(options)?;
+    let today = chrono::Local::now().date_naive();
+    let as_of = options.as_of.unwrap_or(today);
+    let mut plans = Vec::new();
+    let mut failures = Vec::new();
+    for (path, mapping) in files {
+        match plan_file(&path, mapping.as_ref(), console) {
+            Ok(plan) => plans.push(plan),
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(Error::Usage(format!(
+            "nothing was ingested: {} file{} cannot be read as {}:\n{}",
+            failures.len(),
+            if failures.len() == 1 { "" } else { "s" },
+            if failures.len() == 1 { "it is" } else { "they are" },
+            failures.join("\n")
+        )));
+    }
+    let table_order = |t: &str| model::TABLES.iter().position(|x| x.name == t);
+    plans.sort_by(|a, b| {
+        (table_order(&a.mapping.table), &a.path).cmp(&(table_order(&b.mapping.table), &b.path))
+    });
+    let pseudonymiser = match plans.iter().find(|p| p.has_nhs_number) {
+        Some(plan) => Some(
+            Pseudonymiser::from_config(options.key_file.as_deref())?
+                .ok_or_else(|| identity::missing_key_error(&plan.path))?,
+        ),
+        None => None,
+    };
+
+    let mut warehouse = Warehouse::open_or_create(&options.warehouse)?;
+    let mut report = IngestReport::default();
+    let mut parent_keys: HashMap<&'static str, HashSet<String>> = HashMap::new();
+    for plan in plans {
+        let table = plan.mapping.target();
+        // References are checked against the parents' ids as they stand now.
+        for r in table.references {
+            if !parent_keys.contains_key(r.table) {
+                let parent = model::table(r.table).unwrap_or(table);
+                let keys = warehouse.keys(parent.name, parent.unique[0], None)?;
+                parent_keys.insert(r.table, keys);
+            }
+        }
+        let file = load_file(
+            plan,
+            &mut warehouse,
+            &parent_keys,
+            DateRules {
+                format: None,
+                latest: as_of,
+            },
+            pseudonymiser.as_ref(),
+            console,
+        )?;
+        parent_keys.remove(table.name);
+        report.files.push(file);
+    }
+    warehouse.save()?;
+    Ok(report)
+}
+
+/// The files to ingest with the mapping that applies to each, in the order given.
+fn expand_inputs(options: &IngestOptions) -> Result<Vec<(PathBuf, Option<Mapping>)>> {
+    let explicit = options.mapping.as_deref().map(Mapping::load).transpose()?;
+    let mut files = Vec::new();
+    for input in &options.inputs {
+        let meta = std::fs::metadata(input).map_err(|e| Error::io(input, "opening", e))?;
+        if meta.is_dir() {
+            walk_folder(input, explicit.clone(), explicit.is_some(), &mut files)?;
+        } else {
+            files.push((input.clone(), explicit.clone()));
+        }
+    }
+    if files.is_empty() {
+        return Err(Error::Usage(
+            "no extract files found (looked for .csv, .tsv, .txt, .parquet, .xlsx, .xls, .ods)".to_string(),
+        ));
+    }
+    Ok(files)
+}
+
+/// Add a folder's extract files, and its subfolders', in name order. A folder's
+/// `mapping.toml` applies to it and its subfolders unless `--mapping` was given.
+fn walk_folder(
+    folder: &Path,
+    inherited: Option<Mapping>,
+    explicit: bool,
+    files: &mut Vec<(PathBuf, Option<Mapping>)>,
+) -> Result<()> {
+    let own = folder.join(FOLDER_MAPPING);
+    let mapping = if !explicit && own.exists() {
+        Some(Mapping::load(&own)?)
+    } else {
+        inherited
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(|e| Error::io(folder, "listing", e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk_folder(&path, mapping.clone(), explicit, files)?;
+        } else if Format::of(&path).is_some() {
+            files.push((path, mapping.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Work out a file's table and column mapping, and check its header.
+fn plan_file(path: &Path, mapping: Option<&Mapping>, console: &Console) -> Result<Plan> {
+    let name = file_name(path);
+    let source_mapping = match mapping.and_then(|m| m.for_file(&name)) {
+        Some(entry) => entry.clone(),
+        None => {
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let table = model::table(&stem)
+                .filter(|t| t.origin == Origin::Extract)
+                .ok_or_else(|| {
+                    let names: Vec<String> = model::TABLES
+                        .iter()
+                        .filter(|t| t.origin == Origin::Extract)
+                        .map(|t| format!("{}.csv", t.name))
+                        .collect();
+                    Error::input(
+                        path,
+                        "cannot tell which table this file holds",
+                        format!(
+                            "name it after its table ({}), or add a [[source]] entry with file = \"{name}\" to a mapping file",
+                            names.join(", ")
+                        ),
+                    )
+                })?;
+            SourceMapping::canonical(table)
+        }
+    };
+    let table = source_mapping.target();
+    let expected: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            source_mapping
+                .columns
+                .get(c.name)
+                .cloned()
+                .unwrap_or_else(|| c.name.to_string())
+        })
+        .collect();
+    let source = Source::open(path, &source_mapping, &expected)?;
+    let (plans, unmapped) = plan_columns(table, &source.header, &source_mapping).map_err(|problem| {
+        let hint = match source.delimiter {
+            Some(d) if source.header.len() == 1 => format!(
+                "the header was read as one column with delimiter '{}': if the file uses another delimiter, set delimiter in the mapping file",
+                d as char
+            ),
+            _ => format!(
+                "name the columns as in `sprout schema {}`, or map them with [source.columns] in a mapping file",
+                table.name
+            ),
+        };
+        Error::input(path, problem, hint)
+    })?;
+    let mapped = |name: &str| plans.iter().any(|p| p.column.name == name && p.field.is_some());
+    let has_nhs_number = mapped("nhs_number");
+    if has_nhs_number && mapped("person_id") {
+        console.warn(format!(
+            "{}: both nhs_number and person_id are present; person_id is replaced by the NHS number's pseudonym",
+            path.display()
+        ));
+    }
+    if !unmapped.is_empty() {
+        console.note(format!(
+            "{}: ignoring column{} not in the {} table: {}",
+            path.display(),
+            if unmapped.len() == 1 { "" } else { "s" },
+            table.name,
+            unmapped.join(", ")
+        ));
+    }
+    Ok(Plan {
+        path: path.to_path_buf(),
+        mapping: source_mapping,
+        source,
+        validator_plans: plans,
+        has_nhs_number,
+    })
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// SHA-256 of a file's bytes, as lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, "opening", e))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer).map_err(|e| Error::io(path, "reading", e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Writes the quarantine part of one input file.
+struct Quarantine {
+    builder: BatchBuilder,
+    table: &'static str,
+    file: String,
+}
+
+impl Quarantine {
+    fn push(&mut self, line: u64, p: &RowProblem) {
+        let text = |s: &str| Value::Text(s.to_string());
+        let row = [
+            text(self.table),
+            text(&self.file),
+            Value::Int(line as i64),
+            p.column.as_deref().map_or(Value::Null, text),
+            p.value.as_deref().map_or(Value::Null, text),
+            text(p.problem.kind),
+            text(&p.problem.detail),
+        ];
+        self.builder.push(&row);
+    }
+}
+
+/// Validate one file's rows into its table part and quarantine part.
+fn load_file(
+    mut plan: Plan,
+    warehouse: &mut Warehouse,
+    parent_keys: &HashMap<&'static str, HashSet<String>>,
+    mut dates: DateRules,
+    pseudonymiser: Option<&Pseudonymiser>,
+    console: &Console,
+) -> Result<FileReport> {
+    let table: &'static Table = plan.mapping.target();
+    let name = file_name(&plan.path);
+    let sha = sha256_file(&plan.path)?;
+    let part = format!("part-{}", &sha[..16]);
+    dates.format = plan.mapping.date_format.clone();
+
+    let existing: Vec<HashSet<String>> = table
+        .unique
+        .iter()
+        .map(|c| warehouse.keys(table.name, c, Some(&part)))
+        .collect::<Result<_>>()?;
+    let index_of = |name: &str| table.columns.iter().position(|c| c.name == name).unwrap_or(0);
+    let empty = HashSet::new();
+    let mut validator = RowValidator {
+        table,
+        plans: std::mem::take(&mut plan.validator_plans),
+        dates,
+        pseudonymiser: if plan.has_nhs_number { pseudonymiser } else { None },
+        unique: table
+            .unique
+            .iter()
+            .zip(&existing)
+            .map(|(c, keys)| UniqueCheck {
+                index: index_of(c),
+                existing: keys,
+                seen: HashMap::new(),
+            })
+            .collect(),
+        references: table
+            .references
+            .iter()
+            .map(|r| ReferenceCheck {
+                index: index_of(r.column),
+                parent: r.table,
+                keys: parent_keys.get(r.table).unwrap_or(&empty),
+            })
+            .collect(),
+    };
+
+    let stored: Vec<usize> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.storage == Storage::Stored)
+        .map(|(i, _)| i)
+        .collect();
+    let mut rows = BatchBuilder::new(table.schema());
+    let mut writer = warehouse.part_writer(table.name, &part, table.schema())?;
+    let needs_table = model::table("referral_needs").filter(|_| table.name == "referrals");
+    let mut needs = match needs_table {
+        Some(t) => Some((BatchBuilder::new(t.schema()), warehouse.part_writer(t.name, &part, t.schema())?)),
+        None => None,
+    };
+    let needs_index = table.columns.iter().position(|c| c.name == "needs");
+    let quarantine_table = model::table("quarantine").unwrap_or(table);
+    let mut quarantine = Quarantine {
+        builder: BatchBuilder::new(quarantine_table.schema()),
+        table: table.name,
+        file: name.clone(),
+    };
+    let mut report = FileReport {
+        path: plan.path.clone(),
+        table: table.name,
+        rows_read: 0,
+        rows_accepted: 0,
+        rows_quarantined: 0,
+        problems: BTreeMap::new(),
+    };
+    let progress = console.progress(None, &name);
+    while let Some(row) = plan.source.next_row()? {
+        if row.is_blank() {
+            continue;
+        }
+        report.rows_read += 1;
+        if report.rows_read % 10_000 == 0 {
+            progress.set_position(report.rows_read);
+        }
+        let checked = match row.problem {
+            Some((field, problem)) => Err(vec![RowProblem {
+                column: field.and_then(|i| plan.source.header.get(i).cloned()),
+                value: None,
+                problem,
+            }]),
+            None => validator.check(&row.fields, row.line),
+        };
+        match checked {
+            Ok(values) => {
+                report.rows_accepted += 1;
+                rows.push(stored.iter().map(|&i| &values[i]));
+                if let (Some((builder, _)), Some(i), Value::Text(id)) =
+                    (needs.as_mut(), needs_index, &values[0])
+                    && let Value::Codes(codes) = &values[i]
+                {
+                    for code in codes {
+                        builder.push(&[Value::Text(id.clone()), Value::Text((*code).to_string())]);
+                    }
+                }
+                if rows.len() >= BATCH_ROWS {
+                    writer.write(&rows.finish()?)?;
+                }
+                if let Some((builder, w)) = needs.as_mut()
+                    && builder.len() >= BATCH_ROWS
+                {
+                    w.write(&builder.finish()?)?;
+                }
+            }
+            Err(problems) => {
+                report.rows_quarantined += 1;
+                for p in &problems {
+                    *report.problems.entry(p.problem.kind).or_default() += 1;
+                    quarantine.push(row.line, p);
+                }
+            }
+        }
+    }
+    progress.finish_and_clear();
+    writer.write(&rows.finish()?)?;
+    writer.commit()?;
+    if let Some((mut builder, mut w)) = needs {
+        w.write(&builder.finish()?)?;
+        w.commit()?;
+    }
+    let quarantine_part = format!("{}-{}", table.name, &sha[..16]);
+    let mut q = warehouse.part_writer(quarantine_table.name, &quarantine_part, quarantine_table.schema())?;
+    q.write(&quarantine.builder.finish()?)?;
+    q.commit()?;
+    warehouse.record(InputRecord {
+        file: name,
+        table: table.name.to_string(),
+        sha256: sha,
+        part,
+        rows_read: report.rows_read,
+        rows_accepted: report.rows_accepted,
+        rows_quarantined: report.rows_quarantined,
+    });
+    Ok(report)
+}

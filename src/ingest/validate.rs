@@ -1,0 +1,470 @@
+//! Row validation: from a row of text to typed canonical values, or the reasons it
+//! must be quarantined.
+//!
+//! Checks, in order: the row as a whole (field count, UTF-8), each value's type
+//! and code, NHS numbers (replaced by their pseudonym), unique ids, references
+//! to parent tables, and the cross-column rules of the table.
+
+use std::collections::{HashMap, HashSet};
+
+use super::batch::Value;
+use super::identity::{self, Pseudonymiser};
+use super::mapping::SourceMapping;
+use super::values::{self, DateRules, Problem};
+use crate::model::instruments::{self, MAX_ITEMS};
+use crate::model::{Check, Column, ColumnType, Table};
+
+/// Shown instead of a value that must not be stored.
+pub const REDACTED: &str = "[redacted]";
+
+/// Where a canonical column's values come from in one source.
+#[derive(Debug)]
+pub struct ColumnPlan {
+    /// The canonical column.
+    pub column: &'static Column,
+    /// Index of the source column, if mapped.
+    pub field: Option<usize>,
+    /// The source header (for messages).
+    pub header: Option<String>,
+    /// A constant from the mapping, if any.
+    pub constant: Option<String>,
+    /// Source value (lower case) → canonical code, from the mapping.
+    pub codes: HashMap<String, &'static str>,
+}
+
+/// Match a source's header to the canonical columns of `table`.
+///
+/// Returns the plans, and the source headers that map to nothing; fails with a
+/// message when a required column is missing.
+pub fn plan_columns(
+    table: &'static Table,
+    header: &[String],
+    mapping: &SourceMapping,
+) -> Result<(Vec<ColumnPlan>, Vec<String>), String> {
+    let mut used = vec![false; header.len()];
+    let mut plans = Vec::with_capacity(table.columns.len());
+    for column in table.columns {
+        let wanted = mapping
+            .columns
+            .get(column.name)
+            .map_or(column.name, String::as_str);
+        let field = header.iter().position(|h| h.eq_ignore_ascii_case(wanted.trim()));
+        if let Some(i) = field {
+            used[i] = true;
+        }
+        let codes = mapping
+            .codes
+            .get(column.name)
+            .map(|m| {
+                let list = match column.check {
+                    Check::Code(l) | Check::Codes(l) => Some(l),
+                    _ => None,
+                };
+                m.iter()
+                    .filter_map(|(from, to)| Some((from.trim().to_lowercase(), list?.resolve(to)?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        plans.push(ColumnPlan {
+            column,
+            field,
+            header: field.map(|i| header[i].clone()),
+            constant: mapping.constants.get(column.name).cloned(),
+            codes,
+        });
+    }
+    let has = |name: &str| {
+        plans
+            .iter()
+            .any(|p| p.column.name == name && (p.field.is_some() || p.constant.is_some()))
+    };
+    let missing: Vec<String> = plans
+        .iter()
+        .filter(|p| p.column.required && p.field.is_none() && p.constant.is_none())
+        .filter(|p| !(p.column.name == "person_id" && has("nhs_number")))
+        .map(|p| match mapping.columns.get(p.column.name) {
+            Some(source) => format!("{} (mapped from '{source}')", p.column.name),
+            None => p.column.name.to_string(),
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "required column{} {} not found; the file's columns are: {}",
+            if missing.len() > 1 { "s" } else { "" },
+            missing.join(", "),
+            if header.is_empty() { "(none)".to_string() } else { header.join(", ") }
+        ));
+    }
+    if table.name == "people" && (has("imd_decile") || has("lsoa_code")) && !has("imd_vintage") {
+        return Err("imd_decile or lsoa_code is given without imd_vintage; add an imd_vintage column, \
+                    or set it for every row in the mapping: [source.constants] imd_vintage = \"2019\""
+            .to_string());
+    }
+    let unmapped = header
+        .iter()
+        .zip(&used)
+        .filter(|(h, used)| !**used && !h.is_empty())
+        .map(|(h, _)| h.clone())
+        .collect();
+    Ok((plans, unmapped))
+}
+
+/// One problem found in a row.
+#[derive(Debug, Clone)]
+pub struct RowProblem {
+    /// Source column, if the problem is in one value.
+    pub column: Option<String>,
+    /// The offending value (redacted for identifiers).
+    pub value: Option<String>,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+/// A unique column being checked: ids already in the warehouse and ids seen in this file.
+pub struct UniqueCheck<'k> {
+    /// Index of the column in the table.
+    pub index: usize,
+    /// Ids in other parts of the warehouse.
+    pub existing: &'k HashSet<String>,
+    /// Ids accepted from this file, with their line.
+    pub seen: HashMap<String, u64>,
+}
+
+/// A reference being checked against a parent table's ids.
+pub struct ReferenceCheck<'k> {
+    /// Index of the column in the table.
+    pub index: usize,
+    /// Parent table name.
+    pub parent: &'static str,
+    /// Ids present in the parent table.
+    pub keys: &'k HashSet<String>,
+}
+
+/// Validates the rows of one source file.
+pub struct RowValidator<'k> {
+    /// The target table.
+    pub table: &'static Table,
+    /// One plan per table column.
+    pub plans: Vec<ColumnPlan>,
+    /// Date parsing rules of the source.
+    pub dates: DateRules,
+    /// Pseudonymiser, when the source carries NHS numbers.
+    pub pseudonymiser: Option<&'k Pseudonymiser>,
+    /// Unique columns.
+    pub unique: Vec<UniqueCheck<'k>>,
+    /// References to parent tables.
+    pub references: Vec<ReferenceCheck<'k>>,
+}
+
+impl RowValidator<'_> {
+    /// The row's values (one per table column), or every problem found.
+    pub fn check(&mut self, fields: &[String], line: u64) -> Result<Vec<Value>, Vec<RowProblem>> {
+        let mut values = Vec::with_capacity(self.plans.len());
+        let mut problems = Vec::new();
+        for plan in &self.plans {
+            let raw = match (plan.field, &plan.constant) {
+                (Some(i), _) => fields.get(i).map_or("", String::as_str),
+                (None, Some(c)) => c.as_str(),
+                (None, None) => "",
+            };
+            match self.parse(plan, raw) {
+                Ok(v) => values.push(v),
+                Err(problem) => {
+                    values.push(Value::Null);
+                    problems.push(RowProblem {
+                        column: Some(plan.header.clone().unwrap_or_else(|| plan.column.name.to_string())),
+                        value: Some(redact(plan.column, raw)),
+                        problem,
+                    });
+                }
+            }
+        }
+        if problems.is_empty() {
+            self.person(&mut values, &mut problems);
+        }
+        if problems.is_empty() {
+            self.table_rules(&values, &mut problems);
+        }
+        if problems.is_empty() {
+            self.keys(&values, &mut problems);
+        }
+        if problems.is_empty() {
+            for u in &mut self.unique {
+                if let Value::Text(id) = &values[u.index] {
+                    u.seen.insert(id.clone(), line);
+                }
+            }
+            Ok(values)
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn parse(&self, plan: &ColumnPlan, raw: &str) -> Result<Value, Problem> {
+        let column = plan.column;
+        if raw.is_empty() {
+            let covered_by_nhs = column.name == "person_id" && self.pseudonymiser.is_some();
+            return if column.required && !covered_by_nhs {
+                Err(Problem::new(
+                    "missing_value",
+                    format!("{} is required but empty", column.name),
+                ))
+            } else {
+                Ok(Value::Null)
+            };
+        }
+        let value = match column.ty {
+            ColumnType::Text => Value::Text(raw.to_string()),
+            ColumnType::Date => Value::Date(values::date32(self.dates.parse(raw)?)),
+            ColumnType::YearMonth => Value::Date(values::date32(self.dates.parse_year_month(raw)?)),
+            ColumnType::Integer => Value::Int(values::parse_integer(raw)?),
+            ColumnType::Decimal => Value::Float(values::parse_decimal(raw)?),
+            ColumnType::Boolean => Value::Bool(values::parse_boolean(raw)?),
+        };
+        check_value(plan, raw, value)
+    }
+
+    /// Replace an NHS number by its pseudonym, and refuse ids that are NHS numbers.
+    fn person(&self, values: &mut [Value], problems: &mut Vec<RowProblem>) {
+        let Some(nhs) = self.plans.iter().position(|p| p.column.name == "nhs_number") else {
+            return;
+        };
+        let person = self.plans.iter().position(|p| p.column.name == "person_id");
+        match (&values[nhs], self.pseudonymiser) {
+            (Value::Text(raw), Some(key)) => match identity::parse_nhs_number(raw) {
+                Ok(digits) => {
+                    if let Some(p) = person {
+                        values[p] = Value::Text(key.pseudonym(&digits));
+                    }
+                }
+                Err(why) => problems.push(RowProblem {
+                    column: self.plans[nhs].header.clone(),
+                    value: Some(REDACTED.to_string()),
+                    problem: Problem::new("invalid_nhs_number", why.explain()),
+                }),
+            },
+            (Value::Null, Some(_)) => {
+                if person.is_some_and(|p| values[p] == Value::Null) {
+                    problems.push(RowProblem {
+                        column: self.plans[nhs].header.clone(),
+                        value: None,
+                        problem: Problem::new(
+                            "missing_value",
+                            "nhs_number is empty and there is no person_id; the row cannot be linked to a person",
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+        if let Some(p) = person
+            && let Value::Text(id) = &values[p]
+            && identity::looks_like_nhs_number(id)
+        {
+            problems.push(RowProblem {
+                column: self.plans[p].header.clone(),
+                value: Some(REDACTED.to_string()),
+                problem: Problem::new(
+                    "unpseudonymised_nhs_number",
+                    "person_id holds what looks like a real NHS number; map that column to nhs_number \
+                     in the mapping file so sprout replaces it with a keyed pseudonym",
+                ),
+            });
+        }
+    }
+
+    fn keys(&self, values: &[Value], problems: &mut Vec<RowProblem>) {
+        for u in &self.unique {
+            let Value::Text(id) = &values[u.index] else { continue };
+            let plan = &self.plans[u.index];
+            let detail = if let Some(first) = u.seen.get(id) {
+                format!("{} '{id}' already appears on line {first} of this file", plan.column.name)
+            } else if u.existing.contains(id) {
+                format!(
+                    "{} '{id}' is already in the warehouse from another extract; remove the duplicate or give it a new id",
+                    plan.column.name
+                )
+            } else {
+                continue;
+            };
+            problems.push(RowProblem {
+                column: plan.header.clone(),
+                value: Some(id.clone()),
+                problem: Problem::new("duplicate_id", detail),
+            });
+        }
+        for r in &self.references {
+            let Value::Text(id) = &values[r.index] else { continue };
+            if !r.keys.contains(id) {
+                let plan = &self.plans[r.index];
+                problems.push(RowProblem {
+                    column: plan.header.clone(),
+                    value: Some(id.clone()),
+                    problem: Problem::new(
+                        "unknown_reference",
+                        format!(
+                            "{} '{id}' is not in the {} table; ingest the {} extract first, or correct the id",
+                            plan.column.name, r.parent, r.parent
+                        ),
+                    ),
+                });
+            }
+        }
+    }
+
+    /// Rules that involve more than one column.
+    fn table_rules(&self, values: &[Value], problems: &mut Vec<RowProblem>) {
+        let get = |name: &str| {
+            self.plans
+                .iter()
+                .position(|p| p.column.name == name)
+                .map_or(&Value::Null, |i| &values[i])
+        };
+        let mut row_problem = |column: Option<&str>, kind, detail: String| {
+            problems.push(RowProblem {
+                column: column.map(str::to_string),
+                value: None,
+                problem: Problem::new(kind, detail),
+            });
+        };
+        match self.table.name {
+            "people" => {
+                if (*get("imd_decile") != Value::Null || *get("lsoa_code") != Value::Null)
+                    && *get("imd_vintage") == Value::Null
+                {
+                    row_problem(
+                        Some("imd_vintage"),
+                        "missing_value",
+                        "imd_vintage is empty but imd_decile or lsoa_code is given; a decile without its vintage cannot be used".to_string(),
+                    );
+                }
+                if let (Value::Date(birth), Value::Date(death)) = (get("birth_month"), get("date_of_death"))
+                    && death < birth
+                {
+                    row_problem(
+                        Some("date_of_death"),
+                        "impossible_date_order",
+                        "date_of_death is before the month of birth".to_string(),
+                    );
+                }
+            }
+            "assessments" => self.assessment_items(&get, &mut row_problem),
+            _ => {}
+        }
+    }
+
+    fn assessment_items<'v>(
+        &self,
+        get: &impl Fn(&str) -> &'v Value,
+        row_problem: &mut impl FnMut(Option<&str>, &'static str, String),
+    ) {
+        let Value::Text(code) = get("instrument") else { return };
+        let Some(instrument) = instruments::instrument(code) else { return };
+        let items: Vec<(usize, &Value)> = (1..=MAX_ITEMS)
+            .map(|i| (i, get(&format!("item_{i}"))))
+            .collect();
+        let any_item = items.iter().any(|(_, v)| **v != Value::Null);
+        if instrument.licensed {
+            if *get("total") == Value::Null && *get("vendor_level") == Value::Null {
+                row_problem(
+                    Some("total"),
+                    "missing_value",
+                    format!("{code} is licensed: sprout needs the vendor-computed total or vendor_level"),
+                );
+            }
+            return;
+        }
+        if !any_item && *get("total") == Value::Null {
+            row_problem(
+                None,
+                "missing_value",
+                format!("no item responses and no total for {code}"),
+            );
+        }
+        for (i, value) in items {
+            let Value::Int(v) = value else { continue };
+            let column = format!("item_{i}");
+            if i > instrument.items {
+                row_problem(
+                    Some(&column),
+                    "unexpected_item",
+                    format!("{code} has {} items, but item_{i} has a value", instrument.items),
+                );
+            } else if !(instrument.item_min..=instrument.item_max).contains(v) {
+                row_problem(
+                    Some(&column),
+                    "out_of_range",
+                    format!(
+                        "{code} item {i} ({}) is {v}; answers run from {} to {}",
+                        instrument.item_names[i - 1],
+                        instrument.item_min,
+                        instrument.item_max
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The value as it may be stored in the quarantine table.
+fn redact(column: &Column, raw: &str) -> String {
+    if column.name == "nhs_number" || identity::looks_like_nhs_number(raw) {
+        REDACTED.to_string()
+    } else {
+        raw.to_string()
+    }
+}
+
+/// Apply a column's code list, range or pattern check.
+fn check_value(plan: &ColumnPlan, raw: &str, value: Value) -> Result<Value, Problem> {
+    let column = plan.column;
+    let code = |s: &str| -> Result<&'static str, Problem> {
+        if let Some(mapped) = plan.codes.get(&s.to_lowercase()) {
+            return Ok(mapped);
+        }
+        let (Check::Code(list) | Check::Codes(list)) = column.check else {
+            unreachable!("only coded columns are resolved")
+        };
+        list.resolve(s).ok_or_else(|| {
+            Problem::new(
+                "unknown_code",
+                format!(
+                    "'{s}' is not a {} code; allowed: {} (or map it in the mapping file under [source.codes.{}])",
+                    list.name,
+                    list.allowed(),
+                    column.name
+                ),
+            )
+        })
+    };
+    match (column.check, value) {
+        (Check::None, v) => Ok(v),
+        (Check::Code(_), _) => Ok(Value::Text(code(raw)?.to_string())),
+        (Check::Codes(_), _) => {
+            let mut codes = Vec::new();
+            for part in raw.split([';', '|']).map(str::trim).filter(|p| !p.is_empty()) {
+                let c = code(part)?;
+                if !codes.contains(&c) {
+                    codes.push(c);
+                }
+            }
+            Ok(Value::Codes(codes))
+        }
+        (Check::Range(lo, hi), Value::Int(v)) if !(lo..=hi).contains(&v) => Err(Problem::new(
+            "out_of_range",
+            format!("{} is {v}; it must be from {lo} to {hi}", column.name),
+        )),
+        (Check::Range(..), v) => Ok(v),
+        (Check::Lsoa, v) => shaped(v, raw, values::is_coded(raw, &["E01", "W01", "S01"], 6), "an LSOA code (E01 and 6 digits)"),
+        (Check::Practice, v) => shaped(v, raw, values::is_practice_code(raw), "an ODS practice code (a capital letter and 5 digits)"),
+        (Check::Pcn, v) => shaped(v, raw, values::is_coded(raw, &["U"], 5), "a PCN code (U and 5 digits)"),
+    }
+}
+
+fn shaped(value: Value, raw: &str, ok: bool, what: &str) -> Result<Value, Problem> {
+    if ok {
+        Ok(value)
+    } else {
+        Err(Problem::new("invalid_code", format!("'{raw}' is not {what}")))
+    }
+}

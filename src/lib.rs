@@ -1,0 +1,31 @@
+//! # sprout
+//!
+//! An outcomes-framework analytics engine for NHS social prescribing.
+//!
+//! The pipeline, one module per step:
+//!
+//! ```text
+//! extract files ──ingest──▶ warehouse (Parquet + manifest) ──sql──▶ tables for researchers
+//! ```
+//!
+//! - [`model`]: the canonical tables, columns and codes that everything else follows.
+//! - [`ingest`]: reads CSV, Parquet and Excel extracts, maps and validates them,
+//!   pseudonymises NHS numbers and quarantines bad rows.
+//! - [`warehouse`]: the Parquet tables and their manifest.
+//! - [`sql`]: read-only DataFusion SQL over the warehouse.
+//! - [`synth`]: synthetic extracts with known planted effects.
+//! - [`cli`], [`console`], [`error`], [`atomic`]: the command line, user output,
+//!   the one error type, and all-or-nothing file writes.
+
+pub mod atomic;
+pub mod cli;
+pub mod console;
+pub mod error;
+pub mod ingest;
+pub mod model;
+pub mod sql;
+pub mod synth;
+pub mod warehouse;
+
+/// The sprout version, stamped into every warehouse and output.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,5 @@
+//! The `sprout` binary: everything happens in the library.
+
+fn main() {
+    std::process::exit(sprout::cli::main());
+}

@@ -1,0 +1,269 @@
+//! The warehouse: validated tables as Parquet files, plus `manifest.json`.
+//!
+//! Layout: one folder per canonical table holding one Parquet *part* per
+//! ingested input file, named by the file's SHA-256. Ingesting the same file
+//! again replaces its part, so rows are never duplicated. `manifest.json`
+//! records the schema version, the sprout version, each input's SHA-256 and
+//! row counts, and the row count of every table. Every file is written to a
+//! temporary name and renamed into place.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::ProjectionMask;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use serde::{Deserialize, Serialize};
+
+use crate::atomic::{self, AtomicFile};
+use crate::error::{Error, Result};
+use crate::model::{self, SCHEMA_VERSION};
+
+/// Name of the manifest file in the warehouse folder.
+pub const MANIFEST: &str = "manifest.json";
+
+/// What the warehouse holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Layout version ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// The sprout version that last wrote the warehouse.
+    pub sprout_version: String,
+    /// Every ingested input, in table order then file name.
+    pub inputs: Vec<InputRecord>,
+    /// Rows in each table.
+    pub tables: BTreeMap<String, u64>,
+}
+
+/// One ingested input file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputRecord {
+    /// The file name as given.
+    pub file: String,
+    /// Canonical table it was loaded into.
+    pub table: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Part name the rows were written to.
+    pub part: String,
+    /// Rows read (blank rows excluded).
+    pub rows_read: u64,
+    /// Rows accepted into the table.
+    pub rows_accepted: u64,
+    /// Rows quarantined.
+    pub rows_quarantined: u64,
+}
+
+/// An open warehouse folder.
+#[derive(Debug)]
+pub struct Warehouse {
+    root: PathBuf,
+    manifest: Manifest,
+}
+
+impl Warehouse {
+    /// Open the warehouse at `root`, creating an empty one if the folder has none.
+    pub fn open_or_create(root: &Path) -> Result<Warehouse> {
+        if root.join(MANIFEST).exists() {
+            return Warehouse::open(root);
+        }
+        for table in model::TABLES {
+            let dir = root.join(table.name);
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "creating folder", e))?;
+        }
+        Ok(Warehouse {
+            root: root.to_path_buf(),
+            manifest: Manifest {
+                schema_version: SCHEMA_VERSION,
+                sprout_version: crate::VERSION.to_string(),
+                inputs: Vec::new(),
+                tables: BTreeMap::new(),
+            },
+        })
+    }
+
+    /// Open an existing warehouse.
+    pub fn open(root: &Path) -> Result<Warehouse> {
+        let path = root.join(MANIFEST);
+        let text = std::fs::read_to_string(&path).map_err(|_| {
+            Error::warehouse(
+                root,
+                "no manifest.json here; create the warehouse with `sprout ingest --warehouse DIR FILES…`",
+            )
+        })?;
+        let manifest: Manifest = serde_json::from_str(&text)
+            .map_err(|e| Error::warehouse(root, format!("manifest.json is damaged ({e}); ingest again into a new folder")))?;
+        if manifest.schema_version != SCHEMA_VERSION {
+            return Err(Error::warehouse(
+                root,
+                format!(
+                    "layout version {} was written by sprout {}; this sprout reads version {SCHEMA_VERSION}: ingest the extracts again into a new folder",
+                    manifest.schema_version, manifest.sprout_version
+                ),
+            ));
+        }
+        Ok(Warehouse {
+            root: root.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// The warehouse folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// What the warehouse holds.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Path of a table's part.
+    pub fn part_path(&self, table: &str, part: &str) -> PathBuf {
+        self.root.join(table).join(format!("{part}.parquet"))
+    }
+
+    /// Start writing a part of `table`; it replaces any part of the same name on commit.
+    pub fn part_writer(&self, table: &str, part: &str, schema: SchemaRef) -> Result<PartWriter> {
+        PartWriter::create(&self.part_path(table, part), schema)
+    }
+
+    /// The values of `column` in every part of `table` except `except`.
+    pub fn keys(&self, table: &str, column: &str, except: Option<&str>) -> Result<HashSet<String>> {
+        let mut keys = HashSet::new();
+        for path in self.parts(table)? {
+            if except.is_some_and(|e| path.file_stem().is_some_and(|s| s == e)) {
+                continue;
+            }
+            let file = File::open(&path).map_err(|e| Error::io(&path, "opening", e))?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+            let Some(index) = builder.schema().fields().iter().position(|f| f.name() == column) else {
+                continue;
+            };
+            let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
+            for batch in builder.with_projection(mask).build()? {
+                let batch = batch?;
+                let values = batch.column(0).as_string::<i32>();
+                keys.extend(values.iter().flatten().map(str::to_string));
+            }
+        }
+        Ok(keys)
+    }
+
+    /// The Parquet parts of `table`, sorted by name.
+    fn parts(&self, table: &str) -> Result<Vec<PathBuf>> {
+        let dir = self.root.join(table);
+        let mut parts = Vec::new();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(parts),
+            Err(e) => return Err(Error::io(&dir, "listing", e)),
+        };
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(&dir, "listing", e))?.path();
+            if path.extension().is_some_and(|x| x == "parquet") {
+                parts.push(path);
+            }
+        }
+        parts.sort();
+        Ok(parts)
+    }
+
+    /// Record an ingested input, replacing an earlier record of the same part.
+    pub fn record(&mut self, input: InputRecord) {
+        self.manifest
+            .inputs
+            .retain(|i| !(i.table == input.table && i.part == input.part));
+        self.manifest.inputs.push(input);
+        let order = |t: &str| model::TABLES.iter().position(|x| x.name == t);
+        self.manifest
+            .inputs
+            .sort_by(|a, b| (order(&a.table), &a.file).cmp(&(order(&b.table), &b.file)));
+    }
+
+    /// Recount every table and write `manifest.json`.
+    pub fn save(&mut self) -> Result<()> {
+        let mut tables = BTreeMap::new();
+        for table in model::TABLES {
+            let mut rows = 0u64;
+            for path in self.parts(table.name)? {
+                let file = File::open(&path).map_err(|e| Error::io(&path, "opening", e))?;
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+                rows += builder.metadata().file_metadata().num_rows() as u64;
+            }
+            tables.insert(table.name.to_string(), rows);
+        }
+        self.manifest.tables = tables;
+        self.manifest.sprout_version = crate::VERSION.to_string();
+        let mut json = serde_json::to_string_pretty(&self.manifest)
+            .map_err(|e| Error::warehouse(&self.root, e.to_string()))?;
+        json.push('\n');
+        atomic::write(&self.root.join(MANIFEST), json.as_bytes())
+    }
+
+    /// Register every canonical table with `ctx` under its own name.
+    pub async fn register(&self, ctx: &SessionContext) -> Result<()> {
+        for table in model::TABLES {
+            let dir = self.root.join(table.name);
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "creating folder", e))?;
+            let schema = table.schema();
+            let options = ParquetReadOptions::default().schema(&schema);
+            let url = format!("{}/", dir.display());
+            ctx.register_parquet(table.name, &url, options).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes one Parquet part; it appears only on [`PartWriter::commit`].
+pub struct PartWriter {
+    file: AtomicFile,
+    writer: ArrowWriter<File>,
+    rows: u64,
+}
+
+impl PartWriter {
+    /// Start a Parquet file at `target` with `schema` (zstd-compressed).
+    pub fn create(target: &Path, schema: SchemaRef) -> Result<PartWriter> {
+        let (file, buffered) = AtomicFile::create(target)?;
+        let inner = buffered
+            .into_inner()
+            .map_err(|e| Error::io(target, "creating", e.into_error()))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .build();
+        let writer = ArrowWriter::try_new(inner, schema, Some(props))?;
+        Ok(PartWriter {
+            file,
+            writer,
+            rows: 0,
+        })
+    }
+
+    /// Append a batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.rows += batch.num_rows() as u64;
+        self.writer.write(batch)?;
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Finish the file and move it into place.
+    pub fn commit(mut self) -> Result<()> {
+        let file = self.writer.into_inner()?;
+        file.sync_all()
+            .map_err(|e| Error::io(self.file.temp_path(), "syncing", e))?;
+        drop(file);
+        self.file.rename()
+    }
+}
