@@ -43,14 +43,16 @@ impl AtomicFile {
         let file = writer
             .into_inner()
             .map_err(|e| Error::io(&self.temp, "writing", e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(&self.temp, "syncing", e))?;
+        file.sync_all()
+            .map_err(|e| Error::io(&self.temp, "syncing", e))?;
         drop(file);
         self.rename()
     }
 
     /// Move a temporary file that was written and closed elsewhere into place.
     pub fn rename(&mut self) -> Result<()> {
-        std::fs::rename(&self.temp, &self.target).map_err(|e| Error::io(&self.target, "replacing", e))?;
+        std::fs::rename(&self.temp, &self.target)
+            .map_err(|e| Error::io(&self.target, "replacing", e))?;
         self.committed = true;
         Ok(())
     }
@@ -92,7 +94,11 @@ mod tests {
             w.write_all(b"half of the new").unwrap();
         }
         assert_eq!(std::fs::read(&target).unwrap(), b"old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "temp file removed");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temp file removed"
+        );
         write(&target, b"new").unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
     }

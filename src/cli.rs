@@ -120,7 +120,8 @@ struct SqlArgs {
 }
 
 fn parse_day(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
 }
 
 /// Run sprout with the process arguments; returns the exit code.
@@ -185,7 +186,10 @@ fn run(command: Command, console: &Console) -> Result<i32> {
             let tables: Vec<_> = match &args.table {
                 Some(name) => vec![model::table(name).ok_or_else(|| {
                     let names: Vec<_> = model::TABLES.iter().map(|t| t.name).collect();
-                    Error::Usage(format!("no table '{name}'; tables are: {}", names.join(", ")))
+                    Error::Usage(format!(
+                        "no table '{name}'; tables are: {}",
+                        names.join(", ")
+                    ))
                 })?],
                 None => model::TABLES.iter().collect(),
             };
@@ -217,7 +221,11 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                         };
                         crate::sql::write(&batches, schema, path)?;
                         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-                        console.note(format!("wrote {} rows to {}", thousands(rows as u64), path.display()));
+                        console.note(format!(
+                            "wrote {} rows to {}",
+                            thousands(rows as u64),
+                            path.display()
+                        ));
                     }
                     None => console.result(crate::sql::to_text(&batches)?),
                 }
@@ -257,7 +265,12 @@ fn ingest_summary(report: &IngestReport, options: &IngestOptions) -> String {
         ));
         for f in report.files.iter().filter(|f| f.rows_quarantined > 0) {
             for (kind, n) in &f.problems {
-                out.push_str(&format!("  {:<18} {:<28} {:>8}\n", f.table, kind, thousands(*n)));
+                out.push_str(&format!(
+                    "  {:<18} {:<28} {:>8}\n",
+                    f.table,
+                    kind,
+                    thousands(*n)
+                ));
             }
         }
         out.push_str(&format!(
@@ -273,7 +286,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

@@ -61,8 +61,14 @@ impl Console {
             return ProgressBar::with_draw_target(len, ProgressDrawTarget::hidden());
         }
         let (bar, template) = match len {
-            Some(n) => (ProgressBar::new(n), "{msg:>28} [{bar:30}] {percent:>3}% {elapsed}"),
-            None => (ProgressBar::new_spinner(), "{spinner} {msg:>28} {human_pos} rows {elapsed}"),
+            Some(n) => (
+                ProgressBar::new(n),
+                "{msg:>28} [{bar:30}] {percent:>3}% {elapsed}",
+            ),
+            None => (
+                ProgressBar::new_spinner(),
+                "{spinner} {msg:>28} {human_pos} rows {elapsed}",
+            ),
         };
         let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())

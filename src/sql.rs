@@ -60,7 +60,12 @@ pub enum OutputFormat {
 impl OutputFormat {
     /// The format for a file name's extension.
     pub fn of(path: &Path) -> Result<OutputFormat> {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("csv") => Ok(OutputFormat::Csv),
             Some("parquet") => Ok(OutputFormat::Parquet),
             Some("json") => Ok(OutputFormat::Json),
@@ -78,7 +83,11 @@ pub fn to_text(batches: &[RecordBatch]) -> Result<String> {
 }
 
 /// Write the batches to `path` (atomically) in the format its extension names.
-pub fn write(batches: &[RecordBatch], schema: datafusion::arrow::datatypes::SchemaRef, path: &Path) -> Result<()> {
+pub fn write(
+    batches: &[RecordBatch],
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    path: &Path,
+) -> Result<()> {
     match OutputFormat::of(path)? {
         OutputFormat::Parquet => {
             let mut writer = PartWriter::create(path, schema)?;

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::arrow::ProjectionMask;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
@@ -97,8 +97,12 @@ impl Warehouse {
                 "no manifest.json here; create the warehouse with `sprout ingest --warehouse DIR FILES…`",
             )
         })?;
-        let manifest: Manifest = serde_json::from_str(&text)
-            .map_err(|e| Error::warehouse(root, format!("manifest.json is damaged ({e}); ingest again into a new folder")))?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            Error::warehouse(
+                root,
+                format!("manifest.json is damaged ({e}); ingest again into a new folder"),
+            )
+        })?;
         if manifest.schema_version != SCHEMA_VERSION {
             return Err(Error::warehouse(
                 root,
@@ -143,7 +147,12 @@ impl Warehouse {
             }
             let file = File::open(&path).map_err(|e| Error::io(&path, "opening", e))?;
             let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
-            let Some(index) = builder.schema().fields().iter().position(|f| f.name() == column) else {
+            let Some(index) = builder
+                .schema()
+                .fields()
+                .iter()
+                .position(|f| f.name() == column)
+            else {
                 continue;
             };
             let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);

@@ -115,7 +115,8 @@ impl Pseudonymiser {
     /// The key from `key_file` if given, else from the environment; `None` when neither is set.
     pub fn from_config(key_file: Option<&Path>) -> Result<Option<Self>> {
         if let Some(path) = key_file {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, "reading the key file", e))?;
+            let bytes =
+                std::fs::read(path).map_err(|e| Error::io(path, "reading the key file", e))?;
             let trimmed = bytes.trim_ascii();
             return Self::new(trimmed).map(Some);
         }
@@ -175,12 +176,27 @@ mod tests {
 
     #[test]
     fn rejects_wrong_check_digits_and_shapes() {
-        assert_eq!(parse_nhs_number("9434765918"), Err(NhsNumberProblem::WrongCheckDigit));
-        assert_eq!(parse_nhs_number("943476591"), Err(NhsNumberProblem::NotTenDigits));
-        assert_eq!(parse_nhs_number("94347659190"), Err(NhsNumberProblem::NotTenDigits));
-        assert_eq!(parse_nhs_number("94347X5919"), Err(NhsNumberProblem::NotTenDigits));
+        assert_eq!(
+            parse_nhs_number("9434765918"),
+            Err(NhsNumberProblem::WrongCheckDigit)
+        );
+        assert_eq!(
+            parse_nhs_number("943476591"),
+            Err(NhsNumberProblem::NotTenDigits)
+        );
+        assert_eq!(
+            parse_nhs_number("94347659190"),
+            Err(NhsNumberProblem::NotTenDigits)
+        );
+        assert_eq!(
+            parse_nhs_number("94347X5919"),
+            Err(NhsNumberProblem::NotTenDigits)
+        );
         // 1 0 0 0 0 0 0 0 1: 10 + 2 = 12, 12 mod 11 = 1, 11 - 1 = 10: no valid check digit.
-        assert_eq!(parse_nhs_number("1000000010"), Err(NhsNumberProblem::CheckGivesTen));
+        assert_eq!(
+            parse_nhs_number("1000000010"),
+            Err(NhsNumberProblem::CheckGivesTen)
+        );
     }
 
     #[test]

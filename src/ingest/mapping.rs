@@ -79,8 +79,10 @@ pub struct SourceMapping {
 impl Mapping {
     /// Read and check a mapping file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "reading the mapping", e))?;
-        let file: MappingFile = toml::from_str(&text).map_err(|e| Error::config(path, e.to_string()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io(path, "reading the mapping", e))?;
+        let file: MappingFile =
+            toml::from_str(&text).map_err(|e| Error::config(path, e.to_string()))?;
         for s in &file.source {
             s.check().map_err(|problem| Error::config(path, problem))?;
         }
@@ -92,7 +94,9 @@ impl Mapping {
 
     /// The entry for a file name, if any.
     pub fn for_file(&self, file_name: &str) -> Option<&SourceMapping> {
-        self.sources.iter().find(|s| matches_pattern(&s.file, file_name))
+        self.sources
+            .iter()
+            .find(|s| matches_pattern(&s.file, file_name))
     }
 }
 
@@ -128,7 +132,11 @@ impl SourceMapping {
                     .filter(|t| t.origin == Origin::Extract)
                     .map(|t| t.name)
                     .collect();
-                format!("{entry}: unknown table '{}'; tables are: {}", self.table, names.join(", "))
+                format!(
+                    "{entry}: unknown table '{}'; tables are: {}",
+                    self.table,
+                    names.join(", ")
+                )
             })?;
         if self.file.matches('*').count() > 1 {
             return Err(format!("{entry}: use at most one '*' in file"));
@@ -136,7 +144,9 @@ impl SourceMapping {
         if let Some(d) = &self.delimiter
             && !(d == "tab" || d == "\\t" || d.len() == 1)
         {
-            return Err(format!("{entry}: delimiter must be one character or \"tab\", not '{d}'"));
+            return Err(format!(
+                "{entry}: delimiter must be one character or \"tab\", not '{d}'"
+            ));
         }
         let unknown = |name: &String| table.column(name).is_none();
         for name in self
@@ -157,7 +167,11 @@ impl SourceMapping {
         for (name, map) in &self.codes {
             let list = match table.column(name).map(|c| c.check) {
                 Some(Check::Code(list) | Check::Codes(list)) => list,
-                _ => return Err(format!("{entry}: column '{name}' is not coded; remove [source.codes.{name}]")),
+                _ => {
+                    return Err(format!(
+                        "{entry}: column '{name}' is not coded; remove [source.codes.{name}]"
+                    ));
+                }
             };
             for (from, to) in map {
                 if list.resolve(to).is_none() {
@@ -178,7 +192,9 @@ fn matches_pattern(pattern: &str, name: &str) -> bool {
     let (p, n) = (pattern.to_ascii_lowercase(), name.to_ascii_lowercase());
     match p.split_once('*') {
         None => p == n,
-        Some((head, tail)) => n.len() >= head.len() + tail.len() && n.starts_with(head) && n.ends_with(tail),
+        Some((head, tail)) => {
+            n.len() >= head.len() + tail.len() && n.starts_with(head) && n.ends_with(tail)
+        }
     }
 }
 
@@ -225,10 +241,17 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        let unknown_table = parse("[[source]]\nfile = \"a.csv\"\ntable = \"refferals\"\n").unwrap_err();
-        assert!(unknown_table.to_string().contains("unknown table 'refferals'"));
-        let bad_column = parse("[[source]]\nfile = \"a.csv\"\ntable = \"people\"\n[source.columns]\nage = \"Age\"\n")
-            .unwrap_err();
+        let unknown_table =
+            parse("[[source]]\nfile = \"a.csv\"\ntable = \"refferals\"\n").unwrap_err();
+        assert!(
+            unknown_table
+                .to_string()
+                .contains("unknown table 'refferals'")
+        );
+        let bad_column = parse(
+            "[[source]]\nfile = \"a.csv\"\ntable = \"people\"\n[source.columns]\nage = \"Age\"\n",
+        )
+        .unwrap_err();
         assert!(bad_column.to_string().contains("no column 'age'"));
         let bad_code = parse(
             "[[source]]\nfile = \"a.csv\"\ntable = \"people\"\n[source.codes.sex]\n\"W\" = \"woman\"\n",

@@ -111,7 +111,11 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
             "nothing was ingested: {} file{} cannot be read as {}:\n{}",
             failures.len(),
             if failures.len() == 1 { "" } else { "s" },
-            if failures.len() == 1 { "it is" } else { "they are" },
+            if failures.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
             failures.join("\n")
         )));
     }
@@ -172,7 +176,8 @@ fn expand_inputs(options: &IngestOptions) -> Result<Vec<(PathBuf, Option<Mapping
     }
     if files.is_empty() {
         return Err(Error::Usage(
-            "no extract files found (looked for .csv, .tsv, .txt, .parquet, .xlsx, .xls, .ods)".to_string(),
+            "no extract files found (looked for .csv, .tsv, .txt, .parquet, .xlsx, .xls, .ods)"
+                .to_string(),
         ));
     }
     Ok(files)
@@ -264,7 +269,11 @@ fn plan_file(path: &Path, mapping: Option<&Mapping>, console: &Console) -> Resul
         };
         Error::input(path, problem, hint)
     })?;
-    let mapped = |name: &str| plans.iter().any(|p| p.column.name == name && p.field.is_some());
+    let mapped = |name: &str| {
+        plans
+            .iter()
+            .any(|p| p.column.name == name && p.field.is_some())
+    };
     let has_nhs_number = mapped("nhs_number");
     if has_nhs_number && mapped("person_id") {
         console.warn(format!(
@@ -302,7 +311,9 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buffer).map_err(|e| Error::io(path, "reading", e))?;
+        let n = file
+            .read(&mut buffer)
+            .map_err(|e| Error::io(path, "reading", e))?;
         if n == 0 {
             break;
         }
@@ -358,13 +369,23 @@ fn load_file(
         .iter()
         .map(|c| warehouse.keys(table.name, c, Some(&part)))
         .collect::<Result<_>>()?;
-    let index_of = |name: &str| table.columns.iter().position(|c| c.name == name).unwrap_or(0);
+    let index_of = |name: &str| {
+        table
+            .columns
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or(0)
+    };
     let empty = HashSet::new();
     let mut validator = RowValidator {
         table,
         plans: std::mem::take(&mut plan.validator_plans),
         dates,
-        pseudonymiser: if plan.has_nhs_number { pseudonymiser } else { None },
+        pseudonymiser: if plan.has_nhs_number {
+            pseudonymiser
+        } else {
+            None
+        },
         unique: table
             .unique
             .iter()
@@ -397,7 +418,10 @@ fn load_file(
     let mut writer = warehouse.part_writer(table.name, &part, table.schema())?;
     let needs_table = model::table("referral_needs").filter(|_| table.name == "referrals");
     let mut needs = match needs_table {
-        Some(t) => Some((BatchBuilder::new(t.schema()), warehouse.part_writer(t.name, &part, t.schema())?)),
+        Some(t) => Some((
+            BatchBuilder::new(t.schema()),
+            warehouse.part_writer(t.name, &part, t.schema())?,
+        )),
         None => None,
     };
     let needs_index = table.columns.iter().position(|c| c.name == "needs");
@@ -421,7 +445,7 @@ fn load_file(
             continue;
         }
         report.rows_read += 1;
-        if report.rows_read % 10_000 == 0 {
+        if report.rows_read.is_multiple_of(10_000) {
             progress.set_position(report.rows_read);
         }
         let checked = match row.problem {
@@ -470,7 +494,11 @@ fn load_file(
         w.commit()?;
     }
     let quarantine_part = format!("{}-{}", table.name, &sha[..16]);
-    let mut q = warehouse.part_writer(quarantine_table.name, &quarantine_part, quarantine_table.schema())?;
+    let mut q = warehouse.part_writer(
+        quarantine_table.name,
+        &quarantine_part,
+        quarantine_table.schema(),
+    )?;
     q.write(&quarantine.builder.finish()?)?;
     q.commit()?;
     warehouse.record(InputRecord {

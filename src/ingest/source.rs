@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use datafusion::arrow::array::{Array, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use datafusion::parquet::arrow::arrow_reader::{
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 
 use super::mapping::SourceMapping;
 use super::values::Problem;
@@ -196,7 +198,10 @@ fn csv_row(record: &csv::ByteRecord, width: usize, header: &[String]) -> RawRow 
         match std::str::from_utf8(bytes) {
             Ok(text) => row.fields.push(text.trim().to_string()),
             Err(e) => {
-                let column = header.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1));
+                let column = header
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("column {}", i + 1));
                 let bad = bytes.get(e.valid_up_to()).copied().unwrap_or(0);
                 row.problem.get_or_insert((
                     Some(i),
@@ -208,11 +213,15 @@ fn csv_row(record: &csv::ByteRecord, width: usize, header: &[String]) -> RawRow 
                         ),
                     ),
                 ));
-                row.fields.push(String::from_utf8_lossy(bytes).trim().to_string());
+                row.fields
+                    .push(String::from_utf8_lossy(bytes).trim().to_string());
             }
         }
     }
-    if row.problem.is_none() && row.fields.len() != width && !(row.fields.len() == 1 && row.fields[0].is_empty()) {
+    if row.problem.is_none()
+        && row.fields.len() != width
+        && !(row.fields.len() == 1 && row.fields[0].is_empty())
+    {
         row.problem = Some((
             None,
             Problem::new(
@@ -231,7 +240,10 @@ fn csv_row(record: &csv::ByteRecord, width: usize, header: &[String]) -> RawRow 
 fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result<Source> {
     let file = File::open(path).map_err(|e| Error::io(path, "opening", e))?;
     let mut buffered = BufReader::with_capacity(SNIFF_BYTES, file);
-    let sample = buffered.fill_buf().map_err(|e| Error::io(path, "reading", e))?.to_vec();
+    let sample = buffered
+        .fill_buf()
+        .map_err(|e| Error::io(path, "reading", e))?
+        .to_vec();
     let bom = sample.starts_with(b"\xEF\xBB\xBF");
     let sample = if bom { &sample[3..] } else { &sample[..] };
     if bom {
@@ -244,7 +256,9 @@ fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result
             "export the extract again; a file needs at least a header row",
         ));
     }
-    let delimiter = mapping.delimiter_byte().unwrap_or_else(|| detect_delimiter(sample));
+    let delimiter = mapping
+        .delimiter_byte()
+        .unwrap_or_else(|| detect_delimiter(sample));
     let first = first_record(sample, delimiter);
     let has_header = mapping
         .has_header
@@ -259,14 +273,19 @@ fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result
     let header: Vec<String>;
     let mut pending = None;
     if has_header {
-        reader.read_byte_record(&mut record).map_err(|e| csv_error(path, e))?;
+        reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(path, e))?;
         header = record
             .iter()
             .map(|h| String::from_utf8_lossy(h).trim().to_string())
             .collect();
     } else {
         header = (1..=first.len()).map(|i| format!("column_{i}")).collect();
-        if reader.read_byte_record(&mut record).map_err(|e| csv_error(path, e))? {
+        if reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(path, e))?
+        {
             pending = Some(csv_row(&record, header.len(), &header));
         }
     }
@@ -302,7 +321,9 @@ pub fn detect_delimiter(sample: &[u8]) -> u8 {
             .filter_map(std::result::Result::ok)
             .map(|r| r.len())
             .collect();
-        let Some(&first) = widths.first() else { continue };
+        let Some(&first) = widths.first() else {
+            continue;
+        };
         let consistent = widths.iter().filter(|&&w| w == first).count();
         if first > 1 && (consistent, first) > (best.1, best.2) {
             best = (candidate, consistent, first);
@@ -321,7 +342,11 @@ fn first_record(sample: &[u8], delimiter: u8) -> Vec<String> {
         .byte_records()
         .next()
         .and_then(std::result::Result::ok)
-        .map(|r| r.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect())
+        .map(|r| {
+            r.iter()
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -398,11 +423,19 @@ fn open_excel(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Resu
             )
         })?,
         None => sheets.first().cloned().ok_or_else(|| {
-            Error::input(path, "the workbook has no sheets", "export the extract again")
+            Error::input(
+                path,
+                "the workbook has no sheets",
+                "export the extract again",
+            )
         })?,
     };
     let range = workbook.worksheet_range(&sheet).map_err(|e| {
-        Error::input(path, format!("cannot read sheet '{sheet}' ({e})"), "save it again as .xlsx")
+        Error::input(
+            path,
+            format!("cannot read sheet '{sheet}' ({e})"),
+            "save it again as .xlsx",
+        )
     })?;
     let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
     let mut rows = range.rows().enumerate().map(|(i, cells)| {
@@ -417,7 +450,12 @@ fn open_excel(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Resu
                 Err(err) => {
                     row.problem.get_or_insert((
                         Some(c),
-                        Problem::new("spreadsheet_error", format!("cell holds the spreadsheet error {err}; fix the formula or value")),
+                        Problem::new(
+                            "spreadsheet_error",
+                            format!(
+                                "cell holds the spreadsheet error {err}; fix the formula or value"
+                            ),
+                        ),
                     ));
                     row.fields.push(err);
                 }
@@ -439,7 +477,9 @@ fn open_excel(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Resu
     let header = if has_header {
         first.fields
     } else {
-        let header = (1..=first.fields.len()).map(|i| format!("column_{i}")).collect();
+        let header = (1..=first.fields.len())
+            .map(|i| format!("column_{i}"))
+            .collect();
         body.insert(0, first);
         header
     };
@@ -487,9 +527,15 @@ mod tests {
     #[test]
     fn header_rows_are_recognised() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert!(looks_like_header(&s(&["person_id", "sex"]), &s(&["person_id"])));
+        assert!(looks_like_header(
+            &s(&["person_id", "sex"]),
+            &s(&["person_id"])
+        ));
         assert!(looks_like_header(&s(&["Client", "Gender"]), &[]));
-        assert!(!looks_like_header(&s(&["P001", "2024-01-01", "3"]), &s(&["person_id"])));
+        assert!(!looks_like_header(
+            &s(&["P001", "2024-01-01", "3"]),
+            &s(&["person_id"])
+        ));
         assert!(!looks_like_header(&s(&["P001", "female", ""]), &[]));
     }
 }

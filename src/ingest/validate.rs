@@ -48,7 +48,9 @@ pub fn plan_columns(
             .columns
             .get(column.name)
             .map_or(column.name, String::as_str);
-        let field = header.iter().position(|h| h.eq_ignore_ascii_case(wanted.trim()));
+        let field = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(wanted.trim()));
         if let Some(i) = field {
             used[i] = true;
         }
@@ -92,7 +94,11 @@ pub fn plan_columns(
             "required column{} {} not found; the file's columns are: {}",
             if missing.len() > 1 { "s" } else { "" },
             missing.join(", "),
-            if header.is_empty() { "(none)".to_string() } else { header.join(", ") }
+            if header.is_empty() {
+                "(none)".to_string()
+            } else {
+                header.join(", ")
+            }
         ));
     }
     if table.name == "people" && (has("imd_decile") || has("lsoa_code")) && !has("imd_vintage") {
@@ -172,7 +178,11 @@ impl RowValidator<'_> {
                 Err(problem) => {
                     values.push(Value::Null);
                     problems.push(RowProblem {
-                        column: Some(plan.header.clone().unwrap_or_else(|| plan.column.name.to_string())),
+                        column: Some(
+                            plan.header
+                                .clone()
+                                .unwrap_or_else(|| plan.column.name.to_string()),
+                        ),
                         value: Some(redact(plan.column, raw)),
                         problem,
                     });
@@ -226,7 +236,11 @@ impl RowValidator<'_> {
 
     /// Replace an NHS number by its pseudonym, and refuse ids that are NHS numbers.
     fn person(&self, values: &mut [Value], problems: &mut Vec<RowProblem>) {
-        let Some(nhs) = self.plans.iter().position(|p| p.column.name == "nhs_number") else {
+        let Some(nhs) = self
+            .plans
+            .iter()
+            .position(|p| p.column.name == "nhs_number")
+        else {
             return;
         };
         let person = self.plans.iter().position(|p| p.column.name == "person_id");
@@ -243,17 +257,15 @@ impl RowValidator<'_> {
                     problem: Problem::new("invalid_nhs_number", why.explain()),
                 }),
             },
-            (Value::Null, Some(_)) => {
-                if person.is_some_and(|p| values[p] == Value::Null) {
-                    problems.push(RowProblem {
-                        column: self.plans[nhs].header.clone(),
-                        value: None,
-                        problem: Problem::new(
-                            "missing_value",
-                            "nhs_number is empty and there is no person_id; the row cannot be linked to a person",
-                        ),
-                    });
-                }
+            (Value::Null, Some(_)) if person.is_some_and(|p| values[p] == Value::Null) => {
+                problems.push(RowProblem {
+                    column: self.plans[nhs].header.clone(),
+                    value: None,
+                    problem: Problem::new(
+                        "missing_value",
+                        "nhs_number is empty and there is no person_id; the row cannot be linked to a person",
+                    ),
+                });
             }
             _ => {}
         }
@@ -275,10 +287,15 @@ impl RowValidator<'_> {
 
     fn keys(&self, values: &[Value], problems: &mut Vec<RowProblem>) {
         for u in &self.unique {
-            let Value::Text(id) = &values[u.index] else { continue };
+            let Value::Text(id) = &values[u.index] else {
+                continue;
+            };
             let plan = &self.plans[u.index];
             let detail = if let Some(first) = u.seen.get(id) {
-                format!("{} '{id}' already appears on line {first} of this file", plan.column.name)
+                format!(
+                    "{} '{id}' already appears on line {first} of this file",
+                    plan.column.name
+                )
             } else if u.existing.contains(id) {
                 format!(
                     "{} '{id}' is already in the warehouse from another extract; remove the duplicate or give it a new id",
@@ -294,7 +311,9 @@ impl RowValidator<'_> {
             });
         }
         for r in &self.references {
-            let Value::Text(id) = &values[r.index] else { continue };
+            let Value::Text(id) = &values[r.index] else {
+                continue;
+            };
             if !r.keys.contains(id) {
                 let plan = &self.plans[r.index];
                 problems.push(RowProblem {
@@ -338,7 +357,8 @@ impl RowValidator<'_> {
                         "imd_vintage is empty but imd_decile or lsoa_code is given; a decile without its vintage cannot be used".to_string(),
                     );
                 }
-                if let (Value::Date(birth), Value::Date(death)) = (get("birth_month"), get("date_of_death"))
+                if let (Value::Date(birth), Value::Date(death)) =
+                    (get("birth_month"), get("date_of_death"))
                     && death < birth
                 {
                     row_problem(
@@ -358,8 +378,12 @@ impl RowValidator<'_> {
         get: &impl Fn(&str) -> &'v Value,
         row_problem: &mut impl FnMut(Option<&str>, &'static str, String),
     ) {
-        let Value::Text(code) = get("instrument") else { return };
-        let Some(instrument) = instruments::instrument(code) else { return };
+        let Value::Text(code) = get("instrument") else {
+            return;
+        };
+        let Some(instrument) = instruments::instrument(code) else {
+            return;
+        };
         let items: Vec<(usize, &Value)> = (1..=MAX_ITEMS)
             .map(|i| (i, get(&format!("item_{i}"))))
             .collect();
@@ -369,7 +393,9 @@ impl RowValidator<'_> {
                 row_problem(
                     Some("total"),
                     "missing_value",
-                    format!("{code} is licensed: sprout needs the vendor-computed total or vendor_level"),
+                    format!(
+                        "{code} is licensed: sprout needs the vendor-computed total or vendor_level"
+                    ),
                 );
             }
             return;
@@ -388,7 +414,10 @@ impl RowValidator<'_> {
                 row_problem(
                     Some(&column),
                     "unexpected_item",
-                    format!("{code} has {} items, but item_{i} has a value", instrument.items),
+                    format!(
+                        "{code} has {} items, but item_{i} has a value",
+                        instrument.items
+                    ),
                 );
             } else if !(instrument.item_min..=instrument.item_max).contains(v) {
                 row_problem(
@@ -442,7 +471,11 @@ fn check_value(plan: &ColumnPlan, raw: &str, value: Value) -> Result<Value, Prob
         (Check::Code(_), _) => Ok(Value::Text(code(raw)?.to_string())),
         (Check::Codes(_), _) => {
             let mut codes = Vec::new();
-            for part in raw.split([';', '|']).map(str::trim).filter(|p| !p.is_empty()) {
+            for part in raw
+                .split([';', '|'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
                 let c = code(part)?;
                 if !codes.contains(&c) {
                     codes.push(c);
@@ -455,9 +488,24 @@ fn check_value(plan: &ColumnPlan, raw: &str, value: Value) -> Result<Value, Prob
             format!("{} is {v}; it must be from {lo} to {hi}", column.name),
         )),
         (Check::Range(..), v) => Ok(v),
-        (Check::Lsoa, v) => shaped(v, raw, values::is_coded(raw, &["E01", "W01", "S01"], 6), "an LSOA code (E01 and 6 digits)"),
-        (Check::Practice, v) => shaped(v, raw, values::is_practice_code(raw), "an ODS practice code (a capital letter and 5 digits)"),
-        (Check::Pcn, v) => shaped(v, raw, values::is_coded(raw, &["U"], 5), "a PCN code (U and 5 digits)"),
+        (Check::Lsoa, v) => shaped(
+            v,
+            raw,
+            values::is_coded(raw, &["E01", "W01", "S01"], 6),
+            "an LSOA code (E01 and 6 digits)",
+        ),
+        (Check::Practice, v) => shaped(
+            v,
+            raw,
+            values::is_practice_code(raw),
+            "an ODS practice code (a capital letter and 5 digits)",
+        ),
+        (Check::Pcn, v) => shaped(
+            v,
+            raw,
+            values::is_coded(raw, &["U"], 5),
+            "a PCN code (U and 5 digits)",
+        ),
     }
 }
 
@@ -465,6 +513,9 @@ fn shaped(value: Value, raw: &str, ok: bool, what: &str) -> Result<Value, Proble
     if ok {
         Ok(value)
     } else {
-        Err(Problem::new("invalid_code", format!("'{raw}' is not {what}")))
+        Err(Problem::new(
+            "invalid_code",
+            format!("'{raw}' is not {what}"),
+        ))
     }
 }

@@ -34,8 +34,7 @@ pub fn date32(date: NaiveDate) -> i32 {
 
 /// The date of an Arrow Date32 value.
 pub fn from_date32(days: i32) -> NaiveDate {
-    NaiveDate::from_num_days_from_ce_opt(days + UNIX_EPOCH_DAYS_FROM_CE)
-        .unwrap_or(NaiveDate::MIN)
+    NaiveDate::from_num_days_from_ce_opt(days + UNIX_EPOCH_DAYS_FROM_CE).unwrap_or(NaiveDate::MIN)
 }
 
 /// Earliest date accepted anywhere.
@@ -59,7 +58,9 @@ impl DateRules {
         let iso = iso_prefix(raw);
         let parsed = match iso {
             Some(day) => NaiveDate::parse_from_str(day, "%Y-%m-%d").ok(),
-            None => NaiveDate::parse_from_str(raw, self.format.as_deref().unwrap_or("%d/%m/%Y")).ok(),
+            None => {
+                NaiveDate::parse_from_str(raw, self.format.as_deref().unwrap_or("%d/%m/%Y")).ok()
+            }
         };
         let Some(date) = parsed else {
             return Err(self.unparsed(raw, iso.is_some()));
@@ -161,7 +162,10 @@ pub fn parse_integer(raw: &str) -> Result<i64, Problem> {
 pub fn parse_decimal(raw: &str) -> Result<f64, Problem> {
     match strip_thousands(raw).parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(Problem::new("invalid_number", format!("'{raw}' is not a number"))),
+        _ => Err(Problem::new(
+            "invalid_number",
+            format!("'{raw}' is not a number"),
+        )),
     }
 }
 
@@ -249,8 +253,14 @@ mod tests {
         let r = rules(None);
         assert_eq!(r.parse_year_month("1950-07"), Ok(d(1950, 7, 1)));
         assert_eq!(r.parse_year_month("1950-07-19"), Ok(d(1950, 7, 1)));
-        assert_eq!(r.parse_year_month("1950-13").unwrap_err().kind, "impossible_date");
-        assert_eq!(r.parse_year_month("2026-12").unwrap_err().kind, "future_date");
+        assert_eq!(
+            r.parse_year_month("1950-13").unwrap_err().kind,
+            "impossible_date"
+        );
+        assert_eq!(
+            r.parse_year_month("2026-12").unwrap_err().kind,
+            "future_date"
+        );
     }
 
     #[test]

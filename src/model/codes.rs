@@ -166,9 +166,17 @@ pub static REFERRAL_SOURCE: CodeList = CodeList {
     codes: &[
         ca("general_practice", "General practice", &["GP"]),
         c("pharmacy", "Pharmacy"),
-        ca("multidisciplinary_team", "Multi-disciplinary team", &["MDT"]),
+        ca(
+            "multidisciplinary_team",
+            "Multi-disciplinary team",
+            &["MDT"],
+        ),
         c("hospital_discharge_team", "Hospital discharge team"),
-        ca("allied_health_professional", "Allied health professional", &["AHP"]),
+        ca(
+            "allied_health_professional",
+            "Allied health professional",
+            &["AHP"],
+        ),
         c("fire_service", "Fire service"),
         c("police", "Police"),
         c("job_centre", "Job centre"),
@@ -187,9 +195,17 @@ pub static NEED: CodeList = CodeList {
     codes: &[
         ca("long_term_condition", "Long-term condition", &["LTC"]),
         c("mental_health", "Mental health"),
-        ca("loneliness_isolation", "Loneliness or isolation", &["loneliness", "isolation"]),
+        ca(
+            "loneliness_isolation",
+            "Loneliness or isolation",
+            &["loneliness", "isolation"],
+        ),
         c("complex_social_needs", "Complex social needs"),
-        ca("financial", "Money, debt or benefits", &["debt", "benefits"]),
+        ca(
+            "financial",
+            "Money, debt or benefits",
+            &["debt", "benefits"],
+        ),
         c("housing", "Housing"),
         c("employment_education", "Employment, education or training"),
         c("physical_activity", "Physical inactivity"),
@@ -226,7 +242,11 @@ pub static CONTACT_MODE: CodeList = CodeList {
         c("video", "Video call"),
         c("home_visit", "Home visit"),
         c("group_session", "Group session"),
-        ca("text_or_email", "Text message or email", &["email", "text", "sms"]),
+        ca(
+            "text_or_email",
+            "Text message or email",
+            &["email", "text", "sms"],
+        ),
         c("other", "Other"),
     ],
 };
@@ -279,7 +299,10 @@ pub static INSTRUMENT: CodeList = CodeList {
     name: "instrument",
     codes: &[
         c("ons4", "ONS personal wellbeing (ONS4)"),
-        c("wemwbs", "Warwick-Edinburgh Mental Wellbeing Scale (WEMWBS)"),
+        c(
+            "wemwbs",
+            "Warwick-Edinburgh Mental Wellbeing Scale (WEMWBS)",
+        ),
         c("swemwbs", "Short WEMWBS (SWEMWBS)"),
         ca("ucla3", "UCLA 3-item loneliness scale", &["ucla-3"]),
         c("ons_loneliness", "ONS direct loneliness question"),
@@ -288,7 +311,11 @@ pub static INSTRUMENT: CodeList = CodeList {
         c("mycaw", "MYCaW (licensed)"),
         c("pam", "Patient Activation Measure (licensed)"),
         ca("eq5d", "EQ-5D (licensed)", &["eq-5d", "eq5d5l"]),
-        ca("star", "Outcomes Star / Well-being Star (licensed)", &["wellbeing_star"]),
+        ca(
+            "star",
+            "Outcomes Star / Well-being Star (licensed)",
+            &["wellbeing_star"],
+        ),
     ],
 };
 
@@ -300,7 +327,10 @@ mod tests {
     fn resolves_codes_labels_and_aliases_ignoring_case() {
         assert_eq!(SEX.resolve("F"), Some("female"));
         assert_eq!(SEX.resolve(" 1 "), Some("male"));
-        assert_eq!(REFERRAL_SOURCE.resolve("Self-Referral"), Some("self_referral"));
+        assert_eq!(
+            REFERRAL_SOURCE.resolve("Self-Referral"),
+            Some("self_referral")
+        );
         assert_eq!(REFERRAL_SOURCE.resolve("GP"), Some("general_practice"));
         assert_eq!(ETHNICITY.resolve("a"), Some("A"));
         assert_eq!(ETHNICITY.resolve("I"), None, "I is not an ethnic category");
@@ -309,7 +339,11 @@ mod tests {
 
     #[test]
     fn ethnic_groups_follow_the_data_dictionary() {
-        let groups: Vec<_> = ETHNICITY.codes.iter().map(|c| ethnic_group(c.code)).collect();
+        let groups: Vec<_> = ETHNICITY
+            .codes
+            .iter()
+            .map(|c| ethnic_group(c.code))
+            .collect();
         assert_eq!(groups.iter().filter(|g| **g == Some("White")).count(), 3);
         assert_eq!(groups.iter().filter(|g| **g == Some("Mixed")).count(), 4);
         assert_eq!(groups.iter().filter(|g| **g == Some("Asian")).count(), 4);

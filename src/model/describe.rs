@@ -22,7 +22,10 @@ pub fn text(tables: &[&Table]) -> String {
                 (true, _) => "required",
                 (false, _) => "optional",
             };
-            out.push_str(&format!("  {:width$}  {ty:<10} {need:<10} {}", c.name, c.description));
+            out.push_str(&format!(
+                "  {:width$}  {ty:<10} {need:<10} {}",
+                c.name, c.description
+            ));
             match c.check {
                 Check::Code(list) | Check::Codes(list) => {
                     let codes: Vec<String> = list

@@ -105,8 +105,23 @@ pub static INSTRUMENTS: &[Instrument] = &[
     ),
     // 1 often/always, 2 some of the time, 3 occasionally, 4 hardly ever, 5 never.
     scale("ons_loneliness", 1, 5, &["how often do you feel lonely"]),
-    scale("phq9", 0, 3, &["item 1", "item 2", "item 3", "item 4", "item 5", "item 6", "item 7", "item 8", "item 9"]),
-    scale("gad7", 0, 3, &["item 1", "item 2", "item 3", "item 4", "item 5", "item 6", "item 7"]),
+    scale(
+        "phq9",
+        0,
+        3,
+        &[
+            "item 1", "item 2", "item 3", "item 4", "item 5", "item 6", "item 7", "item 8",
+            "item 9",
+        ],
+    ),
+    scale(
+        "gad7",
+        0,
+        3,
+        &[
+            "item 1", "item 2", "item 3", "item 4", "item 5", "item 6", "item 7",
+        ],
+    ),
     licensed("mycaw"),
     licensed("pam"),
     licensed("eq5d"),

@@ -152,9 +152,7 @@ impl Table {
 
     /// Columns stored in the warehouse, in order.
     pub fn stored_columns(&self) -> impl Iterator<Item = &'static Column> + '_ {
-        self.columns
-            .iter()
-            .filter(|c| c.storage == Storage::Stored)
+        self.columns.iter().filter(|c| c.storage == Storage::Stored)
     }
 
     /// The Arrow schema of the stored table.

@@ -68,8 +68,18 @@ pub static TABLES: &[Table] = &[
         columns: &[
             req("organisation_id", Text, "Organisation id"),
             req("name", Text, "Organisation name as the scheme records it"),
-            col("category", Text, false, Check::Code(&ORGANISATION_CATEGORY), "Kind of organisation"),
-            opt("start_date", Date, "When the group started (new groups are counted as community impact)"),
+            col(
+                "category",
+                Text,
+                false,
+                Check::Code(&ORGANISATION_CATEGORY),
+                "Kind of organisation",
+            ),
+            opt(
+                "start_date",
+                Date,
+                "When the group started (new groups are counted as community impact)",
+            ),
         ],
     },
     Table {
@@ -81,17 +91,71 @@ pub static TABLES: &[Table] = &[
         columns: &[
             PERSON_ID,
             NHS_NUMBER,
-            opt("birth_month", YearMonth, "Year and month of birth (YYYY-MM)"),
-            col("age_band", Text, false, Check::Code(&AGE_BAND), "Age band, where year-month of birth is not supplied"),
+            opt(
+                "birth_month",
+                YearMonth,
+                "Year and month of birth (YYYY-MM)",
+            ),
+            col(
+                "age_band",
+                Text,
+                false,
+                Check::Code(&AGE_BAND),
+                "Age band, where year-month of birth is not supplied",
+            ),
             col("sex", Text, true, Check::Code(&SEX), "Person stated gender"),
-            col("ethnicity", Text, false, Check::Code(&ETHNICITY), "NHS Data Dictionary ethnic category"),
-            col("lsoa_code", Text, false, Check::Lsoa, "Lower-layer super output area of residence"),
-            col("imd_decile", Integer, false, Check::Range(1, 10), "Index of Multiple Deprivation decile (1 = most deprived)"),
-            col("imd_vintage", Text, false, Check::Code(&IMD_VINTAGE), "IMD release of imd_decile (and LSOA vintage of lsoa_code)"),
-            col("practice_code", Text, true, Check::Practice, "Registered GP practice (ODS code)"),
-            col("pcn_code", Text, false, Check::Pcn, "Primary care network of the practice"),
-            opt("registration_start", Date, "Start of registration with the practice"),
-            opt("registration_end", Date, "End of registration (deregistration), if any"),
+            col(
+                "ethnicity",
+                Text,
+                false,
+                Check::Code(&ETHNICITY),
+                "NHS Data Dictionary ethnic category",
+            ),
+            col(
+                "lsoa_code",
+                Text,
+                false,
+                Check::Lsoa,
+                "Lower-layer super output area of residence",
+            ),
+            col(
+                "imd_decile",
+                Integer,
+                false,
+                Check::Range(1, 10),
+                "Index of Multiple Deprivation decile (1 = most deprived)",
+            ),
+            col(
+                "imd_vintage",
+                Text,
+                false,
+                Check::Code(&IMD_VINTAGE),
+                "IMD release of imd_decile (and LSOA vintage of lsoa_code)",
+            ),
+            col(
+                "practice_code",
+                Text,
+                true,
+                Check::Practice,
+                "Registered GP practice (ODS code)",
+            ),
+            col(
+                "pcn_code",
+                Text,
+                false,
+                Check::Pcn,
+                "Primary care network of the practice",
+            ),
+            opt(
+                "registration_start",
+                Date,
+                "Start of registration with the practice",
+            ),
+            opt(
+                "registration_end",
+                Date,
+                "End of registration (deregistration), if any",
+            ),
             opt("date_of_death", Date, "Date of death, if any"),
         ],
     },
@@ -100,13 +164,22 @@ pub static TABLES: &[Table] = &[
         description: "One referral episode to a link worker",
         origin: Origin::Extract,
         unique: &["referral_id"],
-        references: &[Reference { column: "person_id", table: "people" }],
+        references: &[Reference {
+            column: "person_id",
+            table: "people",
+        }],
         columns: &[
             req("referral_id", Text, "Referral episode id"),
             PERSON_ID,
             NHS_NUMBER,
             req("referral_date", Date, "Date the referral was received"),
-            col("referral_source", Text, true, Check::Code(&REFERRAL_SOURCE), "Who referred the person"),
+            col(
+                "referral_source",
+                Text,
+                true,
+                Check::Code(&REFERRAL_SOURCE),
+                "Who referred the person",
+            ),
             Column {
                 name: "needs",
                 ty: Text,
@@ -115,8 +188,18 @@ pub static TABLES: &[Table] = &[
                 storage: Storage::InputOnly,
                 description: "Needs and concerns, separated by ';' (stored as rows of referral_needs)",
             },
-            col("status", Text, false, Check::Code(&REFERRAL_STATUS), "Outcome of the referral"),
-            opt("first_contact_date", Date, "First contact with the link worker"),
+            col(
+                "status",
+                Text,
+                false,
+                Check::Code(&REFERRAL_STATUS),
+                "Outcome of the referral",
+            ),
+            opt(
+                "first_contact_date",
+                Date,
+                "First contact with the link worker",
+            ),
             opt("closure_date", Date, "Date the episode was closed"),
             opt("link_worker_id", Text, "Link worker (pseudonymous id)"),
             opt("scheme", Text, "Social prescribing scheme or service"),
@@ -127,7 +210,10 @@ pub static TABLES: &[Table] = &[
         description: "One need or concern recorded on a referral (from referrals.needs)",
         origin: Origin::Derived,
         unique: &[],
-        references: &[Reference { column: "referral_id", table: "referrals" }],
+        references: &[Reference {
+            column: "referral_id",
+            table: "referrals",
+        }],
         columns: &[
             req("referral_id", Text, "Referral episode id"),
             col("need", Text, true, Check::Code(&NEED), "Need or concern"),
@@ -138,13 +224,28 @@ pub static TABLES: &[Table] = &[
         description: "One contact between link worker and person",
         origin: Origin::Extract,
         unique: &["contact_id"],
-        references: &[Reference { column: "referral_id", table: "referrals" }],
+        references: &[Reference {
+            column: "referral_id",
+            table: "referrals",
+        }],
         columns: &[
             opt("contact_id", Text, "Contact id, if the source has one"),
             req("referral_id", Text, "Referral episode id"),
             req("contact_date", Date, "Date of the contact"),
-            col("mode", Text, false, Check::Code(&CONTACT_MODE), "How the contact took place"),
-            col("minutes", Integer, false, Check::Range(0, 1440), "Length of the contact in minutes"),
+            col(
+                "mode",
+                Text,
+                false,
+                Check::Code(&CONTACT_MODE),
+                "How the contact took place",
+            ),
+            col(
+                "minutes",
+                Integer,
+                false,
+                Check::Range(0, 1440),
+                "Length of the contact in minutes",
+            ),
         ],
     },
     Table {
@@ -153,16 +254,36 @@ pub static TABLES: &[Table] = &[
         origin: Origin::Extract,
         unique: &["onward_referral_id"],
         references: &[
-            Reference { column: "referral_id", table: "referrals" },
-            Reference { column: "organisation_id", table: "organisations" },
+            Reference {
+                column: "referral_id",
+                table: "referrals",
+            },
+            Reference {
+                column: "organisation_id",
+                table: "organisations",
+            },
         ],
         columns: &[
-            opt("onward_referral_id", Text, "Onward referral id, if the source has one"),
+            opt(
+                "onward_referral_id",
+                Text,
+                "Onward referral id, if the source has one",
+            ),
             req("referral_id", Text, "Referral episode id"),
             req("organisation_id", Text, "Organisation connected to"),
-            col("activity_type", Text, false, Check::Code(&ACTIVITY_TYPE), "Kind of activity"),
+            col(
+                "activity_type",
+                Text,
+                false,
+                Check::Code(&ACTIVITY_TYPE),
+                "Kind of activity",
+            ),
             req("onward_referral_date", Date, "Date of the onward referral"),
-            opt("attended", Boolean, "Whether the person attended at least once"),
+            opt(
+                "attended",
+                Boolean,
+                "Whether the person attended at least once",
+            ),
         ],
     },
     Table {
@@ -171,15 +292,35 @@ pub static TABLES: &[Table] = &[
         origin: Origin::Extract,
         unique: &["assessment_id"],
         references: &[
-            Reference { column: "person_id", table: "people" },
-            Reference { column: "referral_id", table: "referrals" },
+            Reference {
+                column: "person_id",
+                table: "people",
+            },
+            Reference {
+                column: "referral_id",
+                table: "referrals",
+            },
         ],
         columns: &[
-            opt("assessment_id", Text, "Assessment id, if the source has one"),
+            opt(
+                "assessment_id",
+                Text,
+                "Assessment id, if the source has one",
+            ),
             PERSON_ID,
             NHS_NUMBER,
-            opt("referral_id", Text, "Referral episode the assessment belongs to"),
-            col("instrument", Text, true, Check::Code(&INSTRUMENT), "Outcome instrument"),
+            opt(
+                "referral_id",
+                Text,
+                "Referral episode the assessment belongs to",
+            ),
+            col(
+                "instrument",
+                Text,
+                true,
+                Check::Code(&INSTRUMENT),
+                "Outcome instrument",
+            ),
             req("assessment_date", Date, "Date the measure was completed"),
             item("item_1"),
             item("item_2"),
@@ -195,8 +336,16 @@ pub static TABLES: &[Table] = &[
             item("item_12"),
             item("item_13"),
             item("item_14"),
-            opt("total", Decimal, "Vendor-computed total (licensed instruments), or a supplied total"),
-            opt("vendor_level", Text, "Vendor-computed level (e.g. PAM level), licensed instruments"),
+            opt(
+                "total",
+                Decimal,
+                "Vendor-computed total (licensed instruments), or a supplied total",
+            ),
+            opt(
+                "vendor_level",
+                Text,
+                "Vendor-computed level (e.g. PAM level), licensed instruments",
+            ),
         ],
     },
     Table {
@@ -204,12 +353,21 @@ pub static TABLES: &[Table] = &[
         description: "One use of a health or care service",
         origin: Origin::Extract,
         unique: &[],
-        references: &[Reference { column: "person_id", table: "people" }],
+        references: &[Reference {
+            column: "person_id",
+            table: "people",
+        }],
         columns: &[
             PERSON_ID,
             NHS_NUMBER,
             req("event_date", Date, "Date of the event"),
-            col("setting", Text, true, Check::Code(&HEALTH_SETTING), "Kind of service used"),
+            col(
+                "setting",
+                Text,
+                true,
+                Check::Code(&HEALTH_SETTING),
+                "Kind of service used",
+            ),
         ],
     },
     Table {
@@ -219,12 +377,36 @@ pub static TABLES: &[Table] = &[
         unique: &[],
         references: &[],
         columns: &[
-            col("practice_code", Text, true, Check::Practice, "GP practice (ODS code)"),
-            col("pcn_code", Text, false, Check::Pcn, "Primary care network of the practice"),
+            col(
+                "practice_code",
+                Text,
+                true,
+                Check::Practice,
+                "GP practice (ODS code)",
+            ),
+            col(
+                "pcn_code",
+                Text,
+                false,
+                Check::Pcn,
+                "Primary care network of the practice",
+            ),
             col("age_band", Text, true, Check::Code(&AGE_BAND), "Age band"),
             col("sex", Text, true, Check::Code(&SEX), "Person stated gender"),
-            col("imd_quintile", Integer, false, Check::Range(1, 5), "National IMD quintile (1 = most deprived)"),
-            col("list_size", Integer, true, Check::Range(0, 10_000_000), "Registered people in this cell"),
+            col(
+                "imd_quintile",
+                Integer,
+                false,
+                Check::Range(1, 5),
+                "National IMD quintile (1 = most deprived)",
+            ),
+            col(
+                "list_size",
+                Integer,
+                true,
+                Check::Range(0, 10_000_000),
+                "Registered people in this cell",
+            ),
         ],
     },
     Table {
@@ -236,9 +418,21 @@ pub static TABLES: &[Table] = &[
         columns: &[
             req("table_name", Text, "Table the row was meant for"),
             req("source_file", Text, "Extract file name"),
-            req("line", Integer, "Line (CSV), row (Excel) or row number (Parquet) in the file"),
-            opt("column_name", Text, "Source column, where the problem is in one value"),
-            opt("value", Text, "The offending value (identifiers are redacted)"),
+            req(
+                "line",
+                Integer,
+                "Line (CSV), row (Excel) or row number (Parquet) in the file",
+            ),
+            opt(
+                "column_name",
+                Text,
+                "Source column, where the problem is in one value",
+            ),
+            opt(
+                "value",
+                Text,
+                "The offending value (identifiers are redacted)",
+            ),
             req("problem", Text, "Kind of problem, e.g. invalid_date"),
             req("detail", Text, "What is wrong and how to fix it"),
         ],
@@ -273,7 +467,10 @@ mod tests {
     fn person_linked_tables_accept_nhs_numbers_but_never_store_them() {
         for t in TABLES {
             assert!(t.schema().field_with_name("nhs_number").is_err());
-            assert_eq!(t.has_person(), t.column("person_id").is_some() && t.origin == Origin::Extract);
+            assert_eq!(
+                t.has_person(),
+                t.column("person_id").is_some() && t.origin == Origin::Extract
+            );
         }
     }
 }

@@ -38,7 +38,9 @@ pub struct DateText {
 impl DateText {
     /// A cache for days `first..=last`.
     pub fn new(first: i32, last: i32) -> Self {
-        let iso = (first..=last).map(|d| from_date32(d).format("%Y-%m-%d").to_string()).collect();
+        let iso = (first..=last)
+            .map(|d| from_date32(d).format("%Y-%m-%d").to_string())
+            .collect();
         DateText { first, iso }
     }
 

@@ -45,7 +45,11 @@ pub fn frailty(rng: &mut Stream, shape: f64) -> f64 {
 
 /// A whole number in `lo..=hi`.
 pub fn between(rng: &mut Stream, lo: i32, hi: i32) -> i32 {
-    if hi <= lo { lo } else { rng.random_range(lo..=hi) }
+    if hi <= lo {
+        lo
+    } else {
+        rng.random_range(lo..=hi)
+    }
 }
 
 /// true with probability `p`.

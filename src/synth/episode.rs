@@ -62,9 +62,14 @@ pub fn draw_episode(rng: &mut Stream, person: &Person, world: &World, n: usize) 
         .filter_map(|(c, p)| draw::chance(rng, *p).then_some(c.code))
         .collect();
     if needs.is_empty() {
-        needs.push(if person.need > 0.5 { "mental_health" } else { "loneliness_isolation" });
+        needs.push(if person.need > 0.5 {
+            "mental_health"
+        } else {
+            "loneliness_isolation"
+        });
     }
-    let status = ["accepted", "declined", "did_not_attend"][draw::weighted(rng, &[0.80, 0.11, 0.09])];
+    let status =
+        ["accepted", "declined", "did_not_attend"][draw::weighted(rng, &[0.80, 0.11, 0.09])];
     let (first_contact, closure) = match status {
         "accepted" => {
             let first = date + 1 + draw::exponential(rng, 10.0) as i32;
@@ -73,7 +78,10 @@ pub fn draw_episode(rng: &mut Stream, person: &Person, world: &World, n: usize) 
         }
         "declined" => {
             let first = draw::chance(rng, 0.6).then(|| date + draw::exponential(rng, 7.0) as i32);
-            (first, Some(first.unwrap_or(date) + draw::between(rng, 0, 14)))
+            (
+                first,
+                Some(first.unwrap_or(date) + draw::between(rng, 0, 14)),
+            )
         }
         _ => (None, Some(date + draw::between(rng, 21, 60))),
     };
@@ -87,7 +95,11 @@ pub fn draw_episode(rng: &mut Stream, person: &Person, world: &World, n: usize) 
         status,
         first_contact: in_data(first_contact),
         closure: in_data(closure),
-        link_worker: format!("LW{:04}-{}", pcn + 1, draw::between(rng, 1, LINK_WORKERS_PER_PCN as i32)),
+        link_worker: format!(
+            "LW{:04}-{}",
+            pcn + 1,
+            draw::between(rng, 1, LINK_WORKERS_PER_PCN as i32)
+        ),
         pcn,
     })
 }
@@ -145,9 +157,17 @@ impl Score {
 /// The instruments a scheme uses, with their items and the scores they give.
 pub fn instruments(uses_wemwbs: bool) -> Vec<(&'static str, Vec<Item>, Vec<Score>)> {
     let wemwbs = if uses_wemwbs {
-        ("wemwbs", vec![wellbeing::WEMWBS_ITEM; 14], vec![Score::WemwbsTotal])
+        (
+            "wemwbs",
+            vec![wellbeing::WEMWBS_ITEM; 14],
+            vec![Score::WemwbsTotal],
+        )
     } else {
-        ("swemwbs", vec![wellbeing::WEMWBS_ITEM; 7], vec![Score::SwemwbsMetric])
+        (
+            "swemwbs",
+            vec![wellbeing::WEMWBS_ITEM; 7],
+            vec![Score::SwemwbsMetric],
+        )
     };
     vec![
         wemwbs,
@@ -161,7 +181,11 @@ pub fn instruments(uses_wemwbs: bool) -> Vec<(&'static str, Vec<Item>, Vec<Score
             ],
             (0..4).map(Score::Ons4).collect(),
         ),
-        ("ucla3", vec![wellbeing::UCLA_ITEM; 3], vec![Score::Ucla3Total]),
+        (
+            "ucla3",
+            vec![wellbeing::UCLA_ITEM; 3],
+            vec![Score::Ucla3Total],
+        ),
     ]
 }
 

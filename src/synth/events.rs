@@ -7,7 +7,12 @@ use super::draw::{self, Stream};
 use super::person::Person;
 
 /// Health settings in the order of [`Person::rates`].
-pub const SETTINGS: [&str; 4] = ["gp_appointment", "ae_attendance", "emergency_admission", "outpatient"];
+pub const SETTINGS: [&str; 4] = [
+    "gp_appointment",
+    "ae_attendance",
+    "emergency_admission",
+    "outpatient",
+];
 
 /// Size of the pre-referral peak per setting: the rate is multiplied by
 /// `1 + peak · exp(−days before referral / PEAK_DAYS)` over the 180 days before.
@@ -58,15 +63,27 @@ impl EventModel {
 
     /// Events (day, setting index) while the person is in the data, drawn by thinning
     /// a Poisson process at the highest rate.
-    pub fn draw(&self, rng: &mut Stream, person: &Person, course: Course, out: &mut Vec<(i32, usize)>) {
+    pub fn draw(
+        &self,
+        rng: &mut Stream,
+        person: &Person,
+        course: Course,
+        out: &mut Vec<(i32, usize)>,
+    ) {
         out.clear();
         let (entry, exit) = (person.entry(), person.exit());
         if exit < entry {
             return;
         }
-        for setting in 0..SETTINGS.len() {
-            let peak = if course.referral.is_some() { 1.0 + PEAK[setting] } else { 1.0 };
-            let max = person.rates[setting] / 365.25 * self.trend_on(exit).max(self.trend_on(entry)) * peak;
+        for (setting, peak_size) in PEAK.iter().enumerate() {
+            let peak = if course.referral.is_some() {
+                1.0 + peak_size
+            } else {
+                1.0
+            };
+            let max = person.rates[setting] / 365.25
+                * self.trend_on(exit).max(self.trend_on(entry))
+                * peak;
             if max <= 0.0 {
                 continue;
             }

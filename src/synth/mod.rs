@@ -146,7 +146,9 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
         ("--ae-effect", options.ae_effect),
     ] {
         if !(0.0..=1.0).contains(&v) {
-            return Err(Error::Usage(format!("{name} must be between 0 and 1, not {v}")));
+            return Err(Error::Usage(format!(
+                "{name} must be between 0 and 1, not {v}"
+            )));
         }
     }
     let mut rng = Stream::seed_from_u64(options.seed);
@@ -177,7 +179,10 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
         }
         let propensity = (0.8 * person.need + 0.08 * (5.5 - person.decile as f64)).exp() / 1.4;
         let referred = person.age_on(calendar::referrals_start()) >= 18
-            && draw::chance(&mut rng, (options.referred_share / adult_share * propensity).min(0.95));
+            && draw::chance(
+                &mut rng,
+                (options.referred_share / adult_share * propensity).min(0.95),
+            );
         let episode = if referred {
             episode::draw_episode(&mut rng, &person, &world, tally.counts[1] as usize)
         } else {
@@ -302,7 +307,13 @@ const VENDOR_FILE: &str = "referrals_export.csv";
 impl Sink {
     fn create(out: &Path, world: &World, vendor: bool) -> Result<Sink> {
         let csv = |name: &str, header: &[&str]| CsvOut::create(&out.join(name), header, b',');
-        let mut assessment_header = vec!["assessment_id", "person_id", "referral_id", "instrument", "assessment_date"];
+        let mut assessment_header = vec![
+            "assessment_id",
+            "person_id",
+            "referral_id",
+            "instrument",
+            "assessment_date",
+        ];
         let items: Vec<String> = (1..=14).map(|i| format!("item_{i}")).collect();
         assessment_header.extend(items.iter().map(String::as_str));
         assessment_header.extend(["total", "vendor_level"]);
@@ -310,48 +321,105 @@ impl Sink {
             let pcn = world.pcns.len() - 1;
             write_vendor_mapping(&out.join(VENDOR_FOLDER), &world.pcns[pcn].scheme)?;
             let header = [
-                "Ref No", "Client ID", "Date Referred", "Referred By", "Presenting Needs", "Outcome",
-                "First Contact", "Closed", "Worker",
+                "Ref No",
+                "Client ID",
+                "Date Referred",
+                "Referred By",
+                "Presenting Needs",
+                "Outcome",
+                "First Contact",
+                "Closed",
+                "Worker",
             ];
-            Some((pcn, CsvOut::create(&out.join(VENDOR_FOLDER).join(VENDOR_FILE), &header, b';')?))
+            Some((
+                pcn,
+                CsvOut::create(&out.join(VENDOR_FOLDER).join(VENDOR_FILE), &header, b';')?,
+            ))
         } else {
             None
         };
         Ok(Sink {
             dates: DateText::new(calendar::day(1900, 1, 1), calendar::day(2026, 12, 31)),
-            organisations: csv("organisations.csv", &["organisation_id", "name", "category", "start_date"])?,
+            organisations: csv(
+                "organisations.csv",
+                &["organisation_id", "name", "category", "start_date"],
+            )?,
             people: csv(
                 "people.csv",
                 &[
-                    "person_id", "birth_month", "sex", "ethnicity", "lsoa_code", "imd_decile", "imd_vintage",
-                    "practice_code", "pcn_code", "registration_start", "registration_end", "date_of_death",
+                    "person_id",
+                    "birth_month",
+                    "sex",
+                    "ethnicity",
+                    "lsoa_code",
+                    "imd_decile",
+                    "imd_vintage",
+                    "practice_code",
+                    "pcn_code",
+                    "registration_start",
+                    "registration_end",
+                    "date_of_death",
                 ],
             )?,
             referrals: csv(
                 "referrals.csv",
                 &[
-                    "referral_id", "person_id", "referral_date", "referral_source", "needs", "status",
-                    "first_contact_date", "closure_date", "link_worker_id", "scheme",
+                    "referral_id",
+                    "person_id",
+                    "referral_date",
+                    "referral_source",
+                    "needs",
+                    "status",
+                    "first_contact_date",
+                    "closure_date",
+                    "link_worker_id",
+                    "scheme",
                 ],
             )?,
             vendor,
-            contacts: csv("contacts.csv", &["contact_id", "referral_id", "contact_date", "mode", "minutes"])?,
+            contacts: csv(
+                "contacts.csv",
+                &[
+                    "contact_id",
+                    "referral_id",
+                    "contact_date",
+                    "mode",
+                    "minutes",
+                ],
+            )?,
             onward: csv(
                 "onward_referrals.csv",
-                &["onward_referral_id", "referral_id", "organisation_id", "activity_type", "onward_referral_date", "attended"],
+                &[
+                    "onward_referral_id",
+                    "referral_id",
+                    "organisation_id",
+                    "activity_type",
+                    "onward_referral_date",
+                    "attended",
+                ],
             )?,
             assessments: csv("assessments.csv", &assessment_header)?,
             events: csv("health_events.csv", &["person_id", "event_date", "setting"])?,
-            population: csv("population.csv", &["practice_code", "pcn_code", "age_band", "sex", "imd_quintile", "list_size"])?,
+            population: csv(
+                "population.csv",
+                &[
+                    "practice_code",
+                    "pcn_code",
+                    "age_band",
+                    "sex",
+                    "imd_quintile",
+                    "list_size",
+                ],
+            )?,
             counters: [0; 3],
         })
     }
 
-
     fn organisations(&mut self, world: &World) -> Result<()> {
         for o in &world.organisations {
             let start = self.dates.iso(o.start).to_string();
-            self.organisations.row(&[&o.id, &o.name, o.category, &start])?;
+            self.organisations
+                .row(&[&o.id, &o.name, o.category, &start])?;
         }
         Ok(())
     }
@@ -425,11 +493,18 @@ impl Sink {
         let Some(first) = ep.first_contact.filter(|_| ep.treated()) else {
             return Ok(());
         };
-        let last = ep.closure.unwrap_or(calendar::extract_end()).min(person.exit());
+        let last = ep
+            .closure
+            .unwrap_or(calendar::extract_end())
+            .min(person.exit());
         let contacts = 1 + draw::poisson(rng, 6.0);
         let modes = [0.45, 0.35, 0.05, 0.08, 0.04, 0.03, 0.0];
         for k in 0..contacts {
-            let date = if k == 0 { first } else { draw::between(rng, first, last) };
+            let date = if k == 0 {
+                first
+            } else {
+                draw::between(rng, first, last)
+            };
             self.counters[0] += 1;
             let mode = CONTACT_MODE.codes[draw::weighted(rng, &modes)].code;
             let minutes = (draw::between(rng, 3, 18) * 5).to_string();
@@ -443,8 +518,13 @@ impl Sink {
             self.counters[1] += 1;
             let id = format!("O{:09}", self.counters[1]);
             let date = self.dates.iso(draw::between(rng, first, last)).to_string();
-            let attended = if draw::chance(rng, 0.72) { "true" } else { "false" };
-            self.onward.row(&[&id, &ep.id, &org.id, org.activity, &date, attended])?;
+            let attended = if draw::chance(rng, 0.72) {
+                "true"
+            } else {
+                "false"
+            };
+            self.onward
+                .row(&[&id, &ep.id, &org.id, org.activity, &date, attended])?;
         }
         let Some((rows, w0, w1)) =
             episode::draw_assessments(rng, person, ep, pcn.uses_wemwbs, options.wellbeing_effect)
@@ -468,7 +548,13 @@ impl Sink {
             let items: Vec<String> = (0..14)
                 .map(|i| a.items.get(i).map_or(String::new(), i64::to_string))
                 .collect();
-            let mut row: Vec<&str> = vec![&id, &person.id, &ep.id, a.instrument, self.dates.iso(a.date)];
+            let mut row: Vec<&str> = vec![
+                &id,
+                &person.id,
+                &ep.id,
+                a.instrument,
+                self.dates.iso(a.date),
+            ];
             row.extend(items.iter().map(String::as_str));
             row.extend(["", ""]);
             self.assessments.row(&row)?;
@@ -478,7 +564,8 @@ impl Sink {
 
     fn events(&mut self, person: &Person, events: &[(i32, usize)]) -> Result<()> {
         for &(day, setting) in events {
-            self.events.row(&[&person.id, self.dates.iso(day), SETTINGS[setting]])?;
+            self.events
+                .row(&[&person.id, self.dates.iso(day), SETTINGS[setting]])?;
         }
         Ok(())
     }
@@ -486,8 +573,14 @@ impl Sink {
     fn population(&mut self, tally: &Tally) -> Result<()> {
         for ((practice, pcn, band, sex, quintile), n) in &tally.population {
             debug_assert!(AGE_BAND.resolve(band).is_some());
-            self.population
-                .row(&[practice, pcn, band, sex, &quintile.to_string(), &n.to_string()])?;
+            self.population.row(&[
+                practice,
+                pcn,
+                band,
+                sex,
+                &quintile.to_string(),
+                &n.to_string(),
+            ])?;
         }
         Ok(())
     }
@@ -560,7 +653,9 @@ fn write_vendor_mapping(folder: &Path, scheme: &str) -> Result<()> {
          first_contact_date = \"First Contact\"\nclosure_date = \"Closed\"\nlink_worker_id = \"Worker\"\n\n\
          # The export has no scheme column: every row belongs to this scheme.\n[source.constants]\n",
     );
-    text.push_str(&format!("scheme = \"{scheme}\"\n\n[source.codes.referral_source]\n"));
+    text.push_str(&format!(
+        "scheme = \"{scheme}\"\n\n[source.codes.referral_source]\n"
+    ));
     for (code, label) in VENDOR_SOURCES {
         if REFERRAL_SOURCE.resolve(label) != Some(code) {
             text.push_str(&format!("\"{label}\" = \"{code}\"\n"));

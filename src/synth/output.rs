@@ -20,7 +20,9 @@ impl CsvOut {
         let mut writer = csv::WriterBuilder::new()
             .delimiter(delimiter)
             .from_writer(buffered);
-        writer.write_record(header).map_err(|e| csv_error(path, e))?;
+        writer
+            .write_record(header)
+            .map_err(|e| csv_error(path, e))?;
         Ok(CsvOut { file, writer })
     }
 

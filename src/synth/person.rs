@@ -20,8 +20,8 @@ const AGES: &[(f64, i32, i32)] = &[
 
 /// Shares of ethnic categories, in the order of [`ETHNICITY`].
 const ETHNICITY_SHARES: &[f64] = &[
-    0.74, 0.01, 0.06, 0.01, 0.005, 0.01, 0.01, 0.03, 0.02, 0.01, 0.015, 0.01, 0.02, 0.005, 0.007, 0.013,
-    0.02, 0.015,
+    0.74, 0.01, 0.06, 0.01, 0.005, 0.01, 0.01, 0.03, 0.02, 0.01, 0.015, 0.01, 0.02, 0.005, 0.007,
+    0.013, 0.02, 0.015,
 ];
 
 /// A registered person.
@@ -60,7 +60,8 @@ impl Person {
         let band = draw::weighted(rng, &AGES.iter().map(|a| a.0).collect::<Vec<_>>());
         let age = draw::between(rng, AGES[band].1, AGES[band].2);
         let birth = anchor - age * 365 - draw::between(rng, 0, 364);
-        let sex = ["female", "male", "indeterminate", "not_known"][draw::weighted(rng, &[0.505, 0.49, 0.001, 0.004])];
+        let sex = ["female", "male", "indeterminate", "not_known"]
+            [draw::weighted(rng, &[0.505, 0.49, 0.001, 0.004])];
         let ethnicity = ETHNICITY.codes[draw::weighted(rng, ETHNICITY_SHARES)].code;
         let practice = draw::between(rng, 0, world.practices.len() as i32 - 1) as usize;
         let lsoa = draw::between(rng, 0, world.practices[practice].lsoas.len() as i32 - 1) as usize;
@@ -72,14 +73,16 @@ impl Person {
         } else {
             draw::between(rng, day(1990, 1, 1).max(birth), start - 1)
         };
-        let deregistered = draw::chance(rng, 0.04).then(|| draw::between(rng, registered.max(start), end));
+        let deregistered =
+            draw::chance(rng, 0.04).then(|| draw::between(rng, registered.max(start), end));
         let death_risk = match age {
             ..65 => 0.005,
             65..75 => 0.02,
             75..85 => 0.06,
             _ => 0.15,
         };
-        let died = draw::chance(rng, death_risk).then(|| draw::between(rng, registered.max(start), end));
+        let died =
+            draw::chance(rng, death_risk).then(|| draw::between(rng, registered.max(start), end));
 
         let need = draw::normal(rng);
         let deprivation = 1.0 + 0.03 * (10 - decile) as f64;

@@ -13,8 +13,18 @@ const LSOAS_PER_PRACTICE: usize = 12;
 pub const LINK_WORKERS_PER_PCN: usize = 3;
 
 const PLACES: &[&str] = &[
-    "Riverside", "Hillcrest", "Oakwood", "Meadowbank", "Northgate", "Ashford", "Brookside", "Elmfield",
-    "Kingfisher", "Willowdale", "Harbourside", "Stonebridge",
+    "Riverside",
+    "Hillcrest",
+    "Oakwood",
+    "Meadowbank",
+    "Northgate",
+    "Ashford",
+    "Brookside",
+    "Elmfield",
+    "Kingfisher",
+    "Willowdale",
+    "Harbourside",
+    "Stonebridge",
 ];
 
 /// A GP practice.
@@ -96,7 +106,8 @@ impl World {
                 let lsoas = (0..LSOAS_PER_PRACTICE)
                     .map(|_| {
                         lsoa_number += 1;
-                        let decile = (centre + 1.5 * draw::normal(rng)).round().clamp(1.0, 10.0) as i64;
+                        let decile =
+                            (centre + 1.5 * draw::normal(rng)).round().clamp(1.0, 10.0) as i64;
                         (format!("E01{lsoa_number:06}"), decile)
                     })
                     .collect();
@@ -124,13 +135,25 @@ fn organisation(rng: &mut Stream, i: usize) -> Organisation {
         ("arts_and_creativity", "Art Club", "community_group"),
         ("green_and_nature", "Community Garden", "charity"),
         ("befriending", "Befriending Service", "charity"),
-        ("peer_support_group", "Peer Support Group", "community_group"),
+        (
+            "peer_support_group",
+            "Peer Support Group",
+            "community_group",
+        ),
         ("advice_and_money", "Money Advice", "charity"),
         ("housing_support", "Housing Advice", "statutory_service"),
-        ("employment_and_learning", "Learning Centre", "social_enterprise"),
+        (
+            "employment_and_learning",
+            "Learning Centre",
+            "social_enterprise",
+        ),
         ("volunteering", "Volunteer Hub", "charity"),
         ("faith_and_culture", "Community Choir", "faith_group"),
-        ("health_and_care_service", "Carers Support", "statutory_service"),
+        (
+            "health_and_care_service",
+            "Carers Support",
+            "statutory_service",
+        ),
         ("physical_activity", "Tai Chi Group", "community_group"),
     ];
     let (activity, noun, category) = KINDS[i % KINDS.len()];

@@ -1,1 +1,10 @@
-#[test] fn t(){}
+//! Integration tests through the real `sprout` binary.
+//!
+//! All integration tests live in this one binary so DataFusion is linked once.
+
+mod bad_input;
+mod ingest;
+mod schema;
+mod sql;
+mod support;
+mod synth;

@@ -1,0 +1,117 @@
+//! Helpers: run the binary, make extract files, read tables back.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The result of one sprout run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams, for assertion messages.
+    pub fn all(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Run `sprout args…` with no pseudonymisation key in the environment.
+pub fn sprout(args: &[&str]) -> Run {
+    sprout_with_env(args, &[])
+}
+
+/// Run `sprout args…` with extra environment variables.
+pub fn sprout_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sprout"));
+    command.args(args).env_remove("SPROUT_PSEUDONYM_KEY");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("sprout runs");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// The committed sample extract folder.
+pub fn sample_extract() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/extract")
+}
+
+/// A path as &str.
+pub fn s(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// Rows of a query as JSON objects.
+pub fn query(warehouse: &Path, sql: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("result.json");
+    let run = sprout(&["sql", sql, "-w", s(warehouse), "-o", s(&file), "-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let text = std::fs::read_to_string(&file).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_object().unwrap().clone())
+        .collect()
+}
+
+/// One integer from a query like `SELECT count(*) AS n …`.
+pub fn count(warehouse: &Path, sql: &str) -> i64 {
+    let rows = query(warehouse, sql);
+    rows[0]
+        .values()
+        .next()
+        .and_then(serde_json::Value::as_i64)
+        .unwrap()
+}
+
+/// The quarantine entries as (source_file, line, column_name, problem).
+pub fn quarantine(warehouse: &Path) -> Vec<(String, i64, String, String)> {
+    query(
+        warehouse,
+        "SELECT source_file, line, coalesce(column_name, '') AS column_name, problem, value, detail \
+         FROM quarantine ORDER BY source_file, line, column_name",
+    )
+    .into_iter()
+    .map(|r| {
+        (
+            r["source_file"].as_str().unwrap().to_string(),
+            r["line"].as_i64().unwrap(),
+            r["column_name"].as_str().unwrap().to_string(),
+            r["problem"].as_str().unwrap().to_string(),
+        )
+    })
+    .collect()
+}
+
+/// A folder of extract files written from (name, contents) pairs.
+pub fn extract(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    dir
+}
+
+/// A small valid people extract: P1, P2, P3.
+pub const PEOPLE: &str = "person_id,birth_month,sex,ethnicity,practice_code,pcn_code,registration_start\n\
+P1,1960-04,female,A,A81001,U12345,2001-01-01\n\
+P2,1975-11,male,H,A81001,U12345,2010-06-15\n\
+P3,1990-01,female,Z,A81002,U12345,2015-03-01\n";
