@@ -49,6 +49,15 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// Input files that cannot be ingested at all; each line names a file and its fix.
+    #[error("nothing was ingested: {count} file{s} cannot be read:\n{details}", s = if *count == 1 { "" } else { "s" })]
+    Unreadable {
+        /// How many files.
+        count: usize,
+        /// One message per file.
+        details: String,
+    },
+
     /// The warehouse folder is missing, damaged or from an incompatible version.
     #[error("warehouse {path}: {problem}")]
     Warehouse {

@@ -107,17 +107,10 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
         }
     }
     if !failures.is_empty() {
-        return Err(Error::Usage(format!(
-            "nothing was ingested: {} file{} cannot be read as {}:\n{}",
-            failures.len(),
-            if failures.len() == 1 { "" } else { "s" },
-            if failures.len() == 1 {
-                "it is"
-            } else {
-                "they are"
-            },
-            failures.join("\n")
-        )));
+        return Err(Error::Unreadable {
+            count: failures.len(),
+            details: failures.join("\n"),
+        });
     }
     let table_order = |t: &str| model::TABLES.iter().position(|x| x.name == t);
     plans.sort_by(|a, b| {

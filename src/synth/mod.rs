@@ -184,12 +184,12 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
                 (options.referred_share / adult_share * propensity).min(0.95),
             );
         let episode = if referred {
-            episode::draw_episode(&mut rng, &person, &world, tally.counts[1] as usize)
+            episode::draw_episode(&mut rng, &person, &world, tally.counts.referred as usize)
         } else {
             None
         };
         if let Some(ep) = &episode {
-            tally.counts[1] += 1;
+            tally.counts.referred += 1;
             sink.episode(&mut rng, &person, ep, &world, options, &mut tally)?;
         }
         let course = Course {
@@ -197,7 +197,7 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
             treated: episode.as_ref().is_some_and(Episode::treated),
         };
         if let Some(ep) = episode.as_ref().filter(|e| e.treated()) {
-            tally.counts[2] += 1;
+            tally.counts.treated += 1;
             let trend = model.trend_on(ep.date + 183);
             for s in 0..SETTINGS.len() {
                 tally.rate_change[s] -= model.effect[s] * person.rates[s] * trend;
@@ -205,8 +205,8 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
         }
         model.draw(&mut rng, &person, course, &mut events);
         sink.events(&person, &events)?;
-        tally.counts[5] += events.len() as u64;
-        tally.counts[0] += 1;
+        tally.counts.events += events.len() as u64;
+        tally.counts.people += 1;
     }
     sink.population(&tally)?;
     sink.commit()?;
@@ -217,11 +217,22 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
     Ok(truth)
 }
 
+/// How many of each thing were generated.
+#[derive(Default)]
+struct Counts {
+    people: u64,
+    referred: u64,
+    /// Accepted with a first contact: the planted effects apply to these.
+    treated: u64,
+    baseline: u64,
+    follow_up: u64,
+    events: u64,
+}
+
 /// Running totals for `truth.json` and the population table.
 #[derive(Default)]
 struct Tally {
-    /// people, referred, accepted (treated), baseline, follow-up, events.
-    counts: [u64; 6],
+    counts: Counts,
     rate_change: [f64; 4],
     changes: BTreeMap<&'static str, (u64, f64)>,
     population: BTreeMap<(String, String, &'static str, &'static str, i64), u64>,
@@ -230,7 +241,7 @@ struct Tally {
 impl Tally {
     fn truth(&self, options: &SynthOptions) -> Truth {
         let iso = |d: i32| crate::ingest::values::from_date32(d).to_string();
-        let treated = self.counts[2].max(1) as f64;
+        let treated = self.counts.treated.max(1) as f64;
         Truth {
             generator: Generator {
                 seed: options.seed,
@@ -244,12 +255,12 @@ impl Tally {
                 ("referrals_end", iso(calendar::referrals_end())),
             ]),
             counts: BTreeMap::from([
-                ("people", self.counts[0]),
-                ("referred", self.counts[1]),
-                ("accepted_with_contact", self.counts[2]),
-                ("baseline_assessed", self.counts[3]),
-                ("follow_up_assessed", self.counts[4]),
-                ("health_events", self.counts[5]),
+                ("people", self.counts.people),
+                ("referred", self.counts.referred),
+                ("accepted_with_contact", self.counts.treated),
+                ("baseline_assessed", self.counts.baseline),
+                ("follow_up_assessed", self.counts.follow_up),
+                ("health_events", self.counts.events),
             ]),
             wellbeing: WellbeingTruth {
                 latent_effect: options.wellbeing_effect,
@@ -531,9 +542,9 @@ impl Sink {
         else {
             return Ok(());
         };
-        tally.counts[3] += 1;
+        tally.counts.baseline += 1;
         if let Some(w1) = w1 {
-            tally.counts[4] += 1;
+            tally.counts.follow_up += 1;
             for (_, _, scores) in episode::instruments(pcn.uses_wemwbs) {
                 for score in scores {
                     let entry = tally.changes.entry(Score::name(score)).or_default();
