@@ -348,3 +348,26 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_same_extracts_give_a_byte_identical_warehouse() {
+    let root = tempfile::tempdir().unwrap();
+    let mut snapshots = Vec::new();
+    for name in ["one", "two"] {
+        let wh = root.path().join(name);
+        let run = sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let mut files: Vec<_> = walk(&wh)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.strip_prefix(&wh).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        snapshots.push(files);
+    }
+    assert!(snapshots[0] == snapshots[1]);
+}
