@@ -24,6 +24,7 @@ pub mod error;
 pub mod ingest;
 pub mod model;
 pub mod sql;
+pub mod stats;
 pub mod synth;
 pub mod warehouse;
 

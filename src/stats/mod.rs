@@ -1,0 +1,47 @@
+//! Statistics: pure functions from numbers to estimates, intervals and tests.
+//!
+//! Each function states its formula in its doc comment and is tested against
+//! reference values computed with scipy/statsmodels (see
+//! `scripts/reference/wellbeing_stats.py`). Measures compute sufficient
+//! statistics or paired values in SQL; these functions turn them into results.
+
+pub mod effect;
+pub mod paired;
+pub mod proportion;
+pub mod summary;
+
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+/// Two-sided 95% normal quantile, z = Φ⁻¹(0.975).
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// Φ(x), the standard normal distribution function.
+pub fn normal_cdf(x: f64) -> f64 {
+    Normal::standard().cdf(x)
+}
+
+/// The upper tail 1 − Φ(x), accurate far into the tail.
+pub fn normal_sf(x: f64) -> f64 {
+    Normal::standard().sf(x)
+}
+
+/// The `p` quantile of Student's t with `df` degrees of freedom.
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(p))
+}
+
+/// Two-sided p-value of a t statistic: 2 · P(T_df > |t|).
+pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |dist| 2.0 * dist.sf(t.abs()))
+}
+
+/// Relative difference check used by the reference tests.
+#[cfg(test)]
+pub(crate) fn assert_close(actual: f64, expected: f64, rel: f64, what: &str) {
+    let scale = expected.abs().max(1e-300);
+    assert!(
+        ((actual - expected) / scale).abs() <= rel || (actual - expected).abs() <= 1e-15,
+        "{what}: {actual} vs {expected} (relative error {:e})",
+        ((actual - expected) / scale).abs()
+    );
+}
