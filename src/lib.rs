@@ -23,6 +23,7 @@ pub mod console;
 pub mod error;
 pub mod ingest;
 pub mod model;
+pub mod scoring;
 pub mod sql;
 pub mod stats;
 pub mod synth;

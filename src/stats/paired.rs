@@ -57,6 +57,8 @@ pub fn wilcoxon_signed_rank(d: &[f64]) -> Wilcoxon {
     let mut i = 0;
     while i < n {
         let mut j = i;
+        // Ties are exact equality of |d|, as in R's rank() and scipy's rankdata.
+        #[allow(clippy::float_cmp)]
         while j + 1 < n && nonzero[j + 1].abs() == nonzero[i].abs() {
             j += 1;
         }
