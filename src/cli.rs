@@ -11,6 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, IngestReport};
+use crate::measures::{
+    self, MeasureOptions, period::Period, table::OutTable, wellbeing::PairingRules,
+};
 use crate::model::{self, describe};
 use crate::synth::{self, SynthOptions};
 use crate::warehouse::Warehouse;
@@ -36,6 +39,8 @@ enum Command {
     Schema(SchemaArgs),
     /// Run a read-only SQL query over the warehouse tables.
     Sql(SqlArgs),
+    /// Compute the outcome measures for a period and write their tables.
+    Measures(MeasuresArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +120,37 @@ struct SqlArgs {
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// Query partitions (threads); fixed so results do not depend on the machine.
+    #[arg(long, default_value_t = 2)]
+    target_partitions: usize,
+}
+
+#[derive(Debug, Args)]
+struct MeasuresArgs {
+    /// Warehouse folder.
+    #[arg(long, short, default_value = "warehouse")]
+    warehouse: PathBuf,
+    /// Reporting period: 2025/26, 2025/26 Q2, or 2025-04-01..2025-09-30 (referral dates).
+    #[arg(long, short)]
+    period: String,
+    /// Output folder for the tables (Parquet, CSV and data_dictionary.csv).
+    #[arg(long, short, default_value = "out/measures")]
+    out: PathBuf,
+    /// Baseline may be up to this many days before the start of support.
+    #[arg(long, default_value_t = 28)]
+    baseline_before_days: i64,
+    /// Baseline may be up to this many days after the start of support.
+    #[arg(long, default_value_t = 28)]
+    baseline_after_days: i64,
+    /// Follow-up must be at least this many days after the baseline (6 weeks).
+    #[arg(long, default_value_t = 42)]
+    min_follow_up_days: i64,
+    /// Follow-up may be at most this many days after closure.
+    #[arg(long, default_value_t = 90)]
+    follow_up_after_closure_days: i64,
+    /// Below this many pairs, intervals and tests are withheld.
+    #[arg(long, default_value_t = 30)]
+    min_pairs: usize,
+    /// Query partitions (threads).
     #[arg(long, default_value_t = 2)]
     target_partitions: usize,
 }
@@ -199,13 +235,27 @@ fn run(command: Command, console: &Console) -> Result<i32> {
             });
             Ok(0)
         }
+        Command::Measures(args) => {
+            let options = MeasureOptions {
+                warehouse: args.warehouse,
+                period: Period::parse(&args.period)?,
+                out: args.out,
+                pairing: PairingRules {
+                    baseline_before_days: args.baseline_before_days,
+                    baseline_after_days: args.baseline_after_days,
+                    min_follow_up_days: args.min_follow_up_days,
+                    follow_up_after_closure_days: args.follow_up_after_closure_days,
+                    min_pairs: args.min_pairs,
+                },
+                target_partitions: args.target_partitions,
+            };
+            let tables = runtime(args.target_partitions)?.block_on(measures::run(&options))?;
+            console.result(measures_summary(&tables, &options));
+            Ok(0)
+        }
         Command::Sql(args) => {
             let warehouse = Warehouse::open(&args.warehouse)?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(args.target_partitions.max(1))
-                .build()
-                .map_err(|e| Error::Usage(format!("cannot start the query runtime: {e}")))?;
-            runtime.block_on(async {
+            runtime(args.target_partitions)?.block_on(async {
                 let ctx = crate::sql::session(&warehouse, args.target_partitions).await?;
                 let frame_schema;
                 let batches = {
@@ -233,6 +283,65 @@ fn run(command: Command, console: &Console) -> Result<i32> {
             })
         }
     }
+}
+
+fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the query runtime: {e}")))
+}
+
+fn measures_summary(tables: &[OutTable], options: &MeasureOptions) -> String {
+    use datafusion::arrow::array::{Array, AsArray, Float64Array, Int64Array};
+    let mut out = format!(
+        "Outcome measures for {} written to {}\n",
+        options.period.label,
+        options.out.display()
+    );
+    if let Some(change) = tables.iter().find(|t| t.name == "wellbeing_change") {
+        let b = &change.batch;
+        let col = |n: &str| b.column_by_name(n).cloned();
+        let (Some(score), Some(breakdown), Some(pairs), Some(mean), Some(lo), Some(hi)) = (
+            col("score_label"),
+            col("breakdown"),
+            col("pairs"),
+            col("mean_change"),
+            col("change_lower"),
+            col("change_upper"),
+        ) else {
+            return out;
+        };
+        let (score, breakdown) = (score.as_string::<i32>(), breakdown.as_string::<i32>());
+        let pairs = pairs.as_any().downcast_ref::<Int64Array>().cloned();
+        let floats = |a: &std::sync::Arc<dyn datafusion::arrow::array::Array>| {
+            a.as_any().downcast_ref::<Float64Array>().cloned()
+        };
+        let (Some(pairs), Some(mean), Some(lo), Some(hi)) =
+            (pairs, floats(&mean), floats(&lo), floats(&hi))
+        else {
+            return out;
+        };
+        out.push_str("\nPaired change, all episodes (follow-up minus baseline, 95% CI):\n");
+        for i in (0..b.num_rows()).filter(|&i| breakdown.value(i) == "all") {
+            let interval = if lo.is_valid(i) {
+                format!(
+                    "{:+.2} ({:+.2} to {:+.2})",
+                    mean.value(i),
+                    lo.value(i),
+                    hi.value(i)
+                )
+            } else {
+                format!("{:+.2} (interval withheld: too few pairs)", mean.value(i))
+            };
+            out.push_str(&format!(
+                "  {:<52} {:>6} pairs  {interval}\n",
+                score.value(i),
+                pairs.value(i)
+            ));
+        }
+    }
+    out
 }
 
 fn ingest_summary(report: &IngestReport, options: &IngestOptions) -> String {

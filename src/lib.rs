@@ -22,6 +22,7 @@ pub mod cli;
 pub mod console;
 pub mod error;
 pub mod ingest;
+pub mod measures;
 pub mod model;
 pub mod scoring;
 pub mod sql;

@@ -37,6 +37,16 @@ pub fn from_date32(days: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(days + UNIX_EPOCH_DAYS_FROM_CE).unwrap_or(NaiveDate::MIN)
 }
 
+/// Whole years from the Date32 day `birth` to the Date32 day `on`.
+pub fn age_in_years(birth: i32, on: i32) -> i32 {
+    let (b, o) = (from_date32(birth), from_date32(on));
+    let mut age = o.year() - b.year();
+    if (o.month(), o.day()) < (b.month(), b.day()) {
+        age -= 1;
+    }
+    age
+}
+
 /// Earliest date accepted anywhere.
 pub fn earliest_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)

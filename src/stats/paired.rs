@@ -81,7 +81,11 @@ pub fn wilcoxon_signed_rank(d: &[f64]) -> Wilcoxon {
         0.0
     };
     let z = (centred - correction) / variance.sqrt();
-    let p = (2.0 * normal_cdf(z).min(normal_sf(z))).min(1.0);
+    let p = if variance > 0.0 {
+        (2.0 * normal_cdf(z).min(normal_sf(z))).min(1.0)
+    } else {
+        f64::NAN
+    };
     Wilcoxon { v, n, z, p }
 }
 

@@ -71,10 +71,5 @@ pub fn year_month(d: i32) -> String {
 
 /// Whole years from `birth` to `on`.
 pub fn age_on(birth: i32, on: i32) -> i32 {
-    let (b, o) = (from_date32(birth), from_date32(on));
-    let mut age = o.year() - b.year();
-    if (o.month(), o.day()) < (b.month(), b.day()) {
-        age -= 1;
-    }
-    age
+    crate::ingest::values::age_in_years(birth, on)
 }

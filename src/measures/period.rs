@@ -1,0 +1,104 @@
+//! Reporting periods: NHS financial years and quarters, or explicit date ranges.
+
+use chrono::NaiveDate;
+
+use crate::error::{Error, Result};
+
+/// An inclusive range of dates with its label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// First day.
+    pub start: NaiveDate,
+    /// Last day.
+    pub end: NaiveDate,
+    /// Label, e.g. `2025/26 Q2`.
+    pub label: String,
+}
+
+impl Period {
+    /// Parse `2025/26` (financial year 1 April–31 March), `2025/26 Q2` (Q1 April–June,
+    /// Q2 July–September, Q3 October–December, Q4 January–March) or `YYYY-MM-DD..YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Result<Period> {
+        let text = text.trim();
+        let bad = || {
+            Error::Usage(format!(
+                "'{text}' is not a period: write a financial year (2025/26), a quarter (2025/26 Q2) or dates (2025-04-01..2025-09-30)"
+            ))
+        };
+        if let Some((from, to)) = text.split_once("..") {
+            let day = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad());
+            let (start, end) = (day(from)?, day(to)?);
+            if end < start {
+                return Err(bad());
+            }
+            return Ok(Period {
+                start,
+                end,
+                label: format!("{start} to {end}"),
+            });
+        }
+        let (year, quarter) = match text.split_once(' ') {
+            Some((y, q)) => (y, Some(q.trim())),
+            None => (text, None),
+        };
+        let (first, second) = year.split_once('/').ok_or_else(bad)?;
+        let first: i32 = first.parse().map_err(|_| bad())?;
+        let second: i32 = second.parse().map_err(|_| bad())?;
+        if second != (first + 1) % 100 {
+            return Err(bad());
+        }
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad);
+        let (start, end) = match quarter {
+            None => (date(first, 4, 1)?, date(first + 1, 3, 31)?),
+            Some("Q1") => (date(first, 4, 1)?, date(first, 6, 30)?),
+            Some("Q2") => (date(first, 7, 1)?, date(first, 9, 30)?),
+            Some("Q3") => (date(first, 10, 1)?, date(first, 12, 31)?),
+            Some("Q4") => (date(first + 1, 1, 1)?, date(first + 1, 3, 31)?),
+            Some(_) => return Err(bad()),
+        };
+        Ok(Period {
+            start,
+            end,
+            label: text.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn financial_years_and_quarters() {
+        let fy = Period::parse("2024/25").unwrap();
+        assert_eq!((fy.start, fy.end), (d(2024, 4, 1), d(2025, 3, 31)));
+        let q4 = Period::parse("2023/24 Q4").unwrap();
+        assert_eq!(
+            (q4.start, q4.end),
+            (d(2024, 1, 1), d(2024, 3, 31)),
+            "Q4 holds the leap day"
+        );
+        let q1 = Period::parse("2025/26 Q1").unwrap();
+        assert_eq!((q1.start, q1.end), (d(2025, 4, 1), d(2025, 6, 30)));
+        assert_eq!(Period::parse("2099/00").unwrap().end, d(2100, 3, 31));
+        let range = Period::parse("2025-01-01..2025-01-31").unwrap();
+        assert_eq!(range.end, d(2025, 1, 31));
+    }
+
+    #[test]
+    fn mistakes_are_refused() {
+        for bad in [
+            "2024/26",
+            "2024",
+            "2024/25 Q5",
+            "2025-02-01..2025-01-01",
+            "last year",
+        ] {
+            assert!(Period::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Measure SQL files from `queries/`, with their documented headers.
+//!
+//! Each file holds one read-only statement preceded by a fixed header:
+//! `-- title:`, `-- definition:`, `-- population:`, `-- statistic:` and
+//! `-- caveats:`. The files are compiled into sprout, so a released binary runs
+//! exactly the SQL in this repository. Parameters are named placeholders
+//! (`$period_start`) bound by the caller.
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::common::ScalarValue;
+use datafusion::execution::context::SQLOptions;
+use datafusion::prelude::SessionContext;
+
+use crate::error::{Error, Result};
+
+/// One measure file.
+#[derive(Debug, Clone, Copy)]
+pub struct Query {
+    /// File stem in `queries/`.
+    pub name: &'static str,
+    /// The whole file.
+    pub text: &'static str,
+}
+
+/// Every measure file, in report order.
+pub static QUERIES: &[Query] = &[
+    Query {
+        name: "referral_funnel",
+        text: include_str!("../../queries/referral_funnel.sql"),
+    },
+    Query {
+        name: "wellbeing_pairs",
+        text: include_str!("../../queries/wellbeing_pairs.sql"),
+    },
+];
+
+/// Header fields every measure file must have, in order.
+pub const HEADER_FIELDS: [&str; 5] = ["title", "definition", "population", "statistic", "caveats"];
+
+impl Query {
+    /// The measure file called `name`.
+    pub fn named(name: &str) -> Result<&'static Query> {
+        QUERIES
+            .iter()
+            .find(|q| q.name == name)
+            .ok_or_else(|| Error::Usage(format!("no measure file queries/{name}.sql")))
+    }
+
+    /// A header field's text (e.g. `title`).
+    pub fn header(&self, field: &str) -> Option<&'static str> {
+        self.text
+            .lines()
+            .take_while(|l| l.starts_with("--"))
+            .filter_map(|l| l.trim_start_matches("--").trim().split_once(':'))
+            .find(|(k, _)| k.trim() == field)
+            .map(|(_, v)| v.trim())
+    }
+
+    /// Run the statement read-only with named parameters.
+    pub async fn run(
+        &self,
+        ctx: &SessionContext,
+        params: &[(&str, ScalarValue)],
+    ) -> Result<Vec<RecordBatch>> {
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        let values: Vec<(String, ScalarValue)> = params
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect();
+        let frame = ctx
+            .sql_with_options(self.text, options)
+            .await?
+            .with_param_values(values)?;
+        Ok(frame.collect().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_measure_has_the_full_header_and_one_ordered_statement() {
+        for q in QUERIES {
+            for field in HEADER_FIELDS {
+                assert!(
+                    q.header(field).is_some_and(|v| !v.is_empty()),
+                    "{}: {field}",
+                    q.name
+                );
+            }
+            let body: String = q
+                .text
+                .lines()
+                .filter(|l| !l.starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert_eq!(
+                body.matches(';').count(),
+                body.matches("';'").count(),
+                "{}: one statement",
+                q.name
+            );
+        }
+    }
+}

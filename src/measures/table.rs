@@ -1,0 +1,204 @@
+//! Output tables of the measures: typed columns with descriptions, written as
+//! Parquet and CSV (atomically), plus a data dictionary.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+
+use crate::error::Result;
+use crate::ingest::batch::{BatchBuilder, Value};
+
+/// One documented output column.
+#[derive(Debug, Clone, Copy)]
+pub struct OutColumn {
+    /// Column name.
+    pub name: &'static str,
+    /// Arrow type (Utf8, Int64 or Float64).
+    pub ty: ColumnKind,
+    /// What the column holds.
+    pub description: &'static str,
+}
+
+/// The types output columns take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Text.
+    Text,
+    /// Whole number.
+    Integer,
+    /// Number.
+    Number,
+}
+
+/// A text column.
+pub const fn text(name: &'static str, description: &'static str) -> OutColumn {
+    OutColumn {
+        name,
+        ty: ColumnKind::Text,
+        description,
+    }
+}
+
+/// A whole-number column.
+pub const fn int(name: &'static str, description: &'static str) -> OutColumn {
+    OutColumn {
+        name,
+        ty: ColumnKind::Integer,
+        description,
+    }
+}
+
+/// A number column.
+pub const fn num(name: &'static str, description: &'static str) -> OutColumn {
+    OutColumn {
+        name,
+        ty: ColumnKind::Number,
+        description,
+    }
+}
+
+/// A finished output table.
+#[derive(Debug, Clone)]
+pub struct OutTable {
+    /// File stem.
+    pub name: &'static str,
+    /// What one row is.
+    pub description: &'static str,
+    /// Columns.
+    pub columns: &'static [OutColumn],
+    /// The rows as one batch.
+    pub batch: RecordBatch,
+}
+
+/// Schema of documented columns.
+pub fn schema(columns: &[OutColumn]) -> SchemaRef {
+    Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|c| {
+                let ty = match c.ty {
+                    ColumnKind::Text => DataType::Utf8,
+                    ColumnKind::Integer => DataType::Int64,
+                    ColumnKind::Number => DataType::Float64,
+                };
+                Field::new(c.name, ty, true)
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Collects rows of a documented table.
+pub struct TableBuilder {
+    name: &'static str,
+    description: &'static str,
+    columns: &'static [OutColumn],
+    rows: BatchBuilder,
+}
+
+impl TableBuilder {
+    /// An empty table.
+    pub fn new(
+        name: &'static str,
+        description: &'static str,
+        columns: &'static [OutColumn],
+    ) -> Self {
+        TableBuilder {
+            name,
+            description,
+            columns,
+            rows: BatchBuilder::new(schema(columns)),
+        }
+    }
+
+    /// Add a row (values in column order; NaN numbers become empty).
+    pub fn push(&mut self, row: &[Value]) {
+        debug_assert_eq!(row.len(), self.columns.len(), "{}", self.name);
+        let cleaned: Vec<Value> = row
+            .iter()
+            .map(|v| match v {
+                Value::Float(f) if !f.is_finite() => Value::Null,
+                other => other.clone(),
+            })
+            .collect();
+        self.rows.push(&cleaned);
+    }
+
+    /// The finished table.
+    pub fn finish(mut self) -> Result<OutTable> {
+        Ok(OutTable {
+            name: self.name,
+            description: self.description,
+            columns: self.columns,
+            batch: self.rows.finish()?,
+        })
+    }
+}
+
+/// A whole number value.
+pub fn int_value(n: impl TryInto<i64>) -> Value {
+    n.try_into().map_or(Value::Null, Value::Int)
+}
+
+/// A number value (NaN becomes empty when written).
+pub fn num_value(x: f64) -> Value {
+    Value::Float(x)
+}
+
+/// A text value.
+pub fn text_value(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+/// An optional number.
+pub fn opt_num(x: Option<f64>) -> Value {
+    x.map_or(Value::Null, Value::Float)
+}
+
+const DICTIONARY_COLUMNS: &[OutColumn] = &[
+    text("table_name", "Output table"),
+    text("table_description", "What one row of the table is"),
+    text("column_name", "Column"),
+    text("column_type", "text, integer or number"),
+    text("description", "What the column holds"),
+];
+
+/// Write each table as `<name>.parquet` and `<name>.csv`, and `data_dictionary.csv`.
+pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<()> {
+    let mut dictionary = TableBuilder::new(
+        "data_dictionary",
+        "One column of an output table",
+        DICTIONARY_COLUMNS,
+    );
+    for table in tables {
+        for ext in ["parquet", "csv"] {
+            let path = folder.join(format!("{}.{ext}", table.name));
+            crate::sql::write(
+                std::slice::from_ref(&table.batch),
+                table.batch.schema(),
+                &path,
+            )?;
+        }
+        for c in table.columns {
+            let ty = match c.ty {
+                ColumnKind::Text => "text",
+                ColumnKind::Integer => "integer",
+                ColumnKind::Number => "number",
+            };
+            dictionary.push(&[
+                text_value(table.name),
+                text_value(table.description),
+                text_value(c.name),
+                text_value(ty),
+                text_value(c.description),
+            ]);
+        }
+    }
+    let dictionary = dictionary.finish()?;
+    crate::sql::write(
+        std::slice::from_ref(&dictionary.batch),
+        dictionary.batch.schema(),
+        &folder.join("data_dictionary.csv"),
+    )
+}

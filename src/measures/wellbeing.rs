@@ -1,0 +1,647 @@
+//! Impact on the person: paired wellbeing change, reliable change, band shifts,
+//! the attrition funnel and attrition bias.
+//!
+//! The pairs come from `queries/wellbeing_pairs.sql`; each side is scored by
+//! [`crate::scoring`] and the statistics come from [`crate::stats`].
+
+use std::collections::BTreeMap;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{Date32Type, Float64Type, Int64Type};
+use datafusion::common::ScalarValue;
+use datafusion::prelude::SessionContext;
+
+use super::period::Period;
+use super::query::Query;
+use super::table::{
+    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, opt_num, text, text_value,
+};
+use crate::error::Result;
+use crate::ingest::batch::Value;
+use crate::ingest::values::{age_in_years, date32};
+use crate::model::codes::{age_band_of, ethnic_group};
+use crate::model::instruments::MAX_ITEMS;
+use crate::scoring::{self, ChangeClass, ScoreRule, Thresholds};
+use crate::stats::effect::{cohens_dav, cohens_dz, standardised_mean_difference};
+use crate::stats::paired::{paired_t, wilcoxon_signed_rank};
+use crate::stats::proportion::{mcnemar, wilson};
+use crate::stats::summary::{mean, mean_ci};
+
+/// How baseline and follow-up assessments are chosen.
+#[derive(Debug, Clone, Copy)]
+pub struct PairingRules {
+    /// Baseline may be this many days before the start of support.
+    pub baseline_before_days: i64,
+    /// Baseline may be this many days after the start of support.
+    pub baseline_after_days: i64,
+    /// Follow-up must be at least this many days after the baseline.
+    pub min_follow_up_days: i64,
+    /// Follow-up may be at most this many days after closure.
+    pub follow_up_after_closure_days: i64,
+    /// Below this many pairs, inference (intervals and tests) is withheld.
+    pub min_pairs: usize,
+}
+
+impl Default for PairingRules {
+    fn default() -> Self {
+        PairingRules {
+            baseline_before_days: 28,
+            baseline_after_days: 28,
+            min_follow_up_days: 42,
+            follow_up_after_closure_days: 90,
+            min_pairs: 30,
+        }
+    }
+}
+
+/// One referral episode with its baseline (and maybe follow-up) for one instrument.
+#[derive(Debug, Clone)]
+struct EpisodeRow {
+    instrument: String,
+    groups: Vec<(&'static str, String)>,
+    baseline: Vec<Option<f64>>,
+    follow_up: Option<Vec<Option<f64>>>,
+    later_assessments: i64,
+}
+
+/// A breakdown and a group within it, e.g. (`sex`, `female`).
+type GroupKey = (&'static str, String);
+
+/// Scored (baseline, follow-up) pairs of a group, and how many pairs could not be scored.
+type GroupPairs = (Vec<(f64, f64)>, u64);
+
+/// The breakdowns every change is reported by, besides `all`.
+pub const BREAKDOWNS: [&str; 8] = [
+    "pcn_code",
+    "scheme",
+    "referral_source",
+    "need",
+    "age_band",
+    "sex",
+    "ethnicity_group",
+    "imd_quintile",
+];
+
+/// Compute the person-outcome tables for `period`.
+pub async fn person_outcomes(
+    ctx: &SessionContext,
+    period: &Period,
+    rules: &PairingRules,
+) -> Result<Vec<OutTable>> {
+    let dates = [
+        (
+            "period_start",
+            ScalarValue::Date32(Some(date32(period.start))),
+        ),
+        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
+    ];
+    let funnel = Query::named("referral_funnel")?.run(ctx, &dates).await?;
+    let (referred, accepted) = funnel_counts(&funnel);
+    let mut params = dates.to_vec();
+    params.extend([
+        (
+            "baseline_before_days",
+            ScalarValue::Int64(Some(rules.baseline_before_days)),
+        ),
+        (
+            "baseline_after_days",
+            ScalarValue::Int64(Some(rules.baseline_after_days)),
+        ),
+        (
+            "min_follow_up_days",
+            ScalarValue::Int64(Some(rules.min_follow_up_days)),
+        ),
+        (
+            "follow_up_after_closure_days",
+            ScalarValue::Int64(Some(rules.follow_up_after_closure_days)),
+        ),
+    ]);
+    let batches = Query::named("wellbeing_pairs")?.run(ctx, &params).await?;
+    let rows = episode_rows(&batches);
+    let thresholds = Thresholds::builtin();
+    Ok(vec![
+        funnel_table(&rows, referred, accepted)?,
+        change_table(&rows, rules, thresholds, &period.label)?,
+        attrition_table(&rows, thresholds)?,
+    ])
+}
+
+fn funnel_counts(batches: &[RecordBatch]) -> (i64, i64) {
+    let get = |name: &str| {
+        batches
+            .first()
+            .and_then(|b| b.column_by_name(name))
+            .and_then(|c| {
+                c.as_primitive_opt::<Int64Type>()
+                    .filter(|a| !a.is_null(0))
+                    .map(|a| a.value(0))
+            })
+            .unwrap_or(0)
+    };
+    (get("referred"), get("accepted"))
+}
+
+/// Read the pairs query's rows and score both sides.
+fn episode_rows(batches: &[RecordBatch]) -> Vec<EpisodeRow> {
+    let mut out = Vec::new();
+    for batch in batches {
+        let text = |name: &str, i: usize| -> Option<String> {
+            let c = batch.column_by_name(name)?;
+            let a = c.as_string_opt::<i32>()?;
+            (!a.is_null(i)).then(|| a.value(i).to_string())
+        };
+        let int = |name: &str, i: usize| -> Option<i64> {
+            let a = batch
+                .column_by_name(name)?
+                .as_primitive_opt::<Int64Type>()?;
+            (!a.is_null(i)).then(|| a.value(i))
+        };
+        let float = |name: &str, i: usize| -> Option<f64> {
+            let a = batch
+                .column_by_name(name)?
+                .as_primitive_opt::<Float64Type>()?;
+            (!a.is_null(i)).then(|| a.value(i))
+        };
+        let date = |name: &str, i: usize| -> Option<i32> {
+            let a = batch
+                .column_by_name(name)?
+                .as_primitive_opt::<Date32Type>()?;
+            (!a.is_null(i)).then(|| a.value(i))
+        };
+        for i in 0..batch.num_rows() {
+            let Some(instrument) = text("instrument", i) else {
+                continue;
+            };
+            let side = |prefix: &str| {
+                let mut items = [None; MAX_ITEMS];
+                for (k, item) in items.iter_mut().enumerate() {
+                    *item = int(&format!("{prefix}{}", k + 1), i);
+                }
+                scoring::score(&instrument, &items, float(&format!("{prefix}_total"), i))
+            };
+            let follow_up = date("follow_up_date", i).map(|_| side("f"));
+            let age_band = match (date("birth_month", i), date("referral_date", i)) {
+                (Some(birth), Some(referred)) => {
+                    age_band_of(age_in_years(birth, referred)).to_string()
+                }
+                _ => text("age_band", i).unwrap_or_else(|| "unknown".to_string()),
+            };
+            let known = |v: Option<String>| v.unwrap_or_else(|| "unknown".to_string());
+            let mut groups = vec![
+                ("pcn_code", known(text("pcn_code", i))),
+                ("scheme", known(text("scheme", i))),
+                ("referral_source", known(text("referral_source", i))),
+                ("age_band", age_band),
+                ("sex", known(text("sex", i))),
+                (
+                    "ethnicity_group",
+                    text("ethnicity", i)
+                        .and_then(|e| ethnic_group(&e))
+                        .unwrap_or("not stated or not known")
+                        .to_string(),
+                ),
+                (
+                    "imd_quintile",
+                    int("imd_decile", i)
+                        .map_or("unknown".to_string(), |d| ((d + 1) / 2).to_string()),
+                ),
+            ];
+            for need in text("needs", i)
+                .unwrap_or_default()
+                .split(';')
+                .filter(|n| !n.is_empty())
+            {
+                groups.push(("need", need.to_string()));
+            }
+            out.push(EpisodeRow {
+                baseline: side("b"),
+                follow_up,
+                later_assessments: int("later_assessments", i).unwrap_or(0),
+                instrument,
+                groups,
+            });
+        }
+    }
+    out
+}
+
+const FUNNEL_COLUMNS: &[OutColumn] = &[
+    text("instrument", "Outcome instrument"),
+    int(
+        "stage_order",
+        "1 referred, 2 accepted, 3 baseline recorded, 4 follow-up recorded, 5 paired",
+    ),
+    text("stage", "Funnel stage"),
+    int("count", "Referral episodes reaching this stage"),
+    int(
+        "lost_before_stage",
+        "Episodes at the previous stage that did not reach this one",
+    ),
+    text("reason_lost", "Why those episodes were lost"),
+];
+
+fn funnel_table(rows: &[EpisodeRow], referred: i64, accepted: i64) -> Result<OutTable> {
+    let mut table = TableBuilder::new(
+        "wellbeing_attrition_funnel",
+        "One stage of the attrition funnel for one instrument: referred, accepted, baseline recorded, follow-up recorded, paired",
+        FUNNEL_COLUMNS,
+    );
+    let mut by_instrument: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
+    for r in rows {
+        let e = by_instrument.entry(r.instrument.as_str()).or_default();
+        e.0 += 1;
+        e.1 += i64::from(r.later_assessments > 0);
+        e.2 += i64::from(r.follow_up.is_some());
+    }
+    for (instrument, (baseline, recorded, paired)) in by_instrument {
+        let stages = [
+            ("referred", referred, 0, ""),
+            (
+                "accepted",
+                accepted,
+                referred - accepted,
+                "not accepted (declined, did not attend, or no status)",
+            ),
+            (
+                "baseline recorded",
+                baseline,
+                accepted - baseline,
+                "no baseline in the window around the start of support",
+            ),
+            (
+                "follow-up recorded",
+                recorded,
+                baseline - recorded,
+                "no assessment after the baseline",
+            ),
+            (
+                "paired",
+                paired,
+                recorded - paired,
+                "follow-up too soon after baseline or too long after closure",
+            ),
+        ];
+        for (order, (stage, count, lost, reason)) in stages.into_iter().enumerate() {
+            table.push(&[
+                text_value(instrument),
+                int_value(order + 1),
+                text_value(stage),
+                int_value(count),
+                int_value(lost),
+                text_value(reason),
+            ]);
+        }
+    }
+    table.finish()
+}
+
+const CHANGE_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    text("score", "Score name (see thresholds)"),
+    text("score_label", "Score label"),
+    text("breakdown", "Breakdown dimension, or 'all'"),
+    text("group", "Group within the breakdown"),
+    int("pairs", "Episodes with a scored baseline and follow-up"),
+    int(
+        "unscorable_pairs",
+        "Pairs left out because an item was missing (no prorating)",
+    ),
+    num("mean_baseline", "Mean score at baseline"),
+    num("mean_follow_up", "Mean score at follow-up"),
+    num(
+        "mean_change",
+        "Mean change, follow-up minus baseline (raw direction)",
+    ),
+    num(
+        "change_lower",
+        "Lower 95% t confidence limit of the mean change",
+    ),
+    num(
+        "change_upper",
+        "Upper 95% t confidence limit of the mean change",
+    ),
+    num("t", "Paired t statistic"),
+    num("p_t", "Two-sided p-value of the paired t-test"),
+    num(
+        "wilcoxon_v",
+        "Wilcoxon signed-rank V (sum of ranks of positive changes)",
+    ),
+    num(
+        "p_wilcoxon",
+        "Two-sided p-value, normal approximation with tie and continuity corrections",
+    ),
+    num("d_z", "Cohen's d_z: mean change / SD of change"),
+    num("d_z_lower", "Lower 95% limit of d_z"),
+    num("d_z_upper", "Upper 95% limit of d_z"),
+    num(
+        "d_av",
+        "Cohen's d_av: mean change / mean of the baseline and follow-up SDs",
+    ),
+    num("d_av_lower", "Lower 95% limit of d_av"),
+    num("d_av_upper", "Upper 95% limit of d_av"),
+    int(
+        "reliably_improved",
+        "Pairs with reliable improvement (Jacobson-Truax)",
+    ),
+    num("reliably_improved_share", "Share reliably improved"),
+    num("reliably_improved_lower", "Lower 95% Wilson limit"),
+    num("reliably_improved_upper", "Upper 95% Wilson limit"),
+    int(
+        "no_reliable_change",
+        "Pairs with change within measurement error",
+    ),
+    num("no_reliable_change_share", "Share with no reliable change"),
+    int("reliably_deteriorated", "Pairs with reliable deterioration"),
+    num("reliably_deteriorated_share", "Share reliably deteriorated"),
+    num("reliably_deteriorated_lower", "Lower 95% Wilson limit"),
+    num("reliably_deteriorated_upper", "Upper 95% Wilson limit"),
+    int(
+        "reached_mic",
+        "Pairs whose improvement reached the minimal important change",
+    ),
+    num(
+        "reached_mic_share",
+        "Share reaching the minimal important change",
+    ),
+    num("reached_mic_lower", "Lower 95% Wilson limit"),
+    num("reached_mic_upper", "Upper 95% Wilson limit"),
+    text("low_band", "The band whose leaving counts as improvement"),
+    int("low_at_baseline", "Pairs in the low band at baseline"),
+    int("low_at_follow_up", "Pairs in the low band at follow-up"),
+    int(
+        "left_low_band",
+        "Pairs in the low band at baseline and not at follow-up",
+    ),
+    int(
+        "entered_low_band",
+        "Pairs not in the low band at baseline but in it at follow-up",
+    ),
+    num(
+        "mcnemar_statistic",
+        "McNemar chi-squared (continuity corrected) for the band change",
+    ),
+    num("p_mcnemar", "p-value of McNemar's test"),
+    text(
+        "inference",
+        "'reported', or why intervals and tests are withheld",
+    ),
+    text("thresholds_version", "Version of the thresholds file used"),
+];
+
+fn change_table(
+    rows: &[EpisodeRow],
+    rules: &PairingRules,
+    thresholds: &Thresholds,
+    period: &str,
+) -> Result<OutTable> {
+    let mut table = TableBuilder::new(
+        "wellbeing_change",
+        "Paired change in one score, overall or for one group of one breakdown",
+        CHANGE_COLUMNS,
+    );
+    let mut instruments: Vec<&str> = rows.iter().map(|r| r.instrument.as_str()).collect();
+    instruments.sort_unstable();
+    instruments.dedup();
+    for instrument in instruments {
+        for (k, score) in scoring::score_names(instrument).iter().enumerate() {
+            let Some(rule) = thresholds.rule(score) else {
+                continue;
+            };
+            let mut groups: BTreeMap<GroupKey, GroupPairs> = BTreeMap::new();
+            for r in rows.iter().filter(|r| r.instrument == instrument) {
+                let Some(follow) = &r.follow_up else { continue };
+                let pair = match (
+                    r.baseline.get(k).copied().flatten(),
+                    follow.get(k).copied().flatten(),
+                ) {
+                    (Some(b), Some(f)) => Some((b, f)),
+                    _ => None,
+                };
+                let keys =
+                    std::iter::once(("all", "all".to_string())).chain(r.groups.iter().cloned());
+                for key in keys {
+                    let entry = groups.entry(key).or_default();
+                    match pair {
+                        Some(p) => entry.0.push(p),
+                        None => entry.1 += 1,
+                    }
+                }
+            }
+            let order = |b: &str| {
+                if b == "all" {
+                    0
+                } else {
+                    1 + BREAKDOWNS.iter().position(|x| *x == b).unwrap_or(99)
+                }
+            };
+            let mut keys: Vec<_> = groups.keys().cloned().collect();
+            keys.sort_by(|a, b| (order(a.0), &a.1).cmp(&(order(b.0), &b.1)));
+            for key in keys {
+                let (pairs, unscorable) = &groups[&key];
+                table.push(&change_row(
+                    period,
+                    score,
+                    rule,
+                    &key,
+                    pairs,
+                    *unscorable,
+                    rules.min_pairs,
+                    &thresholds.version,
+                ));
+            }
+        }
+    }
+    table.finish()
+}
+
+/// One row of `wellbeing_change`.
+#[allow(clippy::too_many_arguments)]
+fn change_row(
+    period: &str,
+    score: &str,
+    rule: &ScoreRule,
+    (breakdown, group): &GroupKey,
+    pairs: &[(f64, f64)],
+    unscorable: u64,
+    min_pairs: usize,
+    version: &str,
+) -> Vec<Value> {
+    let before: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    let after: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+    let change: Vec<f64> = pairs.iter().map(|(b, a)| a - b).collect();
+    let n = pairs.len();
+    let infer = n >= min_pairs && n >= 2;
+    let inference = if infer {
+        "reported".to_string()
+    } else {
+        format!("withheld: {n} pairs, fewer than the minimum of {min_pairs}")
+    };
+    let when = |x: f64| if infer { num_value(x) } else { Value::Null };
+    let ci = mean_ci(&change);
+    let t = paired_t(&change);
+    let w = wilcoxon_signed_rank(&change);
+    let (dz, dav) = (cohens_dz(&before, &after), cohens_dav(&before, &after));
+    let classes: Vec<Option<ChangeClass>> =
+        pairs.iter().map(|(b, a)| rule.classify(*b, *a)).collect();
+    let count = |c: ChangeClass| classes.iter().filter(|x| **x == Some(c)).count() as u64;
+    let classified = classes.iter().any(Option::is_some);
+    let share = |x: u64| {
+        let p = wilson(x, n as u64);
+        (
+            if classified {
+                int_value(x)
+            } else {
+                Value::Null
+            },
+            if classified {
+                num_value(p.p)
+            } else {
+                Value::Null
+            },
+            when(p.lower),
+            when(p.upper),
+        )
+    };
+    let improved = share(count(ChangeClass::Improved));
+    let same = share(count(ChangeClass::NoReliableChange));
+    let worse = share(count(ChangeClass::Deteriorated));
+    let mic_n = pairs
+        .iter()
+        .filter(|(b, a)| rule.reaches_mic(*b, *a))
+        .count() as u64;
+    let mic = wilson(mic_n, n as u64);
+    let low = |x: f64| rule.in_low_band(x).unwrap_or(false);
+    let has_band = rule.low_band.is_some();
+    let band_count = |f: &dyn Fn(&(f64, f64)) -> bool| {
+        if has_band {
+            int_value(pairs.iter().filter(|p| f(p)).count())
+        } else {
+            Value::Null
+        }
+    };
+    let left = pairs.iter().filter(|(b, a)| low(*b) && !low(*a)).count() as u64;
+    let entered = pairs.iter().filter(|(b, a)| !low(*b) && low(*a)).count() as u64;
+    let m = mcnemar(left, entered);
+    vec![
+        text_value(period),
+        text_value(score),
+        text_value(&rule.label),
+        text_value(*breakdown),
+        text_value(group.clone()),
+        int_value(n),
+        int_value(unscorable),
+        num_value(mean(&before)),
+        num_value(mean(&after)),
+        num_value(ci.mean),
+        when(ci.lower),
+        when(ci.upper),
+        when(t.t),
+        when(t.p),
+        when(w.v),
+        when(w.p),
+        when(dz.estimate),
+        when(dz.lower),
+        when(dz.upper),
+        when(dav.estimate),
+        when(dav.lower),
+        when(dav.upper),
+        improved.0,
+        improved.1,
+        improved.2,
+        improved.3,
+        same.0,
+        same.1,
+        worse.0,
+        worse.1,
+        worse.2,
+        worse.3,
+        int_value(mic_n),
+        num_value(mic.p),
+        when(mic.lower),
+        when(mic.upper),
+        rule.low_band
+            .as_ref()
+            .map_or(Value::Null, |b| text_value(&b.label)),
+        band_count(&|(b, _)| low(*b)),
+        band_count(&|(_, a)| low(*a)),
+        if has_band {
+            int_value(left)
+        } else {
+            Value::Null
+        },
+        if has_band {
+            int_value(entered)
+        } else {
+            Value::Null
+        },
+        if has_band {
+            when(m.statistic)
+        } else {
+            Value::Null
+        },
+        if has_band { when(m.p) } else { Value::Null },
+        text_value(inference),
+        text_value(version),
+    ]
+}
+
+const ATTRITION_COLUMNS: &[OutColumn] = &[
+    text("score", "Score name"),
+    int(
+        "with_follow_up",
+        "Episodes with a baseline score and a paired follow-up",
+    ),
+    num("mean_baseline_with_follow_up", "Their mean baseline score"),
+    int(
+        "without_follow_up",
+        "Episodes with a baseline score but no paired follow-up",
+    ),
+    num(
+        "mean_baseline_without_follow_up",
+        "Their mean baseline score",
+    ),
+    num(
+        "standardised_mean_difference",
+        "(with − without) / pooled SD; beyond ±0.1 suggests attrition bias",
+    ),
+];
+
+fn attrition_table(rows: &[EpisodeRow], thresholds: &Thresholds) -> Result<OutTable> {
+    let mut table = TableBuilder::new(
+        "wellbeing_attrition_bias",
+        "Baseline scores of people with and without a follow-up, for one score",
+        ATTRITION_COLUMNS,
+    );
+    let mut instruments: Vec<&str> = rows.iter().map(|r| r.instrument.as_str()).collect();
+    instruments.sort_unstable();
+    instruments.dedup();
+    for instrument in instruments {
+        for (k, score) in scoring::score_names(instrument).iter().enumerate() {
+            if thresholds.rule(score).is_none() {
+                continue;
+            }
+            let (mut with, mut without) = (Vec::new(), Vec::new());
+            for r in rows.iter().filter(|r| r.instrument == instrument) {
+                if let Some(b) = r.baseline.get(k).copied().flatten() {
+                    if r.follow_up.is_some() {
+                        with.push(b)
+                    } else {
+                        without.push(b)
+                    }
+                }
+            }
+            table.push(&[
+                text_value(*score),
+                int_value(with.len()),
+                num_value(mean(&with)),
+                int_value(without.len()),
+                num_value(mean(&without)),
+                opt_num(
+                    (with.len() >= 2 && without.len() >= 2)
+                        .then(|| standardised_mean_difference(&with, &without)),
+                ),
+            ]);
+        }
+    }
+    table.finish()
+}
