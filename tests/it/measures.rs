@@ -1,0 +1,292 @@
+//! `sprout measures`: person outcomes on planted synthetic data and on hand-built cases.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::support::*;
+
+/// Rows of an output CSV as maps from column to text.
+fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn f(row: &HashMap<String, String>, column: &str) -> f64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = '{}'", row[column]))
+}
+
+fn overall<'a>(rows: &'a [HashMap<String, String>], score: &str) -> &'a HashMap<String, String> {
+    rows.iter()
+        .find(|r| r["score"] == score && r["breakdown"] == "all")
+        .unwrap()
+}
+
+#[test]
+fn planted_wellbeing_changes_are_recovered_within_their_intervals() {
+    let root = tempfile::tempdir().unwrap();
+    let wh = root.path().join("wh");
+    assert_eq!(
+        sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]).code,
+        0
+    );
+    let out = root.path().join("measures");
+    let run = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "--period",
+        "2024/25",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("SWEMWBS (metric score)"),
+        "{}",
+        run.all()
+    );
+
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sample_extract().join("truth.json")).unwrap(),
+    )
+    .unwrap();
+    let planted = truth["wellbeing"]["expected_mean_change_among_completers"]
+        .as_object()
+        .unwrap();
+    let change = read_csv(&out.join("wellbeing_change.csv"));
+    for (score, t) in planted {
+        let row = overall(&change, score);
+        let expected = t["expected_mean_change"].as_f64().unwrap();
+        assert_eq!(
+            f(row, "pairs") as u64,
+            t["n"].as_u64().unwrap(),
+            "{score}: every completer is paired"
+        );
+        assert_eq!(row["inference"], "reported");
+        assert!(
+            f(row, "change_lower") <= expected && expected <= f(row, "change_upper"),
+            "{score}: planted {expected} outside [{}, {}]",
+            row["change_lower"],
+            row["change_upper"]
+        );
+        assert!(
+            f(row, "p_t") < 0.05 && f(row, "p_wilcoxon") < 0.05,
+            "{score}: a planted change is detected"
+        );
+    }
+    // Attrition bias is planted too (people doing worse drop out): it shows.
+    let bias = read_csv(&out.join("wellbeing_attrition_bias.csv"));
+    let swemwbs = bias
+        .iter()
+        .find(|r| r["score"] == "swemwbs_metric")
+        .unwrap();
+    assert!(f(swemwbs, "standardised_mean_difference") > 0.1);
+    // Breakdowns partition the pairs.
+    let by_sex: f64 = change
+        .iter()
+        .filter(|r| r["score"] == "swemwbs_metric" && r["breakdown"] == "sex")
+        .map(|r| f(r, "pairs"))
+        .sum();
+    assert_eq!(by_sex, f(overall(&change, "swemwbs_metric"), "pairs"));
+    // Every column is documented.
+    let dictionary = read_csv(&out.join("data_dictionary.csv"));
+    for table in [
+        "wellbeing_change",
+        "wellbeing_attrition_funnel",
+        "wellbeing_attrition_bias",
+    ] {
+        assert!(out.join(format!("{table}.parquet")).exists());
+        let documented = dictionary
+            .iter()
+            .filter(|r| r["table_name"] == table)
+            .count();
+        let header = read_csv(&out.join(format!("{table}.csv")))[0].len();
+        assert_eq!(documented, header, "{table}");
+    }
+}
+
+#[test]
+fn the_attrition_funnel_adds_up_exactly() {
+    let root = tempfile::tempdir().unwrap();
+    let wh = root.path().join("wh");
+    assert_eq!(
+        sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]).code,
+        0
+    );
+    let out = root.path().join("m");
+    assert_eq!(
+        sprout(&[
+            "measures",
+            "-w",
+            s(&wh),
+            "-p",
+            "2024/25",
+            "-o",
+            s(&out),
+            "-q"
+        ])
+        .code,
+        0
+    );
+    let funnel = read_csv(&out.join("wellbeing_attrition_funnel.csv"));
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sample_extract().join("truth.json")).unwrap(),
+    )
+    .unwrap();
+    for instrument in ["ons4", "swemwbs", "wemwbs", "ucla3"] {
+        let stages: Vec<_> = funnel
+            .iter()
+            .filter(|r| r["instrument"] == instrument)
+            .collect();
+        assert_eq!(stages.len(), 5, "{instrument}");
+        assert_eq!(
+            f(stages[0], "count") as u64,
+            truth["counts"]["referred"].as_u64().unwrap()
+        );
+        for pair in stages.windows(2) {
+            assert_eq!(
+                f(pair[0], "count") - f(pair[1], "lost_before_stage"),
+                f(pair[1], "count"),
+                "{instrument}"
+            );
+        }
+        let lost: f64 = stages.iter().map(|r| f(r, "lost_before_stage")).sum();
+        assert_eq!(
+            f(stages[4], "count") + lost,
+            f(stages[0], "count"),
+            "{instrument}: every episode accounted for"
+        );
+    }
+}
+
+const PEOPLE4: &str = "person_id,birth_month,sex,ethnicity,imd_decile,imd_vintage,practice_code\n\
+P1,1960-01,female,A,2,2019,A81001\nP2,1970-01,male,H,5,2019,A81001\nP3,1980-01,female,N,9,2019,A81002\nP4,1990-01,male,Z,,,A81002\n";
+
+const REFERRALS5: &str = "referral_id,person_id,referral_date,referral_source,status,first_contact_date,closure_date\n\
+R1,P1,2024-05-01,general_practice,accepted,2024-05-10,2024-09-01\n\
+R2,P2,2024-05-01,self_referral,accepted,2024-05-10,2024-09-01\n\
+R3,P3,2024-05-01,pharmacy,accepted,2024-05-10,\n\
+R4,P4,2024-05-01,police,declined,,2024-05-20\n\
+R5,P4,2024-06-01,police,accepted,2024-06-05,2024-10-01\n\
+R6,P1,2025-04-01,general_practice,accepted,2025-04-02,\n";
+
+fn swemwbs(id: &str, person: &str, referral: &str, date: &str, item: i64) -> String {
+    let items = vec![item.to_string(); 7].join(",");
+    format!("{id},{person},{referral},swemwbs,{date},{items}\n")
+}
+
+fn crafted() -> (tempfile::TempDir, std::path::PathBuf) {
+    let mut assessments = String::from(
+        "assessment_id,person_id,referral_id,instrument,assessment_date,item_1,item_2,item_3,item_4,item_5,item_6,item_7\n",
+    );
+    // R1: too early (39 days before first contact), the nearest to the start is the baseline,
+    // one too soon after it, and the last within 90 days of closure is the follow-up.
+    assessments += &swemwbs("A1", "P1", "R1", "2024-04-01", 1);
+    assessments += &swemwbs("A2", "P1", "R1", "2024-05-12", 3);
+    assessments += &swemwbs("A3", "P1", "R1", "2024-05-20", 5);
+    assessments += &swemwbs("A4", "P1", "R1", "2024-08-30", 2);
+    assessments += &swemwbs("A5", "P1", "R1", "2024-10-15", 4);
+    assessments += &swemwbs("A6", "P1", "R1", "2025-01-15", 5);
+    // R2: a baseline and a later assessment too soon to be a follow-up.
+    assessments += &swemwbs("B1", "P2", "R2", "2024-05-10", 3);
+    assessments += &swemwbs("B2", "P2", "R2", "2024-06-01", 4);
+    // R5: no referral id: linked by person and date.
+    assessments += &swemwbs("C1", "P4", "", "2024-06-05", 2);
+    assessments += &swemwbs("C2", "P4", "", "2024-09-20", 3);
+    let dir = extract(&[
+        ("people.csv", PEOPLE4.as_bytes()),
+        ("referrals.csv", REFERRALS5.as_bytes()),
+        ("assessments.csv", assessments.as_bytes()),
+    ]);
+    let wh = dir.path().join("wh");
+    let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh)]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    (dir, wh)
+}
+
+#[test]
+fn pairing_follows_the_rules_on_hand_built_episodes() {
+    let (dir, wh) = crafted();
+    let out = dir.path().join("m");
+    let run = sprout(&["measures", "-w", s(&wh), "-p", "2024/25", "-o", s(&out)]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let funnel = read_csv(&out.join("wellbeing_attrition_funnel.csv"));
+    let counts: Vec<(String, f64, f64)> = funnel
+        .iter()
+        .map(|r| (r["stage"].clone(), f(r, "count"), f(r, "lost_before_stage")))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("referred".to_string(), 5.0, 0.0),
+            ("accepted".to_string(), 4.0, 1.0),
+            ("baseline recorded".to_string(), 3.0, 1.0),
+            ("follow-up recorded".to_string(), 3.0, 0.0),
+            ("paired".to_string(), 2.0, 1.0),
+        ],
+        "R6 is outside the period; R4 declined; R3 has no baseline; R2's follow-up is too soon"
+    );
+    let change = read_csv(&out.join("wellbeing_change.csv"));
+    let row = overall(&change, "swemwbs_metric");
+    // R1: raw 21 (19.25) to raw 28 (25.03); R5: raw 14 (15.32) to raw 21 (19.25).
+    assert_eq!(f(row, "pairs"), 2.0);
+    assert!((f(row, "mean_baseline") - (19.25 + 15.32) / 2.0).abs() < 1e-9);
+    assert!((f(row, "mean_change") - ((25.03 - 19.25) + (19.25 - 15.32)) / 2.0).abs() < 1e-9);
+    assert!(
+        row["inference"].starts_with("withheld: 2 pairs"),
+        "{}",
+        row["inference"]
+    );
+    assert!(
+        row["change_lower"].is_empty() && row["p_t"].is_empty(),
+        "no inference on 2 pairs"
+    );
+    // Both left the probable-depression band (17 or below) only in R5: 15.32 -> 19.25.
+    assert_eq!(f(row, "low_at_baseline"), 1.0);
+    assert_eq!(f(row, "left_low_band"), 1.0);
+    // Reliable change needs more than 2.855 points: both changes (5.78, 3.93) qualify.
+    assert_eq!(f(row, "reliably_improved"), 2.0);
+
+    // With the guard lowered, intervals appear.
+    let out2 = dir.path().join("m2");
+    let run = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "-p",
+        "2024/25",
+        "-o",
+        s(&out2),
+        "--min-pairs",
+        "2",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let change = read_csv(&out2.join("wellbeing_change.csv"));
+    let row = overall(&change, "swemwbs_metric");
+    assert_eq!(row["inference"], "reported");
+    assert!(f(row, "change_lower") < f(row, "mean_change"));
+}
+
+#[test]
+fn a_bad_period_is_explained() {
+    let (_dir, wh) = crafted();
+    let run = sprout(&["measures", "-w", s(&wh), "-p", "2024/26"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("financial year (2025/26)"),
+        "{}",
+        run.all()
+    );
+}
