@@ -27,6 +27,12 @@ fn f(row: &HashMap<String, String>, column: &str) -> f64 {
         .unwrap_or_else(|_| panic!("{column} = '{}'", row[column]))
 }
 
+fn n(row: &HashMap<String, String>, column: &str) -> i64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = '{}'", row[column]))
+}
+
 fn overall<'a>(rows: &'a [HashMap<String, String>], score: &str) -> &'a HashMap<String, String> {
     rows.iter()
         .find(|r| r["score"] == score && r["breakdown"] == "all")
@@ -70,7 +76,7 @@ fn planted_wellbeing_changes_are_recovered_within_their_intervals() {
         let row = overall(&change, score);
         let expected = t["expected_mean_change"].as_f64().unwrap();
         assert_eq!(
-            f(row, "pairs") as u64,
+            n(row, "pairs") as u64,
             t["n"].as_u64().unwrap(),
             "{score}: every completer is paired"
         );
@@ -94,12 +100,12 @@ fn planted_wellbeing_changes_are_recovered_within_their_intervals() {
         .unwrap();
     assert!(f(swemwbs, "standardised_mean_difference") > 0.1);
     // Breakdowns partition the pairs.
-    let by_sex: f64 = change
+    let by_sex: i64 = change
         .iter()
         .filter(|r| r["score"] == "swemwbs_metric" && r["breakdown"] == "sex")
-        .map(|r| f(r, "pairs"))
+        .map(|r| n(r, "pairs"))
         .sum();
-    assert_eq!(by_sex, f(overall(&change, "swemwbs_metric"), "pairs"));
+    assert_eq!(by_sex, n(overall(&change, "swemwbs_metric"), "pairs"));
     // Every column is documented.
     let dictionary = read_csv(&out.join("data_dictionary.csv"));
     for table in [
@@ -152,20 +158,20 @@ fn the_attrition_funnel_adds_up_exactly() {
             .collect();
         assert_eq!(stages.len(), 5, "{instrument}");
         assert_eq!(
-            f(stages[0], "count") as u64,
+            n(stages[0], "count") as u64,
             truth["counts"]["referred"].as_u64().unwrap()
         );
         for pair in stages.windows(2) {
             assert_eq!(
-                f(pair[0], "count") - f(pair[1], "lost_before_stage"),
-                f(pair[1], "count"),
+                n(pair[0], "count") - n(pair[1], "lost_before_stage"),
+                n(pair[1], "count"),
                 "{instrument}"
             );
         }
-        let lost: f64 = stages.iter().map(|r| f(r, "lost_before_stage")).sum();
+        let lost: i64 = stages.iter().map(|r| n(r, "lost_before_stage")).sum();
         assert_eq!(
-            f(stages[4], "count") + lost,
-            f(stages[0], "count"),
+            n(stages[4], "count") + lost,
+            n(stages[0], "count"),
             "{instrument}: every episode accounted for"
         );
     }
@@ -223,25 +229,25 @@ fn pairing_follows_the_rules_on_hand_built_episodes() {
     let run = sprout(&["measures", "-w", s(&wh), "-p", "2024/25", "-o", s(&out)]);
     assert_eq!(run.code, 0, "{}", run.all());
     let funnel = read_csv(&out.join("wellbeing_attrition_funnel.csv"));
-    let counts: Vec<(String, f64, f64)> = funnel
+    let counts: Vec<(String, i64, i64)> = funnel
         .iter()
-        .map(|r| (r["stage"].clone(), f(r, "count"), f(r, "lost_before_stage")))
+        .map(|r| (r["stage"].clone(), n(r, "count"), n(r, "lost_before_stage")))
         .collect();
     assert_eq!(
         counts,
         vec![
-            ("referred".to_string(), 5.0, 0.0),
-            ("accepted".to_string(), 4.0, 1.0),
-            ("baseline recorded".to_string(), 3.0, 1.0),
-            ("follow-up recorded".to_string(), 3.0, 0.0),
-            ("paired".to_string(), 2.0, 1.0),
+            ("referred".to_string(), 5, 0),
+            ("accepted".to_string(), 4, 1),
+            ("baseline recorded".to_string(), 3, 1),
+            ("follow-up recorded".to_string(), 3, 0),
+            ("paired".to_string(), 2, 1),
         ],
         "R6 is outside the period; R4 declined; R3 has no baseline; R2's follow-up is too soon"
     );
     let change = read_csv(&out.join("wellbeing_change.csv"));
     let row = overall(&change, "swemwbs_metric");
     // R1: raw 21 (19.25) to raw 28 (25.03); R5: raw 14 (15.32) to raw 21 (19.25).
-    assert_eq!(f(row, "pairs"), 2.0);
+    assert_eq!(n(row, "pairs"), 2);
     assert!((f(row, "mean_baseline") - (19.25 + 15.32) / 2.0).abs() < 1e-9);
     assert!((f(row, "mean_change") - ((25.03 - 19.25) + (19.25 - 15.32)) / 2.0).abs() < 1e-9);
     assert!(
@@ -254,10 +260,10 @@ fn pairing_follows_the_rules_on_hand_built_episodes() {
         "no inference on 2 pairs"
     );
     // Both left the probable-depression band (17 or below) only in R5: 15.32 -> 19.25.
-    assert_eq!(f(row, "low_at_baseline"), 1.0);
-    assert_eq!(f(row, "left_low_band"), 1.0);
+    assert_eq!(n(row, "low_at_baseline"), 1);
+    assert_eq!(n(row, "left_low_band"), 1);
     // Reliable change needs more than 2.855 points: both changes (5.78, 3.93) qualify.
-    assert_eq!(f(row, "reliably_improved"), 2.0);
+    assert_eq!(n(row, "reliably_improved"), 2);
 
     // With the guard lowered, intervals appear.
     let out2 = dir.path().join("m2");
