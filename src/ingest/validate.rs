@@ -407,6 +407,24 @@ impl RowValidator<'_> {
                 format!("no item responses and no total for {code}"),
             );
         }
+        // Items stand alone only in ONS4; other scales are scored from all their items
+        // (no prorating), so a gap makes the assessment unscorable unless a total is supplied.
+        if code != "ons4"
+            && *get("total") == Value::Null
+            && let Some((i, _)) = items[..instrument.items]
+                .iter()
+                .find(|(_, v)| **v == Value::Null)
+        {
+            row_problem(
+                Some(&format!("item_{i}")),
+                "missing_item",
+                format!(
+                    "{code} item {i} ({}) is empty; {code} is scored from all {} items and sprout does not prorate: record the answer, or leave the assessment out",
+                    instrument.item_names[i - 1],
+                    instrument.items
+                ),
+            );
+        }
         for (i, value) in items {
             let Value::Int(v) = value else { continue };
             let column = format!("item_{i}");

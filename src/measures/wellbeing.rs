@@ -351,6 +351,8 @@ const CHANGE_COLUMNS: &[OutColumn] = &[
         "Pairs with change within measurement error",
     ),
     num("no_reliable_change_share", "Share with no reliable change"),
+    num("no_reliable_change_lower", "Lower 95% Wilson limit"),
+    num("no_reliable_change_upper", "Upper 95% Wilson limit"),
     int("reliably_deteriorated", "Pairs with reliable deterioration"),
     num("reliably_deteriorated_share", "Share reliably deteriorated"),
     num("reliably_deteriorated_lower", "Lower 95% Wilson limit"),
@@ -367,7 +369,16 @@ const CHANGE_COLUMNS: &[OutColumn] = &[
     num("reached_mic_upper", "Upper 95% Wilson limit"),
     text("low_band", "The band whose leaving counts as improvement"),
     int("low_at_baseline", "Pairs in the low band at baseline"),
+    num("low_at_baseline_share", "Share in the low band at baseline"),
+    num("low_at_baseline_lower", "Lower 95% Wilson limit"),
+    num("low_at_baseline_upper", "Upper 95% Wilson limit"),
     int("low_at_follow_up", "Pairs in the low band at follow-up"),
+    num(
+        "low_at_follow_up_share",
+        "Share in the low band at follow-up",
+    ),
+    num("low_at_follow_up_lower", "Lower 95% Wilson limit"),
+    num("low_at_follow_up_upper", "Upper 95% Wilson limit"),
     int(
         "left_low_band",
         "Pairs in the low band at baseline and not at follow-up",
@@ -512,13 +523,16 @@ fn change_row(
     let mic = wilson(mic_n, n as u64);
     let low = |x: f64| rule.in_low_band(x).unwrap_or(false);
     let has_band = rule.low_band.is_some();
-    let band_count = |f: &dyn Fn(&(f64, f64)) -> bool| {
-        if has_band {
-            int_value(pairs.iter().filter(|p| f(p)).count())
-        } else {
-            Value::Null
+    let band_share = |f: &dyn Fn(&(f64, f64)) -> bool| -> [Value; 4] {
+        if !has_band {
+            return [Value::Null, Value::Null, Value::Null, Value::Null];
         }
+        let x = pairs.iter().filter(|p| f(p)).count() as u64;
+        let w = wilson(x, n as u64);
+        [int_value(x), num_value(w.p), when(w.lower), when(w.upper)]
     };
+    let [lb0, lb1, lb2, lb3] = band_share(&|(b, _)| low(*b));
+    let [lf0, lf1, lf2, lf3] = band_share(&|(_, a)| low(*a));
     let left = pairs.iter().filter(|(b, a)| low(*b) && !low(*a)).count() as u64;
     let entered = pairs.iter().filter(|(b, a)| !low(*b) && low(*a)).count() as u64;
     let m = mcnemar(left, entered);
@@ -551,6 +565,8 @@ fn change_row(
         improved.3,
         same.0,
         same.1,
+        same.2,
+        same.3,
         worse.0,
         worse.1,
         worse.2,
@@ -562,8 +578,14 @@ fn change_row(
         rule.low_band
             .as_ref()
             .map_or(Value::Null, |b| text_value(&b.label)),
-        band_count(&|(b, _)| low(*b)),
-        band_count(&|(_, a)| low(*a)),
+        lb0,
+        lb1,
+        lb2,
+        lb3,
+        lf0,
+        lf1,
+        lf2,
+        lf3,
         if has_band {
             int_value(left)
         } else {

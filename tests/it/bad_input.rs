@@ -252,7 +252,8 @@ fn out_of_range_items_and_missing_required_values_are_quarantined() {
 P1,ons4,2024-05-01,7,8,6,2\n\
 P1,ons4,2024-08-01,7,8,11,2\n\
 P2,ucla3,2024-05-01,1,2,3,1\n\
-P3,,2024-05-01,1,2,3,\n";
+P3,,2024-05-01,1,2,3,\n\
+P2,wemwbs,2024-05-01,1,2,3,4\n";
     let (run, dir) = ingest(&[("assessments.csv", assessments)]);
     assert_eq!(run.code, 1, "{}", run.all());
     let wh = dir.path().join("wh");
@@ -277,6 +278,12 @@ P3,,2024-05-01,1,2,3,\n";
                 5,
                 "instrument".into(),
                 "missing_value".into()
+            ),
+            (
+                "assessments.csv".into(),
+                6,
+                "item_5".into(),
+                "missing_item".into(),
             ),
         ]
     );
