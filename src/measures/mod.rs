@@ -12,7 +12,7 @@ pub mod query;
 pub mod table;
 pub mod wellbeing;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::Result;
 use crate::warehouse::Warehouse;
@@ -40,10 +40,6 @@ pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::sql::session(&warehouse, options.target_partitions).await?;
     let tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
-    write(&tables, &options.out)?;
+    table::write_all(&tables, &options.out)?;
     Ok(tables)
-}
-
-fn write(tables: &[OutTable], out: &Path) -> Result<()> {
-    table::write_all(tables, out)
 }
