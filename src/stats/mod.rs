@@ -8,6 +8,7 @@
 pub mod effect;
 pub mod paired;
 pub mod proportion;
+pub mod spc;
 pub mod summary;
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
