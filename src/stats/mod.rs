@@ -6,7 +6,9 @@
 //! statistics or paired values in SQL; these functions turn them into results.
 
 pub mod effect;
+pub mod funnel;
 pub mod paired;
+pub mod poisson;
 pub mod proportion;
 pub mod spc;
 pub mod summary;
