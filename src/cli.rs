@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, IngestReport};
+use crate::measures::benchmark::Adjustment;
 use crate::measures::{
     self, MeasureOptions, period::Period, table::OutTable, wellbeing::PairingRules,
 };
@@ -124,6 +125,14 @@ struct SqlArgs {
     target_partitions: usize,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FunnelAdjustment {
+    Auto,
+    None,
+    Multiplicative,
+    Additive,
+}
+
 #[derive(Debug, Args)]
 struct MeasuresArgs {
     /// Warehouse folder.
@@ -132,7 +141,7 @@ struct MeasuresArgs {
     /// Reporting period: 2025/26, 2025/26 Q2, or 2025-04-01..2025-09-30 (referral dates).
     #[arg(long, short)]
     period: String,
-    /// Output folder for the tables (Parquet, CSV and data_dictionary.csv).
+    /// Output folder for the tables (Parquet, CSV, JSON, data_dictionary.csv) and charts/.
     #[arg(long, short, default_value = "out/measures")]
     out: PathBuf,
     /// Baseline may be up to this many days before the start of support.
@@ -150,6 +159,10 @@ struct MeasuresArgs {
     /// Below this many pairs, intervals and tests are withheld.
     #[arg(long, default_value_t = 30)]
     min_pairs: usize,
+    /// Funnel limits for overdispersion: auto (additive random effects when the
+    /// overdispersion test gives p < 0.05), none, multiplicative or additive.
+    #[arg(long, value_enum, default_value = "auto")]
+    funnel_adjustment: FunnelAdjustment,
     /// Query partitions (threads).
     #[arg(long, default_value_t = 2)]
     target_partitions: usize,
@@ -246,6 +259,12 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                     min_follow_up_days: args.min_follow_up_days,
                     follow_up_after_closure_days: args.follow_up_after_closure_days,
                     min_pairs: args.min_pairs,
+                },
+                funnel_adjustment: match args.funnel_adjustment {
+                    FunnelAdjustment::Auto => Adjustment::Auto,
+                    FunnelAdjustment::None => Adjustment::None,
+                    FunnelAdjustment::Multiplicative => Adjustment::Multiplicative,
+                    FunnelAdjustment::Additive => Adjustment::Additive,
                 },
                 target_partitions: args.target_partitions,
             };

@@ -24,6 +24,7 @@ pub mod error;
 pub mod ingest;
 pub mod measures;
 pub mod model;
+pub mod render;
 pub mod scoring;
 pub mod sql;
 pub mod stats;

@@ -6,7 +6,9 @@
 //!
 //! - [`wellbeing`]: impact on the person (paired change, reliable change, band
 //!   shifts, the attrition funnel and attrition bias).
+//! - [`benchmark`]: funnel plots of PCNs and SPC charts of monthly series.
 
+pub mod benchmark;
 pub mod period;
 pub mod query;
 pub mod table;
@@ -31,6 +33,8 @@ pub struct MeasureOptions {
     pub out: PathBuf,
     /// Pairing rules and the small-sample guard.
     pub pairing: PairingRules,
+    /// Overdispersion adjustment of funnel limits.
+    pub funnel_adjustment: benchmark::Adjustment,
     /// Query partitions.
     pub target_partitions: usize,
 }
@@ -39,7 +43,20 @@ pub struct MeasureOptions {
 pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::sql::session(&warehouse, options.target_partitions).await?;
-    let tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
+    let mut tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
+    let change = tables.iter().find(|t| t.name == "wellbeing_change");
+    let benchmarks =
+        benchmark::benchmarks(&ctx, &options.period, change, options.funnel_adjustment).await?;
+    tables.extend(benchmark::tables(&benchmarks)?);
     table::write_all(&tables, &options.out)?;
+    let charts = options.out.join("charts");
+    for f in &benchmarks.funnels {
+        let path = charts.join(format!("funnel_{}.svg", f.measure.name));
+        crate::atomic::write(&path, crate::render::charts::funnel_svg(f).as_bytes())?;
+    }
+    for s in &benchmarks.spc {
+        let path = charts.join(format!("spc_{}.svg", s.name));
+        crate::atomic::write(&path, crate::render::charts::spc_svg(s).as_bytes())?;
+    }
     Ok(tables)
 }

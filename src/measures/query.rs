@@ -32,6 +32,14 @@ pub static QUERIES: &[Query] = &[
         name: "wellbeing_pairs",
         text: include_str!("../../queries/wellbeing_pairs.sql"),
     },
+    Query {
+        name: "benchmark_pcn_counts",
+        text: include_str!("../../queries/benchmark_pcn_counts.sql"),
+    },
+    Query {
+        name: "monthly_referrals",
+        text: include_str!("../../queries/monthly_referrals.sql"),
+    },
 ];
 
 /// Header fields every measure file must have, in order.

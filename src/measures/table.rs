@@ -164,7 +164,7 @@ const DICTIONARY_COLUMNS: &[OutColumn] = &[
     text("description", "What the column holds"),
 ];
 
-/// Write each table as `<name>.parquet` and `<name>.csv`, and `data_dictionary.csv`.
+/// Write each table as `<name>.parquet`, `<name>.csv` and `<name>.json`, and `data_dictionary.csv`.
 pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<()> {
     let mut dictionary = TableBuilder::new(
         "data_dictionary",
@@ -172,7 +172,7 @@ pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<()> {
         DICTIONARY_COLUMNS,
     );
     for table in tables {
-        for ext in ["parquet", "csv"] {
+        for ext in ["parquet", "csv", "json"] {
             let path = folder.join(format!("{}.{ext}", table.name));
             crate::sql::write(
                 std::slice::from_ref(&table.batch),

@@ -215,9 +215,24 @@ pub struct Overdispersion {
 }
 
 /// Estimate φ and τ² (Spiegelhalter 2005) from z-scores and the units' standard errors σ.
+/// Units with a non-finite z-score (a pooled value of 0 or 1) are left out.
 pub fn overdispersion(z: &[f64], sigma: &[f64]) -> Overdispersion {
+    let (z, sigma): (Vec<f64>, Vec<f64>) = z
+        .iter()
+        .zip(sigma)
+        .filter(|(z, s)| z.is_finite() && s.is_finite() && **s > 0.0)
+        .map(|(z, s)| (*z, *s))
+        .unzip();
     let units = z.len();
-    let winsorised = winsorise(z, 0.1);
+    if units == 0 {
+        return Overdispersion {
+            units,
+            phi: f64::NAN,
+            p: f64::NAN,
+            tau2: 0.0,
+        };
+    }
+    let winsorised = winsorise(&z, 0.1);
     let phi = winsorised.iter().map(|z| z * z).sum::<f64>() / units as f64;
     let stat = units as f64 * phi;
     let p = ChiSquared::new((units as f64 - 1.0).max(1.0)).map_or(f64::NAN, |c| c.sf(stat));
@@ -235,10 +250,10 @@ pub fn overdispersion(z: &[f64], sigma: &[f64]) -> Overdispersion {
 
 /// Replace values below the `q` quantile and above the 1 − `q` quantile by those quantiles.
 pub fn winsorise(values: &[f64], q: f64) -> Vec<f64> {
-    if values.is_empty() {
-        return Vec::new();
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return values.to_vec();
     }
-    let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let quantile = |p: f64| {
         // Linear interpolation between order statistics (R type 7).

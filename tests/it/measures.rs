@@ -296,3 +296,69 @@ fn a_bad_period_is_explained() {
         run.all()
     );
 }
+
+#[test]
+fn benchmarking_tables_and_charts_are_written() {
+    let root = tempfile::tempdir().unwrap();
+    let wh = root.path().join("wh");
+    assert_eq!(
+        sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]).code,
+        0
+    );
+    let out = root.path().join("m");
+    let run = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "-p",
+        "2024/25",
+        "-o",
+        s(&out),
+        "--funnel-adjustment",
+        "none",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let units = read_csv(&out.join("benchmark_funnel_units.csv"));
+    let declined: Vec<_> = units
+        .iter()
+        .filter(|r| r["measure"] == "share_declined")
+        .collect();
+    assert!(declined.len() >= 3, "one row per PCN");
+    for r in &declined {
+        assert!(f(r, "lower998") <= f(r, "lower95") && f(r, "lower95") <= f(r, "baseline"));
+        assert!(f(r, "baseline") <= f(r, "upper95") && f(r, "upper95") <= f(r, "upper998"));
+        assert!(
+            [
+                "High (0.001)",
+                "High (0.025)",
+                "Not significant",
+                "Low (0.025)",
+                "Low (0.001)"
+            ]
+            .contains(&r["flag"].as_str())
+        );
+        assert!(r["method"].contains("exact inverse Wilson"));
+    }
+    let spc = read_csv(&out.join("spc.csv"));
+    let months = spc
+        .iter()
+        .filter(|r| r["measure"] == "monthly_referrals")
+        .count();
+    assert_eq!(months, 12, "April 2024 to March 2025");
+    assert!(out.join("spc.json").exists() && out.join("benchmark_funnel_limits.parquet").exists());
+    for chart in [
+        "funnel_share_declined.svg",
+        "funnel_contacts_per_accepted_referral.svg",
+        "spc_monthly_referrals.svg",
+    ] {
+        let svg = std::fs::read_to_string(out.join("charts").join(chart)).unwrap();
+        assert!(
+            svg.contains("<title>") && svg.contains("<desc>"),
+            "{chart} has a text alternative"
+        );
+        assert!(
+            svg.contains("#A6A6A6") || svg.contains("#a6a6a6"),
+            "{chart} uses the common-cause grey"
+        );
+    }
+}

@@ -1,0 +1,653 @@
+//! Benchmarking schemes: funnel plots of PCNs and Making Data Count SPC charts.
+//!
+//! Funnels: share of referrals declined (proportion), share of paired
+//! wellbeing scores reliably improved (proportion, per score with a reliable
+//! change rule), and contacts per accepted referral (count against
+//! expectation). SPC: referrals received per month and share declined per month.
+//! Limits, flags and the overdispersion adjustment used are written as tables;
+//! [`crate::render::charts`] draws them.
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{Date32Type, Int64Type};
+use datafusion::common::ScalarValue;
+use datafusion::prelude::SessionContext;
+
+use super::period::Period;
+use super::query::Query;
+use super::table::{
+    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_value,
+};
+use crate::error::Result;
+use crate::ingest::batch::Value;
+use crate::ingest::values::{date32, from_date32};
+use crate::stats::funnel::{self, Flag, Overdispersion};
+use crate::stats::spc::{self, Direction, SpcChart, SpcOptions, Variation};
+
+/// How funnel limits are widened for overdispersion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adjustment {
+    /// Additive random effects when the overdispersion test gives p < 0.05, else none.
+    Auto,
+    /// Never widen.
+    None,
+    /// Multiply the standard error by √φ.
+    Multiplicative,
+    /// Add τ² to the variance.
+    Additive,
+}
+
+/// Whether a funnel's units are proportions or counts against an expectation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunnelKind {
+    /// numerator of denominator.
+    Proportion,
+    /// events per unit of denominator (expected = pooled rate × denominator).
+    Rate,
+}
+
+/// One unit of a funnel.
+#[derive(Debug, Clone)]
+pub struct FunnelUnit {
+    /// Unit name (PCN code).
+    pub unit: String,
+    /// Numerator (events or successes).
+    pub numerator: f64,
+    /// Denominator (size or exposure).
+    pub denominator: f64,
+}
+
+/// A funnel to compute.
+#[derive(Debug, Clone)]
+pub struct FunnelMeasure {
+    /// Measure name.
+    pub name: String,
+    /// Label for charts.
+    pub label: String,
+    /// Proportion or rate.
+    pub kind: FunnelKind,
+    /// The units.
+    pub units: Vec<FunnelUnit>,
+}
+
+/// Limits of a funnel at one denominator: (lower 95, upper 95, lower 99.8, upper 99.8).
+type Limits = (f64, f64, f64, f64);
+
+/// A computed funnel.
+#[derive(Debug, Clone)]
+pub struct FunnelResult {
+    /// The measure.
+    pub measure: FunnelMeasure,
+    /// Pooled value θ.
+    pub baseline: f64,
+    /// Limits at each unit's denominator, with its flag.
+    pub unit_limits: Vec<(Limits, Flag)>,
+    /// Plotting grid: denominator and limits.
+    pub grid: Vec<(f64, Limits)>,
+    /// Overdispersion estimates.
+    pub dispersion: Overdispersion,
+    /// How limits were computed.
+    pub method: String,
+}
+
+/// Compute a funnel's limits and flags.
+pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelResult {
+    let units: Vec<&FunnelUnit> = measure
+        .units
+        .iter()
+        .filter(|u| u.denominator > 0.0)
+        .collect();
+    let total_n: f64 = units.iter().map(|u| u.denominator).sum();
+    let theta = units.iter().map(|u| u.numerator).sum::<f64>() / total_n;
+    let sigma = |n: f64| match measure.kind {
+        FunnelKind::Proportion => (theta * (1.0 - theta) / n).sqrt(),
+        FunnelKind::Rate => (theta / n).sqrt(),
+    };
+    let z: Vec<f64> = units
+        .iter()
+        .map(|u| (u.numerator / u.denominator - theta) / sigma(u.denominator))
+        .collect();
+    let s: Vec<f64> = units.iter().map(|u| sigma(u.denominator)).collect();
+    let dispersion = funnel::overdispersion(&z, &s);
+    let chosen = match adjustment {
+        Adjustment::Auto if dispersion.p < 0.05 && units.len() > 1 => Adjustment::Additive,
+        Adjustment::Auto => Adjustment::None,
+        other => other,
+    };
+    let (z95, z998) = (
+        crate::stats::poisson::z_of(0.95),
+        crate::stats::poisson::z_of(0.998),
+    );
+    let limits = |n: f64| -> Limits {
+        match (chosen, measure.kind) {
+            (Adjustment::Multiplicative, _) => {
+                let se = dispersion.phi.sqrt() * sigma(n);
+                (
+                    theta - z95 * se,
+                    theta + z95 * se,
+                    theta - z998 * se,
+                    theta + z998 * se,
+                )
+            }
+            (Adjustment::Additive, _) => {
+                let se = (sigma(n).powi(2) + dispersion.tau2).sqrt();
+                (
+                    theta - z95 * se,
+                    theta + z95 * se,
+                    theta - z998 * se,
+                    theta + z998 * se,
+                )
+            }
+            (_, FunnelKind::Proportion) => (
+                funnel::proportion_limit(0.975, n, theta, true).max(0.0),
+                funnel::proportion_limit(0.975, n, theta, false).min(1.0),
+                funnel::proportion_limit(0.999, n, theta, true).max(0.0),
+                funnel::proportion_limit(0.999, n, theta, false).min(1.0),
+            ),
+            (_, FunnelKind::Rate) => {
+                let (l95, u95) = funnel::count_limits(theta * n, 0.95);
+                let (l998, u998) = funnel::count_limits(theta * n, 0.998);
+                (l95 / n, u95 / n, l998 / n, u998 / n)
+            }
+        }
+    };
+    let flag_of = |u: &FunnelUnit, l: &Limits| -> Flag {
+        if chosen == Adjustment::None {
+            return match measure.kind {
+                FunnelKind::Proportion => {
+                    funnel::proportion_flag(u.numerator, u.denominator, theta)
+                }
+                FunnelKind::Rate => funnel::count_flag(u.numerator, theta * u.denominator),
+            };
+        }
+        let v = u.numerator / u.denominator;
+        if v > l.3 {
+            Flag::High998
+        } else if v > l.1 {
+            Flag::High95
+        } else if v < l.2 {
+            Flag::Low998
+        } else if v < l.0 {
+            Flag::Low95
+        } else {
+            Flag::NotSignificant
+        }
+    };
+    let unit_limits = measure
+        .units
+        .iter()
+        .map(|u| {
+            let l = limits(u.denominator.max(1e-9));
+            (
+                l,
+                if u.denominator > 0.0 {
+                    flag_of(u, &l)
+                } else {
+                    Flag::NotSignificant
+                },
+            )
+        })
+        .collect();
+    let (min_n, max_n) = units.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), u| {
+        (lo.min(u.denominator), hi.max(u.denominator))
+    });
+    let grid = if units.is_empty() {
+        Vec::new()
+    } else {
+        let (from, to) = ((min_n * 0.5).max(1.0), max_n * 1.1);
+        (0..100)
+            .map(|i| {
+                let n = from * (to / from).powf(f64::from(i) / 99.0);
+                (n, limits(n))
+            })
+            .collect()
+    };
+    let method = match (chosen, measure.kind) {
+        (Adjustment::None, FunnelKind::Proportion) => "exact inverse Wilson limits, no overdispersion adjustment".to_string(),
+        (Adjustment::None, FunnelKind::Rate) => {
+            "exact Poisson limits below 10 events, Byar's approximation from 10, no overdispersion adjustment".to_string()
+        }
+        (Adjustment::Multiplicative, _) => format!("normal limits widened multiplicatively (phi = {:.3})", dispersion.phi),
+        _ => format!("normal limits with additive random effects (tau2 = {:.6})", dispersion.tau2),
+    };
+    FunnelResult {
+        measure,
+        baseline: theta,
+        unit_limits,
+        grid,
+        dispersion,
+        method,
+    }
+}
+
+/// A computed SPC chart of a monthly series.
+#[derive(Debug, Clone)]
+pub struct SpcResult {
+    /// Measure name.
+    pub name: String,
+    /// Label for charts.
+    pub label: String,
+    /// Months (first day).
+    pub months: Vec<i32>,
+    /// The chart.
+    pub chart: SpcChart,
+}
+
+/// All benchmarking results.
+#[derive(Debug, Clone)]
+pub struct Benchmarks {
+    /// Funnels.
+    pub funnels: Vec<FunnelResult>,
+    /// SPC charts.
+    pub spc: Vec<SpcResult>,
+}
+
+/// Compute the funnels and SPC charts for `period`; `wellbeing_change` supplies
+/// per-PCN reliable improvement.
+pub async fn benchmarks(
+    ctx: &SessionContext,
+    period: &Period,
+    wellbeing_change: Option<&OutTable>,
+    adjustment: Adjustment,
+) -> Result<Benchmarks> {
+    let dates = [
+        (
+            "period_start",
+            ScalarValue::Date32(Some(date32(period.start))),
+        ),
+        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
+    ];
+    let counts = Query::named("benchmark_pcn_counts")?
+        .run(ctx, &dates)
+        .await?;
+    let column = |b: &RecordBatch, name: &str, i: usize| -> f64 {
+        b.column_by_name(name)
+            .and_then(|c| {
+                c.as_primitive_opt::<Int64Type>()
+                    .map(|a| if a.is_null(i) { 0.0 } else { a.value(i) as f64 })
+            })
+            .unwrap_or(0.0)
+    };
+    let mut declined = Vec::new();
+    let mut contacts = Vec::new();
+    for b in &counts {
+        let pcn = b
+            .column_by_name("pcn_code")
+            .and_then(|c| c.as_string_opt::<i32>().cloned());
+        for i in 0..b.num_rows() {
+            let unit = pcn
+                .as_ref()
+                .map_or("unknown".to_string(), |a| a.value(i).to_string());
+            declined.push(FunnelUnit {
+                unit: unit.clone(),
+                numerator: column(b, "declined", i),
+                denominator: column(b, "referred", i),
+            });
+            contacts.push(FunnelUnit {
+                unit,
+                numerator: column(b, "contacts", i),
+                denominator: column(b, "accepted", i),
+            });
+        }
+    }
+    let mut measures = vec![
+        FunnelMeasure {
+            name: "share_declined".to_string(),
+            label: "Share of referrals declined".to_string(),
+            kind: FunnelKind::Proportion,
+            units: declined,
+        },
+        FunnelMeasure {
+            name: "contacts_per_accepted_referral".to_string(),
+            label: "Link-worker contacts per accepted referral".to_string(),
+            kind: FunnelKind::Rate,
+            units: contacts,
+        },
+    ];
+    if let Some(change) = wellbeing_change {
+        measures.extend(reliable_improvement_funnels(&change.batch));
+    }
+    let funnels = measures
+        .into_iter()
+        .filter(|m| m.units.iter().any(|u| u.denominator > 0.0))
+        .map(|m| compute_funnel(m, adjustment))
+        .collect();
+
+    let monthly = Query::named("monthly_referrals")?
+        .run(ctx, &dates[1..])
+        .await?;
+    let mut months = Vec::new();
+    let (mut referred, mut declined_share) = (Vec::new(), Vec::new());
+    for b in &monthly {
+        let m = b
+            .column_by_name("month")
+            .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned());
+        for i in 0..b.num_rows() {
+            months.push(m.as_ref().map_or(0, |a| a.value(i)));
+            let r = column(b, "referred", i);
+            referred.push(r);
+            declined_share.push(if r > 0.0 {
+                column(b, "declined", i) / r
+            } else {
+                f64::NAN
+            });
+        }
+    }
+    let spc = vec![
+        SpcResult {
+            name: "monthly_referrals".to_string(),
+            label: "Referrals received per month".to_string(),
+            months: months.clone(),
+            chart: spc::xmr(&referred, &SpcOptions::default()),
+        },
+        SpcResult {
+            name: "monthly_share_declined".to_string(),
+            label: "Share of referrals declined per month".to_string(),
+            months,
+            chart: spc::xmr(
+                &declined_share,
+                &SpcOptions {
+                    improvement: Direction::Decrease,
+                    ..SpcOptions::default()
+                },
+            ),
+        },
+    ];
+    Ok(Benchmarks { funnels, spc })
+}
+
+/// Per-PCN funnels of the share of paired scores reliably improved.
+fn reliable_improvement_funnels(change: &RecordBatch) -> Vec<FunnelMeasure> {
+    let text = |name: &str| {
+        change
+            .column_by_name(name)
+            .and_then(|c| c.as_string_opt::<i32>().cloned())
+    };
+    let ints = |name: &str| {
+        change
+            .column_by_name(name)
+            .and_then(|c| c.as_primitive_opt::<Int64Type>().cloned())
+    };
+    let (Some(score), Some(label), Some(breakdown), Some(group), Some(pairs), Some(improved)) = (
+        text("score"),
+        text("score_label"),
+        text("breakdown"),
+        text("group"),
+        ints("pairs"),
+        ints("reliably_improved"),
+    ) else {
+        return Vec::new();
+    };
+    let mut out: Vec<FunnelMeasure> = Vec::new();
+    for i in 0..change.num_rows() {
+        if breakdown.value(i) != "pcn_code" || improved.is_null(i) {
+            continue;
+        }
+        let name = format!("reliably_improved_{}", score.value(i));
+        let unit = FunnelUnit {
+            unit: group.value(i).to_string(),
+            numerator: improved.value(i) as f64,
+            denominator: pairs.value(i) as f64,
+        };
+        match out.iter_mut().find(|m| m.name == name) {
+            Some(m) => m.units.push(unit),
+            None => out.push(FunnelMeasure {
+                name,
+                label: format!("Share reliably improved: {}", label.value(i)),
+                kind: FunnelKind::Proportion,
+                units: vec![unit],
+            }),
+        }
+    }
+    out
+}
+
+const FUNNEL_COLUMNS: &[OutColumn] = &[
+    text("measure", "Funnel measure"),
+    text("unit", "Unit compared (PCN code)"),
+    num("numerator", "Events or successes"),
+    num("denominator", "Size or exposure"),
+    num("value", "numerator / denominator"),
+    num(
+        "baseline",
+        "Pooled value: sum of numerators / sum of denominators",
+    ),
+    num("lower95", "Lower 95% limit at this denominator"),
+    num("upper95", "Upper 95% limit"),
+    num("lower998", "Lower 99.8% limit"),
+    num("upper998", "Upper 99.8% limit"),
+    text(
+        "flag",
+        "High (0.001), High (0.025), Not significant, Low (0.025) or Low (0.001)",
+    ),
+    text(
+        "method",
+        "How the limits were computed, including any overdispersion adjustment",
+    ),
+];
+
+const GRID_COLUMNS: &[OutColumn] = &[
+    text("measure", "Funnel measure"),
+    num("denominator", "Size or exposure"),
+    num("lower95", "Lower 95% limit"),
+    num("upper95", "Upper 95% limit"),
+    num("lower998", "Lower 99.8% limit"),
+    num("upper998", "Upper 99.8% limit"),
+    num("baseline", "Pooled value"),
+];
+
+const DISPERSION_COLUMNS: &[OutColumn] = &[
+    text("measure", "Funnel measure"),
+    int("units", "Units in the funnel"),
+    num("phi", "Overdispersion factor from 10% winsorised z-scores"),
+    num(
+        "p_overdispersion",
+        "p-value of units × phi against chi-squared(units − 1)",
+    ),
+    num("tau2", "Additive random-effects variance"),
+    text("method", "The limits used"),
+];
+
+const SPC_COLUMNS: &[OutColumn] = &[
+    text("measure", "SPC measure"),
+    text("month", "Month (first day)"),
+    num("value", "Value"),
+    num("mean", "Centre line"),
+    num("lower", "Lower process limit"),
+    num("upper", "Upper process limit"),
+    num("near_lower", "Two-thirds of the way to the lower limit"),
+    num("near_upper", "Two-thirds of the way to the upper limit"),
+    int("beyond_limit", "1 if beyond a process limit"),
+    int("run", "1 if part of a run on one side of the mean"),
+    int("trend", "1 if part of a trend"),
+    int(
+        "two_of_three",
+        "1 if part of two of three beyond a near limit",
+    ),
+    text("variation", "common cause, improvement, concern or neutral"),
+    text("assurance", "Assurance against a target, if any"),
+    text("warnings", "Warnings, e.g. fewer than 12 points"),
+];
+
+/// The benchmarking tables.
+pub fn tables(b: &Benchmarks) -> Result<Vec<OutTable>> {
+    let mut units = TableBuilder::new(
+        "benchmark_funnel_units",
+        "One unit of one funnel plot with its limits and flag",
+        FUNNEL_COLUMNS,
+    );
+    let mut grid = TableBuilder::new(
+        "benchmark_funnel_limits",
+        "Funnel limits at one denominator, for plotting",
+        GRID_COLUMNS,
+    );
+    let mut dispersion = TableBuilder::new(
+        "benchmark_overdispersion",
+        "Overdispersion of one funnel and the limits used",
+        DISPERSION_COLUMNS,
+    );
+    for f in &b.funnels {
+        for (u, (l, flag)) in f.measure.units.iter().zip(&f.unit_limits) {
+            let value = if u.denominator > 0.0 {
+                u.numerator / u.denominator
+            } else {
+                f64::NAN
+            };
+            units.push(&[
+                text_value(&f.measure.name),
+                text_value(&u.unit),
+                num_value(u.numerator),
+                num_value(u.denominator),
+                num_value(value),
+                num_value(f.baseline),
+                num_value(l.0),
+                num_value(l.1),
+                num_value(l.2),
+                num_value(l.3),
+                text_value(flag.label()),
+                text_value(&f.method),
+            ]);
+        }
+        for (n, l) in &f.grid {
+            grid.push(&[
+                text_value(&f.measure.name),
+                num_value(*n),
+                num_value(l.0),
+                num_value(l.1),
+                num_value(l.2),
+                num_value(l.3),
+                num_value(f.baseline),
+            ]);
+        }
+        dispersion.push(&[
+            text_value(&f.measure.name),
+            int_value(f.dispersion.units),
+            num_value(f.dispersion.phi),
+            num_value(f.dispersion.p),
+            num_value(f.dispersion.tau2),
+            text_value(&f.method),
+        ]);
+    }
+    let mut spc_table = TableBuilder::new("spc", "One point of one XmR chart", SPC_COLUMNS);
+    for s in &b.spc {
+        let assurance = format!("{:?}", s.chart.assurance).to_lowercase();
+        let warnings = s.chart.warnings.join("; ");
+        for (month, p) in s.months.iter().zip(&s.chart.points) {
+            let flag = |b: bool| Value::Int(i64::from(b));
+            spc_table.push(&[
+                text_value(&s.name),
+                text_value(from_date32(*month).to_string()),
+                num_value(p.value),
+                num_value(p.mean),
+                num_value(p.lower),
+                num_value(p.upper),
+                num_value(p.near_lower),
+                num_value(p.near_upper),
+                flag(p.beyond_limit),
+                flag(p.run),
+                flag(p.trend),
+                flag(p.two_of_three),
+                text_value(variation_label(p.variation)),
+                text_value(&assurance),
+                text_value(&warnings),
+            ]);
+        }
+    }
+    Ok(vec![
+        units.finish()?,
+        grid.finish()?,
+        dispersion.finish()?,
+        spc_table.finish()?,
+    ])
+}
+
+/// Words for a point's variation.
+pub fn variation_label(v: Variation) -> &'static str {
+    match v {
+        Variation::CommonCause => "common cause",
+        Variation::Improvement => "improvement",
+        Variation::Concern => "concern",
+        Variation::Neutral => "neutral",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units(rows: &[(f64, f64)]) -> Vec<FunnelUnit> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, (x, n))| FunnelUnit {
+                unit: format!("U{i}"),
+                numerator: *x,
+                denominator: *n,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_planted_outlier_is_flagged_and_limits_hold_their_estimate() {
+        let mut rows: Vec<(f64, f64)> = (0..12).map(|i| (20.0 + f64::from(i % 3), 200.0)).collect();
+        rows.push((90.0, 200.0));
+        let f = compute_funnel(
+            FunnelMeasure {
+                name: "m".into(),
+                label: "m".into(),
+                kind: FunnelKind::Proportion,
+                units: units(&rows),
+            },
+            Adjustment::None,
+        );
+        assert_eq!(f.unit_limits.last().unwrap().1, Flag::High998);
+        assert!(
+            f.unit_limits[..12]
+                .iter()
+                .all(|(_, flag)| *flag == Flag::NotSignificant)
+        );
+        for (_, l) in &f.grid {
+            assert!(l.2 <= l.0 && l.0 <= f.baseline && f.baseline <= l.1 && l.1 <= l.3);
+        }
+    }
+
+    #[test]
+    fn overdispersion_widens_limits_when_chosen() {
+        let rows: Vec<(f64, f64)> = (0..20)
+            .map(|i| (f64::from(10 + 4 * (i % 5)), 100.0))
+            .collect();
+        let measure = FunnelMeasure {
+            name: "m".into(),
+            label: "m".into(),
+            kind: FunnelKind::Proportion,
+            units: units(&rows),
+        };
+        let plain = compute_funnel(measure.clone(), Adjustment::None);
+        let additive = compute_funnel(measure.clone(), Adjustment::Additive);
+        let auto = compute_funnel(measure, Adjustment::Auto);
+        assert!(plain.dispersion.p < 0.05, "{:?}", plain.dispersion);
+        assert!(additive.unit_limits[0].0.3 > plain.unit_limits[0].0.3);
+        assert!(auto.method.contains("additive"), "{}", auto.method);
+        assert!(plain.method.contains("no overdispersion adjustment"));
+    }
+
+    #[test]
+    fn rate_funnels_use_count_limits() {
+        let rows = [
+            (30.0, 10.0),
+            (28.0, 10.0),
+            (35.0, 12.0),
+            (90.0, 10.0),
+            (3.0, 1.0),
+        ];
+        let f = compute_funnel(
+            FunnelMeasure {
+                name: "r".into(),
+                label: "r".into(),
+                kind: FunnelKind::Rate,
+                units: units(&rows),
+            },
+            Adjustment::None,
+        );
+        assert_eq!(f.unit_limits[3].1, Flag::High998);
+        assert!(f.method.contains("Byar"));
+    }
+}

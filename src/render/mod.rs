@@ -1,0 +1,3 @@
+//! Render: what people see. Today, SVG charts of the benchmarking results.
+
+pub mod charts;
