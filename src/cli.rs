@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, IngestReport};
-use crate::measures::benchmark::Adjustment;
+use crate::measures::benchmark::{Adjustment, BenchmarkOptions};
 use crate::measures::{
     self, MeasureOptions, period::Period, table::OutTable, wellbeing::PairingRules,
 };
@@ -163,6 +163,12 @@ struct MeasuresArgs {
     /// overdispersion test gives p < 0.05), none, multiplicative or additive.
     #[arg(long, value_enum, default_value = "auto")]
     funnel_adjustment: FunnelAdjustment,
+    /// Rebase the SPC charts from this month (YYYY-MM-DD; repeat for several).
+    #[arg(long, value_parser = parse_day)]
+    spc_rebase: Vec<chrono::NaiveDate>,
+    /// Target share of referrals declined (e.g. 0.1), for assurance on its SPC chart.
+    #[arg(long)]
+    declined_target: Option<f64>,
     /// Query partitions (threads).
     #[arg(long, default_value_t = 2)]
     target_partitions: usize,
@@ -260,11 +266,15 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                     follow_up_after_closure_days: args.follow_up_after_closure_days,
                     min_pairs: args.min_pairs,
                 },
-                funnel_adjustment: match args.funnel_adjustment {
-                    FunnelAdjustment::Auto => Adjustment::Auto,
-                    FunnelAdjustment::None => Adjustment::None,
-                    FunnelAdjustment::Multiplicative => Adjustment::Multiplicative,
-                    FunnelAdjustment::Additive => Adjustment::Additive,
+                benchmark: BenchmarkOptions {
+                    adjustment: match args.funnel_adjustment {
+                        FunnelAdjustment::Auto => Adjustment::Auto,
+                        FunnelAdjustment::None => Adjustment::None,
+                        FunnelAdjustment::Multiplicative => Adjustment::Multiplicative,
+                        FunnelAdjustment::Additive => Adjustment::Additive,
+                    },
+                    rebase: args.spc_rebase,
+                    declined_target: args.declined_target,
                 },
                 target_partitions: args.target_partitions,
             };

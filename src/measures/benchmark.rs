@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::ingest::batch::Value;
 use crate::ingest::values::{date32, from_date32};
 use crate::stats::funnel::{self, Flag, Overdispersion};
-use crate::stats::spc::{self, Direction, SpcChart, SpcOptions, Variation};
+use crate::stats::spc::{self, Assurance, Direction, SpcChart, SpcOptions, Variation};
 
 /// How funnel limits are widened for overdispersion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +232,27 @@ pub struct SpcResult {
     pub chart: SpcChart,
 }
 
+/// Settings of the benchmarking charts.
+#[derive(Debug, Clone)]
+pub struct BenchmarkOptions {
+    /// Overdispersion adjustment of funnel limits.
+    pub adjustment: Adjustment,
+    /// Months at which the SPC charts are rebased (a new mean and limits from that month).
+    pub rebase: Vec<chrono::NaiveDate>,
+    /// Target share declined, for assurance on the monthly chart.
+    pub declined_target: Option<f64>,
+}
+
+impl Default for BenchmarkOptions {
+    fn default() -> Self {
+        BenchmarkOptions {
+            adjustment: Adjustment::Auto,
+            rebase: Vec::new(),
+            declined_target: None,
+        }
+    }
+}
+
 /// All benchmarking results.
 #[derive(Debug, Clone)]
 pub struct Benchmarks {
@@ -247,7 +268,7 @@ pub async fn benchmarks(
     ctx: &SessionContext,
     period: &Period,
     wellbeing_change: Option<&OutTable>,
-    adjustment: Adjustment,
+    options: &BenchmarkOptions,
 ) -> Result<Benchmarks> {
     let dates = [
         (
@@ -309,7 +330,7 @@ pub async fn benchmarks(
     let funnels = measures
         .into_iter()
         .filter(|m| m.units.iter().any(|u| u.denominator > 0.0))
-        .map(|m| compute_funnel(m, adjustment))
+        .map(|m| compute_funnel(m, options.adjustment))
         .collect();
 
     let monthly = Query::named("monthly_referrals")?
@@ -332,12 +353,24 @@ pub async fn benchmarks(
             });
         }
     }
+    // A rebase date starts a new period at the first month on or after it.
+    let rebase_at: Vec<usize> = options
+        .rebase
+        .iter()
+        .filter_map(|d| months.iter().position(|m| *m >= date32(*d)))
+        .collect();
     let spc = vec![
         SpcResult {
             name: "monthly_referrals".to_string(),
             label: "Referrals received per month".to_string(),
             months: months.clone(),
-            chart: spc::xmr(&referred, &SpcOptions::default()),
+            chart: spc::xmr(
+                &referred,
+                &SpcOptions {
+                    rebase_at: rebase_at.clone(),
+                    ..SpcOptions::default()
+                },
+            ),
         },
         SpcResult {
             name: "monthly_share_declined".to_string(),
@@ -347,6 +380,8 @@ pub async fn benchmarks(
                 &declined_share,
                 &SpcOptions {
                     improvement: Direction::Decrease,
+                    target: options.declined_target,
+                    rebase_at,
                     ..SpcOptions::default()
                 },
             ),
@@ -529,7 +564,12 @@ pub fn tables(b: &Benchmarks) -> Result<Vec<OutTable>> {
     }
     let mut spc_table = TableBuilder::new("spc", "One point of one XmR chart", SPC_COLUMNS);
     for s in &b.spc {
-        let assurance = format!("{:?}", s.chart.assurance).to_lowercase();
+        let assurance = match s.chart.assurance {
+            Assurance::None => "no target",
+            Assurance::Pass => "consistently meets the target",
+            Assurance::Fail => "consistently misses the target",
+            Assurance::HitAndMiss => "hit and miss",
+        };
         let warnings = s.chart.warnings.join("; ");
         for (month, p) in s.months.iter().zip(&s.chart.points) {
             let flag = |b: bool| Value::Int(i64::from(b));
@@ -547,7 +587,7 @@ pub fn tables(b: &Benchmarks) -> Result<Vec<OutTable>> {
                 flag(p.trend),
                 flag(p.two_of_three),
                 text_value(variation_label(p.variation)),
-                text_value(&assurance),
+                text_value(assurance),
                 text_value(&warnings),
             ]);
         }

@@ -33,8 +33,8 @@ pub struct MeasureOptions {
     pub out: PathBuf,
     /// Pairing rules and the small-sample guard.
     pub pairing: PairingRules,
-    /// Overdispersion adjustment of funnel limits.
-    pub funnel_adjustment: benchmark::Adjustment,
+    /// Funnel and SPC settings.
+    pub benchmark: benchmark::BenchmarkOptions,
     /// Query partitions.
     pub target_partitions: usize,
 }
@@ -46,7 +46,7 @@ pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
     let mut tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
     let change = tables.iter().find(|t| t.name == "wellbeing_change");
     let benchmarks =
-        benchmark::benchmarks(&ctx, &options.period, change, options.funnel_adjustment).await?;
+        benchmark::benchmarks(&ctx, &options.period, change, &options.benchmark).await?;
     tables.extend(benchmark::tables(&benchmarks)?);
     table::write_all(&tables, &options.out)?;
     let charts = options.out.join("charts");
