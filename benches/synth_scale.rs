@@ -54,6 +54,8 @@ fn main() {
             mapping: None,
             key_file: None,
             as_of: None,
+            imd: None,
+            area_population: None,
         },
         &Console::new(true),
     )

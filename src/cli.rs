@@ -62,6 +62,13 @@ struct IngestArgs {
     /// Dates after this day are rejected as impossible (default: today), YYYY-MM-DD.
     #[arg(long, value_parser = parse_day)]
     as_of: Option<chrono::NaiveDate>,
+    /// The official English Indices of Deprivation IMD file (CSV, .csv.gz or .xlsx as
+    /// published): people with an LSOA but no decile get it from here.
+    #[arg(long)]
+    imd: Option<PathBuf>,
+    /// The same release's population denominators file, stored as area_population.
+    #[arg(long)]
+    area_population: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +214,8 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                 mapping: args.mapping,
                 key_file: args.key_file,
                 as_of: args.as_of,
+                imd: args.imd,
+                area_population: args.area_population,
             };
             let report = ingest::ingest(&options, console)?;
             console.result(ingest_summary(&report, &options));
@@ -393,6 +402,11 @@ fn ingest_summary(report: &IngestReport, options: &IngestOptions) -> String {
             thousands(f.rows_quarantined),
             f.path.display()
         ));
+    }
+    for f in &report.files {
+        for note in &f.notes {
+            out.push_str(&format!("  {}: {note}\n", f.table));
+        }
     }
     let quarantined = report.quarantined();
     if quarantined > 0 {

@@ -9,6 +9,7 @@
 
 pub mod batch;
 pub mod identity;
+pub mod lookup;
 pub mod mapping;
 pub mod source;
 pub mod validate;
@@ -27,6 +28,7 @@ use crate::model::{self, Origin, Storage, Table};
 use crate::warehouse::{InputRecord, Warehouse};
 use batch::{BatchBuilder, Value};
 use identity::Pseudonymiser;
+use lookup::{AreaPopulation, ImdLookup};
 use mapping::{Mapping, SourceMapping};
 use source::{Format, Source};
 use validate::{ReferenceCheck, RowProblem, RowValidator, UniqueCheck, plan_columns};
@@ -51,6 +53,10 @@ pub struct IngestOptions {
     pub key_file: Option<PathBuf>,
     /// Dates after this are impossible; default today.
     pub as_of: Option<NaiveDate>,
+    /// The official IMD file (File 1 of the English Indices of Deprivation), as published.
+    pub imd: Option<PathBuf>,
+    /// The same release's population denominators file (File 6), as published.
+    pub area_population: Option<PathBuf>,
 }
 
 /// What happened to one input file.
@@ -68,6 +74,8 @@ pub struct FileReport {
     pub rows_quarantined: u64,
     /// Quarantined rows by problem kind (a row may have several).
     pub problems: BTreeMap<&'static str, u64>,
+    /// What else the user should know (e.g. deciles looked up, LSOAs unmatched).
+    pub notes: Vec<String>,
 }
 
 /// What an ingest did.
@@ -98,10 +106,16 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
     let files = expand_inputs(options)?;
     let today = chrono::Local::now().date_naive();
     let as_of = options.as_of.unwrap_or(today);
+    let imd = options.imd.as_deref().map(ImdLookup::load).transpose()?;
+    let area_population = options
+        .area_population
+        .as_deref()
+        .map(AreaPopulation::load)
+        .transpose()?;
     let mut plans = Vec::new();
     let mut failures = Vec::new();
     for (path, mapping) in files {
-        match plan_file(&path, mapping.as_ref(), console) {
+        match plan_file(&path, mapping.as_ref(), imd.is_some(), console) {
             Ok(plan) => plans.push(plan),
             Err(e) => failures.push(e.to_string()),
         }
@@ -126,6 +140,16 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
 
     let mut warehouse = Warehouse::open_or_create(&options.warehouse)?;
     let mut report = IngestReport::default();
+    if let (Some(path), Some(lookup)) = (&options.imd, &imd) {
+        report
+            .files
+            .push(write_imd_lookup(path, lookup, &mut warehouse)?);
+    }
+    if let (Some(path), Some(population)) = (&options.area_population, &area_population) {
+        report
+            .files
+            .push(write_area_population(path, population, &mut warehouse)?);
+    }
     let mut parent_keys: HashMap<&'static str, HashSet<String>> = HashMap::new();
     for plan in plans {
         let table = plan.mapping.target();
@@ -146,6 +170,7 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
                 latest: as_of,
             },
             pseudonymiser.as_ref(),
+            imd.as_ref(),
             console,
         )?;
         parent_keys.remove(table.name);
@@ -153,6 +178,85 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
     }
     warehouse.save()?;
     Ok(report)
+}
+
+/// Write the IMD lookup as the `imd_lookup` table.
+fn write_imd_lookup(
+    path: &Path,
+    lookup: &ImdLookup,
+    warehouse: &mut Warehouse,
+) -> Result<FileReport> {
+    let table =
+        model::table("imd_lookup").ok_or_else(|| Error::Usage("no imd_lookup table".into()))?;
+    let mut rows = BatchBuilder::new(table.schema());
+    for code in &lookup.order {
+        let (rank, decile) = lookup.areas[code];
+        rows.push(&[
+            Value::Text(code.clone()),
+            Value::Int(rank),
+            Value::Int(decile),
+            Value::Text(lookup.vintage.to_string()),
+            Value::Text(lookup.source.clone()),
+        ]);
+    }
+    write_lookup(path, table, rows, lookup.order.len() as u64, warehouse)
+}
+
+/// Write the population denominators as the `area_population` table.
+fn write_area_population(
+    path: &Path,
+    population: &AreaPopulation,
+    warehouse: &mut Warehouse,
+) -> Result<FileReport> {
+    let table = model::table("area_population")
+        .ok_or_else(|| Error::Usage("no area_population table".into()))?;
+    let mut rows = BatchBuilder::new(table.schema());
+    let opt = |v: Option<i64>| v.map_or(Value::Null, Value::Int);
+    for row in &population.rows {
+        rows.push(&[
+            Value::Text(row.lsoa_code.clone()),
+            Value::Text(population.vintage.to_string()),
+            Value::Int(row.population),
+            opt(row.aged_0_15),
+            opt(row.aged_16_59),
+            opt(row.aged_60_plus),
+            opt(row.working_age),
+            Value::Text(population.source.clone()),
+        ]);
+    }
+    write_lookup(path, table, rows, population.rows.len() as u64, warehouse)
+}
+
+fn write_lookup(
+    path: &Path,
+    table: &'static Table,
+    mut rows: BatchBuilder,
+    count: u64,
+    warehouse: &mut Warehouse,
+) -> Result<FileReport> {
+    let sha = sha256_file(path)?;
+    let part = format!("part-{}", &sha[..16]);
+    let mut writer = warehouse.part_writer(table.name, &part, table.schema())?;
+    writer.write(&rows.finish()?)?;
+    writer.commit()?;
+    warehouse.record(InputRecord {
+        file: file_name(path),
+        table: table.name.to_string(),
+        sha256: sha,
+        part,
+        rows_read: count,
+        rows_accepted: count,
+        rows_quarantined: 0,
+    });
+    Ok(FileReport {
+        path: path.to_path_buf(),
+        table: table.name,
+        rows_read: count,
+        rows_accepted: count,
+        rows_quarantined: 0,
+        problems: BTreeMap::new(),
+        notes: Vec::new(),
+    })
 }
 
 /// The files to ingest with the mapping that applies to each, in the order given.
@@ -206,16 +310,17 @@ fn walk_folder(
 }
 
 /// Work out a file's table and column mapping, and check its header.
-fn plan_file(path: &Path, mapping: Option<&Mapping>, console: &Console) -> Result<Plan> {
+fn plan_file(
+    path: &Path,
+    mapping: Option<&Mapping>,
+    imd_lookup: bool,
+    console: &Console,
+) -> Result<Plan> {
     let name = file_name(path);
     let source_mapping = match mapping.and_then(|m| m.for_file(&name)) {
         Some(entry) => entry.clone(),
         None => {
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-                .to_ascii_lowercase();
+            let stem = table_stem(path);
             let table = model::table(&stem)
                 .filter(|t| t.origin == Origin::Extract)
                 .ok_or_else(|| {
@@ -249,7 +354,7 @@ fn plan_file(path: &Path, mapping: Option<&Mapping>, console: &Console) -> Resul
         })
         .collect();
     let source = Source::open(path, &source_mapping, &expected)?;
-    let (plans, unmapped) = plan_columns(table, &source.header, &source_mapping).map_err(|problem| {
+    let (plans, unmapped) = plan_columns(table, &source.header, &source_mapping, imd_lookup).map_err(|problem| {
         let hint = match source.delimiter {
             Some(d) if source.header.len() == 1 => format!(
                 "the header was read as one column with delimiter '{}': if the file uses another delimiter, set delimiter in the mapping file",
@@ -290,6 +395,12 @@ fn plan_file(path: &Path, mapping: Option<&Mapping>, console: &Console) -> Resul
         validator_plans: plans,
         has_nhs_number,
     })
+}
+
+/// The file name without its extensions (`people.csv.gz` → `people`), lower case.
+fn table_stem(path: &Path) -> String {
+    let name = file_name(path).to_ascii_lowercase();
+    name.split('.').next().unwrap_or_default().to_string()
 }
 
 fn file_name(path: &Path) -> String {
@@ -349,6 +460,7 @@ fn load_file(
     parent_keys: &HashMap<&'static str, HashSet<String>>,
     mut dates: DateRules,
     pseudonymiser: Option<&Pseudonymiser>,
+    imd: Option<&ImdLookup>,
     console: &Console,
 ) -> Result<FileReport> {
     let table: &'static Table = plan.mapping.target();
@@ -398,6 +510,9 @@ fn load_file(
                 keys: parent_keys.get(r.table).unwrap_or(&empty),
             })
             .collect(),
+        imd,
+        imd_filled: 0,
+        imd_unmatched: BTreeMap::new(),
     };
 
     let stored: Vec<usize> = table
@@ -431,6 +546,7 @@ fn load_file(
         rows_accepted: 0,
         rows_quarantined: 0,
         problems: BTreeMap::new(),
+        notes: Vec::new(),
     };
     let progress = console.progress(None, &name);
     while let Some(row) = plan.source.next_row()? {
@@ -480,6 +596,22 @@ fn load_file(
         }
     }
     progress.finish_and_clear();
+    if let Some(lookup) = imd.filter(|_| table.name == "people") {
+        let unmatched: u64 = validator.imd_unmatched.values().sum();
+        report.notes.push(format!(
+            "IMD {} decile looked up for {} people from {}; {} LSOA code{} not matched",
+            lookup.vintage,
+            validator.imd_filled,
+            lookup.source,
+            unmatched,
+            if unmatched == 1 { "" } else { "s" }
+        ));
+        for (reason, n) in &validator.imd_unmatched {
+            report
+                .notes
+                .push(format!("  {n} unmatched: {reason} (kept, with no decile)"));
+        }
+    }
     writer.write(&rows.finish()?)?;
     writer.commit()?;
     if let Some((mut builder, mut w)) = needs {

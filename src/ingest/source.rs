@@ -35,6 +35,11 @@ impl Format {
     /// The format of a file, by extension.
     pub fn of(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        if ext == "gz" {
+            // `people.csv.gz`: gzipped delimited text.
+            let inner = Path::new(path.file_stem()?);
+            return (Format::of(inner)? == Format::Csv).then_some(Format::Csv);
+        }
         match ext.as_str() {
             "csv" | "tsv" | "txt" => Some(Format::Csv),
             "parquet" => Some(Format::Parquet),
@@ -99,7 +104,7 @@ impl Source {
             Error::input(
                 path,
                 "unknown file type",
-                "use .csv, .tsv, .txt, .parquet, .xlsx, .xls or .ods",
+                "use .csv, .tsv, .txt (optionally .gz), .parquet, .xlsx, .xls or .ods",
             )
         })?;
         match format {
@@ -239,7 +244,15 @@ fn csv_row(record: &csv::ByteRecord, width: usize, header: &[String]) -> RawRow 
 
 fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result<Source> {
     let file = File::open(path).map_err(|e| Error::io(path, "opening", e))?;
-    let mut buffered = BufReader::with_capacity(SNIFF_BYTES, file);
+    let raw: Box<dyn Read> = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut buffered = BufReader::with_capacity(SNIFF_BYTES, raw);
     let sample = buffered
         .fill_buf()
         .map_err(|e| Error::io(path, "reading", e))?

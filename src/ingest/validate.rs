@@ -5,10 +5,11 @@
 //! and code, NHS numbers (replaced by their pseudonym), unique ids, references
 //! to parent tables, and the cross-column rules of the table.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::batch::Value;
 use super::identity::{self, Pseudonymiser};
+use super::lookup::{self, ImdLookup};
 use super::mapping::SourceMapping;
 use super::values::{self, DateRules, Problem};
 use crate::model::instruments::{self, MAX_ITEMS};
@@ -40,6 +41,7 @@ pub fn plan_columns(
     table: &'static Table,
     header: &[String],
     mapping: &SourceMapping,
+    imd_lookup: bool,
 ) -> Result<(Vec<ColumnPlan>, Vec<String>), String> {
     let mut used = vec![false; header.len()];
     let mut plans = Vec::with_capacity(table.columns.len());
@@ -101,9 +103,11 @@ pub fn plan_columns(
             }
         ));
     }
-    if table.name == "people" && (has("imd_decile") || has("lsoa_code")) && !has("imd_vintage") {
+    let vintage_needed = has("imd_decile") || (has("lsoa_code") && !imd_lookup);
+    if table.name == "people" && vintage_needed && !has("imd_vintage") {
         return Err("imd_decile or lsoa_code is given without imd_vintage; add an imd_vintage column, \
-                    or set it for every row in the mapping: [source.constants] imd_vintage = \"2019\""
+                    set it for every row in the mapping ([source.constants] imd_vintage = \"2019\"), \
+                    or give the official IMD file with --imd so deciles are looked up"
             .to_string());
     }
     let unmapped = header
@@ -160,6 +164,12 @@ pub struct RowValidator<'k> {
     pub unique: Vec<UniqueCheck<'k>>,
     /// References to parent tables.
     pub references: Vec<ReferenceCheck<'k>>,
+    /// The official IMD lookup, for people whose extract has an LSOA but no decile.
+    pub imd: Option<&'k ImdLookup>,
+    /// Deciles filled from the lookup.
+    pub imd_filled: u64,
+    /// LSOAs the lookup could not place, by reason.
+    pub imd_unmatched: BTreeMap<&'static str, u64>,
 }
 
 impl RowValidator<'_> {
@@ -191,6 +201,9 @@ impl RowValidator<'_> {
         }
         if problems.is_empty() {
             self.person(&mut values, &mut problems);
+        }
+        if problems.is_empty() && self.table.name == "people" {
+            self.fill_imd(&mut values);
         }
         if problems.is_empty() {
             self.table_rules(&values, &mut problems);
@@ -331,6 +344,43 @@ impl RowValidator<'_> {
         }
     }
 
+    /// Look up the IMD decile of a person with an LSOA and no decile; never guess
+    /// across vintages.
+    fn fill_imd(&mut self, values: &mut [Value]) {
+        let Some(lookup) = self.imd else { return };
+        let index = |name: &str| self.plans.iter().position(|p| p.column.name == name);
+        let (Some(lsoa), Some(decile), Some(vintage)) = (
+            index("lsoa_code"),
+            index("imd_decile"),
+            index("imd_vintage"),
+        ) else {
+            return;
+        };
+        let Value::Text(code) = &values[lsoa] else {
+            return;
+        };
+        if values[decile] != Value::Null {
+            return;
+        }
+        let reason = match &values[vintage] {
+            Value::Text(v) if v != lookup.vintage => {
+                Some("the person's imd_vintage differs from the lookup's")
+            }
+            _ => match lookup.decile(code) {
+                Some(d) => {
+                    values[decile] = Value::Int(d);
+                    values[vintage] = Value::Text(lookup.vintage.to_string());
+                    self.imd_filled += 1;
+                    None
+                }
+                None => Some(lookup::unmatched_reason(code, lookup.vintage)),
+            },
+        };
+        if let Some(reason) = reason {
+            *self.imd_unmatched.entry(reason).or_default() += 1;
+        }
+    }
+
     /// Rules that involve more than one column.
     fn table_rules(&self, values: &[Value], problems: &mut Vec<RowProblem>) {
         let get = |name: &str| {
@@ -348,9 +398,9 @@ impl RowValidator<'_> {
         };
         match self.table.name {
             "people" => {
-                if (*get("imd_decile") != Value::Null || *get("lsoa_code") != Value::Null)
-                    && *get("imd_vintage") == Value::Null
-                {
+                let needs_vintage = *get("imd_decile") != Value::Null
+                    || (*get("lsoa_code") != Value::Null && self.imd.is_none());
+                if needs_vintage && *get("imd_vintage") == Value::Null {
                     row_problem(
                         Some("imd_vintage"),
                         "missing_value",

@@ -71,7 +71,7 @@ type GroupKey = (&'static str, String);
 type GroupPairs = (Vec<(f64, f64)>, u64);
 
 /// The breakdowns every change is reported by, besides `all`.
-pub const BREAKDOWNS: [&str; 8] = [
+pub const BREAKDOWNS: [&str; 9] = [
     "pcn_code",
     "scheme",
     "referral_source",
@@ -80,6 +80,7 @@ pub const BREAKDOWNS: [&str; 8] = [
     "sex",
     "ethnicity_group",
     "imd_quintile",
+    "core20",
 ];
 
 /// Compute the person-outcome tables for `period`.
@@ -206,6 +207,11 @@ fn episode_rows(batches: &[RecordBatch]) -> Vec<EpisodeRow> {
                         .map_or("unknown".to_string(), |d| ((d + 1) / 2).to_string()),
                 ),
             ];
+            if let Some(decile) = int("imd_decile", i) {
+                // Core20: the most deprived national quintile (deciles 1 and 2).
+                let core20 = if decile <= 2 { "Core20" } else { "not Core20" };
+                groups.push(("core20", core20.to_string()));
+            }
             for need in text("needs", i)
                 .unwrap_or_default()
                 .split(';')

@@ -9,6 +9,7 @@ pub fn text(tables: &[&Table]) -> String {
         let origin = match t.origin {
             Origin::Extract => "",
             Origin::Derived => " (written by sprout)",
+            Origin::Lookup => " (from an official lookup file)",
         };
         out.push_str(&format!("{}{origin}\n  {}\n", t.name, t.description));
         let width = t.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);

@@ -125,6 +125,8 @@ pub enum Origin {
     Extract,
     /// Written by sprout from other tables during ingest.
     Derived,
+    /// Loaded from an official lookup file as published (`--imd`, `--area-population`).
+    Lookup,
 }
 
 /// One canonical table.

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod ingest;
+mod lookups;
 mod measures;
 mod schema;
 mod sql;

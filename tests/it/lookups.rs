@@ -1,0 +1,217 @@
+//! Official IMD and population lookups, read as published.
+
+use crate::support::*;
+
+const IMD_HEADER: &str = "\u{feff}LSOA code (2011),LSOA name (2011),Local Authority District code (2019),Local Authority District name (2019),Index of Multiple Deprivation (IMD) Rank,Index of Multiple Deprivation (IMD) Decile\r\n";
+
+/// A tiny lookup in the published shape: BOM, long headers, quoted ranks with separators, CRLF.
+fn crafted_imd() -> String {
+    format!(
+        "{IMD_HEADER}E01900001,Testshire 001A,E06900001,Testshire,\"1,234\",1\r\nE01900002,Testshire 001B,E06900001,Testshire,\"30,001\",10\r\nE01900003,Testshire 001C,E06900001,Testshire,\"16,400\",5\r\n"
+    )
+}
+
+const PEOPLE: &str = "person_id,sex,practice_code,lsoa_code,imd_vintage,imd_decile\n\
+P1,female,A81001,E01900001,,\n\
+P2,male,A81001,E01900002,,\n\
+P3,female,A81001,W01000001,,\n\
+P4,male,A81001,E01999999,,\n\
+P5,female,A81001,E01900003,2025,\n\
+P6,male,A81001,E01900003,2019,3\n";
+
+fn deciles(wh: &std::path::Path) -> Vec<(String, Option<i64>, Option<String>)> {
+    query(
+        wh,
+        "SELECT person_id, imd_decile, imd_vintage FROM people ORDER BY person_id",
+    )
+    .iter()
+    .map(|r| {
+        (
+            r["person_id"].as_str().unwrap().to_string(),
+            r.get("imd_decile").and_then(serde_json::Value::as_i64),
+            r.get("imd_vintage")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+        )
+    })
+    .collect()
+}
+
+#[test]
+fn a_published_shape_lookup_fills_deciles_and_reports_what_it_cannot() {
+    let dir = extract(&[
+        ("x/people.csv", PEOPLE.as_bytes()),
+        ("File_1_IMD.csv", crafted_imd().as_bytes()),
+    ]);
+    let wh = dir.path().join("wh");
+    let run = sprout(&[
+        "ingest",
+        s(&dir.path().join("x")),
+        "-w",
+        s(&wh),
+        "--imd",
+        s(&dir.path().join("File_1_IMD.csv")),
+    ]);
+    assert_eq!(
+        run.code,
+        0,
+        "unmatched areas are reported, not quarantined: {}",
+        run.all()
+    );
+    let got = deciles(&wh);
+    let some = |d: i64| (Some(d), Some("2019".to_string()));
+    assert_eq!((got[0].1, got[0].2.clone()), some(1));
+    assert_eq!((got[1].1, got[1].2.clone()), some(10));
+    assert_eq!((got[2].1, got[2].2.clone()), (None, None), "Welsh code");
+    assert_eq!((got[3].1, got[3].2.clone()), (None, None), "unknown code");
+    assert_eq!(
+        (got[4].1, got[4].2.clone()),
+        (None, Some("2025".to_string())),
+        "another vintage is never given a 2019 decile"
+    );
+    assert_eq!(
+        (got[5].1, got[5].2.clone()),
+        some(3),
+        "a supplied decile is kept"
+    );
+    assert!(
+        run.stdout.contains("decile looked up for 2 people"),
+        "{}",
+        run.all()
+    );
+    assert!(run.stdout.contains("Welsh or Scottish"), "{}", run.all());
+    assert!(run.stdout.contains("imd_vintage differs"), "{}", run.all());
+    let ranks = query(
+        &wh,
+        "SELECT lsoa_code, imd_rank FROM imd_lookup ORDER BY lsoa_code",
+    );
+    assert_eq!(ranks[0]["imd_rank"], 1234, "thousands separators read");
+}
+
+#[test]
+fn the_lookup_may_be_the_published_xlsx() {
+    let dir = extract(&[("x/people.csv", PEOPLE.as_bytes())]);
+    let path = dir.path().join("File_1_IMD.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("IMD2019").unwrap();
+    for (r, line) in crafted_imd()
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .enumerate()
+    {
+        let mut fields = Vec::new();
+        let mut rest = line.trim_end_matches('\r');
+        while !rest.is_empty() {
+            if let Some(stripped) = rest.strip_prefix('"') {
+                let end = stripped.find('"').unwrap();
+                fields.push(stripped[..end].to_string());
+                rest = stripped[end + 1..].trim_start_matches(',');
+            } else {
+                let end = rest.find(',').unwrap_or(rest.len());
+                fields.push(rest[..end].to_string());
+                rest = rest.get(end + 1..).unwrap_or("");
+            }
+        }
+        for (c, f) in fields.iter().enumerate() {
+            match (r, f.replace(',', "").parse::<f64>()) {
+                (0, _) | (_, Err(_)) => sheet.write_string(r as u32, c as u16, f).map(|_| ()),
+                (_, Ok(n)) => sheet.write_number(r as u32, c as u16, n).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    book.save(&path).unwrap();
+    let wh = dir.path().join("wh");
+    let run = sprout(&[
+        "ingest",
+        s(&dir.path().join("x")),
+        "-w",
+        s(&wh),
+        "--imd",
+        s(&path),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(deciles(&wh)[1].1, Some(10));
+}
+
+#[test]
+fn without_a_lookup_an_lsoa_needs_its_vintage() {
+    let dir = extract(&[(
+        "people.csv",
+        b"person_id,sex,practice_code,lsoa_code\nP1,female,A81001,E01900001\n",
+    )]);
+    let run = sprout(&["ingest", s(dir.path()), "-w", s(&dir.path().join("wh"))]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("--imd"), "{}", run.all());
+}
+
+#[test]
+fn population_denominators_are_stored_with_their_source() {
+    let population = "\u{feff}LSOA code (2011),LSOA name (2011),Local Authority District code (2019),Local Authority District name (2019),Total population: mid 2015 (excluding prisoners),Dependent Children aged 0-15: mid 2015 (excluding prisoners),Population aged 16-59: mid 2015 (excluding prisoners),Older population aged 60 and over: mid 2015 (excluding prisoners),Working age population 18-59/64: for use with Employment Deprivation Domain (excluding prisoners)\r\nE01900001,Testshire 001A,E06900001,Testshire,\"1,296\",175,656,465,715\r\n";
+    let dir = extract(&[
+        ("x/people.csv", PEOPLE.as_bytes()),
+        ("File_6.csv", population.as_bytes()),
+        ("File_1.csv", crafted_imd().as_bytes()),
+    ]);
+    let wh = dir.path().join("wh");
+    let run = sprout(&[
+        "ingest",
+        s(&dir.path().join("x")),
+        "-w",
+        s(&wh),
+        "--imd",
+        s(&dir.path().join("File_1.csv")),
+        "--area-population",
+        s(&dir.path().join("File_6.csv")),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let rows = query(
+        &wh,
+        "SELECT lsoa_code, population, aged_60_plus, source FROM area_population",
+    );
+    assert_eq!(rows[0]["population"], 1296);
+    assert_eq!(rows[0]["aged_60_plus"], 465);
+    assert_eq!(rows[0]["source"], "File_6.csv (IoD2019)");
+}
+
+#[test]
+fn the_real_imd_2019_file_gives_the_published_deciles() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/imd2019");
+    let imd = root.join("File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz");
+    if !imd.exists() {
+        eprintln!("skipped: {} is absent", imd.display());
+        return;
+    }
+    // The first rows of the file, its last row, a Welsh code, and a 2021-only code.
+    let people = "person_id,sex,practice_code,lsoa_code\nA,female,A81001,E01000001\nB,male,A81001,E01000002\nC,female,A81001,E01000003\nD,male,A81001,E01033768\nE,female,A81001,W01000001\nF,male,A81001,E01035000\n";
+    let dir = extract(&[("x/people.csv", people.as_bytes())]);
+    let wh = dir.path().join("wh");
+    let population = root.join("File_6_-_IoD2019_Population_Denominators.csv.gz");
+    let run = sprout(&[
+        "ingest",
+        s(&dir.path().join("x")),
+        "-w",
+        s(&wh),
+        "--imd",
+        s(&imd),
+        "--area-population",
+        s(&population),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let got: Vec<Option<i64>> = deciles(&wh).iter().map(|r| r.1).collect();
+    assert_eq!(got, vec![Some(9), Some(10), Some(5), Some(1), None, None]);
+    assert_eq!(count(&wh, "SELECT count(*) FROM imd_lookup"), 32_844);
+    assert_eq!(
+        count(
+            &wh,
+            "SELECT population FROM area_population WHERE lsoa_code = 'E01000001'"
+        ),
+        1296
+    );
+    assert!(
+        run.stdout
+            .contains("1 unmatched: not in the IMD 2019 lookup"),
+        "{}",
+        run.all()
+    );
+}
