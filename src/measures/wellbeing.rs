@@ -231,6 +231,30 @@ fn episode_rows(batches: &[RecordBatch]) -> Vec<EpisodeRow> {
     out
 }
 
+/// Every (instrument, score index, score name, rule) present in `rows`, in
+/// instrument then score order, for scores that have thresholds.
+fn scores<'a>(
+    rows: &'a [EpisodeRow],
+    thresholds: &'a Thresholds,
+) -> Vec<(&'a str, usize, &'static str, &'a ScoreRule)> {
+    let mut instruments: Vec<&str> = rows.iter().map(|r| r.instrument.as_str()).collect();
+    instruments.sort_unstable();
+    instruments.dedup();
+    instruments
+        .into_iter()
+        .flat_map(|instrument| {
+            scoring::score_names(instrument)
+                .iter()
+                .enumerate()
+                .filter_map(move |(k, score)| {
+                    thresholds
+                        .rule(score)
+                        .map(|rule| (instrument, k, *score, rule))
+                })
+        })
+        .collect()
+}
+
 const FUNNEL_COLUMNS: &[OutColumn] = &[
     text("instrument", "Outcome instrument"),
     int(
@@ -416,56 +440,47 @@ fn change_table(
         "Paired change in one score, overall or for one group of one breakdown",
         CHANGE_COLUMNS,
     );
-    let mut instruments: Vec<&str> = rows.iter().map(|r| r.instrument.as_str()).collect();
-    instruments.sort_unstable();
-    instruments.dedup();
-    for instrument in instruments {
-        for (k, score) in scoring::score_names(instrument).iter().enumerate() {
-            let Some(rule) = thresholds.rule(score) else {
-                continue;
+    for (instrument, k, score, rule) in scores(rows, thresholds) {
+        let mut groups: BTreeMap<GroupKey, GroupPairs> = BTreeMap::new();
+        for r in rows.iter().filter(|r| r.instrument == instrument) {
+            let Some(follow) = &r.follow_up else { continue };
+            let pair = match (
+                r.baseline.get(k).copied().flatten(),
+                follow.get(k).copied().flatten(),
+            ) {
+                (Some(b), Some(f)) => Some((b, f)),
+                _ => None,
             };
-            let mut groups: BTreeMap<GroupKey, GroupPairs> = BTreeMap::new();
-            for r in rows.iter().filter(|r| r.instrument == instrument) {
-                let Some(follow) = &r.follow_up else { continue };
-                let pair = match (
-                    r.baseline.get(k).copied().flatten(),
-                    follow.get(k).copied().flatten(),
-                ) {
-                    (Some(b), Some(f)) => Some((b, f)),
-                    _ => None,
-                };
-                let keys =
-                    std::iter::once(("all", "all".to_string())).chain(r.groups.iter().cloned());
-                for key in keys {
-                    let entry = groups.entry(key).or_default();
-                    match pair {
-                        Some(p) => entry.0.push(p),
-                        None => entry.1 += 1,
-                    }
-                }
-            }
-            let order = |b: &str| {
-                if b == "all" {
-                    0
-                } else {
-                    1 + BREAKDOWNS.iter().position(|x| *x == b).unwrap_or(99)
-                }
-            };
-            let mut keys: Vec<_> = groups.keys().cloned().collect();
-            keys.sort_by(|a, b| (order(a.0), &a.1).cmp(&(order(b.0), &b.1)));
+            let keys = std::iter::once(("all", "all".to_string())).chain(r.groups.iter().cloned());
             for key in keys {
-                let (pairs, unscorable) = &groups[&key];
-                table.push(&change_row(
-                    period,
-                    score,
-                    rule,
-                    &key,
-                    pairs,
-                    *unscorable,
-                    rules.min_pairs,
-                    &thresholds.version,
-                ));
+                let entry = groups.entry(key).or_default();
+                match pair {
+                    Some(p) => entry.0.push(p),
+                    None => entry.1 += 1,
+                }
             }
+        }
+        let order = |b: &str| {
+            if b == "all" {
+                0
+            } else {
+                1 + BREAKDOWNS.iter().position(|x| *x == b).unwrap_or(99)
+            }
+        };
+        let mut keys: Vec<_> = groups.keys().cloned().collect();
+        keys.sort_by(|a, b| (order(a.0), &a.1).cmp(&(order(b.0), &b.1)));
+        for key in keys {
+            let (pairs, unscorable) = &groups[&key];
+            table.push(&change_row(
+                period,
+                score,
+                rule,
+                &key,
+                pairs,
+                *unscorable,
+                rules.min_pairs,
+                &thresholds.version,
+            ));
         }
     }
     table.finish()
@@ -640,36 +655,28 @@ fn attrition_table(rows: &[EpisodeRow], thresholds: &Thresholds) -> Result<OutTa
         "Baseline scores of people with and without a follow-up, for one score",
         ATTRITION_COLUMNS,
     );
-    let mut instruments: Vec<&str> = rows.iter().map(|r| r.instrument.as_str()).collect();
-    instruments.sort_unstable();
-    instruments.dedup();
-    for instrument in instruments {
-        for (k, score) in scoring::score_names(instrument).iter().enumerate() {
-            if thresholds.rule(score).is_none() {
-                continue;
-            }
-            let (mut with, mut without) = (Vec::new(), Vec::new());
-            for r in rows.iter().filter(|r| r.instrument == instrument) {
-                if let Some(b) = r.baseline.get(k).copied().flatten() {
-                    if r.follow_up.is_some() {
-                        with.push(b)
-                    } else {
-                        without.push(b)
-                    }
+    for (instrument, k, score, _) in scores(rows, thresholds) {
+        let (mut with, mut without) = (Vec::new(), Vec::new());
+        for r in rows.iter().filter(|r| r.instrument == instrument) {
+            if let Some(b) = r.baseline.get(k).copied().flatten() {
+                if r.follow_up.is_some() {
+                    with.push(b)
+                } else {
+                    without.push(b)
                 }
             }
-            table.push(&[
-                text_value(*score),
-                int_value(with.len()),
-                num_value(mean(&with)),
-                int_value(without.len()),
-                num_value(mean(&without)),
-                opt_num(
-                    (with.len() >= 2 && without.len() >= 2)
-                        .then(|| standardised_mean_difference(&with, &without)),
-                ),
-            ]);
         }
+        table.push(&[
+            text_value(score),
+            int_value(with.len()),
+            num_value(mean(&with)),
+            int_value(without.len()),
+            num_value(mean(&without)),
+            opt_num(
+                (with.len() >= 2 && without.len() >= 2)
+                    .then(|| standardised_mean_difference(&with, &without)),
+            ),
+        ]);
     }
     table.finish()
 }

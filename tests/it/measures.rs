@@ -39,16 +39,15 @@ fn overall<'a>(rows: &'a [HashMap<String, String>], score: &str) -> &'a HashMap<
         .unwrap()
 }
 
-#[test]
-fn planted_wellbeing_changes_are_recovered_within_their_intervals() {
+/// Ingest the sample data and run `sprout measures` for 2024/25 with `extra`
+/// arguments; returns the temporary folder (kept alive), the output folder and the run.
+fn sample_measures(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, Run) {
     let root = tempfile::tempdir().unwrap();
     let wh = root.path().join("wh");
-    assert_eq!(
-        sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]).code,
-        0
-    );
+    let ingest = sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.all());
     let out = root.path().join("measures");
-    let run = sprout(&[
+    let mut args = vec![
         "measures",
         "-w",
         s(&wh),
@@ -56,7 +55,15 @@ fn planted_wellbeing_changes_are_recovered_within_their_intervals() {
         "2024/25",
         "-o",
         s(&out),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let run = sprout(&args);
+    (root, out, run)
+}
+
+#[test]
+fn planted_wellbeing_changes_are_recovered_within_their_intervals() {
+    let (_root, out, run) = sample_measures(&[]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
         run.stdout.contains("SWEMWBS (metric score)"),
@@ -125,27 +132,8 @@ fn planted_wellbeing_changes_are_recovered_within_their_intervals() {
 
 #[test]
 fn the_attrition_funnel_adds_up_exactly() {
-    let root = tempfile::tempdir().unwrap();
-    let wh = root.path().join("wh");
-    assert_eq!(
-        sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]).code,
-        0
-    );
-    let out = root.path().join("m");
-    assert_eq!(
-        sprout(&[
-            "measures",
-            "-w",
-            s(&wh),
-            "-p",
-            "2024/25",
-            "-o",
-            s(&out),
-            "-q"
-        ])
-        .code,
-        0
-    );
+    let (_root, out, run) = sample_measures(&["-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
     let funnel = read_csv(&out.join("wellbeing_attrition_funnel.csv"));
     let truth: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(sample_extract().join("truth.json")).unwrap(),
@@ -299,24 +287,7 @@ fn a_bad_period_is_explained() {
 
 #[test]
 fn benchmarking_tables_and_charts_are_written() {
-    let root = tempfile::tempdir().unwrap();
-    let wh = root.path().join("wh");
-    assert_eq!(
-        sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]).code,
-        0
-    );
-    let out = root.path().join("m");
-    let run = sprout(&[
-        "measures",
-        "-w",
-        s(&wh),
-        "-p",
-        "2024/25",
-        "-o",
-        s(&out),
-        "--funnel-adjustment",
-        "none",
-    ]);
+    let (_root, out, run) = sample_measures(&["--funnel-adjustment", "none"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let units = read_csv(&out.join("benchmark_funnel_units.csv"));
     let declined: Vec<_> = units
