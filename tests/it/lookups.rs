@@ -215,3 +215,68 @@ fn the_real_imd_2019_file_gives_the_published_deciles() {
         run.all()
     );
 }
+
+#[test]
+fn outcome_breakdowns_use_the_looked_up_quintiles() {
+    let people = "person_id,sex,practice_code,lsoa_code\nP1,female,A81001,E01900001\nP2,male,A81001,E01900002\n";
+    let referrals = "referral_id,person_id,referral_date,referral_source,status,first_contact_date,closure_date\n\
+R1,P1,2024-05-01,general_practice,accepted,2024-05-10,2024-09-01\n\
+R2,P2,2024-05-01,general_practice,accepted,2024-05-10,2024-09-01\n";
+    let mut assessments =
+        String::from("person_id,referral_id,instrument,assessment_date,item_1,item_2,item_3\n");
+    for (person, referral) in [("P1", "R1"), ("P2", "R2")] {
+        assessments += &format!(
+            "{person},{referral},ucla3,2024-05-10,3,3,3\n{person},{referral},ucla3,2024-08-30,2,2,2\n"
+        );
+    }
+    let dir = extract(&[
+        ("x/people.csv", people.as_bytes()),
+        ("x/referrals.csv", referrals.as_bytes()),
+        ("x/assessments.csv", assessments.as_bytes()),
+        ("File_1.csv", crafted_imd().as_bytes()),
+    ]);
+    let wh = dir.path().join("wh");
+    let run = sprout(&[
+        "ingest",
+        s(&dir.path().join("x")),
+        "-w",
+        s(&wh),
+        "--imd",
+        s(&dir.path().join("File_1.csv")),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let out = dir.path().join("m");
+    let run = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "-p",
+        "2024/25",
+        "-o",
+        s(&out),
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let mut reader = csv::Reader::from_path(out.join("wellbeing_change.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let (b, g) = (
+        headers.iter().position(|h| h == "breakdown").unwrap(),
+        headers.iter().position(|h| h == "group").unwrap(),
+    );
+    let groups: Vec<(String, String)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| ["imd_quintile", "core20"].contains(&&r[b]))
+        .map(|r| (r[b].to_string(), r[g].to_string()))
+        .collect();
+    // Decile 1 is quintile 1 (Core20); decile 10 is quintile 5.
+    assert_eq!(
+        groups,
+        vec![
+            ("imd_quintile".to_string(), "1".to_string()),
+            ("imd_quintile".to_string(), "5".to_string()),
+            ("core20".to_string(), "Core20".to_string()),
+            ("core20".to_string(), "not Core20".to_string()),
+        ]
+    );
+}
