@@ -360,8 +360,15 @@ fn measures_summary(tables: &[OutTable], options: &MeasureOptions) -> String {
         else {
             return out;
         };
+        let overall: Vec<usize> = (0..b.num_rows())
+            .filter(|&i| breakdown.value(i) == "all")
+            .collect();
+        if overall.is_empty() {
+            out.push_str("\nNo paired wellbeing assessments in this period: see wellbeing_attrition_funnel.csv for why.\n");
+            return out;
+        }
         out.push_str("\nPaired change, all episodes (follow-up minus baseline, 95% CI):\n");
-        for i in (0..b.num_rows()).filter(|&i| breakdown.value(i) == "all") {
+        for i in overall {
             let interval = if lo.is_valid(i) {
                 format!(
                     "{:+.2} ({:+.2} to {:+.2})",
