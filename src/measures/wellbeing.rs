@@ -283,6 +283,10 @@ fn funnel_table(rows: &[EpisodeRow], referred: i64, accepted: i64) -> Result<Out
         e.1 += i64::from(r.later_assessments > 0);
         e.2 += i64::from(r.follow_up.is_some());
     }
+    if by_instrument.is_empty() {
+        // No instrument has a baseline: the funnel still shows where episodes stopped.
+        by_instrument.insert("any instrument", (0, 0, 0));
+    }
     for (instrument, (baseline, recorded, paired)) in by_instrument {
         let stages = [
             ("referred", referred, 0, ""),
