@@ -7,10 +7,12 @@
 //! - [`wellbeing`]: impact on the person (paired change, reliable change, band
 //!   shifts, the attrition funnel and attrition bias).
 //! - [`benchmark`]: funnel plots of PCNs and SPC charts of monthly series.
+//! - [`service`]: service delivery by NHS quarter (referrals, uptake, timeliness).
 
 pub mod benchmark;
 pub mod period;
 pub mod query;
+pub mod service;
 pub mod table;
 pub mod wellbeing;
 
@@ -48,6 +50,7 @@ pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
     let benchmarks =
         benchmark::benchmarks(&ctx, &options.period, change, &options.benchmark).await?;
     tables.extend(benchmark::tables(&benchmarks)?);
+    tables.extend(service::service_delivery(&ctx, &options.period).await?);
     table::write_all(&tables, &options.out)?;
     let charts = options.out.join("charts");
     for f in &benchmarks.funnels {

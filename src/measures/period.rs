@@ -102,3 +102,24 @@ mod tests {
         }
     }
 }
+
+/// The label of NHS financial-year quarter `quarter` (1–4) of the year starting in April of `fy`: `2025/26 Q2`.
+pub fn quarter_label(fy: i64, quarter: i64) -> String {
+    format!("{fy}/{:02} Q{quarter}", (fy + 1).rem_euclid(100))
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn quarter_labels_round_trip_through_parse() {
+        for (fy, q) in [(2024, 1), (2025, 2), (2099, 4), (1999, 3)] {
+            let label = quarter_label(fy, q);
+            let period = Period::parse(&label).unwrap();
+            assert_eq!(period.label, label);
+        }
+        assert_eq!(quarter_label(2025, 2), "2025/26 Q2");
+        assert_eq!(quarter_label(2099, 4), "2099/00 Q4");
+    }
+}

@@ -33,6 +33,14 @@ pub static QUERIES: &[Query] = &[
         text: include_str!("../../queries/wellbeing_pairs.sql"),
     },
     Query {
+        name: "service_referrals",
+        text: include_str!("../../queries/service_referrals.sql"),
+    },
+    Query {
+        name: "service_uptake",
+        text: include_str!("../../queries/service_uptake.sql"),
+    },
+    Query {
         name: "benchmark_pcn_counts",
         text: include_str!("../../queries/benchmark_pcn_counts.sql"),
     },

@@ -333,3 +333,105 @@ fn benchmarking_tables_and_charts_are_written() {
         );
     }
 }
+
+/// Rows of a CSV as text lines (header first).
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn service_delivery_on_the_sample_matches_its_golden_files() {
+    let (_root, out, run) = sample_measures(&["-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    assert_eq!(
+        lines(&out.join("service_uptake.csv")),
+        lines(&golden.join("service_uptake_2024-25.csv"))
+    );
+    let by_source: Vec<String> = lines(&out.join("service_referrals.csv"))
+        .into_iter()
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || l.contains(",all,") || l.contains(",referral_source,"))
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(
+        by_source,
+        lines(&golden.join("service_referrals_by_source_2024-25.csv"))
+    );
+}
+
+#[test]
+fn quarters_follow_the_nhs_financial_year_at_their_edges() {
+    let people =
+        "person_id,sex,practice_code,pcn_code\nP1,female,A81001,U12345\nP2,male,A81001,U12345\n";
+    let referrals = "referral_id,person_id,referral_date,referral_source,status,first_contact_date,closure_date\n\
+R1,P1,2024-02-29,general_practice,accepted,2024-03-04,\n\
+R2,P2,2024-03-31,pharmacy,declined,,\n\
+R3,P1,2024-04-01,general_practice,accepted,2024-04-11,2024-06-01\n\
+R4,P2,2024-06-30,self_referral,did_not_attend,,\n\
+R5,P1,2024-07-01,general_practice,,2024-07-01,\n";
+    let population = "practice_code,pcn_code,age_band,sex,list_size\nA81001,U12345,35-44,female,600\nA81001,U12345,35-44,male,400\n";
+    let dir = extract(&[
+        ("people.csv", people.as_bytes()),
+        ("referrals.csv", referrals.as_bytes()),
+        ("population.csv", population.as_bytes()),
+    ]);
+    let wh = dir.path().join("wh");
+    assert_eq!(
+        sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code,
+        0
+    );
+    let out = dir.path().join("m");
+    let run = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "-p",
+        "2023-10-01..2024-09-30",
+        "-o",
+        s(&out),
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let rows = read_csv(&out.join("service_referrals.csv"));
+    let all: Vec<(String, i64, String)> = rows
+        .iter()
+        .filter(|r| r["breakdown"] == "all")
+        .map(|r| {
+            (
+                r["quarter"].clone(),
+                n(r, "referrals"),
+                r["rate_per_1000"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        all,
+        vec![
+            ("2023/24 Q4".to_string(), 2, "2.0".to_string()),
+            ("2024/25 Q1".to_string(), 2, "2.0".to_string()),
+            ("2024/25 Q2".to_string(), 1, "1.0".to_string()),
+        ],
+        "29 February and 31 March are 2023/24 Q4; 1 April and 30 June are 2024/25 Q1; 1 July is Q2"
+    );
+    let uptake = read_csv(&out.join("service_uptake.csv"));
+    let q4 = &uptake[0];
+    assert_eq!((n(q4, "accepted"), n(q4, "declined")), (1, 1));
+    assert_eq!(
+        q4["median_days_to_first_contact"], "4.0",
+        "29 Feb to 4 Mar 2024 is 4 days (leap year)"
+    );
+    let q1 = &uptake[1];
+    assert_eq!((n(q1, "accepted"), n(q1, "did_not_attend")), (1, 1));
+    assert_eq!(q1["median_episode_days"], "51.0", "11 April to 1 June");
+    let q2 = &uptake[2];
+    assert_eq!(n(q2, "no_status"), 1);
+    assert_eq!(
+        q2["median_days_to_first_contact"], "0.0",
+        "same-day contact"
+    );
+}
