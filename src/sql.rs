@@ -77,6 +77,40 @@ impl OutputFormat {
     }
 }
 
+/// Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, tab or carriage return) gets a leading apostrophe, so a CSV opened in
+/// Excel shows it as text (OWASP CSV injection guidance). Other columns are unchanged.
+pub fn neutralise_formulas(batch: &RecordBatch) -> Result<RecordBatch> {
+    use datafusion::arrow::array::{ArrayRef, AsArray, StringArray};
+    let columns: Vec<ArrayRef> = batch
+        .columns()
+        .iter()
+        .map(|c| -> ArrayRef {
+            match c.as_string_opt::<i32>() {
+                Some(text) if text.iter().flatten().any(is_formula) => std::sync::Arc::new(
+                    text.iter()
+                        .map(|v| {
+                            v.map(|v| {
+                                if is_formula(v) {
+                                    format!("'{v}")
+                                } else {
+                                    v.to_string()
+                                }
+                            })
+                        })
+                        .collect::<StringArray>(),
+                ),
+                _ => c.clone(),
+            }
+        })
+        .collect();
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
+fn is_formula(value: &str) -> bool {
+    value.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
 /// The batches as an aligned text table.
 pub fn to_text(batches: &[RecordBatch]) -> Result<String> {
     Ok(pretty_format_batches(batches)?.to_string())
@@ -102,7 +136,7 @@ pub fn write(
                 .with_header(true)
                 .build(buffered);
             for b in batches {
-                writer.write(b)?;
+                writer.write(&neutralise_formulas(b)?)?;
             }
             file.commit(writer.into_inner())
         }

@@ -8,8 +8,10 @@
 //!   shifts, the attrition funnel and attrition bias).
 //! - [`benchmark`]: funnel plots of PCNs and SPC charts of monthly series.
 //! - [`service`]: service delivery by NHS quarter (referrals, uptake, timeliness).
+//! - [`community`]: impact on community groups (organisations receiving referrals).
 
 pub mod benchmark;
+pub mod community;
 pub mod period;
 pub mod query;
 pub mod service;
@@ -51,6 +53,7 @@ pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
         benchmark::benchmarks(&ctx, &options.period, change, &options.benchmark).await?;
     tables.extend(benchmark::tables(&benchmarks)?);
     tables.extend(service::service_delivery(&ctx, &options.period).await?);
+    tables.extend(community::community_groups(&ctx, &options.period).await?);
     table::write_all(&tables, &options.out)?;
     let charts = options.out.join("charts");
     for f in &benchmarks.funnels {

@@ -41,6 +41,10 @@ pub static QUERIES: &[Query] = &[
         text: include_str!("../../queries/service_uptake.sql"),
     },
     Query {
+        name: "community_organisations",
+        text: include_str!("../../queries/community_organisations.sql"),
+    },
+    Query {
         name: "benchmark_pcn_counts",
         text: include_str!("../../queries/benchmark_pcn_counts.sql"),
     },

@@ -435,3 +435,51 @@ R5,P1,2024-07-01,general_practice,,2024-07-01,\n";
         "same-day contact"
     );
 }
+
+#[test]
+fn hostile_organisation_names_are_neutralised_in_csv_but_kept_in_parquet() {
+    let hostile = "=HYPERLINK(\"http://example.invalid\",\"click\")";
+    let organisations = format!(
+        "organisation_id,name,category\nORG1,\"{}\",charity\nORG2,-Minus Group,community_group\n",
+        hostile.replace('"', "\"\"")
+    );
+    let referrals = "referral_id,person_id,referral_date,referral_source,status,first_contact_date\nR1,P1,2024-05-01,general_practice,accepted,2024-05-02\n";
+    let onward = "referral_id,organisation_id,onward_referral_date,attended\nR1,ORG1,2024-05-10,yes\nR1,ORG2,2024-05-11,no\n";
+    let dir = extract(&[
+        ("people.csv", PEOPLE4.as_bytes()),
+        ("organisations.csv", organisations.as_bytes()),
+        ("referrals.csv", referrals.as_bytes()),
+        ("onward_referrals.csv", onward.as_bytes()),
+    ]);
+    let wh = dir.path().join("wh");
+    let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let out = dir.path().join("m");
+    assert_eq!(
+        sprout(&[
+            "measures",
+            "-w",
+            s(&wh),
+            "-p",
+            "2024/25",
+            "-o",
+            s(&out),
+            "-q"
+        ])
+        .code,
+        0
+    );
+    let rows = read_csv(&out.join("community_organisations.csv"));
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str()).collect();
+    assert!(names.contains(&format!("'{hostile}").as_str()), "{names:?}");
+    assert!(names.contains(&"'-Minus Group"), "{names:?}");
+    let summary = read_csv(&out.join("community_summary.csv"));
+    assert_eq!(n(&summary[0], "organisations"), 2);
+    assert_eq!(n(&summary[0], "attended"), 1);
+    // The stored value is untouched: only the CSV is guarded.
+    let stored = query(
+        &wh,
+        "SELECT name FROM organisations WHERE organisation_id = 'ORG1'",
+    );
+    assert_eq!(stored[0]["name"], hostile);
+}

@@ -1,0 +1,164 @@
+//! Impact on community groups: the VCSE organisations people were connected to.
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::common::ScalarValue;
+use datafusion::prelude::SessionContext;
+
+use super::period::Period;
+use super::query::Query;
+use super::table::{
+    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_value,
+};
+use crate::error::Result;
+use crate::ingest::values::date32;
+use crate::stats::proportion::wilson;
+
+const ORGANISATION_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period"),
+    text("organisation_id", "Organisation id"),
+    text("name", "Organisation name as recorded (user text)"),
+    text("category", "Organisation category"),
+    int(
+        "onward_referrals",
+        "Onward referrals to it dated in the period",
+    ),
+    int("people", "Distinct people referred to it"),
+    int("attended", "Onward referrals attended at least once"),
+    int(
+        "attendance_unknown",
+        "Onward referrals with no attendance recorded",
+    ),
+    int("new_group", "1 if the group started in the period"),
+    int(
+        "newly_appearing",
+        "1 if its first onward referral ever is in the period",
+    ),
+];
+
+const SUMMARY_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period"),
+    int(
+        "organisations",
+        "Organisations receiving at least one onward referral",
+    ),
+    int("onward_referrals", "Onward referrals dated in the period"),
+    num(
+        "referrals_per_organisation",
+        "Mean onward referrals per organisation receiving any",
+    ),
+    int(
+        "new_groups",
+        "Groups that started in the period and received referrals",
+    ),
+    int(
+        "newly_appearing",
+        "Organisations receiving their first onward referral ever in the period",
+    ),
+    int("attended", "Onward referrals attended at least once"),
+    int(
+        "attendance_recorded",
+        "Onward referrals with attendance recorded",
+    ),
+    num(
+        "attended_share",
+        "Share attended, of those with attendance recorded",
+    ),
+    num("attended_lower", "Lower 95% Wilson limit"),
+    num("attended_upper", "Upper 95% Wilson limit"),
+];
+
+/// The community-group tables for `period`.
+pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
+    let dates = [
+        (
+            "period_start",
+            ScalarValue::Date32(Some(date32(period.start))),
+        ),
+        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
+    ];
+    let batches = Query::named("community_organisations")?
+        .run(ctx, &dates)
+        .await?;
+    let mut organisations = TableBuilder::new(
+        "community_organisations",
+        "One organisation that received onward referrals in the period",
+        ORGANISATION_COLUMNS,
+    );
+    let mut totals = [0i64; 6]; // organisations, referrals, new, newly appearing, attended, unknown
+    for b in &batches {
+        let text_col = |name: &str| {
+            b.column_by_name(name)
+                .and_then(|c| c.as_string_opt::<i32>().cloned())
+        };
+        let int_of = |name: &str, i: usize| -> i64 {
+            b.column_by_name(name)
+                .and_then(|c| {
+                    c.as_primitive_opt::<Int64Type>()
+                        .map(|a| if a.is_null(i) { 0 } else { a.value(i) })
+                })
+                .unwrap_or(0)
+        };
+        let (Some(id), Some(name), Some(category)) = (
+            text_col("organisation_id"),
+            text_col("name"),
+            text_col("category"),
+        ) else {
+            continue;
+        };
+        for i in 0..b.num_rows() {
+            let values = [
+                "onward_referrals",
+                "people",
+                "attended",
+                "attendance_unknown",
+                "new_group",
+                "newly_appearing",
+            ]
+            .map(|c| int_of(c, i));
+            totals[0] += 1;
+            totals[1] += values[0];
+            totals[2] += values[4];
+            totals[3] += values[5];
+            totals[4] += values[2];
+            totals[5] += values[3];
+            let mut row = vec![
+                text_value(&period.label),
+                text_value(id.value(i)),
+                text_value(name.value(i)),
+                if category.is_null(i) {
+                    crate::ingest::batch::Value::Null
+                } else {
+                    text_value(category.value(i))
+                },
+            ];
+            row.extend(values.iter().map(|v| int_value(*v)));
+            organisations.push(&row);
+        }
+    }
+    let recorded = totals[1] - totals[5];
+    let share = wilson(totals[4].max(0) as u64, recorded.max(0) as u64);
+    let mut summary = TableBuilder::new(
+        "community_summary",
+        "Impact on community groups in the period",
+        SUMMARY_COLUMNS,
+    );
+    summary.push(&[
+        text_value(&period.label),
+        int_value(totals[0]),
+        int_value(totals[1]),
+        num_value(if totals[0] > 0 {
+            totals[1] as f64 / totals[0] as f64
+        } else {
+            f64::NAN
+        }),
+        int_value(totals[2]),
+        int_value(totals[3]),
+        int_value(totals[4]),
+        int_value(recorded),
+        num_value(share.p),
+        num_value(share.lower),
+        num_value(share.upper),
+    ]);
+    Ok(vec![summary.finish()?, organisations.finish()?])
+}
