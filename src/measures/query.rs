@@ -45,6 +45,10 @@ pub static QUERIES: &[Query] = &[
         text: include_str!("../../queries/community_organisations.sql"),
     },
     Query {
+        name: "data_quality",
+        text: include_str!("../../queries/data_quality.sql"),
+    },
+    Query {
         name: "benchmark_pcn_counts",
         text: include_str!("../../queries/benchmark_pcn_counts.sql"),
     },

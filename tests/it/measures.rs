@@ -483,3 +483,63 @@ fn hostile_organisation_names_are_neutralised_in_csv_but_kept_in_parquet() {
     );
     assert_eq!(stored[0]["name"], hostile);
 }
+
+#[test]
+fn data_quality_counts_gaps_impossible_orders_and_duplicates() {
+    let people = "person_id,sex,ethnicity,practice_code,date_of_death\nP1,female,A,A81001,\nP2,male,99,A81001,2024-05-01\nP3,female,,A81002,\n";
+    let referrals = "referral_id,person_id,referral_date,referral_source,status,first_contact_date,closure_date,link_worker_id\n\
+R1,P1,2024-05-01,general_practice,accepted,2024-04-20,,LW1\n\
+R2,P1,2024-05-01,pharmacy,,,,LW1\n\
+R3,P2,2024-06-01,police,accepted,2024-06-02,2024-06-01,LW2\n\
+R4,P3,2024-07-01,self_referral,declined,,,\n";
+    let dir = extract(&[
+        ("people.csv", people.as_bytes()),
+        ("referrals.csv", referrals.as_bytes()),
+    ]);
+    let wh = dir.path().join("wh");
+    assert_eq!(
+        sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code,
+        0
+    );
+    let out = dir.path().join("m");
+    assert_eq!(
+        sprout(&[
+            "measures",
+            "-w",
+            s(&wh),
+            "-p",
+            "2024/25",
+            "-o",
+            s(&out),
+            "-q"
+        ])
+        .code,
+        0
+    );
+    let rows = read_csv(&out.join("data_quality.csv"));
+    let get = |breakdown: &str, group: &str, item: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r["breakdown"] == breakdown && r["group"] == group && r["item"] == item)
+            .unwrap_or_else(|| panic!("{breakdown} {group} {item}"));
+        (n(r, "count"), n(r, "denominator"))
+    };
+    assert_eq!(
+        get("all", "all", "ethnicity_recorded"),
+        (2, 4),
+        "P2 is 99 (not known), P3 empty"
+    );
+    assert_eq!(get("all", "all", "status_recorded"), (3, 4));
+    // R1: first contact before referral; R3: closure before first contact and referral after death.
+    assert_eq!(get("all", "all", "impossible_date_order"), (2, 4));
+    assert_eq!(
+        get("all", "all", "possible_duplicate"),
+        (2, 4),
+        "R1 and R2: same person, same day"
+    );
+    assert_eq!(get("practice_code", "A81001", "possible_duplicate"), (2, 3));
+    assert_eq!(
+        get("link_worker_id", "not recorded", "status_recorded"),
+        (1, 1)
+    );
+}

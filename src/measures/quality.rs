@@ -1,0 +1,113 @@
+//! Data quality: completeness, impossible date orders and possible duplicates,
+//! overall, by practice and by link worker.
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::common::ScalarValue;
+use datafusion::prelude::SessionContext;
+
+use super::period::Period;
+use super::query::Query;
+use super::table::{
+    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_value,
+};
+use crate::error::Result;
+use crate::ingest::values::date32;
+
+/// Counted items: (column, denominator column, description of the share).
+const ITEMS: [(&str, &str, &str); 9] = [
+    (
+        "ethnicity_recorded",
+        "referrals",
+        "ethnicity recorded (not 'not known')",
+    ),
+    (
+        "imd_recorded",
+        "referrals",
+        "IMD decile recorded or looked up",
+    ),
+    ("source_recorded", "referrals", "referral source recorded"),
+    ("status_recorded", "referrals", "status recorded"),
+    (
+        "baseline_recorded",
+        "accepted",
+        "accepted referrals with a baseline assessment",
+    ),
+    (
+        "follow_up_recorded",
+        "accepted",
+        "accepted referrals with a follow-up assessment",
+    ),
+    (
+        "impossible_date_order",
+        "referrals",
+        "referrals with an impossible date order",
+    ),
+    (
+        "possible_duplicate",
+        "referrals",
+        "referrals with another for the same person on the same day",
+    ),
+    ("accepted", "referrals", "referrals accepted"),
+];
+
+const COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period"),
+    text("breakdown", "all, practice_code or link_worker_id"),
+    text("group", "Group within the breakdown"),
+    text("item", "What is counted"),
+    text("description", "What the share means"),
+    int("count", "Referrals with the item"),
+    int("denominator", "Referrals it is a share of"),
+    num("share", "count / denominator"),
+];
+
+/// The data quality table for `period`.
+pub async fn data_quality(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
+    let dates = [
+        (
+            "period_start",
+            ScalarValue::Date32(Some(date32(period.start))),
+        ),
+        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
+    ];
+    let batches = Query::named("data_quality")?.run(ctx, &dates).await?;
+    let mut table = TableBuilder::new(
+        "data_quality",
+        "One data quality item for one group of referrals",
+        COLUMNS,
+    );
+    for b in &batches {
+        let text_col = |name: &str| {
+            b.column_by_name(name)
+                .and_then(|c| c.as_string_opt::<i32>().cloned())
+        };
+        let (Some(breakdown), Some(group)) = (text_col("breakdown"), text_col("group")) else {
+            continue;
+        };
+        let count = |name: &str, i: usize| -> i64 {
+            b.column_by_name(name)
+                .and_then(|c| {
+                    c.as_primitive_opt::<Int64Type>()
+                        .map(|a| if a.is_null(i) { 0 } else { a.value(i) })
+                })
+                .unwrap_or(0)
+        };
+        for i in 0..b.num_rows() {
+            for (item, denominator, description) in ITEMS {
+                let (x, n) = (count(item, i), count(denominator, i));
+                table.push(&[
+                    text_value(&period.label),
+                    text_value(breakdown.value(i)),
+                    text_value(group.value(i)),
+                    text_value(item),
+                    text_value(description),
+                    int_value(x),
+                    int_value(n),
+                    num_value(if n > 0 { x as f64 / n as f64 } else { f64::NAN }),
+                ]);
+            }
+        }
+    }
+    Ok(vec![table.finish()?])
+}
