@@ -82,3 +82,11 @@ for x, m in [(65, 100), (0, 12), (12, 12), (3, 31), (1234, 2500)]:
 for b10, c01 in [(25, 10), (3, 9), (40, 41), (12, 0)]:
     res = mcnemar([[50, b10], [c01, 50]], exact=False, correction=True)
     show(f"mcnemar_{b10}_{c01}", (res.statistic, res.pvalue))
+
+# Rate ratio of two Poisson rates with fixed denominators, log-normal interval:
+# RR = (x1/n1) / (x2/n2), exp(log RR ± z * sqrt(1/x1 + 1/x2)).
+for x1, n1, x2, n2 in [(201, 694, 654, 2948), (3, 11, 852, 3631)]:
+    rr = (x1 / n1) / (x2 / n2)
+    se = math.sqrt(1 / x1 + 1 / x2)
+    z = stats.norm.ppf(0.975)
+    show(f"rate_ratio_{x1}_{n1}_{x2}_{n2}", (rr, math.exp(math.log(rr) - z * se), math.exp(math.log(rr) + z * se)))

@@ -9,10 +9,12 @@
 //! - [`benchmark`]: funnel plots of PCNs and SPC charts of monthly series.
 //! - [`service`]: service delivery by NHS quarter (referrals, uptake, timeliness).
 //! - [`community`]: impact on community groups (organisations receiving referrals).
+//! - [`equity`]: referral, decline and outcome completion by population group.
 //! - [`quality`]: data quality (completeness, impossible date orders, duplicates).
 
 pub mod benchmark;
 pub mod community;
+pub mod equity;
 pub mod period;
 pub mod quality;
 pub mod query;
@@ -56,6 +58,7 @@ pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
     tables.extend(benchmark::tables(&benchmarks)?);
     tables.extend(service::service_delivery(&ctx, &options.period).await?);
     tables.extend(community::community_groups(&ctx, &options.period).await?);
+    tables.extend(equity::equity(&ctx, &options.period).await?);
     tables.extend(quality::data_quality(&ctx, &options.period).await?);
     table::write_all(&tables, &options.out)?;
     let charts = options.out.join("charts");

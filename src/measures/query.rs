@@ -45,6 +45,10 @@ pub static QUERIES: &[Query] = &[
         text: include_str!("../../queries/community_organisations.sql"),
     },
     Query {
+        name: "equity",
+        text: include_str!("../../queries/equity.sql"),
+    },
+    Query {
         name: "data_quality",
         text: include_str!("../../queries/data_quality.sql"),
     },

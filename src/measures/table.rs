@@ -136,6 +136,18 @@ impl TableBuilder {
     }
 }
 
+/// A text column of a query result as Utf8, whichever string type the engine chose
+/// (DataFusion may return Utf8View for literals and CASE results).
+pub fn text_column(
+    batch: &RecordBatch,
+    name: &str,
+) -> Option<datafusion::arrow::array::StringArray> {
+    use datafusion::arrow::array::AsArray;
+    let column = batch.column_by_name(name)?;
+    let utf8 = datafusion::arrow::compute::cast(column, &DataType::Utf8).ok()?;
+    Some(utf8.as_string::<i32>().clone())
+}
+
 /// A whole number value.
 pub fn int_value(n: impl TryInto<i64>) -> Value {
     n.try_into().map_or(Value::Null, Value::Int)

@@ -48,6 +48,18 @@ pub fn poisson_interval(o: f64, level: f64) -> (Option<f64>, f64) {
     }
 }
 
+/// Ratio of two rates with fixed denominators, (x₁/n₁)/(x₂/n₂), with the 95%
+/// log-normal interval exp(log RR ± z·√(1/x₁ + 1/x₂)); `None` when a count or
+/// denominator is zero.
+pub fn rate_ratio(x1: f64, n1: f64, x2: f64, n2: f64) -> Option<(f64, f64, f64)> {
+    if x1 <= 0.0 || x2 <= 0.0 || n1 <= 0.0 || n2 <= 0.0 {
+        return None;
+    }
+    let rr = (x1 / n1) / (x2 / n2);
+    let half = super::Z95 * (1.0 / x1 + 1.0 / x2).sqrt();
+    Some((rr, (rr.ln() - half).exp(), (rr.ln() + half).exp()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +85,19 @@ mod tests {
             }
             assert_close(byar_upper(x, z), upper, 1e-9, "byar upper");
         }
+    }
+
+    #[test]
+    fn rate_ratios_match_the_reference_script() {
+        let (rr, lo, hi) = rate_ratio(201.0, 694.0, 654.0, 2948.0).unwrap();
+        assert_close(rr, 1.305528382201306, 1e-9, "rr");
+        assert_close(lo, 1.114649209242426, 1e-9, "lower");
+        assert_close(hi, 1.529094842216379, 1e-9, "upper");
+        let (rr, lo, hi) = rate_ratio(3.0, 11.0, 852.0, 3631.0).unwrap();
+        assert_close(rr, 1.1622919334186939, 1e-9, "rr small");
+        assert_close(lo, 0.37411862549714436, 1e-9, "lower small");
+        assert_close(hi, 3.610947027015839, 1e-9, "upper small");
+        assert!(rate_ratio(0.0, 10.0, 5.0, 10.0).is_none());
     }
 
     #[test]

@@ -543,3 +543,54 @@ R4,P3,2024-07-01,self_referral,declined,,,\n";
         (1, 1)
     );
 }
+
+#[test]
+fn equity_rates_and_rate_ratios_use_the_registered_population() {
+    let people = "person_id,sex,ethnicity,imd_decile,imd_vintage,practice_code,registration_start\n\
+P1,female,A,2,2019,A81001,2000-01-01\nP2,male,H,6,2019,A81001,2000-01-01\nP3,female,A,6,2019,A81001,2000-01-01\n";
+    let referrals = "referral_id,person_id,referral_date,referral_source,status\n\
+R1,P1,2024-05-01,general_practice,accepted\nR2,P1,2024-09-01,general_practice,declined\nR3,P2,2024-06-01,pharmacy,accepted\n";
+    let population = "practice_code,age_band,sex,imd_quintile,list_size\nA81001,35-44,female,1,100\nA81001,35-44,female,3,150\nA81001,35-44,male,3,150\n";
+    let dir = extract(&[
+        ("people.csv", people.as_bytes()),
+        ("referrals.csv", referrals.as_bytes()),
+        ("population.csv", population.as_bytes()),
+    ]);
+    let wh = dir.path().join("wh");
+    assert_eq!(
+        sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code,
+        0
+    );
+    let out = dir.path().join("m");
+    assert_eq!(
+        sprout(&[
+            "measures",
+            "-w",
+            s(&wh),
+            "-p",
+            "2024/25",
+            "-o",
+            s(&out),
+            "-q"
+        ])
+        .code,
+        0
+    );
+    let rows = read_csv(&out.join("equity.csv"));
+    let row = |b: &str, g: &str| {
+        rows.iter()
+            .find(|r| r["breakdown"] == b && r["group"] == g)
+            .unwrap()
+    };
+    let core20 = row("core20", "Core20");
+    assert_eq!((n(core20, "referrals"), n(core20, "population")), (2, 100));
+    assert!((f(core20, "rate_per_1000") - 20.0).abs() < 1e-9);
+    // (2/100) / (1/300) = 6, interval exp(ln 6 ± 1.96 √(1/2 + 1/1)).
+    assert!((f(core20, "rate_ratio") - 6.0).abs() < 1e-9);
+    let half = 1.959_963_984_540_054 * (1.5f64).sqrt();
+    assert!((f(core20, "rate_ratio_lower") - (6f64.ln() - half).exp()).abs() < 1e-9);
+    assert!((f(core20, "declined_share") - 0.5).abs() < 1e-12);
+    // Ethnic-group denominators come from the people registered on the first day: White 2, Asian 1.
+    assert_eq!(n(row("ethnic_group", "White"), "population"), 2);
+    assert_eq!(n(row("ethnic_group", "Asian"), "population"), 1);
+}

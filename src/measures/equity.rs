@@ -1,0 +1,156 @@
+//! Equity: who is referred, declined and completes outcomes, by age band, sex,
+//! ethnic group, IMD quintile and Core20, against the registered population.
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::common::ScalarValue;
+use datafusion::prelude::SessionContext;
+
+use super::period::Period;
+use super::query::Query;
+use super::table::{
+    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, opt_num, text, text_column,
+    text_value,
+};
+use crate::error::Result;
+use crate::ingest::batch::Value;
+use crate::ingest::values::date32;
+use crate::stats::poisson::{poisson_interval, rate_ratio};
+use crate::stats::proportion::wilson;
+
+const COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period"),
+    text(
+        "breakdown",
+        "age_band, sex, ethnic_group, imd_quintile or core20",
+    ),
+    text("group", "Group within the breakdown"),
+    int("referrals", "Referrals received in the period"),
+    int(
+        "population",
+        "Registered population in the group (see the measure's definition)",
+    ),
+    num(
+        "rate_per_1000",
+        "Referrals per 1,000 registered in the period",
+    ),
+    num(
+        "rate_lower",
+        "Lower 95% limit (exact Poisson below 10, Byar's from 10)",
+    ),
+    num("rate_upper", "Upper 95% limit"),
+    num(
+        "rate_ratio",
+        "Referral rate against everyone else in the breakdown with a known population",
+    ),
+    num("rate_ratio_lower", "Lower 95% limit (log-normal)"),
+    num("rate_ratio_upper", "Upper 95% limit"),
+    int("declined", "Referrals declined"),
+    num("declined_share", "Share of referrals declined"),
+    num("declined_lower", "Lower 95% Wilson limit"),
+    num("declined_upper", "Upper 95% Wilson limit"),
+    int("accepted", "Referrals accepted"),
+    int(
+        "completed",
+        "Accepted referrals with a follow-up assessment",
+    ),
+    num(
+        "completed_share",
+        "Share of accepted referrals with a follow-up",
+    ),
+    num("completed_lower", "Lower 95% Wilson limit"),
+    num("completed_upper", "Upper 95% Wilson limit"),
+];
+
+struct Row {
+    breakdown: String,
+    group: String,
+    referrals: i64,
+    declined: i64,
+    accepted: i64,
+    completed: i64,
+    population: Option<i64>,
+}
+
+/// The equity table for `period`.
+pub async fn equity(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
+    let dates = [
+        (
+            "period_start",
+            ScalarValue::Date32(Some(date32(period.start))),
+        ),
+        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
+    ];
+    let batches = Query::named("equity")?.run(ctx, &dates).await?;
+    let mut rows = Vec::new();
+    for b in &batches {
+        let (Some(breakdown), Some(group)) = (text_column(b, "breakdown"), text_column(b, "group"))
+        else {
+            continue;
+        };
+        let int_of = |name: &str, i: usize| -> Option<i64> {
+            let a = b.column_by_name(name)?.as_primitive_opt::<Int64Type>()?;
+            (!a.is_null(i)).then(|| a.value(i))
+        };
+        for i in 0..b.num_rows() {
+            rows.push(Row {
+                breakdown: breakdown.value(i).to_string(),
+                group: group.value(i).to_string(),
+                referrals: int_of("referrals", i).unwrap_or(0),
+                declined: int_of("declined", i).unwrap_or(0),
+                accepted: int_of("accepted", i).unwrap_or(0),
+                completed: int_of("completed", i).unwrap_or(0),
+                population: int_of("population", i).filter(|p| *p > 0),
+            });
+        }
+    }
+    let mut table = TableBuilder::new(
+        "equity",
+        "Referral, decline and outcome completion for one group",
+        COLUMNS,
+    );
+    for r in &rows {
+        // Everyone else in the same breakdown whose population is known.
+        let (others_x, others_n) = rows
+            .iter()
+            .filter(|o| o.breakdown == r.breakdown && o.group != r.group && o.population.is_some())
+            .fold((0i64, 0i64), |(x, n), o| {
+                (x + o.referrals, n + o.population.unwrap_or(0))
+            });
+        let rate = |x: f64| r.population.map(|p| 1000.0 * x / p as f64);
+        let (lower, upper) = poisson_interval(r.referrals as f64, 0.95);
+        let ratio = r.population.and_then(|p| {
+            rate_ratio(
+                r.referrals as f64,
+                p as f64,
+                others_x as f64,
+                others_n as f64,
+            )
+        });
+        let declined = wilson(r.declined as u64, r.referrals as u64);
+        let completed = wilson(r.completed as u64, r.accepted as u64);
+        table.push(&[
+            text_value(&period.label),
+            text_value(&r.breakdown),
+            text_value(&r.group),
+            int_value(r.referrals),
+            r.population.map_or(Value::Null, Value::Int),
+            opt_num(rate(r.referrals as f64)),
+            opt_num(lower.and_then(rate)),
+            opt_num(rate(upper)),
+            opt_num(ratio.map(|x| x.0)),
+            opt_num(ratio.map(|x| x.1)),
+            opt_num(ratio.map(|x| x.2)),
+            int_value(r.declined),
+            num_value(declined.p),
+            num_value(declined.lower),
+            num_value(declined.upper),
+            int_value(r.accepted),
+            int_value(r.completed),
+            num_value(completed.p),
+            num_value(completed.lower),
+            num_value(completed.upper),
+        ]);
+    }
+    Ok(vec![table.finish()?])
+}
