@@ -8,6 +8,7 @@
 //!   shifts, the attrition funnel and attrition bias).
 //! - [`benchmark`]: funnel plots of PCNs and SPC charts of monthly series.
 //! - [`service`]: service delivery by NHS quarter (referrals, uptake, timeliness).
+//! - [`support`]: support offered and link-worker caseload.
 //! - [`community`]: impact on community groups (organisations receiving referrals).
 //! - [`equity`]: referral, decline and outcome completion by population group.
 //! - [`quality`]: data quality (completeness, impossible date orders, duplicates).
@@ -19,6 +20,7 @@ pub mod period;
 pub mod quality;
 pub mod query;
 pub mod service;
+pub mod support;
 pub mod table;
 pub mod wellbeing;
 
@@ -57,6 +59,7 @@ pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
         benchmark::benchmarks(&ctx, &options.period, change, &options.benchmark).await?;
     tables.extend(benchmark::tables(&benchmarks)?);
     tables.extend(service::service_delivery(&ctx, &options.period).await?);
+    tables.extend(support::support(&ctx, &options.period).await?);
     tables.extend(community::community_groups(&ctx, &options.period).await?);
     tables.extend(equity::equity(&ctx, &options.period).await?);
     tables.extend(quality::data_quality(&ctx, &options.period).await?);

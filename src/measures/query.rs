@@ -45,6 +45,14 @@ pub static QUERIES: &[Query] = &[
         text: include_str!("../../queries/community_organisations.sql"),
     },
     Query {
+        name: "link_worker_caseload",
+        text: include_str!("../../queries/link_worker_caseload.sql"),
+    },
+    Query {
+        name: "support_offered",
+        text: include_str!("../../queries/support_offered.sql"),
+    },
+    Query {
         name: "equity",
         text: include_str!("../../queries/equity.sql"),
     },

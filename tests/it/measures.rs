@@ -594,3 +594,69 @@ R1,P1,2024-05-01,general_practice,accepted\nR2,P1,2024-09-01,general_practice,de
     assert_eq!(n(row("ethnic_group", "White"), "population"), 2);
     assert_eq!(n(row("ethnic_group", "Asian"), "population"), 1);
 }
+
+#[test]
+fn caseload_is_annualised_and_support_counts_connections() {
+    let people = "person_id,sex,practice_code\nP1,female,A81001\n";
+    let mut referrals =
+        String::from("referral_id,person_id,referral_date,referral_source,status,link_worker_id\n");
+    // 60 accepted in 2024/25 Q1 (91 days): 60 x 365 / 91 = 240.7 a year, within the guide.
+    for i in 0..60 {
+        referrals += &format!("R{i},P1,2024-05-01,general_practice,accepted,LW1\n");
+    }
+    referrals += "X1,P1,2024-05-02,pharmacy,accepted,LW2\n";
+    let onward = "referral_id,organisation_id,onward_referral_date,attended\nR0,ORG1,2024-05-10,yes\nR0,ORG1,2024-05-20,no\nR1,ORG1,2024-05-10,no\n";
+    let organisations = "organisation_id,name\nORG1,Walking group\n";
+    let dir = extract(&[
+        ("people.csv", people.as_bytes()),
+        ("referrals.csv", referrals.as_bytes()),
+        ("organisations.csv", organisations.as_bytes()),
+        ("onward_referrals.csv", onward.as_bytes()),
+    ]);
+    let wh = dir.path().join("wh");
+    assert_eq!(
+        sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code,
+        0
+    );
+    let out = dir.path().join("m");
+    assert_eq!(
+        sprout(&[
+            "measures",
+            "-w",
+            s(&wh),
+            "-p",
+            "2024/25 Q1",
+            "-o",
+            s(&out),
+            "-q"
+        ])
+        .code,
+        0
+    );
+    let caseload = read_csv(&out.join("link_worker_caseload.csv"));
+    let lw1 = caseload
+        .iter()
+        .find(|r| r["link_worker_id"] == "LW1")
+        .unwrap();
+    assert!((f(lw1, "caseload_per_year") - 60.0 * 365.0 / 91.0).abs() < 1e-9);
+    assert_eq!(lw1["against_guide"], "within");
+    let lw2 = caseload
+        .iter()
+        .find(|r| r["link_worker_id"] == "LW2")
+        .unwrap();
+    assert_eq!(lw2["against_guide"], "below");
+    let support = read_csv(&out.join("support_offered.csv"));
+    let all = support
+        .iter()
+        .find(|r| r["activity_type"] == "all")
+        .unwrap();
+    assert_eq!(
+        (
+            n(all, "accepted"),
+            n(all, "onward_referrals"),
+            n(all, "connected")
+        ),
+        (61, 3, 1),
+        "R0 connected once; R1 not"
+    );
+}

@@ -1,0 +1,151 @@
+//! Support offered (onward referrals, people connected, activity types) and
+//! link-worker caseload against NHS England's guide.
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::common::ScalarValue;
+use datafusion::prelude::SessionContext;
+
+use super::period::{Period, quarter_label};
+use super::query::Query;
+use super::table::{
+    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_column,
+    text_value,
+};
+use crate::error::Result;
+use crate::ingest::values::date32;
+use crate::stats::proportion::wilson;
+
+/// NHS England's guide to a full-time link worker's caseload, people a year.
+pub const CASELOAD_GUIDE: (f64, f64) = (200.0, 250.0);
+
+const CASELOAD_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period"),
+    text("link_worker_id", "Link worker"),
+    int("referrals", "Referrals received in the period"),
+    int("accepted", "Referrals accepted"),
+    int("people", "Distinct people referred"),
+    num(
+        "caseload_per_year",
+        "Accepted referrals per year (accepted × 365 / days in the period)",
+    ),
+    text(
+        "against_guide",
+        "below, within or above the 200-250 a year guide",
+    ),
+];
+
+const SUPPORT_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period"),
+    text("quarter", "NHS financial-year quarter of the referral date"),
+    text("activity_type", "'all', or one activity type"),
+    int(
+        "accepted",
+        "Accepted referrals (with an onward referral of this type, for a type)",
+    ),
+    int("onward_referrals", "Onward referrals"),
+    num(
+        "onward_per_accepted",
+        "Onward referrals per accepted referral",
+    ),
+    int(
+        "connected",
+        "Accepted referrals with at least one onward referral attended ('all'), or attended onward referrals (a type)",
+    ),
+    num(
+        "connected_share",
+        "connected / accepted ('all') or connected / onward referrals (a type)",
+    ),
+    num("connected_lower", "Lower 95% Wilson limit"),
+    num("connected_upper", "Upper 95% Wilson limit"),
+];
+
+fn int_of(b: &RecordBatch, name: &str, i: usize) -> i64 {
+    b.column_by_name(name)
+        .and_then(|c| {
+            c.as_primitive_opt::<Int64Type>()
+                .map(|a| if a.is_null(i) { 0 } else { a.value(i) })
+        })
+        .unwrap_or(0)
+}
+
+/// The caseload and support-offered tables for `period`.
+pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
+    let dates = [
+        (
+            "period_start",
+            ScalarValue::Date32(Some(date32(period.start))),
+        ),
+        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
+    ];
+    let days = (period.end - period.start).num_days() as f64 + 1.0;
+    let mut caseload = TableBuilder::new(
+        "link_worker_caseload",
+        "One link worker's referrals and annualised caseload",
+        CASELOAD_COLUMNS,
+    );
+    for b in &Query::named("link_worker_caseload")?
+        .run(ctx, &dates)
+        .await?
+    {
+        let Some(worker) = text_column(b, "link_worker_id") else {
+            continue;
+        };
+        for i in 0..b.num_rows() {
+            let accepted = int_of(b, "accepted", i);
+            let per_year = accepted as f64 * 365.0 / days;
+            let against = if per_year < CASELOAD_GUIDE.0 {
+                "below"
+            } else if per_year > CASELOAD_GUIDE.1 {
+                "above"
+            } else {
+                "within"
+            };
+            caseload.push(&[
+                text_value(&period.label),
+                text_value(worker.value(i)),
+                int_value(int_of(b, "referrals", i)),
+                int_value(accepted),
+                int_value(int_of(b, "people", i)),
+                num_value(per_year),
+                text_value(against),
+            ]);
+        }
+    }
+    let mut offered = TableBuilder::new(
+        "support_offered",
+        "Support offered to the accepted referrals of one quarter",
+        SUPPORT_COLUMNS,
+    );
+    for b in &Query::named("support_offered")?.run(ctx, &dates).await? {
+        let Some(activity) = text_column(b, "activity_type") else {
+            continue;
+        };
+        for i in 0..b.num_rows() {
+            let (accepted, onward, connected) = (
+                int_of(b, "accepted", i),
+                int_of(b, "onward_referrals", i),
+                int_of(b, "connected", i),
+            );
+            let all = activity.value(i) == "all";
+            let share = wilson(connected as u64, if all { accepted } else { onward } as u64);
+            offered.push(&[
+                text_value(&period.label),
+                text_value(quarter_label(int_of(b, "fy", i), int_of(b, "quarter", i))),
+                text_value(activity.value(i)),
+                int_value(accepted),
+                int_value(onward),
+                num_value(if accepted > 0 {
+                    onward as f64 / accepted as f64
+                } else {
+                    f64::NAN
+                }),
+                int_value(connected),
+                num_value(share.p),
+                num_value(share.lower),
+                num_value(share.upper),
+            ]);
+        }
+    }
+    Ok(vec![caseload.finish()?, offered.finish()?])
+}
