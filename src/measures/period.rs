@@ -17,9 +17,23 @@ pub struct Period {
 
 impl Period {
     /// Parse `2025/26` (financial year 1 April–31 March), `2025/26 Q2` (Q1 April–June,
-    /// Q2 July–September, Q3 October–December, Q4 January–March) or `YYYY-MM-DD..YYYY-MM-DD`.
+    /// Q2 July–September, Q3 October–December, Q4 January–March), `rolling 2025/26 Q2`
+    /// (the four quarters ending with that one) or `YYYY-MM-DD..YYYY-MM-DD`.
     pub fn parse(text: &str) -> Result<Period> {
         let text = text.trim();
+        if let Some(quarter) = text.strip_prefix("rolling ") {
+            let last = Period::parse(quarter)?;
+            let start = last
+                .start
+                .checked_sub_months(chrono::Months::new(9))
+                .filter(|_| quarter.contains(" Q"))
+                .ok_or_else(|| Error::Usage(format!("'{text}' is not a period: write rolling and a quarter, e.g. rolling 2025/26 Q2")))?;
+            return Ok(Period {
+                start,
+                end: last.end,
+                label: format!("four quarters to {}", last.label),
+            });
+        }
         let bad = || {
             Error::Usage(format!(
                 "'{text}' is not a period: write a financial year (2025/26), a quarter (2025/26 Q2) or dates (2025-04-01..2025-09-30)"
@@ -87,6 +101,17 @@ mod tests {
         assert_eq!(Period::parse("2099/00").unwrap().end, d(2100, 3, 31));
         let range = Period::parse("2025-01-01..2025-01-31").unwrap();
         assert_eq!(range.end, d(2025, 1, 31));
+    }
+
+    #[test]
+    fn rolling_four_quarters_end_with_the_named_quarter() {
+        let p = Period::parse("rolling 2025/26 Q1").unwrap();
+        assert_eq!((p.start, p.end), (d(2024, 7, 1), d(2025, 6, 30)));
+        assert_eq!(p.label, "four quarters to 2025/26 Q1");
+        assert!(
+            Period::parse("rolling 2025/26").is_err(),
+            "rolling takes a quarter"
+        );
     }
 
     #[test]

@@ -344,14 +344,25 @@ fn lines(path: &Path) -> Vec<String> {
 }
 
 #[test]
-fn service_delivery_on_the_sample_matches_its_golden_files() {
+fn measures_on_the_sample_match_their_golden_files() {
     let (_root, out, run) = sample_measures(&["-q"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    assert_eq!(
-        lines(&out.join("service_uptake.csv")),
-        lines(&golden.join("service_uptake_2024-25.csv"))
-    );
+    for table in [
+        "service_uptake",
+        "support_offered",
+        "link_worker_caseload",
+        "community_summary",
+        "equity",
+        "data_quality",
+        "wellbeing_attrition_funnel",
+    ] {
+        assert_eq!(
+            lines(&out.join(format!("{table}.csv"))),
+            lines(&golden.join(format!("{table}_2024-25.csv"))),
+            "{table} differs from tests/golden: if the change is intended, regenerate the golden file"
+        );
+    }
     let by_source: Vec<String> = lines(&out.join("service_referrals.csv"))
         .into_iter()
         .enumerate()
