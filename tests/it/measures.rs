@@ -386,28 +386,14 @@ R3,P1,2024-04-01,general_practice,accepted,2024-04-11,2024-06-01\n\
 R4,P2,2024-06-30,self_referral,did_not_attend,,\n\
 R5,P1,2024-07-01,general_practice,,2024-07-01,\n";
     let population = "practice_code,pcn_code,age_band,sex,list_size\nA81001,U12345,35-44,female,600\nA81001,U12345,35-44,male,400\n";
-    let dir = extract(&[
-        ("people.csv", people.as_bytes()),
-        ("referrals.csv", referrals.as_bytes()),
-        ("population.csv", population.as_bytes()),
-    ]);
-    let wh = dir.path().join("wh");
-    assert_eq!(
-        sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code,
-        0
-    );
-    let out = dir.path().join("m");
-    let run = sprout(&[
-        "measures",
-        "-w",
-        s(&wh),
-        "-p",
+    let (_dir, _wh, out) = measures_for(
+        &[
+            ("people.csv", people.as_bytes()),
+            ("referrals.csv", referrals.as_bytes()),
+            ("population.csv", population.as_bytes()),
+        ],
         "2023-10-01..2024-09-30",
-        "-o",
-        s(&out),
-        "-q",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    );
     let rows = read_csv(&out.join("service_referrals.csv"));
     let all: Vec<(String, i64, String)> = rows
         .iter()
@@ -456,29 +442,14 @@ fn hostile_organisation_names_are_neutralised_in_csv_but_kept_in_parquet() {
     );
     let referrals = "referral_id,person_id,referral_date,referral_source,status,first_contact_date\nR1,P1,2024-05-01,general_practice,accepted,2024-05-02\n";
     let onward = "referral_id,organisation_id,onward_referral_date,attended\nR1,ORG1,2024-05-10,yes\nR1,ORG2,2024-05-11,no\n";
-    let dir = extract(&[
-        ("people.csv", PEOPLE4.as_bytes()),
-        ("organisations.csv", organisations.as_bytes()),
-        ("referrals.csv", referrals.as_bytes()),
-        ("onward_referrals.csv", onward.as_bytes()),
-    ]);
-    let wh = dir.path().join("wh");
-    let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]);
-    assert_eq!(run.code, 0, "{}", run.all());
-    let out = dir.path().join("m");
-    assert_eq!(
-        sprout(&[
-            "measures",
-            "-w",
-            s(&wh),
-            "-p",
-            "2024/25",
-            "-o",
-            s(&out),
-            "-q"
-        ])
-        .code,
-        0
+    let (_dir, wh, out) = measures_for(
+        &[
+            ("people.csv", PEOPLE4.as_bytes()),
+            ("organisations.csv", organisations.as_bytes()),
+            ("referrals.csv", referrals.as_bytes()),
+            ("onward_referrals.csv", onward.as_bytes()),
+        ],
+        "2024/25",
     );
     let rows = read_csv(&out.join("community_organisations.csv"));
     let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str()).collect();
@@ -503,29 +474,12 @@ R1,P1,2024-05-01,general_practice,accepted,2024-04-20,,LW1\n\
 R2,P1,2024-05-01,pharmacy,,,,LW1\n\
 R3,P2,2024-06-01,police,accepted,2024-06-02,2024-06-01,LW2\n\
 R4,P3,2024-07-01,self_referral,declined,,,\n";
-    let dir = extract(&[
-        ("people.csv", people.as_bytes()),
-        ("referrals.csv", referrals.as_bytes()),
-    ]);
-    let wh = dir.path().join("wh");
-    assert_eq!(
-        sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code,
-        0
-    );
-    let out = dir.path().join("m");
-    assert_eq!(
-        sprout(&[
-            "measures",
-            "-w",
-            s(&wh),
-            "-p",
-            "2024/25",
-            "-o",
-            s(&out),
-            "-q"
-        ])
-        .code,
-        0
+    let (_dir, _wh, out) = measures_for(
+        &[
+            ("people.csv", people.as_bytes()),
+            ("referrals.csv", referrals.as_bytes()),
+        ],
+        "2024/25",
     );
     let rows = read_csv(&out.join("data_quality.csv"));
     let get = |breakdown: &str, group: &str, item: &str| {
@@ -562,30 +516,13 @@ P1,female,A,2,2019,A81001,2000-01-01\nP2,male,H,6,2019,A81001,2000-01-01\nP3,fem
     let referrals = "referral_id,person_id,referral_date,referral_source,status\n\
 R1,P1,2024-05-01,general_practice,accepted\nR2,P1,2024-09-01,general_practice,declined\nR3,P2,2024-06-01,pharmacy,accepted\n";
     let population = "practice_code,age_band,sex,imd_quintile,list_size\nA81001,35-44,female,1,100\nA81001,35-44,female,3,150\nA81001,35-44,male,3,150\n";
-    let dir = extract(&[
-        ("people.csv", people.as_bytes()),
-        ("referrals.csv", referrals.as_bytes()),
-        ("population.csv", population.as_bytes()),
-    ]);
-    let wh = dir.path().join("wh");
-    assert_eq!(
-        sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code,
-        0
-    );
-    let out = dir.path().join("m");
-    assert_eq!(
-        sprout(&[
-            "measures",
-            "-w",
-            s(&wh),
-            "-p",
-            "2024/25",
-            "-o",
-            s(&out),
-            "-q"
-        ])
-        .code,
-        0
+    let (_dir, _wh, out) = measures_for(
+        &[
+            ("people.csv", people.as_bytes()),
+            ("referrals.csv", referrals.as_bytes()),
+            ("population.csv", population.as_bytes()),
+        ],
+        "2024/25",
     );
     let rows = read_csv(&out.join("equity.csv"));
     let row = |b: &str, g: &str| {
@@ -618,31 +555,14 @@ fn caseload_is_annualised_and_support_counts_connections() {
     referrals += "X1,P1,2024-05-02,pharmacy,accepted,LW2\n";
     let onward = "referral_id,organisation_id,onward_referral_date,attended\nR0,ORG1,2024-05-10,yes\nR0,ORG1,2024-05-20,no\nR1,ORG1,2024-05-10,no\n";
     let organisations = "organisation_id,name\nORG1,Walking group\n";
-    let dir = extract(&[
-        ("people.csv", people.as_bytes()),
-        ("referrals.csv", referrals.as_bytes()),
-        ("organisations.csv", organisations.as_bytes()),
-        ("onward_referrals.csv", onward.as_bytes()),
-    ]);
-    let wh = dir.path().join("wh");
-    assert_eq!(
-        sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code,
-        0
-    );
-    let out = dir.path().join("m");
-    assert_eq!(
-        sprout(&[
-            "measures",
-            "-w",
-            s(&wh),
-            "-p",
-            "2024/25 Q1",
-            "-o",
-            s(&out),
-            "-q"
-        ])
-        .code,
-        0
+    let (_dir, _wh, out) = measures_for(
+        &[
+            ("people.csv", people.as_bytes()),
+            ("referrals.csv", referrals.as_bytes()),
+            ("organisations.csv", organisations.as_bytes()),
+            ("onward_referrals.csv", onward.as_bytes()),
+        ],
+        "2024/25 Q1",
     );
     let caseload = read_csv(&out.join("link_worker_caseload.csv"));
     let lw1 = caseload

@@ -115,3 +115,19 @@ pub const PEOPLE: &str = "person_id,birth_month,sex,ethnicity,practice_code,pcn_
 P1,1960-04,female,A,A81001,U12345,2001-01-01\n\
 P2,1975-11,male,H,A81001,U12345,2010-06-15\n\
 P3,1990-01,female,Z,A81002,U12345,2015-03-01\n";
+
+/// Ingest `files` into a new warehouse and run `sprout measures` for `period`,
+/// checking both succeed; returns the folder (kept alive), the warehouse and the output folder.
+pub fn measures_for(
+    files: &[(&str, &[u8])],
+    period: &str,
+) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = extract(files);
+    let wh = dir.path().join("wh");
+    let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let out = dir.path().join("m");
+    let run = sprout(&["measures", "-w", s(&wh), "-p", period, "-o", s(&out), "-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    (dir, wh, out)
+}
