@@ -9,7 +9,6 @@
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{Date32Type, Int64Type};
-use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
 
 use super::period::Period;
@@ -270,13 +269,7 @@ pub async fn benchmarks(
     wellbeing_change: Option<&OutTable>,
     options: &BenchmarkOptions,
 ) -> Result<Benchmarks> {
-    let dates = [
-        (
-            "period_start",
-            ScalarValue::Date32(Some(date32(period.start))),
-        ),
-        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
-    ];
+    let dates = period.parameters();
     let counts = Query::named("benchmark_pcn_counts")?
         .run(ctx, &dates)
         .await?;

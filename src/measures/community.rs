@@ -1,17 +1,14 @@
 //! Impact on community groups: the VCSE organisations people were connected to.
 
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::Int64Type;
-use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
 
 use super::period::Period;
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_value,
+    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, text, text_value,
 };
 use crate::error::Result;
-use crate::ingest::values::date32;
 use crate::stats::proportion::wilson;
 
 const ORGANISATION_COLUMNS: &[OutColumn] = &[
@@ -70,13 +67,7 @@ const SUMMARY_COLUMNS: &[OutColumn] = &[
 
 /// The community-group tables for `period`.
 pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
-    let dates = [
-        (
-            "period_start",
-            ScalarValue::Date32(Some(date32(period.start))),
-        ),
-        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
-    ];
+    let dates = period.parameters();
     let batches = Query::named("community_organisations")?
         .run(ctx, &dates)
         .await?;
@@ -91,14 +82,7 @@ pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<V
             b.column_by_name(name)
                 .and_then(|c| c.as_string_opt::<i32>().cloned())
         };
-        let int_of = |name: &str, i: usize| -> i64 {
-            b.column_by_name(name)
-                .and_then(|c| {
-                    c.as_primitive_opt::<Int64Type>()
-                        .map(|a| if a.is_null(i) { 0 } else { a.value(i) })
-                })
-                .unwrap_or(0)
-        };
+        let int_of = |name: &str, i: usize| -> i64 { int_at(b, name, i).unwrap_or(0) };
         let (Some(id), Some(name), Some(category)) = (
             text_col("organisation_id"),
             text_col("name"),

@@ -1,20 +1,16 @@
 //! Equity: who is referred, declined and completes outcomes, by age band, sex,
 //! ethnic group, IMD quintile and Core20, against the registered population.
 
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::Int64Type;
-use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
 
 use super::period::Period;
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, opt_num, text, text_column,
-    text_value,
+    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, opt_num, text,
+    text_column, text_value,
 };
 use crate::error::Result;
 use crate::ingest::batch::Value;
-use crate::ingest::values::date32;
 use crate::stats::poisson::{poisson_interval, rate_ratio};
 use crate::stats::proportion::wilson;
 
@@ -74,13 +70,7 @@ struct Row {
 
 /// The equity table for `period`.
 pub async fn equity(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
-    let dates = [
-        (
-            "period_start",
-            ScalarValue::Date32(Some(date32(period.start))),
-        ),
-        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
-    ];
+    let dates = period.parameters();
     let batches = Query::named("equity")?.run(ctx, &dates).await?;
     let mut rows = Vec::new();
     for b in &batches {
@@ -88,10 +78,7 @@ pub async fn equity(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTabl
         else {
             continue;
         };
-        let int_of = |name: &str, i: usize| -> Option<i64> {
-            let a = b.column_by_name(name)?.as_primitive_opt::<Int64Type>()?;
-            (!a.is_null(i)).then(|| a.value(i))
-        };
+        let int_of = |name: &str, i: usize| -> Option<i64> { int_at(b, name, i) };
         for i in 0..b.num_rows() {
             rows.push(Row {
                 breakdown: breakdown.value(i).to_string(),

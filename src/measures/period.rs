@@ -128,6 +128,21 @@ mod tests {
     }
 }
 
+impl Period {
+    /// The `$period_start` and `$period_end` parameters of the measure SQL.
+    pub fn parameters(&self) -> [(&'static str, datafusion::common::ScalarValue); 2] {
+        use crate::ingest::values::date32;
+        use datafusion::common::ScalarValue;
+        [
+            (
+                "period_start",
+                ScalarValue::Date32(Some(date32(self.start))),
+            ),
+            ("period_end", ScalarValue::Date32(Some(date32(self.end)))),
+        ]
+    }
+}
+
 /// The label of NHS financial-year quarter `quarter` (1–4) of the year starting in April of `fy`: `2025/26 Q2`.
 pub fn quarter_label(fy: i64, quarter: i64) -> String {
     format!("{fy}/{:02} Q{quarter}", (fy + 1).rem_euclid(100))

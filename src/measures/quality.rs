@@ -1,18 +1,15 @@
 //! Data quality: completeness, impossible date orders and possible duplicates,
 //! overall, by practice and by link worker.
 
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::Int64Type;
-use datafusion::common::ScalarValue;
+use datafusion::arrow::array::AsArray;
 use datafusion::prelude::SessionContext;
 
 use super::period::Period;
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_value,
+    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, text, text_value,
 };
 use crate::error::Result;
-use crate::ingest::values::date32;
 
 /// Counted items: (column, denominator column, description of the share).
 const ITEMS: [(&str, &str, &str); 9] = [
@@ -64,13 +61,7 @@ const COLUMNS: &[OutColumn] = &[
 
 /// The data quality table for `period`.
 pub async fn data_quality(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
-    let dates = [
-        (
-            "period_start",
-            ScalarValue::Date32(Some(date32(period.start))),
-        ),
-        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
-    ];
+    let dates = period.parameters();
     let batches = Query::named("data_quality")?.run(ctx, &dates).await?;
     let mut table = TableBuilder::new(
         "data_quality",
@@ -85,14 +76,7 @@ pub async fn data_quality(ctx: &SessionContext, period: &Period) -> Result<Vec<O
         let (Some(breakdown), Some(group)) = (text_col("breakdown"), text_col("group")) else {
             continue;
         };
-        let count = |name: &str, i: usize| -> i64 {
-            b.column_by_name(name)
-                .and_then(|c| {
-                    c.as_primitive_opt::<Int64Type>()
-                        .map(|a| if a.is_null(i) { 0 } else { a.value(i) })
-                })
-                .unwrap_or(0)
-        };
+        let count = |name: &str, i: usize| -> i64 { int_at(b, name, i).unwrap_or(0) };
         for i in 0..b.num_rows() {
             for (item, denominator, description) in ITEMS {
                 let (x, n) = (count(item, i), count(denominator, i));

@@ -3,18 +3,17 @@
 //! timeliness.
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{Float64Type, Int64Type};
-use datafusion::common::ScalarValue;
+use datafusion::arrow::datatypes::Float64Type;
 use datafusion::prelude::SessionContext;
 
 use super::period::{Period, quarter_label};
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, opt_num, text, text_value,
+    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, opt_num, text,
+    text_value,
 };
 use crate::error::Result;
 use crate::ingest::batch::Value;
-use crate::ingest::values::date32;
 use crate::stats::poisson::poisson_interval;
 use crate::stats::proportion::wilson;
 
@@ -98,24 +97,13 @@ const UPTAKE_COLUMNS: &[OutColumn] = &[
 
 /// The service delivery tables for `period`.
 pub async fn service_delivery(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
-    let dates = [
-        (
-            "period_start",
-            ScalarValue::Date32(Some(date32(period.start))),
-        ),
-        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
-    ];
+    let dates = period.parameters();
     let referrals = Query::named("service_referrals")?.run(ctx, &dates).await?;
     let uptake = Query::named("service_uptake")?.run(ctx, &dates).await?;
     Ok(vec![
         referral_table(&referrals, &period.label)?,
         uptake_table(&uptake, &period.label)?,
     ])
-}
-
-fn ints(b: &RecordBatch, name: &str, i: usize) -> Option<i64> {
-    let a = b.column_by_name(name)?.as_primitive_opt::<Int64Type>()?;
-    (!a.is_null(i)).then(|| a.value(i))
 }
 
 fn floats(b: &RecordBatch, name: &str, i: usize) -> Option<f64> {
@@ -125,8 +113,8 @@ fn floats(b: &RecordBatch, name: &str, i: usize) -> Option<f64> {
 
 fn quarter(b: &RecordBatch, i: usize) -> String {
     quarter_label(
-        ints(b, "fy", i).unwrap_or(0),
-        ints(b, "quarter", i).unwrap_or(0),
+        int_at(b, "fy", i).unwrap_or(0),
+        int_at(b, "quarter", i).unwrap_or(0),
     )
 }
 
@@ -146,8 +134,8 @@ fn referral_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
             continue;
         };
         for i in 0..b.num_rows() {
-            let count = ints(b, "referrals", i).unwrap_or(0);
-            let population = ints(b, "population", i).filter(|p| *p > 0);
+            let count = int_at(b, "referrals", i).unwrap_or(0);
+            let population = int_at(b, "population", i).filter(|p| *p > 0);
             let rate = |x: f64| population.map(|p| 1000.0 * x / p as f64);
             let (lower, upper) = poisson_interval(count as f64, 0.95);
             table.push(&[
@@ -174,9 +162,9 @@ fn uptake_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
     );
     for b in batches {
         for i in 0..b.num_rows() {
-            let referred = ints(b, "referred", i).unwrap_or(0);
+            let referred = int_at(b, "referred", i).unwrap_or(0);
             let share = |name: &str| -> [Value; 4] {
-                let x = ints(b, name, i).unwrap_or(0);
+                let x = int_at(b, name, i).unwrap_or(0);
                 let w = wilson(x as u64, referred as u64);
                 [
                     int_value(x),
@@ -193,11 +181,11 @@ fn uptake_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
             for status in ["accepted", "declined", "did_not_attend"] {
                 row.extend(share(status));
             }
-            row.push(int_value(ints(b, "no_status", i).unwrap_or(0)));
-            row.push(int_value(ints(b, "with_first_contact", i).unwrap_or(0)));
+            row.push(int_value(int_at(b, "no_status", i).unwrap_or(0)));
+            row.push(int_value(int_at(b, "with_first_contact", i).unwrap_or(0)));
             row.push(opt_num(floats(b, "median_days_to_first_contact", i)));
             row.push(opt_num(floats(b, "p90_days_to_first_contact", i)));
-            row.push(int_value(ints(b, "with_assessment", i).unwrap_or(0)));
+            row.push(int_value(int_at(b, "with_assessment", i).unwrap_or(0)));
             row.push(opt_num(floats(b, "median_days_to_first_assessment", i)));
             row.push(opt_num(floats(b, "p90_days_to_first_assessment", i)));
             row.push(opt_num(floats(b, "median_episode_days", i)));

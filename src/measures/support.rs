@@ -1,19 +1,16 @@
 //! Support offered (onward referrals, people connected, activity types) and
 //! link-worker caseload against NHS England's guide.
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::Int64Type;
-use datafusion::common::ScalarValue;
+use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;
 
 use super::period::{Period, quarter_label};
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_column,
+    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, text, text_column,
     text_value,
 };
 use crate::error::Result;
-use crate::ingest::values::date32;
 use crate::stats::proportion::wilson;
 
 /// NHS England's guide to a full-time link worker's caseload, people a year.
@@ -61,23 +58,12 @@ const SUPPORT_COLUMNS: &[OutColumn] = &[
 ];
 
 fn int_of(b: &RecordBatch, name: &str, i: usize) -> i64 {
-    b.column_by_name(name)
-        .and_then(|c| {
-            c.as_primitive_opt::<Int64Type>()
-                .map(|a| if a.is_null(i) { 0 } else { a.value(i) })
-        })
-        .unwrap_or(0)
+    int_at(b, name, i).unwrap_or(0)
 }
 
 /// The caseload and support-offered tables for `period`.
 pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
-    let dates = [
-        (
-            "period_start",
-            ScalarValue::Date32(Some(date32(period.start))),
-        ),
-        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
-    ];
+    let dates = period.parameters();
     let days = (period.end - period.start).num_days() as f64 + 1.0;
     let mut caseload = TableBuilder::new(
         "link_worker_caseload",

@@ -148,6 +148,16 @@ pub fn text_column(
     Some(utf8.as_string::<i32>().clone())
 }
 
+/// Row `i` of a whole-number column of a query result (`None` when null or absent).
+pub fn int_at(batch: &RecordBatch, name: &str, i: usize) -> Option<i64> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::Int64Type;
+    let a = batch
+        .column_by_name(name)?
+        .as_primitive_opt::<Int64Type>()?;
+    (!a.is_null(i)).then(|| a.value(i))
+}
+
 /// A whole number value.
 pub fn int_value(n: impl TryInto<i64>) -> Value {
     n.try_into().map_or(Value::Null, Value::Int)

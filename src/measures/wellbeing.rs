@@ -18,7 +18,7 @@ use super::table::{
 };
 use crate::error::Result;
 use crate::ingest::batch::Value;
-use crate::ingest::values::{age_in_years, date32};
+use crate::ingest::values::age_in_years;
 use crate::model::codes::{age_band_of, ethnic_group};
 use crate::model::instruments::MAX_ITEMS;
 use crate::scoring::{self, ChangeClass, ScoreRule, Thresholds};
@@ -89,13 +89,7 @@ pub async fn person_outcomes(
     period: &Period,
     rules: &PairingRules,
 ) -> Result<Vec<OutTable>> {
-    let dates = [
-        (
-            "period_start",
-            ScalarValue::Date32(Some(date32(period.start))),
-        ),
-        ("period_end", ScalarValue::Date32(Some(date32(period.end)))),
-    ];
+    let dates = period.parameters();
     let funnel = Query::named("referral_funnel")?.run(ctx, &dates).await?;
     let (referred, accepted) = funnel_counts(&funnel);
     let mut params = dates.to_vec();
