@@ -14,7 +14,8 @@ use datafusion::prelude::SessionContext;
 use super::period::Period;
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, opt_num, text, text_value,
+    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, opt_num, text,
+    text_value,
 };
 use crate::error::Result;
 use crate::ingest::batch::Value;
@@ -145,12 +146,7 @@ fn episode_rows(batches: &[RecordBatch]) -> Vec<EpisodeRow> {
             let a = c.as_string_opt::<i32>()?;
             (!a.is_null(i)).then(|| a.value(i).to_string())
         };
-        let int = |name: &str, i: usize| -> Option<i64> {
-            let a = batch
-                .column_by_name(name)?
-                .as_primitive_opt::<Int64Type>()?;
-            (!a.is_null(i)).then(|| a.value(i))
-        };
+        let int = |name: &str, i: usize| int_at(batch, name, i);
         let float = |name: &str, i: usize| -> Option<f64> {
             let a = batch
                 .column_by_name(name)?
