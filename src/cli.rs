@@ -12,6 +12,10 @@ use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, IngestReport};
 use crate::measures::benchmark::{Adjustment, BenchmarkOptions};
+use crate::measures::health::HealthOptions;
+use crate::measures::health::costs::UnitCosts;
+use crate::measures::health::matching::MatchUnit;
+use crate::measures::health::usage::PartialBefore;
 use crate::measures::{
     self, MeasureOptions, period::Period, table::OutTable, wellbeing::PairingRules,
 };
@@ -177,9 +181,51 @@ struct MeasuresArgs {
     /// Target share of referrals declined (e.g. 0.1), for assurance on its SPC chart.
     #[arg(long)]
     declined_target: Option<f64>,
+    /// Health use: before/after window lengths in months (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "6,12")]
+    health_windows: Vec<i32>,
+    /// Health use: people whose before window is only partly observed (late
+    /// registration, event data starting inside it) are time-adjusted or excluded.
+    #[arg(long, value_enum, default_value = "adjust")]
+    partial_before: PartialBeforeArg,
+    /// Health use: a window observed for less than this share of its length is not used.
+    #[arg(long, default_value_t = 0.5)]
+    min_window_coverage: f64,
+    /// Comparators matched to each referred person (k:1).
+    #[arg(long, default_value_t = 1)]
+    comparators: usize,
+    /// Match comparators within the same practice or the same PCN.
+    #[arg(long, value_enum, default_value = "practice")]
+    match_unit: MatchUnitArg,
+    /// Days just before referral left out of the comparison's before window (the
+    /// run-up to referral, when need peaks).
+    #[arg(long, default_value_t = 90)]
+    washout_days: i32,
+    /// Bootstrap resamples for the difference-in-differences intervals.
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+    /// Seed of the comparator order and the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Unit costs per setting (TOML with source, price_year and [unit_costs]) for a
+    /// costed difference.
+    #[arg(long)]
+    unit_costs: Option<PathBuf>,
     /// Query partitions (threads).
     #[arg(long, default_value_t = 2)]
     target_partitions: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PartialBeforeArg {
+    Adjust,
+    Exclude,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MatchUnitArg {
+    Practice,
+    Pcn,
 }
 
 fn parse_day(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
@@ -265,6 +311,7 @@ fn run(command: Command, console: &Console) -> Result<i32> {
             Ok(0)
         }
         Command::Measures(args) => {
+            let health = health_options(&args)?;
             let options = MeasureOptions {
                 warehouse: args.warehouse,
                 period: Period::parse(&args.period)?,
@@ -286,10 +333,14 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                     rebase: args.spc_rebase,
                     declined_target: args.declined_target,
                 },
+                health,
                 target_partitions: args.target_partitions,
             };
-            let tables = runtime(args.target_partitions)?.block_on(measures::run(&options))?;
-            console.result(measures_summary(&tables, &options));
+            let result = runtime(args.target_partitions)?.block_on(measures::run(&options))?;
+            console.result(measures_summary(&result.tables, &options));
+            for warning in &result.warnings {
+                console.warn(warning);
+            }
             Ok(0)
         }
         Command::Sql(args) => {
@@ -322,6 +373,50 @@ fn run(command: Command, console: &Console) -> Result<i32> {
             })
         }
     }
+}
+
+fn health_options(args: &MeasuresArgs) -> Result<HealthOptions> {
+    if args.health_windows.is_empty() || args.health_windows.iter().any(|&m| !(1..=60).contains(&m))
+    {
+        return Err(Error::Usage(
+            "--health-windows takes months from 1 to 60, e.g. 6,12".to_string(),
+        ));
+    }
+    if !(0.0..=1.0).contains(&args.min_window_coverage) {
+        return Err(Error::Usage(format!(
+            "--min-window-coverage is a share from 0 to 1, not {}",
+            args.min_window_coverage
+        )));
+    }
+    if args.comparators == 0 || args.washout_days < 0 {
+        return Err(Error::Usage(
+            "--comparators must be at least 1 and --washout-days at least 0".to_string(),
+        ));
+    }
+    let mut windows = args.health_windows.clone();
+    windows.sort_unstable();
+    windows.dedup();
+    Ok(HealthOptions {
+        windows_months: windows,
+        partial_before: match args.partial_before {
+            PartialBeforeArg::Adjust => PartialBefore::Adjust,
+            PartialBeforeArg::Exclude => PartialBefore::Exclude,
+        },
+        min_coverage: args.min_window_coverage,
+        k: args.comparators,
+        unit: match args.match_unit {
+            MatchUnitArg::Practice => MatchUnit::Practice,
+            MatchUnitArg::Pcn => MatchUnit::Pcn,
+        },
+        washout_days: args.washout_days,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        unit_costs: args
+            .unit_costs
+            .as_deref()
+            .map(UnitCosts::read)
+            .transpose()?,
+    })
 }
 
 fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {

@@ -12,10 +12,13 @@
 //! - [`community`]: impact on community groups (organisations receiving referrals).
 //! - [`equity`]: referral, decline and outcome completion by population group.
 //! - [`quality`]: data quality (completeness, impossible date orders, duplicates).
+//! - [`health`]: impact on the health and care system (before/after, matched
+//!   comparison cohorts, difference-in-differences, event study, costs).
 
 pub mod benchmark;
 pub mod community;
 pub mod equity;
+pub mod health;
 pub mod period;
 pub mod quality;
 pub mod query;
@@ -45,12 +48,23 @@ pub struct MeasureOptions {
     pub pairing: PairingRules,
     /// Funnel and SPC settings.
     pub benchmark: benchmark::BenchmarkOptions,
+    /// Health and care system settings.
+    pub health: health::HealthOptions,
     /// Query partitions.
     pub target_partitions: usize,
 }
 
+/// The tables written and the warnings raised.
+#[derive(Debug)]
+pub struct MeasureResult {
+    /// Every table written.
+    pub tables: Vec<OutTable>,
+    /// Warnings for the user (regression to the mean, weak comparisons).
+    pub warnings: Vec<String>,
+}
+
 /// Compute every measure and write its tables into `options.out`.
-pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
+pub async fn run(options: &MeasureOptions) -> Result<MeasureResult> {
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::sql::session(&warehouse, options.target_partitions).await?;
     let mut tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
@@ -63,6 +77,8 @@ pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
     tables.extend(community::community_groups(&ctx, &options.period).await?);
     tables.extend(equity::equity(&ctx, &options.period).await?);
     tables.extend(quality::data_quality(&ctx, &options.period).await?);
+    let health = health::health_system(&ctx, &options.period, &options.health).await?;
+    tables.extend(health.tables);
     table::write_all(&tables, &options.out)?;
     let charts = options.out.join("charts");
     for f in &benchmarks.funnels {
@@ -73,5 +89,8 @@ pub async fn run(options: &MeasureOptions) -> Result<Vec<OutTable>> {
         let path = charts.join(format!("spc_{}.svg", s.name));
         crate::atomic::write(&path, crate::render::charts::spc_svg(s).as_bytes())?;
     }
-    Ok(tables)
+    Ok(MeasureResult {
+        tables,
+        warnings: health.warnings,
+    })
 }

@@ -61,6 +61,18 @@ pub static QUERIES: &[Query] = &[
         text: include_str!("../../queries/data_quality.sql"),
     },
     Query {
+        name: "health_people",
+        text: include_str!("../../queries/health_people.sql"),
+    },
+    Query {
+        name: "health_index_episodes",
+        text: include_str!("../../queries/health_index_episodes.sql"),
+    },
+    Query {
+        name: "health_events",
+        text: include_str!("../../queries/health_events.sql"),
+    },
+    Query {
         name: "benchmark_pcn_counts",
         text: include_str!("../../queries/benchmark_pcn_counts.sql"),
     },

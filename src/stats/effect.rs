@@ -74,6 +74,39 @@ pub fn standardised_mean_difference(group1: &[f64], group2: &[f64]) -> f64 {
     (m1 - m2) / ((s1 * s1 + s2 * s2) / 2.0).sqrt()
 }
 
+/// Standardised mean difference between two weighted groups, for balance after
+/// matching (each comparator weighted 1/k of its matched set):
+/// (m₁ − m₂) / √((v₁ + v₂)/2), with weighted means m = Σwx / Σw and weighted
+/// variances v = Σw(x − m)² / (Σw − Σw²/Σw) (reliability weights; equal weights
+/// give the usual n − 1 variance and so [`standardised_mean_difference`]).
+pub fn weighted_standardised_mean_difference(
+    x1: &[f64],
+    w1: &[f64],
+    x2: &[f64],
+    w2: &[f64],
+) -> f64 {
+    let (m1, v1) = weighted_mean_var(x1, w1);
+    let (m2, v2) = weighted_mean_var(x2, w2);
+    let pooled = ((v1 + v2) / 2.0).sqrt();
+    if pooled > 0.0 {
+        (m1 - m2) / pooled
+    } else if (m1 - m2).abs() == 0.0 {
+        // No spread in either group: identical means are perfectly balanced.
+        0.0
+    } else {
+        f64::NAN
+    }
+}
+
+/// Weighted mean and reliability-weighted variance (NaN when undefined).
+fn weighted_mean_var(x: &[f64], w: &[f64]) -> (f64, f64) {
+    let sw: f64 = w.iter().sum();
+    let sw2: f64 = w.iter().map(|w| w * w).sum();
+    let m = x.iter().zip(w).map(|(x, w)| x * w).sum::<f64>() / sw;
+    let ss: f64 = x.iter().zip(w).map(|(x, w)| w * (x - m).powi(2)).sum();
+    (m, ss / (sw - sw2 / sw))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +138,32 @@ mod tests {
             0.9589254137733979,
             1e-9,
             "smd",
+        );
+    }
+
+    #[test]
+    fn weighted_smd_matches_reference_and_reduces_to_the_unweighted_one() {
+        // scripts/reference/health_stats.py (numpy, reliability weights).
+        let x1 = [7.0, 12.0, 3.0, 9.0, 15.0];
+        let x2 = [4.0, 6.0, 11.0, 2.0, 5.0, 8.0];
+        let w2 = [0.5, 0.5, 1.0, 1.0, 0.5, 0.5];
+        assert_close(
+            weighted_standardised_mean_difference(&x1, &[1.0; 5], &x2, &w2),
+            0.7331746700159748,
+            1e-9,
+            "weighted smd",
+        );
+        let g1 = [17.43, 19.25, 20.73, 16.88, 23.21, 19.98, 18.59];
+        let g2 = [15.84, 20.73, 17.98, 16.36, 14.75, 18.59];
+        assert_close(
+            weighted_standardised_mean_difference(&g1, &[2.0; 7], &g2, &[1.0; 6]),
+            standardised_mean_difference(&g1, &g2),
+            1e-12,
+            "equal weights",
+        );
+        let same = [3.0, 3.0];
+        assert!(
+            weighted_standardised_mean_difference(&same, &[1.0; 2], &same, &[1.0; 2]).abs() < 1e-15
         );
     }
 }

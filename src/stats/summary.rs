@@ -60,6 +60,27 @@ pub fn mean(xs: &[f64]) -> f64 {
     }
 }
 
+/// The `p` quantile of `xs` by linear interpolation between order statistics
+/// (Hyndman and Fan type 7, the default of R's `quantile` and numpy's
+/// `percentile`): with the sorted values x₍₁₎…x₍ₙ₎ and h = (n − 1)·p,
+/// Q(p) = x₍⌊h⌋+1₎ + (h − ⌊h⌋)(x₍⌊h⌋+2₎ − x₍⌊h⌋+1₎). NaN when empty.
+pub fn quantile(xs: &[f64], p: f64) -> f64 {
+    let mut sorted = xs.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    quantile_sorted(&sorted, p)
+}
+
+/// [`quantile`] of values already sorted ascending.
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * p;
+    let below = h.floor() as usize;
+    let above = (below + 1).min(sorted.len() - 1);
+    sorted[below] + (h - below as f64) * (sorted[above] - sorted[below])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +94,18 @@ mod tests {
         assert_close(m.sd, 1.0917007494344728, 1e-9, "sd");
         assert_close(m.lower, 0.7090683217652439, 1e-9, "lower");
         assert_close(m.upper, 1.7309316782347564, 1e-9, "upper");
+    }
+
+    #[test]
+    fn quantiles_match_numpy() {
+        // scripts/reference/health_stats.py: numpy.percentile (linear).
+        let xs = [4.0, 0.0, 12.0, 3.5, 7.25, 1.0, 0.0, 9.0];
+        assert_close(quantile(&xs, 0.5), 3.75, 1e-12, "median");
+        assert_close(quantile(&xs, 0.025), 0.0, 1e-12, "2.5%");
+        assert_close(quantile(&xs, 0.9), 9.899999999999999, 1e-12, "90%");
+        assert_close(quantile(&xs, 0.975), 11.475000000000001, 1e-12, "97.5%");
+        assert!(quantile(&[], 0.5).is_nan());
+        assert_close(quantile(&[2.0], 0.3), 2.0, 1e-12, "one value");
     }
 
     #[test]

@@ -1,0 +1,376 @@
+//! The naive before/after comparison of the referred cohort: who could be
+//! measured, events and rates per person-year before and after, paired change,
+//! and the same by baseline-use band (where regression to the mean shows).
+
+use super::cohort::{Cohort, Index, SETTINGS, setting_code, setting_label};
+use super::usage::{BANDS, Exclusion, Use, Windows, band_of, measure};
+use super::window::{Cut, Span, observed};
+use crate::measures::period::Period;
+use crate::measures::table::{
+    OutColumn, TableBuilder, int, int_value, num, num_value, text, text_value,
+};
+use crate::stats::paired::wilcoxon_signed_rank;
+use crate::stats::proportion::wilson;
+use crate::stats::summary::{mean_ci, quantile};
+
+/// Referred people measured in one pair of windows, and why the rest were not.
+#[derive(Debug, Default)]
+pub struct Measured {
+    /// Window length in months.
+    pub months: i32,
+    /// Measured people and their use.
+    pub people: Vec<(usize, Use)>,
+    /// Exclusions by reason.
+    pub excluded: [u64; 4],
+}
+
+/// Measure every case in `months`-long windows.
+pub fn measure_cases(cohort: &Cohort, cases: &[Index], windows: Windows) -> Measured {
+    let mut m = Measured {
+        months: windows.months,
+        ..Measured::default()
+    };
+    for case in cases {
+        match measure(cohort, case.person, case.date, windows) {
+            Ok(u) => m.people.push((case.person, u)),
+            Err(e) => {
+                m.excluded[match e {
+                    Exclusion::NotPresent => 0,
+                    Exclusion::PartialBefore => 1,
+                    Exclusion::ShortBefore => 2,
+                    Exclusion::ShortAfter => 3,
+                }] += 1;
+            }
+        }
+    }
+    m
+}
+
+pub(super) const COHORT_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    int(
+        "window_months",
+        "Length of the before and after windows in months (the index day is in neither)",
+    ),
+    text(
+        "partial_before_policy",
+        "People whose before window is only partly observed: time-adjusted (rates over observed time) or excluded",
+    ),
+    num(
+        "min_window_coverage",
+        "A window observed for less than this share of its length is not used",
+    ),
+    text("events_from", "First day of event data in the warehouse"),
+    text(
+        "events_to",
+        "Last day of event data (the extract end, which censors windows)",
+    ),
+    int(
+        "referred",
+        "People with an accepted referral in the period (first accepted referral is the index)",
+    ),
+    int(
+        "not_present",
+        "Not registered or not alive on the index day",
+    ),
+    int(
+        "partial_before_excluded",
+        "Left out because the before window is only partly observed (policy excluded)",
+    ),
+    int(
+        "short_before",
+        "Left out: before window observed for less than the minimum share",
+    ),
+    int(
+        "short_after",
+        "Left out: after window observed for less than the minimum share (death, deregistration or extract end soon after)",
+    ),
+    int("measured", "People measured in both windows"),
+    int(
+        "before_late_registration",
+        "Measured with the before window starting at a registration inside it (time-adjusted)",
+    ),
+    int(
+        "before_data_start",
+        "Measured with the before window starting where event data starts (time-adjusted)",
+    ),
+    int(
+        "after_death",
+        "Measured with the after window censored at death",
+    ),
+    int(
+        "after_deregistration",
+        "Measured with the after window censored at deregistration",
+    ),
+    int(
+        "after_extract_end",
+        "Measured with the after window censored at the extract end",
+    ),
+];
+
+/// One row of `health_cohort`.
+pub fn cohort_row(
+    table: &mut TableBuilder,
+    period: &Period,
+    windows: Windows,
+    cohort: &Cohort,
+    referred: usize,
+    m: &Measured,
+) {
+    let cut_count = |before: bool, cut: Cut| {
+        m.people
+            .iter()
+            .filter(|(_, u)| (if before { u.before_cut } else { u.after_cut }) == cut)
+            .count()
+    };
+    let day = |d: Option<i32>| {
+        d.map_or(String::new(), |d| {
+            crate::ingest::values::from_date32(d).to_string()
+        })
+    };
+    let coverage = cohort.events.coverage;
+    table.push(&[
+        text_value(&period.label),
+        int_value(m.months),
+        text_value(windows.partial_before.label()),
+        num_value(windows.min_coverage),
+        text_value(day(coverage.map(|c| c.first))),
+        text_value(day(coverage.map(|c| c.last))),
+        int_value(referred),
+        int_value(m.excluded[0]),
+        int_value(m.excluded[1]),
+        int_value(m.excluded[2]),
+        int_value(m.excluded[3]),
+        int_value(m.people.len()),
+        int_value(cut_count(true, Cut::LateRegistration)),
+        int_value(cut_count(true, Cut::DataStart)),
+        int_value(cut_count(false, Cut::Death)),
+        int_value(cut_count(false, Cut::Deregistration)),
+        int_value(cut_count(false, Cut::ExtractEnd)),
+    ]);
+}
+
+pub(super) const BEFORE_AFTER_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    int(
+        "window_months",
+        "Length of the before and after windows in months",
+    ),
+    text("setting", "Service setting code"),
+    text("setting_label", "Service setting"),
+    text(
+        "design",
+        "What this comparison is (naive: no comparison group; the before window includes the run-up to referral)",
+    ),
+    int("people", "Referred people measured in both windows"),
+    num("before_person_years", "Person-years observed before"),
+    num("after_person_years", "Person-years observed after"),
+    int("before_events", "Events before"),
+    int("after_events", "Events after"),
+    num(
+        "before_rate",
+        "Events per person-year before (all events / all person-years)",
+    ),
+    num("after_rate", "Events per person-year after"),
+    num("mean_before_rate", "Mean of people's own rates before"),
+    num("mean_after_rate", "Mean of people's own rates after"),
+    num(
+        "median_before_rate",
+        "Median of people's own rates before (distributions are skewed)",
+    ),
+    num("median_after_rate", "Median of people's own rates after"),
+    num(
+        "mean_change",
+        "Mean paired change in rate, after minus before (events per person-year)",
+    ),
+    num(
+        "change_lower",
+        "Lower 95% limit of the mean change (t interval)",
+    ),
+    num("change_upper", "Upper 95% limit of the mean change"),
+    num(
+        "percent_change",
+        "Mean change as a percentage of the mean rate before",
+    ),
+    num(
+        "wilcoxon_v",
+        "Wilcoxon signed-rank V (sum of ranks of increases)",
+    ),
+    num(
+        "wilcoxon_p",
+        "Two-sided p-value of the Wilcoxon signed-rank test (normal approximation, continuity corrected)",
+    ),
+    int("fewer_after", "People with a lower rate after than before"),
+    num("fewer_after_share", "Share with a lower rate after"),
+    num("fewer_after_lower", "Lower 95% Wilson limit"),
+    num("fewer_after_upper", "Upper 95% Wilson limit"),
+    num(
+        "population_rate",
+        "Rate per person-year among registered people never referred, over the same calendar span",
+    ),
+    num(
+        "ratio_to_population",
+        "Referred people's rate before divided by the population rate (well above 1: expect regression to the mean)",
+    ),
+];
+
+/// Events per person-year among people never referred, over the calendar span
+/// from `months` before the period to its end (per setting).
+pub fn population_rates(cohort: &Cohort, period: &Period, months: i32) -> [f64; SETTINGS] {
+    let Some(data) = cohort.events.coverage else {
+        return [f64::NAN; SETTINGS];
+    };
+    let span = Span {
+        first: super::window::add_months(crate::ingest::values::date32(period.start), -months),
+        last: crate::ingest::values::date32(period.end),
+    };
+    let (mut events, mut years) = ([0u64; SETTINGS], 0.0);
+    for p in 0..cohort.people.ids.len() {
+        if cohort.people.ever_referred[p] {
+            continue;
+        }
+        let (seen, _) = observed(span, cohort.people.presence[p], data);
+        if seen.days() == 0 {
+            continue;
+        }
+        years += seen.years();
+        for (s, e) in events.iter_mut().enumerate() {
+            *e += u64::from(super::window::count_in(cohort.events.days(s, p), seen));
+        }
+    }
+    events.map(|e| e as f64 / years)
+}
+
+/// The summary of one setting in one window.
+#[derive(Debug, Clone, Copy)]
+pub struct Naive {
+    /// Mean paired change.
+    pub mean_change: f64,
+    /// Mean rate before (people's own rates).
+    pub mean_before: f64,
+    /// Pooled rate before.
+    pub before_rate: f64,
+}
+
+/// Rows of `health_before_after` for one window; returns each setting's summary.
+pub fn before_after_rows(
+    table: &mut TableBuilder,
+    period: &Period,
+    m: &Measured,
+    population: &[f64; SETTINGS],
+) -> [Naive; SETTINGS] {
+    std::array::from_fn(|s| {
+        let before: Vec<f64> = m.people.iter().map(|(_, u)| u.before_rate(s)).collect();
+        let after: Vec<f64> = m.people.iter().map(|(_, u)| u.after_rate(s)).collect();
+        let change: Vec<f64> = m.people.iter().map(|(_, u)| u.change(s)).collect();
+        let sum = |f: &dyn Fn(&Use) -> f64| m.people.iter().map(|(_, u)| f(u)).sum::<f64>();
+        let before_years = sum(&|u| u.before.years());
+        let after_years = sum(&|u| u.after.years());
+        let before_events = sum(&|u| f64::from(u.before_events[s]));
+        let after_events = sum(&|u| f64::from(u.after_events[s]));
+        let ci = mean_ci(&change);
+        let mean_before = mean_ci(&before).mean;
+        let w = wilcoxon_signed_rank(&change);
+        let fewer = change.iter().filter(|c| **c < 0.0).count() as u64;
+        let share = wilson(fewer, change.len() as u64);
+        let before_rate = before_events / before_years;
+        table.push(&[
+            text_value(&period.label),
+            int_value(m.months),
+            text_value(setting_code(s)),
+            text_value(setting_label(s)),
+            text_value("naive before/after (no comparison group)"),
+            int_value(m.people.len()),
+            num_value(before_years),
+            num_value(after_years),
+            int_value(before_events as i64),
+            int_value(after_events as i64),
+            num_value(before_rate),
+            num_value(after_events / after_years),
+            num_value(mean_before),
+            num_value(mean_ci(&after).mean),
+            num_value(quantile(&before, 0.5)),
+            num_value(quantile(&after, 0.5)),
+            num_value(ci.mean),
+            num_value(ci.lower),
+            num_value(ci.upper),
+            num_value(100.0 * ci.mean / mean_before),
+            num_value(w.v),
+            num_value(w.p),
+            int_value(fewer),
+            num_value(share.p),
+            num_value(share.lower),
+            num_value(share.upper),
+            num_value(population[s]),
+            num_value(before_rate / population[s]),
+        ]);
+        Naive {
+            mean_change: ci.mean,
+            mean_before,
+            before_rate,
+        }
+    })
+}
+
+pub(super) const BAND_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    int(
+        "window_months",
+        "Length of the before and after windows in months",
+    ),
+    text(
+        "group",
+        "referred, or the matched comparators of a pool (never_referred, declined) at their index or pseudo-index dates",
+    ),
+    text(
+        "baseline_band",
+        "GP appointments per person-year in the before window: 0-2, 3-5, 6-11, 12+",
+    ),
+    text("setting", "Service setting code"),
+    int("people", "People in the band measured in both windows"),
+    num(
+        "mean_before_rate",
+        "Mean rate before (events per person-year)",
+    ),
+    num("mean_after_rate", "Mean rate after"),
+    num("mean_change", "Mean change, after minus before"),
+    num(
+        "change_lower",
+        "Lower 95% limit of the mean change (t interval)",
+    ),
+    num("change_upper", "Upper 95% limit of the mean change"),
+];
+
+/// Rows of `health_baseline_bands` for one group of measured people.
+pub fn band_rows(
+    table: &mut TableBuilder,
+    period: &Period,
+    months: i32,
+    group: &str,
+    measured: &[Use],
+) {
+    for (b, band) in BANDS.iter().enumerate() {
+        let in_band: Vec<&Use> = measured
+            .iter()
+            .filter(|u| band_of(u.before_rate(0)) as usize == b)
+            .collect();
+        for s in 0..SETTINGS {
+            let rates =
+                |f: &dyn Fn(&Use) -> f64| -> Vec<f64> { in_band.iter().map(|u| f(u)).collect() };
+            let ci = mean_ci(&rates(&|u| u.change(s)));
+            table.push(&[
+                text_value(&period.label),
+                int_value(months),
+                text_value(group),
+                text_value(*band),
+                text_value(setting_code(s)),
+                int_value(in_band.len()),
+                num_value(mean_ci(&rates(&|u| u.before_rate(s))).mean),
+                num_value(mean_ci(&rates(&|u| u.after_rate(s))).mean),
+                num_value(ci.mean),
+                num_value(ci.lower),
+                num_value(ci.upper),
+            ]);
+        }
+    }
+}

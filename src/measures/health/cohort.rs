@@ -1,0 +1,427 @@
+//! The people, their events and the index referrals, read from the warehouse
+//! into compact columns: one row per person, events grouped by person and
+//! setting and sorted by day, so any window's count is two binary searches.
+
+use std::collections::HashMap;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{Date32Type, Int64Type};
+use datafusion::prelude::SessionContext;
+
+use super::window::{Coverage, Presence};
+use crate::error::Result;
+use crate::measures::period::Period;
+use crate::measures::query::Query;
+use crate::measures::table::text_column;
+use crate::model::codes::{AGE_BAND, HEALTH_SETTING, age_band_of};
+
+/// Health settings in output order (the order of the code list).
+pub const SETTINGS: usize = 4;
+
+/// The code of setting `s`.
+pub fn setting_code(s: usize) -> &'static str {
+    HEALTH_SETTING.codes[s].code
+}
+
+/// The label of setting `s`.
+pub fn setting_label(s: usize) -> &'static str {
+    HEALTH_SETTING.codes[s].label
+}
+
+/// Everyone in the warehouse, column by column (index = person number).
+#[derive(Debug, Default)]
+pub struct People {
+    /// Person ids, sorted.
+    pub ids: Vec<String>,
+    /// First day of the birth month, when known.
+    pub birth: Vec<Option<i32>>,
+    /// Recorded age band (index into the age-band codes), used when there is no birth month.
+    pub recorded_band: Vec<Option<u8>>,
+    /// Sex code (interned).
+    pub sex: Vec<u32>,
+    /// IMD quintile 1–5, 0 when unknown.
+    pub imd_quintile: Vec<u8>,
+    /// Practice (interned).
+    pub practice: Vec<u32>,
+    /// PCN (interned; the practice's own id when the PCN is missing).
+    pub pcn: Vec<u32>,
+    /// Registration, deregistration and death.
+    pub presence: Vec<Presence>,
+    /// Ever referred (any referral, any date).
+    pub ever_referred: Vec<bool>,
+    /// Ever had an accepted referral.
+    pub ever_accepted: Vec<bool>,
+    /// Interned strings (sex codes, practices, PCNs).
+    pub names: Vec<String>,
+}
+
+impl People {
+    /// Age band (index into the age-band codes) on `day`, when known.
+    pub fn age_band(&self, p: usize, day: i32) -> Option<u8> {
+        match self.birth[p] {
+            Some(b) => {
+                let band = age_band_of(crate::ingest::values::age_in_years(b, day));
+                AGE_BAND
+                    .codes
+                    .iter()
+                    .position(|c| c.code == band)
+                    .map(|i| i as u8)
+            }
+            None => self.recorded_band[p],
+        }
+    }
+
+    /// Age in years on `day` (the band's midpoint when only a band is recorded).
+    pub fn age(&self, p: usize, day: i32) -> Option<f64> {
+        match self.birth[p] {
+            Some(b) => Some(f64::from(crate::ingest::values::age_in_years(b, day))),
+            None => self.recorded_band[p].map(|i| match AGE_BAND.codes[i as usize].code {
+                "85+" => 90.0,
+                code => code
+                    .split_once('-')
+                    .and_then(|(lo, hi)| {
+                        Some((lo.parse::<f64>().ok()? + hi.parse::<f64>().ok()?) / 2.0)
+                    })
+                    .unwrap_or(f64::NAN),
+            }),
+        }
+    }
+}
+
+/// Event days per person and setting, sorted (compressed rows).
+#[derive(Debug, Default)]
+pub struct Events {
+    /// offsets[s][p]..offsets[s][p + 1] index `days[s]` for person p.
+    offsets: Vec<Vec<u32>>,
+    days: Vec<Vec<i32>>,
+    /// The span of event data (None when there are no events).
+    pub coverage: Option<Coverage>,
+}
+
+impl Events {
+    /// Events from (person, day) lists, one list per setting, for `people` people;
+    /// the span of event data is taken from the first and last day.
+    pub fn from_lists(people: usize, lists: Vec<Vec<(u32, i32)>>) -> Events {
+        let days = lists.iter().flatten().map(|&(_, d)| d);
+        let coverage = days
+            .clone()
+            .min()
+            .zip(days.max())
+            .map(|(first, last)| Coverage { first, last });
+        let mut events = Events {
+            coverage,
+            ..Events::default()
+        };
+        events.fill(people, lists);
+        events
+    }
+
+    /// Group (person, day) lists by person with a counting sort and sort each person's days.
+    fn fill(&mut self, people: usize, lists: Vec<Vec<(u32, i32)>>) {
+        for list in lists {
+            let mut offsets = vec![0u32; people + 1];
+            for &(p, _) in &list {
+                offsets[p as usize + 1] += 1;
+            }
+            for p in 0..people {
+                offsets[p + 1] += offsets[p];
+            }
+            let mut fill = offsets.clone();
+            let mut days = vec![0i32; list.len()];
+            for (p, day) in list {
+                let slot = &mut fill[p as usize];
+                days[*slot as usize] = day;
+                *slot += 1;
+            }
+            for p in 0..people {
+                days[offsets[p] as usize..offsets[p + 1] as usize].sort_unstable();
+            }
+            self.offsets.push(offsets);
+            self.days.push(days);
+        }
+    }
+
+    /// The sorted event days of person `p` in setting `s`.
+    pub fn days(&self, s: usize, p: usize) -> &[i32] {
+        let o = &self.offsets[s];
+        &self.days[s][o[p] as usize..o[p + 1] as usize]
+    }
+}
+
+/// An index referral.
+#[derive(Debug, Clone)]
+pub struct Index {
+    /// Referral id.
+    pub referral_id: String,
+    /// Person number.
+    pub person: usize,
+    /// Referral date.
+    pub date: i32,
+}
+
+/// What the health measures read from the warehouse.
+#[derive(Debug, Default)]
+pub struct Cohort {
+    /// Everyone.
+    pub people: People,
+    /// Their events.
+    pub events: Events,
+    /// First accepted referral in the period, per person (the referred cohort).
+    pub accepted: Vec<Index>,
+    /// First declined referral in the period of people never accepted.
+    pub declined: Vec<Index>,
+}
+
+/// Read the cohort for `period`.
+pub async fn load(ctx: &SessionContext, period: &Period) -> Result<Cohort> {
+    let people = read_people(&Query::named("health_people")?.run(ctx, &[]).await?)?;
+    let lookup: HashMap<&str, usize> = people
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let events = read_events(
+        &Query::named("health_events")?.run(ctx, &[]).await?,
+        &lookup,
+    )?;
+    let episodes = Query::named("health_index_episodes")?
+        .run(ctx, &period.parameters())
+        .await?;
+    let (mut accepted, mut declined) = (Vec::new(), Vec::new());
+    let mut seen = vec![false; people.ids.len()];
+    let mut declined_seen = vec![false; people.ids.len()];
+    for b in &episodes {
+        let (Some(ids), Some(persons), Some(status)) = (
+            text_column(b, "referral_id"),
+            text_column(b, "person_id"),
+            text_column(b, "status"),
+        ) else {
+            continue;
+        };
+        let dates = b
+            .column_by_name("referral_date")
+            .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned());
+        let Some(dates) = dates else { continue };
+        for i in 0..b.num_rows() {
+            let Some(&p) = lookup.get(persons.value(i)) else {
+                continue;
+            };
+            let index = Index {
+                referral_id: ids.value(i).to_string(),
+                person: p,
+                date: dates.value(i),
+            };
+            // Rows come ordered by person and date: the first of each kind is the index.
+            if status.value(i) == "accepted" && !seen[p] {
+                seen[p] = true;
+                accepted.push(index);
+            } else if status.value(i) == "declined" && !people.ever_accepted[p] && !declined_seen[p]
+            {
+                declined_seen[p] = true;
+                declined.push(index);
+            }
+        }
+    }
+    let by_date = |a: &Index, b: &Index| (a.date, &a.referral_id).cmp(&(b.date, &b.referral_id));
+    accepted.sort_by(by_date);
+    declined.sort_by(by_date);
+    Ok(Cohort {
+        people,
+        events,
+        accepted,
+        declined,
+    })
+}
+
+fn read_people(batches: &[RecordBatch]) -> Result<People> {
+    let mut people = People::default();
+    let mut interned: HashMap<String, u32> = HashMap::new();
+    let mut intern = |s: &str, names: &mut Vec<String>| -> u32 {
+        if let Some(&i) = interned.get(s) {
+            return i;
+        }
+        let i = names.len() as u32;
+        names.push(s.to_string());
+        interned.insert(s.to_string(), i);
+        i
+    };
+    for b in batches {
+        let text = |n: &str| text_column(b, n);
+        let date = |n: &str| {
+            b.column_by_name(n)
+                .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned())
+        };
+        let (Some(ids), Some(bands), Some(sex), Some(practice), Some(pcn)) = (
+            text("person_id"),
+            text("age_band"),
+            text("sex"),
+            text("practice_code"),
+            text("pcn_code"),
+        ) else {
+            continue;
+        };
+        let (Some(birth), Some(start), Some(end), Some(death)) = (
+            date("birth_month"),
+            date("registration_start"),
+            date("registration_end"),
+            date("date_of_death"),
+        ) else {
+            continue;
+        };
+        let decile = b
+            .column_by_name("imd_decile")
+            .and_then(|c| c.as_primitive_opt::<Int64Type>().cloned());
+        let flag = |n: &str| {
+            b.column_by_name(n)
+                .and_then(|c| c.as_boolean_opt().cloned())
+        };
+        let (Some(decile), Some(referred), Some(accepted)) =
+            (decile, flag("ever_referred"), flag("ever_accepted"))
+        else {
+            continue;
+        };
+        let opt_date = |a: &datafusion::arrow::array::Date32Array, i: usize| {
+            (!a.is_null(i)).then(|| a.value(i))
+        };
+        for i in 0..b.num_rows() {
+            people.ids.push(ids.value(i).to_string());
+            people.birth.push(opt_date(&birth, i));
+            people.recorded_band.push(
+                (!bands.is_null(i))
+                    .then(|| AGE_BAND.codes.iter().position(|c| c.code == bands.value(i)))
+                    .flatten()
+                    .map(|x| x as u8),
+            );
+            people.sex.push(intern(sex.value(i), &mut people.names));
+            people.imd_quintile.push(if decile.is_null(i) {
+                0
+            } else {
+                ((decile.value(i) + 1) / 2).clamp(1, 5) as u8
+            });
+            let practice_id = intern(practice.value(i), &mut people.names);
+            people.practice.push(practice_id);
+            people.pcn.push(if pcn.is_null(i) {
+                practice_id
+            } else {
+                intern(pcn.value(i), &mut people.names)
+            });
+            people.presence.push(Presence {
+                registered: opt_date(&start, i),
+                deregistered: opt_date(&end, i),
+                died: opt_date(&death, i),
+            });
+            people.ever_referred.push(referred.value(i));
+            people.ever_accepted.push(accepted.value(i));
+        }
+    }
+    Ok(people)
+}
+
+fn read_events(batches: &[RecordBatch], lookup: &HashMap<&str, usize>) -> Result<Events> {
+    let mut lists: Vec<Vec<(u32, i32)>> = vec![Vec::new(); SETTINGS];
+    for b in batches {
+        let (Some(persons), Some(settings)) =
+            (text_column(b, "person_id"), text_column(b, "setting"))
+        else {
+            continue;
+        };
+        let Some(dates) = b
+            .column_by_name("event_date")
+            .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned())
+        else {
+            continue;
+        };
+        for i in 0..b.num_rows() {
+            // Ingest quarantines events of unknown people, so every id is found.
+            let Some(&p) = lookup.get(persons.value(i)) else {
+                continue;
+            };
+            if let Some(s) = HEALTH_SETTING
+                .codes
+                .iter()
+                .position(|c| c.code == settings.value(i))
+            {
+                lists[s].push((p as u32, dates.value(i)));
+            }
+        }
+    }
+    Ok(Events::from_lists(lookup.len(), lists))
+}
+
+/// Hand-built cohorts for the unit tests of the health measures.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+
+    /// A person for [`cohort`]: id, birth day, sex, IMD quintile, practice,
+    /// presence, ever referred, and GP appointment days.
+    pub struct Person<'a> {
+        /// Person id.
+        pub id: &'a str,
+        /// Day of birth.
+        pub birth: i32,
+        /// Sex code.
+        pub sex: &'a str,
+        /// IMD quintile (0 unknown).
+        pub quintile: u8,
+        /// Practice (also the PCN).
+        pub practice: &'a str,
+        /// Registration, deregistration and death.
+        pub presence: Presence,
+        /// Ever referred (and accepted).
+        pub referred: bool,
+        /// GP appointment days.
+        pub gp: Vec<i32>,
+    }
+
+    /// A cohort of `people` whose event data spans `coverage` (the span is
+    /// pinned by events of an extra person at its ends).
+    pub fn cohort(people: Vec<Person>, coverage: Coverage) -> Cohort {
+        let mut c = Cohort::default();
+        let mut names: Vec<String> = Vec::new();
+        let mut intern = |s: &str| -> u32 {
+            if let Some(i) = names.iter().position(|n| n == s) {
+                return i as u32;
+            }
+            names.push(s.to_string());
+            (names.len() - 1) as u32
+        };
+        let mut gp = Vec::new();
+        for (i, p) in people.iter().enumerate() {
+            let pp = &mut c.people;
+            pp.ids.push(p.id.to_string());
+            pp.birth.push(Some(p.birth));
+            pp.recorded_band.push(None);
+            pp.sex.push(intern(p.sex));
+            pp.imd_quintile.push(p.quintile);
+            let practice = intern(p.practice);
+            pp.practice.push(practice);
+            pp.pcn.push(practice);
+            pp.presence.push(p.presence);
+            pp.ever_referred.push(p.referred);
+            pp.ever_accepted.push(p.referred);
+            gp.extend(p.gp.iter().map(|&d| (i as u32, d)));
+        }
+        let pin = people.len();
+        c.people.ids.push("pin".into());
+        c.people.birth.push(None);
+        c.people.recorded_band.push(None);
+        c.people.sex.push(intern("unknown"));
+        c.people.imd_quintile.push(0);
+        c.people.practice.push(intern("pin"));
+        c.people.pcn.push(intern("pin"));
+        c.people.presence.push(Presence {
+            registered: None,
+            deregistered: None,
+            died: None,
+        });
+        c.people.ever_referred.push(true);
+        c.people.ever_accepted.push(true);
+        c.people.names = names;
+        let mut outpatient = vec![(pin as u32, coverage.first), (pin as u32, coverage.last)];
+        outpatient.sort_unstable();
+        c.events = Events::from_lists(pin + 1, vec![gp, Vec::new(), Vec::new(), outpatient]);
+        c
+    }
+}

@@ -1,0 +1,583 @@
+//! The comparison-cohort design: matching summaries, balance before and after
+//! matching, the difference-in-differences estimate with its intervals, the
+//! quarterly event study and the optional costing.
+
+use super::cohort::{Cohort, Index, SETTINGS, setting_code, setting_label};
+use super::costs::UnitCosts;
+use super::matching::{Comparator, MatchRules, Matching, Pool};
+use super::usage::{Use, Windows, measure, rate_in};
+use super::window::{before, present_on, quarter};
+use crate::measures::period::Period;
+use crate::measures::table::{
+    OutColumn, TableBuilder, int, int_value, num, num_value, text, text_value,
+};
+use crate::stats::did::{Did, did_estimates, set_contrast};
+use crate::stats::effect::weighted_standardised_mean_difference;
+use crate::stats::summary::mean_ci;
+
+pub(super) const MATCHING_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    text(
+        "pool",
+        "Comparison pool: never_referred (registered, no referral at any date) or declined (referral declined, never accepted)",
+    ),
+    text(
+        "match_unit",
+        "Organisation matched on exactly: practice or pcn",
+    ),
+    int("k", "Comparators sought per case"),
+    int("pool_size", "People in the pool"),
+    int("cases", "Referred people (accepted referral in the period)"),
+    int(
+        "cases_without_baseline",
+        "Cases whose baseline band could not be measured (too little time before)",
+    ),
+    int("matched_sets", "Cases with at least one comparator"),
+    int("partial_sets", "Matched sets with fewer than k comparators"),
+    int("unmatched", "Cases with no comparator"),
+    int("comparators", "Comparators used"),
+    text("index_date", "How comparators' windows are anchored"),
+];
+
+/// One row of `health_matching`.
+pub fn matching_row(
+    table: &mut TableBuilder,
+    period: &Period,
+    pool: Pool,
+    rules: &MatchRules,
+    cases: usize,
+    m: &Matching,
+) {
+    let comparators: usize = m.sets.iter().map(|s| s.comparators.len()).sum();
+    table.push(&[
+        text_value(&period.label),
+        text_value(pool.label()),
+        text_value(rules.unit.label()),
+        int_value(rules.k),
+        int_value(m.pool_size),
+        int_value(cases),
+        int_value(m.cases_without_baseline),
+        int_value(m.sets.len()),
+        int_value(m.partial),
+        int_value(m.unmatched),
+        int_value(comparators),
+        text_value(match pool {
+            Pool::NeverReferred => "pseudo-index: the matched case's referral date (features measured on the first day of its month)",
+            Pool::Declined => "own referral date (so the run-up to referral lines up with the case's)",
+        }),
+    ]);
+}
+
+pub(super) const BALANCE_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    text("pool", "Comparison pool"),
+    text("variable", "Characteristic compared"),
+    text(
+        "stage",
+        "before_matching (cases against the whole pool) or after_matching (matched cases against their comparators, each weighted 1/k of its set)",
+    ),
+    num("case_mean", "Mean among cases"),
+    num("comparator_mean", "Mean among comparators"),
+    num(
+        "smd",
+        "Standardised mean difference (difference over the pooled SD)",
+    ),
+    int("balanced", "1 when |SMD| < 0.1"),
+];
+
+/// Characteristics compared for balance.
+const BALANCE_VARIABLES: [&str; 8] = [
+    "age_years",
+    "female",
+    "imd_quintile",
+    "gp_appointment_rate_matching_window",
+    "gp_appointment_rate_before",
+    "ae_attendance_rate_before",
+    "emergency_admission_rate_before",
+    "outpatient_rate_before",
+];
+
+/// The first four balance characteristics are matched on (exactly, or through
+/// the band of the matching-window rate); the rest describe use in the
+/// comparison's before window, which matching leaves free.
+pub const MATCHED_VARIABLES: usize = 4;
+
+/// The balance characteristics of person `p` on `day` (NaN where unknown).
+fn characteristics(
+    cohort: &Cohort,
+    p: usize,
+    day: i32,
+    rules: &MatchRules,
+    before_window: Windows,
+) -> [f64; 8] {
+    let people = &cohort.people;
+    let span = before(day, before_window.months, before_window.gap_days);
+    let rate =
+        |s: usize| rate_in(cohort, p, s, span, before_window.min_coverage).unwrap_or(f64::NAN);
+    let female = people.names[people.sex[p] as usize] == "female";
+    [
+        people.age(p, day).unwrap_or(f64::NAN),
+        if female { 1.0 } else { 0.0 },
+        match people.imd_quintile[p] {
+            0 => f64::NAN,
+            q => f64::from(q),
+        },
+        rate_in(cohort, p, 0, rules.window(day), rules.min_coverage).unwrap_or(f64::NAN),
+        rate(0),
+        rate(1),
+        rate(2),
+        rate(3),
+    ]
+}
+
+/// Weighted values of each characteristic (NaNs left out).
+#[derive(Default)]
+struct Sample {
+    values: [Vec<f64>; 8],
+    weights: [Vec<f64>; 8],
+}
+
+impl Sample {
+    fn add(&mut self, x: [f64; 8], w: f64) {
+        for (v, x) in x.iter().enumerate() {
+            if !x.is_nan() {
+                self.values[v].push(*x);
+                self.weights[v].push(w);
+            }
+        }
+    }
+}
+
+/// Rows of `health_balance` for one pool; returns the characteristics still
+/// differing by |SMD| ≥ 0.1 after matching.
+#[allow(clippy::too_many_arguments)]
+pub fn balance_rows(
+    table: &mut TableBuilder,
+    period: &Period,
+    pool: Pool,
+    cohort: &Cohort,
+    cases: &[Index],
+    m: &Matching,
+    rules: &MatchRules,
+    before_window: Windows,
+) -> Vec<(&'static str, f64)> {
+    let characteristics = |p, day| characteristics(cohort, p, day, rules, before_window);
+    let (mut all_cases, mut whole_pool) = (Sample::default(), Sample::default());
+    for c in cases {
+        all_cases.add(characteristics(c.person, c.date), 1.0);
+    }
+    match pool {
+        Pool::NeverReferred => {
+            let day = crate::ingest::values::date32(period.start);
+            for p in 0..cohort.people.ids.len() {
+                if !cohort.people.ever_referred[p] && present_on(cohort.people.presence[p], day) {
+                    whole_pool.add(characteristics(p, day), 1.0);
+                }
+            }
+        }
+        Pool::Declined => {
+            for d in &cohort.declined {
+                whole_pool.add(characteristics(d.person, d.date), 1.0);
+            }
+        }
+    }
+    let (mut matched_cases, mut comparators) = (Sample::default(), Sample::default());
+    for set in &m.sets {
+        let case = &cases[set.case];
+        matched_cases.add(characteristics(case.person, case.date), 1.0);
+        let w = 1.0 / set.comparators.len() as f64;
+        for c in &set.comparators {
+            comparators.add(characteristics(c.person, c.date), w);
+        }
+    }
+    let mut unbalanced = Vec::new();
+    for (stage, a, b) in [
+        ("before_matching", &all_cases, &whole_pool),
+        ("after_matching", &matched_cases, &comparators),
+    ] {
+        for (v, name) in BALANCE_VARIABLES.iter().enumerate() {
+            let weighted_mean = |s: &Sample| {
+                let sw: f64 = s.weights[v].iter().sum();
+                s.values[v]
+                    .iter()
+                    .zip(&s.weights[v])
+                    .map(|(x, w)| x * w)
+                    .sum::<f64>()
+                    / sw
+            };
+            let smd = weighted_standardised_mean_difference(
+                &a.values[v],
+                &a.weights[v],
+                &b.values[v],
+                &b.weights[v],
+            );
+            if stage == "after_matching" && smd.abs() >= 0.1 {
+                unbalanced.push((*name, smd));
+            }
+            table.push(&[
+                text_value(&period.label),
+                text_value(pool.label()),
+                text_value(*name),
+                text_value(stage),
+                num_value(weighted_mean(a)),
+                num_value(weighted_mean(b)),
+                num_value(smd),
+                int_value(i64::from(smd.abs() < 0.1)),
+            ]);
+        }
+    }
+    unbalanced
+}
+
+pub(super) const DID_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    text("pool", "Comparison pool"),
+    int(
+        "window_months",
+        "Length of the before and after windows in months",
+    ),
+    int(
+        "washout_days",
+        "Days just before the index left out of the before window (the run-up to referral)",
+    ),
+    text("setting", "Service setting code, or total_cost"),
+    text("setting_label", "Service setting"),
+    int(
+        "sets",
+        "Matched sets with the case and at least one comparator measured in both windows",
+    ),
+    num(
+        "case_before_rate",
+        "Cases' mean rate before (events per person-year)",
+    ),
+    num("case_after_rate", "Cases' mean rate after"),
+    num("case_change", "Cases' mean change"),
+    num(
+        "comparator_before_rate",
+        "Comparators' mean rate before (each weighted 1/k of its set)",
+    ),
+    num("comparator_after_rate", "Comparators' mean rate after"),
+    num("comparator_change", "Comparators' mean change"),
+    num(
+        "naive_change",
+        "The naive before/after change of all measured referred people (health_before_after)",
+    ),
+    num(
+        "did",
+        "Difference-in-differences: cases' change minus comparators' change (events per person-year; negative = fewer events than comparators)",
+    ),
+    num(
+        "did_lower",
+        "Lower 95% limit (percentile bootstrap over matched sets)",
+    ),
+    num(
+        "did_upper",
+        "Upper 95% limit (percentile bootstrap over matched sets)",
+    ),
+    num(
+        "se",
+        "Cluster-robust standard error (matched set as cluster)",
+    ),
+    num(
+        "cluster_lower",
+        "Lower 95% limit from the cluster-robust standard error (t interval)",
+    ),
+    num(
+        "cluster_upper",
+        "Upper 95% limit from the cluster-robust standard error",
+    ),
+    int("bootstrap_reps", "Bootstrap resamples"),
+    int("seed", "Bootstrap seed"),
+];
+
+/// What the comparison gives for one pool and window.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Window length in months.
+    pub months: i32,
+    /// One estimate per setting, then the costed total when unit costs are given.
+    pub estimates: Vec<Did>,
+}
+
+/// Settings for the estimates.
+#[derive(Debug, Clone, Copy)]
+pub struct Estimation<'a> {
+    /// The before/after windows of the comparison (with the washout as gap).
+    pub windows: Windows,
+    /// Bootstrap resamples.
+    pub reps: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Unit costs, for the costed total.
+    pub costs: Option<&'a UnitCosts>,
+}
+
+/// Measured set members: the case's use and those of its measured comparators.
+fn measured_sets(
+    cohort: &Cohort,
+    cases: &[Index],
+    m: &Matching,
+    windows: Windows,
+) -> Vec<(Use, Vec<Use>)> {
+    m.sets
+        .iter()
+        .filter_map(|set| {
+            let case = &cases[set.case];
+            let case_use = measure(cohort, case.person, case.date, windows).ok()?;
+            let comparators: Vec<Use> = set
+                .comparators
+                .iter()
+                .filter_map(|c: &Comparator| measure(cohort, c.person, c.date, windows).ok())
+                .collect();
+            (!comparators.is_empty()).then_some((case_use, comparators))
+        })
+        .collect()
+}
+
+/// Rows of `health_difference_in_differences` (and `health_costs`) for one pool and window.
+#[allow(clippy::too_many_arguments)]
+pub fn did_rows(
+    table: &mut TableBuilder,
+    costs_table: &mut TableBuilder,
+    period: &Period,
+    pool: Pool,
+    cohort: &Cohort,
+    cases: &[Index],
+    m: &Matching,
+    estimation: Estimation,
+    naive: &[f64; SETTINGS],
+) -> Comparison {
+    let sets = measured_sets(cohort, cases, m, estimation.windows);
+    let outcomes = SETTINGS + usize::from(estimation.costs.is_some());
+    let mut contrasts = Vec::with_capacity(sets.len() * outcomes);
+    // Descriptive means: [case before, case after, comparator before, comparator after] per setting.
+    let mut means = [[0.0f64; 4]; SETTINGS];
+    for (case, comparators) in &sets {
+        let w = 1.0 / comparators.len() as f64;
+        let mut row = [0.0; SETTINGS];
+        for (s, r) in row.iter_mut().enumerate() {
+            let changes: Vec<f64> = comparators.iter().map(|u| u.change(s)).collect();
+            *r = set_contrast(case.change(s), &changes);
+            means[s][0] += case.before_rate(s);
+            means[s][1] += case.after_rate(s);
+            means[s][2] += w * comparators.iter().map(|u| u.before_rate(s)).sum::<f64>();
+            means[s][3] += w * comparators.iter().map(|u| u.after_rate(s)).sum::<f64>();
+        }
+        contrasts.extend_from_slice(&row);
+        if let Some(costs) = estimation.costs {
+            contrasts.push(
+                row.iter()
+                    .zip(costs.costs)
+                    .map(|(c, unit)| unit.map_or(0.0, |u| u * c))
+                    .sum(),
+            );
+        }
+    }
+    let estimates = did_estimates(&contrasts, outcomes, estimation.reps, estimation.seed);
+    let n = sets.len() as f64;
+    for s in 0..SETTINGS {
+        let [cb, ca, pb, pa] = means[s].map(|x| x / n);
+        let e = &estimates[s];
+        table.push(&[
+            text_value(&period.label),
+            text_value(pool.label()),
+            int_value(estimation.windows.months),
+            int_value(estimation.windows.gap_days),
+            text_value(setting_code(s)),
+            text_value(setting_label(s)),
+            int_value(e.sets),
+            num_value(cb),
+            num_value(ca),
+            num_value(ca - cb),
+            num_value(pb),
+            num_value(pa),
+            num_value(pa - pb),
+            num_value(naive[s]),
+            num_value(e.estimate),
+            num_value(e.bootstrap_lower),
+            num_value(e.bootstrap_upper),
+            num_value(e.se),
+            num_value(e.cluster_lower),
+            num_value(e.cluster_upper),
+            int_value(estimation.reps),
+            int_value(estimation.seed as i64),
+        ]);
+    }
+    if let Some(costs) = estimation.costs {
+        for s in 0..=SETTINGS {
+            let (code, unit, e) = if s < SETTINGS {
+                let Some(unit) = costs.costs[s] else { continue };
+                let e = estimates[s];
+                let scale = |x: f64| x * unit;
+                (
+                    setting_code(s),
+                    Some(unit),
+                    Did {
+                        estimate: scale(e.estimate),
+                        bootstrap_lower: scale(e.bootstrap_lower).min(scale(e.bootstrap_upper)),
+                        bootstrap_upper: scale(e.bootstrap_upper).max(scale(e.bootstrap_lower)),
+                        ..e
+                    },
+                )
+            } else {
+                ("total_cost", None, estimates[SETTINGS])
+            };
+            let events = if s < SETTINGS {
+                estimates[s].estimate
+            } else {
+                f64::NAN
+            };
+            costs_table.push(&[
+                text_value(&period.label),
+                text_value(pool.label()),
+                int_value(estimation.windows.months),
+                text_value(code),
+                unit.map_or(crate::ingest::batch::Value::Null, num_value),
+                text_value(&costs.source),
+                text_value(&costs.price_year),
+                num_value(events),
+                int_value(e.sets),
+                num_value(e.estimate),
+                num_value(e.bootstrap_lower),
+                num_value(e.bootstrap_upper),
+            ]);
+        }
+    }
+    Comparison {
+        months: estimation.windows.months,
+        estimates,
+    }
+}
+
+pub(super) const COST_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    text("pool", "Comparison pool"),
+    int(
+        "window_months",
+        "Length of the before and after windows in months",
+    ),
+    text(
+        "setting",
+        "Service setting code, or total_cost (the sum over costed settings)",
+    ),
+    num("unit_cost", "Cost per event (from the unit-cost file)"),
+    text("cost_source", "Where the unit costs come from"),
+    text("price_year", "Year of the prices"),
+    num(
+        "events_did",
+        "Difference-in-differences in events per person-year",
+    ),
+    int("sets", "Matched sets used"),
+    num(
+        "cost_did",
+        "Difference in cost per person-year (events_did × unit_cost; negative = lower cost than comparators)",
+    ),
+    num(
+        "cost_lower",
+        "Lower 95% limit (percentile bootstrap over matched sets)",
+    ),
+    num("cost_upper", "Upper 95% limit"),
+];
+
+pub(super) const EVENT_STUDY_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    text("pool", "Comparison pool"),
+    text("setting", "Service setting code"),
+    int(
+        "quarter",
+        "Quarter relative to the index: -4 to -1 before (−1 ends the day before), 0 to 4 after (0 starts the day after)",
+    ),
+    int(
+        "sets",
+        "Matched sets with the case and a comparator observed for at least the minimum share of the quarter",
+    ),
+    num(
+        "case_rate",
+        "Cases' mean rate in the quarter (events per person-year)",
+    ),
+    num(
+        "comparator_rate",
+        "Comparators' mean rate in the quarter (each weighted 1/k of its set)",
+    ),
+    num("difference", "Mean of case minus comparator rates"),
+    num(
+        "versus_reference",
+        "Difference relative to quarter -4 (the reference); before the index it shows pre-trends",
+    ),
+    num(
+        "lower",
+        "Lower 95% limit of versus_reference (cluster-robust t interval over matched sets)",
+    ),
+    num("upper", "Upper 95% limit of versus_reference"),
+];
+
+/// Quarters of the event study, relative to the index.
+pub const QUARTERS: std::ops::RangeInclusive<i32> = -4..=4;
+
+/// Rows of `health_event_study` for one pool; returns whether any quarter
+/// before the index differs from the reference at the 95% level (a pre-trend)
+/// for GP appointments.
+pub fn event_study_rows(
+    table: &mut TableBuilder,
+    period: &Period,
+    pool: Pool,
+    cohort: &Cohort,
+    cases: &[Index],
+    m: &Matching,
+    min_coverage: f64,
+) -> bool {
+    let mut pre_trend = false;
+    for s in 0..SETTINGS {
+        // Per set: the case-minus-comparator difference in each quarter.
+        let differences: Vec<Vec<Option<(f64, f64)>>> = m
+            .sets
+            .iter()
+            .map(|set| {
+                let case = &cases[set.case];
+                QUARTERS
+                    .map(|q| {
+                        let case_rate =
+                            rate_in(cohort, case.person, s, quarter(case.date, q), min_coverage)?;
+                        let rates: Vec<f64> = set
+                            .comparators
+                            .iter()
+                            .filter_map(|c| {
+                                rate_in(cohort, c.person, s, quarter(c.date, q), min_coverage)
+                            })
+                            .collect();
+                        (!rates.is_empty())
+                            .then(|| (case_rate, rates.iter().sum::<f64>() / rates.len() as f64))
+                    })
+                    .collect()
+            })
+            .collect();
+        for (i, q) in QUARTERS.enumerate() {
+            let here: Vec<(f64, f64)> = differences.iter().filter_map(|d| d[i]).collect();
+            let relative: Vec<f64> = differences
+                .iter()
+                .filter_map(|d| Some((d[i]?.0 - d[i]?.1) - (d[0]?.0 - d[0]?.1)))
+                .collect();
+            let ci = mean_ci(&relative);
+            if s == 0 && q < 0 && q > *QUARTERS.start() && (ci.lower > 0.0 || ci.upper < 0.0) {
+                pre_trend = true;
+            }
+            let mean = |f: &dyn Fn(&(f64, f64)) -> f64| {
+                mean_ci(&here.iter().map(f).collect::<Vec<_>>()).mean
+            };
+            table.push(&[
+                text_value(&period.label),
+                text_value(pool.label()),
+                text_value(setting_code(s)),
+                int_value(q),
+                int_value(here.len()),
+                num_value(mean(&|d| d.0)),
+                num_value(mean(&|d| d.1)),
+                num_value(mean(&|d| d.0 - d.1)),
+                num_value(ci.mean),
+                num_value(ci.lower),
+                num_value(ci.upper),
+            ]);
+        }
+    }
+    pre_trend
+}

@@ -1,0 +1,434 @@
+//! Matching referred people to comparators: exact matching on age band, sex,
+//! IMD quintile, practice (or PCN) and baseline-use band, k comparators per
+//! case, without replacement, in a seeded random order.
+//!
+//! The baseline-use band is the GP appointment rate in the matching window,
+//! the days just before the index that the comparison's before window leaves
+//! out (see [`MatchRules::window`]).
+//!
+//! Two pools:
+//! - **never referred**: registered people with no referral at any date. Each
+//!   comparator takes the index date of its case (a pseudo-index), must be
+//!   registered and alive on it, and has its age band and baseline band
+//!   measured on it, exactly as the case's are.
+//! - **declined**: people whose referral in the period was declined (and who
+//!   were never accepted). Each keeps its own referral date as its index, so its
+//!   own pre-referral peak lines up with the case's; features are measured on
+//!   that date.
+
+use std::collections::{HashMap, HashSet};
+
+use super::cohort::{Cohort, Index};
+use super::usage::rate_in;
+use super::window::{Span, present_on};
+
+/// The comparison pools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pool {
+    /// Registered people never referred.
+    NeverReferred,
+    /// People whose referral was declined.
+    Declined,
+}
+
+impl Pool {
+    /// Both pools, in output order.
+    pub const ALL: [Pool; 2] = [Pool::NeverReferred, Pool::Declined];
+
+    /// How the outputs name the pool.
+    pub fn label(self) -> &'static str {
+        match self {
+            Pool::NeverReferred => "never_referred",
+            Pool::Declined => "declined",
+        }
+    }
+}
+
+/// The organisational level matched on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchUnit {
+    /// Same GP practice.
+    Practice,
+    /// Same primary care network.
+    Pcn,
+}
+
+impl MatchUnit {
+    /// How the outputs name the unit.
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchUnit::Practice => "practice",
+            MatchUnit::Pcn => "pcn",
+        }
+    }
+}
+
+/// How to match.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchRules {
+    /// Comparators per case (k:1).
+    pub k: usize,
+    /// Practice or PCN.
+    pub unit: MatchUnit,
+    /// Days of the matching window just before the index (the washout of the
+    /// comparison design): its GP rate gives the baseline band.
+    pub window_days: i32,
+    /// The matching window must be observed for at least this share.
+    pub min_coverage: f64,
+    /// Seed of the candidate order.
+    pub seed: u64,
+}
+
+impl MatchRules {
+    /// The matching window of an index on `day`: `[day − window_days, day − 1]`.
+    ///
+    /// It is the washout the comparison's before window leaves out, so the
+    /// outcome windows never contain the use that was matched on: matching on a
+    /// noisy count and then measuring change from that same count would build
+    /// regression to the mean into the comparators (those picked for a high
+    /// count fall back) and bias the difference-in-differences.
+    pub fn window(&self, day: i32) -> Span {
+        Span {
+            first: day - self.window_days,
+            last: day - 1,
+        }
+    }
+}
+
+/// The exact-matching key of a person on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// Age band (index into the age-band codes; 255 unknown).
+    pub age_band: u8,
+    /// Sex (interned).
+    pub sex: u32,
+    /// IMD quintile (0 unknown).
+    pub quintile: u8,
+    /// Practice or PCN (interned).
+    pub unit: u32,
+    /// Baseline GP band ([`matching_band`]).
+    pub band: u8,
+}
+
+/// A comparator: a person and the date their windows are anchored on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Comparator {
+    /// Person number.
+    pub person: usize,
+    /// Index (own referral) or pseudo-index (the case's) date.
+    pub date: i32,
+}
+
+/// A case and its comparators.
+#[derive(Debug, Clone)]
+pub struct MatchedSet {
+    /// Position of the case in the referred cohort.
+    pub case: usize,
+    /// Its comparators (1 to k).
+    pub comparators: Vec<Comparator>,
+}
+
+/// The result of matching one pool.
+#[derive(Debug, Clone, Default)]
+pub struct Matching {
+    /// Matched sets, in case order.
+    pub sets: Vec<MatchedSet>,
+    /// Cases whose baseline band could not be measured (too little time before).
+    pub cases_without_baseline: usize,
+    /// Cases for which no comparator was found.
+    pub unmatched: usize,
+    /// Sets with fewer than k comparators.
+    pub partial: usize,
+    /// People in the pool.
+    pub pool_size: usize,
+}
+
+/// The matching key of person `p` on `day`, when their baseline band can be measured.
+pub fn key_of(cohort: &Cohort, p: usize, day: i32, rules: &MatchRules) -> Option<Key> {
+    let people = &cohort.people;
+    let gp = rate_in(cohort, p, 0, rules.window(day), rules.min_coverage)?;
+    Some(Key {
+        age_band: people.age_band(p, day).unwrap_or(u8::MAX),
+        sex: people.sex[p],
+        quintile: people.imd_quintile[p],
+        unit: match rules.unit {
+            MatchUnit::Practice => people.practice[p],
+            MatchUnit::Pcn => people.pcn[p],
+        },
+        band: matching_band(gp),
+    })
+}
+
+/// The band of the matching-window GP rate (appointments per person-year):
+/// finer than the reporting bands so that matched people's rates stay close,
+/// with edges at 3, 6, 12, 18, 24 and 36 a year.
+pub fn matching_band(rate_per_year: f64) -> u8 {
+    [3.0, 6.0, 12.0, 18.0, 24.0, 36.0]
+        .iter()
+        .take_while(|edge| rate_per_year >= **edge)
+        .count() as u8
+}
+
+/// A deterministic pseudo-random order of people (SplitMix64 of seed and person).
+fn order(seed: u64, p: usize) -> u64 {
+    let mut z = seed ^ (p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Match the referred `cases` to comparators from `pool`.
+pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRules) -> Matching {
+    let people = &cohort.people;
+    let mut result = Matching::default();
+    let mut used = vec![false; people.ids.len()];
+    let cell_of = |k: &Key| (k.sex, k.quintile, k.unit);
+    match pool {
+        Pool::NeverReferred => {
+            let mut cells: HashMap<(u32, u8, u32), Vec<usize>> = HashMap::new();
+            for p in 0..people.ids.len() {
+                if !people.ever_referred[p] {
+                    result.pool_size += 1;
+                    let unit = match rules.unit {
+                        MatchUnit::Practice => people.practice[p],
+                        MatchUnit::Pcn => people.pcn[p],
+                    };
+                    cells
+                        .entry((people.sex[p], people.imd_quintile[p], unit))
+                        .or_default()
+                        .push(p);
+                }
+            }
+            for list in cells.values_mut() {
+                list.sort_by_key(|&p| order(rules.seed, p));
+            }
+            // Keys (cell, day, age band, band) for which a whole cell was scanned
+            // without finding a comparator: the same key on the same day fails again.
+            let mut exhausted: HashSet<(u32, u8, u32, i32, u8, u8)> = HashSet::new();
+            for (c, case) in cases.iter().enumerate() {
+                let Some(key) = key_of(cohort, case.person, case.date, rules) else {
+                    result.cases_without_baseline += 1;
+                    continue;
+                };
+                let (sex, quintile, unit) = cell_of(&key);
+                let memo = (sex, quintile, unit, case.date, key.age_band, key.band);
+                let mut comparators = Vec::with_capacity(rules.k);
+                if !exhausted.contains(&memo) {
+                    // Scan the cell in its seeded order, measuring each unused
+                    // candidate on the case's own index day, until k match.
+                    let list = cells.entry((sex, quintile, unit)).or_default();
+                    if list.len() > 64 && list.iter().take(list.len() / 2).all(|&p| used[p]) {
+                        list.retain(|&p| !used[p]);
+                    }
+                    for &p in list.iter() {
+                        if comparators.len() == rules.k {
+                            break;
+                        }
+                        if used[p] || !present_on(people.presence[p], case.date) {
+                            continue;
+                        }
+                        if key_of(cohort, p, case.date, rules) == Some(key) {
+                            used[p] = true;
+                            comparators.push(Comparator {
+                                person: p,
+                                date: case.date,
+                            });
+                        }
+                    }
+                    if comparators.is_empty() {
+                        exhausted.insert(memo);
+                    }
+                }
+                record(&mut result, c, comparators, rules.k);
+            }
+        }
+        Pool::Declined => {
+            result.pool_size = cohort.declined.len();
+            let mut by_key: HashMap<Key, Vec<Comparator>> = HashMap::new();
+            let mut members: Vec<&Index> = cohort.declined.iter().collect();
+            members.sort_by_key(|i| std::cmp::Reverse(order(rules.seed, i.person)));
+            for m in members {
+                if let Some(k) = key_of(cohort, m.person, m.date, rules) {
+                    by_key.entry(k).or_default().push(Comparator {
+                        person: m.person,
+                        date: m.date,
+                    });
+                }
+            }
+            for (c, case) in cases.iter().enumerate() {
+                let Some(key) = key_of(cohort, case.person, case.date, rules) else {
+                    result.cases_without_baseline += 1;
+                    continue;
+                };
+                let mut comparators = Vec::with_capacity(rules.k);
+                if let Some(candidates) = by_key.get_mut(&key) {
+                    while comparators.len() < rules.k {
+                        let Some(m) = candidates.pop() else { break };
+                        if !used[m.person] {
+                            used[m.person] = true;
+                            comparators.push(m);
+                        }
+                    }
+                }
+                record(&mut result, c, comparators, rules.k);
+            }
+        }
+    }
+    result
+}
+
+fn record(result: &mut Matching, case: usize, comparators: Vec<Comparator>, k: usize) {
+    if comparators.is_empty() {
+        result.unmatched += 1;
+        return;
+    }
+    if comparators.len() < k {
+        result.partial += 1;
+    }
+    result.sets.push(MatchedSet { case, comparators });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measures::health::cohort::testing::{Person, cohort};
+    use crate::measures::health::window::{Coverage, Presence};
+
+    const ALWAYS: Presence = Presence {
+        registered: None,
+        deregistered: None,
+        died: None,
+    };
+    // Days: 2023-01-01 = 19358, 2024-06-01 = 19875, 2024-09-01 = 19967, 2025-12-31 = 20453.
+    const DATA: Coverage = Coverage {
+        first: 19_358,
+        last: 20_453,
+    };
+    const INDEX: i32 = 19_875;
+
+    fn person<'a>(id: &'a str, practice: &'a str, sex: &'a str, gp: Vec<i32>) -> Person<'a> {
+        Person {
+            id,
+            birth: 0, // 1970-01-01: 54 on the index day
+            sex,
+            quintile: 2,
+            practice,
+            presence: ALWAYS,
+            referred: false,
+            gp,
+        }
+    }
+
+    fn rules(k: usize) -> MatchRules {
+        MatchRules {
+            k,
+            unit: MatchUnit::Practice,
+            window_days: 90,
+            min_coverage: 0.5,
+            seed: 1,
+        }
+    }
+
+    #[test]
+    fn only_exact_matches_present_on_the_index_day_are_taken_once() {
+        let two_before = vec![INDEX - 60, INDEX - 10];
+        let mut case1 = person("C1", "A", "female", two_before.clone());
+        case1.referred = true;
+        let mut case2 = person("C2", "A", "female", two_before.clone());
+        case2.referred = true;
+        let mut died = person("N5", "A", "female", two_before.clone());
+        died.presence.died = Some(INDEX - 5);
+        let c = cohort(
+            vec![
+                case1,
+                case2,
+                person("N1", "A", "female", two_before.clone()),
+                person("N2", "A", "female", vec![]),
+                person("N3", "B", "female", two_before.clone()),
+                person("N4", "A", "male", two_before.clone()),
+                died,
+                // Two events, but the earlier one is outside the 90-day window.
+                person("N6", "A", "female", vec![INDEX - 200, INDEX - 10]),
+            ],
+            DATA,
+        );
+        let cases = vec![
+            Index {
+                referral_id: "R1".into(),
+                person: 0,
+                date: INDEX,
+            },
+            Index {
+                referral_id: "R2".into(),
+                person: 1,
+                date: INDEX,
+            },
+        ];
+        let m = match_pool(&c, &cases, Pool::NeverReferred, &rules(2));
+        assert_eq!(m.sets.len(), 1, "{m:?}");
+        assert_eq!(
+            m.sets[0].comparators,
+            vec![Comparator {
+                person: 2,
+                date: INDEX
+            }],
+            "N1 only, anchored on the case's date"
+        );
+        assert_eq!((m.partial, m.unmatched), (1, 1), "C2 finds N1 already used");
+        assert_eq!(m.pool_size, 6);
+        let again = match_pool(&c, &cases, Pool::NeverReferred, &rules(2));
+        assert_eq!(again.sets[0].comparators, m.sets[0].comparators);
+    }
+
+    #[test]
+    fn declined_comparators_keep_their_own_referral_date() {
+        let own = 19_967;
+        let mut case = person("C1", "A", "female", vec![INDEX - 30]);
+        case.referred = true;
+        let mut declined = person("D1", "A", "female", vec![own - 30]);
+        declined.referred = true;
+        let mut c = cohort(vec![case, declined], DATA);
+        c.people.ever_accepted[1] = false;
+        c.declined = vec![Index {
+            referral_id: "R9".into(),
+            person: 1,
+            date: own,
+        }];
+        let cases = vec![Index {
+            referral_id: "R1".into(),
+            person: 0,
+            date: INDEX,
+        }];
+        let m = match_pool(&c, &cases, Pool::Declined, &rules(1));
+        assert_eq!(
+            m.sets[0].comparators,
+            vec![Comparator {
+                person: 1,
+                date: own
+            }]
+        );
+    }
+
+    #[test]
+    fn a_case_registered_just_before_referral_has_no_baseline() {
+        let mut case = person("C1", "A", "female", vec![]);
+        case.presence.registered = Some(INDEX - 20);
+        let c = cohort(vec![case, person("N1", "A", "female", vec![])], DATA);
+        let cases = vec![Index {
+            referral_id: "R1".into(),
+            person: 0,
+            date: INDEX,
+        }];
+        let m = match_pool(&c, &cases, Pool::NeverReferred, &rules(1));
+        assert_eq!((m.cases_without_baseline, m.sets.len()), (1, 0));
+    }
+
+    #[test]
+    fn matching_bands_are_finer_at_the_top() {
+        let bands: Vec<u8> = [0.0, 4.0, 8.1, 12.2, 20.3, 24.4, 40.0]
+            .into_iter()
+            .map(matching_band)
+            .collect();
+        assert_eq!(bands, [0, 1, 2, 3, 4, 5, 6]);
+    }
+}

@@ -1,0 +1,308 @@
+//! Impact on the health and care system: GP, A&E, admission and outpatient use
+//! before and after referral, and what survives a comparison cohort.
+//!
+//! People are referred at a peak of need, so a naive fall in service use after
+//! referral is largely regression to the mean. sprout reports the naive figure
+//! and, beside it, a difference-in-differences against matched comparators:
+//!
+//! - [`cohort`]: people, events and index referrals read from the warehouse;
+//! - [`window`]: windows around the index date and the person-time observed;
+//! - [`usage`]: one person's events and rates in a pair of windows;
+//! - [`before_after`]: the naive before/after and its baseline-use bands;
+//! - [`matching`]: exact k:1 matching from the never-referred and declined pools;
+//! - [`comparison`]: balance, difference-in-differences, event study, costs;
+//! - [`costs`]: the unit-cost file.
+
+pub mod before_after;
+pub mod cohort;
+pub mod comparison;
+pub mod costs;
+pub mod matching;
+pub mod usage;
+pub mod window;
+
+use datafusion::prelude::SessionContext;
+
+use crate::error::Result;
+use crate::measures::period::Period;
+use crate::measures::table::{OutColumn, OutTable, TableBuilder, text, text_value};
+use cohort::{Cohort, setting_label};
+use comparison::Estimation;
+use costs::UnitCosts;
+use matching::{MatchRules, MatchUnit, Pool};
+use usage::{PartialBefore, Windows};
+
+/// How to compute the health-and-care-system measures.
+#[derive(Debug, Clone)]
+pub struct HealthOptions {
+    /// Window lengths in months (each gives a before and an after window).
+    pub windows_months: Vec<i32>,
+    /// People whose before window is only partly observed.
+    pub partial_before: PartialBefore,
+    /// A window observed for less than this share of its length is not used.
+    pub min_coverage: f64,
+    /// Comparators per case.
+    pub k: usize,
+    /// Practice or PCN, matched exactly.
+    pub unit: MatchUnit,
+    /// Days before the index left out of the comparison's before window.
+    pub washout_days: i32,
+    /// Bootstrap resamples for the difference-in-differences.
+    pub bootstrap: usize,
+    /// Seed of the matching order and the bootstrap.
+    pub seed: u64,
+    /// Unit costs for the costed difference.
+    pub unit_costs: Option<UnitCosts>,
+}
+
+impl Default for HealthOptions {
+    fn default() -> Self {
+        HealthOptions {
+            windows_months: vec![6, 12],
+            partial_before: PartialBefore::Adjust,
+            min_coverage: 0.5,
+            k: 1,
+            unit: MatchUnit::Practice,
+            washout_days: 90,
+            bootstrap: 1000,
+            seed: 1,
+            unit_costs: None,
+        }
+    }
+}
+
+/// A referred cohort whose baseline rate is at least this many times the
+/// population's is warned about: its fall after referral is expected anyway.
+pub const WARN_BASELINE_RATIO: f64 = 1.5;
+
+/// Below this many matched sets the comparison is warned about.
+pub const WARN_FEW_SETS: usize = 30;
+
+/// The tables and the warnings of the health measures.
+#[derive(Debug)]
+pub struct HealthResult {
+    /// Output tables.
+    pub tables: Vec<OutTable>,
+    /// Warnings in plain words (also in `health_warnings`).
+    pub warnings: Vec<String>,
+}
+
+/// Read the warehouse and compute the health tables for `period`.
+pub async fn health_system(
+    ctx: &SessionContext,
+    period: &Period,
+    options: &HealthOptions,
+) -> Result<HealthResult> {
+    let cohort = cohort::load(ctx, period).await?;
+    compute(&cohort, period, options)
+}
+
+const WARNING_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    text("topic", "What the warning is about"),
+    text("message", "The warning in plain words"),
+];
+
+/// Compute every health table from a loaded cohort.
+pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Result<HealthResult> {
+    let mut warnings: Vec<(&str, String)> = Vec::new();
+    let mut cohort_table = TableBuilder::new(
+        "health_cohort",
+        "Referred people measured in one window length, and why others were not",
+        before_after::COHORT_COLUMNS,
+    );
+    let mut naive_table = TableBuilder::new(
+        "health_before_after",
+        "Naive before/after service use of referred people, one setting and window length",
+        before_after::BEFORE_AFTER_COLUMNS,
+    );
+    let mut bands_table = TableBuilder::new(
+        "health_baseline_bands",
+        "Before/after use by baseline GP-use band, for the referred and their matched comparators",
+        before_after::BAND_COLUMNS,
+    );
+    let mut matching_table = TableBuilder::new(
+        "health_matching",
+        "How the referred were matched to one comparison pool",
+        comparison::MATCHING_COLUMNS,
+    );
+    let mut balance_table = TableBuilder::new(
+        "health_balance",
+        "One characteristic compared between cases and a pool, before or after matching",
+        comparison::BALANCE_COLUMNS,
+    );
+    let mut did_table = TableBuilder::new(
+        "health_difference_in_differences",
+        "Change in service use of the referred against matched comparators, one pool, window and setting",
+        comparison::DID_COLUMNS,
+    );
+    let mut event_table = TableBuilder::new(
+        "health_event_study",
+        "Case and comparator rates in one quarter around referral, one pool and setting",
+        comparison::EVENT_STUDY_COLUMNS,
+    );
+    let mut cost_table = TableBuilder::new(
+        "health_costs",
+        "Difference-in-differences in cost per person-year, one pool, window and setting",
+        comparison::COST_COLUMNS,
+    );
+    if cohort.events.coverage.is_none() {
+        warnings.push((
+            "data",
+            "There are no health events in the warehouse: ingest a health_events extract to measure impact on the health and care system.".into(),
+        ));
+    }
+    let cases = &cohort.accepted;
+    let naive_windows = |months| Windows {
+        months,
+        gap_days: 0,
+        min_coverage: options.min_coverage,
+        partial_before: options.partial_before,
+    };
+    let comparison_windows = |months| Windows {
+        gap_days: options.washout_days,
+        ..naive_windows(months)
+    };
+    let longest = options.windows_months.iter().copied().max().unwrap_or(12);
+    let rules = MatchRules {
+        k: options.k.max(1),
+        unit: options.unit,
+        window_days: options.washout_days,
+        min_coverage: options.min_coverage,
+        seed: options.seed,
+    };
+    let matchings: Vec<(Pool, matching::Matching)> = Pool::ALL
+        .iter()
+        .map(|&pool| (pool, matching::match_pool(cohort, cases, pool, &rules)))
+        .collect();
+    let mut naive_changes = Vec::new();
+    for &months in &options.windows_months {
+        let windows = naive_windows(months);
+        let measured = before_after::measure_cases(cohort, cases, windows);
+        before_after::cohort_row(
+            &mut cohort_table,
+            period,
+            windows,
+            cohort,
+            cases.len(),
+            &measured,
+        );
+        let population = before_after::population_rates(cohort, period, months);
+        let naive =
+            before_after::before_after_rows(&mut naive_table, period, &measured, &population);
+        let uses: Vec<usage::Use> = measured.people.iter().map(|(_, u)| *u).collect();
+        before_after::band_rows(&mut bands_table, period, months, "referred", &uses);
+        for (pool, m) in &matchings {
+            let comparators: Vec<usage::Use> = m
+                .sets
+                .iter()
+                .flat_map(|s| &s.comparators)
+                .filter_map(|c| usage::measure(cohort, c.person, c.date, windows).ok())
+                .collect();
+            before_after::band_rows(&mut bands_table, period, months, pool.label(), &comparators);
+        }
+        if months == longest && !measured.people.is_empty() {
+            for (s, n) in naive.iter().enumerate() {
+                let ratio = n.before_rate / population[s];
+                if ratio >= WARN_BASELINE_RATIO {
+                    warnings.push(("regression to the mean", format!(
+                        "In the {months} months before referral, referred people used {} {ratio:.1} times as often as the registered population ({:.2} against {:.2} a person-year): people are referred at a peak of need, so much of the fall afterwards ({:+.2}) would have happened anyway. Read the comparison-cohort estimate, not the naive one.",
+                        setting_label(s).to_lowercase(), n.before_rate, population[s], n.mean_change
+                    )));
+                }
+            }
+        }
+        naive_changes.push((months, naive.map(|n| n.mean_change)));
+    }
+    for (pool, m) in &matchings {
+        comparison::matching_row(&mut matching_table, period, *pool, &rules, cases.len(), m);
+        let unbalanced = comparison::balance_rows(
+            &mut balance_table,
+            period,
+            *pool,
+            cohort,
+            cases,
+            m,
+            &rules,
+            comparison_windows(longest),
+        );
+        let pool_name = pool.label().replace('_', " ");
+        if m.sets.len() < WARN_FEW_SETS {
+            warnings.push(("comparison", format!(
+                "Only {} of {} referred people could be matched to the {pool_name} pool: its difference-in-differences is too uncertain to rely on{}.",
+                m.sets.len(), cases.len(),
+                if m.sets.is_empty() { " and is not estimated" } else { "" }
+            )));
+        } else if !unbalanced.is_empty() {
+            let list: Vec<String> = unbalanced
+                .iter()
+                .map(|(name, smd)| format!("{} (SMD {smd:+.2})", name.replace('_', " ")))
+                .collect();
+            warnings.push(("balance", format!(
+                "After matching to the {pool_name} pool these still differ by more than 0.1 standard deviations: {}. The difference-in-differences removes a gap in use that stays constant over time, not one that changes; see health_balance.",
+                list.join(", ")
+            )));
+        }
+        for (months, naive) in &naive_changes {
+            comparison::did_rows(
+                &mut did_table,
+                &mut cost_table,
+                period,
+                *pool,
+                cohort,
+                cases,
+                m,
+                Estimation {
+                    windows: comparison_windows(*months),
+                    reps: options.bootstrap,
+                    seed: options.seed,
+                    costs: options.unit_costs.as_ref(),
+                },
+                naive,
+            );
+        }
+        if comparison::event_study_rows(
+            &mut event_table,
+            period,
+            *pool,
+            cohort,
+            cases,
+            m,
+            options.min_coverage,
+        ) {
+            warnings.push(("pre-trend", format!(
+                "Against the {} pool, GP use of the referred already differs from the reference quarter before referral (see health_event_study): the run-up to referral is not flat, so the estimate leans on the {}-day washout.",
+                pool.label().replace('_', " "), options.washout_days
+            )));
+        }
+    }
+    let mut warning_table = TableBuilder::new(
+        "health_warnings",
+        "A caution about the health and care system figures",
+        WARNING_COLUMNS,
+    );
+    for (topic, message) in &warnings {
+        warning_table.push(&[
+            text_value(&period.label),
+            text_value(*topic),
+            text_value(message),
+        ]);
+    }
+    let mut tables = vec![
+        cohort_table.finish()?,
+        naive_table.finish()?,
+        bands_table.finish()?,
+        matching_table.finish()?,
+        balance_table.finish()?,
+        did_table.finish()?,
+        event_table.finish()?,
+    ];
+    if options.unit_costs.is_some() {
+        tables.push(cost_table.finish()?);
+    }
+    tables.push(warning_table.finish()?);
+    Ok(HealthResult {
+        tables,
+        warnings: warnings.into_iter().map(|(_, m)| m).collect(),
+    })
+}
