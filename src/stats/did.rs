@@ -170,7 +170,10 @@ mod tests {
             assert!(d.bootstrap_lower < d.estimate && d.estimate < d.bootstrap_upper);
         }
         let other = did_estimates(&c, 2, 400, 8);
-        assert!((a[0].bootstrap_lower - other[0].bootstrap_lower).abs() > 0.0, "another seed, another resample");
+        assert!(
+            (a[0].bootstrap_lower - other[0].bootstrap_lower).abs() > 0.0,
+            "another seed, another resample"
+        );
     }
 
     #[test]

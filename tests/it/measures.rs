@@ -5,60 +5,10 @@ use std::path::Path;
 
 use crate::support::*;
 
-/// Rows of an output CSV as maps from column to text.
-fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| {
-            headers
-                .iter()
-                .zip(r.unwrap().iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
-fn f(row: &HashMap<String, String>, column: &str) -> f64 {
-    row[column]
-        .parse()
-        .unwrap_or_else(|_| panic!("{column} = '{}'", row[column]))
-}
-
-fn n(row: &HashMap<String, String>, column: &str) -> i64 {
-    row[column]
-        .parse()
-        .unwrap_or_else(|_| panic!("{column} = '{}'", row[column]))
-}
-
 fn overall<'a>(rows: &'a [HashMap<String, String>], score: &str) -> &'a HashMap<String, String> {
     rows.iter()
         .find(|r| r["score"] == score && r["breakdown"] == "all")
         .unwrap()
-}
-
-/// Ingest the sample data and run `sprout measures` for 2024/25 with `extra`
-/// arguments; returns the temporary folder (kept alive), the output folder and the run.
-fn sample_measures(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, Run) {
-    let root = tempfile::tempdir().unwrap();
-    let wh = root.path().join("wh");
-    let ingest = sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]);
-    assert_eq!(ingest.code, 0, "{}", ingest.all());
-    let out = root.path().join("measures");
-    let mut args = vec![
-        "measures",
-        "-w",
-        s(&wh),
-        "--period",
-        "2024/25",
-        "-o",
-        s(&out),
-    ];
-    args.extend_from_slice(extra);
-    let run = sprout(&args);
-    (root, out, run)
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Helpers: run the binary, make extract files, read tables back.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -122,12 +123,73 @@ pub fn measures_for(
     files: &[(&str, &[u8])],
     period: &str,
 ) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    measures_with(files, period, &[])
+}
+
+/// [`measures_for`] with extra `sprout measures` arguments.
+pub fn measures_with(
+    files: &[(&str, &[u8])],
+    period: &str,
+    extra: &[&str],
+) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = extract(files);
     let wh = dir.path().join("wh");
     let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let out = dir.path().join("m");
-    let run = sprout(&["measures", "-w", s(&wh), "-p", period, "-o", s(&out), "-q"]);
+    let mut args = vec!["measures", "-w", s(&wh), "-p", period, "-o", s(&out), "-q"];
+    args.extend_from_slice(extra);
+    let run = sprout(&args);
     assert_eq!(run.code, 0, "{}", run.all());
     (dir, wh, out)
+}
+
+/// Rows of an output CSV as maps from column to text.
+pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+pub fn f(row: &HashMap<String, String>, column: &str) -> f64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = '{}'", row[column]))
+}
+
+pub fn n(row: &HashMap<String, String>, column: &str) -> i64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = '{}'", row[column]))
+}
+
+/// Ingest the sample data and run `sprout measures` for 2024/25 with `extra`
+/// arguments; returns the temporary folder (kept alive), the output folder and the run.
+pub fn sample_measures(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, Run) {
+    let root = tempfile::tempdir().unwrap();
+    let wh = root.path().join("wh");
+    let ingest = sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.all());
+    let out = root.path().join("measures");
+    let mut args = vec![
+        "measures",
+        "-w",
+        s(&wh),
+        "--period",
+        "2024/25",
+        "-o",
+        s(&out),
+    ];
+    args.extend_from_slice(extra);
+    let run = sprout(&args);
+    (root, out, run)
 }
