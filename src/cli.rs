@@ -337,7 +337,9 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                 target_partitions: args.target_partitions,
             };
             let result = runtime(args.target_partitions)?.block_on(measures::run(&options))?;
-            console.result(measures_summary(&result.tables, &options));
+            let mut summary = measures_summary(&result.tables, &options);
+            summary.push_str(&health_summary(&result.health));
+            console.result(summary);
             for warning in &result.warnings {
                 console.warn(warning);
             }
@@ -479,6 +481,40 @@ fn measures_summary(tables: &[OutTable], options: &MeasureOptions) -> String {
                 "  {:<52} {:>6} pairs  {interval}\n",
                 score.value(i),
                 pairs.value(i)
+            ));
+        }
+    }
+    out
+}
+
+fn health_summary(headlines: &[measures::health::Headline]) -> String {
+    let Some(first) = headlines.first() else {
+        return String::new();
+    };
+    let interval = |x: f64, lo: f64, hi: f64| {
+        if lo.is_nan() {
+            format!("{x:+.2}")
+        } else {
+            format!("{x:+.2} ({lo:+.2} to {hi:+.2})")
+        }
+    };
+    let mut out = format!(
+        "\nHealth and care system, {} months before and after referral (change in events per person-year, 95% CI):\n",
+        first.months
+    );
+    for h in headlines {
+        let (n, x, lo, hi) = h.naive;
+        out.push_str(&format!(
+            "  {:<28} naive before/after ({n} people)  {}\n",
+            h.setting,
+            interval(x, lo, hi)
+        ));
+        for (pool, sets, x, lo, hi) in &h.comparisons {
+            out.push_str(&format!(
+                "  {:<28} against {} comparators ({sets} matched)  {}\n",
+                "",
+                pool.replace('_', " "),
+                interval(*x, *lo, *hi)
             ));
         }
     }

@@ -61,6 +61,8 @@ pub struct MeasureResult {
     pub tables: Vec<OutTable>,
     /// Warnings for the user (regression to the mean, weak comparisons).
     pub warnings: Vec<String>,
+    /// The health and care system's naive and comparison estimates, side by side.
+    pub health: Vec<health::Headline>,
 }
 
 /// Compute every measure and write its tables into `options.out`.
@@ -92,5 +94,6 @@ pub async fn run(options: &MeasureOptions) -> Result<MeasureResult> {
     Ok(MeasureResult {
         tables,
         warnings: health.warnings,
+        health: health.headlines,
     })
 }

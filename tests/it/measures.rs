@@ -306,6 +306,10 @@ fn measures_on_the_sample_match_their_golden_files() {
         "equity",
         "data_quality",
         "wellbeing_attrition_funnel",
+        "health_cohort",
+        "health_before_after",
+        "health_matching",
+        "health_difference_in_differences",
     ] {
         assert_eq!(
             lines(&out.join(format!("{table}.csv"))),

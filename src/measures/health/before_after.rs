@@ -246,8 +246,8 @@ pub fn population_rates(cohort: &Cohort, period: &Period, months: i32) -> [f64; 
 pub struct Naive {
     /// Mean paired change.
     pub mean_change: f64,
-    /// Mean rate before (people's own rates).
-    pub mean_before: f64,
+    /// Its 95% limits.
+    pub limits: (f64, f64),
     /// Pooled rate before.
     pub before_rate: f64,
 }
@@ -306,7 +306,7 @@ pub fn before_after_rows(
         ]);
         Naive {
             mean_change: ci.mean,
-            mean_before,
+            limits: (ci.lower, ci.upper),
             before_rate,
         }
     })

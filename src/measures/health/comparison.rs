@@ -15,6 +15,21 @@ use crate::stats::did::{Did, did_estimates, set_contrast};
 use crate::stats::effect::weighted_standardised_mean_difference;
 use crate::stats::summary::mean_ci;
 
+/// One pool's matching, with what every comparison table is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct Matched<'a> {
+    /// Reporting period.
+    pub period: &'a Period,
+    /// The pool.
+    pub pool: Pool,
+    /// People and events.
+    pub cohort: &'a Cohort,
+    /// The referred cohort (index referrals).
+    pub cases: &'a [Index],
+    /// The matched sets.
+    pub matching: &'a Matching,
+}
+
 pub(super) const MATCHING_COLUMNS: &[OutColumn] = &[
     text("period", "Reporting period (referral dates)"),
     text(
@@ -40,14 +55,14 @@ pub(super) const MATCHING_COLUMNS: &[OutColumn] = &[
 ];
 
 /// One row of `health_matching`.
-pub fn matching_row(
-    table: &mut TableBuilder,
-    period: &Period,
-    pool: Pool,
-    rules: &MatchRules,
-    cases: usize,
-    m: &Matching,
-) {
+pub fn matching_row(table: &mut TableBuilder, matched: &Matched, rules: &MatchRules) {
+    let Matched {
+        period,
+        pool,
+        cohort: _,
+        cases,
+        matching: m,
+    } = *matched;
     let comparators: usize = m.sets.iter().map(|s| s.comparators.len()).sum();
     table.push(&[
         text_value(&period.label),
@@ -55,14 +70,14 @@ pub fn matching_row(
         text_value(rules.unit.label()),
         int_value(rules.k),
         int_value(m.pool_size),
-        int_value(cases),
+        int_value(cases.len()),
         int_value(m.cases_without_baseline),
         int_value(m.sets.len()),
         int_value(m.partial),
         int_value(m.unmatched),
         int_value(comparators),
         text_value(match pool {
-            Pool::NeverReferred => "pseudo-index: the matched case's referral date (features measured on the first day of its month)",
+            Pool::NeverReferred => "pseudo-index: the matched case's referral date (registered, alive and measured on it)",
             Pool::Declined => "own referral date (so the run-up to referral lines up with the case's)",
         }),
     ]);
@@ -150,17 +165,19 @@ impl Sample {
 
 /// Rows of `health_balance` for one pool; returns the characteristics still
 /// differing by |SMD| ≥ 0.1 after matching.
-#[allow(clippy::too_many_arguments)]
 pub fn balance_rows(
     table: &mut TableBuilder,
-    period: &Period,
-    pool: Pool,
-    cohort: &Cohort,
-    cases: &[Index],
-    m: &Matching,
+    matched: &Matched,
     rules: &MatchRules,
     before_window: Windows,
 ) -> Vec<(&'static str, f64)> {
+    let Matched {
+        period,
+        pool,
+        cohort,
+        cases,
+        matching: m,
+    } = *matched;
     let characteristics = |p, day| characteristics(cohort, p, day, rules, before_window);
     let (mut all_cases, mut whole_pool) = (Sample::default(), Sample::default());
     for c in cases {
@@ -290,15 +307,6 @@ pub(super) const DID_COLUMNS: &[OutColumn] = &[
     int("seed", "Bootstrap seed"),
 ];
 
-/// What the comparison gives for one pool and window.
-#[derive(Debug, Clone)]
-pub struct Comparison {
-    /// Window length in months.
-    pub months: i32,
-    /// One estimate per setting, then the costed total when unit costs are given.
-    pub estimates: Vec<Did>,
-}
-
 /// Settings for the estimates.
 #[derive(Debug, Clone, Copy)]
 pub struct Estimation<'a> {
@@ -334,19 +342,23 @@ fn measured_sets(
         .collect()
 }
 
-/// Rows of `health_difference_in_differences` (and `health_costs`) for one pool and window.
-#[allow(clippy::too_many_arguments)]
+/// Rows of `health_difference_in_differences` (and `health_costs`) for one pool
+/// and window; returns one estimate per setting, then the costed total when
+/// unit costs are given.
 pub fn did_rows(
     table: &mut TableBuilder,
     costs_table: &mut TableBuilder,
-    period: &Period,
-    pool: Pool,
-    cohort: &Cohort,
-    cases: &[Index],
-    m: &Matching,
+    matched: &Matched,
     estimation: Estimation,
     naive: &[f64; SETTINGS],
-) -> Comparison {
+) -> Vec<Did> {
+    let Matched {
+        period,
+        pool,
+        cohort,
+        cases,
+        matching: m,
+    } = *matched;
     let sets = measured_sets(cohort, cases, m, estimation.windows);
     let outcomes = SETTINGS + usize::from(estimation.costs.is_some());
     let mut contrasts = Vec::with_capacity(sets.len() * outcomes);
@@ -443,10 +455,7 @@ pub fn did_rows(
             ]);
         }
     }
-    Comparison {
-        months: estimation.windows.months,
-        estimates,
-    }
+    estimates
 }
 
 pub(super) const COST_COLUMNS: &[OutColumn] = &[
@@ -517,15 +526,14 @@ pub const QUARTERS: std::ops::RangeInclusive<i32> = -4..=4;
 /// Rows of `health_event_study` for one pool; returns whether any quarter
 /// before the index differs from the reference at the 95% level (a pre-trend)
 /// for GP appointments.
-pub fn event_study_rows(
-    table: &mut TableBuilder,
-    period: &Period,
-    pool: Pool,
-    cohort: &Cohort,
-    cases: &[Index],
-    m: &Matching,
-    min_coverage: f64,
-) -> bool {
+pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverage: f64) -> bool {
+    let Matched {
+        period,
+        pool,
+        cohort,
+        cases,
+        matching: m,
+    } = *matched;
     let mut pre_trend = false;
     for s in 0..SETTINGS {
         // Per set: the case-minus-comparator difference in each quarter.

@@ -78,11 +78,26 @@ pub const WARN_BASELINE_RATIO: f64 = 1.5;
 /// Below this many matched sets the comparison is warned about.
 pub const WARN_FEW_SETS: usize = 30;
 
+/// The naive and the comparison-cohort change of one setting, side by side.
+#[derive(Debug, Clone)]
+pub struct Headline {
+    /// Setting label.
+    pub setting: &'static str,
+    /// Window length in months.
+    pub months: i32,
+    /// Referred people measured, naive mean change and its 95% limits.
+    pub naive: (usize, f64, f64, f64),
+    /// Per pool: label, matched sets, difference-in-differences and its bootstrap limits.
+    pub comparisons: Vec<(&'static str, usize, f64, f64, f64)>,
+}
+
 /// The tables and the warnings of the health measures.
 #[derive(Debug)]
 pub struct HealthResult {
     /// Output tables.
     pub tables: Vec<OutTable>,
+    /// The longest window's naive and comparison estimates, one per setting.
+    pub headlines: Vec<Headline>,
     /// Warnings in plain words (also in `health_warnings`).
     pub warnings: Vec<String>,
 }
@@ -176,6 +191,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         .map(|&pool| (pool, matching::match_pool(cohort, cases, pool, &rules)))
         .collect();
     let mut naive_changes = Vec::new();
+    let mut headlines: Vec<Headline> = Vec::new();
     for &months in &options.windows_months {
         let windows = naive_windows(months);
         let measured = before_after::measure_cases(cohort, cases, windows);
@@ -202,27 +218,57 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             before_after::band_rows(&mut bands_table, period, months, pool.label(), &comparators);
         }
         if months == longest && !measured.people.is_empty() {
-            for (s, n) in naive.iter().enumerate() {
-                let ratio = n.before_rate / population[s];
-                if ratio >= WARN_BASELINE_RATIO {
-                    warnings.push(("regression to the mean", format!(
-                        "In the {months} months before referral, referred people used {} {ratio:.1} times as often as the registered population ({:.2} against {:.2} a person-year): people are referred at a peak of need, so much of the fall afterwards ({:+.2}) would have happened anyway. Read the comparison-cohort estimate, not the naive one.",
-                        setting_label(s).to_lowercase(), n.before_rate, population[s], n.mean_change
-                    )));
-                }
+            let high: Vec<String> = naive
+                .iter()
+                .enumerate()
+                .filter_map(|(s, n)| {
+                    let ratio = n.before_rate / population[s];
+                    (ratio >= WARN_BASELINE_RATIO).then(|| {
+                        format!(
+                            "{} {ratio:.1} times ({:.2} against {:.2} a person-year)",
+                            setting_label(s),
+                            n.before_rate,
+                            population[s]
+                        )
+                    })
+                })
+                .collect();
+            if !high.is_empty() {
+                warnings.push(("regression to the mean", format!(
+                    "In the {months} months before referral, referred people used services well above the registered population's rate: {}. People are referred at a peak of need, so much of the fall afterwards would have happened anyway (regression to the mean): read the comparison-cohort estimates, not the naive before/after.",
+                    high.join("; ")
+                )));
             }
+        }
+        if months == longest {
+            headlines = (0..naive.len())
+                .map(|s| Headline {
+                    setting: setting_label(s),
+                    months,
+                    naive: (
+                        measured.people.len(),
+                        naive[s].mean_change,
+                        naive[s].limits.0,
+                        naive[s].limits.1,
+                    ),
+                    comparisons: Vec::new(),
+                })
+                .collect();
         }
         naive_changes.push((months, naive.map(|n| n.mean_change)));
     }
     for (pool, m) in &matchings {
-        comparison::matching_row(&mut matching_table, period, *pool, &rules, cases.len(), m);
-        let unbalanced = comparison::balance_rows(
-            &mut balance_table,
+        let matched = comparison::Matched {
             period,
-            *pool,
+            pool: *pool,
             cohort,
             cases,
-            m,
+            matching: m,
+        };
+        comparison::matching_row(&mut matching_table, &matched, &rules);
+        let unbalanced = comparison::balance_rows(
+            &mut balance_table,
+            &matched,
             &rules,
             comparison_windows(longest),
         );
@@ -244,14 +290,10 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             )));
         }
         for (months, naive) in &naive_changes {
-            comparison::did_rows(
+            let comparison = comparison::did_rows(
                 &mut did_table,
                 &mut cost_table,
-                period,
-                *pool,
-                cohort,
-                cases,
-                m,
+                &matched,
                 Estimation {
                     windows: comparison_windows(*months),
                     reps: options.bootstrap,
@@ -260,16 +302,19 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                 },
                 naive,
             );
+            if *months == longest {
+                for (h, e) in headlines.iter_mut().zip(&comparison) {
+                    h.comparisons.push((
+                        pool.label(),
+                        e.sets,
+                        e.estimate,
+                        e.bootstrap_lower,
+                        e.bootstrap_upper,
+                    ));
+                }
+            }
         }
-        if comparison::event_study_rows(
-            &mut event_table,
-            period,
-            *pool,
-            cohort,
-            cases,
-            m,
-            options.min_coverage,
-        ) {
+        if comparison::event_study_rows(&mut event_table, &matched, options.min_coverage) {
             warnings.push(("pre-trend", format!(
                 "Against the {} pool, GP use of the referred already differs from the reference quarter before referral (see health_event_study): the run-up to referral is not flat, so the estimate leans on the {}-day washout.",
                 pool.label().replace('_', " "), options.washout_days
@@ -303,6 +348,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
     tables.push(warning_table.finish()?);
     Ok(HealthResult {
         tables,
+        headlines,
         warnings: warnings.into_iter().map(|(_, m)| m).collect(),
     })
 }
