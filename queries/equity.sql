@@ -1,14 +1,23 @@
 -- title: Equity of referral, decline and outcome completion
--- definition: Referrals received in the period by the referred person's age band (at referral), sex, ethnic group, IMD quintile and Core20 (IMD deciles 1-2), with how many were declined, how many accepted and how many accepted referrals have a follow-up (two or more assessments of one instrument); denominators are the registered population in the same group: the population table for age band, sex, IMD quintile and Core20, and people registered on the period's first day for ethnic group (the population table carries no ethnicity).
--- population: All referrals in the period; registered population as supplied.
+-- definition: Referrals received in the period by the referred person's age band (at referral), sex, ethnic group, IMD quintile and Core20 (IMD deciles 1-2), with how many were declined and how many accepted; and, for outcome completion, accepted referrals in the outcome cohort ($outcome_cohort: 'closed', the default, for episodes closed in the period; 'received' for referrals received in it) and how many of them have a follow-up (two or more assessments of one instrument); denominators are the registered population in the same group: the population table for age band, sex, IMD quintile and Core20, and people registered on the period's first day for ethnic group (the population table carries no ethnicity).
+-- population: Referrals received in the period, and referrals in the outcome cohort; registered population as supplied.
 -- statistic: Counts per group; rates per 1,000, rate ratios against everyone else with 95% intervals, and Wilson intervals on shares in Rust.
 -- caveats: People with an unknown group are shown as 'unknown'; ethnic-group denominators depend on the people extract covering the whole registered list.
-WITH aged AS (
-    SELECT r.referral_id, r.status, p.sex, p.ethnicity, p.imd_decile, p.age_band AS recorded_band,
+WITH cohorts AS (
+    SELECT r.*,
+           CASE WHEN r.referral_date >= $period_start AND r.referral_date <= $period_end THEN 1 ELSE 0 END AS received,
+           CASE WHEN CASE WHEN $outcome_cohort = 'closed' THEN r.closure_date ELSE r.referral_date END >= $period_start
+                 AND CASE WHEN $outcome_cohort = 'closed' THEN r.closure_date ELSE r.referral_date END <= $period_end
+                THEN 1 ELSE 0 END AS in_outcome_cohort
+    FROM referrals r
+),
+aged AS (
+    SELECT r.referral_id, r.status, r.received, r.in_outcome_cohort,
+           p.sex, p.ethnicity, p.imd_decile, p.age_band AS recorded_band,
            date_part('year', r.referral_date) - date_part('year', p.birth_month)
              - CASE WHEN date_part('month', r.referral_date) < date_part('month', p.birth_month) THEN 1 ELSE 0 END AS age
-    FROM referrals r JOIN people p ON p.person_id = r.person_id
-    WHERE r.referral_date >= $period_start AND r.referral_date <= $period_end
+    FROM cohorts r JOIN people p ON p.person_id = r.person_id
+    WHERE r.received = 1 OR r.in_outcome_cohort = 1
 ),
 completed AS (
     SELECT referral_id FROM (
@@ -38,20 +47,23 @@ flagged AS (
                 ELSE 'unknown' END AS ethnic_group,
            coalesce(CAST((a.imd_decile + 1) / 2 AS VARCHAR), 'unknown') AS imd_quintile,
            CASE WHEN a.imd_decile IS NULL THEN 'unknown' WHEN a.imd_decile <= 2 THEN 'Core20' ELSE 'not Core20' END AS core20,
-           CASE WHEN a.status = 'declined' THEN 1 ELSE 0 END AS declined,
-           CASE WHEN a.status = 'accepted' THEN 1 ELSE 0 END AS accepted,
-           CASE WHEN a.status = 'accepted' AND c.referral_id IS NOT NULL THEN 1 ELSE 0 END AS completed
+           a.received,
+           CASE WHEN a.received = 1 AND a.status = 'declined' THEN 1 ELSE 0 END AS declined,
+           CASE WHEN a.received = 1 AND a.status = 'accepted' THEN 1 ELSE 0 END AS accepted,
+           CASE WHEN a.in_outcome_cohort = 1 AND a.status = 'accepted' THEN 1 ELSE 0 END AS outcome_accepted,
+           CASE WHEN a.in_outcome_cohort = 1 AND a.status = 'accepted' AND c.referral_id IS NOT NULL THEN 1 ELSE 0 END AS completed
     FROM aged a LEFT JOIN completed c ON c.referral_id = a.referral_id
 ),
 long AS (
-    SELECT 'age_band' AS breakdown, age_band AS grp, declined, accepted, completed FROM flagged
-    UNION ALL SELECT 'sex', sex, declined, accepted, completed FROM flagged
-    UNION ALL SELECT 'ethnic_group', ethnic_group, declined, accepted, completed FROM flagged
-    UNION ALL SELECT 'imd_quintile', imd_quintile, declined, accepted, completed FROM flagged
-    UNION ALL SELECT 'core20', core20, declined, accepted, completed FROM flagged
+    SELECT 'age_band' AS breakdown, age_band AS grp, received, declined, accepted, outcome_accepted, completed FROM flagged
+    UNION ALL SELECT 'sex', sex, received, declined, accepted, outcome_accepted, completed FROM flagged
+    UNION ALL SELECT 'ethnic_group', ethnic_group, received, declined, accepted, outcome_accepted, completed FROM flagged
+    UNION ALL SELECT 'imd_quintile', imd_quintile, received, declined, accepted, outcome_accepted, completed FROM flagged
+    UNION ALL SELECT 'core20', core20, received, declined, accepted, outcome_accepted, completed FROM flagged
 ),
 counts AS (
-    SELECT breakdown, grp, count(*) AS referrals, sum(declined) AS declined, sum(accepted) AS accepted, sum(completed) AS completed
+    SELECT breakdown, grp, sum(received) AS referrals, sum(declined) AS declined, sum(accepted) AS accepted,
+           sum(outcome_accepted) AS outcome_accepted, sum(completed) AS completed
     FROM long GROUP BY breakdown, grp
 ),
 population_long AS (
@@ -74,6 +86,6 @@ population_long AS (
 denominators AS (
     SELECT breakdown, grp, sum(list_size) AS population FROM population_long GROUP BY breakdown, grp
 )
-SELECT c.breakdown, c.grp AS "group", c.referrals, c.declined, c.accepted, c.completed, d.population
+SELECT c.breakdown, c.grp AS "group", c.referrals, c.declined, c.accepted, c.outcome_accepted, c.completed, d.population
 FROM counts c LEFT JOIN denominators d ON d.breakdown = c.breakdown AND d.grp = c.grp
 ORDER BY c.breakdown, c.grp

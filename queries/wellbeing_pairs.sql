@@ -1,6 +1,6 @@
 -- title: Paired wellbeing assessments
 -- definition: For each accepted referral and outcome instrument, the baseline is the assessment nearest the start of support (first contact, else the referral date) from $baseline_before_days days before to $baseline_after_days days after it; the follow-up is the last assessment at least $min_follow_up_days days after the baseline and no more than $follow_up_after_closure_days days after closure (any date while the episode is open). Assessments carry their referral id, or are linked by person to the episode they fall in.
--- population: Referrals with status accepted whose referral date falls in the period.
+-- population: Referrals with status accepted in the outcome cohort: by default ($outcome_cohort = 'closed') those whose episode closed in the period, so that every episode has had its chance of a follow-up; with 'received', those whose referral date falls in the period.
 -- statistic: One row per referral and instrument with any linked assessment: baseline and follow-up items and totals, whether any later assessment exists, and the person's characteristics for breakdowns.
 -- caveats: One pair per episode and instrument. Episodes without a baseline do not appear here and are counted in the attrition funnel. A follow-up recorded too soon or too late is not paired.
 WITH episodes AS (
@@ -15,7 +15,8 @@ WITH episodes AS (
         FROM referral_needs GROUP BY referral_id
     ) n ON n.referral_id = r.referral_id
     WHERE r.status = 'accepted'
-      AND r.referral_date >= $period_start AND r.referral_date <= $period_end
+      AND CASE WHEN $outcome_cohort = 'closed' THEN r.closure_date ELSE r.referral_date END >= $period_start
+      AND CASE WHEN $outcome_cohort = 'closed' THEN r.closure_date ELSE r.referral_date END <= $period_end
 ),
 linked AS (
     SELECT e.referral_id, a.instrument, coalesce(a.assessment_id, '') AS assessment_key, a.assessment_date,

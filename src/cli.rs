@@ -17,7 +17,10 @@ use crate::measures::health::costs::UnitCosts;
 use crate::measures::health::matching::MatchUnit;
 use crate::measures::health::usage::PartialBefore;
 use crate::measures::{
-    self, MeasureOptions, period::Period, table::OutTable, wellbeing::PairingRules,
+    self, MeasureOptions,
+    period::{OutcomeCohort, Period},
+    table::OutTable,
+    wellbeing::PairingRules,
 };
 use crate::model::{self, describe};
 use crate::synth::{self, SynthOptions};
@@ -171,6 +174,10 @@ struct MeasuresArgs {
     /// Below this many pairs, intervals and tests are withheld.
     #[arg(long, default_value_t = 30)]
     min_pairs: usize,
+    /// Outcome cohort of the wellbeing tables: accepted referrals whose episode
+    /// closed in the period, or those received in it.
+    #[arg(long, value_enum, default_value = "closed")]
+    outcome_cohort: OutcomeCohortArg,
     /// Funnel limits for overdispersion: auto (additive random effects when the
     /// overdispersion test gives p < 0.05), none, multiplicative or additive.
     #[arg(long, value_enum, default_value = "auto")]
@@ -214,6 +221,12 @@ struct MeasuresArgs {
     /// Query partitions (threads).
     #[arg(long, default_value_t = 2)]
     target_partitions: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutcomeCohortArg {
+    Closed,
+    Received,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -322,6 +335,10 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                     min_follow_up_days: args.min_follow_up_days,
                     follow_up_after_closure_days: args.follow_up_after_closure_days,
                     min_pairs: args.min_pairs,
+                    cohort: match args.outcome_cohort {
+                        OutcomeCohortArg::Closed => OutcomeCohort::Closed,
+                        OutcomeCohortArg::Received => OutcomeCohort::Received,
+                    },
                 },
                 benchmark: BenchmarkOptions {
                     adjustment: match args.funnel_adjustment {
@@ -462,10 +479,16 @@ fn measures_summary(tables: &[OutTable], options: &MeasureOptions) -> String {
             .filter(|&i| breakdown.value(i) == "all")
             .collect();
         if overall.is_empty() {
-            out.push_str("\nNo paired wellbeing assessments in this period: see wellbeing_attrition_funnel.csv for why.\n");
+            out.push_str(&format!(
+                "\nNo paired wellbeing assessments among accepted referrals {}: see wellbeing_attrition_funnel.csv for why.\n",
+                options.pairing.cohort.label()
+            ));
             return out;
         }
-        out.push_str("\nPaired change, all episodes (follow-up minus baseline, 95% CI):\n");
+        out.push_str(&format!(
+            "\nPaired change, accepted referrals {} (follow-up minus baseline, 95% CI):\n",
+            options.pairing.cohort.label()
+        ));
         for i in overall {
             let interval = if lo.is_valid(i) {
                 format!(

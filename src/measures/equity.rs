@@ -3,7 +3,7 @@
 
 use datafusion::prelude::SessionContext;
 
-use super::period::Period;
+use super::period::{OutcomeCohort, Period};
 use super::query::Query;
 use super::table::{
     OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, opt_num, text,
@@ -46,13 +46,21 @@ const COLUMNS: &[OutColumn] = &[
     num("declined_lower", "Lower 95% Wilson limit"),
     num("declined_upper", "Upper 95% Wilson limit"),
     int("accepted", "Referrals accepted"),
+    text(
+        "outcome_cohort",
+        "Outcome completion counts accepted referrals closed in the period (default) or received in it",
+    ),
+    int(
+        "outcome_accepted",
+        "Accepted referrals in the outcome cohort",
+    ),
     int(
         "completed",
-        "Accepted referrals with a follow-up assessment",
+        "Of those, referrals with a follow-up assessment",
     ),
     num(
         "completed_share",
-        "Share of accepted referrals with a follow-up",
+        "Share of accepted referrals in the outcome cohort with a follow-up",
     ),
     num("completed_lower", "Lower 95% Wilson limit"),
     num("completed_upper", "Upper 95% Wilson limit"),
@@ -64,14 +72,20 @@ struct Row {
     referrals: i64,
     declined: i64,
     accepted: i64,
+    outcome_accepted: i64,
     completed: i64,
     population: Option<i64>,
 }
 
-/// The equity table for `period`.
-pub async fn equity(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
-    let dates = period.parameters();
-    let batches = Query::named("equity")?.run(ctx, &dates).await?;
+/// The equity table for `period`, with outcome completion over `cohort`.
+pub async fn equity(
+    ctx: &SessionContext,
+    period: &Period,
+    cohort: OutcomeCohort,
+) -> Result<Vec<OutTable>> {
+    let mut params = period.parameters().to_vec();
+    params.push(cohort.parameter());
+    let batches = Query::named("equity")?.run(ctx, &params).await?;
     let mut rows = Vec::new();
     for b in &batches {
         let (Some(breakdown), Some(group)) = (text_column(b, "breakdown"), text_column(b, "group"))
@@ -86,6 +100,7 @@ pub async fn equity(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTabl
                 referrals: int_of("referrals", i).unwrap_or(0),
                 declined: int_of("declined", i).unwrap_or(0),
                 accepted: int_of("accepted", i).unwrap_or(0),
+                outcome_accepted: int_of("outcome_accepted", i).unwrap_or(0),
                 completed: int_of("completed", i).unwrap_or(0),
                 population: int_of("population", i).filter(|p| *p > 0),
             });
@@ -115,7 +130,7 @@ pub async fn equity(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTabl
             )
         });
         let declined = wilson(r.declined as u64, r.referrals as u64);
-        let completed = wilson(r.completed as u64, r.accepted as u64);
+        let completed = wilson(r.completed as u64, r.outcome_accepted as u64);
         table.push(&[
             text_value(&period.label),
             text_value(&r.breakdown),
@@ -133,6 +148,8 @@ pub async fn equity(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTabl
             num_value(declined.lower),
             num_value(declined.upper),
             int_value(r.accepted),
+            text_value(cohort.label()),
+            int_value(r.outcome_accepted),
             int_value(r.completed),
             num_value(completed.p),
             num_value(completed.lower),

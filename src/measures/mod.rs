@@ -77,8 +77,8 @@ pub async fn run(options: &MeasureOptions) -> Result<MeasureResult> {
     tables.extend(service::service_delivery(&ctx, &options.period).await?);
     tables.extend(support::support(&ctx, &options.period).await?);
     tables.extend(community::community_groups(&ctx, &options.period).await?);
-    tables.extend(equity::equity(&ctx, &options.period).await?);
-    tables.extend(quality::data_quality(&ctx, &options.period).await?);
+    tables.extend(equity::equity(&ctx, &options.period, options.pairing.cohort).await?);
+    tables.extend(quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?);
     let health = health::health_system(&ctx, &options.period, &options.health).await?;
     tables.extend(health.tables);
     table::write_all(&tables, &options.out)?;

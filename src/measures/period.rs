@@ -143,6 +143,42 @@ impl Period {
     }
 }
 
+/// Which referrals make up an outcome cohort for a period.
+///
+/// A referral belongs to the period of its referral date for activity
+/// measures; outcomes are judged on episodes that have finished, so by default
+/// the outcome cohort is the accepted referrals *closed* in the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutcomeCohort {
+    /// Referrals whose episode closed in the period (open episodes wait for their closure).
+    #[default]
+    Closed,
+    /// Referrals received in the period, whether or not their episode has closed.
+    Received,
+}
+
+impl OutcomeCohort {
+    /// The `$outcome_cohort` parameter of the outcome SQL (`closed` or `received`).
+    pub fn parameter(self) -> (&'static str, datafusion::common::ScalarValue) {
+        let value = match self {
+            OutcomeCohort::Closed => "closed",
+            OutcomeCohort::Received => "received",
+        };
+        (
+            "outcome_cohort",
+            datafusion::common::ScalarValue::Utf8(Some(value.to_string())),
+        )
+    }
+
+    /// How the tables name the cohort.
+    pub fn label(self) -> &'static str {
+        match self {
+            OutcomeCohort::Closed => "closed in the period",
+            OutcomeCohort::Received => "received in the period",
+        }
+    }
+}
+
 /// The label of NHS financial-year quarter `quarter` (1–4) of the year starting in April of `fy`: `2025/26 Q2`.
 pub fn quarter_label(fy: i64, quarter: i64) -> String {
     format!("{fy}/{:02} Q{quarter}", (fy + 1).rem_euclid(100))

@@ -4,7 +4,7 @@
 use datafusion::arrow::array::AsArray;
 use datafusion::prelude::SessionContext;
 
-use super::period::Period;
+use super::period::{OutcomeCohort, Period};
 use super::query::Query;
 use super::table::{
     OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, text, text_value,
@@ -27,13 +27,13 @@ const ITEMS: [(&str, &str, &str); 9] = [
     ("status_recorded", "referrals", "status recorded"),
     (
         "baseline_recorded",
-        "accepted",
-        "accepted referrals with a baseline assessment",
+        "outcome_accepted",
+        "accepted referrals in the outcome cohort (see outcome_cohort) with a baseline assessment",
     ),
     (
         "follow_up_recorded",
-        "accepted",
-        "accepted referrals with a follow-up assessment",
+        "outcome_accepted",
+        "accepted referrals in the outcome cohort (see outcome_cohort) with a follow-up assessment",
     ),
     (
         "impossible_date_order",
@@ -57,12 +57,21 @@ const COLUMNS: &[OutColumn] = &[
     int("count", "Referrals with the item"),
     int("denominator", "Referrals it is a share of"),
     num("share", "count / denominator"),
+    text(
+        "outcome_cohort",
+        "Outcome items count accepted referrals closed in the period (default) or received in it; the other items, referrals received in it",
+    ),
 ];
 
-/// The data quality table for `period`.
-pub async fn data_quality(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
-    let dates = period.parameters();
-    let batches = Query::named("data_quality")?.run(ctx, &dates).await?;
+/// The data quality table for `period`, with the outcome items over `cohort`.
+pub async fn data_quality(
+    ctx: &SessionContext,
+    period: &Period,
+    cohort: OutcomeCohort,
+) -> Result<Vec<OutTable>> {
+    let mut params = period.parameters().to_vec();
+    params.push(cohort.parameter());
+    let batches = Query::named("data_quality")?.run(ctx, &params).await?;
     let mut table = TableBuilder::new(
         "data_quality",
         "One data quality item for one group of referrals",
@@ -89,6 +98,7 @@ pub async fn data_quality(ctx: &SessionContext, period: &Period) -> Result<Vec<O
                     int_value(x),
                     int_value(n),
                     num_value(if n > 0 { x as f64 / n as f64 } else { f64::NAN }),
+                    text_value(cohort.label()),
                 ]);
             }
         }

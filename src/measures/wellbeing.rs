@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::{Date32Type, Float64Type, Int64Type};
 use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
 
-use super::period::Period;
+use super::period::{OutcomeCohort, Period};
 use super::query::Query;
 use super::table::{
     OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, opt_num, text,
@@ -41,6 +41,8 @@ pub struct PairingRules {
     pub follow_up_after_closure_days: i64,
     /// Below this many pairs, inference (intervals and tests) is withheld.
     pub min_pairs: usize,
+    /// Episodes closed in the period (default) or received in it.
+    pub cohort: OutcomeCohort,
 }
 
 impl Default for PairingRules {
@@ -51,6 +53,7 @@ impl Default for PairingRules {
             min_follow_up_days: 42,
             follow_up_after_closure_days: 90,
             min_pairs: 30,
+            cohort: OutcomeCohort::Closed,
         }
     }
 }
@@ -90,10 +93,10 @@ pub async fn person_outcomes(
     period: &Period,
     rules: &PairingRules,
 ) -> Result<Vec<OutTable>> {
-    let dates = period.parameters();
-    let funnel = Query::named("referral_funnel")?.run(ctx, &dates).await?;
+    let mut params = period.parameters().to_vec();
+    params.push(rules.cohort.parameter());
+    let funnel = Query::named("referral_funnel")?.run(ctx, &params).await?;
     let (referred, accepted) = funnel_counts(&funnel);
-    let mut params = dates.to_vec();
     params.extend([
         (
             "baseline_before_days",
@@ -116,7 +119,7 @@ pub async fn person_outcomes(
     let rows = episode_rows(&batches);
     let thresholds = Thresholds::builtin();
     Ok(vec![
-        funnel_table(&rows, referred, accepted)?,
+        funnel_table(&rows, referred, accepted, rules.cohort)?,
         change_table(&rows, rules, thresholds, &period.label)?,
         attrition_table(&rows, thresholds)?,
     ])
@@ -246,6 +249,10 @@ fn scores<'a>(
 }
 
 const FUNNEL_COLUMNS: &[OutColumn] = &[
+    text(
+        "cohort",
+        "Referrals counted: those whose episode closed in the period (default) or that were received in it",
+    ),
     text("instrument", "Outcome instrument"),
     int(
         "stage_order",
@@ -260,7 +267,12 @@ const FUNNEL_COLUMNS: &[OutColumn] = &[
     text("reason_lost", "Why those episodes were lost"),
 ];
 
-fn funnel_table(rows: &[EpisodeRow], referred: i64, accepted: i64) -> Result<OutTable> {
+fn funnel_table(
+    rows: &[EpisodeRow],
+    referred: i64,
+    accepted: i64,
+    cohort: OutcomeCohort,
+) -> Result<OutTable> {
     let mut table = TableBuilder::new(
         "wellbeing_attrition_funnel",
         "One stage of the attrition funnel for one instrument: referred, accepted, baseline recorded, follow-up recorded, paired",
@@ -307,6 +319,7 @@ fn funnel_table(rows: &[EpisodeRow], referred: i64, accepted: i64) -> Result<Out
         ];
         for (order, (stage, count, lost, reason)) in stages.into_iter().enumerate() {
             table.push(&[
+                text_value(cohort.label()),
                 text_value(instrument),
                 int_value(order + 1),
                 text_value(stage),
@@ -320,7 +333,11 @@ fn funnel_table(rows: &[EpisodeRow], referred: i64, accepted: i64) -> Result<Out
 }
 
 const CHANGE_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
+    text("period", "Reporting period"),
+    text(
+        "cohort",
+        "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
+    ),
     text("score", "Score name (see thresholds)"),
     text("score_label", "Score label"),
     text("breakdown", "Breakdown dimension, or 'all'"),
@@ -466,7 +483,7 @@ fn change_table(
         for key in keys {
             let (pairs, unscorable) = &groups[&key];
             table.push(&change_row(
-                period,
+                (period, rules.cohort.label()),
                 score,
                 rule,
                 &key,
@@ -483,7 +500,7 @@ fn change_table(
 /// One row of `wellbeing_change`.
 #[allow(clippy::too_many_arguments)]
 fn change_row(
-    period: &str,
+    (period, cohort): (&str, &str),
     score: &str,
     rule: &ScoreRule,
     (breakdown, group): &GroupKey,
@@ -553,6 +570,7 @@ fn change_row(
     let m = mcnemar(left, entered);
     vec![
         text_value(period),
+        text_value(cohort),
         text_value(score),
         text_value(&rule.label),
         text_value(*breakdown),

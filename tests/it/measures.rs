@@ -13,7 +13,8 @@ fn overall<'a>(rows: &'a [HashMap<String, String>], score: &str) -> &'a HashMap<
 
 #[test]
 fn planted_wellbeing_changes_are_recovered_within_their_intervals() {
-    let (_root, out, run) = sample_measures(&[]);
+    // The truth covers every referral received in 2024/25, so the cohort is too.
+    let (_root, out, run) = sample_measures(&["--outcome-cohort", "received"]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
         run.stdout.contains("SWEMWBS (metric score)"),
@@ -82,7 +83,7 @@ fn planted_wellbeing_changes_are_recovered_within_their_intervals() {
 
 #[test]
 fn the_attrition_funnel_adds_up_exactly() {
-    let (_root, out, run) = sample_measures(&["-q"]);
+    let (_root, out, run) = sample_measures(&["-q", "--outcome-cohort", "received"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let funnel = read_csv(&out.join("wellbeing_attrition_funnel.csv"));
     let truth: serde_json::Value = serde_json::from_str(
@@ -164,13 +165,57 @@ fn crafted() -> (tempfile::TempDir, std::path::PathBuf) {
 fn pairing_follows_the_rules_on_hand_built_episodes() {
     let (dir, wh) = crafted();
     let out = dir.path().join("m");
-    let run = sprout(&["measures", "-w", s(&wh), "-p", "2024/25", "-o", s(&out)]);
+    let stages = |out: &Path| -> Vec<(String, i64, i64)> {
+        read_csv(&out.join("wellbeing_attrition_funnel.csv"))
+            .iter()
+            .map(|r| (r["stage"].clone(), n(r, "count"), n(r, "lost_before_stage")))
+            .collect()
+    };
+    // By default the outcome cohort is the episodes closed in the period.
+    let closed = dir.path().join("closed");
+    let run = sprout(&["measures", "-w", s(&wh), "-p", "2024/25", "-o", s(&closed)]);
     assert_eq!(run.code, 0, "{}", run.all());
-    let funnel = read_csv(&out.join("wellbeing_attrition_funnel.csv"));
-    let counts: Vec<(String, i64, i64)> = funnel
+    assert_eq!(
+        stages(&closed),
+        vec![
+            ("referred".to_string(), 4, 0),
+            ("accepted".to_string(), 3, 1),
+            ("baseline recorded".to_string(), 3, 0),
+            ("follow-up recorded".to_string(), 3, 0),
+            ("paired".to_string(), 2, 1),
+        ],
+        "R3 is still open and R6 is outside the period; R4 (declined) closed in May"
+    );
+    assert!(
+        run.stdout
+            .contains("accepted referrals closed in the period"),
+        "{}",
+        run.all()
+    );
+    let quality = read_csv(&closed.join("data_quality.csv"));
+    let follow_up = quality
         .iter()
-        .map(|r| (r["stage"].clone(), n(r, "count"), n(r, "lost_before_stage")))
-        .collect();
+        .find(|r| r["breakdown"] == "all" && r["item"] == "follow_up_recorded")
+        .unwrap();
+    assert_eq!(
+        (n(follow_up, "count"), n(follow_up, "denominator")),
+        (2, 3),
+        "R1, R2 and R5 closed in the period; R5's assessments carry no referral id"
+    );
+    // Received in the period: R3 (open) counts, whether or not it has finished.
+    let run = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "-p",
+        "2024/25",
+        "-o",
+        s(&out),
+        "--outcome-cohort",
+        "received",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let counts = stages(&out);
     assert_eq!(
         counts,
         vec![
