@@ -3,8 +3,9 @@
 //!
 //! Target (issue: impact on the health and care system): at least 1,000,000
 //! referred people and 10,000,000 health events, with time and peak memory
-//! recorded. The default generates 1,600,000 registered people of whom about
-//! two thirds are referred (about 1,050,000) with about 23 million events. Run with
+//! recorded. The default generates 2,700,000 registered people of whom
+//! 1,300,000 are referred (1,040,000 accepted in 2024/25, the referred cohort)
+//! with 40 million events. Run with
 //!
 //! ```sh
 //! cargo bench --bench health_scale
@@ -40,7 +41,7 @@ fn main() {
     let people: usize = std::env::var("SPROUT_BENCH_PEOPLE")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_600_000);
+        .unwrap_or(2_700_000);
     let dir = tempfile::tempdir().expect("temporary folder");
     let options = SynthOptions {
         people,

@@ -205,7 +205,8 @@ struct MeasuresArgs {
     #[arg(long, value_enum, default_value = "practice")]
     match_unit: MatchUnitArg,
     /// Days just before referral left out of the comparison's before window (the
-    /// run-up to referral, when need peaks).
+    /// run-up to referral, when need peaks); GP use in them is what comparators
+    /// are matched on.
     #[arg(long, default_value_t = 90)]
     washout_days: i32,
     /// Bootstrap resamples for the difference-in-differences intervals.
@@ -407,9 +408,9 @@ fn health_options(args: &MeasuresArgs) -> Result<HealthOptions> {
             args.min_window_coverage
         )));
     }
-    if args.comparators == 0 || args.washout_days < 0 {
+    if args.comparators == 0 || args.washout_days < 28 {
         return Err(Error::Usage(
-            "--comparators must be at least 1 and --washout-days at least 0".to_string(),
+            "--comparators must be at least 1, and --washout-days at least 28 (its GP use is what comparators are matched on)".to_string(),
         ));
     }
     let mut windows = args.health_windows.clone();

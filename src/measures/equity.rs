@@ -83,8 +83,7 @@ pub async fn equity(
     period: &Period,
     cohort: OutcomeCohort,
 ) -> Result<Vec<OutTable>> {
-    let mut params = period.parameters().to_vec();
-    params.push(cohort.parameter());
+    let params = period.outcome_parameters(cohort);
     let batches = Query::named("equity")?.run(ctx, &params).await?;
     let mut rows = Vec::new();
     for b in &batches {

@@ -129,6 +129,16 @@ mod tests {
 }
 
 impl Period {
+    /// The period parameters and `$outcome_cohort`, for the outcome SQL.
+    pub fn outcome_parameters(
+        &self,
+        cohort: OutcomeCohort,
+    ) -> Vec<(&'static str, datafusion::common::ScalarValue)> {
+        let mut params = self.parameters().to_vec();
+        params.push(cohort.parameter());
+        params
+    }
+
     /// The `$period_start` and `$period_end` parameters of the measure SQL.
     pub fn parameters(&self) -> [(&'static str, datafusion::common::ScalarValue); 2] {
         use crate::ingest::values::date32;

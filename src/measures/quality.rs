@@ -69,8 +69,7 @@ pub async fn data_quality(
     period: &Period,
     cohort: OutcomeCohort,
 ) -> Result<Vec<OutTable>> {
-    let mut params = period.parameters().to_vec();
-    params.push(cohort.parameter());
+    let params = period.outcome_parameters(cohort);
     let batches = Query::named("data_quality")?.run(ctx, &params).await?;
     let mut table = TableBuilder::new(
         "data_quality",

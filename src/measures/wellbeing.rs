@@ -93,8 +93,7 @@ pub async fn person_outcomes(
     period: &Period,
     rules: &PairingRules,
 ) -> Result<Vec<OutTable>> {
-    let mut params = period.parameters().to_vec();
-    params.push(rules.cohort.parameter());
+    let mut params = period.outcome_parameters(rules.cohort);
     let funnel = Query::named("referral_funnel")?.run(ctx, &params).await?;
     let (referred, accepted) = funnel_counts(&funnel);
     params.extend([
