@@ -110,6 +110,30 @@ impl Query {
         ctx: &SessionContext,
         params: &[(&str, ScalarValue)],
     ) -> Result<Vec<RecordBatch>> {
+        Ok(self.frame(ctx, params).await?.collect().await?)
+    }
+
+    /// Run the statement read-only and hand each result batch to `each` as it
+    /// arrives, so a large result is never held whole in memory.
+    pub async fn for_each_batch(
+        &self,
+        ctx: &SessionContext,
+        params: &[(&str, ScalarValue)],
+        mut each: impl FnMut(&RecordBatch),
+    ) -> Result<()> {
+        use futures::StreamExt;
+        let mut stream = self.frame(ctx, params).await?.execute_stream().await?;
+        while let Some(batch) = stream.next().await {
+            each(&batch?);
+        }
+        Ok(())
+    }
+
+    async fn frame(
+        &self,
+        ctx: &SessionContext,
+        params: &[(&str, ScalarValue)],
+    ) -> Result<datafusion::dataframe::DataFrame> {
         let options = SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
@@ -118,11 +142,10 @@ impl Query {
             .iter()
             .map(|(k, v)| ((*k).to_string(), v.clone()))
             .collect();
-        let frame = ctx
+        Ok(ctx
             .sql_with_options(self.text, options)
             .await?
-            .with_param_values(values)?;
-        Ok(frame.collect().await?)
+            .with_param_values(values)?)
     }
 }
 

@@ -181,10 +181,11 @@ pub async fn load(ctx: &SessionContext, period: &Period) -> Result<Cohort> {
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
         .collect();
-    let events = read_events(
-        &Query::named("health_events")?.run(ctx, &[]).await?,
-        &lookup,
-    )?;
+    let mut lists: Vec<Vec<(u32, i32)>> = vec![Vec::new(); SETTINGS];
+    Query::named("health_events")?
+        .for_each_batch(ctx, &[], |b| add_events(b, &lookup, &mut lists))
+        .await?;
+    let events = Events::from_lists(people.ids.len(), lists);
     let episodes = Query::named("health_index_episodes")?
         .run(ctx, &period.parameters())
         .await?;
@@ -318,35 +319,31 @@ fn read_people(batches: &[RecordBatch]) -> Result<People> {
     Ok(people)
 }
 
-fn read_events(batches: &[RecordBatch], lookup: &HashMap<&str, usize>) -> Result<Events> {
-    let mut lists: Vec<Vec<(u32, i32)>> = vec![Vec::new(); SETTINGS];
-    for b in batches {
-        let (Some(persons), Some(settings)) =
-            (text_column(b, "person_id"), text_column(b, "setting"))
-        else {
+/// Add one batch of events to the per-setting (person, day) lists.
+fn add_events(b: &RecordBatch, lookup: &HashMap<&str, usize>, lists: &mut [Vec<(u32, i32)>]) {
+    let (Some(persons), Some(settings)) = (text_column(b, "person_id"), text_column(b, "setting"))
+    else {
+        return;
+    };
+    let Some(dates) = b
+        .column_by_name("event_date")
+        .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned())
+    else {
+        return;
+    };
+    for i in 0..b.num_rows() {
+        // Ingest quarantines events of unknown people, so every id is found.
+        let Some(&p) = lookup.get(persons.value(i)) else {
             continue;
         };
-        let Some(dates) = b
-            .column_by_name("event_date")
-            .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned())
-        else {
-            continue;
-        };
-        for i in 0..b.num_rows() {
-            // Ingest quarantines events of unknown people, so every id is found.
-            let Some(&p) = lookup.get(persons.value(i)) else {
-                continue;
-            };
-            if let Some(s) = HEALTH_SETTING
-                .codes
-                .iter()
-                .position(|c| c.code == settings.value(i))
-            {
-                lists[s].push((p as u32, dates.value(i)));
-            }
+        if let Some(s) = HEALTH_SETTING
+            .codes
+            .iter()
+            .position(|c| c.code == settings.value(i))
+        {
+            lists[s].push((p as u32, dates.value(i)));
         }
     }
-    Ok(Events::from_lists(lookup.len(), lists))
 }
 
 /// Hand-built cohorts for the unit tests of the health measures.

@@ -240,7 +240,8 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                 )));
             }
         }
-        if months == longest {
+        // Nobody measured (no events, no referrals): the tables say so; no headline.
+        if months == longest && !measured.people.is_empty() {
             headlines = (0..naive.len())
                 .map(|s| Headline {
                     setting: setting_label(s),
