@@ -67,26 +67,32 @@ pub fn did_estimates(contrasts: &[f64], outcomes: usize, reps: usize, seed: u64)
     if sets >= 2 && reps > 0 {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut sum = vec![0.0; outcomes];
-        let mut n = vec![0usize; outcomes];
+        let mut n = vec![0.0f64; outcomes];
+        // Each resample is drawn as how many times each set is picked, then the
+        // rows are read in order: the same resample as gathering the picked rows,
+        // without a random read of a large table for every draw.
+        let mut picks = vec![0u32; sets];
         for _ in 0..reps {
             sum.iter_mut().for_each(|x| *x = 0.0);
-            n.iter_mut().for_each(|x| *x = 0);
+            n.iter_mut().for_each(|x| *x = 0.0);
+            picks.iter_mut().for_each(|c| *c = 0);
             for _ in 0..sets {
-                let s = rng.random_range(0..sets);
-                let row = &contrasts[s * outcomes..(s + 1) * outcomes];
+                picks[rng.random_range(0..sets)] += 1;
+            }
+            for (row, &count) in contrasts.chunks_exact(outcomes).zip(&picks) {
+                if count == 0 {
+                    continue;
+                }
+                let count = f64::from(count);
                 for (o, x) in row.iter().enumerate() {
                     if !x.is_nan() {
-                        sum[o] += x;
-                        n[o] += 1;
+                        sum[o] += count * x;
+                        n[o] += count;
                     }
                 }
             }
             for o in 0..outcomes {
-                replicates[o].push(if n[o] > 0 {
-                    sum[o] / n[o] as f64
-                } else {
-                    f64::NAN
-                });
+                replicates[o].push(if n[o] > 0.0 { sum[o] / n[o] } else { f64::NAN });
             }
         }
     }

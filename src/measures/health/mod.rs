@@ -71,10 +71,6 @@ impl Default for HealthOptions {
     }
 }
 
-/// A referred cohort whose baseline rate is at least this many times the
-/// population's is warned about: its fall after referral is expected anyway.
-pub const WARN_BASELINE_RATIO: f64 = 1.5;
-
 /// Below this many matched sets the comparison is warned about.
 pub const WARN_FEW_SETS: usize = 30;
 
@@ -217,28 +213,11 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                 .collect();
             before_after::band_rows(&mut bands_table, period, months, pool.label(), &comparators);
         }
-        if months == longest && !measured.people.is_empty() {
-            let high: Vec<String> = naive
-                .iter()
-                .enumerate()
-                .filter_map(|(s, n)| {
-                    let ratio = n.before_rate / population[s];
-                    (ratio >= WARN_BASELINE_RATIO).then(|| {
-                        format!(
-                            "{} {ratio:.1} times ({:.2} against {:.2} a person-year)",
-                            setting_label(s),
-                            n.before_rate,
-                            population[s]
-                        )
-                    })
-                })
-                .collect();
-            if !high.is_empty() {
-                warnings.push(("regression to the mean", format!(
-                    "In the {months} months before referral, referred people used services well above the registered population's rate: {}. People are referred at a peak of need, so much of the fall afterwards would have happened anyway (regression to the mean): read the comparison-cohort estimates, not the naive before/after.",
-                    high.join("; ")
-                )));
-            }
+        if months == longest
+            && !measured.people.is_empty()
+            && let Some(w) = before_after::baseline_warning(months, &naive, &population)
+        {
+            warnings.push(("regression to the mean", w));
         }
         // Nobody measured (no events, no referrals): the tables say so; no headline.
         if months == longest && !measured.people.is_empty() {
