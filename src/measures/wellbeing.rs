@@ -120,7 +120,7 @@ pub async fn person_outcomes(
     Ok(vec![
         funnel_table(&rows, referred, accepted, rules.cohort)?,
         change_table(&rows, rules, thresholds, &period.label)?,
-        attrition_table(&rows, thresholds)?,
+        attrition_table(&rows, thresholds, rules.cohort)?,
     ])
 }
 
@@ -640,6 +640,10 @@ fn change_row(
 }
 
 const ATTRITION_COLUMNS: &[OutColumn] = &[
+    text(
+        "cohort",
+        "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
+    ),
     text("score", "Score name"),
     int(
         "with_follow_up",
@@ -660,7 +664,11 @@ const ATTRITION_COLUMNS: &[OutColumn] = &[
     ),
 ];
 
-fn attrition_table(rows: &[EpisodeRow], thresholds: &Thresholds) -> Result<OutTable> {
+fn attrition_table(
+    rows: &[EpisodeRow],
+    thresholds: &Thresholds,
+    cohort: OutcomeCohort,
+) -> Result<OutTable> {
     let mut table = TableBuilder::new(
         "wellbeing_attrition_bias",
         "Baseline scores of people with and without a follow-up, for one score",
@@ -678,6 +686,7 @@ fn attrition_table(rows: &[EpisodeRow], thresholds: &Thresholds) -> Result<OutTa
             }
         }
         table.push(&[
+            text_value(cohort.label()),
             text_value(score),
             int_value(with.len()),
             num_value(mean(&with)),

@@ -192,6 +192,17 @@ fn pairing_follows_the_rules_on_hand_built_episodes() {
         "{}",
         run.all()
     );
+    for table in [
+        "wellbeing_change",
+        "wellbeing_attrition_funnel",
+        "wellbeing_attrition_bias",
+    ] {
+        let rows = read_csv(&closed.join(format!("{table}.csv")));
+        assert!(
+            !rows.is_empty() && rows.iter().all(|r| r["cohort"] == "closed in the period"),
+            "{table} names its cohort"
+        );
+    }
     let quality = read_csv(&closed.join("data_quality.csv"));
     let follow_up = quality
         .iter()
