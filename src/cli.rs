@@ -153,7 +153,8 @@ struct MeasuresArgs {
     #[arg(long, short, default_value = "warehouse")]
     warehouse: PathBuf,
     /// Reporting period: 2025/26, 2025/26 Q2, rolling 2025/26 Q2 (four quarters), or
-    /// 2025-04-01..2025-09-30 (referral dates).
+    /// 2025-04-01..2025-09-30; referrals count by referral date, outcomes by closure date
+    /// (see --outcome-cohort).
     #[arg(long, short)]
     period: String,
     /// Output folder for the tables (Parquet, CSV, JSON, data_dictionary.csv) and charts/.
