@@ -5,7 +5,7 @@
 use super::cohort::{Cohort, Index, SETTINGS, setting_code, setting_label};
 use super::costs::UnitCosts;
 use super::matching::{Comparator, MatchRules, Matching, Pool};
-use super::usage::{Use, Windows, measure, rate_in};
+use super::usage::{Use, Windows, measure, rate_in, rates_in};
 use super::window::{before, present_on, quarter};
 use crate::measures::period::Period;
 use crate::measures::table::{
@@ -127,8 +127,8 @@ fn characteristics(
 ) -> [f64; 8] {
     let people = &cohort.people;
     let span = before(day, before_window.months, before_window.gap_days);
-    let rate =
-        |s: usize| rate_in(cohort, p, s, span, before_window.min_coverage).unwrap_or(f64::NAN);
+    let rates = rates_in(cohort, p, span, before_window.min_coverage);
+    let rate = |s: usize| rates.map_or(f64::NAN, |r| r[s]);
     let female = people.names[people.sex[p] as usize] == "female";
     [
         people.age(p, day).unwrap_or(f64::NAN),
@@ -534,28 +534,44 @@ pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverag
         cases,
         matching: m,
     } = *matched;
+    // Per set and quarter: every setting's case rate and mean comparator rate
+    // (observation does not depend on the setting, so it is worked out once).
+    type Quarter = Option<([f64; SETTINGS], [f64; SETTINGS])>;
+    let by_set: Vec<Vec<Quarter>> = m
+        .sets
+        .iter()
+        .map(|set| {
+            let case = &cases[set.case];
+            QUARTERS
+                .map(|q| {
+                    let case_rates =
+                        rates_in(cohort, case.person, quarter(case.date, q), min_coverage)?;
+                    let rates: Vec<[f64; SETTINGS]> = set
+                        .comparators
+                        .iter()
+                        .filter_map(|c| {
+                            rates_in(cohort, c.person, quarter(c.date, q), min_coverage)
+                        })
+                        .collect();
+                    (!rates.is_empty()).then(|| {
+                        let mean = std::array::from_fn(|s| {
+                            rates.iter().map(|r| r[s]).sum::<f64>() / rates.len() as f64
+                        });
+                        (case_rates, mean)
+                    })
+                })
+                .collect()
+        })
+        .collect();
     let mut pre_trend = false;
     for s in 0..SETTINGS {
-        // Per set: the case-minus-comparator difference in each quarter.
-        let differences: Vec<Vec<Option<(f64, f64)>>> = m
-            .sets
+        // Per set: the case and comparator rates of this setting in each quarter.
+        let differences: Vec<Vec<Option<(f64, f64)>>> = by_set
             .iter()
-            .map(|set| {
-                let case = &cases[set.case];
-                QUARTERS
-                    .map(|q| {
-                        let case_rate =
-                            rate_in(cohort, case.person, s, quarter(case.date, q), min_coverage)?;
-                        let rates: Vec<f64> = set
-                            .comparators
-                            .iter()
-                            .filter_map(|c| {
-                                rate_in(cohort, c.person, s, quarter(c.date, q), min_coverage)
-                            })
-                            .collect();
-                        (!rates.is_empty())
-                            .then(|| (case_rate, rates.iter().sum::<f64>() / rates.len() as f64))
-                    })
+            .map(|quarters| {
+                quarters
+                    .iter()
+                    .map(|d| d.map(|(c, k)| (c[s], k[s])))
                     .collect()
             })
             .collect();

@@ -99,16 +99,12 @@ pub fn measure(cohort: &Cohort, p: usize, index: i32, windows: Windows) -> Resul
     if before_cut != Cut::None && windows.partial_before == PartialBefore::Exclude {
         return Err(Exclusion::PartialBefore);
     }
-    if f64::from(before.days()) < windows.min_coverage * f64::from(full_before.days())
-        || before.days() == 0
-    {
+    if !long_enough(before, full_before, windows.min_coverage) {
         return Err(Exclusion::ShortBefore);
     }
     let full_after = after(index, windows.months);
     let (after, after_cut) = observed(full_after, presence, data);
-    if f64::from(after.days()) < windows.min_coverage * f64::from(full_after.days())
-        || after.days() == 0
-    {
+    if !long_enough(after, full_after, windows.min_coverage) {
         return Err(Exclusion::ShortAfter);
     }
     let count = |span: Span| -> [u32; SETTINGS] {
@@ -124,13 +120,36 @@ pub fn measure(cohort: &Cohort, p: usize, index: i32, windows: Windows) -> Resul
     })
 }
 
+/// Whether `seen`, the observed part of `full`, is long enough to use: at
+/// least one day and at least `min_coverage` of `full`.
+fn long_enough(seen: Span, full: Span, min_coverage: f64) -> bool {
+    seen.days() > 0 && f64::from(seen.days()) >= min_coverage * f64::from(full.days())
+}
+
+/// The observed part of `span` for person `p`, when it is long enough to use.
+fn seen_in(cohort: &Cohort, p: usize, span: Span, min_coverage: f64) -> Option<Span> {
+    let (seen, _) = observed(span, cohort.people.presence[p], cohort.events.coverage?);
+    long_enough(seen, span, min_coverage).then_some(seen)
+}
+
 /// Events per person-year of person `p` in setting `s` over `span`, when at
 /// least `min_coverage` of it is observed.
 pub fn rate_in(cohort: &Cohort, p: usize, s: usize, span: Span, min_coverage: f64) -> Option<f64> {
-    let data = cohort.events.coverage?;
-    let (seen, _) = observed(span, cohort.people.presence[p], data);
-    (seen.days() > 0 && f64::from(seen.days()) >= min_coverage * f64::from(span.days()))
-        .then(|| f64::from(count_in(cohort.events.days(s, p), seen)) / seen.years())
+    let seen = seen_in(cohort, p, span, min_coverage)?;
+    Some(f64::from(count_in(cohort.events.days(s, p), seen)) / seen.years())
+}
+
+/// [`rate_in`] for every setting at once (the observed span is worked out once).
+pub fn rates_in(
+    cohort: &Cohort,
+    p: usize,
+    span: Span,
+    min_coverage: f64,
+) -> Option<[f64; SETTINGS]> {
+    let seen = seen_in(cohort, p, span, min_coverage)?;
+    Some(std::array::from_fn(|s| {
+        f64::from(count_in(cohort.events.days(s, p), seen)) / seen.years()
+    }))
 }
 
 /// Bands of baseline GP use (appointments per person-year before the index):
