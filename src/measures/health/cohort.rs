@@ -102,12 +102,14 @@ impl Events {
     /// Events from (person, day) lists, one list per setting, for `people` people;
     /// the span of event data is taken from the first and last day.
     pub fn from_lists(people: usize, lists: Vec<Vec<(u32, i32)>>) -> Events {
-        let days = lists.iter().flatten().map(|&(_, d)| d);
-        let coverage = days
-            .clone()
-            .min()
-            .zip(days.max())
-            .map(|(first, last)| Coverage { first, last });
+        let coverage = lists
+            .iter()
+            .flatten()
+            .map(|&(_, d)| Coverage { first: d, last: d })
+            .reduce(|a, b| Coverage {
+                first: a.first.min(b.first),
+                last: a.last.max(b.last),
+            });
         let mut events = Events {
             coverage,
             ..Events::default()
