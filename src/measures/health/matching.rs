@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::cohort::{Cohort, Index};
+use super::cohort::{Cohort, Index, People};
 use super::usage::rate_in;
 use super::window::{Span, present_on};
 
@@ -54,6 +54,14 @@ pub enum MatchUnit {
 }
 
 impl MatchUnit {
+    /// The practice or PCN (interned) of person `p`.
+    pub fn of(self, people: &People, p: usize) -> u32 {
+        match self {
+            MatchUnit::Practice => people.practice[p],
+            MatchUnit::Pcn => people.pcn[p],
+        }
+    }
+
     /// How the outputs name the unit.
     pub fn label(self) -> &'static str {
         match self {
@@ -151,10 +159,7 @@ pub fn key_of(cohort: &Cohort, p: usize, day: i32, rules: &MatchRules) -> Option
         age_band: people.age_band(p, day).unwrap_or(u8::MAX),
         sex: people.sex[p],
         quintile: people.imd_quintile[p],
-        unit: match rules.unit {
-            MatchUnit::Practice => people.practice[p],
-            MatchUnit::Pcn => people.pcn[p],
-        },
+        unit: rules.unit.of(people, p),
         band: matching_band(gp),
     })
 }
@@ -189,10 +194,7 @@ pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRul
             for p in 0..people.ids.len() {
                 if !people.ever_referred[p] {
                     result.pool_size += 1;
-                    let unit = match rules.unit {
-                        MatchUnit::Practice => people.practice[p],
-                        MatchUnit::Pcn => people.pcn[p],
-                    };
+                    let unit = rules.unit.of(people, p);
                     cells
                         .entry((people.sex[p], people.imd_quintile[p], unit))
                         .or_default()
