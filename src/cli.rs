@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::console::Console;
 use crate::error::{Error, Result};
+use crate::evaluate::{self, EvaluateOptions, Evaluation};
 use crate::ingest::{self, IngestOptions, IngestReport};
 use crate::measures::benchmark::{Adjustment, BenchmarkOptions};
 use crate::measures::health::HealthOptions;
@@ -47,8 +48,27 @@ enum Command {
     Schema(SchemaArgs),
     /// Run a read-only SQL query over the warehouse tables.
     Sql(SqlArgs),
-    /// Compute the outcome measures for a period and write their tables.
+    /// Compute the outcome measures for a period and write their exact tables.
     Measures(MeasuresArgs),
+    /// Run a whole evaluation from its spec: ingest, measures, disclosure control,
+    /// reports, workbook and tables.
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Debug, Args)]
+struct EvaluateArgs {
+    /// The evaluation spec (TOML); paths in it are relative to its folder.
+    spec: PathBuf,
+    /// Output folder instead of the spec's `output`.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Confirm that outputs without disclosure control (policy "none") are for
+    /// internal use; every page and sheet then says NOT FOR PUBLICATION.
+    #[arg(long)]
+    not_for_publication: bool,
+    /// Query partitions (threads).
+    #[arg(long, default_value_t = 2)]
+    target_partitions: usize,
 }
 
 #[derive(Debug, Args)]
@@ -355,7 +375,8 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                 health,
                 target_partitions: args.target_partitions,
             };
-            let result = runtime(args.target_partitions)?.block_on(measures::run(&options))?;
+            let result =
+                crate::sql::runtime(args.target_partitions)?.block_on(measures::run(&options))?;
             let mut summary = measures_summary(&result.tables, &options);
             summary.push_str(&health_summary(&result.health));
             console.result(summary);
@@ -364,9 +385,27 @@ fn run(command: Command, console: &Console) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Evaluate(args) => {
+            let options = EvaluateOptions {
+                spec: args.spec,
+                out: args.out,
+                not_for_publication: args.not_for_publication,
+                target_partitions: args.target_partitions,
+            };
+            let evaluation = evaluate::evaluate(&options, console)?;
+            console.result(evaluation_summary(&evaluation));
+            for warning in &evaluation.warnings {
+                console.warn(warning);
+            }
+            Ok(if evaluation.ingest.quarantined() > 0 {
+                1
+            } else {
+                0
+            })
+        }
         Command::Sql(args) => {
             let warehouse = Warehouse::open(&args.warehouse)?;
-            runtime(args.target_partitions)?.block_on(async {
+            crate::sql::runtime(args.target_partitions)?.block_on(async {
                 let ctx = crate::sql::session(&warehouse, args.target_partitions).await?;
                 let frame_schema;
                 let batches = {
@@ -397,28 +436,8 @@ fn run(command: Command, console: &Console) -> Result<i32> {
 }
 
 fn health_options(args: &MeasuresArgs) -> Result<HealthOptions> {
-    if args.health_windows.is_empty() || args.health_windows.iter().any(|&m| !(1..=60).contains(&m))
-    {
-        return Err(Error::Usage(
-            "--health-windows takes months from 1 to 60, e.g. 6,12".to_string(),
-        ));
-    }
-    if !(0.0..=1.0).contains(&args.min_window_coverage) {
-        return Err(Error::Usage(format!(
-            "--min-window-coverage is a share from 0 to 1, not {}",
-            args.min_window_coverage
-        )));
-    }
-    if args.comparators == 0 || args.washout_days < 28 {
-        return Err(Error::Usage(
-            "--comparators must be at least 1, and --washout-days at least 28 (its GP use is what comparators are matched on)".to_string(),
-        ));
-    }
-    let mut windows = args.health_windows.clone();
-    windows.sort_unstable();
-    windows.dedup();
-    Ok(HealthOptions {
-        windows_months: windows,
+    HealthOptions {
+        windows_months: args.health_windows.clone(),
         partial_before: match args.partial_before {
             PartialBeforeArg::Adjust => PartialBefore::Adjust,
             PartialBeforeArg::Exclude => PartialBefore::Exclude,
@@ -437,14 +456,8 @@ fn health_options(args: &MeasuresArgs) -> Result<HealthOptions> {
             .as_deref()
             .map(UnitCosts::read)
             .transpose()?,
-    })
-}
-
-fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start the query runtime: {e}")))
+    }
+    .checked()
 }
 
 fn measures_summary(tables: &[OutTable], options: &MeasureOptions) -> String {
@@ -542,6 +555,60 @@ fn health_summary(headlines: &[measures::health::Headline]) -> String {
                 interval(*x, *lo, *hi)
             ));
         }
+    }
+    out
+}
+
+fn evaluation_summary(e: &Evaluation) -> String {
+    let rows: u64 = e.ingest.files.iter().map(|f| f.rows_read).sum();
+    let quarantined = e.ingest.quarantined();
+    let mut out = format!(
+        "Evaluated {} ({}) from {} input files ({} rows, {} quarantined)\n\n",
+        e.stamp.title,
+        e.stamp.period,
+        e.ingest.files.len(),
+        thousands(rows),
+        thousands(quarantined)
+    );
+    for h in &e.headlines {
+        out.push_str(&format!("  - {h}\n"));
+    }
+    out.push_str(&format!(
+        "\nDisclosure control: {} ({} cells suppressed){}\n",
+        e.stamp.policy,
+        thousands(e.suppressed as u64),
+        if e.stamp.not_for_publication {
+            ". NOT FOR PUBLICATION"
+        } else {
+            ""
+        }
+    ));
+    out.push_str(&format!(
+        "\nReport:     {}\n",
+        e.output.join("report.html").display()
+    ));
+    for (label, name) in [
+        ("Benchmark:", "benchmarking.html"),
+        ("Workbook:", "workbook.xlsx"),
+    ] {
+        if e.files.iter().any(|f| f == name) {
+            out.push_str(&format!("{label:<11} {}\n", e.output.join(name).display()));
+        }
+    }
+    out.push_str(&format!(
+        "Tables:     {}\n",
+        e.output.join("tables").display()
+    ));
+    out.push_str(&format!(
+        "Warehouse:  {} (row-level: not for publication)\n",
+        e.warehouse.display()
+    ));
+    if quarantined > 0 {
+        out.push_str(&format!(
+            "\n{} rows quarantined: sprout sql \"SELECT * FROM quarantine ORDER BY source_file, line\" --warehouse {}\n",
+            thousands(quarantined),
+            e.warehouse.display()
+        ));
     }
     out
 }

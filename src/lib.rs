@@ -5,7 +5,8 @@
 //! The pipeline, one module per step:
 //!
 //! ```text
-//! extract files ──ingest──▶ warehouse (Parquet + manifest) ──sql──▶ tables for researchers
+//! extract files ──ingest──▶ warehouse (Parquet + manifest) ──measures──▶ exact tables
+//!   ──disclosure──▶ published tables ──render──▶ reports, workbook, tables, charts
 //! ```
 //!
 //! - [`model`]: the canonical tables, columns and codes that everything else follows.
@@ -13,6 +14,11 @@
 //!   pseudonymises NHS numbers and quarantines bad rows.
 //! - [`warehouse`]: the Parquet tables and their manifest.
 //! - [`sql`]: read-only DataFusion SQL over the warehouse.
+//! - [`measures`], [`scoring`], [`stats`]: the outcomes framework's measures,
+//!   instrument scoring and the pure statistics behind them.
+//! - [`disclosure`]: small-number suppression and rounding of published tables.
+//! - [`render`]: reports (HTML), the workbook (Excel), tables and charts.
+//! - [`evaluate`]: the whole pipeline from one evaluation spec.
 //! - [`synth`]: synthetic extracts with known planted effects.
 //! - [`cli`], [`console`], [`error`], [`atomic`]: the command line, user output,
 //!   the one error type, and all-or-nothing file writes.
@@ -20,7 +26,9 @@
 pub mod atomic;
 pub mod cli;
 pub mod console;
+pub mod disclosure;
 pub mod error;
+pub mod evaluate;
 pub mod ingest;
 pub mod measures;
 pub mod model;

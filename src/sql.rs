@@ -111,6 +111,14 @@ fn is_formula(value: &str) -> bool {
     value.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
+/// A query runtime with `threads` worker threads.
+pub fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .build()
+        .map_err(|e| crate::error::Error::Usage(format!("cannot start the query runtime: {e}")))
+}
+
 /// The batches as an aligned text table.
 pub fn to_text(batches: &[RecordBatch]) -> Result<String> {
     Ok(pretty_format_batches(batches)?.to_string())

@@ -65,8 +65,21 @@ pub struct MeasureResult {
     pub health: Vec<health::Headline>,
 }
 
-/// Compute every measure and write its tables into `options.out`.
-pub async fn run(options: &MeasureOptions) -> Result<MeasureResult> {
+/// Every measure of a period, computed and not yet written.
+#[derive(Debug)]
+pub struct Computed {
+    /// Every table, exact (before any disclosure control).
+    pub tables: Vec<OutTable>,
+    /// The funnels and SPC charts behind the benchmarking tables.
+    pub benchmarks: benchmark::Benchmarks,
+    /// Warnings for the user (regression to the mean, weak comparisons).
+    pub warnings: Vec<String>,
+    /// The health and care system's naive and comparison estimates, side by side.
+    pub health: Vec<health::Headline>,
+}
+
+/// Compute every measure for `options.period` (nothing is written).
+pub async fn compute(options: &MeasureOptions) -> Result<Computed> {
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::sql::session(&warehouse, options.target_partitions).await?;
     let mut tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
@@ -81,19 +94,30 @@ pub async fn run(options: &MeasureOptions) -> Result<MeasureResult> {
     tables.extend(quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?);
     let health = health::health_system(&ctx, &options.period, &options.health).await?;
     tables.extend(health.tables);
-    table::write_all(&tables, &options.out)?;
+    Ok(Computed {
+        tables,
+        benchmarks,
+        warnings: health.warnings,
+        health: health.headlines,
+    })
+}
+
+/// Compute every measure and write its exact tables and charts into `options.out`.
+pub async fn run(options: &MeasureOptions) -> Result<MeasureResult> {
+    let computed = compute(options).await?;
+    table::write_all(&computed.tables, &options.out)?;
     let charts = options.out.join("charts");
-    for f in &benchmarks.funnels {
+    for f in &computed.benchmarks.funnels {
         let path = charts.join(format!("funnel_{}.svg", f.measure.name));
         crate::atomic::write(&path, crate::render::charts::funnel_svg(f).as_bytes())?;
     }
-    for s in &benchmarks.spc {
+    for s in &computed.benchmarks.spc {
         let path = charts.join(format!("spc_{}.svg", s.name));
         crate::atomic::write(&path, crate::render::charts::spc_svg(s).as_bytes())?;
     }
     Ok(MeasureResult {
-        tables,
-        warnings: health.warnings,
-        health: health.headlines,
+        tables: computed.tables,
+        warnings: computed.warnings,
+        health: computed.health,
     })
 }

@@ -37,7 +37,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Put a `<title>` and `<desc>` right after the opening `<svg …>` tag.
-fn with_text_alternative(svg: String, title: &str, description: &str) -> String {
+pub(crate) fn with_text_alternative(svg: String, title: &str, description: &str) -> String {
     match svg
         .find("<svg")
         .and_then(|start| svg[start..].find('>').map(|end| start + end + 1))

@@ -1,0 +1,436 @@
+//! Disclosure control: what a published table may show.
+//!
+//! Applied when outputs are rendered, never to the stored values: the measures
+//! keep their exact figures, and [`publish`] turns each into a
+//! [`PublishedTable`] of [`Cell`]s under a [`Policy`].
+//!
+//! Under the NHS Digital policy (the default), following the HES/ECDS rules:
+//! - counts of 1–7 are shown as `*`; every other count is rounded to the
+//!   nearest 5 (0 stays 0);
+//! - shares (percentages) are computed from the rounded figures;
+//! - totals are computed from the unrounded values and then rounded (each
+//!   count, totals included, is rounded on its own);
+//! - secondary suppression: where a suppressed cell could be recovered from a
+//!   published total (the groups of one breakdown against its `all` row, or
+//!   the parts of a total in the same row), the next smallest cell is
+//!   suppressed too;
+//! - means, medians, rates and other statistics based on 1–7 people are
+//!   suppressed; intervals of a share are suppressed with the share. Complex
+//!   statistics (confidence intervals, model estimates) on larger groups are
+//!   shown unrounded, as the rules exempt them.
+//!
+//! The OpenSAFELY policy redacts counts ≤ 7 and rounds the rest to the nearest
+//! 5 in the same way, but computes shares from "midpoint 6" rounded counts
+//! ([`midpoint6`]). The `none` policy shows exact values and every output says
+//! "NOT FOR PUBLICATION".
+//!
+//! Which column is a count, a share or a statistic, and what it is based on,
+//! is declared in [`rules`].
+
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+use serde::{Deserialize, Serialize};
+
+use crate::measures::table::{ColumnKind, OutColumn, OutTable};
+use rules::Role;
+
+/// How outputs are protected before they are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// NHS Digital (HES/ECDS) rules: 1–7 as `*`, nearest 5, shares from rounded figures.
+    NhsDigital,
+    /// OpenSAFELY: ≤ 7 redacted, nearest 5, shares from midpoint-6 rounded counts.
+    #[serde(rename = "opensafely")]
+    OpenSafely,
+    /// No disclosure control: internal use only, stamped "NOT FOR PUBLICATION".
+    None,
+}
+
+impl Policy {
+    /// The name used in specs and stamps.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::NhsDigital => "nhs_digital",
+            Policy::OpenSafely => "opensafely",
+            Policy::None => "none",
+        }
+    }
+
+    /// One sentence for the report's methods and every output's stamp.
+    pub fn description(self) -> &'static str {
+        match self {
+            Policy::NhsDigital => {
+                "NHS Digital style: counts of 1 to 7 shown as *, other counts rounded to the nearest 5, percentages computed from the rounded figures, a further cell suppressed where a suppressed one could be worked out from a total, and averages based on 1 to 7 people suppressed."
+            }
+            Policy::OpenSafely => {
+                "OpenSAFELY style: counts of 7 or fewer redacted as *, other counts rounded to the nearest 5, shares computed from midpoint-6 rounded counts, a further cell suppressed where a suppressed one could be worked out from a total, and averages based on 1 to 7 people suppressed."
+            }
+            Policy::None => "None: exact figures for internal use. NOT FOR PUBLICATION.",
+        }
+    }
+
+    /// Whether outputs under this policy may be published.
+    pub fn publishable(self) -> bool {
+        self != Policy::None
+    }
+}
+
+/// One cell of a published table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// No value.
+    Empty,
+    /// Text.
+    Text(String),
+    /// A whole number (rounded where it is a count).
+    Int(i64),
+    /// A number.
+    Num(f64),
+    /// Withheld by disclosure control (shown as `*`).
+    Suppressed,
+}
+
+impl Cell {
+    /// The cell as text: `*` when suppressed, empty when empty.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Num(x) => format_number(*x),
+            Cell::Suppressed => "*".to_string(),
+        }
+    }
+
+    /// The cell as a number, if it is one.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Int(n) => Some(*n as f64),
+            Cell::Num(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+/// Shortest text that reads back as the same f64 (Rust's `{}` formatting).
+fn format_number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+/// A table ready to publish: its cells after disclosure control.
+#[derive(Debug, Clone)]
+pub struct PublishedTable {
+    /// File stem.
+    pub name: &'static str,
+    /// What one row is.
+    pub description: &'static str,
+    /// Columns.
+    pub columns: &'static [OutColumn],
+    /// How each column is protected.
+    pub roles: Vec<Role>,
+    /// Rows of cells, in the table's order.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl PublishedTable {
+    /// Index of column `name`.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The cell of `row` in column `name`.
+    pub fn cell(&self, row: usize, name: &str) -> &Cell {
+        self.column(name)
+            .and_then(|c| self.rows.get(row).map(|r| &r[c]))
+            .unwrap_or(&Cell::Empty)
+    }
+
+    /// The text of `row` in column `name` (empty when not text).
+    pub fn text(&self, row: usize, name: &str) -> &str {
+        match self.cell(row, name) {
+            Cell::Text(s) => s,
+            _ => "",
+        }
+    }
+
+    /// Rows whose text columns equal the given values.
+    pub fn rows_where<'a>(
+        &'a self,
+        conditions: &'a [(&'a str, &'a str)],
+    ) -> impl Iterator<Item = usize> + 'a {
+        (0..self.rows.len()).filter(move |&i| conditions.iter().all(|(c, v)| self.text(i, c) == *v))
+    }
+}
+
+/// Count `n` rounded to the nearest multiple of 5 (halves away from zero).
+///
+/// `round5(n) = 5 · round(n / 5)`; 0 stays 0.
+pub fn round5(n: f64) -> f64 {
+    5.0 * (n / 5.0).round()
+}
+
+/// OpenSAFELY "midpoint 6" rounding of a count: `⌈n/6⌉·6 − 3` for n > 0, and 0 for 0,
+/// so 1–6 → 3, 7–12 → 9, 13–18 → 15. Unbiased for counts spread evenly in each band.
+pub fn midpoint6(n: f64) -> f64 {
+    if n <= 0.0 {
+        0.0
+    } else {
+        (n / 6.0).ceil() * 6.0 - 3.0
+    }
+}
+
+/// Whether a raw count is small enough to suppress (1–7; 0 is shown).
+pub fn is_small(n: f64) -> bool {
+    n > 0.0 && n < 8.0
+}
+
+/// The raw cells of a measure table, column by column as its schema says.
+pub fn cells(table: &OutTable) -> Vec<Vec<Cell>> {
+    let batch = &table.batch;
+    let mut rows = vec![Vec::with_capacity(table.columns.len()); batch.num_rows()];
+    for (c, column) in table.columns.iter().enumerate() {
+        let array = batch.column(c);
+        for (i, row) in rows.iter_mut().enumerate() {
+            let cell = if array.is_null(i) {
+                Cell::Empty
+            } else {
+                match column.ty {
+                    ColumnKind::Text => crate::measures::table::text_column(batch, column.name)
+                        .map_or(Cell::Empty, |a| Cell::Text(a.value(i).to_string())),
+                    ColumnKind::Integer => array
+                        .as_primitive_opt::<Int64Type>()
+                        .map_or(Cell::Empty, |a| Cell::Int(a.value(i))),
+                    ColumnKind::Number => array
+                        .as_primitive_opt::<Float64Type>()
+                        .map_or(Cell::Empty, |a| Cell::Num(a.value(i))),
+                }
+            };
+            row.push(cell);
+        }
+    }
+    rows
+}
+
+/// Apply `policy` to a measure table.
+pub fn publish(table: &OutTable, policy: Policy) -> PublishedTable {
+    let raw = cells(table);
+    let roles = rules::roles(table.name, table.columns);
+    let rows = match policy {
+        Policy::None => raw,
+        _ => protect(
+            &raw,
+            &roles,
+            &rules::secondary(table.name, table.columns),
+            policy,
+        ),
+    };
+    PublishedTable {
+        name: table.name,
+        description: table.description,
+        columns: table.columns,
+        roles,
+        rows,
+    }
+}
+
+/// Which count cells are hidden: the small ones (primary), then secondary
+/// suppression until nothing changes.
+pub fn hidden_counts(
+    raw: &[Vec<Cell>],
+    roles: &[Role],
+    secondary: &rules::Secondary,
+) -> Vec<Vec<bool>> {
+    let mut hidden: Vec<Vec<bool>> = raw
+        .iter()
+        .map(|row| {
+            roles
+                .iter()
+                .enumerate()
+                .map(|(c, role)| is_count(row, c, role) && row[c].number().is_some_and(is_small))
+                .collect()
+        })
+        .collect();
+    // Each pass only hides more cells, so this ends; a few passes settle real tables.
+    for _ in 0..(raw.len() + 2) {
+        let mut changed = false;
+        for set in &secondary.sets(raw) {
+            for (c, role) in roles.iter().enumerate() {
+                if is_count_column(role) {
+                    let cells: Vec<(usize, usize)> = set.iter().map(|&r| (r, c)).collect();
+                    changed |= hide_complement(raw, &mut hidden, &cells, None);
+                }
+            }
+        }
+        for (r, row) in raw.iter().enumerate() {
+            for (parts, prefer) in &secondary.row_parts {
+                let cells: Vec<(usize, usize)> = parts.iter().map(|&c| (r, c)).collect();
+                if !cells.iter().all(|&(_, c)| row[c].number().is_some()) {
+                    continue;
+                }
+                changed |= hide_complement(raw, &mut hidden, &cells, prefer.map(|c| (r, c)));
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    hidden
+}
+
+/// Among `cells` (parts of one published total), if exactly one is hidden,
+/// hide `prefer` when it is a positive visible cell, else the smallest other
+/// positive one. Returns whether anything changed.
+fn hide_complement(
+    raw: &[Vec<Cell>],
+    hidden: &mut [Vec<bool>],
+    cells: &[(usize, usize)],
+    prefer: Option<(usize, usize)>,
+) -> bool {
+    let hidden_count = cells.iter().filter(|&&(r, c)| hidden[r][c]).count();
+    if hidden_count != 1 || cells.len() < 2 {
+        return false;
+    }
+    if let Some((r, c)) = prefer
+        && !hidden[r][c]
+        && raw[r][c].number().is_some_and(|v| v > 0.0)
+    {
+        hidden[r][c] = true;
+        return true;
+    }
+    let next = cells
+        .iter()
+        .filter(|&&(r, c)| !hidden[r][c])
+        .filter_map(|&(r, c)| raw[r][c].number().filter(|&v| v > 0.0).map(|v| (v, r, c)))
+        .min_by(|a, b| a.0.total_cmp(&b.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    match next {
+        Some((_, r, c)) => {
+            hidden[r][c] = true;
+            true
+        }
+        None => false,
+    }
+}
+
+fn is_count_column(role: &Role) -> bool {
+    matches!(role, Role::Count | Role::CountWhen { .. })
+}
+
+fn is_count(row: &[Cell], _c: usize, role: &Role) -> bool {
+    match role {
+        Role::Count => true,
+        Role::CountWhen { column, values } => match &row[*column] {
+            Cell::Text(v) => values.contains(&v.as_str()),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn protect(
+    raw: &[Vec<Cell>],
+    roles: &[Role],
+    secondary: &rules::Secondary,
+    policy: Policy,
+) -> Vec<Vec<Cell>> {
+    let hidden = hidden_counts(raw, roles, secondary);
+    let share_rounding = match policy {
+        Policy::OpenSafely => midpoint6,
+        _ => round5,
+    };
+    let small = |row: &[Cell], c: usize| row[c].number().is_some_and(is_small);
+    raw.iter()
+        .zip(&hidden)
+        .map(|(row, hide)| {
+            roles
+                .iter()
+                .enumerate()
+                .map(|(c, role)| match role {
+                    Role::Label => row[c].clone(),
+                    Role::Count | Role::CountWhen { .. } if is_count(row, c, role) => {
+                        if hide[c] {
+                            Cell::Suppressed
+                        } else {
+                            match &row[c] {
+                                Cell::Int(n) => Cell::Int(round5(*n as f64) as i64),
+                                Cell::Num(x) => Cell::Num(round5(*x)),
+                                other => other.clone(),
+                            }
+                        }
+                    }
+                    Role::Count | Role::CountWhen { .. } => row[c].clone(),
+                    Role::Share {
+                        numerator,
+                        denominator,
+                    } => {
+                        if hide[*numerator] || hide[*denominator] {
+                            return Cell::Suppressed;
+                        }
+                        match (
+                            row[*numerator].number(),
+                            row[*denominator].number(),
+                            &row[c],
+                        ) {
+                            (_, _, Cell::Empty) => Cell::Empty,
+                            (Some(x), Some(n), _) => {
+                                let n = share_rounding(n);
+                                if n > 0.0 {
+                                    Cell::Num(share_rounding(x) / n)
+                                } else {
+                                    Cell::Empty
+                                }
+                            }
+                            _ => row[c].clone(),
+                        }
+                    }
+                    Role::ShareBound {
+                        numerator,
+                        denominator,
+                    } => {
+                        if hide[*numerator] || hide[*denominator] {
+                            Cell::Suppressed
+                        } else {
+                            row[c].clone()
+                        }
+                    }
+                    Role::Statistic { bases } => {
+                        if matches!(row[c], Cell::Empty) {
+                            Cell::Empty
+                        } else if bases.iter().any(|&b| small(row, b)) {
+                            Cell::Suppressed
+                        } else {
+                            row[c].clone()
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Counts of suppressed cells in each published table, for the report's notes.
+pub fn suppressed_cells(tables: &[PublishedTable]) -> BTreeMap<&'static str, usize> {
+    tables
+        .iter()
+        .map(|t| {
+            let n = t
+                .rows
+                .iter()
+                .flatten()
+                .filter(|c| matches!(c, Cell::Suppressed))
+                .count();
+            (t.name, n)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,408 @@
+//! Which columns of each measure table are counts, shares and statistics, what
+//! each statistic is based on, and which cells add up to a published total
+//! (for secondary suppression).
+//!
+//! Defaults cover most columns: a whole-number column is a count of people or
+//! events; `x_share` is the share `x / base`; `x_lower` and `x_upper` beside an
+//! `x_share` are its interval; any other number is a statistic based on the
+//! table's base count (its first count column unless named). [`RULES`] lists
+//! what differs from the defaults, table by table.
+
+use crate::measures::table::{ColumnKind, OutColumn};
+
+/// How one column is protected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// Not a figure about people: text, flags, parameters, plotting grids. Shown as is.
+    Label,
+    /// A count of people or events: small ones suppressed, others rounded.
+    Count,
+    /// A count only on rows where `column` holds one of `values` (a statistic elsewhere).
+    CountWhen {
+        /// Index of the column that says what the row measures.
+        column: usize,
+        /// Its values on which this column is a count.
+        values: &'static [&'static str],
+    },
+    /// `numerator / denominator`, recomputed from the rounded counts.
+    Share {
+        /// Index of the numerator count.
+        numerator: usize,
+        /// Index of the denominator count.
+        denominator: usize,
+    },
+    /// A limit of a share's interval: suppressed with the share.
+    ShareBound {
+        /// Index of the share's numerator.
+        numerator: usize,
+        /// Index of the share's denominator.
+        denominator: usize,
+    },
+    /// A statistic (mean, median, rate, test) suppressed when any base count is 1–7.
+    Statistic {
+        /// Indices of the counts it is based on.
+        bases: Vec<usize>,
+    },
+}
+
+impl Role {
+    /// The role's name in the data dictionary.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Role::Label => "label",
+            Role::Count | Role::CountWhen { .. } => "count",
+            Role::Share { .. } => "share",
+            Role::ShareBound { .. } => "share interval",
+            Role::Statistic { .. } => "statistic",
+        }
+    }
+}
+
+/// What a table does differently from the defaults.
+struct TableRules {
+    table: &'static str,
+    /// The count its statistics are based on (default: the first count column).
+    base: Option<&'static str>,
+    /// Number columns that are not figures about people (parameters, flags, grids).
+    labels: &'static [&'static str],
+    /// Number-typed columns that are counts.
+    counts: &'static [&'static str],
+    /// A column that is a count only on some rows: (column, row-kind column, values).
+    count_when: Option<(&'static str, &'static str, &'static [&'static str])>,
+    /// Shares not named `x_share` of the base: (share, numerator, denominator).
+    shares: &'static [(&'static str, &'static str, &'static str)],
+    /// Statistics with their own bases.
+    statistic_bases: &'static [(&'static str, &'static [&'static str])],
+    /// Columns that, with `breakdown`, identify a set of groups adding up to the `all` row.
+    breakdown_key: &'static [&'static str],
+    /// Counts in one row that add up (a total and its parts).
+    row_parts: &'static [RowSum],
+}
+
+/// Counts in one row that add up: a total and its parts.
+struct RowSum {
+    /// The total and its parts.
+    parts: &'static [&'static str],
+    /// The part to suppress first when one more is needed (the least informative
+    /// one, e.g. "no reliable change"), instead of the smallest.
+    prefer: Option<&'static str>,
+}
+
+const DEFAULT: TableRules = TableRules {
+    table: "",
+    base: None,
+    labels: &[],
+    counts: &[],
+    count_when: None,
+    shares: &[],
+    statistic_bases: &[],
+    breakdown_key: &[],
+    row_parts: &[],
+};
+
+/// Whole-number columns that are never counts of people or events.
+const GLOBAL_LABELS: &[&str] = &[
+    "window_months",
+    "washout_days",
+    "k",
+    "bootstrap_reps",
+    "seed",
+    "quarter",
+    "stage_order",
+    "beyond_limit",
+    "run",
+    "trend",
+    "two_of_three",
+    "balanced",
+    "new_group",
+    "units",
+    "min_window_coverage",
+    "unit_cost",
+];
+
+/// The tables whose columns differ from the defaults.
+static RULES: &[TableRules] = &[
+    TableRules {
+        table: "wellbeing_change",
+        base: Some("pairs"),
+        breakdown_key: &["period", "cohort", "score"],
+        row_parts: &[RowSum {
+            parts: &[
+                "pairs",
+                "reliably_improved",
+                "no_reliable_change",
+                "reliably_deteriorated",
+            ],
+            prefer: Some("no_reliable_change"),
+        }],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "wellbeing_attrition_bias",
+        statistic_bases: &[
+            ("mean_baseline_with_follow_up", &["with_follow_up"]),
+            ("mean_baseline_without_follow_up", &["without_follow_up"]),
+            (
+                "standardised_mean_difference",
+                &["with_follow_up", "without_follow_up"],
+            ),
+        ],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "benchmark_funnel_units",
+        base: Some("denominator"),
+        counts: &["numerator", "denominator"],
+        shares: &[("value", "numerator", "denominator")],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "benchmark_funnel_limits",
+        labels: &[
+            "denominator",
+            "lower95",
+            "upper95",
+            "lower998",
+            "upper998",
+            "baseline",
+        ],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "spc",
+        count_when: Some(("value", "measure", &["monthly_referrals"])),
+        ..DEFAULT
+    },
+    TableRules {
+        table: "community_organisations",
+        base: Some("people"),
+        labels: &["newly_appearing"],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "community_summary",
+        base: Some("onward_referrals"),
+        shares: &[("attended_share", "attended", "attendance_recorded")],
+        statistic_bases: &[("referrals_per_organisation", &["organisations"])],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "equity",
+        base: Some("referrals"),
+        shares: &[("completed_share", "completed", "outcome_accepted")],
+        breakdown_key: &["period"],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "health_cohort",
+        base: Some("referred"),
+        row_parts: &[RowSum {
+            parts: &[
+                "referred",
+                "not_present",
+                "partial_before_excluded",
+                "short_before",
+                "short_after",
+                "measured",
+            ],
+            prefer: None,
+        }],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "health_matching",
+        base: Some("cases"),
+        ..DEFAULT
+    },
+    TableRules {
+        table: "data_quality",
+        base: Some("denominator"),
+        shares: &[("share", "count", "denominator")],
+        breakdown_key: &["period", "item"],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "service_referrals",
+        breakdown_key: &["period", "quarter"],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "service_uptake",
+        base: Some("referred"),
+        statistic_bases: &[
+            ("median_days_to_first_contact", &["with_first_contact"]),
+            ("p90_days_to_first_contact", &["with_first_contact"]),
+            ("median_days_to_first_assessment", &["with_assessment"]),
+            ("p90_days_to_first_assessment", &["with_assessment"]),
+            ("median_episode_days", &["accepted"]),
+            ("mean_contacts_per_accepted", &["accepted"]),
+        ],
+        row_parts: &[RowSum {
+            parts: &[
+                "referred",
+                "accepted",
+                "declined",
+                "did_not_attend",
+                "no_status",
+            ],
+            prefer: Some("no_status"),
+        }],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "link_worker_caseload",
+        statistic_bases: &[("caseload_per_year", &["accepted"])],
+        ..DEFAULT
+    },
+];
+
+fn rules_of(table: &str) -> &'static TableRules {
+    RULES.iter().find(|r| r.table == table).unwrap_or(&DEFAULT)
+}
+
+/// The role of each column of `table`.
+pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
+    let rules = rules_of(table);
+    let index = |name: &str| columns.iter().position(|c| c.name == name);
+    let is_label =
+        |c: &OutColumn| GLOBAL_LABELS.contains(&c.name) || rules.labels.contains(&c.name);
+    let is_count = |c: &OutColumn| {
+        !is_label(c)
+            && (c.ty == ColumnKind::Integer || rules.counts.contains(&c.name))
+            && rules.count_when.is_none_or(|(name, _, _)| name != c.name)
+    };
+    let base = rules
+        .base
+        .and_then(index)
+        .or_else(|| columns.iter().position(is_count));
+    let share_of = |name: &str| -> Option<(usize, usize)> {
+        if let Some(&(_, x, n)) = rules.shares.iter().find(|(s, _, _)| *s == name) {
+            return Some((index(x)?, index(n)?));
+        }
+        let x = name.strip_suffix("_share")?;
+        Some((index(x)?, base?))
+    };
+    columns
+        .iter()
+        .map(|c| {
+            if c.ty == ColumnKind::Text || is_label(c) {
+                return Role::Label;
+            }
+            if let Some((name, kind, values)) = rules.count_when
+                && name == c.name
+                && let Some(column) = index(kind)
+            {
+                return Role::CountWhen { column, values };
+            }
+            if is_count(c) {
+                return Role::Count;
+            }
+            if let Some((numerator, denominator)) = share_of(c.name) {
+                return Role::Share {
+                    numerator,
+                    denominator,
+                };
+            }
+            let bound_of = c
+                .name
+                .strip_suffix("_lower")
+                .or_else(|| c.name.strip_suffix("_upper"))
+                .and_then(|x| {
+                    share_of(&format!("{x}_share"))
+                        .filter(|_| index(&format!("{x}_share")).is_some())
+                });
+            if let Some((numerator, denominator)) = bound_of {
+                return Role::ShareBound {
+                    numerator,
+                    denominator,
+                };
+            }
+            let bases = match rules.statistic_bases.iter().find(|(s, _)| *s == c.name) {
+                Some((_, names)) => names.iter().filter_map(|n| index(n)).collect(),
+                None => base.into_iter().collect(),
+            };
+            Role::Statistic { bases }
+        })
+        .collect()
+}
+
+/// The sets of count cells that add up to a published total.
+#[derive(Debug, Clone, Default)]
+pub struct Secondary {
+    /// Column indices identifying a set of breakdown groups (with `breakdown`).
+    breakdown_key: Vec<usize>,
+    /// The `breakdown` column, when the table has one.
+    breakdown: Option<usize>,
+    /// Column indices of a total and its parts within one row, with the part
+    /// to suppress first.
+    pub row_parts: Vec<(Vec<usize>, Option<usize>)>,
+}
+
+impl Secondary {
+    /// Row sets: for each key and breakdown, its groups together with the `all`
+    /// row when there is one (without one, the total may be published elsewhere,
+    /// so the groups still protect each other).
+    pub fn sets(&self, raw: &[Vec<crate::disclosure::Cell>]) -> Vec<Vec<usize>> {
+        let Some(b) = self.breakdown else {
+            return Vec::new();
+        };
+        if self.breakdown_key.is_empty() {
+            return Vec::new();
+        }
+        let key = |r: usize| -> Vec<String> {
+            self.breakdown_key
+                .iter()
+                .map(|&c| raw[r][c].display())
+                .collect()
+        };
+        let mut groups: std::collections::BTreeMap<(Vec<String>, String), Vec<usize>> =
+            std::collections::BTreeMap::new();
+        let mut totals: std::collections::BTreeMap<Vec<String>, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for r in 0..raw.len() {
+            let breakdown = raw[r][b].display();
+            if breakdown == "all" {
+                totals.entry(key(r)).or_default().push(r);
+            } else {
+                groups.entry((key(r), breakdown)).or_default().push(r);
+            }
+        }
+        groups
+            .into_iter()
+            .map(|((k, _), mut rows)| {
+                if let Some(total) = totals.get(&k) {
+                    rows.extend(total);
+                }
+                rows
+            })
+            .collect()
+    }
+}
+
+/// The secondary-suppression sets of `table`.
+pub fn secondary(table: &str, columns: &[OutColumn]) -> Secondary {
+    let rules = rules_of(table);
+    let index = |name: &str| columns.iter().position(|c| c.name == name);
+    Secondary {
+        breakdown_key: rules
+            .breakdown_key
+            .iter()
+            .filter_map(|n| index(n))
+            .collect(),
+        breakdown: index("breakdown"),
+        row_parts: rules
+            .row_parts
+            .iter()
+            .map(|sum| {
+                (
+                    sum.parts
+                        .iter()
+                        .filter_map(|n| index(n))
+                        .collect::<Vec<_>>(),
+                    sum.prefer.and_then(index),
+                )
+            })
+            .filter(|(parts, _)| parts.len() > 1)
+            .collect(),
+    }
+}

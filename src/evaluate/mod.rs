@@ -1,0 +1,259 @@
+//! `sprout evaluate`: the whole pipeline from one evaluation spec.
+//!
+//! ```text
+//! spec.toml ──ingest──▶ warehouse (rebuilt) ──measures──▶ exact tables
+//!   ──disclosure──▶ published tables ──render──▶ report.html, benchmarking.html,
+//!                                                workbook.xlsx, tables/, charts/
+//! ```
+//!
+//! The output folder is built beside its target and replaces it whole only
+//! when everything is written, so a failed run leaves the previous report
+//! intact. Every output is stamped ([`crate::render::Stamp`]) with the spec's
+//! SHA-256, each input's SHA-256, the sprout version and the run time (from
+//! `SOURCE_DATE_EPOCH` when set, so the same spec and inputs give byte-identical
+//! outputs).
+
+pub mod spec;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::atomic::StagedDir;
+use crate::console::Console;
+use crate::disclosure::{self, Policy, PublishedTable};
+use crate::error::{Error, Result};
+use crate::ingest::{self, IngestOptions, IngestReport};
+use crate::measures::{self, MeasureOptions, period::Period};
+use crate::render::{self, Stamp, StampInput};
+use crate::warehouse::Warehouse;
+use spec::Spec;
+
+/// How to run an evaluation.
+#[derive(Debug, Clone)]
+pub struct EvaluateOptions {
+    /// The spec file.
+    pub spec: PathBuf,
+    /// Output folder instead of the spec's.
+    pub out: Option<PathBuf>,
+    /// Confirms that outputs without disclosure control are for internal use.
+    pub not_for_publication: bool,
+    /// Query partitions.
+    pub target_partitions: usize,
+}
+
+/// What an evaluation wrote.
+#[derive(Debug)]
+pub struct Evaluation {
+    /// The output folder.
+    pub output: PathBuf,
+    /// The warehouse folder.
+    pub warehouse: PathBuf,
+    /// Files written, relative to the output folder, in order.
+    pub files: Vec<String>,
+    /// What ingest did.
+    pub ingest: IngestReport,
+    /// Warnings for the user.
+    pub warnings: Vec<String>,
+    /// The report's headline sentences.
+    pub headlines: Vec<String>,
+    /// The stamp on every output.
+    pub stamp: Stamp,
+    /// Cells suppressed across the published tables.
+    pub suppressed: usize,
+}
+
+/// The run time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
+pub fn run_time() -> Result<i64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v.trim().parse::<i64>().map_err(|_| {
+            Error::Usage(format!(
+                "SOURCE_DATE_EPOCH is '{v}', not whole seconds since 1970; unset it or give e.g. 1735689600"
+            ))
+        }),
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)),
+    }
+}
+
+/// Run the evaluation a spec describes.
+pub fn evaluate(options: &EvaluateOptions, console: &Console) -> Result<Evaluation> {
+    let path = &options.spec;
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::io(path, "reading the evaluation spec", e))?;
+    let text = String::from_utf8(bytes.clone())
+        .map_err(|_| Error::config(path, "the spec is not UTF-8 text"))?;
+    let spec = Spec::parse(&text, path)?;
+    let policy = spec.disclosure.policy;
+    if policy == Policy::None && !options.not_for_publication {
+        return Err(Error::config(
+            path,
+            "disclosure policy \"none\" writes exact small numbers; run with --not-for-publication to confirm the outputs are for internal use (every page and sheet will say NOT FOR PUBLICATION)",
+        ));
+    }
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let period = Period::parse(&spec.period)?;
+    let pairing = spec.pairing(path)?;
+    let health = spec.health(path, base)?;
+    let benchmark = spec.benchmark(path)?;
+    let output = options
+        .out
+        .clone()
+        .unwrap_or_else(|| base.join(&spec.output));
+    let warehouse = match &spec.warehouse {
+        Some(w) => base.join(w),
+        None => output.parent().unwrap_or(Path::new(".")).join("warehouse"),
+    };
+    if warehouse == output {
+        return Err(Error::config(
+            path,
+            "output and warehouse must be different folders",
+        ));
+    }
+    let generated_epoch = run_time()?;
+
+    console.note(format!("Ingesting into {}", warehouse.display()));
+    let staged_warehouse = StagedDir::create(&warehouse)?;
+    let ingest_options = IngestOptions {
+        inputs: spec.inputs.extracts.iter().map(|p| base.join(p)).collect(),
+        warehouse: staged_warehouse.path().to_path_buf(),
+        mapping: spec.inputs.mapping.as_ref().map(|p| base.join(p)),
+        key_file: spec.inputs.key_file.as_ref().map(|p| base.join(p)),
+        as_of: spec.as_of(path)?,
+        imd: spec.inputs.imd.as_ref().map(|p| base.join(p)),
+        area_population: spec.inputs.area_population.as_ref().map(|p| base.join(p)),
+    };
+    let ingest_report = ingest::ingest(&ingest_options, console)?;
+    staged_warehouse.commit()?;
+
+    console.note(format!("Computing the measures for {}", period.label));
+    let measure_options = MeasureOptions {
+        warehouse: warehouse.clone(),
+        period: period.clone(),
+        out: output.clone(),
+        pairing: pairing.clone(),
+        benchmark,
+        health,
+        target_partitions: options.target_partitions,
+    };
+    let computed = crate::sql::runtime(options.target_partitions)?
+        .block_on(measures::compute(&measure_options))?;
+    let published: Vec<PublishedTable> = computed
+        .tables
+        .iter()
+        .map(|t| disclosure::publish(t, policy))
+        .collect();
+    let manifest = Warehouse::open(&warehouse)?.manifest().clone();
+    let stamp = Stamp {
+        title: spec.title.clone(),
+        period: period.label.clone(),
+        spec_sha256: hex(&Sha256::digest(&bytes)),
+        spec_file: path.display().to_string(),
+        sprout_version: crate::VERSION.to_string(),
+        generated_at: chrono::DateTime::from_timestamp(generated_epoch, 0)
+            .map_or_else(String::new, |t| {
+                t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+            }),
+        generated_epoch,
+        policy: policy.name().to_string(),
+        policy_description: policy.description().to_string(),
+        not_for_publication: !policy.publishable(),
+        inputs: manifest
+            .inputs
+            .iter()
+            .map(|i| StampInput {
+                file: i.file.clone(),
+                table: i.table.clone(),
+                sha256: i.sha256.clone(),
+            })
+            .collect(),
+    };
+
+    console.note(format!("Rendering into {}", output.display()));
+    let templates = spec.outputs.templates.as_ref().map(|t| base.join(t));
+    let rendered = render::report::render(&render::report::ReportInputs {
+        stamp: &stamp,
+        tables: &published,
+        benchmarks: &computed.benchmarks,
+        warnings: &computed.warnings,
+        settings: spec.settings(),
+        quarantined: ingest_report.quarantined(),
+        min_pairs: pairing.min_pairs,
+        templates: templates.as_deref(),
+    })?;
+    let staged = StagedDir::create(&output)?;
+    let root = staged.path();
+    let mut files = Vec::new();
+    let mut put = |name: String, bytes: &[u8]| -> Result<()> {
+        crate::atomic::write(&root.join(&name), bytes)?;
+        files.push(name);
+        Ok(())
+    };
+    if spec.outputs.commissioner_report {
+        put("report.html".into(), rendered.commissioner.as_bytes())?;
+    }
+    if spec.outputs.benchmarking_report {
+        put("benchmarking.html".into(), rendered.benchmarking.as_bytes())?;
+    }
+    for (name, svg) in &rendered.charts {
+        put(format!("charts/{name}.svg"), svg.as_bytes())?;
+    }
+    if spec.outputs.workbook {
+        let xlsx = render::workbook::build(&published, &rendered.figures, &stamp)?;
+        put("workbook.xlsx".into(), &xlsx)?;
+    }
+    if !spec.outputs.tables.is_empty() {
+        render::tables::write_all(&published, &root.join("tables"), &spec.outputs.tables)?;
+        for t in &published {
+            for f in &spec.outputs.tables {
+                files.push(format!("tables/{}.{f}", t.name));
+            }
+        }
+        files.push("tables/data_dictionary.csv".into());
+    }
+    let suppressed = disclosure::suppressed_cells(&published);
+    let record = Record {
+        stamp: &stamp,
+        files: &files,
+        warnings: &computed.warnings,
+        suppressed_cells: &suppressed,
+    };
+    let json = serde_json::to_vec_pretty(&record).map_err(|e| {
+        Error::io(
+            &root.join("evaluation.json"),
+            "writing",
+            std::io::Error::other(e),
+        )
+    })?;
+    crate::atomic::write(&root.join("evaluation.json"), &json)?;
+    files.push("evaluation.json".into());
+    staged.commit()?;
+    Ok(Evaluation {
+        output,
+        warehouse,
+        files,
+        ingest: ingest_report,
+        warnings: computed.warnings,
+        headlines: rendered.headlines,
+        stamp,
+        suppressed: suppressed.values().sum(),
+    })
+}
+
+/// `evaluation.json`: the stamp and what was written.
+#[derive(Serialize)]
+struct Record<'a> {
+    stamp: &'a Stamp,
+    files: &'a [String],
+    warnings: &'a [String],
+    suppressed_cells: &'a std::collections::BTreeMap<&'static str, usize>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

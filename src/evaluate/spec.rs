@@ -1,0 +1,481 @@
+//! The evaluation spec: one version-controlled TOML file that says what to
+//! read, which period and methods to use, how to protect the outputs and what
+//! to write. Paths in it are relative to the spec's own folder.
+//!
+//! ```toml
+//! title = "Meadowbank social prescribing evaluation"
+//! period = "2024/25"
+//! output = "../out/evaluation"        # the report folder (replaced whole on success)
+//! warehouse = "../out/warehouse"      # rebuilt from the inputs on every run
+//!
+//! [inputs]
+//! extracts = ["extract"]              # files or folders, as for `sprout ingest`
+//! as_of = "2025-06-30"                # dates after this are impossible (default: today)
+//!
+//! [disclosure]
+//! policy = "nhs_digital"              # or "opensafely", or "none" (needs --not-for-publication)
+//! ```
+//!
+//! Every other table (`[wellbeing]`, `[health]`, `[benchmark]`, `[outputs]`)
+//! is optional, with the same defaults as `sprout measures`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::disclosure::Policy;
+use crate::error::{Error, Result};
+use crate::measures::benchmark::{Adjustment, BenchmarkOptions};
+use crate::measures::health::HealthOptions;
+use crate::measures::health::costs::UnitCosts;
+use crate::measures::health::matching::MatchUnit;
+use crate::measures::health::usage::PartialBefore;
+use crate::measures::period::OutcomeCohort;
+use crate::measures::wellbeing::PairingRules;
+
+/// The whole spec file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Report title.
+    pub title: String,
+    /// Reporting period, as for `sprout measures --period`.
+    pub period: String,
+    /// The output folder.
+    #[serde(default = "default_output")]
+    pub output: PathBuf,
+    /// The warehouse folder (default: `warehouse` beside the output folder).
+    pub warehouse: Option<PathBuf>,
+    /// What to read.
+    pub inputs: Inputs,
+    /// Pairing of wellbeing assessments.
+    #[serde(default)]
+    pub wellbeing: Wellbeing,
+    /// The health and care system comparison.
+    #[serde(default)]
+    pub health: Health,
+    /// Funnel plots and SPC charts.
+    #[serde(default)]
+    pub benchmark: Benchmark,
+    /// Disclosure control.
+    #[serde(default)]
+    pub disclosure: Disclosure,
+    /// What to write.
+    #[serde(default)]
+    pub outputs: Outputs,
+}
+
+fn default_output() -> PathBuf {
+    PathBuf::from("evaluation")
+}
+
+/// `[inputs]`: the extracts and lookups, as for `sprout ingest`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inputs {
+    /// Extract files or folders.
+    pub extracts: Vec<PathBuf>,
+    /// A mapping file for every extract.
+    pub mapping: Option<PathBuf>,
+    /// The official IMD file.
+    pub imd: Option<PathBuf>,
+    /// The same release's population file.
+    pub area_population: Option<PathBuf>,
+    /// The pseudonymisation key file (else `SPROUT_PSEUDONYM_KEY`).
+    pub key_file: Option<PathBuf>,
+    /// Dates after this day are impossible (YYYY-MM-DD; default today).
+    pub as_of: Option<String>,
+}
+
+/// `[wellbeing]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Wellbeing {
+    /// Baseline up to this many days before the start of support.
+    pub baseline_before_days: i64,
+    /// Baseline up to this many days after it.
+    pub baseline_after_days: i64,
+    /// Follow-up at least this many days after the baseline.
+    pub min_follow_up_days: i64,
+    /// Follow-up at most this many days after closure.
+    pub follow_up_after_closure_days: i64,
+    /// Fewer pairs than this: intervals and tests withheld.
+    pub min_pairs: usize,
+    /// `closed` or `received`.
+    pub outcome_cohort: String,
+}
+
+impl Default for Wellbeing {
+    fn default() -> Self {
+        let rules = PairingRules::default();
+        Wellbeing {
+            baseline_before_days: rules.baseline_before_days,
+            baseline_after_days: rules.baseline_after_days,
+            min_follow_up_days: rules.min_follow_up_days,
+            follow_up_after_closure_days: rules.follow_up_after_closure_days,
+            min_pairs: rules.min_pairs,
+            outcome_cohort: "closed".to_string(),
+        }
+    }
+}
+
+/// `[health]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Health {
+    /// Window lengths in months.
+    pub windows: Vec<i32>,
+    /// `adjust` or `exclude`.
+    pub partial_before: String,
+    /// Minimum share of a window observed.
+    pub min_window_coverage: f64,
+    /// Comparators per case.
+    pub comparators: usize,
+    /// `practice` or `pcn`.
+    pub match_unit: String,
+    /// Days before referral left out of the comparison's before window.
+    pub washout_days: i32,
+    /// Bootstrap resamples.
+    pub bootstrap: usize,
+    /// Seed of matching and bootstrap.
+    pub seed: u64,
+    /// Unit-cost file.
+    pub unit_costs: Option<PathBuf>,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        let o = HealthOptions::default();
+        Health {
+            windows: o.windows_months,
+            partial_before: "adjust".to_string(),
+            min_window_coverage: o.min_coverage,
+            comparators: o.k,
+            match_unit: "practice".to_string(),
+            washout_days: o.washout_days,
+            bootstrap: o.bootstrap,
+            seed: o.seed,
+            unit_costs: None,
+        }
+    }
+}
+
+/// `[benchmark]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Benchmark {
+    /// `auto`, `none`, `multiplicative` or `additive`.
+    pub funnel_adjustment: String,
+    /// Months to rebase the SPC charts at (YYYY-MM-DD).
+    pub spc_rebase: Vec<String>,
+    /// Target share declined.
+    pub declined_target: Option<f64>,
+}
+
+impl Default for Benchmark {
+    fn default() -> Self {
+        Benchmark {
+            funnel_adjustment: "auto".to_string(),
+            spc_rebase: Vec::new(),
+            declined_target: None,
+        }
+    }
+}
+
+/// `[disclosure]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Disclosure {
+    /// The policy.
+    pub policy: Policy,
+}
+
+impl Default for Disclosure {
+    fn default() -> Self {
+        Disclosure {
+            policy: Policy::NhsDigital,
+        }
+    }
+}
+
+/// `[outputs]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Outputs {
+    /// Write the commissioner report (`report.html`).
+    pub commissioner_report: bool,
+    /// Write the PCN benchmarking report (`benchmarking.html`).
+    pub benchmarking_report: bool,
+    /// Write the research workbook (`workbook.xlsx`).
+    pub workbook: bool,
+    /// Table formats in `tables/`: any of `csv`, `parquet`, `json`.
+    pub tables: Vec<String>,
+    /// A folder of templates that replace the shipped ones of the same name.
+    pub templates: Option<PathBuf>,
+}
+
+impl Default for Outputs {
+    fn default() -> Self {
+        Outputs {
+            commissioner_report: true,
+            benchmarking_report: true,
+            workbook: true,
+            tables: vec!["csv".into(), "parquet".into(), "json".into()],
+            templates: None,
+        }
+    }
+}
+
+fn choice<T: Copy>(path: &Path, key: &str, value: &str, options: &[(&str, T)]) -> Result<T> {
+    options
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+            Error::config(
+                path,
+                format!("{key} = \"{value}\" is not one of: {}", names.join(", ")),
+            )
+        })
+}
+
+fn day(path: &Path, key: &str, value: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        Error::config(
+            path,
+            format!("{key} = \"{value}\" is not a date YYYY-MM-DD"),
+        )
+    })
+}
+
+impl Spec {
+    /// Parse a spec's text; errors name the file, line and column.
+    pub fn parse(text: &str, path: &Path) -> Result<Spec> {
+        let spec: Spec = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start].matches('\n').count() + 1;
+                    let column = s.start - text[..s.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!("line {line}, column {column}: ")
+                })
+                .unwrap_or_default();
+            Error::config(path, format!("{at}{}", e.message()))
+        })?;
+        for format in &spec.outputs.tables {
+            choice(
+                path,
+                "outputs.tables",
+                format,
+                &[("csv", ()), ("parquet", ()), ("json", ())],
+            )?;
+        }
+        Ok(spec)
+    }
+
+    /// The pairing rules.
+    pub fn pairing(&self, path: &Path) -> Result<PairingRules> {
+        let w = &self.wellbeing;
+        Ok(PairingRules {
+            baseline_before_days: w.baseline_before_days,
+            baseline_after_days: w.baseline_after_days,
+            min_follow_up_days: w.min_follow_up_days,
+            follow_up_after_closure_days: w.follow_up_after_closure_days,
+            min_pairs: w.min_pairs,
+            cohort: choice(
+                path,
+                "wellbeing.outcome_cohort",
+                &w.outcome_cohort,
+                &[
+                    ("closed", OutcomeCohort::Closed),
+                    ("received", OutcomeCohort::Received),
+                ],
+            )?,
+        })
+    }
+
+    /// The health options, unit costs read relative to `base`.
+    pub fn health(&self, path: &Path, base: &Path) -> Result<HealthOptions> {
+        let h = &self.health;
+        HealthOptions {
+            windows_months: h.windows.clone(),
+            partial_before: choice(
+                path,
+                "health.partial_before",
+                &h.partial_before,
+                &[
+                    ("adjust", PartialBefore::Adjust),
+                    ("exclude", PartialBefore::Exclude),
+                ],
+            )?,
+            min_coverage: h.min_window_coverage,
+            k: h.comparators,
+            unit: choice(
+                path,
+                "health.match_unit",
+                &h.match_unit,
+                &[("practice", MatchUnit::Practice), ("pcn", MatchUnit::Pcn)],
+            )?,
+            washout_days: h.washout_days,
+            bootstrap: h.bootstrap,
+            seed: h.seed,
+            unit_costs: h
+                .unit_costs
+                .as_ref()
+                .map(|p| UnitCosts::read(&base.join(p)))
+                .transpose()?,
+        }
+        .checked()
+        .map_err(|e| Error::config(path, format!("[health]: {e}")))
+    }
+
+    /// The benchmarking options.
+    pub fn benchmark(&self, path: &Path) -> Result<BenchmarkOptions> {
+        let b = &self.benchmark;
+        Ok(BenchmarkOptions {
+            adjustment: choice(
+                path,
+                "benchmark.funnel_adjustment",
+                &b.funnel_adjustment,
+                &[
+                    ("auto", Adjustment::Auto),
+                    ("none", Adjustment::None),
+                    ("multiplicative", Adjustment::Multiplicative),
+                    ("additive", Adjustment::Additive),
+                ],
+            )?,
+            rebase: b
+                .spc_rebase
+                .iter()
+                .map(|d| day(path, "benchmark.spc_rebase", d))
+                .collect::<Result<_>>()?,
+            declined_target: b.declined_target,
+        })
+    }
+
+    /// The `as_of` day, if given.
+    pub fn as_of(&self, path: &Path) -> Result<Option<NaiveDate>> {
+        self.inputs
+            .as_of
+            .as_deref()
+            .map(|d| day(path, "inputs.as_of", d))
+            .transpose()
+    }
+
+    /// The settings a reader of the methods needs, as (setting, value) pairs.
+    pub fn settings(&self) -> Vec<(String, String)> {
+        let w = &self.wellbeing;
+        let h = &self.health;
+        let b = &self.benchmark;
+        let pairs: Vec<(&str, String)> = vec![
+            ("Period", self.period.clone()),
+            (
+                "Outcome cohort",
+                format!(
+                    "accepted referrals {} in the period",
+                    if w.outcome_cohort == "received" {
+                        "received"
+                    } else {
+                        "closed"
+                    }
+                ),
+            ),
+            (
+                "Baseline window",
+                format!(
+                    "{} days before to {} days after the start of support",
+                    w.baseline_before_days, w.baseline_after_days
+                ),
+            ),
+            (
+                "Follow-up",
+                format!(
+                    "at least {} days after the baseline, at most {} days after closure",
+                    w.min_follow_up_days, w.follow_up_after_closure_days
+                ),
+            ),
+            (
+                "Smallest group with intervals",
+                format!("{} pairs", w.min_pairs),
+            ),
+            (
+                "Health windows",
+                h.windows
+                    .iter()
+                    .map(|m| format!("{m} months"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ("Partly observed before windows", h.partial_before.clone()),
+            (
+                "Minimum window coverage",
+                format!("{}", h.min_window_coverage),
+            ),
+            ("Comparators per referred person", h.comparators.to_string()),
+            ("Matched within", h.match_unit.clone()),
+            (
+                "Washout before referral",
+                format!("{} days", h.washout_days),
+            ),
+            (
+                "Bootstrap",
+                format!("{} resamples, seed {}", h.bootstrap, h.seed),
+            ),
+            (
+                "Funnel overdispersion adjustment",
+                b.funnel_adjustment.clone(),
+            ),
+            (
+                "Disclosure control",
+                self.disclosure.policy.name().to_string(),
+            ),
+        ];
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_spec_takes_the_defaults() {
+        let spec = Spec::parse(
+            "title = \"T\"\nperiod = \"2024/25\"\n[inputs]\nextracts = [\"x\"]\n",
+            Path::new("s.toml"),
+        )
+        .expect("parses");
+        assert_eq!(spec.disclosure.policy, Policy::NhsDigital);
+        assert_eq!(spec.health.windows, vec![6, 12]);
+        assert!(spec.outputs.workbook);
+        assert_eq!(spec.output, PathBuf::from("evaluation"));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_choices() {
+        let e = Spec::parse(
+            "title = \"T\"\nperiod = \"2024/25\"\ncolour = 1\n[inputs]\nextracts = []\n",
+            Path::new("s.toml"),
+        )
+        .expect_err("unknown key");
+        let text = e.to_string();
+        assert!(text.contains("s.toml") && text.contains("line 3"), "{text}");
+        let spec = Spec::parse(
+            "title = \"T\"\nperiod = \"P\"\n[inputs]\nextracts = []\n[health]\nmatch_unit = \"ward\"\n",
+            Path::new("s.toml"),
+        )
+        .expect("parses");
+        let e = spec
+            .health(Path::new("s.toml"), Path::new("."))
+            .expect_err("bad unit");
+        assert!(e.to_string().contains("practice, pcn"), "{e}");
+        let e = Spec::parse(
+            "title = \"T\"\nperiod = \"P\"\n[inputs]\nextracts = []\n[disclosure]\npolicy = \"lax\"\n",
+            Path::new("s.toml"),
+        )
+        .expect_err("bad policy");
+        assert!(e.to_string().contains("line 6"), "{e}");
+    }
+}

@@ -1,0 +1,344 @@
+//! The research workbook: one Excel file with an `about` sheet (the stamp and
+//! a list of sheets), a `headlines` sheet with native Excel charts of the
+//! headline series, and a sheet per published table with a frozen, styled
+//! header row and number formats.
+//!
+//! Values are those of the published tables: suppressed cells are the text
+//! `*`, and text that a spreadsheet would run as a formula is neutralised.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{
+    Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet,
+    XlsxError,
+};
+
+use super::Stamp;
+use super::figures::{Figure, FigureKind, SERIES_HEX};
+use super::tables::neutralise;
+use crate::disclosure::rules::Role;
+use crate::disclosure::{Cell, PublishedTable};
+use crate::error::{Error, Result};
+use crate::measures::table::ColumnKind;
+
+/// Excel's limit on sheet names.
+const SHEET_NAME_LIMIT: usize = 31;
+
+/// A sheet name for `table`: at most 31 characters and unique in `taken`.
+pub fn sheet_name(table: &str, taken: &[String]) -> String {
+    let base: String = table.chars().take(SHEET_NAME_LIMIT).collect();
+    if !taken.contains(&base) {
+        return base;
+    }
+    (2..)
+        .map(|i| {
+            let suffix = format!("~{i}");
+            let keep = SHEET_NAME_LIMIT - suffix.len();
+            format!("{}{suffix}", table.chars().take(keep).collect::<String>())
+        })
+        .find(|name| !taken.contains(name))
+        .unwrap_or(base)
+}
+
+struct Formats {
+    header: Format,
+    integer: Format,
+    number: Format,
+    percent: Format,
+    suppressed: Format,
+    bold: Format,
+    warning: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_font_color(0xffffff)
+                .set_background_color(0x005eb8)
+                .set_text_wrap(),
+            integer: Format::new().set_num_format("#,##0"),
+            number: Format::new().set_num_format("0.000"),
+            percent: Format::new().set_num_format("0.0%"),
+            suppressed: Format::new().set_align(FormatAlign::Right),
+            bold: Format::new().set_bold(),
+            warning: Format::new().set_bold().set_font_color(0xd5281b),
+        }
+    }
+}
+
+fn xlsx(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {
+    move |e| Error::io(path, "writing the workbook", std::io::Error::other(e))
+}
+
+/// The workbook as bytes.
+pub fn build(tables: &[PublishedTable], figures: &[Figure], stamp: &Stamp) -> Result<Vec<u8>> {
+    let path = Path::new("workbook.xlsx");
+    let e = xlsx(path);
+    let mut workbook = Workbook::new();
+    let created = ExcelDateTime::from_timestamp(stamp.generated_epoch).map_err(&e)?;
+    let properties = DocProperties::new()
+        .set_title(format!("{} ({})", stamp.title, stamp.period))
+        .set_author("sprout")
+        .set_comment(stamp.line())
+        .set_creation_datetime(&created);
+    workbook.set_properties(&properties);
+    let formats = Formats::new();
+    let mut taken = vec!["about".to_string(), "headlines".to_string()];
+    let names: Vec<String> = tables
+        .iter()
+        .map(|t| {
+            let name = sheet_name(t.name, &taken);
+            taken.push(name.clone());
+            name
+        })
+        .collect();
+    about_sheet(workbook.add_worksheet(), tables, &names, stamp, &formats).map_err(&e)?;
+    headline_sheet(workbook.add_worksheet(), figures, stamp, &formats).map_err(&e)?;
+    for (table, name) in tables.iter().zip(&names) {
+        table_sheet(workbook.add_worksheet(), table, name, stamp, &formats).map_err(&e)?;
+    }
+    workbook.save_to_buffer().map_err(&e)
+}
+
+/// Write the workbook to `path` atomically.
+pub fn write(
+    path: &Path,
+    tables: &[PublishedTable],
+    figures: &[Figure],
+    stamp: &Stamp,
+) -> Result<()> {
+    crate::atomic::write(path, &build(tables, figures, stamp)?)
+}
+
+fn stamp_sheet(sheet: &mut Worksheet, stamp: &Stamp) {
+    let mut header = format!("&L{}&R{}", stamp.title.replace('&', "&&"), stamp.period);
+    if stamp.not_for_publication {
+        header = format!("&CNOT FOR PUBLICATION{header}");
+    }
+    sheet.set_header(header);
+    sheet.set_footer(format!(
+        "&Lsprout {} · spec {}&R&P / &N",
+        stamp.sprout_version,
+        &stamp.spec_sha256[..12.min(stamp.spec_sha256.len())]
+    ));
+}
+
+fn about_sheet(
+    sheet: &mut Worksheet,
+    tables: &[PublishedTable],
+    names: &[String],
+    stamp: &Stamp,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.set_name("about")?;
+    stamp_sheet(sheet, stamp);
+    sheet.set_column_width(0, 34)?;
+    sheet.set_column_width(1, 100)?;
+    let mut r = 0;
+    sheet.write_string_with_format(r, 0, neutralise(&stamp.title), &f.bold)?;
+    r += 1;
+    if stamp.not_for_publication {
+        sheet.write_string_with_format(r, 0, "NOT FOR PUBLICATION", &f.warning)?;
+        sheet.write_string_with_format(
+            r,
+            1,
+            "Exact figures without disclosure control, for internal use only.",
+            &f.warning,
+        )?;
+        r += 1;
+    }
+    let rows = [
+        ("Period", stamp.period.clone()),
+        ("Disclosure control", stamp.policy_description.clone()),
+        ("sprout version", stamp.sprout_version.clone()),
+        ("Evaluation spec", stamp.spec_file.clone()),
+        ("Spec SHA-256", stamp.spec_sha256.clone()),
+        ("Generated", stamp.generated_at.clone()),
+    ];
+    for (k, v) in rows {
+        sheet.write_string_with_format(r, 0, k, &f.bold)?;
+        sheet.write_string(r, 1, neutralise(&v))?;
+        r += 1;
+    }
+    r += 1;
+    sheet.write_string_with_format(r, 0, "Input file", &f.header)?;
+    sheet.write_string_with_format(r, 1, "Table and SHA-256", &f.header)?;
+    r += 1;
+    for input in &stamp.inputs {
+        sheet.write_string(r, 0, neutralise(&input.file))?;
+        sheet.write_string(r, 1, format!("{}: {}", input.table, input.sha256))?;
+        r += 1;
+    }
+    r += 1;
+    sheet.write_string_with_format(r, 0, "Sheet", &f.header)?;
+    sheet.write_string_with_format(r, 1, "One row is", &f.header)?;
+    r += 1;
+    for (table, name) in tables.iter().zip(names) {
+        sheet.write_string(r, 0, name)?;
+        sheet.write_string(r, 1, table.description)?;
+        r += 1;
+    }
+    Ok(())
+}
+
+/// The headline figures as small tables, each with a native chart beside it.
+fn headline_sheet(
+    sheet: &mut Worksheet,
+    figures: &[Figure],
+    stamp: &Stamp,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.set_name("headlines")?;
+    stamp_sheet(sheet, stamp);
+    sheet.set_column_width(0, 30)?;
+    let mut r: u32 = 0;
+    for figure in figures {
+        let start = r;
+        sheet.write_string_with_format(r, 0, neutralise(&figure.title), &f.bold)?;
+        r += 1;
+        sheet.write_string_with_format(r, 0, "", &f.header)?;
+        let mut c: u16 = 1;
+        for series in &figure.series {
+            sheet.write_string_with_format(r, c, neutralise(&series.name), &f.header)?;
+            c += 1;
+            if !series.lower.is_empty() {
+                sheet.write_string_with_format(r, c, "lower 95%", &f.header)?;
+                sheet.write_string_with_format(r, c + 1, "upper 95%", &f.header)?;
+                c += 2;
+            }
+        }
+        let first = r + 1;
+        for (i, category) in figure.categories.iter().enumerate() {
+            r += 1;
+            sheet.write_string(r, 0, neutralise(category))?;
+            let mut c: u16 = 1;
+            for series in &figure.series {
+                let mut put = |c: u16, v: Option<f64>| -> Result<(), XlsxError> {
+                    match v.filter(|x| x.is_finite()) {
+                        Some(x) => sheet
+                            .write_number_with_format(r, c, x, &f.number)
+                            .map(|_| ()),
+                        None => sheet
+                            .write_string_with_format(r, c, "*", &f.suppressed)
+                            .map(|_| ()),
+                    }
+                };
+                put(c, series.values.get(i).copied().flatten())?;
+                c += 1;
+                if !series.lower.is_empty() {
+                    put(c, series.lower.get(i).copied().flatten())?;
+                    put(c + 1, series.upper.get(i).copied().flatten())?;
+                    c += 2;
+                }
+            }
+        }
+        let last = r;
+        if last >= first {
+            let mut chart = Chart::new(match figure.kind {
+                FigureKind::Line => ChartType::Line,
+                FigureKind::Bars => ChartType::Bar,
+                FigureKind::Intervals => ChartType::Bar,
+            });
+            chart.title().set_name(figure.title.as_str());
+            chart.y_axis().set_name(figure.axis.as_str());
+            let mut c: u16 = 1;
+            for (s, series) in figure.series.iter().enumerate() {
+                chart
+                    .add_series()
+                    .set_name(series.name.as_str())
+                    .set_categories(("headlines", first, 0, last, 0))
+                    .set_values(("headlines", first, c, last, c))
+                    .set_format(
+                        rust_xlsxwriter::ChartFormat::new().set_solid_fill(
+                            rust_xlsxwriter::ChartSolidFill::new()
+                                .set_color(SERIES_HEX[s % SERIES_HEX.len()]),
+                        ),
+                    );
+                c += if series.lower.is_empty() { 1 } else { 3 };
+            }
+            if figure.series.len() < 2 {
+                chart.legend().set_hidden();
+            }
+            sheet.insert_chart(start, 6, &chart)?;
+        }
+        r = (r + 2).max(start + 17);
+    }
+    Ok(())
+}
+
+fn table_sheet(
+    sheet: &mut Worksheet,
+    table: &PublishedTable,
+    name: &str,
+    stamp: &Stamp,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.set_name(name)?;
+    stamp_sheet(sheet, stamp);
+    for (c, column) in table.columns.iter().enumerate() {
+        let c = c as u16;
+        sheet.write_string_with_format(0, c, column.name, &f.header)?;
+        let width = match column.ty {
+            ColumnKind::Text => 18,
+            _ => 12,
+        };
+        sheet.set_column_width(c, width.max(column.name.len().min(28)) as f64)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    for (r, row) in table.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, (cell, role)) in row.iter().zip(&table.roles).enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Empty => {}
+                Cell::Text(s) => {
+                    sheet.write_string(r, c, neutralise(s))?;
+                }
+                Cell::Suppressed => {
+                    sheet.write_string_with_format(r, c, "*", &f.suppressed)?;
+                }
+                Cell::Int(n) => {
+                    if matches!(role, Role::Label) {
+                        sheet.write_number(r, c, *n as f64)?;
+                    } else {
+                        sheet.write_number_with_format(r, c, *n as f64, &f.integer)?;
+                    }
+                }
+                Cell::Num(x) if x.is_finite() => {
+                    let format = match role {
+                        Role::Share { .. } | Role::ShareBound { .. } => &f.percent,
+                        Role::Count | Role::CountWhen { .. } => &f.integer,
+                        _ => &f.number,
+                    };
+                    sheet.write_number_with_format(r, c, *x, format)?;
+                }
+                Cell::Num(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_fit_and_stay_unique() {
+        let mut taken = Vec::new();
+        for t in [
+            "health_difference_in_differences",
+            "health_difference_in_differences_x",
+            "spc",
+        ] {
+            let n = sheet_name(t, &taken);
+            assert!(n.chars().count() <= 31, "{n}");
+            taken.push(n);
+        }
+        assert_eq!(taken[0], "health_difference_in_difference");
+        assert_eq!(taken[1], "health_difference_in_differe~2");
+        assert_eq!(taken[2], "spc");
+    }
+}
