@@ -46,7 +46,20 @@ pub enum Role {
 }
 
 impl Role {
-    /// The role's name in the data dictionary.
+    /// The role as the data dictionary states it, e.g. "count" or
+    /// "count where measure = monthly_referrals" (`columns`: the table's columns).
+    pub fn describe(&self, columns: &[OutColumn]) -> String {
+        match self {
+            Role::CountWhen { column, values } => format!(
+                "count where {} = {}",
+                columns.get(*column).map_or("", |c| c.name),
+                values.join(" or ")
+            ),
+            other => other.kind().to_string(),
+        }
+    }
+
+    /// The role's name.
     pub fn kind(&self) -> &'static str {
         match self {
             Role::Label => "label",
@@ -359,8 +372,8 @@ impl Secondary {
             std::collections::BTreeMap::new();
         let mut totals: std::collections::BTreeMap<Vec<String>, Vec<usize>> =
             std::collections::BTreeMap::new();
-        for r in 0..raw.len() {
-            let breakdown = raw[r][b].display();
+        for (r, row) in raw.iter().enumerate() {
+            let breakdown = row[b].display();
             if breakdown == "all" {
                 totals.entry(key(r)).or_default().push(r);
             } else {

@@ -60,7 +60,11 @@ fn rounding_rules() {
 
 #[test]
 fn counts_shares_and_statistics_under_nhs_digital() {
-    let t = table(&[row("all", "all", 42, 13), row("sex", "F", 5, 0)]);
+    let t = table(&[
+        row("all", "all", 42, 13),
+        row("sex", "F", 5, 0),
+        row("sex", "M", 37, 13),
+    ]);
     let p = publish(&t, Policy::NhsDigital);
     // 42 → 40, 13 → 15; the share from the rounded figures: 15/40.
     assert_eq!(p.cell(0, "referrals"), &Cell::Int(40));
@@ -75,6 +79,10 @@ fn counts_shares_and_statistics_under_nhs_digital() {
     assert_eq!(p.cell(1, "declined_share"), &Cell::Suppressed);
     assert_eq!(p.cell(1, "declined_lower"), &Cell::Suppressed);
     assert_eq!(p.cell(1, "rate_per_1000"), &Cell::Suppressed);
+    // M's referrals would give F's away against the total: suppressed too, but
+    // the statistics on 37 people stay.
+    assert_eq!(p.cell(2, "referrals"), &Cell::Suppressed);
+    assert_eq!(p.cell(2, "rate_per_1000"), &Cell::Num(55.5));
     assert_eq!(p.roles[3].kind(), "count");
     assert_eq!(p.roles[5].kind(), "share");
     assert_eq!(p.roles[6].kind(), "share interval");

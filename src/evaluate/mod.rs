@@ -136,7 +136,7 @@ pub fn evaluate(options: &EvaluateOptions, console: &Console) -> Result<Evaluati
         warehouse: warehouse.clone(),
         period: period.clone(),
         out: output.clone(),
-        pairing: pairing.clone(),
+        pairing,
         benchmark,
         health,
         target_partitions: options.target_partitions,

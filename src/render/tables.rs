@@ -162,7 +162,7 @@ pub fn dictionary(tables: &[PublishedTable]) -> PublishedTable {
                     table.description,
                     column.name,
                     ty,
-                    role.kind(),
+                    &role.describe(table.columns),
                     column.description,
                 ]
                 .map(|s| Cell::Text(s.to_string()))

@@ -338,7 +338,7 @@ mod tests {
             taken.push(n);
         }
         assert_eq!(taken[0], "health_difference_in_difference");
-        assert_eq!(taken[1], "health_difference_in_differe~2");
+        assert_eq!(taken[1], "health_difference_in_differen~2");
         assert_eq!(taken[2], "spc");
     }
 }

@@ -3,6 +3,7 @@
 //! All integration tests live in this one binary so DataFusion is linked once.
 
 mod bad_input;
+mod evaluate;
 mod health;
 mod ingest;
 mod lookups;

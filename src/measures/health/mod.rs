@@ -79,18 +79,18 @@ impl HealthOptions {
             || self.windows_months.iter().any(|&m| !(1..=60).contains(&m))
         {
             return Err(Error::Usage(
-                "health windows take months from 1 to 60, e.g. 6,12".to_string(),
+                "health windows (--health-windows, or windows in a spec's [health]) take months from 1 to 60, e.g. 6,12".to_string(),
             ));
         }
         if !(0.0..=1.0).contains(&self.min_coverage) {
             return Err(Error::Usage(format!(
-                "the minimum window coverage is a share from 0 to 1, not {}",
+                "the minimum window coverage (--min-window-coverage, min_window_coverage) is a share from 0 to 1, not {}",
                 self.min_coverage
             )));
         }
         if self.k == 0 || self.washout_days < 28 {
             return Err(Error::Usage(
-                "comparators must be at least 1, and the washout at least 28 days (its GP use is what comparators are matched on)".to_string(),
+                "comparators (--comparators) must be at least 1, and the washout (--washout-days) at least 28 days: its GP use is what comparators are matched on".to_string(),
             ));
         }
         self.windows_months.sort_unstable();

@@ -1,0 +1,526 @@
+//! `sprout evaluate`: the report, workbook and published tables made from the
+//! sample data, checked for structure, disclosure, injection safety and
+//! byte-for-byte determinism.
+//!
+//! Golden files are in `tests/golden/evaluate/`; after an intended change,
+//! regenerate them with `UPDATE_GOLDEN=1 cargo test --locked evaluate`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader};
+
+use crate::support::{Run, read_csv, s, sample_extract, sprout_with_env};
+
+/// A fixed run time, so outputs are comparable byte for byte.
+const EPOCH: (&str, &str) = ("SOURCE_DATE_EPOCH", "1750000000");
+
+/// A spec over the sample data in a fresh folder; `extra` is appended to the spec.
+fn spec_in(root: &Path, extracts: &Path, extra: &str) -> PathBuf {
+    let spec = root.join("evaluation.toml");
+    let text = format!(
+        "title = \"Sample evaluation\"\nperiod = \"2024/25\"\noutput = \"report\"\nwarehouse = \"warehouse\"\n\
+         [inputs]\nextracts = [\"{}\"]\nas_of = \"2026-10-31\"\n{extra}",
+        s(extracts)
+    );
+    std::fs::write(&spec, text).unwrap();
+    spec
+}
+
+fn evaluate(spec: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["evaluate", s(spec)];
+    all.extend_from_slice(args);
+    sprout_with_env(&all, &[EPOCH])
+}
+
+/// Evaluate the sample; returns the folder (kept alive) and the report folder.
+fn sample(extra: &str) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let spec = spec_in(root.path(), &sample_extract(), extra);
+    let run = evaluate(&spec, &["-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let out = root.path().join("report");
+    (root, out)
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/evaluate")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} missing: run UPDATE_GOLDEN=1 cargo test", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from its golden file; if intended, regenerate with UPDATE_GOLDEN=1\n--- actual\n{actual}"
+    );
+}
+
+/// The report's structure: headings, sections, figures and tables (with their
+/// row counts) in document order.
+fn outline(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start..];
+        let end = rest.find('>').unwrap_or(rest.len() - 1);
+        let tag = &rest[1..end];
+        let name = tag.split_whitespace().next().unwrap_or("");
+        let id = tag
+            .split("id=\"")
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .unwrap_or("");
+        let text = || {
+            let after = &rest[end + 1..];
+            after[..after.find('<').unwrap_or(0)].trim().to_string()
+        };
+        match name {
+            "h1" | "h2" | "h3" | "caption" | "title" => {
+                out.push_str(&format!("{name}: {}\n", text()));
+            }
+            "section" => out.push_str(&format!("section #{id}\n")),
+            "figure" => out.push_str(&format!("  figure #{id}\n")),
+            "tbody" => {
+                let body = &rest[..rest.find("</tbody>").unwrap_or(rest.len())];
+                out.push_str(&format!("  rows: {}\n", body.matches("<tr>").count()));
+            }
+            "svg" => {
+                // Skip the chart's own markup.
+                let close = rest.find("</svg>").unwrap_or(rest.len());
+                rest = &rest[close..];
+                continue;
+            }
+            _ => {}
+        }
+        rest = &rest[end + 1..];
+    }
+    out
+}
+
+#[test]
+fn the_sample_report_has_every_section_and_matches_its_golden_outline() {
+    let (_root, out) = sample("");
+    for file in [
+        "report.html",
+        "benchmarking.html",
+        "workbook.xlsx",
+        "evaluation.json",
+        "tables/wellbeing_change.csv",
+        "tables/wellbeing_change.parquet",
+        "tables/wellbeing_change.json",
+        "tables/data_dictionary.csv",
+        "charts/wellbeing_change.svg",
+        "charts/spc_monthly_referrals.svg",
+        "charts/funnel_share_declined.svg",
+    ] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for id in [
+        "summary",
+        "reach",
+        "person",
+        "community",
+        "health",
+        "benchmarking",
+        "quality",
+        "limitations",
+        "methods",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "section {id}");
+    }
+    // Self-contained: no network.
+    for forbidden in ["http://", "https://", "<script", "<link"] {
+        let body = html.replace("http://www.w3.org/2000/svg", "");
+        assert!(!body.contains(forbidden), "report refers to {forbidden}");
+    }
+    // Printable: a print stylesheet with page breaks.
+    assert!(html.contains("@media print") && html.contains("break-before: page"));
+    // Charts have titles and text alternatives.
+    assert_eq!(html.matches("<svg").count(), html.matches("<desc>").count());
+    assert!(html.matches("<figure").count() >= 8, "charts in the report");
+    // The methods appendix is read from the queries' headers.
+    assert!(html.contains("Paired wellbeing assessments") && html.contains("wellbeing_pairs.sql"));
+    // Limitations come from the data.
+    assert!(
+        html.contains("Follow-up was recorded for 38.0% of accepted referrals"),
+        "{}",
+        &html[html.find("id=\"limitations\"").unwrap()..][..2000]
+    );
+    // The naive change is shown beside the comparison-cohort estimate, with the explanation.
+    assert!(html.contains("regression to the mean") && html.contains("Against never referred"));
+    // Stamped.
+    assert!(html.contains("SHA-256") && html.contains(env!("CARGO_PKG_VERSION")));
+    assert!(!html.contains("NOT FOR PUBLICATION"));
+    golden("report_outline.txt", &outline(&html));
+    let bench = std::fs::read_to_string(out.join("benchmarking.html")).unwrap();
+    golden("benchmarking_outline.txt", &outline(&bench));
+    for chart in [
+        "wellbeing_change",
+        "health_comparison",
+        "spc_monthly_referrals",
+        "funnel_share_declined",
+    ] {
+        let svg = std::fs::read_to_string(out.join(format!("charts/{chart}.svg"))).unwrap();
+        assert!(svg.contains("<title>") && svg.contains("<desc>"), "{chart}");
+        golden(&format!("{chart}.svg"), &svg);
+    }
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("evaluation.json")).unwrap()).unwrap();
+    assert_eq!(record["stamp"]["policy"], "nhs_digital");
+    assert_eq!(record["stamp"]["spec_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(record["stamp"]["generated_at"], "2025-06-15 15:06:40 UTC");
+    assert!(record["stamp"]["inputs"].as_array().unwrap().len() >= 9);
+}
+
+/// The role of each column of each published table, from the data dictionary.
+fn roles(out: &Path) -> BTreeMap<(String, String), String> {
+    read_csv(&out.join("tables/data_dictionary.csv"))
+        .into_iter()
+        .map(|r| {
+            (
+                (r["table_name"].clone(), r["column_name"].clone()),
+                r["disclosure"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn no_published_table_shows_a_count_from_1_to_7() {
+    let (_root, out) = sample("");
+    let roles = roles(&out);
+    let mut counts_checked = 0;
+    let mut suppressed = 0;
+    for entry in std::fs::read_dir(out.join("tables")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        if path.extension().is_none_or(|e| e != "csv") || name == "data_dictionary" {
+            continue;
+        }
+        for (i, row) in read_csv(&path).iter().enumerate() {
+            for (column, value) in row {
+                let is_count = match roles
+                    .get(&(name.clone(), column.clone()))
+                    .map(String::as_str)
+                {
+                    Some("count") => true,
+                    // "count where measure = monthly_referrals"
+                    Some(role) => role.strip_prefix("count where ").is_some_and(|condition| {
+                        let (c, v) = condition.split_once(" = ").unwrap();
+                        row[c] == v
+                    }),
+                    None => false,
+                };
+                if !is_count {
+                    continue;
+                }
+                counts_checked += 1;
+                if value == "*" {
+                    suppressed += 1;
+                    continue;
+                }
+                if let Ok(x) = value.parse::<f64>() {
+                    assert!(
+                        !(x > 0.0 && x < 8.0),
+                        "{name}.csv row {} column {column} shows {value}",
+                        i + 2
+                    );
+                    assert!(
+                        (x / 5.0).fract().abs() < 1e-9,
+                        "{name}.{column} = {value} is not rounded to 5"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        counts_checked > 1000 && suppressed > 0,
+        "{counts_checked} counts, {suppressed} suppressed"
+    );
+    // The workbook and the reports hold the same published values (checked
+    // cell by cell against these tables in the workbook test).
+}
+
+#[test]
+fn the_workbook_holds_every_published_table_cell_by_cell() {
+    let (_root, out) = sample("");
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook(out.join("workbook.xlsx")).unwrap();
+    let sheets = workbook.sheet_names();
+    assert_eq!(
+        &sheets[..2],
+        &["about".to_string(), "headlines".to_string()]
+    );
+    let about = workbook.worksheet_range("about").unwrap();
+    assert_eq!(
+        about.get_value((0, 0)),
+        Some(&Data::String("Sample evaluation".into()))
+    );
+    let dictionary = read_csv(&out.join("tables/data_dictionary.csv"));
+    let mut tables: Vec<String> = dictionary.iter().map(|r| r["table_name"].clone()).collect();
+    tables.dedup();
+    assert_eq!(sheets.len(), tables.len() + 2, "a sheet per table");
+    for (sheet, table) in sheets[2..].iter().zip(&tables) {
+        assert!(
+            table.starts_with(sheet.split('~').next().unwrap()),
+            "{sheet} for {table}"
+        );
+        let range = workbook.worksheet_range(sheet).unwrap();
+        let mut csv = csv::Reader::from_path(out.join(format!("tables/{table}.csv"))).unwrap();
+        let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+        let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+        assert_eq!(range.height(), records.len() + 1, "{table}: rows");
+        for (c, name) in header.iter().enumerate().take(header.len() - 1) {
+            assert_eq!(
+                range.get_value((0, c as u32)),
+                Some(&Data::String(name.clone())),
+                "{table} header"
+            );
+        }
+        for (r, record) in records.iter().enumerate() {
+            for c in 0..header.len() - 1 {
+                let expected = &record[c];
+                let cell = range
+                    .get_value((r as u32 + 1, c as u32))
+                    .unwrap_or(&Data::Empty);
+                let ok = match cell {
+                    Data::Empty => expected.is_empty(),
+                    Data::String(s) => s == expected,
+                    Data::Float(x) => expected
+                        .parse::<f64>()
+                        .is_ok_and(|e| (e - x).abs() <= 1e-12 * e.abs().max(1.0)),
+                    Data::Int(x) => expected.parse::<i64>() == Ok(*x),
+                    other => panic!("{table}: unexpected {other:?}"),
+                };
+                assert!(
+                    ok,
+                    "{table} row {} column {}: workbook {cell:?}, csv '{expected}'",
+                    r + 2,
+                    header[c]
+                );
+            }
+        }
+    }
+    // The headline sheet has the charted series.
+    let headlines = workbook.worksheet_range("headlines").unwrap();
+    assert_eq!(
+        headlines.get_value((0, 0)),
+        Some(&Data::String("Referrals received per month".into()))
+    );
+}
+
+#[test]
+fn the_same_spec_and_inputs_give_byte_identical_outputs() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = spec_in(root.path(), &sample_extract(), "");
+    let outputs: Vec<PathBuf> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let out = root.path().join(name);
+            let run = evaluate(&spec, &["-q", "--out", s(&out)]);
+            assert_eq!(run.code, 0, "{}", run.all());
+            out
+        })
+        .collect();
+    let files = |dir: &Path| -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.insert(
+                        p.strip_prefix(dir).unwrap().to_path_buf(),
+                        std::fs::read(&p).unwrap(),
+                    );
+                }
+            }
+        }
+        out
+    };
+    let (a, b) = (files(&outputs[0]), files(&outputs[1]));
+    assert!(a.len() > 80, "{} files", a.len());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{} differs between runs", name.display());
+    }
+}
+
+#[test]
+fn hostile_organisation_names_are_escaped_and_neutralised() {
+    let root = tempfile::tempdir().unwrap();
+    let extract = root.path().join("extract");
+    std::fs::create_dir_all(&extract).unwrap();
+    let vendor = extract.join("vendor");
+    std::fs::create_dir_all(&vendor).unwrap();
+    for (from, to) in [
+        (sample_extract(), &extract),
+        (sample_extract().join("vendor"), &vendor),
+    ] {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_file() {
+                std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let hostile = [
+        "<script>alert('x')</script>",
+        "=HYPERLINK(\"http://evil.example\",\"click\")",
+        "+SUM(1+1)",
+        "@cmd",
+        "-2+3",
+    ];
+    let orgs = std::fs::read_to_string(sample_extract().join("organisations.csv")).unwrap();
+    let mut w = csv::Writer::from_path(extract.join("organisations.csv")).unwrap();
+    for (i, line) in orgs.lines().enumerate() {
+        let mut fields: Vec<String> = line.split(',').map(String::from).collect();
+        if i > 0 {
+            fields[1] = format!("{} {}", hostile[i % hostile.len()], fields[0]);
+        }
+        w.write_record(&fields).unwrap();
+    }
+    w.flush().unwrap();
+    let spec = spec_in(root.path(), &extract, "");
+    let run = evaluate(&spec, &["-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let out = root.path().join("report");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("<script>"), "raw script tag in the report");
+    assert!(
+        html.contains("&lt;script&gt;"),
+        "the name is shown, escaped"
+    );
+    let rows = read_csv(&out.join("tables/community_organisations.csv"));
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let name = &row["name"];
+        assert!(
+            !name.starts_with(['=', '+', '-', '@']),
+            "formula in CSV: {name}"
+        );
+    }
+    assert!(rows.iter().any(|r| r["name"].starts_with("'=HYPERLINK")));
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook(out.join("workbook.xlsx")).unwrap();
+    let sheet = workbook.worksheet_range("community_organisations").unwrap();
+    let mut names = 0;
+    for row in sheet.rows().skip(1) {
+        if let Data::String(name) = &row[2] {
+            names += 1;
+            assert!(
+                !name.starts_with(['=', '+', '-', '@']),
+                "formula in workbook: {name}"
+            );
+        }
+    }
+    assert!(names > 0);
+}
+
+#[test]
+fn no_disclosure_control_needs_a_flag_and_stamps_every_output() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = spec_in(
+        root.path(),
+        &sample_extract(),
+        "[disclosure]\npolicy = \"none\"\n",
+    );
+    let refused = evaluate(&spec, &["-q"]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused.stderr.contains("--not-for-publication"),
+        "{}",
+        refused.all()
+    );
+    assert!(!root.path().join("report").exists(), "nothing written");
+    let run = evaluate(&spec, &["-q", "--not-for-publication"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let out = root.path().join("report");
+    for page in ["report.html", "benchmarking.html"] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        assert!(html.contains("NOT FOR PUBLICATION"), "{page}");
+    }
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook(out.join("workbook.xlsx")).unwrap();
+    let about = workbook.worksheet_range("about").unwrap();
+    assert_eq!(
+        about.get_value((1, 0)),
+        Some(&Data::String("NOT FOR PUBLICATION".into()))
+    );
+    // Exact values: some count from 1 to 7 is shown.
+    let rows = read_csv(&out.join("tables/wellbeing_change.csv"));
+    assert!(rows.iter().any(|r| {
+        r["pairs"]
+            .parse::<i64>()
+            .is_ok_and(|n| (1..=7).contains(&n))
+    }));
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_report_intact() {
+    let root = tempfile::tempdir().unwrap();
+    let templates = root.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let spec = spec_in(
+        root.path(),
+        &sample_extract(),
+        "[outputs]\ntemplates = \"templates\"\n",
+    );
+    // A local template replaces the shipped one.
+    std::fs::write(
+        templates.join("benchmarking.html"),
+        "<html><body><h1>Local branding: {{ stamp.title }}</h1></body></html>",
+    )
+    .unwrap();
+    let first = evaluate(&spec, &["-q"]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    let out = root.path().join("report");
+    let before = std::fs::read(out.join("report.html")).unwrap();
+    let bench = std::fs::read_to_string(out.join("benchmarking.html")).unwrap();
+    assert_eq!(
+        bench,
+        "<html><body><h1>Local branding: Sample evaluation</h1></body></html>"
+    );
+    // A broken template: the run fails, naming the file, and nothing changes.
+    std::fs::write(templates.join("commissioner.html"), "{% if %}").unwrap();
+    let failed = evaluate(&spec, &["-q"]);
+    assert_eq!(failed.code, 2, "{}", failed.all());
+    assert!(
+        failed.stderr.contains("commissioner.html"),
+        "{}",
+        failed.all()
+    );
+    assert_eq!(std::fs::read(out.join("report.html")).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("staging") || n.contains(".old-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_bad_spec_names_the_file_line_and_fix() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = spec_in(
+        root.path(),
+        &sample_extract(),
+        "[health]\nwindows = [6, 12]\ncomparator = 2\n",
+    );
+    let run = evaluate(&spec, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("evaluation.toml") && run.stderr.contains("line 10"),
+        "{}",
+        run.all()
+    );
+    assert!(run.stderr.contains("comparator"), "{}", run.all());
+}
