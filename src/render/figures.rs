@@ -117,16 +117,19 @@ pub fn svg(figure: &Figure) -> String {
     } else {
         0
     };
-    let height = if horizontal {
-        (90 + per_row * rows as u32).max(200)
-    } else {
-        380
-    };
+    let legend = if figure.series.len() > 1 { 28 } else { 0 };
+    let height = legend
+        + if horizontal {
+            (90 + per_row * rows as u32).max(200)
+        } else {
+            380
+        };
     let (lo, hi) = range(figure);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        let _ = root.fill(&WHITE);
+        let whole = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let _ = whole.fill(&WHITE);
+        let (root, legend_area) = whole.split_vertically(height - legend);
         let mut builder = ChartBuilder::on(&root);
         builder
             .caption(&figure.title, ("sans-serif", 17).into_font().color(&DARK))
@@ -200,7 +203,7 @@ pub fn svg(figure: &Figure) -> String {
                     DARK.stroke_width(1),
                 ));
             }
-            draw_legend(&root, figure, height);
+            draw_legend(&legend_area, figure);
         } else {
             builder.y_label_area_size(56);
             let Ok(mut chart) = builder.build_cartesian_2d(0.0..n + 1.0, lo..hi) else {
@@ -237,30 +240,26 @@ pub fn svg(figure: &Figure) -> String {
                         .map(|p| Circle::new(p, 3, colour.filled())),
                 );
             }
-            draw_legend(&root, figure, height);
+            draw_legend(&legend_area, figure);
         }
-        let _ = root.present();
+        let _ = whole.present();
     }
     super::charts::with_text_alternative(svg, &figure.title, &figure.description)
 }
 
-fn draw_legend(
-    root: &DrawingArea<SVGBackend, plotters::coord::Shift>,
-    figure: &Figure,
-    height: u32,
-) {
+fn draw_legend(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, figure: &Figure) {
     if figure.series.len() < 2 {
         return;
     }
     let mut x = 250;
     for (s, series) in figure.series.iter().enumerate() {
         let colour = SERIES_COLOURS[s % SERIES_COLOURS.len()];
-        let y = height as i32 - 14;
-        let _ = root.draw(&Rectangle::new(
+        let y = 12;
+        let _ = area.draw(&Rectangle::new(
             [(x, y - 5), (x + 10, y + 5)],
             colour.filled(),
         ));
-        let _ = root.draw(&Text::new(
+        let _ = area.draw(&Text::new(
             series.name.clone(),
             (x + 14, y - 6),
             ("sans-serif", 12).into_font().color(&DARK),
