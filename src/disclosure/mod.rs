@@ -328,7 +328,7 @@ fn is_count(row: &[Cell], _c: usize, role: &Role) -> bool {
     match role {
         Role::Count => true,
         Role::CountWhen { column, values } => match &row[*column] {
-            Cell::Text(v) => values.contains(&v.as_str()),
+            Cell::Text(v) => values.iter().any(|prefix| v.starts_with(prefix)),
             _ => false,
         },
         _ => false,

@@ -17,11 +17,11 @@ pub enum Role {
     Label,
     /// A count of people or events: small ones suppressed, others rounded.
     Count,
-    /// A count only on rows where `column` holds one of `values` (a statistic elsewhere).
+    /// A count only on rows where `column` starts with one of `values` (a statistic elsewhere).
     CountWhen {
         /// Index of the column that says what the row measures.
         column: usize,
-        /// Its values on which this column is a count.
+        /// Prefixes of its values on which this column is a count.
         values: &'static [&'static str],
     },
     /// `numerator / denominator`, recomputed from the rounded counts.
@@ -51,7 +51,7 @@ impl Role {
     pub fn describe(&self, columns: &[OutColumn]) -> String {
         match self {
             Role::CountWhen { column, values } => format!(
-                "count where {} = {}",
+                "count where {} starts with {}",
                 columns.get(*column).map_or("", |c| c.name),
                 values.join(" or ")
             ),

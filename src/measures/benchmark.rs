@@ -218,6 +218,9 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
     }
 }
 
+/// Name prefix of the per-PCN charts of monthly referrals (`monthly_referrals_pcn_U90001`).
+pub const PCN_SPC_PREFIX: &str = "monthly_referrals_pcn_";
+
 /// A computed SPC chart of a monthly series.
 #[derive(Debug, Clone)]
 pub struct SpcResult {
@@ -352,7 +355,28 @@ pub async fn benchmarks(
         .iter()
         .filter_map(|d| months.iter().position(|m| *m >= date32(*d)))
         .collect();
-    let spc = vec![
+    let by_pcn = Query::named("monthly_referrals_by_pcn")?
+        .run(ctx, &dates[1..])
+        .await?;
+    let mut pcn_months: std::collections::BTreeMap<String, std::collections::BTreeMap<i32, f64>> =
+        std::collections::BTreeMap::new();
+    for b in &by_pcn {
+        let pcn = crate::measures::table::text_column(b, "pcn_code");
+        let m = b
+            .column_by_name("month")
+            .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned());
+        for i in 0..b.num_rows() {
+            let unit = pcn
+                .as_ref()
+                .map_or("unknown".to_string(), |a| a.value(i).to_string());
+            let month = m.as_ref().map_or(0, |a| a.value(i));
+            pcn_months
+                .entry(unit)
+                .or_default()
+                .insert(month, column(b, "referred", i));
+        }
+    }
+    let mut spc = vec![
         SpcResult {
             name: "monthly_referrals".to_string(),
             label: "Referrals received per month".to_string(),
@@ -368,18 +392,37 @@ pub async fn benchmarks(
         SpcResult {
             name: "monthly_share_declined".to_string(),
             label: "Share of referrals declined per month".to_string(),
-            months,
+            months: months.clone(),
             chart: spc::xmr(
                 &declined_share,
                 &SpcOptions {
                     improvement: Direction::Decrease,
                     target: options.declined_target,
-                    rebase_at,
+                    rebase_at: rebase_at.clone(),
                     ..SpcOptions::default()
                 },
             ),
         },
     ];
+    // One chart per PCN over the scheme's months (a month without referrals is 0).
+    for (unit, counts) in &pcn_months {
+        let values: Vec<f64> = months
+            .iter()
+            .map(|m| counts.get(m).copied().unwrap_or(0.0))
+            .collect();
+        spc.push(SpcResult {
+            name: format!("{PCN_SPC_PREFIX}{unit}"),
+            label: format!("Referrals received per month, PCN {unit}"),
+            months: months.clone(),
+            chart: spc::xmr(
+                &values,
+                &SpcOptions {
+                    rebase_at: rebase_at.clone(),
+                    ..SpcOptions::default()
+                },
+            ),
+        });
+    }
     Ok(Benchmarks { funnels, spc })
 }
 

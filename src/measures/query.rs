@@ -80,6 +80,10 @@ pub static QUERIES: &[Query] = &[
         name: "monthly_referrals",
         text: include_str!("../../queries/monthly_referrals.sql"),
     },
+    Query {
+        name: "monthly_referrals_by_pcn",
+        text: include_str!("../../queries/monthly_referrals_by_pcn.sql"),
+    },
 ];
 
 /// Header fields every measure file must have, in order.

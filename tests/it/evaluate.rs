@@ -210,10 +210,10 @@ fn no_published_table_shows_a_count_from_1_to_7() {
                     .map(String::as_str)
                 {
                     Some("count") => true,
-                    // "count where measure = monthly_referrals"
+                    // "count where measure starts with monthly_referrals"
                     Some(role) => role.strip_prefix("count where ").is_some_and(|condition| {
-                        let (c, v) = condition.split_once(" = ").unwrap();
-                        row[c] == v
+                        let (c, v) = condition.split_once(" starts with ").unwrap();
+                        row[c].starts_with(v)
                     }),
                     None => false,
                 };
