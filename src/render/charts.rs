@@ -36,6 +36,16 @@ pub fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// The label of point `x` on an axis whose points 1, 2, … are `labels` (empty between points).
+pub(crate) fn label_at(labels: &[String], x: f64) -> String {
+    let i = x.round() as usize;
+    if i >= 1 && i <= labels.len() {
+        labels[i - 1].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// Put a `<title>` and `<desc>` right after the opening `<svg …>` tag.
 pub(crate) fn with_text_alternative(svg: String, title: &str, description: &str) -> String {
     match svg
@@ -193,14 +203,7 @@ pub fn spc_svg(s: &SpcResult) -> String {
         let _ = chart
             .configure_mesh()
             .x_labels(points.len().min(12))
-            .x_label_formatter(&|x| {
-                let i = x.round() as usize;
-                if i >= 1 && i <= labels.len() {
-                    labels[i - 1].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| label_at(&labels, *x))
             .light_line_style(WHITE)
             .axis_desc_style(("sans-serif", 13).into_font().color(&DARK))
             .draw();

@@ -213,14 +213,7 @@ pub fn svg(figure: &Figure) -> String {
             let _ = chart
                 .configure_mesh()
                 .x_labels(rows.min(12))
-                .x_label_formatter(&|x| {
-                    let i = x.round() as usize;
-                    if i >= 1 && i <= labels.len() {
-                        labels[i - 1].clone()
-                    } else {
-                        String::new()
-                    }
-                })
+                .x_label_formatter(&|x| super::charts::label_at(labels, *x))
                 .y_desc(figure.axis.as_str())
                 .axis_desc_style(("sans-serif", 13).into_font().color(&DARK))
                 .light_line_style(WHITE)
