@@ -89,15 +89,7 @@ pub fn neutralise_formulas(batch: &RecordBatch) -> Result<RecordBatch> {
             match c.as_string_opt::<i32>() {
                 Some(text) if text.iter().flatten().any(is_formula) => std::sync::Arc::new(
                     text.iter()
-                        .map(|v| {
-                            v.map(|v| {
-                                if is_formula(v) {
-                                    format!("'{v}")
-                                } else {
-                                    v.to_string()
-                                }
-                            })
-                        })
+                        .map(|v| v.map(neutralise))
                         .collect::<StringArray>(),
                 ),
                 _ => c.clone(),
@@ -105,6 +97,16 @@ pub fn neutralise_formulas(batch: &RecordBatch) -> Result<RecordBatch> {
         })
         .collect();
     Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
+/// `text` as a spreadsheet shows it as text: a leading apostrophe when it would
+/// otherwise run as a formula.
+pub fn neutralise(text: &str) -> String {
+    if is_formula(text) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 fn is_formula(value: &str) -> bool {

@@ -199,12 +199,17 @@ pub fn cells(table: &OutTable) -> Vec<Vec<Cell>> {
     let mut rows = vec![Vec::with_capacity(table.columns.len()); batch.num_rows()];
     for (c, column) in table.columns.iter().enumerate() {
         let array = batch.column(c);
+        let text = match column.ty {
+            ColumnKind::Text => crate::measures::table::text_column(batch, column.name),
+            _ => None,
+        };
         for (i, row) in rows.iter_mut().enumerate() {
             let cell = if array.is_null(i) {
                 Cell::Empty
             } else {
                 match column.ty {
-                    ColumnKind::Text => crate::measures::table::text_column(batch, column.name)
+                    ColumnKind::Text => text
+                        .as_ref()
                         .map_or(Cell::Empty, |a| Cell::Text(a.value(i).to_string())),
                     ColumnKind::Integer => array
                         .as_primitive_opt::<Int64Type>()
@@ -255,14 +260,15 @@ pub fn hidden_counts(
             roles
                 .iter()
                 .enumerate()
-                .map(|(c, role)| is_count(row, c, role) && row[c].number().is_some_and(is_small))
+                .map(|(c, role)| is_count(row, role) && row[c].number().is_some_and(is_small))
                 .collect()
         })
         .collect();
+    let sets = secondary.sets(raw);
     // Each pass only hides more cells, so this ends; a few passes settle real tables.
     for _ in 0..(raw.len() + 2) {
         let mut changed = false;
-        for set in &secondary.sets(raw) {
+        for set in &sets {
             for (c, role) in roles.iter().enumerate() {
                 if is_count_column(role) {
                     let cells: Vec<(usize, usize)> = set.iter().map(|&r| (r, c)).collect();
@@ -324,7 +330,7 @@ fn is_count_column(role: &Role) -> bool {
     matches!(role, Role::Count | Role::CountWhen { .. })
 }
 
-fn is_count(row: &[Cell], _c: usize, role: &Role) -> bool {
+fn is_count(row: &[Cell], role: &Role) -> bool {
     match role {
         Role::Count => true,
         Role::CountWhen { column, values } => match &row[*column] {
@@ -355,7 +361,7 @@ fn protect(
                 .enumerate()
                 .map(|(c, role)| match role {
                     Role::Label => row[c].clone(),
-                    Role::Count | Role::CountWhen { .. } if is_count(row, c, role) => {
+                    Role::Count | Role::CountWhen { .. } if is_count(row, role) => {
                         if hide[c] {
                             Cell::Suppressed
                         } else {

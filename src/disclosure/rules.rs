@@ -47,7 +47,7 @@ pub enum Role {
 
 impl Role {
     /// The role as the data dictionary states it, e.g. "count" or
-    /// "count where measure = monthly_referrals" (`columns`: the table's columns).
+    /// "count where measure starts with monthly_referrals" (`columns`: the table's columns).
     pub fn describe(&self, columns: &[OutColumn]) -> String {
         match self {
             Role::CountWhen { column, values } => format!(
@@ -320,10 +320,9 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
                 .name
                 .strip_suffix("_lower")
                 .or_else(|| c.name.strip_suffix("_upper"))
-                .and_then(|x| {
-                    share_of(&format!("{x}_share"))
-                        .filter(|_| index(&format!("{x}_share")).is_some())
-                });
+                .map(|x| format!("{x}_share"))
+                .filter(|share| index(share).is_some())
+                .and_then(|share| share_of(&share));
             if let Some((numerator, denominator)) = bound_of {
                 return Role::ShareBound {
                     numerator,

@@ -18,7 +18,6 @@ pub mod spec;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::atomic::StagedDir;
 use crate::console::Console;
@@ -83,8 +82,8 @@ pub fn evaluate(options: &EvaluateOptions, console: &Console) -> Result<Evaluati
     let path = &options.spec;
     let bytes =
         std::fs::read(path).map_err(|e| Error::io(path, "reading the evaluation spec", e))?;
-    let text = String::from_utf8(bytes.clone())
-        .map_err(|_| Error::config(path, "the spec is not UTF-8 text"))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| Error::config(path, "the spec is not UTF-8 text"))?;
     let spec = Spec::parse(&text, path)?;
     let policy = spec.disclosure.policy;
     if policy == Policy::None && !options.not_for_publication {
@@ -152,7 +151,7 @@ pub fn evaluate(options: &EvaluateOptions, console: &Console) -> Result<Evaluati
     let stamp = Stamp {
         title: spec.title.clone(),
         period: period.label.clone(),
-        spec_sha256: hex(&Sha256::digest(&bytes)),
+        spec_sha256: ingest::sha256_hex(text.as_bytes()),
         spec_file: path.display().to_string(),
         sprout_version: crate::VERSION.to_string(),
         generated_at: chrono::DateTime::from_timestamp(generated_epoch, 0)
@@ -252,8 +251,4 @@ struct Record<'a> {
     files: &'a [String],
     warnings: &'a [String],
     suppressed_cells: &'a std::collections::BTreeMap<&'static str, usize>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

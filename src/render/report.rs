@@ -135,13 +135,7 @@ pub fn methods() -> Vec<Method> {
     crate::measures::query::QUERIES
         .iter()
         .map(|q| {
-            let field = |key: &str| {
-                q.text
-                    .lines()
-                    .find_map(|l| l.strip_prefix(&format!("-- {key}:")))
-                    .map(|v| v.trim().to_string())
-                    .unwrap_or_default()
-            };
+            let field = |key: &str| q.header(key).unwrap_or_default().to_string();
             Method {
                 name: q.name.to_string(),
                 title: field("title"),
@@ -302,30 +296,29 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
     let tables = inputs.tables;
     let mut figures = Vec::new();
     let mut charts: Vec<ChartView> = Vec::new();
-    let mut keep = |section: &mut Section, figure: Figure, headline: bool| {
+    // A headline figure: drawn in its section, saved as a chart, and charted in the workbook.
+    let mut keep = |section: &mut Section, figure: Figure| {
         let view = chart(&figure);
         charts.push(view.clone());
         section.charts.push(view);
-        if headline {
-            figures.push(figure);
-        }
+        figures.push(figure);
     };
 
     let mut reach = reach_section(tables);
     if let Some(f) = monthly_referrals_figure(tables) {
-        keep(&mut reach, f, true);
+        keep(&mut reach, f);
     }
     if let Some(f) = sources_figure(tables) {
-        keep(&mut reach, f, true);
+        keep(&mut reach, f);
     }
     let mut person = person_section(tables, inputs.min_pairs);
     for f in person_figures(tables) {
-        keep(&mut person, f, true);
+        keep(&mut person, f);
     }
     let community = community_section(tables);
     let mut health = health_section(tables, inputs.warnings);
     if let Some(f) = health_figure(tables) {
-        keep(&mut health, f, true);
+        keep(&mut health, f);
     }
     let (mut benchmarking, funnel_sections) =
         benchmark_sections(tables, inputs.benchmarks, rounded);
@@ -378,12 +371,7 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
             )))
         })
         .map_err(|e| template_error(inputs.templates, &e))?;
-    let mut seen = std::collections::BTreeSet::new();
-    let charts = charts
-        .into_iter()
-        .filter(|c| seen.insert(c.id.clone()))
-        .map(|c| (c.id, c.svg))
-        .collect();
+    let charts = charts.into_iter().map(|c| (c.id, c.svg)).collect();
     Ok(Rendered {
         commissioner,
         benchmarking,

@@ -15,18 +15,10 @@ use crate::atomic::AtomicFile;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::error::{Error, Result};
 use crate::measures::table::ColumnKind;
+use crate::sql::neutralise;
 
 /// The name of the last column of every published table.
 pub const SUPPRESSED_COLUMN: &str = "suppressed";
-
-/// Text that a spreadsheet would run as a formula gets a leading apostrophe.
-pub fn neutralise(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
-}
 
 /// The columns withheld in `row`, separated by `;`.
 fn suppressed_in(table: &PublishedTable, row: &[Cell]) -> String {

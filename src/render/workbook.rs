@@ -15,11 +15,11 @@ use rust_xlsxwriter::{
 
 use super::Stamp;
 use super::figures::{Figure, FigureKind, SERIES_HEX};
-use super::tables::neutralise;
 use crate::disclosure::rules::Role;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::error::{Error, Result};
 use crate::measures::table::ColumnKind;
+use crate::sql::neutralise;
 
 /// Excel's limit on sheet names.
 const SHEET_NAME_LIMIT: usize = 31;
@@ -100,16 +100,6 @@ pub fn build(tables: &[PublishedTable], figures: &[Figure], stamp: &Stamp) -> Re
         table_sheet(workbook.add_worksheet(), table, name, stamp, &formats).map_err(&e)?;
     }
     workbook.save_to_buffer().map_err(&e)
-}
-
-/// Write the workbook to `path` atomically.
-pub fn write(
-    path: &Path,
-    tables: &[PublishedTable],
-    figures: &[Figure],
-    stamp: &Stamp,
-) -> Result<()> {
-    crate::atomic::write(path, &build(tables, figures, stamp)?)
 }
 
 fn stamp_sheet(sheet: &mut Worksheet, stamp: &Stamp) {
