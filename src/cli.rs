@@ -24,6 +24,7 @@ use crate::measures::{
     wellbeing::PairingRules,
 };
 use crate::model::{self, describe};
+use crate::stages::Stopwatch;
 use crate::synth::{self, SynthOptions};
 use crate::warehouse::Warehouse;
 
@@ -66,9 +67,34 @@ struct EvaluateArgs {
     /// internal use; every page and sheet then says NOT FOR PUBLICATION.
     #[arg(long)]
     not_for_publication: bool,
-    /// Query partitions (threads).
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Write each stage's wall time and peak memory (ingest, measures, health,
+    /// report) to this JSON file.
+    #[arg(long)]
+    timings: Option<PathBuf>,
+}
+
+/// How queries run; shared by every command that queries the warehouse.
+#[derive(Debug, Args)]
+struct EngineArgs {
+    /// Query partitions (threads); fixed so results do not depend on the machine.
     #[arg(long, default_value_t = 2)]
     target_partitions: usize,
+    /// Bound the query engine's memory pool (e.g. 1GiB, 512MiB): sorts,
+    /// aggregations and joins spill to temporary files (TMPDIR) beyond it.
+    /// Default: unbounded.
+    #[arg(long, value_parser = crate::sql::parse_memory_size)]
+    memory_limit: Option<u64>,
+}
+
+impl EngineArgs {
+    fn engine(&self) -> crate::sql::Engine {
+        crate::sql::Engine {
+            target_partitions: self.target_partitions,
+            memory_limit: self.memory_limit,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -154,9 +180,8 @@ struct SqlArgs {
     /// Write the result to a .csv, .parquet or .json file instead of printing it.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Query partitions (threads); fixed so results do not depend on the machine.
-    #[arg(long, default_value_t = 2)]
-    target_partitions: usize,
+    #[command(flatten)]
+    engine: EngineArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -240,9 +265,12 @@ struct MeasuresArgs {
     /// costed difference.
     #[arg(long)]
     unit_costs: Option<PathBuf>,
-    /// Query partitions (threads).
-    #[arg(long, default_value_t = 2)]
-    target_partitions: usize,
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Write each stage's wall time and peak memory (measures, health, write)
+    /// to this JSON file.
+    #[arg(long)]
+    timings: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -373,10 +401,14 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                     declined_target: args.declined_target,
                 },
                 health,
-                target_partitions: args.target_partitions,
+                engine: args.engine.engine(),
             };
-            let result =
-                crate::sql::runtime(args.target_partitions)?.block_on(measures::run(&options))?;
+            let mut watch = Stopwatch::start();
+            let result = crate::sql::runtime(args.engine.target_partitions)?
+                .block_on(measures::run(&options, &mut watch))?;
+            if let Some(path) = &args.timings {
+                watch.write(path)?;
+            }
             let mut summary = measures_summary(&result.tables, &options);
             summary.push_str(&health_summary(&result.health));
             console.result(summary);
@@ -390,9 +422,13 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                 spec: args.spec,
                 out: args.out,
                 not_for_publication: args.not_for_publication,
-                target_partitions: args.target_partitions,
+                engine: args.engine.engine(),
             };
-            let evaluation = evaluate::evaluate(&options, console)?;
+            let mut watch = Stopwatch::start();
+            let evaluation = evaluate::evaluate(&options, console, &mut watch)?;
+            if let Some(path) = &args.timings {
+                watch.write(path)?;
+            }
             console.result(evaluation_summary(&evaluation));
             for warning in &evaluation.warnings {
                 console.warn(warning);
@@ -405,8 +441,8 @@ fn run(command: Command, console: &Console) -> Result<i32> {
         }
         Command::Sql(args) => {
             let warehouse = Warehouse::open(&args.warehouse)?;
-            crate::sql::runtime(args.target_partitions)?.block_on(async {
-                let ctx = crate::sql::session(&warehouse, args.target_partitions).await?;
+            crate::sql::runtime(args.engine.target_partitions)?.block_on(async {
+                let ctx = crate::sql::session(&warehouse, args.engine.engine()).await?;
                 let frame_schema;
                 let batches = {
                     let batches = crate::sql::query(&ctx, &args.query).await?;

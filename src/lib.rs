@@ -20,8 +20,9 @@
 //! - [`render`]: reports (HTML), the workbook (Excel), tables and charts.
 //! - [`evaluate`]: the whole pipeline from one evaluation spec.
 //! - [`synth`]: synthetic extracts with known planted effects.
-//! - [`cli`], [`console`], [`error`], [`atomic`]: the command line, user output,
-//!   the one error type, and all-or-nothing file writes.
+//! - [`cli`], [`console`], [`error`], [`atomic`], [`stages`]: the command line,
+//!   user output, the one error type, all-or-nothing file writes, and stage
+//!   timings (`--timings`).
 
 pub mod atomic;
 pub mod cli;
@@ -35,6 +36,7 @@ pub mod model;
 pub mod render;
 pub mod scoring;
 pub mod sql;
+pub mod stages;
 pub mod stats;
 pub mod synth;
 pub mod warehouse;

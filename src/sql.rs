@@ -9,22 +9,85 @@ use std::path::Path;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::execution::context::SQLOptions;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
 use crate::warehouse::{PartWriter, Warehouse};
 
+/// How queries run: how many partitions (threads) and how much memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engine {
+    /// Query partitions; set explicitly so that results do not depend on the machine.
+    pub target_partitions: usize,
+    /// Bound on DataFusion's memory pool in bytes (`--memory-limit`). Sorts,
+    /// aggregations and joins that would exceed it spill to temporary files
+    /// instead; `None` leaves the pool unbounded.
+    pub memory_limit: Option<u64>,
+}
+
+impl Engine {
+    /// `target_partitions` partitions and an unbounded memory pool.
+    pub fn with_partitions(target_partitions: usize) -> Engine {
+        Engine {
+            target_partitions,
+            memory_limit: None,
+        }
+    }
+}
+
 /// A session with every warehouse table registered.
 ///
-/// `target_partitions` is set explicitly so that results do not depend on the machine.
-pub async fn session(warehouse: &Warehouse, target_partitions: usize) -> Result<SessionContext> {
+/// With a memory limit the pool is DataFusion's `FairSpillPool` (each spilling
+/// operator gets an equal share, so sorts and aggregations spill rather than
+/// fail), wrapped to name the largest consumers if a query still runs out.
+/// Spill files go to the system's temporary folder (`TMPDIR`).
+pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionContext> {
     let config = SessionConfig::new()
-        .with_target_partitions(target_partitions.max(1))
+        .with_target_partitions(engine.target_partitions.max(1))
         .with_information_schema(true);
-    let ctx = SessionContext::new_with_config(config);
+    let mut runtime = RuntimeEnvBuilder::new();
+    if let Some(limit) = engine.memory_limit {
+        let pool = FairSpillPool::new(usize::try_from(limit).unwrap_or(usize::MAX));
+        let top = std::num::NonZeroUsize::new(5).expect("five is not zero");
+        runtime = runtime.with_memory_pool(std::sync::Arc::new(TrackConsumersPool::new(pool, top)));
+    }
+    let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
     warehouse.register(&ctx).await?;
     Ok(ctx)
+}
+
+/// Parse a memory size: whole bytes, or a number with a unit (`KiB`, `MiB`,
+/// `GiB`, `TiB`, or `K`, `M`, `G`, `T` meaning the same powers of 1,024),
+/// e.g. `1GiB`, `512M`, `1.5G`.
+pub fn parse_memory_size(text: &str) -> std::result::Result<u64, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let power = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 1,
+        "m" | "mb" | "mib" => 2,
+        "g" | "gb" | "gib" => 3,
+        "t" | "tb" | "tib" => 4,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a memory size; write e.g. 1GiB, 512MiB or 2G"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a memory size; write e.g. 1GiB, 512MiB or 2G"))?;
+    let bytes = value * 1024f64.powi(power);
+    if !(bytes >= 1.0 && bytes < 2f64.powi(63)) {
+        return Err(format!("'{text}' is not a usable memory size"));
+    }
+    Ok(bytes as u64)
 }
 
 /// Run one read-only query.
@@ -158,6 +221,27 @@ pub fn write(
             }
             writer.finish()?;
             file.commit(writer.into_inner())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_memory_size;
+
+    #[test]
+    fn memory_sizes_read_binary_units() {
+        assert_eq!(parse_memory_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_memory_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_memory_size("1.5g"), Ok(3 << 29));
+        assert_eq!(parse_memory_size(" 2048 "), Ok(2048));
+        assert_eq!(parse_memory_size("64 KiB"), Ok(64 << 10));
+    }
+
+    #[test]
+    fn memory_sizes_refuse_nonsense() {
+        for bad in ["", "GiB", "1 parsec", "-1G", "0", "1.2.3M"] {
+            assert!(parse_memory_size(bad).is_err(), "{bad}");
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, IngestReport};
 use crate::measures::{self, MeasureOptions, period::Period};
 use crate::render::{self, Stamp, StampInput};
+use crate::stages::Stopwatch;
 use crate::warehouse::Warehouse;
 use spec::Spec;
 
@@ -38,8 +39,8 @@ pub struct EvaluateOptions {
     pub out: Option<PathBuf>,
     /// Confirms that outputs without disclosure control are for internal use.
     pub not_for_publication: bool,
-    /// Query partitions.
-    pub target_partitions: usize,
+    /// Query partitions and memory.
+    pub engine: crate::sql::Engine,
 }
 
 /// What an evaluation wrote.
@@ -77,8 +78,13 @@ pub fn run_time() -> Result<i64> {
     }
 }
 
-/// Run the evaluation a spec describes.
-pub fn evaluate(options: &EvaluateOptions, console: &Console) -> Result<Evaluation> {
+/// Run the evaluation a spec describes, timing its stages (`ingest`,
+/// `measures`, `health`, `report`) on `watch`.
+pub fn evaluate(
+    options: &EvaluateOptions,
+    console: &Console,
+    watch: &mut Stopwatch,
+) -> Result<Evaluation> {
     let path = &options.spec;
     let bytes =
         std::fs::read(path).map_err(|e| Error::io(path, "reading the evaluation spec", e))?;
@@ -129,6 +135,7 @@ pub fn evaluate(options: &EvaluateOptions, console: &Console) -> Result<Evaluati
     };
     let ingest_report = ingest::ingest(&ingest_options, console)?;
     staged_warehouse.commit()?;
+    watch.lap("ingest");
 
     console.note(format!("Computing the measures for {}", period.label));
     let measure_options = MeasureOptions {
@@ -138,10 +145,10 @@ pub fn evaluate(options: &EvaluateOptions, console: &Console) -> Result<Evaluati
         pairing,
         benchmark,
         health,
-        target_partitions: options.target_partitions,
+        engine: options.engine,
     };
-    let computed = crate::sql::runtime(options.target_partitions)?
-        .block_on(measures::compute(&measure_options))?;
+    let computed = crate::sql::runtime(options.engine.target_partitions)?
+        .block_on(measures::compute(&measure_options, watch))?;
     let published: Vec<PublishedTable> = computed
         .tables
         .iter()
@@ -232,6 +239,7 @@ pub fn evaluate(options: &EvaluateOptions, console: &Console) -> Result<Evaluati
     crate::atomic::write(&root.join("evaluation.json"), &json)?;
     files.push("evaluation.json".into());
     staged.commit()?;
+    watch.lap("report");
     Ok(Evaluation {
         output,
         warehouse,

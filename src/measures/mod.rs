@@ -30,6 +30,7 @@ pub mod wellbeing;
 use std::path::PathBuf;
 
 use crate::error::Result;
+use crate::stages::Stopwatch;
 use crate::warehouse::Warehouse;
 use period::Period;
 use table::OutTable;
@@ -50,8 +51,8 @@ pub struct MeasureOptions {
     pub benchmark: benchmark::BenchmarkOptions,
     /// Health and care system settings.
     pub health: health::HealthOptions,
-    /// Query partitions.
-    pub target_partitions: usize,
+    /// Query partitions and memory.
+    pub engine: crate::sql::Engine,
 }
 
 /// The tables written and the warnings raised.
@@ -78,10 +79,12 @@ pub struct Computed {
     pub health: Vec<health::Headline>,
 }
 
-/// Compute every measure for `options.period` (nothing is written).
-pub async fn compute(options: &MeasureOptions) -> Result<Computed> {
+/// Compute every measure for `options.period` (nothing is written). The
+/// stopwatch's `measures` lap ends before the health and care system's
+/// measures (matching, difference-in-differences), whose lap is `health`.
+pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<Computed> {
     let warehouse = Warehouse::open(&options.warehouse)?;
-    let ctx = crate::sql::session(&warehouse, options.target_partitions).await?;
+    let ctx = crate::sql::session(&warehouse, options.engine).await?;
     let mut tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
     let change = tables.iter().find(|t| t.name == "wellbeing_change");
     let benchmarks =
@@ -92,7 +95,9 @@ pub async fn compute(options: &MeasureOptions) -> Result<Computed> {
     tables.extend(community::community_groups(&ctx, &options.period).await?);
     tables.extend(equity::equity(&ctx, &options.period, options.pairing.cohort).await?);
     tables.extend(quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?);
+    watch.lap("measures");
     let health = health::health_system(&ctx, &options.period, &options.health).await?;
+    watch.lap("health");
     tables.extend(health.tables);
     Ok(Computed {
         tables,
@@ -103,8 +108,8 @@ pub async fn compute(options: &MeasureOptions) -> Result<Computed> {
 }
 
 /// Compute every measure and write its exact tables and charts into `options.out`.
-pub async fn run(options: &MeasureOptions) -> Result<MeasureResult> {
-    let computed = compute(options).await?;
+pub async fn run(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<MeasureResult> {
+    let computed = compute(options, watch).await?;
     table::write_all(&computed.tables, &options.out)?;
     let charts = options.out.join("charts");
     for f in &computed.benchmarks.funnels {
@@ -115,6 +120,7 @@ pub async fn run(options: &MeasureOptions) -> Result<MeasureResult> {
         let path = charts.join(format!("spc_{}.svg", s.name));
         crate::atomic::write(&path, crate::render::charts::spc_svg(s).as_bytes())?;
     }
+    watch.lap("write");
     Ok(MeasureResult {
         tables: computed.tables,
         warnings: computed.warnings,

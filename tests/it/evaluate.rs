@@ -316,18 +316,42 @@ fn the_workbook_holds_every_published_table_cell_by_cell() {
 }
 
 #[test]
-fn the_same_spec_and_inputs_give_byte_identical_outputs() {
+fn the_same_spec_and_inputs_give_byte_identical_outputs_even_under_a_memory_limit() {
     let root = tempfile::tempdir().unwrap();
     let spec = spec_in(root.path(), &sample_extract(), "");
+    let timings = root.path().join("timings.json");
+    // The second run bounds the query engine's memory pool and records its
+    // stages: neither may change a byte of the outputs.
+    let extra: [&[&str]; 2] = [&[], &["--memory-limit", "64MiB", "--timings", s(&timings)]];
     let outputs: Vec<PathBuf> = ["a", "b"]
         .iter()
-        .map(|name| {
+        .zip(extra)
+        .map(|(name, extra)| {
             let out = root.path().join(name);
-            let run = evaluate(&spec, &["-q", "--out", s(&out)]);
+            let mut args = vec!["-q", "--out", s(&out)];
+            args.extend_from_slice(extra);
+            let run = evaluate(&spec, &args);
             assert_eq!(run.code, 0, "{}", run.all());
             out
         })
         .collect();
+    let recorded: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&timings).unwrap()).unwrap();
+    let stages: Vec<&str> = recorded["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["ingest", "measures", "health", "report"]);
+    let total = recorded["total_seconds"].as_f64().unwrap();
+    let summed: f64 = recorded["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["seconds"].as_f64().unwrap())
+        .sum();
+    assert!(summed <= total + 1e-6 && summed > 0.0, "{recorded}");
     let files = |dir: &Path| -> BTreeMap<PathBuf, Vec<u8>> {
         let mut out = BTreeMap::new();
         let mut stack = vec![dir.to_path_buf()];

@@ -1,0 +1,35 @@
+-- title: Referrals received by quarter
+-- definition: Referrals whose referral date falls in the period, by NHS financial-year quarter (Q1 April-June ... Q4 January-March) and by referral source, need, practice and PCN, with the registered population as denominator.
+-- population: All referrals in the period; a referral belongs to the quarter of its referral date. Needs: a referral with several needs counts once under each.
+-- statistic: Count; rate per 1,000 registered population (the practice's or PCN's list size; all practices' for source and need) per quarter, not annualised.
+-- caveats: The population table is one snapshot of list sizes; rates are blank where no population is supplied.
+WITH period_referrals AS (
+    SELECT r.referral_id, r.referral_source, p.practice_code, coalesce(p.pcn_code, 'unknown') AS pcn_code,
+           CAST(date_part('year', r.referral_date - INTERVAL '3 months') AS BIGINT) AS fy,
+           CAST((date_part('month', r.referral_date - INTERVAL '3 months') + 2) // 3 AS BIGINT) AS quarter
+    FROM referrals r JOIN people p ON p.person_id = r.person_id
+    WHERE r.referral_date >= $period_start AND r.referral_date <= $period_end
+),
+counts AS (
+    SELECT fy, quarter, 'all' AS breakdown, 'all' AS grp, count(*) AS referrals FROM period_referrals GROUP BY fy, quarter
+    UNION ALL
+    SELECT fy, quarter, 'referral_source', referral_source, count(*) FROM period_referrals GROUP BY fy, quarter, referral_source
+    UNION ALL
+    SELECT r.fy, r.quarter, 'need', n.need, count(*) FROM period_referrals r JOIN referral_needs n ON n.referral_id = r.referral_id GROUP BY r.fy, r.quarter, n.need
+    UNION ALL
+    SELECT fy, quarter, 'practice_code', practice_code, count(*) FROM period_referrals GROUP BY fy, quarter, practice_code
+    UNION ALL
+    SELECT fy, quarter, 'pcn_code', pcn_code, count(*) FROM period_referrals GROUP BY fy, quarter, pcn_code
+),
+list_sizes AS (
+    SELECT 'practice_code' AS breakdown, practice_code AS grp, sum(list_size) AS population FROM population GROUP BY practice_code
+    UNION ALL
+    SELECT 'pcn_code', coalesce(pcn_code, 'unknown'), sum(list_size) FROM population GROUP BY coalesce(pcn_code, 'unknown')
+),
+total AS (SELECT sum(list_size) AS population FROM population)
+SELECT c.fy, c.quarter, c.breakdown, c.grp AS "group", c.referrals,
+       CASE WHEN c.breakdown IN ('practice_code', 'pcn_code') THEN l.population ELSE t.population END AS population
+FROM counts c
+LEFT JOIN list_sizes l ON l.breakdown = c.breakdown AND l.grp = c.grp
+CROSS JOIN total t
+ORDER BY c.fy, c.quarter, c.breakdown, c.grp

@@ -1,0 +1,561 @@
+#!/usr/bin/env python3
+"""The scale benchmark: sprout end to end at tiers S, M and L, side by side
+with DuckDB and polars, written into BENCHMARKS.md.
+
+    python3 benches/scale/run.py                 # all tiers (about 20 minutes on 2 cores)
+    python3 benches/scale/run.py --tiers S,M     # a quick look
+
+What it does, in order:
+
+1. Makes a throwaway virtual environment (in the work folder) and installs
+   DuckDB and polars into it from PyPI; then builds sprout with
+   `cargo build --release --locked` (the binary users install).
+2. For each tier, `sprout synth` writes synthetic extracts (set-up, not
+   timed in the results): S, M and L have 10,000, 100,000 and 1,300,000
+   referred people, each with the same never-referred comparison population
+   per referred person, so the three differ only in size.
+3. `sprout evaluate` runs the whole pipeline on them (ingest, measures,
+   matching/DiD, report) with `--timings`, which records each stage's wall
+   time and peak resident memory; the process's own peak comes from the
+   kernel (`wait4`). At tier L it runs again with `--memory-limit 1GiB`.
+4. Side by side: every measure query in `queries/` (parameters written in as
+   literals, identically for each engine) runs over the same Parquet warehouse
+   in sprout (`sprout sql --output`), DuckDB and polars (`engines.py`), each
+   writing its result to Parquet in its own process with 2 threads. The
+   results are checked equal (same rows; whole numbers exactly, fractions to
+   7 significant digits) and
+   the time ratios reported.
+5. Writes BENCHMARKS.md (machine, command, date, tables, targets met or missed)
+   and the raw numbers as JSON beside it.
+
+Work files go to --work (default: target/scale, kept between runs so a tier's
+extracts are made once).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TIERS = {"S": 10_000, "M": 100_000, "L": 1_300_000}
+# With --referred-share 0.79, sprout synth refers about 1.3 million of 2.7
+# million registered people (adults only are referred, more often where need
+# and deprivation are higher): the rest are the never-referred comparison
+# population. Every tier keeps this shape.
+REGISTERED_PER_REFERRED = 2_700_000 / 1_300_000
+REFERRED_SHARE = "0.79"
+PERIOD = "2024/25"
+PARAMETERS = {
+    "period_start": "DATE '2024-04-01'",
+    "period_end": "DATE '2025-03-31'",
+    "outcome_cohort": "'closed'",
+    "baseline_before_days": "28",
+    "baseline_after_days": "28",
+    "min_follow_up_days": "42",
+    "follow_up_after_closure_days": "90",
+}
+ENGINES = ["sprout", "duckdb", "polars"]
+PACKAGES = ["duckdb==2.0.1", "polars==2.1.0"]
+TARGET_SECONDS = 60
+TARGET_PEAK = 4 << 30
+LIMIT = "1GiB"
+
+
+def say(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def timed(command, env=None, stdout=subprocess.DEVNULL):
+    """Run a command; its wall time, peak resident memory (bytes) and output."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True
+    )
+    out = process.stdout.read() if stdout == subprocess.PIPE else ""
+    err = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    return seconds, usage.ru_maxrss * 1024, code, out, err
+
+
+def ensure_venv(work):
+    """Re-run this script inside a throwaway venv that has DuckDB and polars."""
+    venv = work / "venv"
+    python = venv / "bin" / "python"
+    if pathlib.Path(sys.prefix).resolve() == venv.resolve():
+        return
+    if not python.exists():
+        say(f"making a virtual environment in {venv} with {', '.join(PACKAGES)}")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", *PACKAGES], check=True
+        )
+    os.execv(str(python), [str(python), *sys.argv])
+
+
+def build():
+    say("building sprout (cargo build --release --locked)")
+    subprocess.run(["cargo", "build", "--release", "--locked"], cwd=ROOT, check=True)
+    return ROOT / "target" / "release" / "sprout"
+
+
+def synth(sprout, folder, referred):
+    extract = folder / "extract"
+    if (extract / "truth.json").exists():
+        return json.loads((extract / "truth.json").read_text())
+    people = round(referred * REGISTERED_PER_REFERRED)
+    say(f"  synth: {people:,} registered people")
+    shutil.rmtree(extract, ignore_errors=True)
+    subprocess.run(
+        [str(sprout), "-q", "synth", "--people", str(people), "--referred-share",
+         REFERRED_SHARE, "--out", str(extract)],
+        check=True,
+    )
+    return json.loads((extract / "truth.json").read_text())
+
+
+def spec(folder):
+    path = folder / "evaluation.toml"
+    path.write_text(
+        f'title = "Scale benchmark"\nperiod = "{PERIOD}"\noutput = "report"\n'
+        'warehouse = "warehouse"\n[inputs]\nextracts = ["extract"]\n'
+        'as_of = "2026-10-31"\n'
+    )
+    return path
+
+
+def evaluate(sprout, folder, extra=(), name="timings"):
+    timings = folder / f"{name}.json"
+    seconds, peak, code, _, err = timed(
+        [str(sprout), "-q", "evaluate", str(spec(folder)), "--timings", str(timings),
+         "--out", str(folder / f"report-{name}"), *extra],
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1750000000"},
+    )
+    if code != 0:
+        raise SystemExit(f"sprout evaluate failed ({code}):\n{err}")
+    stages = json.loads(timings.read_text())
+    return {"seconds": seconds, "peak": peak, "stages": stages["stages"]}
+
+
+def sizes(sprout, warehouse):
+    """Rows of the tables that drive the cost, read back from the warehouse."""
+    out = {}
+    for table in ["people", "referrals", "assessments", "health_events"]:
+        result = subprocess.run(
+            [str(sprout), "-q", "sql", f"SELECT count(*) AS n FROM {table}",
+             "-w", str(warehouse)],
+            capture_output=True, text=True, check=True,
+        )
+        out[table] = int(re.findall(r"\|\s*(\d+)\s*\|", result.stdout)[0])
+    result = subprocess.run(
+        [str(sprout), "-q", "sql",
+         "SELECT count(*) AS n FROM health_events WHERE person_id IN "
+         "(SELECT person_id FROM referrals)", "-w", str(warehouse)],
+        capture_output=True, text=True, check=True,
+    )
+    out["events_of_referred"] = int(re.findall(r"\|\s*(\d+)\s*\|", result.stdout)[0])
+    return out
+
+
+def literal_sql(path):
+    """A query with its parameters written in, and without its header comments."""
+    text = "\n".join(l for l in path.read_text().splitlines() if not l.startswith("--"))
+    for name in sorted(PARAMETERS, key=len, reverse=True):
+        text = re.sub(rf"\${name}\b", PARAMETERS[name], text)
+    assert "$" not in text, path
+    return text.strip().rstrip(";")
+
+
+def side_by_side(sprout, folder):
+    warehouse = folder / "warehouse"
+    results = folder / "side_by_side"
+    shutil.rmtree(results, ignore_errors=True)
+    results.mkdir()
+    rows = []
+    env = {**os.environ, "POLARS_MAX_THREADS": "2"}
+    for query in sorted((ROOT / "queries").glob("*.sql")):
+        sql = literal_sql(query)
+        sql_file = results / f"{query.stem}.sql"
+        sql_file.write_text(sql)
+        # Where an engine's SQL differs from the standard (DuckDB's `/` divides
+        # integers into a fraction; in polars a date minus a date is a duration
+        # and UNION ALL matches columns by name), the query has a copy in that
+        # engine's dialect under benches/scale/<engine>/, checked equal like
+        # the rest.
+        files = {"sprout": sql_file}
+        row = {"query": query.stem, "dialect": []}
+        for engine in ENGINES[1:]:
+            dialect = ROOT / "benches" / "scale" / engine / query.name
+            files[engine] = results / f"{query.stem}.{engine}.sql"
+            files[engine].write_text(literal_sql(dialect) if dialect.exists() else sql)
+            if dialect.exists():
+                row["dialect"].append(engine)
+        for engine in ENGINES:
+            out = results / f"{query.stem}.{engine}.parquet"
+            if engine == "sprout":
+                command = [str(sprout), "-q", "sql", sql, "-w", str(warehouse),
+                           "--output", str(out)]
+            else:
+                command = [sys.executable, str(ROOT / "benches" / "scale" / "engines.py"),
+                           engine, str(warehouse), str(files[engine]), str(out)]
+            seconds, peak, code, stdout, err = timed(command, env=env, stdout=subprocess.PIPE)
+            result = {"wall": seconds, "peak": peak}
+            if engine == "sprout":
+                result["seconds"] = seconds
+                if code != 0:
+                    result["error"] = err.strip().splitlines()[0][:300]
+            else:
+                reported = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {
+                    "error": err.strip()[-300:]}
+                result.update(reported)
+            row[engine] = result
+        row["equal"] = {e: same(results, query.stem, "sprout", e) for e in ENGINES[1:]}
+        say(f"    {query.stem}: " + ", ".join(
+            f"{e} {row[e].get('seconds', float('nan')):.2f}s" for e in ENGINES)
+            + f" equal={row['equal']}")
+        rows.append(row)
+    return rows
+
+
+def same(results, stem, a, b):
+    """Whether two engines' results hold the same rows (as a multiset), with
+    whole numbers compared exactly and fractions to 7 significant digits,
+    whatever their type; None when either has no result."""
+    import duckdb
+
+    pa, pb = (results / f"{stem}.{e}.parquet" for e in (a, b))
+    if not (pa.exists() and pb.exists()):
+        return None
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+
+    def normalised(path):
+        columns = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()
+        parts = []
+        for name, kind, *_ in columns:
+            q = f'"{name}"'
+            if kind in NUMERIC or kind.startswith("DECIMAL"):
+                # Engines sum integers into different types (DuckDB's HUGEINT
+                # arrives as DOUBLE): compare the numbers, not their types;
+                # whole numbers exactly, fractions to 7 significant digits
+                # (DataFusion's percentile_cont quantises its interpolation
+                # weight to 1e-6).
+                x = f"CAST({q} AS DOUBLE)"
+                parts.append(
+                    f"CASE WHEN {x} = floor({x}) THEN printf('%.0f', {x}) "
+                    f"ELSE printf('%.7g', {x}) END AS {q}"
+                )
+            elif kind.startswith("TIMESTAMP"):
+                parts.append(f"CAST(CAST({q} AS DATE) AS VARCHAR) AS {q}")
+            else:
+                parts.append(f"CAST({q} AS VARCHAR) AS {q}")
+        return [c[0] for c in columns], f"SELECT {', '.join(parts)} FROM read_parquet('{path}')"
+
+    names_a, qa = normalised(pa)
+    names_b, qb = normalised(pb)
+    if names_a != names_b:
+        return False
+    n = con.execute(
+        f"SELECT (SELECT count(*) FROM ({qa} EXCEPT ALL {qb})) + "
+        f"(SELECT count(*) FROM ({qb} EXCEPT ALL {qa}))"
+    ).fetchone()[0]
+    rows_a = con.execute(f"SELECT count(*) FROM ({qa})").fetchone()[0]
+    rows_b = con.execute(f"SELECT count(*) FROM ({qb})").fetchone()[0]
+    return n == 0 and rows_a == rows_b
+
+
+NUMERIC = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+    "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE",
+}
+
+
+def machine():
+    cpu = "unknown"
+    for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = 0
+    for line in pathlib.Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            memory = int(line.split()[1]) * 1024
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory": memory,
+        "os": f"{platform.system()} {platform.release()}", "rustc": rustc,
+        "python": platform.python_version(), "commit": commit,
+    }
+
+
+def gib(n):
+    return f"{n / (1 << 30):.2f} GiB"
+
+
+def secs(x):
+    return "—" if x is None else f"{x:.2f} s"
+
+
+def report(data, command):
+    m = data["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "sprout at national scale, measured side by side with DuckDB and polars.",
+        "Everything below comes from one run of the command; the raw numbers are in",
+        "`BENCHMARKS.json`. How the benchmark works: `benches/scale/run.py` (module docs).",
+        "",
+        f"- **Command**: `{command}`",
+        f"- **Date**: {data['date']}",
+        f"- **Machine**: {m['cores']} cores ({m['cpu']}), {gib(m['memory'])} memory, {m['os']}",
+        f"- **Build**: `cargo build --release --locked` (thin LTO, one codegen unit), {m['rustc']}, "
+        f"sprout commit {m['commit']}",
+        f"- **Engines**: DuckDB {data['versions'].get('duckdb', '?')}, "
+        f"polars {data['versions'].get('polars', '?')} (Python {m['python']}), "
+        "each limited to 2 threads like sprout",
+        "",
+        "## Data",
+        "",
+        "| tier | registered people | referred people | referrals | assessments | health events | of which referred people's |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for tier, t in data["tiers"].items():
+        s = t["sizes"]
+        lines.append(
+            f"| {tier} | {s['people']:,} | {t['referred']:,} | {s['referrals']:,} | "
+            f"{s['assessments']:,} | {s['health_events']:,} | {s['events_of_referred']:,} |"
+        )
+    lines += [
+        "",
+        "## End to end: `sprout evaluate` (ingest through report)",
+        "",
+        "Stage wall times, with each stage's peak resident memory in brackets. "
+        "*Measures* is every SQL measure and its statistics; *matching/DiD* is the "
+        "health and care system (cohort, windows, matching, difference-in-differences, "
+        "event study, bootstrap); *report* is disclosure control and every output.",
+        "",
+        "| tier | ingest | measures | matching/DiD | report | **end to end** | **peak memory** | s per million events |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def stage_cells(run):
+        by = {s["stage"]: s for s in run["stages"]}
+        return [
+            f"{by[n]['seconds']:.1f} s ({gib(by[n]['peak_rss_bytes'] or 0)})"
+            for n in ["ingest", "measures", "health", "report"]
+        ]
+
+    for tier, t in data["tiers"].items():
+        run = t["evaluate"]
+        per_million = run["seconds"] / (t["sizes"]["health_events"] / 1e6)
+        lines.append(
+            f"| {tier} | " + " | ".join(stage_cells(run))
+            + f" | **{run['seconds']:.1f} s** | **{gib(run['peak'])}** | {per_million:.2f} |"
+        )
+    if "limited" in data["tiers"].get("L", {}):
+        run = data["tiers"]["L"]["limited"]
+        lines += [
+            "",
+            f"### Tier L with `--memory-limit {LIMIT}`",
+            "",
+            "The limit bounds DataFusion's memory pool (a fair spill pool: sorts, "
+            "aggregations and joins spill to temporary files beyond it). Outputs are "
+            "identical to the unbounded run (checked byte for byte on the published tables).",
+            "",
+            "| run | ingest | measures | matching/DiD | report | end to end | peak memory |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            "| unbounded | " + " | ".join(stage_cells(data["tiers"]["L"]["evaluate"]))
+            + f" | {data['tiers']['L']['evaluate']['seconds']:.1f} s | "
+            f"{gib(data['tiers']['L']['evaluate']['peak'])} |",
+            f"| `--memory-limit {LIMIT}` | " + " | ".join(stage_cells(run))
+            + f" | {run['seconds']:.1f} s | {gib(run['peak'])} |",
+            "",
+            f"Published tables identical: **{data['tiers']['L']['limited_identical']}**.",
+        ]
+    lines += [
+        "",
+        "## Side by side: the measure queries in sprout, DuckDB and polars",
+        "",
+        "Every file in `queries/` over the same Parquet warehouse, each engine writing "
+        "the result to Parquet in its own process. sprout's time is the whole "
+        "`sprout sql --output` process (start-up included); DuckDB's and polars' "
+        "are measured inside Python after the import. *Equal* compares each engine's "
+        "rows with sprout's (whole numbers exactly, fractions to 7 significant digits).",
+        "",
+        "| tier | sprout | DuckDB | polars | sprout ÷ DuckDB | sprout ÷ polars | results equal |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for tier, t in data["tiers"].items():
+        tot = totals(t["side_by_side"])
+        eq = all_equal(t["side_by_side"])
+        lines.append(
+            f"| {tier} | {secs(tot['sprout'])} | {secs(tot['duckdb'])} | {secs(tot['polars'])} | "
+            f"{ratio(tot['sprout'], tot['duckdb'])} | {ratio(tot['sprout'], tot['polars'])} | {eq} |"
+        )
+    largest = list(data["tiers"])[-1]
+    lines += [
+        "",
+        f"### Per query at tier {largest}",
+        "",
+        "| query | sprout | DuckDB | polars | sprout ÷ DuckDB | equal (DuckDB, polars) |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for row in data["tiers"][largest]["side_by_side"]:
+        def cell(e):
+            r = row[e]
+            return "error" if "error" in r else f"{r['seconds']:.2f} s"
+        eq = ", ".join(str(row["equal"][e]) for e in ENGINES[1:])
+        lines.append(
+            f"| `{row['query']}` | {cell('sprout')} | {cell('duckdb')} | {cell('polars')} | "
+            f"{ratio(row['sprout'].get('seconds'), row['duckdb'].get('seconds'))} | {eq} |"
+        )
+    errors = [
+        (tier, row["query"], e, row[e]["error"])
+        for tier, t in data["tiers"].items()
+        for row in t["side_by_side"]
+        for e in ENGINES
+        if "error" in row[e]
+    ]
+    if errors:
+        lines += ["", "Queries an engine could not run (its own message):", ""]
+        lines += [f"- tier {t}, `{q}`, {e}: {msg}" for t, q, e, msg in errors]
+    lines += ["", "## Targets", "", *targets(data), ""]
+    return "\n".join(lines)
+
+
+def totals(rows):
+    """Each engine's total over the queries every engine ran."""
+    ok = [r for r in rows if all("error" not in r[e] for e in ENGINES)]
+    return {e: sum(r[e]["seconds"] for r in ok) if ok else None for e in ENGINES}
+
+
+def all_equal(rows):
+    values = [v for r in rows for v in r["equal"].values()]
+    if all(v is True for v in values):
+        return "all"
+    bad = sorted({r["query"] for r in rows for v in r["equal"].values() if v is not True})
+    return "not: " + ", ".join(bad)
+
+
+def ratio(a, b):
+    return "—" if a is None or not b else f"{a / b:.2f}"
+
+
+def targets(data):
+    out = []
+    large = data["tiers"].get("L")
+    if large:
+        run = large["evaluate"]
+        out.append(
+            f"- Tier L end to end under {TARGET_SECONDS} s: **{run['seconds']:.1f} s**, "
+            + ("met." if run["seconds"] < TARGET_SECONDS else "**missed** (see the profile below).")
+        )
+        out.append(
+            f"- Tier L peak memory under {gib(TARGET_PEAK)}: **{gib(run['peak'])}**, "
+            + ("met." if run["peak"] < TARGET_PEAK else "**missed**.")
+        )
+        if "limited" in large:
+            lim = large["limited"]
+            out.append(
+                f"- `--memory-limit {LIMIT}` at tier L: completed in {lim['seconds']:.1f} s, "
+                f"peak {gib(lim['peak'])}, published tables identical: {large['limited_identical']}."
+            )
+        tot = totals(large["side_by_side"])
+        if tot["sprout"] is not None:
+            r_duck = tot["sprout"] / tot["duckdb"]
+            r_pol = tot["sprout"] / tot["polars"]
+            out.append(
+                f"- Measure queries no slower than DuckDB (ratio ≤ 1.0): **{r_duck:.2f}**, "
+                + ("met." if r_duck <= 1.0 else "**missed**.")
+            )
+            out.append(
+                f"- Measure queries faster than polars: ratio **{r_pol:.2f}**, "
+                + ("met." if r_pol < 1.0 else "**missed**.")
+            )
+    per = [
+        (tier, t["evaluate"]["seconds"] / (t["sizes"]["health_events"] / 1e6))
+        for tier, t in data["tiers"].items()
+    ]
+    out.append(
+        "- Linear cost: seconds per million health events, end to end: "
+        + ", ".join(f"{tier} {x:.2f}" for tier, x in per)
+        + " (small tiers carry fixed start-up and report costs)."
+    )
+    return out
+
+
+def published_identical(a, b):
+    """Whether two output folders hold byte-identical published tables."""
+    fa = sorted((a / "tables").glob("*.csv"))
+    return bool(fa) and all(
+        (b / "tables" / f.name).exists() and f.read_bytes() == (b / "tables" / f.name).read_bytes()
+        for f in fa
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tiers", default="S,M,L")
+    parser.add_argument("--work", default=str(ROOT / "target" / "scale"))
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    work = pathlib.Path(args.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    ensure_venv(work)
+    import duckdb
+    import polars
+
+    sprout = build()
+    data = {
+        "date": datetime.date.today().isoformat(),
+        "machine": machine(),
+        "versions": {"duckdb": duckdb.__version__, "polars": polars.__version__},
+        "tiers": {},
+    }
+    for tier in args.tiers.split(","):
+        referred = TIERS[tier]
+        folder = work / tier
+        folder.mkdir(exist_ok=True)
+        say(f"tier {tier}: {referred:,} referred people")
+        truth = synth(sprout, folder, referred)
+        say("  evaluate")
+        result = {
+            "referred": truth["counts"]["referred"],
+            "evaluate": evaluate(sprout, folder),
+        }
+        say(f"    {result['evaluate']['seconds']:.1f} s, peak {gib(result['evaluate']['peak'])}")
+        result["sizes"] = sizes(sprout, folder / "warehouse")
+        if tier == "L":
+            say(f"  evaluate --memory-limit {LIMIT}")
+            result["limited"] = evaluate(
+                sprout, folder, ["--memory-limit", LIMIT], name="limited"
+            )
+            result["limited_identical"] = published_identical(
+                folder / "report-timings", folder / "report-limited"
+            )
+            say(f"    {result['limited']['seconds']:.1f} s, peak {gib(result['limited']['peak'])}")
+        say("  side by side")
+        result["side_by_side"] = side_by_side(sprout, folder)
+        data["tiers"][tier] = result
+    command = "python3 benches/scale/run.py" + (
+        "" if args.tiers == "S,M,L" else f" --tiers {args.tiers}"
+    )
+    out = pathlib.Path(args.out)
+    out.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n")
+    out.write_text(report(data, command))
+    say(f"wrote {out} and {out.with_suffix('.json')}")
+
+
+if __name__ == "__main__":
+    main()

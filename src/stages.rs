@@ -1,0 +1,139 @@
+//! Stage timings and peak memory of one run, written by `--timings FILE`.
+//!
+//! A [`Stopwatch`] is started before the first stage and told when each stage
+//! ends. For each stage it records the wall time and, on Linux, the peak
+//! resident memory (`VmHWM` in `/proc/self/status`), resetting the peak after
+//! each reading so that every stage's figure covers only that stage. The scale
+//! benchmark (`benches/scale/`) reads these files; users can read them to size
+//! a machine.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// One stage of a run.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StageTiming {
+    /// The stage's name (`ingest`, `measures`, `health`, `report`).
+    pub stage: &'static str,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Peak resident memory during the stage, in bytes (Linux only).
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// Times the stages of a run.
+#[derive(Debug)]
+pub struct Stopwatch {
+    started: Instant,
+    lap_started: Instant,
+    stages: Vec<StageTiming>,
+}
+
+/// What `--timings` writes.
+#[derive(Serialize)]
+struct Timings<'a> {
+    stages: &'a [StageTiming],
+    total_seconds: f64,
+    peak_rss_bytes: Option<u64>,
+}
+
+impl Stopwatch {
+    /// Start timing the first stage.
+    pub fn start() -> Stopwatch {
+        reset_peak();
+        let now = Instant::now();
+        Stopwatch {
+            started: now,
+            lap_started: now,
+            stages: Vec::new(),
+        }
+    }
+
+    /// The stage `stage` has just ended; the next one starts now.
+    pub fn lap(&mut self, stage: &'static str) {
+        let peak_rss_bytes = peak_rss();
+        reset_peak();
+        self.stages.push(StageTiming {
+            stage,
+            seconds: self.lap_started.elapsed().as_secs_f64(),
+            peak_rss_bytes,
+        });
+        self.lap_started = Instant::now();
+    }
+
+    /// The stages ended so far.
+    pub fn stages(&self) -> &[StageTiming] {
+        &self.stages
+    }
+
+    /// Write the stages, the total time and the overall peak as JSON (atomically).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let timings = Timings {
+            stages: &self.stages,
+            total_seconds: self.started.elapsed().as_secs_f64(),
+            peak_rss_bytes: self.stages.iter().filter_map(|s| s.peak_rss_bytes).max(),
+        };
+        let json = serde_json::to_vec_pretty(&timings)
+            .map_err(|e| Error::io(path, "writing timings", std::io::Error::other(e)))?;
+        crate::atomic::write(path, &json)
+    }
+}
+
+/// Peak resident memory of this process since the last reset, in bytes.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Reset the kernel's peak to the current resident size (Linux 4.0+; a no-op elsewhere).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn laps_record_each_stage_in_order() {
+        let mut watch = Stopwatch::start();
+        watch.lap("ingest");
+        let grown: Vec<u8> = vec![1; 64 << 20];
+        std::hint::black_box(&grown);
+        watch.lap("measures");
+        drop(grown);
+        let names: Vec<_> = watch.stages().iter().map(|s| s.stage).collect();
+        assert_eq!(names, ["ingest", "measures"]);
+        assert!(watch.stages().iter().all(|s| s.seconds >= 0.0));
+        if cfg!(target_os = "linux") {
+            let peaks: Vec<u64> = watch
+                .stages()
+                .iter()
+                .map(|s| s.peak_rss_bytes.expect("Linux reports VmHWM"))
+                .collect();
+            assert!(
+                peaks[1] >= 64 << 20,
+                "the 64 MiB buffer shows in its stage: {peaks:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn timings_file_holds_stages_and_total() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut watch = Stopwatch::start();
+        watch.lap("ingest");
+        let path = dir.path().join("timings.json");
+        watch.write(&path).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(json["stages"][0]["stage"], "ingest");
+        assert!(json["total_seconds"].as_f64().unwrap() >= 0.0);
+    }
+}
