@@ -45,7 +45,9 @@ impl Engine {
 /// fail), wrapped to name the largest consumers if a query still runs out.
 /// Spill files go to the system's temporary folder (`TMPDIR`).
 pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionContext> {
-    let config = SessionConfig::new()
+    // DATAFUSION_* environment variables tune the engine (for example
+    // DATAFUSION_EXECUTION_BATCH_SIZE); partitions are always set here.
+    let config = SessionConfig::from_env()?
         .with_target_partitions(engine.target_partitions.max(1))
         .with_information_schema(true);
     let mut runtime = RuntimeEnvBuilder::new();

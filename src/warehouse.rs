@@ -7,7 +7,7 @@
 //! row counts, and the row count of every table. Every file is written to a
 //! temporary name and renamed into place.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic::{self, AtomicFile};
 use crate::error::{Error, Result};
+use crate::ingest::validate::Keys;
 use crate::model::{self, SCHEMA_VERSION};
 
 /// Name of the manifest file in the warehouse folder.
@@ -139,8 +140,8 @@ impl Warehouse {
     }
 
     /// The values of `column` in every part of `table` except `except`.
-    pub fn keys(&self, table: &str, column: &str, except: Option<&str>) -> Result<HashSet<String>> {
-        let mut keys = HashSet::new();
+    pub fn keys(&self, table: &str, column: &str, except: Option<&str>) -> Result<Keys> {
+        let mut keys = Keys::default();
         for path in self.parts(table)? {
             if except.is_some_and(|e| path.file_stem().is_some_and(|s| s == e)) {
                 continue;

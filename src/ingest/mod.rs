@@ -15,7 +15,7 @@ pub mod source;
 pub mod validate;
 pub mod values;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -31,7 +31,9 @@ use identity::Pseudonymiser;
 use lookup::{AreaPopulation, ImdLookup};
 use mapping::{Mapping, SourceMapping};
 use source::{Format, Source};
-use validate::{ReferenceCheck, RowProblem, RowValidator, UniqueCheck, plan_columns};
+use validate::{
+    Keys, ReferenceCheck, RowProblem, RowValidator, SeenIds, UniqueCheck, plan_columns,
+};
 use values::DateRules;
 
 /// Rows collected before a batch is written.
@@ -150,7 +152,7 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
             .files
             .push(write_area_population(path, population, &mut warehouse)?);
     }
-    let mut parent_keys: HashMap<&'static str, HashSet<String>> = HashMap::new();
+    let mut parent_keys: HashMap<&'static str, Keys> = HashMap::new();
     for plan in plans {
         let table = plan.mapping.target();
         // References are checked against the parents' ids as they stand now.
@@ -462,7 +464,7 @@ impl Quarantine {
 fn load_file(
     mut plan: Plan,
     warehouse: &mut Warehouse,
-    parent_keys: &HashMap<&'static str, HashSet<String>>,
+    parent_keys: &HashMap<&'static str, Keys>,
     mut dates: DateRules,
     pseudonymiser: Option<&Pseudonymiser>,
     imd: Option<&ImdLookup>,
@@ -474,7 +476,7 @@ fn load_file(
     let part = format!("part-{}", &sha[..16]);
     dates.format = plan.mapping.date_format.clone();
 
-    let existing: Vec<HashSet<String>> = table
+    let existing: Vec<Keys> = table
         .unique
         .iter()
         .map(|c| warehouse.keys(table.name, c, Some(&part)))
@@ -486,7 +488,7 @@ fn load_file(
             .position(|c| c.name == name)
             .unwrap_or(0)
     };
-    let empty = HashSet::new();
+    let empty = Keys::default();
     let mut validator = RowValidator {
         table,
         plans: std::mem::take(&mut plan.validator_plans),
@@ -503,7 +505,7 @@ fn load_file(
             .map(|(c, keys)| UniqueCheck {
                 index: index_of(c),
                 existing: keys,
-                seen: HashMap::new(),
+                seen: SeenIds::default(),
             })
             .collect(),
         references: table
