@@ -18,6 +18,7 @@ pub mod values;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -152,30 +153,95 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
             .files
             .push(write_area_population(path, population, &mut warehouse)?);
     }
-    let mut parent_keys: HashMap<&'static str, Keys> = HashMap::new();
-    for plan in plans {
-        let table = plan.mapping.target();
-        // References are checked against the parents' ids as they stand now.
-        for r in table.references {
-            if !parent_keys.contains_key(r.table) {
-                let parent = model::table(r.table).unwrap_or(table);
-                let keys = warehouse.keys(parent.name, parent.unique[0], None)?;
-                parent_keys.insert(r.table, keys);
-            }
-        }
-        let file = load_file(
+    let dates = DateRules {
+        format: None,
+        latest: as_of,
+    };
+    let load = |plan: Plan, keys: &ParentKeys| {
+        load_file(
             plan,
-            &mut warehouse,
-            &parent_keys,
-            DateRules {
-                format: None,
-                latest: as_of,
-            },
+            &warehouse,
+            keys,
+            dates.clone(),
             pseudonymiser.as_ref(),
             imd.as_ref(),
             console,
-        )?;
-        parent_keys.remove(table.name);
+        )
+    };
+    // Tables that no other table refers to (health events, contacts, …) are
+    // loaded on their own threads as soon as their parents are in, while this
+    // thread goes on with the rest: a national extract is mostly health
+    // events, and reading a file is otherwise single-threaded. Files of one
+    // table stay in order on one thread, so duplicate ids across them are found.
+    let is_leaf = |table: &str| {
+        !model::TABLES
+            .iter()
+            .any(|t| t.references.iter().any(|r| r.table == table))
+    };
+    let order: Vec<PathBuf> = plans.iter().map(|p| p.path.clone()).collect();
+    let (leaves, trunk): (Vec<Plan>, Vec<Plan>) = plans
+        .into_iter()
+        .partition(|p| is_leaf(p.mapping.target().name));
+    let mut waiting: Vec<(&'static Table, Vec<Plan>)> = Vec::new();
+    for plan in leaves {
+        let table = plan.mapping.target();
+        match waiting.iter_mut().find(|(t, _)| t.name == table.name) {
+            Some((_, group)) => group.push(plan),
+            None => waiting.push((table, vec![plan])),
+        }
+    }
+    let mut loaded: Vec<(PathBuf, FileReport, InputRecord)> = Vec::new();
+    let mut parent_keys: ParentKeys = HashMap::new();
+    std::thread::scope(|scope| -> Result<()> {
+        let mut running = Vec::new();
+        let mut to_load: Vec<&'static str> =
+            trunk.iter().map(|p| p.mapping.target().name).collect();
+        let mut trunk = trunk.into_iter();
+        loop {
+            // Start every waiting table whose parents are all loaded.
+            let mut i = 0;
+            while i < waiting.len() {
+                let (table, _) = &waiting[i];
+                if table.references.iter().any(|r| to_load.contains(&r.table)) {
+                    i += 1;
+                    continue;
+                }
+                let (table, group) = waiting.remove(i);
+                let keys = parents_of(table, &warehouse, &mut parent_keys)?;
+                let load = &load;
+                running.push(scope.spawn(
+                    move || -> Result<Vec<(PathBuf, FileReport, InputRecord)>> {
+                        group
+                            .into_iter()
+                            .map(|plan| {
+                                let path = plan.path.clone();
+                                load(plan, &keys).map(|(report, record)| (path, report, record))
+                            })
+                            .collect()
+                    },
+                ));
+            }
+            let Some(plan) = trunk.next() else { break };
+            let table = plan.mapping.target();
+            let keys = parents_of(table, &warehouse, &mut parent_keys)?;
+            let path = plan.path.clone();
+            let (report, record) = load(plan, &keys)?;
+            // Later files check against this table's ids as they stand now.
+            parent_keys.remove(table.name);
+            to_load.remove(to_load.iter().position(|t| *t == table.name).unwrap_or(0));
+            loaded.push((path, report, record));
+        }
+        for thread in running {
+            loaded.extend(thread.join().map_err(|_| {
+                Error::Usage("a file-loading thread stopped unexpectedly".into())
+            })??);
+        }
+        Ok(())
+    })?;
+    // Report and record in the order the files were planned, whichever thread loaded them.
+    loaded.sort_by_key(|(path, _, _)| order.iter().position(|p| p == path));
+    for (_, file, record) in loaded {
+        warehouse.record(record);
         report.files.push(file);
     }
     warehouse.save()?;
@@ -460,16 +526,38 @@ impl Quarantine {
     }
 }
 
-/// Validate one file's rows into its table part and quarantine part.
+/// The ids of each loaded parent table, shared by the threads that check references.
+type ParentKeys = HashMap<&'static str, Arc<Keys>>;
+
+/// The ids of `table`'s parents, read from the warehouse once and kept in `cache`.
+fn parents_of(
+    table: &'static Table,
+    warehouse: &Warehouse,
+    cache: &mut ParentKeys,
+) -> Result<ParentKeys> {
+    let mut keys = HashMap::new();
+    for r in table.references {
+        if !cache.contains_key(r.table) {
+            let parent = model::table(r.table).unwrap_or(table);
+            let ids = warehouse.keys(parent.name, parent.unique[0], None)?;
+            cache.insert(r.table, Arc::new(ids));
+        }
+        keys.insert(r.table, Arc::clone(&cache[r.table]));
+    }
+    Ok(keys)
+}
+
+/// Validate one file's rows into its table part and quarantine part; the
+/// caller records the part in the warehouse's manifest.
 fn load_file(
     mut plan: Plan,
-    warehouse: &mut Warehouse,
-    parent_keys: &HashMap<&'static str, Keys>,
+    warehouse: &Warehouse,
+    parent_keys: &ParentKeys,
     mut dates: DateRules,
     pseudonymiser: Option<&Pseudonymiser>,
     imd: Option<&ImdLookup>,
     console: &Console,
-) -> Result<FileReport> {
+) -> Result<(FileReport, InputRecord)> {
     let table: &'static Table = plan.mapping.target();
     let name = file_name(&plan.path);
     let sha = sha256_file(&plan.path)?;
@@ -514,7 +602,7 @@ fn load_file(
             .map(|r| ReferenceCheck {
                 index: index_of(r.column),
                 parent: r.table,
-                keys: parent_keys.get(r.table).unwrap_or(&empty),
+                keys: parent_keys.get(r.table).map_or(&empty, |k| k.as_ref()),
             })
             .collect(),
         imd,
@@ -633,7 +721,7 @@ fn load_file(
     )?;
     q.write(&quarantine.builder.finish()?)?;
     q.commit()?;
-    warehouse.record(InputRecord {
+    let record = InputRecord {
         file: name,
         table: table.name.to_string(),
         sha256: sha,
@@ -641,6 +729,6 @@ fn load_file(
         rows_read: report.rows_read,
         rows_accepted: report.rows_accepted,
         rows_quarantined: report.rows_quarantined,
-    });
-    Ok(report)
+    };
+    Ok((report, record))
 }

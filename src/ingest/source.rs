@@ -80,7 +80,7 @@ pub struct Source {
 
 enum Rows {
     Csv {
-        reader: csv::Reader<Box<dyn Read>>,
+        reader: csv::Reader<Box<dyn Read + Send>>,
         record: csv::ByteRecord,
         pending: Option<RawRow>,
     },
@@ -244,7 +244,7 @@ fn csv_row(record: &csv::ByteRecord, width: usize, header: &[String]) -> RawRow 
 
 fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result<Source> {
     let file = File::open(path).map_err(|e| Error::io(path, "opening", e))?;
-    let raw: Box<dyn Read> = if path
+    let raw: Box<dyn Read + Send> = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
     {
@@ -276,7 +276,7 @@ fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result
     let has_header = mapping
         .has_header
         .unwrap_or_else(|| looks_like_header(&first, expected));
-    let reader: Box<dyn Read> = Box::new(buffered);
+    let reader: Box<dyn Read + Send> = Box::new(buffered);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
