@@ -210,10 +210,20 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         min_coverage: options.min_coverage,
         seed: options.seed,
     };
-    let matchings: Vec<(Pool, matching::Matching)> = Pool::ALL
-        .iter()
-        .map(|&pool| (pool, matching::match_pool(cohort, cases, pool, &rules)))
-        .collect();
+    // The pools are matched independently, one thread each.
+    let matchings: Vec<(Pool, matching::Matching)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = Pool::ALL
+            .iter()
+            .map(|&pool| {
+                let rules = &rules;
+                scope.spawn(move || (pool, matching::match_pool(cohort, cases, pool, rules)))
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("matching does not panic"))
+            .collect()
+    });
     let mut naive_changes = Vec::new();
     let mut headlines: Vec<Headline> = Vec::new();
     for &months in &options.windows_months {
