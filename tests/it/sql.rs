@@ -92,3 +92,51 @@ fn a_missing_warehouse_says_how_to_make_one() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("sprout ingest"), "{}", run.all());
 }
+
+#[test]
+fn a_memory_limit_spills_to_disk_and_changes_no_row() {
+    let root = tempfile::tempdir().unwrap();
+    let wh = root.path().join("wh");
+    let ingest = sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.all());
+    let sorted = "SELECT person_id, event_date, setting FROM health_events ORDER BY person_id, event_date, setting";
+    // A 1 MiB pool cannot hold the sample's ~59,000 events: the sort must spill.
+    // (The merge's own reservation, 10 MB by default, is lowered to fit the pool.)
+    let small = [("DATAFUSION_EXECUTION_SORT_SPILL_RESERVATION_BYTES", "65536")];
+    let limited = ["--memory-limit", "1MiB"];
+    let explain = format!("EXPLAIN ANALYZE {sorted}");
+    let mut args = vec!["sql", &explain, "-w", s(&wh)];
+    args.extend_from_slice(&limited);
+    let plan = sprout_with_env(&args, &small);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    let spills: u64 = plan
+        .stdout
+        .split("spill_count=")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    assert!(spills > 0, "no spill under a 1 MiB limit:\n{}", plan.stdout);
+    let [a, b] = ["limited.csv", "unlimited.csv"].map(|n| root.path().join(n));
+    let mut args = vec!["sql", sorted, "-w", s(&wh), "-o", s(&a)];
+    args.extend_from_slice(&limited);
+    assert_eq!(sprout_with_env(&args, &small).code, 0);
+    assert_eq!(sprout(&["sql", sorted, "-w", s(&wh), "-o", s(&b)]).code, 0);
+    let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert!(
+        a.len() > 1_000_000 && a == b,
+        "spilled and in-memory sorts differ"
+    );
+}
+
+#[test]
+fn a_memory_size_that_is_not_one_is_refused() {
+    let (_dir, wh) = warehouse();
+    let run = sprout(&["sql", "SELECT 1", "-w", s(&wh), "--memory-limit", "lots"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("1GiB"), "{}", run.all());
+}
