@@ -25,8 +25,10 @@ What it does, in order:
    results are checked equal (same rows; whole numbers exactly, fractions to
    7 significant digits) and
    the time ratios reported.
-5. Writes BENCHMARKS.md (machine, command, date, tables, targets met or missed)
-   and the raw numbers as JSON beside it.
+5. At tier L, when `perf` is installed, profiles one more run (CPU clock) and
+   groups the time by what the code does.
+6. Writes BENCHMARKS.md (machine, command, date, tables, targets met or missed,
+   the profile) and the raw numbers as JSON beside it.
 
 Work files go to --work (default: target/scale, kept between runs so a tier's
 extracts are made once).
@@ -166,6 +168,65 @@ def sizes(sprout, warehouse):
     )
     out["events_of_referred"] = int(re.findall(r"\|\s*(\d+)\s*\|", result.stdout)[0])
     return out
+
+
+BUCKETS = [
+    ("memory allocation and copying", r"malloc|free|_int_|memmove|memcpy|memcmp|memset|unlink_chunk|consolidate|realloc"),
+    ("Parquet and compression", r"parquet|ZSTD|zstd|lz4|snap"),
+    ("ingest: CSV reading, validation, pseudonyms", r"sprout::ingest|csv|chrono|sha2|hmac|from_utf8|to_lowercase|trim"),
+    ("health: windows, matching, DiD, bootstrap", r"sprout::measures::health|sprout::stats"),
+    ("other sprout code", r"sprout::"),
+    ("DataFusion and Arrow query execution", r"datafusion|arrow|hashbrown|ahash|foldhash"),
+    ("kernel (reads, writes, page faults)", r"^\[k\]"),
+]
+
+
+def profile(sprout, folder):
+    """Where tier L's time goes: `perf record` (CPU clock, 199 Hz) of one more
+    `sprout evaluate`, samples grouped by what the function does; None when
+    perf is not installed."""
+    if not shutil.which("perf"):
+        return None
+    data = folder / "perf.data"
+    started = time.perf_counter()
+    run = subprocess.run(
+        ["perf", "record", "-q", "-e", "cpu-clock", "-F", "199", "-o", str(data),
+         str(sprout), "-q", "evaluate", str(spec(folder)), "--out", str(folder / "report-perf")],
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1750000000"},
+        capture_output=True, text=True,
+    )
+    wall = time.perf_counter() - started
+    if run.returncode != 0:
+        return None
+    report = subprocess.run(
+        ["perf", "report", "-i", str(data), "--no-children", "--sort", "symbol", "--stdio",
+         "--percent-limit", "0"],
+        capture_output=True, text=True,
+    ).stdout
+    rows = []
+    for line in report.splitlines():
+        m = re.match(r"\s+([0-9.]+)%\s+(\[[.k]\])\s+(.*?)\s*$", line)
+        if m:
+            symbol = re.split(r"\s{2,}", m.group(3))[0]
+            rows.append((float(m.group(1)), m.group(2), symbol))
+    buckets = {name: 0.0 for name, _ in BUCKETS}
+    buckets["other (libraries, runtime)"] = 0.0
+    for share, kind, symbol in rows:
+        label = f"{kind} {symbol}"
+        for name, pattern in BUCKETS:
+            if re.search(pattern, label if pattern.startswith("^") else symbol):
+                buckets[name] += share
+                break
+        else:
+            buckets["other (libraries, runtime)"] += share
+    # cpu-clock counts nanoseconds of CPU time.
+    header = re.search(r"Event count \(approx\.\): (\d+)", report)
+    return {
+        "wall": wall,
+        "cpu_seconds": int(header.group(1)) / 1e9 if header else None,
+        "buckets": sorted(buckets.items(), key=lambda kv: -kv[1]),
+        "top": rows[:15],
+    }
 
 
 def literal_sql(path):
@@ -432,8 +493,29 @@ def report(data, command):
     if errors:
         lines += ["", "Queries an engine could not run (its own message):", ""]
         lines += [f"- tier {t}, `{q}`, {e}: {msg}" for t, q, e, msg in errors]
-    lines += ["", "## Targets", "", *targets(data), ""]
-    return "\n".join(lines)
+    lines += ["", "## Targets", "", *targets(data)]
+    prof = data["tiers"].get("L", {}).get("profile")
+    if prof:
+        busy = f"{prof['cpu_seconds'] / prof['wall']:.2f}" if prof["cpu_seconds"] else "?"
+        lines += [
+            "",
+            "## Where the time goes (tier L)",
+            "",
+            "One more `sprout evaluate` at tier L under `perf record -e cpu-clock -F 199` "
+            f"({prof['wall']:.0f} s wall, {prof['cpu_seconds'] or 0:.0f} CPU seconds: "
+            f"on average **{busy} of 2 cores busy**). CPU time by what the code does:",
+            "",
+            "| share of CPU time | what |",
+            "|---:|---|",
+            *[f"| {share:.1f}% | {name} |" for name, share in prof["buckets"]],
+            "",
+            "The functions with the most CPU time of their own:",
+            "",
+            "| share | function |",
+            "|---:|---|",
+            *[f"| {share:.2f}% | `{symbol[:110]}` |" for share, _, symbol in prof["top"]],
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def totals(rows):
@@ -549,6 +631,9 @@ def main():
             say(f"    {result['limited']['seconds']:.1f} s, peak {gib(result['limited']['peak'])}")
         say("  side by side")
         result["side_by_side"] = side_by_side(sprout, folder)
+        if tier == "L":
+            say("  profile (perf record)")
+            result["profile"] = profile(sprout, folder)
         data["tiers"][tier] = result
     command = "python3 benches/scale/run.py" + (
         "" if args.tiers == "S,M,L" else f" --tiers {args.tiers}"

@@ -54,17 +54,25 @@ flagged AS (
            CASE WHEN a.in_outcome_cohort = 1 AND a.status = 'accepted' AND c.referral_id IS NOT NULL THEN 1 ELSE 0 END AS completed
     FROM aged a LEFT JOIN completed c ON c.referral_id = a.referral_id
 ),
-long AS (
-    SELECT 'age_band' AS breakdown, age_band AS grp, received, declined, accepted, outcome_accepted, completed FROM flagged
-    UNION ALL SELECT 'sex', sex, received, declined, accepted, outcome_accepted, completed FROM flagged
-    UNION ALL SELECT 'ethnic_group', ethnic_group, received, declined, accepted, outcome_accepted, completed FROM flagged
-    UNION ALL SELECT 'imd_quintile', imd_quintile, received, declined, accepted, outcome_accepted, completed FROM flagged
-    UNION ALL SELECT 'core20', core20, received, declined, accepted, outcome_accepted, completed FROM flagged
+combos AS (
+    -- Aggregate once per combination of groups, then spread over the five
+    -- breakdowns: DataFusion inlines a CTE at every reference, so five
+    -- UNION ALL branches over `flagged` would compute it five times.
+    SELECT age_band, sex, ethnic_group, imd_quintile, core20,
+           sum(received) AS received, sum(declined) AS declined, sum(accepted) AS accepted,
+           sum(outcome_accepted) AS outcome_accepted, sum(completed) AS completed
+    FROM flagged GROUP BY age_band, sex, ethnic_group, imd_quintile, core20
 ),
 counts AS (
-    SELECT breakdown, grp, sum(received) AS referrals, sum(declined) AS declined, sum(accepted) AS accepted,
-           sum(outcome_accepted) AS outcome_accepted, sum(completed) AS completed
-    FROM long GROUP BY breakdown, grp
+    SELECT b.breakdown,
+           CASE b.breakdown WHEN 'age_band' THEN c.age_band WHEN 'sex' THEN c.sex
+                WHEN 'ethnic_group' THEN c.ethnic_group WHEN 'imd_quintile' THEN c.imd_quintile
+                ELSE c.core20 END AS grp,
+           sum(c.received) AS referrals, sum(c.declined) AS declined, sum(c.accepted) AS accepted,
+           sum(c.outcome_accepted) AS outcome_accepted, sum(c.completed) AS completed
+    FROM combos c
+    CROSS JOIN (VALUES ('age_band'), ('sex'), ('ethnic_group'), ('imd_quintile'), ('core20')) AS b(breakdown)
+    GROUP BY 1, 2
 ),
 population_long AS (
     SELECT 'age_band' AS breakdown, age_band AS grp, list_size FROM population

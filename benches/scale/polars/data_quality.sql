@@ -46,14 +46,25 @@ flags AS (
     LEFT JOIN assessed a ON a.referral_id = r.referral_id
     LEFT JOIN same_day d ON d.person_id = r.person_id AND d.referral_date = r.referral_date
 ),
+by_unit AS (
+    -- Aggregate once per practice and link worker, then spread over the three
+    -- breakdowns: DataFusion inlines a CTE at every reference, so UNION ALL
+    -- branches over `flags` would compute it once per branch.
+    SELECT practice_code, link_worker_id, sum(received) AS referrals,
+           sum(ethnicity_recorded) AS ethnicity_recorded, sum(imd_recorded) AS imd_recorded,
+           sum(source_recorded) AS source_recorded, sum(status_recorded) AS status_recorded,
+           sum(accepted) AS accepted, sum(outcome_accepted) AS outcome_accepted, sum(baseline_recorded) AS baseline_recorded, sum(follow_up_recorded) AS follow_up_recorded,
+           sum(impossible_date_order) AS impossible_date_order, sum(possible_duplicate) AS possible_duplicate
+    FROM flags GROUP BY practice_code, link_worker_id
+),
 grouped AS (
-    SELECT 'all' AS breakdown, 'all' AS grp, * EXCLUDE (practice_code, link_worker_id) FROM flags
-    UNION ALL
-    SELECT 'practice_code' AS breakdown, practice_code AS grp, * EXCLUDE (practice_code, link_worker_id) FROM flags
-    UNION ALL
-    SELECT 'link_worker_id' AS breakdown, link_worker_id AS grp, * EXCLUDE (practice_code, link_worker_id) FROM flags
+    SELECT b.breakdown,
+           CASE b.breakdown WHEN 'all' THEN 'all' WHEN 'practice_code' THEN u.practice_code ELSE u.link_worker_id END AS grp,
+           u.*
+    FROM by_unit u
+    CROSS JOIN (VALUES ('all'), ('practice_code'), ('link_worker_id')) AS b(breakdown)
 )
-SELECT breakdown, grp AS "group", sum(received) AS referrals,
+SELECT breakdown, grp AS "group", sum(referrals) AS referrals,
        sum(ethnicity_recorded) AS ethnicity_recorded, sum(imd_recorded) AS imd_recorded,
        sum(source_recorded) AS source_recorded, sum(status_recorded) AS status_recorded,
        sum(accepted) AS accepted, sum(outcome_accepted) AS outcome_accepted, sum(baseline_recorded) AS baseline_recorded, sum(follow_up_recorded) AS follow_up_recorded,
