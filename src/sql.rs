@@ -42,16 +42,23 @@ impl Engine {
 ///
 /// With a memory limit the pool is DataFusion's `FairSpillPool` (each spilling
 /// operator gets an equal share, so sorts and aggregations spill rather than
-/// fail), wrapped to name the largest consumers if a query still runs out.
-/// Spill files go to the system's temporary folder (`TMPDIR`).
+/// fail), wrapped to name the largest consumers if a query still runs out;
+/// joins become sort-merge joins and batches smaller (see below). Spill files
+/// go to the system's temporary folder (`TMPDIR`).
 pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionContext> {
     // DATAFUSION_* environment variables tune the engine (for example
     // DATAFUSION_EXECUTION_BATCH_SIZE); partitions are always set here.
-    let config = SessionConfig::from_env()?
+    let mut config = SessionConfig::from_env()?
         .with_target_partitions(engine.target_partitions.max(1))
         .with_information_schema(true);
     let mut runtime = RuntimeEnvBuilder::new();
     if let Some(limit) = engine.memory_limit {
+        // Hash joins cannot spill in DataFusion 55: under a limit, joins are
+        // sort-merge joins (whose sorts spill), and batches are a quarter of
+        // the default so that merging many spill files stays within the pool.
+        // Slower, but bounded (BENCHMARKS.md has both at national scale).
+        config.options_mut().optimizer.prefer_hash_join = false;
+        config = config.with_batch_size(MEMORY_LIMITED_BATCH_ROWS);
         let pool = FairSpillPool::new(usize::try_from(limit).unwrap_or(usize::MAX));
         let top = std::num::NonZeroUsize::new(5).expect("five is not zero");
         runtime = runtime.with_memory_pool(std::sync::Arc::new(TrackConsumersPool::new(pool, top)));
@@ -60,6 +67,9 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
     warehouse.register(&ctx).await?;
     Ok(ctx)
 }
+
+/// Rows per batch when the memory pool is bounded (DataFusion's default is 8,192).
+const MEMORY_LIMITED_BATCH_ROWS: usize = 2048;
 
 /// Parse a memory size: whole bytes, or a number with a unit (`KiB`, `MiB`,
 /// `GiB`, `TiB`, or `K`, `M`, `G`, `T` meaning the same powers of 1,024),
