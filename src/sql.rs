@@ -57,7 +57,14 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
         // sort-merge joins (whose sorts spill), and batches are a quarter of
         // the default so that merging many spill files stays within the pool.
         // Slower, but bounded (BENCHMARKS.md has both at national scale).
+        // Each sort also reserves room for its final merge up front (10 MB by
+        // default); a query has many sorts, so the reservation shrinks with
+        // the pool (a 64th of it at most).
         config.options_mut().optimizer.prefer_hash_join = false;
+        let options = &mut config.options_mut().execution;
+        options.sort_spill_reservation_bytes = options
+            .sort_spill_reservation_bytes
+            .min(usize::try_from(limit / 64).unwrap_or(usize::MAX));
         config = config.with_batch_size(MEMORY_LIMITED_BATCH_ROWS);
         let pool = FairSpillPool::new(usize::try_from(limit).unwrap_or(usize::MAX));
         let top = std::num::NonZeroUsize::new(5).expect("five is not zero");
