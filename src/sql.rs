@@ -9,7 +9,7 @@ use std::path::Path;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::execution::context::SQLOptions;
-use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -40,9 +40,10 @@ impl Engine {
 
 /// A session with every warehouse table registered.
 ///
-/// With a memory limit the pool is DataFusion's `FairSpillPool` (each spilling
-/// operator gets an equal share, so sorts and aggregations spill rather than
-/// fail), wrapped to name the largest consumers if a query still runs out;
+/// With a memory limit the pool is DataFusion's `GreedyMemoryPool` (first
+/// come, first served: sorts and aggregations spill when it is full; a fair
+/// pool's equal shares were too small for one final aggregation's first step at
+/// national scale), wrapped to name the largest consumers if a query still runs out;
 /// joins become sort-merge joins and batches smaller (see below). Spill files
 /// go to the system's temporary folder (`TMPDIR`).
 pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionContext> {
@@ -66,7 +67,7 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
             .sort_spill_reservation_bytes
             .min(usize::try_from(limit / 64).unwrap_or(usize::MAX));
         config = config.with_batch_size(MEMORY_LIMITED_BATCH_ROWS);
-        let pool = FairSpillPool::new(usize::try_from(limit).unwrap_or(usize::MAX));
+        let pool = GreedyMemoryPool::new(usize::try_from(limit).unwrap_or(usize::MAX));
         let top = std::num::NonZeroUsize::new(5).expect("five is not zero");
         runtime = runtime.with_memory_pool(std::sync::Arc::new(TrackConsumersPool::new(pool, top)));
     }

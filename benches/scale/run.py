@@ -434,8 +434,8 @@ def report(data, command):
             "",
             f"### Tier L with `--memory-limit {LIMIT}`",
             "",
-            "The limit bounds DataFusion's memory pool (a fair spill pool: sorts and "
-            "aggregations spill to temporary files beyond it; joins become sort-merge "
+            "The limit bounds DataFusion's memory pool (first come, first served: sorts "
+            "and aggregations spill to temporary files when it is full; joins become sort-merge "
             "joins, which spill, and batches are 2,048 rows). Memory outside the pool "
             "(ingest's id sets, the health cohort held by sprout's own Rust code) is "
             "not bounded by it. Published tables are compared byte for byte with the "
