@@ -13,18 +13,18 @@ WITH period_referrals AS (
 counts AS (
     SELECT fy, quarter, 'all' AS breakdown, 'all' AS grp, count(*) AS referrals FROM period_referrals GROUP BY fy, quarter
     UNION ALL
-    SELECT fy, quarter, 'referral_source', referral_source, count(*) FROM period_referrals GROUP BY fy, quarter, referral_source
+    SELECT fy, quarter, 'referral_source' AS breakdown, referral_source AS grp, count(*) AS referrals FROM period_referrals GROUP BY fy, quarter, referral_source
     UNION ALL
-    SELECT r.fy, r.quarter, 'need', n.need, count(*) FROM period_referrals r JOIN referral_needs n ON n.referral_id = r.referral_id GROUP BY r.fy, r.quarter, n.need
+    SELECT r.fy, r.quarter, 'need' AS breakdown, n.need AS grp, count(*) AS referrals FROM period_referrals r JOIN referral_needs n ON n.referral_id = r.referral_id GROUP BY r.fy, r.quarter, n.need
     UNION ALL
-    SELECT fy, quarter, 'practice_code', practice_code, count(*) FROM period_referrals GROUP BY fy, quarter, practice_code
+    SELECT fy, quarter, 'practice_code' AS breakdown, practice_code AS grp, count(*) AS referrals FROM period_referrals GROUP BY fy, quarter, practice_code
     UNION ALL
-    SELECT fy, quarter, 'pcn_code', pcn_code, count(*) FROM period_referrals GROUP BY fy, quarter, pcn_code
+    SELECT fy, quarter, 'pcn_code' AS breakdown, pcn_code AS grp, count(*) AS referrals FROM period_referrals GROUP BY fy, quarter, pcn_code
 ),
 list_sizes AS (
     SELECT 'practice_code' AS breakdown, practice_code AS grp, sum(list_size) AS population FROM population GROUP BY practice_code
     UNION ALL
-    SELECT 'pcn_code', coalesce(pcn_code, 'unknown'), sum(list_size) FROM population GROUP BY coalesce(pcn_code, 'unknown')
+    SELECT 'pcn_code' AS breakdown, coalesce(pcn_code, 'unknown') AS grp, sum(list_size) AS population FROM population GROUP BY coalesce(pcn_code, 'unknown')
 ),
 total AS (SELECT sum(list_size) AS population FROM population)
 SELECT c.fy, c.quarter, c.breakdown, c.grp AS "group", c.referrals,

@@ -19,7 +19,8 @@ What it does, in order:
    time and peak resident memory (the kernel's high-water mark, read by sprout
    after each stage). At tier L it runs again with `--memory-limit 1GiB`.
 4. Side by side: every measure query in `queries/` (parameters written in as
-   literals, identically for each engine) runs over the same Parquet warehouse
+   literals, identically for each engine; rewritten by the DIALECTS rules
+   where DuckDB's or polars' SQL differs) runs over the same Parquet warehouse
    in sprout (`sprout sql --output`), DuckDB and polars (`engines.py`), each
    writing its result to Parquet in its own process with 2 threads. The
    results are checked equal (same rows; whole numbers exactly, fractions to
@@ -154,21 +155,18 @@ def evaluate(sprout, folder, extra=(), name="timings"):
 
 def sizes(sprout, warehouse):
     """Rows of the tables that drive the cost, read back from the warehouse."""
-    out = {}
-    for table in ["people", "referrals", "assessments", "health_events"]:
+    def count(sql):
         result = subprocess.run(
-            [str(sprout), "-q", "sql", f"SELECT count(*) AS n FROM {table}",
-             "-w", str(warehouse)],
+            [str(sprout), "-q", "sql", sql, "-w", str(warehouse)],
             capture_output=True, text=True, check=True,
         )
-        out[table] = int(re.findall(r"\|\s*(\d+)\s*\|", result.stdout)[0])
-    result = subprocess.run(
-        [str(sprout), "-q", "sql",
-         "SELECT count(*) AS n FROM health_events WHERE person_id IN "
-         "(SELECT person_id FROM referrals)", "-w", str(warehouse)],
-        capture_output=True, text=True, check=True,
+        return int(re.findall(r"\|\s*(\d+)\s*\|", result.stdout)[0])
+
+    out = {t: count(f"SELECT count(*) AS n FROM {t}")
+           for t in ["people", "referrals", "assessments", "health_events"]}
+    out["events_of_referred"] = count(
+        "SELECT count(*) AS n FROM health_events WHERE person_id IN (SELECT person_id FROM referrals)"
     )
-    out["events_of_referred"] = int(re.findall(r"\|\s*(\d+)\s*\|", result.stdout)[0])
     return out
 
 
@@ -240,6 +238,44 @@ def literal_sql(path):
     return text.strip().rstrip(";")
 
 
+# Where an engine's SQL differs from DataFusion's, the canonical query is
+# rewritten for it by these rules (pattern, replacement), each with its reason;
+# every result is still checked equal to sprout's.
+DATE_DIFFERENCE = r"\b([a-z]\.[a-z_]*date) - (coalesce\([^()]*\)|[a-z]\.[a-z_]*date)"
+DIALECTS = {
+    "duckdb": [
+        # `/` divides integers into a fraction; `//` is DataFusion's whole division.
+        (r"\) / (\d+) AS (VARCHAR|BIGINT)", r") // \1 AS \2"),
+    ],
+    "polars": [
+        # A date minus a date is a duration, not a number of days.
+        (DATE_DIFFERENCE, r"CAST(\1 AS INTEGER) - CAST(\2 AS INTEGER)"),
+        # `/` divides integers into a fraction (a CAST to BIGINT truncates it
+        # as wanted, a CAST to text does not).
+        (r"CAST\((\(.*?\) / \d+) AS VARCHAR\)", r"CAST(CAST(\1 AS INTEGER) AS VARCHAR)"),
+        # No percentile_cont … WITHIN GROUP; quantile_cont interpolates alike.
+        (r"percentile_cont\(([0-9.]+)\) WITHIN GROUP \(ORDER BY (.*?)\)(?= AS)",
+         r"quantile_cont(\2, \1)"),
+        # No array_sort: an ordered string_agg gives the same text.
+        (r"array_to_string\(array_sort\(array_agg\((\w+)\)\), ('[^']*')\)",
+         r"string_agg(\1, \2 ORDER BY \1)"),
+        # Cannot sort by a CASE of integer literals: sort by booleans instead.
+        (r"ORDER BY CASE breakdown WHEN 'all' THEN 0 WHEN 'practice_code' THEN 1 ELSE 2 END",
+         "ORDER BY breakdown <> 'all', breakdown <> 'practice_code'"),
+    ],
+}
+
+
+def dialect(engine, sql):
+    """`sql` rewritten by `engine`'s rules, and the rules that changed it."""
+    used = []
+    for pattern, replacement in DIALECTS.get(engine, []):
+        sql, n = re.subn(pattern, replacement, sql)
+        if n:
+            used.append(pattern)
+    return sql, used
+
+
 def side_by_side(sprout, folder):
     warehouse = folder / "warehouse"
     results = folder / "side_by_side"
@@ -251,19 +287,14 @@ def side_by_side(sprout, folder):
         sql = literal_sql(query)
         sql_file = results / f"{query.stem}.sql"
         sql_file.write_text(sql)
-        # Where an engine's SQL differs from the standard (DuckDB's `/` divides
-        # integers into a fraction; in polars a date minus a date is a duration
-        # and UNION ALL matches columns by name), the query has a copy in that
-        # engine's dialect under benches/scale/<engine>/, checked equal like
-        # the rest.
         files = {"sprout": sql_file}
-        row = {"query": query.stem, "dialect": []}
+        row = {"query": query.stem, "dialect": {}}
         for engine in ENGINES[1:]:
-            dialect = ROOT / "benches" / "scale" / engine / query.name
+            text, used = dialect(engine, sql)
             files[engine] = results / f"{query.stem}.{engine}.sql"
-            files[engine].write_text(literal_sql(dialect) if dialect.exists() else sql)
-            if dialect.exists():
-                row["dialect"].append(engine)
+            files[engine].write_text(text)
+            if used:
+                row["dialect"][engine] = used
         for engine in ENGINES:
             out = results / f"{query.stem}.{engine}.parquet"
             if engine == "sprout":
