@@ -9,7 +9,6 @@ use std::path::Path;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::execution::context::SQLOptions;
-use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -26,16 +25,6 @@ pub struct Engine {
     /// aggregations and joins that would exceed it spill to temporary files
     /// instead; `None` leaves the pool unbounded.
     pub memory_limit: Option<u64>,
-}
-
-impl Engine {
-    /// `target_partitions` partitions and an unbounded memory pool.
-    pub fn with_partitions(target_partitions: usize) -> Engine {
-        Engine {
-            target_partitions,
-            memory_limit: None,
-        }
-    }
 }
 
 /// A session with every warehouse table registered.
@@ -57,7 +46,7 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
         // Hash joins cannot spill in DataFusion 55: under a limit, joins are
         // sort-merge joins (whose sorts spill), and batches are a quarter of
         // the default so that merging many spill files stays within the pool.
-        // Slower, but bounded (BENCHMARKS.md has both at national scale).
+        // Slower (BENCHMARKS.md has the national-scale run and where it stands).
         // Each sort also reserves room for its final merge up front (10 MB by
         // default); a query has many sorts, so the reservation shrinks with
         // the pool (a 64th of it at most).
@@ -67,9 +56,8 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
             .sort_spill_reservation_bytes
             .min(usize::try_from(limit / 64).unwrap_or(usize::MAX));
         config = config.with_batch_size(MEMORY_LIMITED_BATCH_ROWS);
-        let pool = GreedyMemoryPool::new(usize::try_from(limit).unwrap_or(usize::MAX));
-        let top = std::num::NonZeroUsize::new(5).expect("five is not zero");
-        runtime = runtime.with_memory_pool(std::sync::Arc::new(TrackConsumersPool::new(pool, top)));
+        // DataFusion's own: a GreedyMemoryPool naming its top five consumers.
+        runtime = runtime.with_memory_limit(usize::try_from(limit).unwrap_or(usize::MAX), 1.0);
     }
     let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
     warehouse.register(&ctx).await?;

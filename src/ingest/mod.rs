@@ -26,15 +26,13 @@ use sha2::{Digest, Sha256};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{self, Origin, Storage, Table};
-use crate::warehouse::{InputRecord, Warehouse};
+use crate::warehouse::{InputRecord, Keys, Warehouse};
 use batch::{BatchBuilder, Value};
 use identity::Pseudonymiser;
 use lookup::{AreaPopulation, ImdLookup};
 use mapping::{Mapping, SourceMapping};
 use source::{Format, Source};
-use validate::{
-    Keys, ReferenceCheck, RowProblem, RowValidator, SeenIds, UniqueCheck, plan_columns,
-};
+use validate::{ReferenceCheck, RowProblem, RowValidator, SeenIds, UniqueCheck, plan_columns};
 use values::DateRules;
 
 /// Rows collected before a batch is written.
@@ -228,7 +226,9 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
             let (report, record) = load(plan, &keys)?;
             // Later files check against this table's ids as they stand now.
             parent_keys.remove(table.name);
-            to_load.remove(to_load.iter().position(|t| *t == table.name).unwrap_or(0));
+            if let Some(done) = to_load.iter().position(|t| *t == table.name) {
+                to_load.remove(done);
+            }
             loaded.push((path, report, record));
         }
         for thread in running {

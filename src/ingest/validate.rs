@@ -5,7 +5,7 @@
 //! and code, NHS numbers (replaced by their pseudonym), unique ids, references
 //! to parent tables, and the cross-column rules of the table.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use super::batch::Value;
 use super::identity::{self, Pseudonymiser};
@@ -14,6 +14,7 @@ use super::mapping::SourceMapping;
 use super::values::{self, DateRules, Problem};
 use crate::model::instruments::{self, MAX_ITEMS};
 use crate::model::{Check, Column, ColumnType, Table};
+use crate::warehouse::Keys;
 
 /// Shown instead of a value that must not be stored.
 pub const REDACTED: &str = "[redacted]";
@@ -130,13 +131,7 @@ pub struct RowProblem {
     pub problem: Problem,
 }
 
-/// A set of ids. Hashed with foldhash (already in the tree through
-/// DataFusion): ingest looks up every row's ids, and std's SipHash spent a
-/// tenth of national-scale ingest. Fixed seed: ids come from local files, and
-/// nothing depends on the iteration order.
-pub type Keys = HashSet<String, foldhash::fast::FixedState>;
-
-/// Ids accepted from one file, with the line each was on.
+/// Ids accepted from one file, with the line each was on (hashed like [`Keys`]).
 pub type SeenIds = HashMap<String, u64, foldhash::fast::FixedState>;
 
 /// A unique column being checked: ids already in the warehouse and ids seen in this file.
