@@ -2,7 +2,8 @@
 //!
 //! Output goes to a temporary file beside the target (same folder, so the
 //! rename cannot cross file systems) and is renamed over the target only when
-//! complete. A failed run leaves the previous file intact.
+//! complete. A failed run leaves the previous file intact. Folders are
+//! replaced whole by [`crate::folder::StagedDir`].
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -51,6 +52,7 @@ impl AtomicFile {
 
     /// Move a temporary file that was written and closed elsewhere into place.
     pub fn rename(&mut self) -> Result<()> {
+        crate::faults::write_point(&self.target).map_err(|e| Error::io(&self.target, "writing", e))?;
         std::fs::rename(&self.temp, &self.target)
             .map_err(|e| Error::io(&self.target, "replacing", e))?;
         self.committed = true;
@@ -80,70 +82,6 @@ pub fn write(target: &Path, bytes: &[u8]) -> Result<()> {
     file.commit(writer)
 }
 
-/// A folder being built beside `target`; it replaces `target` whole on
-/// [`StagedDir::commit`], and is removed if dropped before then, so a failed
-/// run leaves the previous folder as it was.
-#[derive(Debug)]
-pub struct StagedDir {
-    target: PathBuf,
-    staging: PathBuf,
-    committed: bool,
-}
-
-impl StagedDir {
-    /// Start building a new `target` (any leftover staging folder is cleared).
-    pub fn create(target: &Path) -> Result<StagedDir> {
-        let mut name = target.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".staging-{}", std::process::id()));
-        let staging = target.with_file_name(name);
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, "clearing", e))?;
-        }
-        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, "creating folder", e))?;
-        Ok(StagedDir {
-            target: target.to_path_buf(),
-            staging,
-            committed: false,
-        })
-    }
-
-    /// The folder being built.
-    pub fn path(&self) -> &Path {
-        &self.staging
-    }
-
-    /// Put the finished folder in place of `target` (the old one is removed).
-    pub fn commit(mut self) -> Result<()> {
-        let mut old_name = self.target.file_name().unwrap_or_default().to_os_string();
-        old_name.push(format!(".old-{}", std::process::id()));
-        let old = self.target.with_file_name(old_name);
-        let had_old = self.target.exists();
-        if had_old {
-            std::fs::rename(&self.target, &old)
-                .map_err(|e| Error::io(&self.target, "moving aside", e))?;
-        }
-        if let Err(e) = std::fs::rename(&self.staging, &self.target) {
-            if had_old {
-                let _ = std::fs::rename(&old, &self.target);
-            }
-            return Err(Error::io(&self.target, "replacing", e));
-        }
-        self.committed = true;
-        if had_old {
-            std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, "removing", e))?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for StagedDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,29 +103,5 @@ mod tests {
         );
         write(&target, b"new").unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
-    }
-
-    #[test]
-    fn a_staged_folder_replaces_the_old_one_whole_or_not_at_all() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("report");
-        let staged = StagedDir::create(&target).unwrap();
-        write(&staged.path().join("a.txt"), b"first").unwrap();
-        staged.commit().unwrap();
-        {
-            let staged = StagedDir::create(&target).unwrap();
-            write(&staged.path().join("b.txt"), b"abandoned").unwrap();
-        }
-        assert_eq!(std::fs::read(target.join("a.txt")).unwrap(), b"first");
-        assert!(!target.join("b.txt").exists());
-        let staged = StagedDir::create(&target).unwrap();
-        write(&staged.path().join("b.txt"), b"second").unwrap();
-        staged.commit().unwrap();
-        assert!(!target.join("a.txt").exists());
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no leftovers"
-        );
     }
 }

@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::evaluate::{self, EvaluateOptions, Evaluation};
+use crate::folder::paths::Named;
+use crate::folder::{Access, FolderLock, Made, check_apart};
 use crate::ingest::{self, IngestOptions, IngestReport};
 use crate::measures::benchmark::{Adjustment, BenchmarkOptions};
 use crate::measures::health::HealthOptions;
@@ -344,7 +346,7 @@ fn run(command: Command, console: &Console) -> Result<i32> {
                 vendor_scheme: args.vendor_scheme,
             };
             let started = std::time::Instant::now();
-            let truth = synth::generate(&options)?;
+            let truth = synth::generate(&options, console)?;
             let count = |k: &str| truth.counts.get(k).copied().unwrap_or(0);
             console.result(format!(
                 "Wrote {} people, {} referrals and {} health events to {} in {:.1}s (truth in truth.json)",
@@ -405,7 +407,7 @@ fn run(command: Command, console: &Console) -> Result<i32> {
             };
             let mut watch = Stopwatch::start();
             let result = crate::sql::runtime(args.engine.target_partitions)?
-                .block_on(measures::run(&options, &mut watch))?;
+                .block_on(measures::run(&options, &mut watch, console))?;
             if let Some(path) = &args.timings {
                 watch.write(path)?;
             }
@@ -440,6 +442,12 @@ fn run(command: Command, console: &Console) -> Result<i32> {
             })
         }
         Command::Sql(args) => {
+            let source = Named::new("the warehouse (--warehouse)", &args.warehouse);
+            if let Some(output) = &args.output {
+                check_apart(&[Named::new("the output file (--output)", output)], &[source])?;
+            }
+            let _reading =
+                FolderLock::acquire(source, Access::Shared, Made::Warehouse, "sprout sql", console)?;
             let warehouse = Warehouse::open(&args.warehouse)?;
             crate::sql::runtime(args.engine.target_partitions)?.block_on(async {
                 let ctx = crate::sql::session(&warehouse, args.engine.engine()).await?;

@@ -58,6 +58,17 @@ pub enum Error {
         details: String,
     },
 
+    /// sprout refuses to write where it was asked to: an output that would
+    /// overlap an input or another output, a folder sprout did not make, or a
+    /// folder another sprout run is using. Nothing was read or written.
+    #[error("{problem}\n  fix: {fix}")]
+    Refused {
+        /// What sprout will not do, naming the paths involved.
+        problem: String,
+        /// What the user can do.
+        fix: String,
+    },
+
     /// The warehouse folder is missing, damaged or from an incompatible version.
     #[error("warehouse {path}: {problem}")]
     Warehouse {
@@ -93,6 +104,12 @@ impl Error {
         }
     }
 
+    /// A failure on `path` reported by a library that is not an I/O error
+    /// itself (Parquet, Arrow, CSV), kept with the file it happened to.
+    pub fn file(path: &Path, action: &'static str, cause: impl std::fmt::Display) -> Self {
+        Error::io(path, action, std::io::Error::other(cause.to_string()))
+    }
+
     /// A whole-file input problem with its fix.
     pub fn input(path: &Path, problem: impl Into<String>, fix: impl Into<String>) -> Self {
         Error::Input {
@@ -107,6 +124,14 @@ impl Error {
         Error::Config {
             path: path.to_path_buf(),
             problem: problem.into(),
+        }
+    }
+
+    /// A refusal to write, with its fix.
+    pub fn refused(problem: impl Into<String>, fix: impl Into<String>) -> Self {
+        Error::Refused {
+            problem: problem.into(),
+            fix: fix.into(),
         }
     }
 

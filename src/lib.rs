@@ -20,9 +20,11 @@
 //! - [`render`]: reports (HTML), the workbook (Excel), tables and charts.
 //! - [`evaluate`]: the whole pipeline from one evaluation spec.
 //! - [`synth`]: synthetic extracts with known planted effects.
+//! - [`folder`]: which folders sprout may replace, one run at a time per
+//!   folder, and folders swapped in whole with recovery after a crash.
 //! - [`cli`], [`console`], [`error`], [`atomic`], [`stages`]: the command line,
 //!   user output, the one error type, all-or-nothing file writes, and stage
-//!   timings (`--timings`).
+//!   timings (`--timings`); [`faults`]: crash and full-disk test hooks.
 
 pub mod atomic;
 pub mod cli;
@@ -30,6 +32,8 @@ pub mod console;
 pub mod disclosure;
 pub mod error;
 pub mod evaluate;
+pub mod faults;
+pub mod folder;
 pub mod ingest;
 pub mod measures;
 pub mod model;

@@ -241,6 +241,7 @@ pub struct PartWriter {
     file: AtomicFile,
     writer: ArrowWriter<File>,
     rows: u64,
+    target: PathBuf,
 }
 
 impl PartWriter {
@@ -253,19 +254,22 @@ impl PartWriter {
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .build();
-        let writer = ArrowWriter::try_new(inner, schema, Some(props))?;
+        let writer = ArrowWriter::try_new(inner, schema, Some(props))
+            .map_err(|e| Error::file(target, "writing", e))?;
         Ok(PartWriter {
             file,
             writer,
             rows: 0,
+            target: target.to_path_buf(),
         })
     }
 
     /// Append a batch.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.rows += batch.num_rows() as u64;
-        self.writer.write(batch)?;
-        Ok(())
+        self.writer
+            .write(batch)
+            .map_err(|e| Error::file(&self.target, "writing", e))
     }
 
     /// Rows written so far.
@@ -275,7 +279,10 @@ impl PartWriter {
 
     /// Finish the file and move it into place.
     pub fn commit(mut self) -> Result<()> {
-        let file = self.writer.into_inner()?;
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::file(&self.target, "writing", e))?;
         file.sync_all()
             .map_err(|e| Error::io(self.file.temp_path(), "syncing", e))?;
         drop(file);

@@ -6,9 +6,11 @@
 //!                                                workbook.xlsx, tables/, charts/
 //! ```
 //!
-//! The output folder is built beside its target and replaces it whole only
-//! when everything is written, so a failed run leaves the previous report
-//! intact. Every output is stamped ([`crate::render::Stamp`]) with the spec's
+//! The warehouse and the output folder are built beside their targets and
+//! replace them whole only when everything is written, so a failed run leaves
+//! the previous warehouse and report intact ([`crate::folder`]). Before
+//! anything is read or written, both must stand apart from every input and
+//! from each other, be folders sprout made (or new), and be free of other runs. Every output is stamped ([`crate::render::Stamp`]) with the spec's
 //! SHA-256, each input's SHA-256, the sprout version and the run time (from
 //! `SOURCE_DATE_EPOCH` when set, so the same spec and inputs give byte-identical
 //! outputs).
@@ -19,10 +21,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::atomic::StagedDir;
 use crate::console::Console;
 use crate::disclosure::{self, Policy, PublishedTable};
 use crate::error::{Error, Result};
+use crate::folder::paths::Named;
+use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
 use crate::ingest::{self, IngestOptions, IngestReport};
 use crate::measures::{self, MeasureOptions, period::Period};
 use crate::render::{self, Stamp, StampInput};
@@ -102,10 +105,6 @@ pub fn evaluate(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let period = Period::parse(&spec.period)?;
-    let pairing = spec.pairing(path)?;
-    let health = spec.health(path, base)?;
-    let benchmark = spec.benchmark(path)?;
     let output = options
         .out
         .clone()
@@ -114,32 +113,62 @@ pub fn evaluate(
         Some(w) => base.join(w),
         None => output.parent().unwrap_or(Path::new(".")).join("warehouse"),
     };
-    if warehouse == output {
-        return Err(Error::config(
-            path,
-            "output and warehouse must be different folders",
-        ));
-    }
-    let generated_epoch = run_time()?;
-
-    console.note(format!("Ingesting into {}", warehouse.display()));
-    let staged_warehouse = StagedDir::create(&warehouse)?;
     let ingest_options = IngestOptions {
         inputs: spec.inputs.extracts.iter().map(|p| base.join(p)).collect(),
-        warehouse: staged_warehouse.path().to_path_buf(),
+        warehouse: warehouse.clone(),
         mapping: spec.inputs.mapping.as_ref().map(|p| base.join(p)),
         key_file: spec.inputs.key_file.as_ref().map(|p| base.join(p)),
         as_of: spec.as_of(path)?,
         imd: spec.inputs.imd.as_ref().map(|p| base.join(p)),
         area_population: spec.inputs.area_population.as_ref().map(|p| base.join(p)),
     };
-    let ingest_report = ingest::ingest(&ingest_options, console)?;
-    staged_warehouse.commit()?;
+    let templates = spec.outputs.templates.as_ref().map(|t| base.join(t));
+    let unit_costs = spec.health.unit_costs.as_ref().map(|p| base.join(p));
+    // Before anything is read or written: the two outputs apart from every
+    // input and from each other, each one sprout made (or new), and this run
+    // the only one using them.
+    let output_role = if options.out.is_some() {
+        "the output folder (--out)"
+    } else {
+        "the output folder (`output` in the spec)"
+    };
+    let targets = [
+        Named::new(output_role, &output),
+        Named::new("the warehouse (`warehouse` in the spec)", &warehouse),
+    ];
+    let mut inputs = ingest_options.named_inputs();
+    inputs.push(Named::new("the spec", path));
+    if let Some(t) = &templates {
+        inputs.push(Named::new("the templates folder", t));
+    }
+    if let Some(c) = &unit_costs {
+        inputs.push(Named::new("the unit-cost file", c));
+    }
+    check_apart(&targets, &inputs)?;
+    let command = "sprout evaluate";
+    let _locks = [
+        FolderLock::acquire(targets[0], Access::Exclusive, Made::Evaluation, command, console)?,
+        FolderLock::acquire(targets[1], Access::Exclusive, Made::Warehouse, command, console)?,
+    ];
+    check_replaceable(targets[0], Made::Evaluation)?;
+    check_replaceable(targets[1], Made::Warehouse)?;
+    let period = Period::parse(&spec.period)?;
+    let pairing = spec.pairing(path)?;
+    let health = spec.health(path, base)?;
+    let benchmark = spec.benchmark(path)?;
+    let generated_epoch = run_time()?;
+
+    // The warehouse is rebuilt beside the old one, and both it and the
+    // outputs are swapped in only when everything is written: a failure at
+    // any stage leaves the previous warehouse and outputs as they were.
+    console.note(format!("Ingesting into {}", warehouse.display()));
+    let staged_warehouse = StagedDir::create(&warehouse)?;
+    let ingest_report = ingest::ingest_into(&ingest_options, staged_warehouse.path(), console)?;
     watch.lap("ingest");
 
     console.note(format!("Computing the measures for {}", period.label));
     let measure_options = MeasureOptions {
-        warehouse: warehouse.clone(),
+        warehouse: staged_warehouse.path().to_path_buf(),
         period: period.clone(),
         out: output.clone(),
         pairing,
@@ -154,7 +183,7 @@ pub fn evaluate(
         .iter()
         .map(|t| disclosure::publish(t, policy))
         .collect();
-    let manifest = Warehouse::open(&warehouse)?.manifest().clone();
+    let manifest = Warehouse::open(staged_warehouse.path())?.manifest().clone();
     let stamp = Stamp {
         title: spec.title.clone(),
         period: period.label.clone(),
@@ -181,7 +210,6 @@ pub fn evaluate(
     };
 
     console.note(format!("Rendering into {}", output.display()));
-    let templates = spec.outputs.templates.as_ref().map(|t| base.join(t));
     let rendered = render::report::render(&render::report::ReportInputs {
         stamp: &stamp,
         tables: &published,
@@ -238,6 +266,7 @@ pub fn evaluate(
     })?;
     crate::atomic::write(&root.join("evaluation.json"), &json)?;
     files.push("evaluation.json".into());
+    staged_warehouse.commit()?;
     staged.commit()?;
     watch.lap("report");
     Ok(Evaluation {

@@ -25,6 +25,8 @@ use sha2::{Digest, Sha256};
 
 use crate::console::Console;
 use crate::error::{Error, Result};
+use crate::folder::paths::Named;
+use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
 use crate::model::{self, Origin, Storage, Table};
 use crate::warehouse::{InputRecord, Keys, Warehouse};
 use batch::{BatchBuilder, Value};
@@ -46,7 +48,7 @@ pub const FOLDER_MAPPING: &str = "mapping.toml";
 pub struct IngestOptions {
     /// Files, or folders whose extract files (subfolders included) are all ingested.
     pub inputs: Vec<PathBuf>,
-    /// Warehouse folder (created if missing).
+    /// Warehouse folder (created if missing; must not overlap any input).
     pub warehouse: PathBuf,
     /// Mapping file for every input; otherwise a folder's `mapping.toml` applies to its files.
     pub mapping: Option<PathBuf>,
@@ -102,8 +104,58 @@ struct Plan {
     has_nhs_number: bool,
 }
 
-/// Ingest `options.inputs` into the warehouse.
+impl IngestOptions {
+    /// Every file or folder ingest reads, named for messages.
+    pub fn named_inputs(&self) -> Vec<Named<'_>> {
+        let mut named: Vec<Named> = self
+            .inputs
+            .iter()
+            .map(|p| Named::new("the input", p))
+            .collect();
+        let optional = [
+            ("the mapping file", &self.mapping),
+            ("the key file", &self.key_file),
+            ("the IMD file", &self.imd),
+            ("the area population file", &self.area_population),
+        ];
+        for (role, path) in optional {
+            if let Some(path) = path {
+                named.push(Named::new(role, path));
+            }
+        }
+        named
+    }
+}
+
+/// Ingest `options.inputs` into the warehouse, all or nothing: the new parts
+/// and manifest are built beside the warehouse (from hard links of its
+/// current files) and swapped in whole only when every file is in, so on any
+/// error the warehouse is exactly as it was. Refused before anything is read
+/// when the warehouse overlaps an input, is a folder sprout did not make, or
+/// is in use by another run.
 pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport> {
+    let target = Named::new("the warehouse (--warehouse)", &options.warehouse);
+    check_apart(&[target], &options.named_inputs())?;
+    let _lock = FolderLock::acquire(
+        target,
+        Access::Exclusive,
+        Made::Warehouse,
+        "sprout ingest",
+        console,
+    )?;
+    check_replaceable(target, Made::Warehouse)?;
+    if options.warehouse.join(crate::warehouse::MANIFEST).exists() {
+        Warehouse::open(&options.warehouse)?;
+    }
+    let staged = StagedDir::copy_of(&options.warehouse)?;
+    let report = ingest_into(options, staged.path(), console)?;
+    staged.commit()?;
+    Ok(report)
+}
+
+/// Ingest `options.inputs` into the warehouse folder `root` (created or added
+/// to in place: the caller stages it and holds its lock).
+pub fn ingest_into(options: &IngestOptions, root: &Path, console: &Console) -> Result<IngestReport> {
     let files = expand_inputs(options)?;
     let today = chrono::Local::now().date_naive();
     let as_of = options.as_of.unwrap_or(today);
@@ -139,7 +191,7 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
         None => None,
     };
 
-    let mut warehouse = Warehouse::open_or_create(&options.warehouse)?;
+    let mut warehouse = Warehouse::open_or_create(root)?;
     let mut report = IngestReport::default();
     if let (Some(path), Some(lookup)) = (&options.imd, &imd) {
         report

@@ -143,7 +143,13 @@ impl Source {
                     match reader.next() {
                         None => return Ok(None),
                         Some(batch) => {
-                            let batch = batch?;
+                            let batch = batch.map_err(|e| {
+                                Error::input(
+                                    &self.path,
+                                    format!("cannot read the rows after row {line}: {e}"),
+                                    "the file is damaged or incomplete; export it again",
+                                )
+                            })?;
                             *columns = batch
                                 .columns()
                                 .iter()

@@ -29,7 +29,10 @@ pub mod wellbeing;
 
 use std::path::PathBuf;
 
+use crate::console::Console;
 use crate::error::Result;
+use crate::folder::paths::Named;
+use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
 use crate::stages::Stopwatch;
 use crate::warehouse::Warehouse;
 use period::Period;
@@ -107,19 +110,47 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     })
 }
 
-/// Compute every measure and write its exact tables and charts into `options.out`.
-pub async fn run(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<MeasureResult> {
+/// Compute every measure and write its exact tables and charts into
+/// `options.out`, which is built beside its target and swapped in whole, with
+/// `measures.json` listing what was written. Refused before anything is read
+/// when the output overlaps the warehouse, is a folder sprout did not make, or
+/// is in use; the warehouse is read under a shared lock.
+pub async fn run(
+    options: &MeasureOptions,
+    watch: &mut Stopwatch,
+    console: &Console,
+) -> Result<MeasureResult> {
+    let target = Named::new("the output folder (--out)", &options.out);
+    let source = Named::new("the warehouse (--warehouse)", &options.warehouse);
+    check_apart(&[target], &[source])?;
+    let command = "sprout measures";
+    let _reading = FolderLock::acquire(source, Access::Shared, Made::Warehouse, command, console)?;
+    let _writing = FolderLock::acquire(target, Access::Exclusive, Made::Measures, command, console)?;
+    check_replaceable(target, Made::Measures)?;
     let computed = compute(options, watch).await?;
-    table::write_all(&computed.tables, &options.out)?;
-    let charts = options.out.join("charts");
+    let staged = StagedDir::create(&options.out)?;
+    let mut files = table::write_all(&computed.tables, staged.path())?;
+    let charts = staged.path().join("charts");
     for f in &computed.benchmarks.funnels {
-        let path = charts.join(format!("funnel_{}.svg", f.measure.name));
-        crate::atomic::write(&path, crate::render::charts::funnel_svg(f).as_bytes())?;
+        let name = format!("funnel_{}.svg", f.measure.name);
+        crate::atomic::write(&charts.join(&name), crate::render::charts::funnel_svg(f).as_bytes())?;
+        files.push(format!("charts/{name}"));
     }
     for s in &computed.benchmarks.spc {
-        let path = charts.join(format!("spc_{}.svg", s.name));
-        crate::atomic::write(&path, crate::render::charts::spc_svg(s).as_bytes())?;
+        let name = format!("spc_{}.svg", s.name);
+        crate::atomic::write(&charts.join(&name), crate::render::charts::spc_svg(s).as_bytes())?;
+        files.push(format!("charts/{name}"));
     }
+    let record = serde_json::json!({
+        "sprout_version": crate::VERSION,
+        "period": options.period.label,
+        "files": files,
+    });
+    let mut json = serde_json::to_string_pretty(&record)
+        .map_err(|e| crate::error::Error::Usage(e.to_string()))?;
+    json.push('\n');
+    crate::atomic::write(&staged.path().join("measures.json"), json.as_bytes())?;
+    staged.commit()?;
     watch.lap("write");
     Ok(MeasureResult {
         tables: computed.tables,

@@ -186,8 +186,10 @@ const DICTIONARY_COLUMNS: &[OutColumn] = &[
     text("description", "What the column holds"),
 ];
 
-/// Write each table as `<name>.parquet`, `<name>.csv` and `<name>.json`, and `data_dictionary.csv`.
-pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<()> {
+/// Write each table as `<name>.parquet`, `<name>.csv` and `<name>.json`, and
+/// `data_dictionary.csv`; returns the file names written.
+pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<Vec<String>> {
+    let mut files = Vec::new();
     let mut dictionary = TableBuilder::new(
         "data_dictionary",
         "One column of an output table",
@@ -195,12 +197,13 @@ pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<()> {
     );
     for table in tables {
         for ext in ["parquet", "csv", "json"] {
-            let path = folder.join(format!("{}.{ext}", table.name));
+            let name = format!("{}.{ext}", table.name);
             crate::sql::write(
                 std::slice::from_ref(&table.batch),
                 table.batch.schema(),
-                &path,
+                &folder.join(&name),
             )?;
+            files.push(name);
         }
         for c in table.columns {
             let ty = match c.ty {
@@ -222,5 +225,7 @@ pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<()> {
         std::slice::from_ref(&dictionary.batch),
         dictionary.batch.schema(),
         &folder.join("data_dictionary.csv"),
-    )
+    )?;
+    files.push("data_dictionary.csv".to_string());
+    Ok(files)
 }

@@ -26,7 +26,10 @@ use std::path::{Path, PathBuf};
 use rand::SeedableRng;
 use serde::Serialize;
 
+use crate::console::Console;
 use crate::error::{Error, Result};
+use crate::folder::paths::Named;
+use crate::folder::{Access, FolderLock, Made, StagedDir, check_replaceable};
 use crate::model::codes::{AGE_BAND, CONTACT_MODE, NEED, REFERRAL_SOURCE, age_band_of};
 use calendar::DateText;
 use draw::Stream;
@@ -88,6 +91,9 @@ pub struct Truth {
     pub wellbeing: WellbeingTruth,
     /// Planted health-event model.
     pub health_events: HealthTruth,
+    /// The files written, relative to the output folder (`truth.json` marks
+    /// the folder as sprout's, and this list is what sprout may replace).
+    pub files: Vec<String>,
 }
 
 /// How the data was generated.
@@ -135,8 +141,10 @@ pub struct HealthTruth {
     pub expected_rate_change_per_person_year_12m: BTreeMap<&'static str, f64>,
 }
 
-/// Generate the extracts into `options.out`; returns the truth.
-pub fn generate(options: &SynthOptions) -> Result<Truth> {
+/// Generate the extracts into `options.out` (built beside it and swapped in
+/// whole; refused when the folder holds anything sprout did not make); returns
+/// the truth.
+pub fn generate(options: &SynthOptions, console: &Console) -> Result<Truth> {
     if options.people == 0 {
         return Err(Error::Usage("--people must be at least 1".to_string()));
     }
@@ -151,9 +159,19 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
             )));
         }
     }
+    let target = Named::new("the output folder (--out)", &options.out);
+    let _lock = FolderLock::acquire(
+        target,
+        Access::Exclusive,
+        Made::Synthetic,
+        "sprout synth",
+        console,
+    )?;
+    check_replaceable(target, Made::Synthetic)?;
+    let staged = StagedDir::create(&options.out)?;
     let mut rng = Stream::seed_from_u64(options.seed);
     let world = World::new(&mut rng, options.people);
-    let mut sink = Sink::create(&options.out, &world, options.vendor_scheme)?;
+    let mut sink = Sink::create(staged.path(), &world, options.vendor_scheme)?;
     sink.organisations(&world)?;
     let model = EventModel {
         effect: [options.gp_effect, options.ae_effect, 0.0, 0.0],
@@ -209,11 +227,12 @@ pub fn generate(options: &SynthOptions) -> Result<Truth> {
         tally.counts.people += 1;
     }
     sink.population(&tally)?;
-    sink.commit()?;
-    let truth = tally.truth(options);
+    let files = sink.commit()?;
+    let truth = tally.truth(options, files);
     let mut json = serde_json::to_string_pretty(&truth).map_err(|e| Error::Usage(e.to_string()))?;
     json.push('\n');
-    crate::atomic::write(&options.out.join("truth.json"), json.as_bytes())?;
+    crate::atomic::write(&staged.path().join("truth.json"), json.as_bytes())?;
+    staged.commit()?;
     Ok(truth)
 }
 
@@ -239,7 +258,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn truth(&self, options: &SynthOptions) -> Truth {
+    fn truth(&self, options: &SynthOptions, files: Vec<String>) -> Truth {
         let iso = |d: i32| crate::ingest::values::from_date32(d).to_string();
         let treated = self.counts.treated.max(1) as f64;
         Truth {
@@ -293,6 +312,7 @@ impl Tally {
                     .zip(self.rate_change.map(|c| c / treated))
                     .collect(),
             },
+            files,
         }
     }
 }
@@ -596,23 +616,28 @@ impl Sink {
         Ok(())
     }
 
-    fn commit(self) -> Result<()> {
-        for out in [
-            self.organisations,
-            self.people,
-            self.referrals,
-            self.contacts,
-            self.onward,
-            self.assessments,
-            self.events,
-            self.population,
+    /// Finish every file; returns their names relative to the output folder.
+    fn commit(self) -> Result<Vec<String>> {
+        let mut files = Vec::new();
+        for (name, out) in [
+            ("organisations.csv", self.organisations),
+            ("people.csv", self.people),
+            ("referrals.csv", self.referrals),
+            ("contacts.csv", self.contacts),
+            ("onward_referrals.csv", self.onward),
+            ("assessments.csv", self.assessments),
+            ("health_events.csv", self.events),
+            ("population.csv", self.population),
         ] {
             out.commit()?;
+            files.push(name.to_string());
         }
         if let Some((_, out)) = self.vendor {
             out.commit()?;
+            files.push(format!("{VENDOR_FOLDER}/{}", crate::ingest::FOLDER_MAPPING));
+            files.push(format!("{VENDOR_FOLDER}/{VENDOR_FILE}"));
         }
-        Ok(())
+        Ok(files)
     }
 }
 

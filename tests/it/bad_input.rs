@@ -3,13 +3,13 @@
 use crate::support::*;
 
 /// Ingest `files` (people.csv is added unless given) and return the run and warehouse.
-fn ingest(files: &[(&str, &[u8])]) -> (Run, tempfile::TempDir) {
+fn ingest(files: &[(&str, &[u8])]) -> (Run, Fixture) {
     let mut all: Vec<(&str, &[u8])> = files.to_vec();
     if !files.iter().any(|(n, _)| *n == "people.csv") {
         all.push(("people.csv", PEOPLE.as_bytes()));
     }
     let dir = extract(&all);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&[
         "ingest",
         s(dir.path()),
@@ -34,7 +34,7 @@ fn an_empty_file_stops_with_its_name_and_writes_nothing() {
     );
     assert!(run.stderr.contains("fix:"), "{}", run.all());
     assert!(
-        !dir.path().join("wh").exists(),
+        !dir.out("wh").exists(),
         "nothing written when a file cannot be read"
     );
 }
@@ -46,7 +46,7 @@ fn a_truncated_file_keeps_every_complete_row() {
     );
     let (run, dir) = ingest(&[("referrals.csv", body.as_bytes())]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     assert_eq!(count(&wh, "SELECT count(*) FROM referrals"), 2);
     assert_eq!(
         quarantine(&wh),
@@ -65,7 +65,7 @@ fn a_semicolon_file_is_detected_and_a_wrong_delimiter_setting_is_explained() {
     let (run, dir) = ingest(&[("referrals.csv", body.as_bytes())]);
     assert_eq!(run.code, 0, "detected: {}", run.all());
     assert_eq!(
-        count(&dir.path().join("wh"), "SELECT count(*) FROM referrals"),
+        count(&dir.out("wh"), "SELECT count(*) FROM referrals"),
         1
     );
 
@@ -83,7 +83,7 @@ fn a_semicolon_file_is_detected_and_a_wrong_delimiter_setting_is_explained() {
         "{}",
         run.all()
     );
-    assert!(!dir.path().join("wh").exists());
+    assert!(!dir.out("wh").exists());
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn bytes_that_are_not_utf8_quarantine_only_their_row() {
     body.extend_from_slice(b"R3,P3,2024-05-03,police,accepted\n");
     let (run, dir) = ingest(&[("referrals.csv", &body)]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     assert_eq!(count(&wh, "SELECT count(*) FROM referrals"), 2);
     assert_eq!(
         quarantine(&wh),
@@ -120,7 +120,7 @@ fn bad_impossible_and_future_dates_are_told_apart() {
     );
     let (run, dir) = ingest(&[("referrals.csv", body.as_bytes())]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     assert_eq!(
         count(&wh, "SELECT count(*) FROM referrals"),
         2,
@@ -159,7 +159,7 @@ fn unknown_codes_name_the_allowed_ones() {
     );
     let (run, dir) = ingest(&[("referrals.csv", body.as_bytes())]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     assert_eq!(count(&wh, "SELECT count(*) FROM referrals"), 1);
     let q = query(
         &wh,
@@ -182,7 +182,7 @@ fn duplicate_ids_in_one_file_keep_the_first() {
     );
     let (run, dir) = ingest(&[("referrals.csv", body.as_bytes())]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     assert_eq!(count(&wh, "SELECT count(*) FROM referrals"), 2);
     let q = query(&wh, "SELECT line, problem, detail FROM quarantine");
     assert_eq!(q[0]["line"], 3);
@@ -201,7 +201,7 @@ fn orphan_referrals_are_quarantined_and_so_are_their_children() {
         ("contacts.csv", contacts),
     ]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     assert_eq!(count(&wh, "SELECT count(*) FROM referrals"), 1);
     assert_eq!(count(&wh, "SELECT count(*) FROM contacts"), 1);
     assert_eq!(
@@ -231,7 +231,7 @@ fn nhs_numbers_without_a_key_stop_before_anything_is_read() {
     assert!(run.stderr.contains("people.csv"), "{}", run.all());
     assert!(run.stderr.contains("SPROUT_PSEUDONYM_KEY"), "{}", run.all());
     assert!(!run.stderr.contains("9434765919"));
-    assert!(!dir.path().join("wh").exists());
+    assert!(!dir.out("wh").exists());
 }
 
 #[test]
@@ -239,7 +239,7 @@ fn an_nhs_number_in_the_person_id_column_is_refused_and_redacted() {
     let people = b"person_id,sex,practice_code\nP1,female,A81001\n9434765919,male,A81001\n";
     let (run, dir) = ingest(&[("people.csv", people)]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     assert_eq!(count(&wh, "SELECT count(*) FROM people"), 1);
     let q = query(&wh, "SELECT value, problem FROM quarantine");
     assert_eq!(q[0]["problem"], "unpseudonymised_nhs_number");
@@ -256,7 +256,7 @@ P3,,2024-05-01,1,2,3,\n\
 P2,wemwbs,2024-05-01,1,2,3,4\n";
     let (run, dir) = ingest(&[("assessments.csv", assessments)]);
     assert_eq!(run.code, 1, "{}", run.all());
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     assert_eq!(count(&wh, "SELECT count(*) FROM assessments"), 1);
     assert_eq!(
         quarantine(&wh),
@@ -316,7 +316,7 @@ fn quoted_newlines_and_a_byte_order_mark_are_read() {
     let (run, dir) = ingest(&[("organisations.csv", body.as_bytes())]);
     assert_eq!(run.code, 0, "{}", run.all());
     let rows = query(
-        &dir.path().join("wh"),
+        &dir.out("wh"),
         "SELECT organisation_id, name FROM organisations ORDER BY organisation_id",
     );
     assert_eq!(rows[0]["organisation_id"], "ORG1");

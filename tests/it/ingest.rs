@@ -49,7 +49,7 @@ fn the_sample_data_ingests_cleanly_and_every_row_arrives() {
 #[test]
 fn ingesting_the_same_file_again_does_not_duplicate_rows() {
     let dir = extract(&[("people.csv", PEOPLE.as_bytes())]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     for _ in 0..2 {
         let run = sprout(&["ingest", s(&dir.path().join("people.csv")), "-w", s(&wh)]);
         assert_eq!(run.code, 0, "{}", run.all());
@@ -93,7 +93,7 @@ fn a_second_extract_adds_rows_and_repeated_ids_are_quarantined_not_duplicated() 
             b"person_id,sex,practice_code\nP3,female,A81002\nP4,male,A81002\n",
         ),
     ]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     assert_eq!(
         sprout(&["ingest", s(&dir.path().join("a")), "-w", s(&wh)]).code,
         0
@@ -150,7 +150,7 @@ scheme = "Test scheme"
 "#,
         ),
     ]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh)]);
     assert_eq!(run.code, 0, "{}", run.all());
     let rows = query(
@@ -211,7 +211,7 @@ fn excel_extracts_are_read_with_real_dates() {
         sheet.write_string(r, 2, *setting).unwrap();
     }
     book.save(&path).unwrap();
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh)]);
     assert_eq!(run.code, 1, "P9 is not a person: {}", run.all());
     let events = query(
@@ -259,7 +259,7 @@ fn parquet_extracts_are_read_with_typed_columns() {
     let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh)]);
     assert_eq!(run.code, 1, "{}", run.all());
     let rows = query(
@@ -289,7 +289,7 @@ fn nhs_numbers_become_keyed_pseudonyms_and_are_never_stored() {
         ),
         ("health_events.csv", b"nhs_number,event_date,setting\n9434765919,2024-01-02,gp_appointment\n"),
     ]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout_with_env(
         &["ingest", s(dir.path()), "-w", s(&wh)],
         &[("SPROUT_PSEUDONYM_KEY", key)],

@@ -43,7 +43,7 @@ fn a_published_shape_lookup_fills_deciles_and_reports_what_it_cannot() {
         ("x/people.csv", PEOPLE.as_bytes()),
         ("File_1_IMD.csv", crafted_imd().as_bytes()),
     ]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&[
         "ingest",
         s(&dir.path().join("x")),
@@ -121,7 +121,7 @@ fn the_lookup_may_be_the_published_xlsx() {
         }
     }
     book.save(&path).unwrap();
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&[
         "ingest",
         s(&dir.path().join("x")),
@@ -140,7 +140,7 @@ fn without_a_lookup_an_lsoa_needs_its_vintage() {
         "people.csv",
         b"person_id,sex,practice_code,lsoa_code\nP1,female,A81001,E01900001\n",
     )]);
-    let run = sprout(&["ingest", s(dir.path()), "-w", s(&dir.path().join("wh"))]);
+    let run = sprout(&["ingest", s(dir.path()), "-w", s(&dir.out("wh"))]);
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("--imd"), "{}", run.all());
 }
@@ -153,7 +153,7 @@ fn population_denominators_are_stored_with_their_source() {
         ("File_6.csv", population.as_bytes()),
         ("File_1.csv", crafted_imd().as_bytes()),
     ]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&[
         "ingest",
         s(&dir.path().join("x")),
@@ -185,7 +185,7 @@ fn the_real_imd_2019_file_gives_the_published_deciles() {
     // The first rows of the file, its last row, a Welsh code, and a 2021-only code.
     let people = "person_id,sex,practice_code,lsoa_code\nA,female,A81001,E01000001\nB,male,A81001,E01000002\nC,female,A81001,E01000003\nD,male,A81001,E01033768\nE,female,A81001,W01000001\nF,male,A81001,E01035000\n";
     let dir = extract(&[("x/people.csv", people.as_bytes())]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let population = root.join("File_6_-_IoD2019_Population_Denominators.csv.gz");
     let run = sprout(&[
         "ingest",
@@ -235,7 +235,7 @@ R2,P2,2024-05-01,general_practice,accepted,2024-05-10,2024-09-01\n";
         ("x/assessments.csv", assessments.as_bytes()),
         ("File_1.csv", crafted_imd().as_bytes()),
     ]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&[
         "ingest",
         s(&dir.path().join("x")),
@@ -245,7 +245,7 @@ R2,P2,2024-05-01,general_practice,accepted,2024-05-10,2024-09-01\n";
         s(&dir.path().join("File_1.csv")),
     ]);
     assert_eq!(run.code, 0, "{}", run.all());
-    let out = dir.path().join("m");
+    let out = dir.out("m");
     let run = sprout(&[
         "measures",
         "-w",

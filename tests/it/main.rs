@@ -8,6 +8,7 @@ mod health;
 mod ingest;
 mod lookups;
 mod measures;
+mod safety;
 mod schema;
 mod sql;
 mod support;

@@ -132,7 +132,7 @@ fn swemwbs(id: &str, person: &str, referral: &str, date: &str, item: i64) -> Str
     format!("{id},{person},{referral},swemwbs,{date},{items}\n")
 }
 
-fn crafted() -> (tempfile::TempDir, std::path::PathBuf) {
+fn crafted() -> (Fixture, std::path::PathBuf) {
     let mut assessments = String::from(
         "assessment_id,person_id,referral_id,instrument,assessment_date,item_1,item_2,item_3,item_4,item_5,item_6,item_7\n",
     );
@@ -155,7 +155,7 @@ fn crafted() -> (tempfile::TempDir, std::path::PathBuf) {
         ("referrals.csv", REFERRALS5.as_bytes()),
         ("assessments.csv", assessments.as_bytes()),
     ]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh)]);
     assert_eq!(run.code, 0, "{}", run.all());
     (dir, wh)
@@ -164,7 +164,7 @@ fn crafted() -> (tempfile::TempDir, std::path::PathBuf) {
 #[test]
 fn pairing_follows_the_rules_on_hand_built_episodes() {
     let (dir, wh) = crafted();
-    let out = dir.path().join("m");
+    let out = dir.out("m");
     let stages = |out: &Path| -> Vec<(String, i64, i64)> {
         read_csv(&out.join("wellbeing_attrition_funnel.csv"))
             .iter()
@@ -172,7 +172,7 @@ fn pairing_follows_the_rules_on_hand_built_episodes() {
             .collect()
     };
     // By default the outcome cohort is the episodes closed in the period.
-    let closed = dir.path().join("closed");
+    let closed = dir.out("closed");
     let run = sprout(&["measures", "-w", s(&wh), "-p", "2024/25", "-o", s(&closed)]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(
@@ -260,7 +260,7 @@ fn pairing_follows_the_rules_on_hand_built_episodes() {
     assert_eq!(n(row, "reliably_improved"), 2);
 
     // With the guard lowered, intervals appear.
-    let out2 = dir.path().join("m2");
+    let out2 = dir.out("m2");
     let run = sprout(&[
         "measures",
         "-w",

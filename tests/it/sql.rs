@@ -2,9 +2,9 @@
 
 use crate::support::*;
 
-fn warehouse() -> (tempfile::TempDir, std::path::PathBuf) {
+fn warehouse() -> (Fixture, std::path::PathBuf) {
     let dir = extract(&[("people.csv", PEOPLE.as_bytes())]);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh)]);
     assert_eq!(run.code, 0, "{}", run.all());
     (dir, wh)
@@ -44,7 +44,7 @@ fn statements_that_change_anything_are_refused() {
 #[test]
 fn results_are_written_as_csv_and_parquet() {
     let (dir, wh) = warehouse();
-    let csv = dir.path().join("out.csv");
+    let csv = dir.out("out.csv");
     let run = sprout(&[
         "sql",
         "SELECT person_id FROM people ORDER BY person_id",
@@ -58,7 +58,7 @@ fn results_are_written_as_csv_and_parquet() {
         std::fs::read_to_string(&csv).unwrap(),
         "person_id\nP1\nP2\nP3\n"
     );
-    let parquet = dir.path().join("out.parquet");
+    let parquet = dir.out("out.parquet");
     let run = sprout(&[
         "sql",
         "SELECT * FROM people WHERE sex = 'nobody'",
@@ -75,7 +75,7 @@ fn results_are_written_as_csv_and_parquet() {
         "-w",
         s(&wh),
         "-o",
-        s(&dir.path().join("out.xls")),
+        s(&dir.out("out.xls")),
     ]);
     assert_eq!(run.code, 2);
     assert!(

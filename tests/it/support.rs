@@ -100,15 +100,36 @@ pub fn quarantine(warehouse: &Path) -> Vec<(String, i64, String, String)> {
     .collect()
 }
 
+/// Extract files in a folder of their own, with room beside it for the
+/// warehouse and outputs (sprout refuses to write inside its inputs).
+pub struct Fixture {
+    root: tempfile::TempDir,
+    extract: PathBuf,
+}
+
+impl Fixture {
+    /// The extract folder.
+    pub fn path(&self) -> &Path {
+        &self.extract
+    }
+
+    /// A path beside the extract folder, for a warehouse or an output.
+    pub fn out(&self, name: &str) -> PathBuf {
+        self.root.path().join(name)
+    }
+}
+
 /// A folder of extract files written from (name, contents) pairs.
-pub fn extract(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+pub fn extract(files: &[(&str, &[u8])]) -> Fixture {
+    let root = tempfile::tempdir().unwrap();
+    let extract = root.path().join("extract");
+    std::fs::create_dir(&extract).unwrap();
     for (name, bytes) in files {
-        let path = dir.path().join(name);
+        let path = extract.join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
     }
-    dir
+    Fixture { root, extract }
 }
 
 /// A small valid people extract: P1, P2, P3.
@@ -122,7 +143,7 @@ P3,1990-01,female,Z,A81002,U12345,2015-03-01\n";
 pub fn measures_for(
     files: &[(&str, &[u8])],
     period: &str,
-) -> (tempfile::TempDir, PathBuf, PathBuf) {
+) -> (Fixture, PathBuf, PathBuf) {
     measures_with(files, period, &[])
 }
 
@@ -131,12 +152,12 @@ pub fn measures_with(
     files: &[(&str, &[u8])],
     period: &str,
     extra: &[&str],
-) -> (tempfile::TempDir, PathBuf, PathBuf) {
+) -> (Fixture, PathBuf, PathBuf) {
     let dir = extract(files);
-    let wh = dir.path().join("wh");
+    let wh = dir.out("wh");
     let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]);
     assert_eq!(run.code, 0, "{}", run.all());
-    let out = dir.path().join("m");
+    let out = dir.out("m");
     let mut args = vec!["measures", "-w", s(&wh), "-p", period, "-o", s(&out), "-q"];
     args.extend_from_slice(extra);
     let run = sprout(&args);
@@ -192,4 +213,34 @@ pub fn sample_measures(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf
     args.extend_from_slice(extra);
     let run = sprout(&args);
     (root, out, run)
+}
+
+/// Every file under `dir` (relative path → bytes), for before/after comparisons.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let key = path.strip_prefix(root).unwrap().display().to_string();
+                out.insert(key, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Names in `dir` left by an unfinished folder swap (`*.staging-PID`, `*.old-PID`).
+pub fn swap_leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".staging-") || n.contains(".old-"))
+        .collect()
 }

@@ -1,0 +1,48 @@
+//! Test hooks for crashes and failed writes, compiled into debug builds only.
+//!
+//! `SPROUT_CRASH_AT=POINT` aborts the process at a named point (no destructor
+//! runs and nothing is cleaned up, as with `kill -9`); `SPROUT_FAIL_AT=POINT`
+//! makes the write at that point fail as a full disk would. Points are named
+//! `STEP:NAME`, e.g. `moved-aside:evaluation` (a folder swap after its first
+//! rename) or `write:manifest.json`. The integration tests use them to check
+//! that every rename and every write can fail without losing anything.
+
+use std::path::Path;
+
+/// Abort here when `SPROUT_CRASH_AT` names `step:name`.
+#[cfg(debug_assertions)]
+pub fn crash_point(step: &str, name: &str) {
+    if std::env::var("SPROUT_CRASH_AT").is_ok_and(|v| v == format!("{step}:{name}")) {
+        eprintln!("SPROUT_CRASH_AT: stopping at {step}:{name}");
+        std::process::abort();
+    }
+}
+
+/// Release builds have no crash points.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub fn crash_point(_step: &str, _name: &str) {}
+
+/// A "no space left on device" error when `SPROUT_FAIL_AT` names `write:` and
+/// the file name of `path`.
+#[cfg(debug_assertions)]
+pub fn write_point(path: &Path) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match std::env::var("SPROUT_FAIL_AT") {
+        Ok(v) if v == format!("write:{name}") => Err(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            "No space left on device (SPROUT_FAIL_AT)",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Release builds never fail on purpose.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub fn write_point(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
