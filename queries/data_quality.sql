@@ -1,5 +1,5 @@
 -- title: Data quality of referrals
--- definition: For referrals received in the period, overall, by practice and by link worker: completeness of ethnicity (recorded and not 'not known'), IMD decile, referral source and status; for accepted referrals in the outcome cohort ($outcome_cohort: 'closed', the default, for episodes closed in the period; 'received' for referrals received in it), those with a baseline assessment and with a follow-up (a later assessment of the same instrument); referrals with an impossible date order (first contact or closure before referral, closure before first contact, referral after death); and possible duplicates (another referral for the same person on the same day).
+-- definition: For referrals received in the period, overall, by practice and by link worker: completeness of ethnicity (recorded and not 'not known'), IMD decile, referral source and status; for accepted referrals in the outcome cohort ($outcome_cohort: 'closed', the default, for episodes closed in the period; 'received' for referrals received in it), those with a baseline assessment and with a follow-up (a later assessment of the same instrument); referrals with an impossible date order (closure before first contact, referral after death; a first contact or closure before the referral, and a referral before the month of birth, are quarantined at ingest); and possible duplicates (another referral for the same person on the same day).
 -- population: Referrals whose referral date falls in the period; for the outcome items, accepted referrals in the outcome cohort.
 -- statistic: Counts per group; shares in Rust.
 -- caveats: Rows already quarantined at ingest are not here (see the quarantine table); completeness counts what the extract recorded, not whether it is right.
@@ -38,8 +38,7 @@ flags AS (
            CASE WHEN r.in_outcome_cohort = 1 AND r.status = 'accepted' THEN 1 ELSE 0 END AS outcome_accepted,
            CASE WHEN r.in_outcome_cohort = 1 AND r.status = 'accepted' AND a.assessments > 0 THEN 1 ELSE 0 END AS baseline_recorded,
            CASE WHEN r.in_outcome_cohort = 1 AND r.status = 'accepted' AND a.most_of_one_instrument > 1 THEN 1 ELSE 0 END AS follow_up_recorded,
-           CASE WHEN r.received = 1 AND (r.first_contact_date < r.referral_date OR r.closure_date < r.referral_date
-                  OR r.closure_date < r.first_contact_date OR r.referral_date > r.date_of_death)
+           CASE WHEN r.received = 1 AND (r.closure_date < r.first_contact_date OR r.referral_date > r.date_of_death)
                 THEN 1 ELSE 0 END AS impossible_date_order,
            CASE WHEN r.received = 1 AND d.referrals > 1 THEN 1 ELSE 0 END AS possible_duplicate
     FROM period_referrals r

@@ -52,7 +52,8 @@ impl AtomicFile {
 
     /// Move a temporary file that was written and closed elsewhere into place.
     pub fn rename(&mut self) -> Result<()> {
-        crate::faults::write_point(&self.target).map_err(|e| Error::io(&self.target, "writing", e))?;
+        crate::faults::write_point(&self.target)
+            .map_err(|e| Error::io(&self.target, "writing", e))?;
         std::fs::rename(&self.temp, &self.target)
             .map_err(|e| Error::io(&self.target, "replacing", e))?;
         self.committed = true;

@@ -311,7 +311,7 @@ pub fn main() -> i32 {
     match run(cli.command, &console) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            console.error(e.to_string());
             2
         }
     }
@@ -444,10 +444,18 @@ fn run(command: Command, console: &Console) -> Result<i32> {
         Command::Sql(args) => {
             let source = Named::new("the warehouse (--warehouse)", &args.warehouse);
             if let Some(output) = &args.output {
-                check_apart(&[Named::new("the output file (--output)", output)], &[source])?;
+                check_apart(
+                    &[Named::new("the output file (--output)", output)],
+                    &[source],
+                )?;
             }
-            let _reading =
-                FolderLock::acquire(source, Access::Shared, Made::Warehouse, "sprout sql", console)?;
+            let _reading = FolderLock::acquire(
+                source,
+                Access::Shared,
+                Made::Warehouse,
+                "sprout sql",
+                console,
+            )?;
             let warehouse = Warehouse::open(&args.warehouse)?;
             crate::sql::runtime(args.engine.target_partitions)?.block_on(async {
                 let ctx = crate::sql::session(&warehouse, args.engine.engine()).await?;
@@ -607,13 +615,19 @@ fn evaluation_summary(e: &Evaluation) -> String {
     let rows: u64 = e.ingest.files.iter().map(|f| f.rows_read).sum();
     let quarantined = e.ingest.quarantined();
     let mut out = format!(
-        "Evaluated {} ({}) from {} input files ({} rows, {} quarantined)\n\n",
+        "Evaluated {} ({}) from {} input files ({} lines, {} records, {} quarantined)\n\n",
         e.stamp.title,
         e.stamp.period,
         e.ingest.files.len(),
+        thousands(e.ingest.lines_read()),
         thousands(rows),
         thousands(quarantined)
     );
+    for f in &e.ingest.files {
+        if f.header_lines + f.rows_read != f.lines_read {
+            out.push_str(&format!("  {}\n", line_account(f)));
+        }
+    }
     for h in &e.headlines {
         out.push_str(&format!("  - {h}\n"));
     }
@@ -665,18 +679,24 @@ fn ingest_summary(report: &IngestReport, options: &IngestOptions) -> String {
         options.warehouse.display()
     );
     out.push_str(&format!(
-        "  {:<18} {:>10} {:>10} {:>12}  {}\n",
-        "table", "read", "accepted", "quarantined", "file"
+        "  {:<18} {:>10} {:>10} {:>10} {:>12}  {}\n",
+        "table", "lines", "records", "accepted", "quarantined", "file"
     ));
     for f in &report.files {
         out.push_str(&format!(
-            "  {:<18} {:>10} {:>10} {:>12}  {}\n",
+            "  {:<18} {:>10} {:>10} {:>10} {:>12}  {}\n",
             f.table,
+            thousands(f.lines_read),
             thousands(f.rows_read),
             thousands(f.rows_accepted),
             thousands(f.rows_quarantined),
             f.path.display()
         ));
+    }
+    for f in &report.files {
+        if f.header_lines + f.rows_read != f.lines_read {
+            out.push_str(&format!("  {}\n", line_account(f)));
+        }
     }
     for f in &report.files {
         for note in &f.notes {
@@ -706,6 +726,42 @@ fn ingest_summary(report: &IngestReport, options: &IngestOptions) -> String {
         ));
     }
     out
+}
+
+/// How a file's lines add up, for files where lines and records differ:
+/// blank lines, or records whose quoted values run over several lines.
+fn line_account(f: &ingest::FileReport) -> String {
+    let mut parts = vec![format!("{} header", thousands(f.header_lines))];
+    if f.blank_lines > 0 {
+        parts.push(format!("{} blank", thousands(f.blank_lines)));
+    }
+    parts.push(format!(
+        "{} in {} accepted record{}",
+        thousands(f.lines_accepted),
+        thousands(f.rows_accepted),
+        if f.rows_accepted == 1 { "" } else { "s" }
+    ));
+    let mut quarantined = format!(
+        "{} in {} quarantined record{}",
+        thousands(f.lines_quarantined),
+        thousands(f.rows_quarantined),
+        if f.rows_quarantined == 1 { "" } else { "s" }
+    );
+    if !f.long_records.is_empty() {
+        let spans: Vec<String> = f
+            .long_records
+            .iter()
+            .map(|(a, b)| format!("lines {}-{}", thousands(*a), thousands(*b)))
+            .collect();
+        quarantined.push_str(&format!(" ({})", spans.join(", ")));
+    }
+    parts.push(quarantined);
+    format!(
+        "{}: {} lines = {}",
+        f.path.display(),
+        thousands(f.lines_read),
+        parts.join(" + ")
+    )
 }
 
 /// A count with thousands separators.

@@ -1,13 +1,18 @@
 //! All user-facing output goes through here.
 //!
 //! Results (tables, paths a user asked for) go to standard output; progress,
-//! notes and warnings go to standard error so that output can be piped.
-//! Progress bars are drawn only on a terminal and never with `--quiet`.
+//! notes, warnings and errors go to standard error so that output can be
+//! piped. Progress bars are drawn only on a terminal and never with
+//! `--quiet`. Every message passes through [`crate::text::visible`], so a
+//! control character or bidirectional override from an extract (a header, a
+//! value quoted in a message) never acts on the terminal.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::text::visible;
 
 /// Where sprout talks to its user.
 #[derive(Debug, Clone, Copy)]
@@ -24,19 +29,24 @@ impl Console {
     /// A progress note on standard error.
     pub fn note(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", message.as_ref());
+            eprintln!("{}", visible(message.as_ref()));
         }
     }
 
     /// A warning on standard error; shown even when quiet.
     pub fn warn(&self, message: impl AsRef<str>) {
-        eprintln!("warning: {}", message.as_ref());
+        eprintln!("warning: {}", visible(message.as_ref()));
+    }
+
+    /// The error that stopped sprout, on standard error.
+    pub fn error(&self, message: impl AsRef<str>) {
+        eprintln!("error: {}", visible(message.as_ref()));
     }
 
     /// A result on standard output. A closed pipe (e.g. `| head`) is not an error.
     pub fn result(&self, text: impl AsRef<str>) {
         let mut out = std::io::stdout().lock();
-        let text = text.as_ref();
+        let text = visible(text.as_ref());
         let written = out
             .write_all(text.as_bytes())
             .and_then(|()| {
@@ -74,7 +84,7 @@ impl Console {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         bar.set_style(style);
-        bar.set_message(label.to_string());
+        bar.set_message(visible(label).into_owned());
         bar.enable_steady_tick(Duration::from_millis(200));
         bar
     }

@@ -43,6 +43,7 @@ pub mod sql;
 pub mod stages;
 pub mod stats;
 pub mod synth;
+pub mod text;
 pub mod warehouse;
 
 /// The sprout version, stamped into every warehouse and output.

@@ -148,9 +148,8 @@ impl OutputFormat {
     }
 }
 
-/// Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
-/// `@`, tab or carriage return) gets a leading apostrophe, so a CSV opened in
-/// Excel shows it as text (OWASP CSV injection guidance). Other columns are unchanged.
+/// Every text value made safe for a spreadsheet ([`crate::text::for_spreadsheet`]):
+/// formulas neutralised, hidden characters written out. Other columns are unchanged.
 pub fn neutralise_formulas(batch: &RecordBatch) -> Result<RecordBatch> {
     use datafusion::arrow::array::{ArrayRef, AsArray, StringArray};
     let columns: Vec<ArrayRef> = batch
@@ -158,30 +157,18 @@ pub fn neutralise_formulas(batch: &RecordBatch) -> Result<RecordBatch> {
         .iter()
         .map(|c| -> ArrayRef {
             match c.as_string_opt::<i32>() {
-                Some(text) if text.iter().flatten().any(is_formula) => std::sync::Arc::new(
-                    text.iter()
-                        .map(|v| v.map(neutralise))
-                        .collect::<StringArray>(),
-                ),
+                Some(text) if text.iter().flatten().any(crate::text::needs_care) => {
+                    std::sync::Arc::new(
+                        text.iter()
+                            .map(|v| v.map(crate::text::for_spreadsheet))
+                            .collect::<StringArray>(),
+                    )
+                }
                 _ => c.clone(),
             }
         })
         .collect();
     Ok(RecordBatch::try_new(batch.schema(), columns)?)
-}
-
-/// `text` as a spreadsheet shows it as text: a leading apostrophe when it would
-/// otherwise run as a formula.
-pub fn neutralise(text: &str) -> String {
-    if is_formula(text) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
-}
-
-fn is_formula(value: &str) -> bool {
-    value.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// A query runtime with `threads` worker threads.

@@ -31,6 +31,9 @@ use crate::model::{self, SCHEMA_VERSION};
 /// nothing depends on the iteration order.
 pub type Keys = HashSet<String, foldhash::fast::FixedState>;
 
+/// A date (Date32 days) for each id, hashed like [`Keys`].
+pub type DaysOf = std::collections::HashMap<String, i32, foldhash::fast::FixedState>;
+
 /// Name of the manifest file in the warehouse folder.
 pub const MANIFEST: &str = "manifest.json";
 
@@ -52,18 +55,35 @@ pub struct Manifest {
 pub struct InputRecord {
     /// The file name as given.
     pub file: String,
+    /// Where the file was read from (absolute, links resolved): a file read
+    /// again from the same place with new bytes replaces this one.
+    #[serde(default)]
+    pub source: String,
     /// Canonical table it was loaded into.
     pub table: String,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
     /// Part name the rows were written to.
     pub part: String,
-    /// Rows read (blank rows excluded).
+    /// Physical lines (CSV), sheet rows (Excel) or rows (Parquet) read, the
+    /// header and blank lines included.
+    pub lines_read: u64,
+    /// Records read (blank lines excluded).
     pub rows_read: u64,
     /// Rows accepted into the table.
     pub rows_accepted: u64,
     /// Rows quarantined.
     pub rows_quarantined: u64,
+}
+
+/// The part an input file with SHA-256 `sha` is written to.
+pub fn part_name(sha: &str) -> String {
+    format!("part-{}", &sha[..16.min(sha.len())])
+}
+
+/// The quarantine part of an input file of `table` with SHA-256 `sha`.
+pub fn quarantine_part_name(table: &str, sha: &str) -> String {
+    format!("{table}-{}", &sha[..16.min(sha.len())])
 }
 
 /// An open warehouse folder.
@@ -152,7 +172,8 @@ impl Warehouse {
                 continue;
             }
             let file = File::open(&path).map_err(|e| Error::io(&path, "opening", e))?;
-            let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                .map_err(|e| Error::file(&path, "reading", e))?;
             let Some(index) = builder
                 .schema()
                 .fields()
@@ -162,13 +183,53 @@ impl Warehouse {
                 continue;
             };
             let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
-            for batch in builder.with_projection(mask).build()? {
-                let batch = batch?;
+            let reader = builder
+                .with_projection(mask)
+                .build()
+                .map_err(|e| Error::file(&path, "reading", e))?;
+            for batch in reader {
+                let batch = batch.map_err(|e| Error::file(&path, "reading", e))?;
                 let values = batch.column(0).as_string::<i32>();
                 keys.extend(values.iter().flatten().map(str::to_string));
             }
         }
         Ok(keys)
+    }
+
+    /// The date in `column` of each `key` of `table`, where there is one.
+    pub fn days_of(&self, table: &str, key: &str, column: &str) -> Result<DaysOf> {
+        let mut days = DaysOf::default();
+        for path in self.parts(table)? {
+            let file = File::open(&path).map_err(|e| Error::io(&path, "opening", e))?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                .map_err(|e| Error::file(&path, "reading", e))?;
+            let fields = builder.schema().fields();
+            let (Some(k), Some(c)) = (
+                fields.iter().position(|f| f.name() == key),
+                fields.iter().position(|f| f.name() == column),
+            ) else {
+                continue;
+            };
+            let mask = ProjectionMask::roots(builder.parquet_schema(), [k, c]);
+            let reader = builder
+                .with_projection(mask)
+                .build()
+                .map_err(|e| Error::file(&path, "reading", e))?;
+            for batch in reader {
+                let batch = batch.map_err(|e| Error::file(&path, "reading", e))?;
+                let (ids, dates) = if k < c { (0, 1) } else { (1, 0) };
+                let ids = batch.column(ids).as_string::<i32>();
+                let dates = batch
+                    .column(dates)
+                    .as_primitive::<datafusion::arrow::datatypes::Date32Type>();
+                for (id, date) in ids.iter().zip(dates.iter()) {
+                    if let (Some(id), Some(date)) = (id, date) {
+                        days.insert(id.to_string(), date);
+                    }
+                }
+            }
+        }
+        Ok(days)
     }
 
     /// The Parquet parts of `table`, sorted by name.
@@ -190,6 +251,31 @@ impl Warehouse {
         Ok(parts)
     }
 
+    /// Remove an ingested input: its rows (its part, and the needs rows
+    /// derived from a referrals file), its quarantined rows and its record.
+    /// Used when a corrected version of the file replaces it.
+    pub fn forget(&mut self, input: &InputRecord) -> Result<()> {
+        let mut parts = vec![
+            self.part_path(&input.table, &input.part),
+            self.part_path(
+                "quarantine",
+                &quarantine_part_name(&input.table, &input.sha256),
+            ),
+        ];
+        if input.table == "referrals" {
+            parts.push(self.part_path("referral_needs", &input.part));
+        }
+        for path in parts {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, "removing", e)),
+            }
+        }
+        self.manifest.inputs.retain(|i| i != input);
+        Ok(())
+    }
+
     /// Record an ingested input, replacing an earlier record of the same part.
     pub fn record(&mut self, input: InputRecord) {
         self.manifest
@@ -209,7 +295,8 @@ impl Warehouse {
             let mut rows = 0u64;
             for path in self.parts(table.name)? {
                 let file = File::open(&path).map_err(|e| Error::io(&path, "opening", e))?;
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                    .map_err(|e| Error::file(&path, "reading", e))?;
                 rows += builder.metadata().file_metadata().num_rows() as u64;
             }
             tables.insert(table.name.to_string(), rows);

@@ -147,8 +147,20 @@ pub fn evaluate(
     check_apart(&targets, &inputs)?;
     let command = "sprout evaluate";
     let _locks = [
-        FolderLock::acquire(targets[0], Access::Exclusive, Made::Evaluation, command, console)?,
-        FolderLock::acquire(targets[1], Access::Exclusive, Made::Warehouse, command, console)?,
+        FolderLock::acquire(
+            targets[0],
+            Access::Exclusive,
+            Made::Evaluation,
+            command,
+            console,
+        )?,
+        FolderLock::acquire(
+            targets[1],
+            Access::Exclusive,
+            Made::Warehouse,
+            command,
+            console,
+        )?,
     ];
     check_replaceable(targets[0], Made::Evaluation)?;
     check_replaceable(targets[1], Made::Warehouse)?;
@@ -228,14 +240,23 @@ pub fn evaluate(
         files.push(name);
         Ok(())
     };
+    // Markup shows extract text (names, labels): control characters and
+    // bidirectional overrides in it are written out, never acted on.
+    let markup = |text: &str| crate::text::visible_markup(text).into_owned();
     if spec.outputs.commissioner_report {
-        put("report.html".into(), rendered.commissioner.as_bytes())?;
+        put(
+            "report.html".into(),
+            markup(&rendered.commissioner).as_bytes(),
+        )?;
     }
     if spec.outputs.benchmarking_report {
-        put("benchmarking.html".into(), rendered.benchmarking.as_bytes())?;
+        put(
+            "benchmarking.html".into(),
+            markup(&rendered.benchmarking).as_bytes(),
+        )?;
     }
     for (name, svg) in &rendered.charts {
-        put(format!("charts/{name}.svg"), svg.as_bytes())?;
+        put(format!("charts/{name}.svg"), markup(svg).as_bytes())?;
     }
     if spec.outputs.workbook {
         let xlsx = render::workbook::build(&published, &rendered.figures, &stamp)?;

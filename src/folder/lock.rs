@@ -81,7 +81,8 @@ impl FolderLock {
                 }
                 if access == Access::Shared {
                     let _ = file.set_len(0);
-                    file.unlock().map_err(|e| Error::io(&path, "unlocking", e))?;
+                    file.unlock()
+                        .map_err(|e| Error::io(&path, "unlocking", e))?;
                     try_lock(&file, Access::Shared, named, &path)?;
                 } else {
                     let _ = file.set_len(0);
@@ -151,14 +152,19 @@ mod tests {
         let made = Made::Warehouse;
         let console = Console::new(true);
         let console = &console;
-        let writer = FolderLock::acquire(named, Access::Exclusive, made, "sprout ingest", console).unwrap();
-        let refused = FolderLock::acquire(named, Access::Shared, made, "sprout sql", console).unwrap_err();
+        let writer =
+            FolderLock::acquire(named, Access::Exclusive, made, "sprout ingest", console).unwrap();
+        let refused =
+            FolderLock::acquire(named, Access::Shared, made, "sprout sql", console).unwrap_err();
         assert!(refused.to_string().contains("sprout ingest"), "{refused}");
-        assert!(FolderLock::acquire(named, Access::Exclusive, made, "sprout ingest", console).is_err());
+        assert!(
+            FolderLock::acquire(named, Access::Exclusive, made, "sprout ingest", console).is_err()
+        );
         drop(writer);
         let a = FolderLock::acquire(named, Access::Shared, made, "sprout sql", console).unwrap();
         let _b = FolderLock::acquire(named, Access::Shared, made, "sprout sql", console).unwrap();
-        let refused = FolderLock::acquire(named, Access::Exclusive, made, "sprout ingest", console).unwrap_err();
+        let refused = FolderLock::acquire(named, Access::Exclusive, made, "sprout ingest", console)
+            .unwrap_err();
         assert!(refused.to_string().contains("in use"), "{refused}");
         drop(a);
         assert!(dir.path().join(".warehouse.lock").exists());

@@ -42,7 +42,8 @@ impl Made {
 
     /// Whether `json` is this kind's marker as sprout writes it.
     fn is_marker(self, json: &serde_json::Value) -> bool {
-        let has_version = |v: &serde_json::Value| v.get("sprout_version").is_some_and(|v| v.is_string());
+        let has_version =
+            |v: &serde_json::Value| v.get("sprout_version").is_some_and(|v| v.is_string());
         let lists_files = json.get("files").is_some_and(serde_json::Value::is_array);
         match self {
             Made::Warehouse => has_version(json) && json.get("schema_version").is_some(),
@@ -176,8 +177,9 @@ fn known_files(made: Made, json: &serde_json::Value) -> BTreeSet<PathBuf> {
 fn accounted_for(made: Made, known: &BTreeSet<PathBuf>, path: &Path, is_dir: bool) -> bool {
     if made == Made::Warehouse {
         let parts: Vec<_> = path.components().collect();
-        let table_folder =
-            |c: &std::path::Component| crate::model::table(&c.as_os_str().to_string_lossy()).is_some();
+        let table_folder = |c: &std::path::Component| {
+            crate::model::table(&c.as_os_str().to_string_lossy()).is_some()
+        };
         return match parts.as_slice() {
             [_] if is_dir => table_folder(&parts[0]),
             [_] => known.contains(path),

@@ -284,7 +284,10 @@ mod tests {
             b"old"
         );
         write(&staged.path().join("people/part-1.parquet"), b"new").unwrap();
-        assert_eq!(std::fs::read(target.join("people/part-1.parquet")).unwrap(), b"old");
+        assert_eq!(
+            std::fs::read(target.join("people/part-1.parquet")).unwrap(),
+            b"old"
+        );
         drop(staged);
         assert_eq!(names(dir.path()), ["warehouse"]);
     }

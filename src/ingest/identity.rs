@@ -85,6 +85,85 @@ pub fn looks_like_nhs_number(value: &str) -> bool {
     parse_nhs_number(value).is_ok()
 }
 
+/// Where NHS numbers are written inside `text`: byte ranges of each run of
+/// exactly ten digits (single spaces or hyphens allowed between them) that
+/// passes the modulus-11 check. A run glued to letters counts too
+/// (`LW9434765919`), unless the word it is in looks like a hash (16 or more
+/// hexadecimal characters, such as a pseudonym).
+pub fn nhs_numbers_in(text: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        // The run: digits, with single separators between digits.
+        let start = i;
+        let mut end = i;
+        let mut digits = 0;
+        let mut j = i;
+        while j < bytes.len() {
+            if bytes[j].is_ascii_digit() {
+                digits += 1;
+                j += 1;
+                end = j;
+            } else if matches!(bytes[j], b' ' | b'-')
+                && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if digits == 10
+            && parse_nhs_number(&text[start..end]).is_ok()
+            && !in_hash_like_word(bytes, start, end)
+        {
+            found.push(start..end);
+        }
+        i = end.max(i + 1);
+    }
+    found
+}
+
+/// Whether bytes `start..end` sit in a word of 16 or more hexadecimal characters.
+fn in_hash_like_word(bytes: &[u8], start: usize, end: usize) -> bool {
+    let mut from = start;
+    while from > 0 && bytes[from - 1].is_ascii_alphanumeric() {
+        from -= 1;
+    }
+    let mut to = end;
+    while to < bytes.len() && bytes[to].is_ascii_alphanumeric() {
+        to += 1;
+    }
+    let word = &bytes[from..to];
+    word.len() >= 16 && word.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Whether `text` holds an NHS number anywhere ([`nhs_numbers_in`]).
+pub fn contains_nhs_number(text: &str) -> bool {
+    !nhs_numbers_in(text).is_empty()
+}
+
+/// `text` with every NHS number in it replaced by `[redacted]`.
+pub fn redact_nhs_numbers(text: &str) -> std::borrow::Cow<'_, str> {
+    let ranges = nhs_numbers_in(text);
+    if ranges.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in ranges {
+        out.push_str(&text[last..r.start]);
+        out.push_str(super::validate::REDACTED);
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Turns NHS numbers into keyed pseudonyms.
 #[derive(Clone)]
 pub struct Pseudonymiser {
@@ -209,6 +288,37 @@ mod tests {
         assert_ne!(p, b.pseudonym(&n));
         // hmac.new(b"0123456789abcdef-key-one", b"9434765919", hashlib.sha256).hexdigest()[:32]
         assert_eq!(p, "952878d915bcf1b875c375db3f3ab45b");
+    }
+
+    #[test]
+    fn nhs_numbers_are_found_inside_text() {
+        for text in [
+            "9434765919",
+            "943 476 5919",
+            "943-476-5919",
+            "LW9434765919",
+            "worker 943 476 5919 (north)",
+            "Ref:9434765919;",
+        ] {
+            assert!(contains_nhs_number(text), "{text}");
+        }
+        for text in [
+            "9434765918",
+            "94347659190",
+            "19434765919",
+            "01632 960001",
+            "2024-05-01",
+            "943  476 5919",
+            "a1b2c3d4e5f6a7b8c9d0e1f20123456789",
+            "9434765919abcdef0123456789abcdef",
+        ] {
+            assert!(!contains_nhs_number(text), "{text}");
+        }
+        assert_eq!(
+            redact_nhs_numbers("LW 943 476 5919 and 4010232137"),
+            "LW [redacted] and [redacted]"
+        );
+        assert_eq!(redact_nhs_numbers("nothing here"), "nothing here");
     }
 
     #[test]

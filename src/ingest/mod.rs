@@ -11,6 +11,8 @@ pub mod batch;
 pub mod identity;
 pub mod lookup;
 pub mod mapping;
+pub mod records;
+pub mod runaway;
 pub mod source;
 pub mod validate;
 pub mod values;
@@ -28,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::folder::paths::Named;
 use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
 use crate::model::{self, Origin, Storage, Table};
-use crate::warehouse::{InputRecord, Keys, Warehouse};
+use crate::warehouse::{InputRecord, Keys, Warehouse, part_name, quarantine_part_name};
 use batch::{BatchBuilder, Value};
 use identity::Pseudonymiser;
 use lookup::{AreaPopulation, ImdLookup};
@@ -63,13 +65,28 @@ pub struct IngestOptions {
 }
 
 /// What happened to one input file.
+///
+/// Every physical line (CSV) or sheet row (Excel) is accounted for:
+/// `lines_read = header_lines + blank_lines + lines_accepted + lines_quarantined`.
 #[derive(Debug, Clone)]
 pub struct FileReport {
     /// The input file.
     pub path: PathBuf,
     /// Canonical table.
     pub table: &'static str,
-    /// Rows read (blank rows excluded).
+    /// Physical lines (CSV), sheet rows (Excel) or rows (Parquet) in the file.
+    pub lines_read: u64,
+    /// Lines the header takes.
+    pub header_lines: u64,
+    /// Lines with no values.
+    pub blank_lines: u64,
+    /// Lines of the accepted records.
+    pub lines_accepted: u64,
+    /// Lines of the quarantined records.
+    pub lines_quarantined: u64,
+    /// Quarantined records over more than one line, as (first, last) line (at most five).
+    pub long_records: Vec<(u64, u64)>,
+    /// Records read (blank lines excluded).
     pub rows_read: u64,
     /// Rows accepted.
     pub rows_accepted: u64,
@@ -93,11 +110,49 @@ impl IngestReport {
     pub fn quarantined(&self) -> u64 {
         self.files.iter().map(|f| f.rows_quarantined).sum()
     }
+
+    /// Physical lines read across all files.
+    pub fn lines_read(&self) -> u64 {
+        self.files.iter().map(|f| f.lines_read).sum()
+    }
+}
+
+impl FileReport {
+    /// A report of a file whose every line or row is accepted (a lookup).
+    fn whole(path: &Path, table: &'static str, rows: u64, header_lines: u64) -> FileReport {
+        FileReport {
+            path: path.to_path_buf(),
+            table,
+            lines_read: rows + header_lines,
+            header_lines,
+            blank_lines: 0,
+            lines_accepted: rows,
+            lines_quarantined: 0,
+            long_records: Vec::new(),
+            rows_read: rows,
+            rows_accepted: rows,
+            rows_quarantined: 0,
+            problems: BTreeMap::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Whether every line read is a header line, a blank line, or a line of
+    /// an accepted or a quarantined record.
+    pub fn reconciles(&self) -> bool {
+        self.lines_read
+            == self.header_lines + self.blank_lines + self.lines_accepted + self.lines_quarantined
+    }
 }
 
 /// One input file with how to read it.
 struct Plan {
     path: PathBuf,
+    /// Where the file is: its absolute path, links resolved. A file ingested
+    /// again from the same place with new bytes is a corrected version.
+    location: String,
+    /// SHA-256 of its bytes.
+    sha256: String,
     mapping: SourceMapping,
     source: Source,
     validator_plans: Vec<validate::ColumnPlan>,
@@ -155,7 +210,11 @@ pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport
 
 /// Ingest `options.inputs` into the warehouse folder `root` (created or added
 /// to in place: the caller stages it and holds its lock).
-pub fn ingest_into(options: &IngestOptions, root: &Path, console: &Console) -> Result<IngestReport> {
+pub fn ingest_into(
+    options: &IngestOptions,
+    root: &Path,
+    console: &Console,
+) -> Result<IngestReport> {
     let files = expand_inputs(options)?;
     let today = chrono::Local::now().date_naive();
     let as_of = options.as_of.unwrap_or(today);
@@ -167,8 +226,8 @@ pub fn ingest_into(options: &IngestOptions, root: &Path, console: &Console) -> R
         .transpose()?;
     let mut plans = Vec::new();
     let mut failures = Vec::new();
-    for (path, mapping) in files {
-        match plan_file(&path, mapping.as_ref(), imd.is_some(), console) {
+    for found in files {
+        match plan_file(&found, imd.is_some(), console) {
             Ok(plan) => plans.push(plan),
             Err(e) => failures.push(e.to_string()),
         }
@@ -192,6 +251,27 @@ pub fn ingest_into(options: &IngestOptions, root: &Path, console: &Console) -> R
     };
 
     let mut warehouse = Warehouse::open_or_create(root)?;
+    // A file ingested before under the same name whose bytes have changed is
+    // a corrected version: its earlier rows and quarantined rows go, so the
+    // new rows are not taken for duplicates of the old ones.
+    let mut replaced: HashMap<PathBuf, String> = HashMap::new();
+    for plan in &plans {
+        let earlier: Vec<InputRecord> = warehouse
+            .manifest()
+            .inputs
+            .iter()
+            .filter(|i| {
+                i.table == plan.mapping.table
+                    && i.source == plan.location
+                    && i.sha256 != plan.sha256
+            })
+            .cloned()
+            .collect();
+        for input in earlier {
+            warehouse.forget(&input)?;
+            replaced.insert(plan.path.clone(), input.sha256);
+        }
+    }
     let mut report = IngestReport::default();
     if let (Some(path), Some(lookup)) = (&options.imd, &imd) {
         report
@@ -292,7 +372,14 @@ pub fn ingest_into(options: &IngestOptions, root: &Path, console: &Console) -> R
     })?;
     // Report and record in the order the files were planned, whichever thread loaded them.
     loaded.sort_by_key(|(path, _, _)| order.iter().position(|p| p == path));
-    for (_, file, record) in loaded {
+    for (path, mut file, record) in loaded {
+        if let Some(sha) = replaced.get(&path) {
+            file.notes.push(format!(
+                "replaces the rows and quarantined rows of the earlier version of {} (SHA-256 {}…)",
+                record.file,
+                &sha[..12.min(sha.len())]
+            ));
+        }
         warehouse.record(record);
         report.files.push(file);
     }
@@ -355,32 +442,32 @@ fn write_lookup(
     warehouse: &mut Warehouse,
 ) -> Result<FileReport> {
     let sha = sha256_file(path)?;
-    let part = format!("part-{}", &sha[..16]);
+    let part = part_name(&sha);
     let mut writer = warehouse.part_writer(table.name, &part, table.schema())?;
     writer.write(&rows.finish()?)?;
     writer.commit()?;
     warehouse.record(InputRecord {
         file: file_name(path),
+        source: crate::folder::paths::resolve(path).display().to_string(),
         table: table.name.to_string(),
         sha256: sha,
         part,
+        lines_read: count,
         rows_read: count,
         rows_accepted: count,
         rows_quarantined: 0,
     });
-    Ok(FileReport {
-        path: path.to_path_buf(),
-        table: table.name,
-        rows_read: count,
-        rows_accepted: count,
-        rows_quarantined: 0,
-        problems: BTreeMap::new(),
-        notes: Vec::new(),
-    })
+    Ok(FileReport::whole(path, table.name, count, 0))
+}
+
+/// An extract file found among the inputs, with the mapping that applies to it.
+struct Found {
+    path: PathBuf,
+    mapping: Option<Mapping>,
 }
 
 /// The files to ingest with the mapping that applies to each, in the order given.
-fn expand_inputs(options: &IngestOptions) -> Result<Vec<(PathBuf, Option<Mapping>)>> {
+fn expand_inputs(options: &IngestOptions) -> Result<Vec<Found>> {
     let explicit = options.mapping.as_deref().map(Mapping::load).transpose()?;
     let mut files = Vec::new();
     for input in &options.inputs {
@@ -388,7 +475,10 @@ fn expand_inputs(options: &IngestOptions) -> Result<Vec<(PathBuf, Option<Mapping
         if meta.is_dir() {
             walk_folder(input, explicit.clone(), explicit.is_some(), &mut files)?;
         } else {
-            files.push((input.clone(), explicit.clone()));
+            files.push(Found {
+                path: input.clone(),
+                mapping: explicit.clone(),
+            });
         }
     }
     if files.is_empty() {
@@ -406,7 +496,7 @@ fn walk_folder(
     folder: &Path,
     inherited: Option<Mapping>,
     explicit: bool,
-    files: &mut Vec<(PathBuf, Option<Mapping>)>,
+    files: &mut Vec<Found>,
 ) -> Result<()> {
     let own = folder.join(FOLDER_MAPPING);
     let mapping = if !explicit && own.exists() {
@@ -423,19 +513,19 @@ fn walk_folder(
         if path.is_dir() {
             walk_folder(&path, mapping.clone(), explicit, files)?;
         } else if Format::of(&path).is_some() {
-            files.push((path, mapping.clone()));
+            files.push(Found {
+                path,
+                mapping: mapping.clone(),
+            });
         }
     }
     Ok(())
 }
 
 /// Work out a file's table and column mapping, and check its header.
-fn plan_file(
-    path: &Path,
-    mapping: Option<&Mapping>,
-    imd_lookup: bool,
-    console: &Console,
-) -> Result<Plan> {
+fn plan_file(found: &Found, imd_lookup: bool, console: &Console) -> Result<Plan> {
+    let path = found.path.as_path();
+    let mapping = found.mapping.as_ref();
     let name = file_name(path);
     let source_mapping = match mapping.and_then(|m| m.for_file(&name)) {
         Some(entry) => entry.clone(),
@@ -475,8 +565,14 @@ fn plan_file(
         .collect();
     let source = Source::open(path, &source_mapping, &expected)?;
     let (plans, unmapped) = plan_columns(table, &source.header, &source_mapping, imd_lookup).map_err(|problem| {
-        let hint = match source.delimiter {
-            Some(d) if source.header.len() == 1 => format!(
+        let hint = match (&source.sheet, source.delimiter) {
+            (Some((read, sheets)), _) if sheets.len() > 1 => format!(
+                "sprout read sheet '{read}' (the workbook's sheets are: {}); if the data is on another sheet, name it in the file's mapping entry, e.g. sheet = \"{}\"; otherwise name the columns as in `sprout schema {}`",
+                sheets.join(", "),
+                sheets.iter().find(|s| *s != read).unwrap_or(read),
+                table.name
+            ),
+            (_, Some(d)) if source.header.len() == 1 => format!(
                 "the header was read as one column with delimiter '{}': if the file uses another delimiter, set delimiter in the mapping file",
                 d as char
             ),
@@ -505,11 +601,13 @@ fn plan_file(
             path.display(),
             if unmapped.len() == 1 { "" } else { "s" },
             table.name,
-            unmapped.join(", ")
+            source::describe_header(&unmapped)
         ));
     }
     Ok(Plan {
         path: path.to_path_buf(),
+        location: crate::folder::paths::resolve(path).display().to_string(),
+        sha256: sha256_file(path)?,
         mapping: source_mapping,
         source,
         validator_plans: plans,
@@ -563,16 +661,21 @@ struct Quarantine {
 }
 
 impl Quarantine {
-    fn push(&mut self, line: u64, p: &RowProblem) {
+    /// One problem of the record on physical lines `first..=last`. Every text
+    /// from the extract (column name, value, detail quoting a value) has its
+    /// NHS numbers redacted.
+    fn push(&mut self, first: u64, last: u64, p: &RowProblem) {
         let text = |s: &str| Value::Text(s.to_string());
+        let safe = |s: &str| Value::Text(validate::quarantined_text(s));
         let row = [
             text(self.table),
             text(&self.file),
-            Value::Int(line as i64),
-            p.column.as_deref().map_or(Value::Null, text),
+            Value::Int(first as i64),
+            Value::Int(last as i64),
+            p.column.as_deref().map_or(Value::Null, safe),
             p.value.as_deref().map_or(Value::Null, text),
             text(p.problem.kind),
-            text(&p.problem.detail),
+            Value::Text(identity::redact_nhs_numbers(&p.problem.detail).into_owned()),
         ];
         self.builder.push(&row);
     }
@@ -612,8 +715,8 @@ fn load_file(
 ) -> Result<(FileReport, InputRecord)> {
     let table: &'static Table = plan.mapping.target();
     let name = file_name(&plan.path);
-    let sha = sha256_file(&plan.path)?;
-    let part = format!("part-{}", &sha[..16]);
+    let sha = plan.sha256.clone();
+    let part = part_name(&sha);
     dates.format = plan.mapping.date_format.clone();
 
     let existing: Vec<Keys> = table
@@ -629,6 +732,11 @@ fn load_file(
             .unwrap_or(0)
     };
     let empty = Keys::default();
+    let birth_months = if table.name == "referrals" {
+        Some(warehouse.days_of("people", "person_id", "birth_month")?)
+    } else {
+        None
+    };
     let mut validator = RowValidator {
         table,
         plans: std::mem::take(&mut plan.validator_plans),
@@ -658,6 +766,7 @@ fn load_file(
             })
             .collect(),
         imd,
+        birth_months: birth_months.as_ref(),
         imd_filled: 0,
         imd_unmatched: BTreeMap::new(),
     };
@@ -686,35 +795,37 @@ fn load_file(
         table: table.name,
         file: name.clone(),
     };
-    let mut report = FileReport {
-        path: plan.path.clone(),
-        table: table.name,
-        rows_read: 0,
-        rows_accepted: 0,
-        rows_quarantined: 0,
-        problems: BTreeMap::new(),
-        notes: Vec::new(),
-    };
+    let mut report = FileReport::whole(&plan.path, table.name, 0, plan.source.header_lines);
+    report.notes = std::mem::take(&mut plan.source.notes);
     let progress = console.progress(None, &name);
     while let Some(row) = plan.source.next_row()? {
         if row.is_blank() {
+            report.blank_lines += row.lines();
             continue;
         }
         report.rows_read += 1;
         if report.rows_read.is_multiple_of(10_000) {
             progress.set_position(report.rows_read);
         }
-        let checked = match row.problem {
-            Some((field, problem)) => Err(vec![RowProblem {
+        let runaway = runaway::check(
+            &row,
+            &validator.plans,
+            &plan.source.header,
+            plan.source.delimiter,
+        );
+        let checked = match (runaway, row.problem.clone()) {
+            (Some(problem), _) => Err(vec![problem]),
+            (None, Some((field, problem))) => Err(vec![RowProblem {
                 column: field.and_then(|i| plan.source.header.get(i).cloned()),
                 value: None,
                 problem,
             }]),
-            None => validator.check(&row.fields, row.line),
+            (None, None) => validator.check(&row.fields, row.line),
         };
         match checked {
             Ok(values) => {
                 report.rows_accepted += 1;
+                report.lines_accepted += row.lines();
                 rows.push(stored.iter().map(|&i| &values[i]));
                 if let (Some((builder, _)), Some(i), Value::Text(id)) =
                     (needs.as_mut(), needs_index, &values[0])
@@ -735,14 +846,37 @@ fn load_file(
             }
             Err(problems) => {
                 report.rows_quarantined += 1;
+                report.lines_quarantined += row.lines();
+                if row.lines() > 1 && report.long_records.len() < 5 {
+                    report.long_records.push((row.line, row.last_line));
+                }
                 for p in &problems {
                     *report.problems.entry(p.problem.kind).or_default() += 1;
-                    quarantine.push(row.line, p);
+                    quarantine.push(row.line, row.last_line, p);
                 }
             }
         }
     }
     progress.finish_and_clear();
+    report.lines_read = plan.source.lines_read();
+    if !report.reconciles() {
+        return Err(Error::input(
+            &plan.path,
+            format!(
+                "sprout read {} lines but accounted for {} (header {}, blank {}, accepted {}, quarantined {}); nothing was ingested",
+                report.lines_read,
+                report.header_lines
+                    + report.blank_lines
+                    + report.lines_accepted
+                    + report.lines_quarantined,
+                report.header_lines,
+                report.blank_lines,
+                report.lines_accepted,
+                report.lines_quarantined
+            ),
+            "this is a fault in sprout: please report it with the file's shape (not its contents)",
+        ));
+    }
     if let Some(lookup) = imd.filter(|_| table.name == "people") {
         let unmatched: u64 = validator.imd_unmatched.values().sum();
         report.notes.push(format!(
@@ -765,7 +899,7 @@ fn load_file(
         w.write(&builder.finish()?)?;
         w.commit()?;
     }
-    let quarantine_part = format!("{}-{}", table.name, &sha[..16]);
+    let quarantine_part = quarantine_part_name(table.name, &sha);
     let mut q = warehouse.part_writer(
         quarantine_table.name,
         &quarantine_part,
@@ -775,9 +909,11 @@ fn load_file(
     q.commit()?;
     let record = InputRecord {
         file: name,
+        source: plan.location.clone(),
         table: table.name.to_string(),
         sha256: sha,
         part,
+        lines_read: report.lines_read,
         rows_read: report.rows_read,
         rows_accepted: report.rows_accepted,
         rows_quarantined: report.rows_quarantined,

@@ -3,7 +3,10 @@
 //! Every format is read into the same shape, [`RawRow`]: the values as text
 //! plus where the row is in the file, so validation and error messages work
 //! the same way whatever the format. CSV delimiter and header row are detected
-//! unless the mapping sets them; a UTF-8 byte-order mark is skipped.
+//! unless the mapping sets them; a UTF-8 byte-order mark is skipped. CSV
+//! records are read by [`super::records`], which accounts for every physical
+//! line; a header that is not UTF-8 or names a column twice, and a file in
+//! UTF-16, are refused with the fix.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -17,6 +20,7 @@ use datafusion::parquet::arrow::arrow_reader::{
 };
 
 use super::mapping::SourceMapping;
+use super::records::{CsvRecords, ReadError, Record, Span};
 use super::values::Problem;
 use crate::error::{Error, Result};
 
@@ -52,12 +56,26 @@ impl Format {
 /// One row of an extract, as text.
 #[derive(Debug, Default, Clone)]
 pub struct RawRow {
-    /// CSV line where the record starts, Excel row number, or Parquet row number (1-based).
+    /// CSV physical line where the record starts, Excel row number, or Parquet row number (1-based).
     pub line: u64,
+    /// The physical line it ends on (the same as `line` but for CSV records
+    /// whose quoted values run over line breaks).
+    pub last_line: u64,
     /// Values in header order (trimmed of surrounding whitespace).
     pub fields: Vec<String>,
     /// A problem with the row as a whole (wrong field count, bytes that are not UTF-8).
     pub problem: Option<(Option<usize>, Problem)>,
+    /// CSV values whose quotes run over line breaks.
+    pub spans: Vec<Span>,
+    /// CSV values cut at [`super::records::FIELD_CAP`]: (field index, full length in bytes).
+    pub overflow: Vec<(usize, usize)>,
+}
+
+impl RawRow {
+    /// Physical lines (CSV) or rows (Excel, Parquet) the row covers.
+    pub fn lines(&self) -> u64 {
+        self.last_line.saturating_sub(self.line) + 1
+    }
 }
 
 impl RawRow {
@@ -75,14 +93,23 @@ pub struct Source {
     pub header: Vec<String>,
     /// The delimiter used, for CSV.
     pub delimiter: Option<u8>,
+    /// Physical lines (CSV) or rows (Excel) the header takes; 0 without one.
+    pub header_lines: u64,
+    /// For a spreadsheet: the sheet read, and every sheet in the workbook.
+    pub sheet: Option<(String, Vec<String>)>,
+    /// What the user should know about how the file was read.
+    pub notes: Vec<String>,
     rows: Rows,
+    /// Rows handed out so far (Excel, Parquet), for [`Source::lines_read`].
+    handed_out: u64,
 }
 
 enum Rows {
     Csv {
-        reader: csv::Reader<Box<dyn Read + Send>>,
-        record: csv::ByteRecord,
+        reader: CsvRecords<Box<dyn Read + Send>>,
+        record: Record,
         pending: Option<RawRow>,
+        compressed: bool,
     },
     Parquet {
         reader: ParquetRecordBatchReader,
@@ -107,30 +134,50 @@ impl Source {
                 "use .csv, .tsv, .txt (optionally .gz), .parquet, .xlsx, .xls or .ods",
             )
         })?;
-        match format {
+        let source = match format {
             Format::Csv => open_csv(path, mapping, expected),
             Format::Parquet => open_parquet(path),
             Format::Excel => open_excel(path, mapping, expected),
+        }?;
+        check_header(&source)?;
+        Ok(source)
+    }
+
+    /// Physical lines (CSV) or rows (Excel, Parquet) read so far, the header
+    /// included: every one of them once [`Source::next_row`] has returned `None`.
+    pub fn lines_read(&self) -> u64 {
+        match &self.rows {
+            Rows::Csv { reader, .. } => reader.lines_read(),
+            _ => self.header_lines + self.handed_out,
         }
     }
 
     /// The next row, or `None` at the end of the file.
     pub fn next_row(&mut self) -> Result<Option<RawRow>> {
+        let row = self.read_row()?;
+        if row.is_some() {
+            self.handed_out += 1;
+        }
+        Ok(row)
+    }
+
+    fn read_row(&mut self) -> Result<Option<RawRow>> {
         match &mut self.rows {
             Rows::Memory(rows) => Ok(rows.next()),
             Rows::Csv {
                 reader,
                 record,
                 pending,
+                compressed,
             } => {
                 if let Some(row) = pending.take() {
                     return Ok(Some(row));
                 }
                 let width = self.header.len();
-                match reader.read_byte_record(record) {
+                match reader.read(record) {
                     Ok(false) => Ok(None),
                     Ok(true) => Ok(Some(csv_row(record, width, &self.header))),
-                    Err(e) => Err(csv_error(&self.path, e)),
+                    Err(e) => Err(read_error(&self.path, e, &self.header, *compressed)),
                 }
             }
             Rows::Parquet {
@@ -177,33 +224,56 @@ impl Source {
                     .collect();
                 Ok(Some(RawRow {
                     line: *line,
+                    last_line: *line,
                     fields,
-                    problem: None,
+                    ..RawRow::default()
                 }))
             }
         }
     }
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, "reading", io),
-        other => Error::input(
+/// A CSV file that cannot be read to its end, with the fix.
+fn read_error(path: &Path, e: ReadError, header: &[String], compressed: bool) -> Error {
+    match e {
+        ReadError::Io(io) if compressed => Error::input(
             path,
-            format!("line {line}: cannot read as CSV: {other:?}"),
-            "check the file is a complete, delimited text file",
+            format!("the compressed file cannot be read to its end ({io})"),
+            "the .gz file is damaged or incomplete (an interrupted download or copy, or a full disk when it was made): copy or export it again",
         ),
+        ReadError::Io(io) => Error::io(path, "reading", io),
+        ReadError::UnclosedQuote {
+            field,
+            line,
+            last_line,
+            ..
+        } => {
+            let column = header.get(field).map_or_else(
+                || format!("column {}", field + 1),
+                |h| format!("column '{h}'"),
+            );
+            Error::input(
+                path,
+                format!(
+                    "line {line}: a quote (\") opened in {column} is never closed, so lines {line} to {last_line} (the end of the file) would be read as one value"
+                ),
+                format!(
+                    "close the quote on line {line}, or write a quote that is part of a value as two (\"\"), and export the file again"
+                ),
+            )
+        }
     }
 }
 
 /// Decode one CSV record; a wrong field count or bytes that are not UTF-8 mark the row.
-fn csv_row(record: &csv::ByteRecord, width: usize, header: &[String]) -> RawRow {
-    let line = record.position().map_or(0, |p| p.line());
+fn csv_row(record: &Record, width: usize, header: &[String]) -> RawRow {
     let mut row = RawRow {
-        line,
+        line: record.first_line,
+        last_line: record.last_line,
         fields: Vec::with_capacity(width),
         problem: None,
+        spans: record.spans.clone(),
+        overflow: record.overflow.clone(),
     };
     for (i, bytes) in record.iter().enumerate() {
         match std::str::from_utf8(bytes) {
@@ -250,19 +320,26 @@ fn csv_row(record: &csv::ByteRecord, width: usize, header: &[String]) -> RawRow 
 
 fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result<Source> {
     let file = File::open(path).map_err(|e| Error::io(path, "opening", e))?;
-    let raw: Box<dyn Read + Send> = if path
+    let compressed = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-    {
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let raw: Box<dyn Read + Send> = if compressed {
         Box::new(flate2::read::MultiGzDecoder::new(file))
     } else {
         Box::new(file)
     };
     let mut buffered = BufReader::with_capacity(SNIFF_BYTES, raw);
-    let sample = buffered
-        .fill_buf()
-        .map_err(|e| Error::io(path, "reading", e))?
-        .to_vec();
+    let sample = match buffered.fill_buf() {
+        Ok(sample) => sample.to_vec(),
+        Err(e) => return Err(read_error(path, ReadError::Io(e), &[], compressed)),
+    };
+    if let Some(encoding) = utf16(&sample) {
+        return Err(Error::input(
+            path,
+            format!("the file is {encoding} text; sprout reads UTF-8"),
+            "save it as UTF-8: in Excel, Save As 'CSV UTF-8 (Comma delimited)'; in Notepad, Save As with Encoding 'UTF-8'",
+        ));
+    }
     let bom = sample.starts_with(b"\xEF\xBB\xBF");
     let sample = if bom { &sample[3..] } else { &sample[..] };
     if bom {
@@ -283,28 +360,41 @@ fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result
         .has_header
         .unwrap_or_else(|| looks_like_header(&first, expected));
     let reader: Box<dyn Read + Send> = Box::new(buffered);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(reader);
-    let mut record = csv::ByteRecord::new();
+    let mut reader = CsvRecords::new(reader, delimiter);
+    let mut record = Record::default();
     let header: Vec<String>;
     let mut pending = None;
-    if has_header {
+    let mut header_lines = 0;
+    let read = |reader: &mut CsvRecords<Box<dyn Read + Send>>, record: &mut Record| {
         reader
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(path, e))?;
+            .read(record)
+            .map_err(|e| read_error(path, e, &[], compressed))
+    };
+    if has_header {
+        read(&mut reader, &mut record)?;
+        header_lines = record.lines();
         header = record
             .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().to_string())
-            .collect();
+            .enumerate()
+            .map(|(i, h)| {
+                std::str::from_utf8(h)
+                    .map(|h| h.trim().to_string())
+                    .map_err(|e| {
+                        Error::input(
+                            path,
+                            format!(
+                                "the name of column {} in the header has a byte (0x{:02X}) that is not UTF-8, so it would match no column",
+                                i + 1,
+                                h.get(e.valid_up_to()).copied().unwrap_or(0)
+                            ),
+                            "save the file as UTF-8 (in Excel: Save As, 'CSV UTF-8')",
+                        )
+                    })
+            })
+            .collect::<Result<_>>()?;
     } else {
         header = (1..=first.len()).map(|i| format!("column_{i}")).collect();
-        if reader
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(path, e))?
-        {
+        if read(&mut reader, &mut record)? {
             pending = Some(csv_row(&record, header.len(), &header));
         }
     }
@@ -312,12 +402,102 @@ fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result
         path: path.to_path_buf(),
         header,
         delimiter: Some(delimiter),
+        header_lines,
         rows: Rows::Csv {
             reader,
             record,
             pending,
+            compressed,
         },
+        handed_out: 0,
+        sheet: None,
+        notes: Vec::new(),
     })
+}
+
+/// The UTF-16 byte order a sample is written in, from its byte-order mark or
+/// from NUL bytes between ASCII letters.
+fn utf16(sample: &[u8]) -> Option<&'static str> {
+    if sample.starts_with(b"\xFF\xFE") {
+        return Some("UTF-16 (little-endian)");
+    }
+    if sample.starts_with(b"\xFE\xFF") {
+        return Some("UTF-16 (big-endian)");
+    }
+    let head = &sample[..sample.len().min(200)];
+    let nuls = |offset: usize| {
+        head.iter()
+            .skip(offset)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    let pairs = head.len() / 2;
+    if pairs >= 4 && nuls(1) * 10 >= pairs * 9 {
+        Some("UTF-16 (little-endian)")
+    } else if pairs >= 4 && nuls(0) * 10 >= pairs * 9 {
+        Some("UTF-16 (big-endian)")
+    } else {
+        None
+    }
+}
+
+/// A header's column names for a message. A name that looks like data (a
+/// number, a date, an NHS number) means the first row is a row of data read
+/// as a header, and row values are never shown in messages: then only how
+/// many columns there are is said.
+pub fn describe_header(header: &[String]) -> String {
+    if header.is_empty() {
+        return "(none)".to_string();
+    }
+    let looks_like_data = |v: &str| {
+        v.parse::<f64>().is_ok()
+            || v.chars().next().is_some_and(|c| c.is_ascii_digit())
+            || super::identity::contains_nhs_number(v)
+    };
+    if header.iter().any(|h| looks_like_data(h)) {
+        return format!(
+            "{} columns, not shown because the first row looks like data rather than column names (if the file has no header row, say so with has_header = false in its mapping entry)",
+            header.len()
+        );
+    }
+    header
+        .iter()
+        .map(|h| {
+            let shown: String = h.chars().take(60).collect();
+            if h.is_empty() {
+                "(unnamed)".to_string()
+            } else {
+                crate::text::visible(&shown).into_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A header that names one column twice cannot say which one is meant.
+fn check_header(source: &Source) -> Result<()> {
+    for (i, name) in source.header.iter().enumerate() {
+        if name.is_empty() {
+            continue;
+        }
+        if let Some(j) = source.header[..i]
+            .iter()
+            .position(|other| other.eq_ignore_ascii_case(name))
+        {
+            return Err(Error::input(
+                &source.path,
+                format!(
+                    "columns {} and {} of the header are both called '{}', so sprout cannot tell which one to read",
+                    j + 1,
+                    i + 1,
+                    crate::text::visible(name)
+                ),
+                "rename or remove one of them in the extract",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The delimiter among `,` `;` tab `|` that splits the sampled lines into the
@@ -399,17 +579,24 @@ fn open_parquet(path: &Path) -> Result<Source> {
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    let reader = builder.with_batch_size(8192).build()?;
+    let reader = builder
+        .with_batch_size(8192)
+        .build()
+        .map_err(|e| Error::file(path, "reading", e))?;
     Ok(Source {
         path: path.to_path_buf(),
         header,
         delimiter: None,
+        header_lines: 0,
         rows: Rows::Parquet {
             reader,
             columns: Vec::new(),
             next: 0,
             line: 0,
         },
+        handed_out: 0,
+        sheet: None,
+        notes: Vec::new(),
     })
 }
 
@@ -456,15 +643,29 @@ fn open_excel(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Resu
             "save it again as .xlsx",
         )
     })?;
-    let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
+    let (first_row, first_column) = range.start().unwrap_or((0, 0));
+    let merged = merged_values(&mut workbook, &sheet, &range);
+    let mut notes = Vec::new();
+    if !merged.regions.is_empty() {
+        notes.push(format!(
+            "{} merged cell region{} on sheet '{sheet}' read as displayed: every cell of a region takes its top-left value (rows {})",
+            merged.regions.len(),
+            if merged.regions.len() == 1 { "" } else { "s" },
+            merged.rows_list()
+        ));
+    }
     let mut rows = range.rows().enumerate().map(|(i, cells)| {
+        let line = u64::from(first_row) + i as u64 + 1;
         let mut row = RawRow {
-            line: first_row + i as u64 + 1,
+            line,
+            last_line: line,
             fields: Vec::with_capacity(cells.len()),
-            problem: None,
+            ..RawRow::default()
         };
         for (c, cell) in cells.iter().enumerate() {
-            match excel_text(cell) {
+            let at = (first_row + i as u32, first_column + c as u32);
+            let shown = merged.cells.get(&at).unwrap_or(cell);
+            match excel_text(shown) {
                 Ok(text) => row.fields.push(text),
                 Err(err) => {
                     row.problem.get_or_insert((
@@ -506,8 +707,69 @@ fn open_excel(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Resu
         path: path.to_path_buf(),
         header,
         delimiter: None,
+        header_lines: u64::from(has_header),
         rows: Rows::Memory(body.into_iter()),
+        handed_out: 0,
+        sheet: Some((sheet, sheets)),
+        notes,
     })
+}
+
+/// The merged cell regions of a sheet (where the format records them: xlsx
+/// and xls), with the value each covered cell displays.
+#[derive(Default)]
+struct Merged {
+    regions: Vec<calamine::Dimensions>,
+    cells: std::collections::HashMap<(u32, u32), calamine::Data>,
+}
+
+impl Merged {
+    /// The sheet rows the regions cover, as ranges (at most five shown).
+    fn rows_list(&self) -> String {
+        let mut shown: Vec<String> = self
+            .regions
+            .iter()
+            .take(5)
+            .map(|d| {
+                if d.start.0 == d.end.0 {
+                    format!("{}", d.start.0 + 1)
+                } else {
+                    format!("{}-{}", d.start.0 + 1, d.end.0 + 1)
+                }
+            })
+            .collect();
+        if self.regions.len() > 5 {
+            shown.push(format!("and {} more", self.regions.len() - 5));
+        }
+        shown.join(", ")
+    }
+}
+
+fn merged_values<RS: std::io::Read + std::io::Seek>(
+    workbook: &mut calamine::Sheets<RS>,
+    sheet: &str,
+    range: &calamine::Range<calamine::Data>,
+) -> Merged {
+    let regions = match workbook {
+        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(sheet).unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(sheet).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let mut merged = Merged::default();
+    for region in regions {
+        let Some(value) = range.get_value(region.start).cloned() else {
+            continue;
+        };
+        for r in region.start.0..=region.end.0 {
+            for c in region.start.1..=region.end.1 {
+                if (r, c) != region.start {
+                    merged.cells.insert((r, c), value.clone());
+                }
+            }
+        }
+        merged.regions.push(region);
+    }
+    merged
 }
 
 /// One spreadsheet cell as text; dates become `YYYY-MM-DD`, whole numbers lose `.0`.

@@ -14,7 +14,7 @@ use super::mapping::SourceMapping;
 use super::values::{self, DateRules, Problem};
 use crate::model::instruments::{self, MAX_ITEMS};
 use crate::model::{Check, Column, ColumnType, Table};
-use crate::warehouse::Keys;
+use crate::warehouse::{DaysOf, Keys};
 
 /// Shown instead of a value that must not be stored.
 pub const REDACTED: &str = "[redacted]";
@@ -97,11 +97,7 @@ pub fn plan_columns(
             "required column{} {} not found; the file's columns are: {}",
             if missing.len() > 1 { "s" } else { "" },
             missing.join(", "),
-            if header.is_empty() {
-                "(none)".to_string()
-            } else {
-                header.join(", ")
-            }
+            super::source::describe_header(header)
         ));
     }
     let vintage_needed = has("imd_decile") || (has("lsoa_code") && !imd_lookup);
@@ -170,6 +166,8 @@ pub struct RowValidator<'k> {
     pub references: Vec<ReferenceCheck<'k>>,
     /// The official IMD lookup, for people whose extract has an LSOA but no decile.
     pub imd: Option<&'k ImdLookup>,
+    /// Each person's month of birth (Date32), for referrals.
+    pub birth_months: Option<&'k DaysOf>,
     /// Deciles filled from the lookup.
     pub imd_filled: u64,
     /// LSOAs the lookup could not place, by reason.
@@ -240,6 +238,50 @@ impl RowValidator<'_> {
                 Ok(Value::Null)
             };
         }
+        let breaks = line_breaks(raw);
+        if breaks > column.max_line_breaks() {
+            return Err(Problem::new(
+                "line_break",
+                format!(
+                    "{} holds {breaks} line break{}; {}: remove {} in the extract",
+                    column.name,
+                    if breaks == 1 { "" } else { "s" },
+                    match column.max_line_breaks() {
+                        0 => "its values are one line".to_string(),
+                        n => format!("its values hold at most {n}"),
+                    },
+                    if breaks == 1 { "it" } else { "them" }
+                ),
+            ));
+        }
+        let max = column.max_chars();
+        if raw.len() > max && raw.chars().count() > max {
+            return Err(Problem::new(
+                "too_long",
+                format!(
+                    "{} is {} characters long; its values are at most {max} characters: shorten it in the extract (a quote left open can also run a value on into the next rows)",
+                    column.name,
+                    raw.chars().count()
+                ),
+            ));
+        }
+        if column.is_free_text()
+            && column.name != "nhs_number"
+            && identity::contains_nhs_number(raw)
+        {
+            let fix = if column.name == "person_id" {
+                "person_id holds what looks like a real NHS number; map that column to nhs_number \
+                 in the mapping file so sprout replaces it with a keyed pseudonym"
+                    .to_string()
+            } else {
+                format!(
+                    "{} holds what looks like an NHS number, which sprout never stores outside a pseudonym: \
+                     remove it from the extract, or map the column that holds NHS numbers to nhs_number",
+                    column.name
+                )
+            };
+            return Err(Problem::new("unpseudonymised_nhs_number", fix));
+        }
         let value = match column.ty {
             ColumnType::Text => Value::Text(raw.to_string()),
             ColumnType::Date => Value::Date(values::date32(self.dates.parse(raw)?)),
@@ -285,20 +327,6 @@ impl RowValidator<'_> {
                 });
             }
             _ => {}
-        }
-        if let Some(p) = person
-            && let Value::Text(id) = &values[p]
-            && identity::looks_like_nhs_number(id)
-        {
-            problems.push(RowProblem {
-                column: self.plans[p].header.clone(),
-                value: Some(REDACTED.to_string()),
-                problem: Problem::new(
-                    "unpseudonymised_nhs_number",
-                    "person_id holds what looks like a real NHS number; map that column to nhs_number \
-                     in the mapping file so sprout replaces it with a keyed pseudonym",
-                ),
-            });
         }
     }
 
@@ -421,6 +449,63 @@ impl RowValidator<'_> {
                         "date_of_death is before the month of birth".to_string(),
                     );
                 }
+                if let (Value::Date(start), Value::Date(end)) =
+                    (get("registration_start"), get("registration_end"))
+                    && end < start
+                {
+                    row_problem(
+                        Some("registration_end"),
+                        "impossible_date_order",
+                        format!(
+                            "registration_end {} is before registration_start {}: correct either date (check the day/month order and the date_format)",
+                            day(*end),
+                            day(*start)
+                        ),
+                    );
+                }
+            }
+            "referrals" => {
+                let Value::Date(referred) = get("referral_date") else {
+                    return;
+                };
+                for (column, what) in [
+                    (
+                        "first_contact_date",
+                        "a person cannot be contacted about a referral before it is made",
+                    ),
+                    (
+                        "closure_date",
+                        "an episode cannot close before it is referred",
+                    ),
+                ] {
+                    if let Value::Date(date) = get(column)
+                        && date < referred
+                    {
+                        row_problem(
+                            Some(column),
+                            "impossible_date_order",
+                            format!(
+                                "{column} {} is before referral_date {}: {what}; correct either date (check the day/month order and the date_format)",
+                                day(*date),
+                                day(*referred)
+                            ),
+                        );
+                    }
+                }
+                if let (Value::Text(person), Some(births)) = (get("person_id"), self.birth_months)
+                    && let Some(&born) = births.get(person)
+                    && *referred < born
+                {
+                    row_problem(
+                        Some("referral_date"),
+                        "impossible_date_order",
+                        format!(
+                            "referral_date {} is before the person's month of birth ({} in people): correct the referral date, or the person's birth_month",
+                            day(*referred),
+                            &day(born)[..7]
+                        ),
+                    );
+                }
             }
             "assessments" => self.assessment_items(&get, &mut row_problem),
             _ => {}
@@ -507,13 +592,48 @@ impl RowValidator<'_> {
     }
 }
 
-/// The value as it may be stored in the quarantine table.
+/// Line breaks in `text` (LF, CRLF and lone CR each count once).
+pub fn line_breaks(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| {
+            (b == b'\n' && bytes.get(i.wrapping_sub(1)) != Some(&b'\r')) || b == b'\r'
+        })
+        .count() as u64
+}
+
+/// The longest value kept in the quarantine table (longer ones are cut, with
+/// their length said).
+pub const MAX_QUARANTINED_CHARS: usize = 200;
+
+/// A Date32 day as `YYYY-MM-DD`.
+fn day(days: i32) -> String {
+    values::from_date32(days).to_string()
+}
+
+/// The value as it may be stored in the quarantine table: NHS numbers
+/// redacted (the whole value of `nhs_number`), and cut to
+/// [`MAX_QUARANTINED_CHARS`].
 fn redact(column: &Column, raw: &str) -> String {
     if column.name == "nhs_number" || identity::looks_like_nhs_number(raw) {
         REDACTED.to_string()
     } else {
-        raw.to_string()
+        quarantined_text(raw)
     }
+}
+
+/// Text for the quarantine table: NHS numbers redacted, cut to
+/// [`MAX_QUARANTINED_CHARS`] characters with the full length said.
+pub fn quarantined_text(raw: &str) -> String {
+    let redacted = identity::redact_nhs_numbers(raw);
+    let chars = redacted.chars().count();
+    if chars <= MAX_QUARANTINED_CHARS {
+        return redacted.into_owned();
+    }
+    let kept: String = redacted.chars().take(MAX_QUARANTINED_CHARS).collect();
+    format!("{kept}… ({chars} characters in all)")
 }
 
 /// Apply a column's code list, range or pattern check.

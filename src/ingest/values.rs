@@ -112,21 +112,45 @@ impl DateRules {
     }
 
     fn unparsed(&self, raw: &str, looks_iso: bool) -> Problem {
-        if looks_iso || looks_like_a_date(raw) {
+        let format = self.format.as_deref().unwrap_or("%d/%m/%Y");
+        let example = example_date(format);
+        if looks_iso {
             Problem::new(
                 "impossible_date",
                 format!("'{raw}' is not a real calendar date (no such day or month)"),
             )
+        } else if looks_like_a_date(raw) {
+            Problem::new(
+                "impossible_date",
+                format!(
+                    "'{raw}' is not a real calendar date when read with the date format '{format}' \
+                     (31 March 2025 is written {example}); if the source writes dates another way, \
+                     set date_format in the mapping file"
+                ),
+            )
         } else {
-            let format = self.format.as_deref().unwrap_or("%d/%m/%Y");
             Problem::new(
                 "invalid_date",
                 format!(
-                    "'{raw}' is not a date; expected YYYY-MM-DD or the format '{format}' \
-                     (set date_format in the mapping file if the source writes dates differently)"
+                    "'{raw}' is not a date; expected YYYY-MM-DD or the date format '{format}' \
+                     (31 March 2025 is written {example}); set date_format in the mapping file if \
+                     the source writes dates differently"
                 ),
             )
         }
+    }
+}
+
+/// 31 March 2025 written in `format` (a chrono format), or a note that the
+/// format is not one.
+pub fn example_date(format: &str) -> String {
+    use std::fmt::Write;
+    let day = NaiveDate::from_ymd_opt(2025, 3, 31).unwrap_or_default();
+    let mut out = String::new();
+    if write!(out, "{}", day.format(format)).is_ok() {
+        format!("'{out}'")
+    } else {
+        "(not a valid chrono format: see the date_format examples in the README)".to_string()
     }
 }
 

@@ -125,7 +125,8 @@ pub async fn run(
     check_apart(&[target], &[source])?;
     let command = "sprout measures";
     let _reading = FolderLock::acquire(source, Access::Shared, Made::Warehouse, command, console)?;
-    let _writing = FolderLock::acquire(target, Access::Exclusive, Made::Measures, command, console)?;
+    let _writing =
+        FolderLock::acquire(target, Access::Exclusive, Made::Measures, command, console)?;
     check_replaceable(target, Made::Measures)?;
     let computed = compute(options, watch).await?;
     let staged = StagedDir::create(&options.out)?;
@@ -133,12 +134,20 @@ pub async fn run(
     let charts = staged.path().join("charts");
     for f in &computed.benchmarks.funnels {
         let name = format!("funnel_{}.svg", f.measure.name);
-        crate::atomic::write(&charts.join(&name), crate::render::charts::funnel_svg(f).as_bytes())?;
+        let svg = crate::render::charts::funnel_svg(f);
+        crate::atomic::write(
+            &charts.join(&name),
+            crate::text::visible_markup(&svg).as_bytes(),
+        )?;
         files.push(format!("charts/{name}"));
     }
     for s in &computed.benchmarks.spc {
         let name = format!("spc_{}.svg", s.name);
-        crate::atomic::write(&charts.join(&name), crate::render::charts::spc_svg(s).as_bytes())?;
+        let svg = crate::render::charts::spc_svg(s);
+        crate::atomic::write(
+            &charts.join(&name),
+            crate::text::visible_markup(&svg).as_bytes(),
+        )?;
         files.push(format!("charts/{name}"));
     }
     let record = serde_json::json!({

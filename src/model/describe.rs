@@ -1,4 +1,8 @@
 //! `sprout schema`: the canonical tables written out from their definitions.
+//!
+//! A value longer than its column's limit ([`super::Column::max_chars`]), or
+//! holding more line breaks than it allows ([`super::Column::max_line_breaks`]),
+//! is quarantined.
 
 use super::{Check, Origin, Storage, Table};
 
@@ -47,6 +51,13 @@ pub fn text(tables: &[&Table]) -> String {
                 Check::Practice => out.push_str(" [a capital letter and 5 digits]"),
                 Check::Pcn => out.push_str(" [U and 5 digits]"),
                 Check::None => {}
+            }
+            if c.is_free_text() {
+                let lines = match c.max_line_breaks() {
+                    0 => "one line".to_string(),
+                    n => format!("up to {} lines", n + 1),
+                };
+                out.push_str(&format!(" [{lines}, at most {} characters]", c.max_chars()));
             }
             out.push('\n');
         }

@@ -22,7 +22,7 @@ pub use tables::{TABLES, table};
 use codes::CodeList;
 
 /// Version of the warehouse layout; bumped when a stored schema changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The type of a canonical column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,6 +144,57 @@ pub struct Table {
     pub references: &'static [Reference],
     /// Columns in order.
     pub columns: &'static [Column],
+}
+
+/// The longest identifier accepted (ids, and `nhs_number` with its spaces).
+pub const MAX_IDENTIFIER_CHARS: usize = 128;
+/// The longest single code accepted (a code list's label, an ODS or LSOA code).
+pub const MAX_CODE_CHARS: usize = 100;
+/// The longest list of codes accepted (`needs`).
+pub const MAX_CODES_CHARS: usize = 1_000;
+/// The longest name or label accepted (an organisation's name, a scheme).
+pub const MAX_NAME_CHARS: usize = 500;
+/// Line breaks a name or label may hold.
+pub const MAX_NAME_LINE_BREAKS: u64 = 2;
+/// The longest date, number or true/false value accepted.
+pub const MAX_VALUE_CHARS: usize = 64;
+
+impl Column {
+    /// The longest value accepted, in characters. Longer values are
+    /// quarantined with the fix, so none reaches an output that cannot hold
+    /// it (an Excel cell holds 32,767).
+    pub fn max_chars(&self) -> usize {
+        match (self.ty, self.check) {
+            (ColumnType::Text, Check::Codes(_)) => MAX_CODES_CHARS,
+            (ColumnType::Text, Check::Code(_) | Check::Lsoa | Check::Practice | Check::Pcn) => {
+                MAX_CODE_CHARS
+            }
+            (ColumnType::Text, _) if self.is_identifier() => MAX_IDENTIFIER_CHARS,
+            (ColumnType::Text, _) => MAX_NAME_CHARS,
+            _ => MAX_VALUE_CHARS,
+        }
+    }
+
+    /// Line breaks a value may hold: a few in a name or label (a name written
+    /// over two lines), none anywhere else.
+    pub fn max_line_breaks(&self) -> u64 {
+        if self.is_free_text() && !self.is_identifier() {
+            MAX_NAME_LINE_BREAKS
+        } else {
+            0
+        }
+    }
+
+    /// Whether the column holds an identifier (`…_id`, `nhs_number`).
+    pub fn is_identifier(&self) -> bool {
+        self.name.ends_with("_id") || self.name == "nhs_number"
+    }
+
+    /// Whether the column holds free text that could carry an NHS number
+    /// (identifiers and names: text with no code list or pattern).
+    pub fn is_free_text(&self) -> bool {
+        self.ty == ColumnType::Text && matches!(self.check, Check::None)
+    }
 }
 
 impl Table {

@@ -486,7 +486,12 @@ pub static TABLES: &[Table] = &[
             req(
                 "line",
                 Integer,
-                "Line (CSV), row (Excel) or row number (Parquet) in the file",
+                "Physical line (CSV) where the record starts, row (Excel) or row number (Parquet) in the file",
+            ),
+            req(
+                "last_line",
+                Integer,
+                "Physical line where the record ends: the same as line, unless a quoted value ran over line breaks",
             ),
             opt(
                 "column_name",

@@ -15,7 +15,7 @@ use crate::atomic::AtomicFile;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::error::{Error, Result};
 use crate::measures::table::ColumnKind;
-use crate::sql::neutralise;
+use crate::text::for_spreadsheet;
 
 /// The name of the last column of every published table.
 pub const SUPPRESSED_COLUMN: &str = "suppressed";
@@ -96,7 +96,7 @@ pub fn write_csv(table: &PublishedTable, path: &Path) -> Result<()> {
         let mut record: Vec<String> = row
             .iter()
             .map(|cell| match cell {
-                Cell::Text(s) => neutralise(s),
+                Cell::Text(s) => for_spreadsheet(s),
                 other => other.display(),
             })
             .collect();

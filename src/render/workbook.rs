@@ -19,7 +19,7 @@ use crate::disclosure::rules::Role;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::error::{Error, Result};
 use crate::measures::table::ColumnKind;
-use crate::sql::neutralise;
+use crate::text::for_excel_cell;
 
 /// Excel's limit on sheet names.
 const SHEET_NAME_LIMIT: usize = 31;
@@ -127,7 +127,7 @@ fn about_sheet(
     sheet.set_column_width(0, 34)?;
     sheet.set_column_width(1, 100)?;
     let mut r = 0;
-    sheet.write_string_with_format(r, 0, neutralise(&stamp.title), &f.bold)?;
+    sheet.write_string_with_format(r, 0, for_excel_cell(&stamp.title), &f.bold)?;
     r += 1;
     if stamp.not_for_publication {
         sheet.write_string_with_format(r, 0, "NOT FOR PUBLICATION", &f.warning)?;
@@ -149,7 +149,7 @@ fn about_sheet(
     ];
     for (k, v) in rows {
         sheet.write_string_with_format(r, 0, k, &f.bold)?;
-        sheet.write_string(r, 1, neutralise(&v))?;
+        sheet.write_string(r, 1, for_excel_cell(&v))?;
         r += 1;
     }
     r += 1;
@@ -157,7 +157,7 @@ fn about_sheet(
     sheet.write_string_with_format(r, 1, "Table and SHA-256", &f.header)?;
     r += 1;
     for input in &stamp.inputs {
-        sheet.write_string(r, 0, neutralise(&input.file))?;
+        sheet.write_string(r, 0, for_excel_cell(&input.file))?;
         sheet.write_string(r, 1, format!("{}: {}", input.table, input.sha256))?;
         r += 1;
     }
@@ -186,12 +186,12 @@ fn headline_sheet(
     let mut r: u32 = 0;
     for figure in figures {
         let start = r;
-        sheet.write_string_with_format(r, 0, neutralise(&figure.title), &f.bold)?;
+        sheet.write_string_with_format(r, 0, for_excel_cell(&figure.title), &f.bold)?;
         r += 1;
         sheet.write_string_with_format(r, 0, "", &f.header)?;
         let mut c: u16 = 1;
         for series in &figure.series {
-            sheet.write_string_with_format(r, c, neutralise(&series.name), &f.header)?;
+            sheet.write_string_with_format(r, c, for_excel_cell(&series.name), &f.header)?;
             c += 1;
             if !series.lower.is_empty() {
                 sheet.write_string_with_format(r, c, "lower 95%", &f.header)?;
@@ -202,7 +202,7 @@ fn headline_sheet(
         let first = r + 1;
         for (i, category) in figure.categories.iter().enumerate() {
             r += 1;
-            sheet.write_string(r, 0, neutralise(category))?;
+            sheet.write_string(r, 0, for_excel_cell(category))?;
             let mut c: u16 = 1;
             for series in &figure.series {
                 let mut put = |c: u16, v: Option<f64>| -> Result<(), XlsxError> {
@@ -284,7 +284,7 @@ fn table_sheet(
             match cell {
                 Cell::Empty => {}
                 Cell::Text(s) => {
-                    sheet.write_string(r, c, neutralise(s))?;
+                    sheet.write_string(r, c, for_excel_cell(s))?;
                 }
                 Cell::Suppressed => {
                     sheet.write_string_with_format(r, c, "*", &f.suppressed)?;

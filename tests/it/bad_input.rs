@@ -64,10 +64,7 @@ fn a_semicolon_file_is_detected_and_a_wrong_delimiter_setting_is_explained() {
     let body = "referral_id;person_id;referral_date;referral_source\nR1;P1;2024-05-01;pharmacy\n";
     let (run, dir) = ingest(&[("referrals.csv", body.as_bytes())]);
     assert_eq!(run.code, 0, "detected: {}", run.all());
-    assert_eq!(
-        count(&dir.out("wh"), "SELECT count(*) FROM referrals"),
-        1
-    );
+    assert_eq!(count(&dir.out("wh"), "SELECT count(*) FROM referrals"), 1);
 
     let mapping =
         "[[source]]\nfile = \"referrals.csv\"\ntable = \"referrals\"\ndelimiter = \",\"\n";

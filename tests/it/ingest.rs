@@ -14,7 +14,7 @@ fn the_sample_data_ingests_cleanly_and_every_row_arrives() {
 
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["schema_version"], 1);
+    assert_eq!(manifest["schema_version"], sprout::model::SCHEMA_VERSION);
     let truth: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(sample_extract().join("truth.json")).unwrap(),
     )

@@ -480,7 +480,7 @@ fn hostile_organisation_names_are_neutralised_in_csv_but_kept_in_parquet() {
 fn data_quality_counts_gaps_impossible_orders_and_duplicates() {
     let people = "person_id,sex,ethnicity,practice_code,date_of_death\nP1,female,A,A81001,\nP2,male,99,A81001,2024-05-01\nP3,female,,A81002,\n";
     let referrals = "referral_id,person_id,referral_date,referral_source,status,first_contact_date,closure_date,link_worker_id\n\
-R1,P1,2024-05-01,general_practice,accepted,2024-04-20,,LW1\n\
+R1,P1,2024-05-01,general_practice,accepted,2024-05-20,2024-05-10,LW1\n\
 R2,P1,2024-05-01,pharmacy,,,,LW1\n\
 R3,P2,2024-06-01,police,accepted,2024-06-02,2024-06-01,LW2\n\
 R4,P3,2024-07-01,self_referral,declined,,,\n";
@@ -505,7 +505,8 @@ R4,P3,2024-07-01,self_referral,declined,,,\n";
         "P2 is 99 (not known), P3 empty"
     );
     assert_eq!(get("all", "all", "status_recorded"), (3, 4));
-    // R1: first contact before referral; R3: closure before first contact and referral after death.
+    // R1: closure before first contact; R3: that and referral after death. (A
+    // first contact or closure before the referral is quarantined at ingest.)
     assert_eq!(get("all", "all", "impossible_date_order"), (2, 4));
     assert_eq!(
         get("all", "all", "possible_duplicate"),

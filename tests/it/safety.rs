@@ -14,7 +14,10 @@ const EPOCH: (&str, &str) = ("SOURCE_DATE_EPOCH", "1750000000");
 fn sample_copy() -> (tempfile::TempDir, PathBuf) {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("sample-data");
-    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"), &data);
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+        &data,
+    );
     (root, data)
 }
 
@@ -114,12 +117,23 @@ fn a_folder_sprout_did_not_make_is_never_replaced() {
     let spec = spec(&work, "../mydocs", "../warehouse", "");
     let run = evaluate(&spec, &[], &[]);
     refused(&run, &["mydocs", "budget.xlsx", "evaluation.json"]);
-    assert_eq!(std::fs::read(mydocs.join("budget.xlsx")).unwrap(), b"my budget");
+    assert_eq!(
+        std::fs::read(mydocs.join("budget.xlsx")).unwrap(),
+        b"my budget"
+    );
     assert!(!root.path().join("warehouse").exists(), "nothing ingested");
     // The same for each command that writes a folder.
     for args in [
         vec!["ingest", s(&sample_extract()), "-w", s(&mydocs)],
-        vec!["measures", "-w", s(&mydocs), "-p", "2024/25", "-o", s(&mydocs)],
+        vec![
+            "measures",
+            "-w",
+            s(&mydocs),
+            "-p",
+            "2024/25",
+            "-o",
+            s(&mydocs),
+        ],
         vec!["synth", "--people", "50", "--out", s(&mydocs)],
     ] {
         let run = sprout(&args);
@@ -127,7 +141,10 @@ fn a_folder_sprout_did_not_make_is_never_replaced() {
         assert!(run.stderr.contains("fix:"), "{}", run.all());
     }
     assert_eq!(tree(&mydocs).len(), 1);
-    assert_eq!(std::fs::read(mydocs.join("budget.xlsx")).unwrap(), b"my budget");
+    assert_eq!(
+        std::fs::read(mydocs.join("budget.xlsx")).unwrap(),
+        b"my budget"
+    );
 }
 
 #[test]
@@ -142,7 +159,11 @@ fn a_sprout_folder_with_a_file_added_by_hand_is_not_replaced() {
     refused(&run, &["my notes.txt"]);
     assert_eq!(tree(&root.path().join("out")), before);
     std::fs::remove_file(&notes).unwrap();
-    assert_eq!(evaluate(&spec, &[], &[]).code, 0, "replaced once it holds only sprout's files");
+    assert_eq!(
+        evaluate(&spec, &[], &[]).code,
+        0,
+        "replaced once it holds only sprout's files"
+    );
 }
 
 /// Start `sprout evaluate` in the background.
@@ -199,7 +220,12 @@ fn two_runs_on_one_warehouse_never_mix_their_numbers() {
         }
         let second = evaluate(&spec_b, &[], &[]);
         let first = first.wait_with_output().unwrap();
-        assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+        assert_eq!(
+            first.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&first.stderr)
+        );
         if second.code == 2 {
             overlapped += 1;
             assert!(
@@ -211,7 +237,10 @@ fn two_runs_on_one_warehouse_never_mix_their_numbers() {
             assert_eq!(second.code, 0, "{}", second.all());
         }
     }
-    assert!(overlapped > 0, "the second run never started while the first held the warehouse");
+    assert!(
+        overlapped > 0,
+        "the second run never started while the first held the warehouse"
+    );
     // Whatever ran, each output carries its own period's numbers and stamp.
     for (dir, period) in [(&a, "2024/25"), (&b, "2024/25 Q3")] {
         let out = dir.join("out");
@@ -302,7 +331,11 @@ fn a_run_killed_at_a_random_moment_loses_nothing() {
         child.wait().unwrap();
         let after = evaluate(&spec, &[], &[]);
         assert_eq!(after.code, 0, "killed after {delay_ms} ms: {}", after.all());
-        assert_eq!(tree(&root.path().join("evaluation")), output, "{delay_ms} ms");
+        assert_eq!(
+            tree(&root.path().join("evaluation")),
+            output,
+            "{delay_ms} ms"
+        );
         assert!(swap_leftovers(root.path()).is_empty(), "{delay_ms} ms");
     }
 }
@@ -322,7 +355,7 @@ fn damaged_parquet(path: &Path) {
     ]));
     let file = std::fs::File::create(path).unwrap();
     let props = WriterProperties::builder()
-        .set_max_row_group_size(1000)
+        .set_max_row_group_row_count(Some(1000))
         .set_dictionary_enabled(false)
         .build();
     let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).unwrap();
@@ -348,7 +381,10 @@ fn damaged_parquet(path: &Path) {
 fn a_failed_ingest_leaves_the_warehouse_exactly_as_it_was() {
     let dir = extract(&[("people.csv", PEOPLE.as_bytes())]);
     let wh = dir.out("wh");
-    assert_eq!(sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code, 0);
+    assert_eq!(
+        sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]).code,
+        0
+    );
     let before = tree(&wh);
     // New files beside the ones already in: organisations load, then a damaged
     // Parquet file fails part way through.
@@ -360,16 +396,28 @@ fn a_failed_ingest_leaves_the_warehouse_exactly_as_it_was() {
     damaged_parquet(&dir.path().join("health_events.parquet"));
     let run = sprout(&["ingest", s(dir.path()), "-w", s(&wh), "-q"]);
     assert_eq!(run.code, 2, "{}", run.all());
-    assert!(run.stderr.contains("health_events.parquet"), "{}", run.all());
+    assert!(
+        run.stderr.contains("health_events.parquet"),
+        "{}",
+        run.all()
+    );
     assert_eq!(tree(&wh), before, "the warehouse is exactly as it was");
     assert_eq!(count(&wh, "SELECT count(*) FROM organisations"), 0);
     assert_eq!(count(&wh, "SELECT count(*) FROM quarantine"), 0);
     // A truncated .gz and a full disk at the manifest: the same.
     std::fs::remove_file(dir.path().join("health_events.parquet")).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut gz, "person_id,event_date,setting\n".repeat(1).as_bytes()).unwrap();
+    std::io::Write::write_all(
+        &mut gz,
+        "person_id,event_date,setting\n".repeat(1).as_bytes(),
+    )
+    .unwrap();
     for i in 0..20_000 {
-        std::io::Write::write_all(&mut gz, format!("P{},2024-05-01,gp_appointment\n", 1 + i % 3).as_bytes()).unwrap();
+        std::io::Write::write_all(
+            &mut gz,
+            format!("P{},2024-05-01,gp_appointment\n", 1 + i % 3).as_bytes(),
+        )
+        .unwrap();
     }
     let gz = gz.finish().unwrap();
     std::fs::write(dir.path().join("health_events.csv.gz"), &gz[..gz.len() / 2]).unwrap();
@@ -401,7 +449,12 @@ fn evaluate_keeps_the_previous_warehouse_when_a_later_stage_fails() {
     let root = tempfile::tempdir().unwrap();
     let templates = root.path().join("templates");
     std::fs::create_dir(&templates).unwrap();
-    let spec = spec(root.path(), "out", "warehouse", "[outputs]\ntemplates = \"templates\"\n");
+    let spec = spec(
+        root.path(),
+        "out",
+        "warehouse",
+        "[outputs]\ntemplates = \"templates\"\n",
+    );
     assert_eq!(evaluate(&spec, &[], &[]).code, 0);
     let warehouse = tree(&root.path().join("warehouse"));
     // The next run has a different input set, then fails while rendering.

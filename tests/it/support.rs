@@ -140,10 +140,7 @@ P3,1990-01,female,Z,A81002,U12345,2015-03-01\n";
 
 /// Ingest `files` into a new warehouse and run `sprout measures` for `period`,
 /// checking both succeed; returns the folder (kept alive), the warehouse and the output folder.
-pub fn measures_for(
-    files: &[(&str, &[u8])],
-    period: &str,
-) -> (Fixture, PathBuf, PathBuf) {
+pub fn measures_for(files: &[(&str, &[u8])], period: &str) -> (Fixture, PathBuf, PathBuf) {
     measures_with(files, period, &[])
 }
 
