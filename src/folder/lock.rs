@@ -57,10 +57,10 @@ impl FolderLock {
         console: &Console,
     ) -> Result<FolderLock> {
         let path = lock_path(named.path);
-        if let Some(parent) = path.parent() {
-            if let Err(e) = std::fs::create_dir_all(parent) {
-                return skip_if_read_only(access, parent, e);
-            }
+        if let Some(parent) = path.parent()
+            && let Err(e) = std::fs::create_dir_all(parent)
+        {
+            return skip_if_read_only(access, parent, e);
         }
         let mut file = match OpenOptions::new()
             .read(true)

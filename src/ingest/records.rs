@@ -360,15 +360,15 @@ impl Field {
 mod tests {
     use super::*;
 
-    /// Every record of `text` as (first line, last line, fields).
-    fn read_all(text: &[u8]) -> Result<(Vec<(u64, u64, Vec<String>)>, u64), ReadError> {
+    /// Records as (first line, last line, fields), and the lines read.
+    type Records = (Vec<(u64, u64, Vec<String>)>, u64);
+
+    /// Every record of `text`.
+    fn read_all(text: &[u8]) -> Result<Records, ReadError> {
         read_lines(text, true)
     }
 
-    fn read_lines(
-        text: &[u8],
-        empty_lines: bool,
-    ) -> Result<(Vec<(u64, u64, Vec<String>)>, u64), ReadError> {
+    fn read_lines(text: &[u8], empty_lines: bool) -> Result<Records, ReadError> {
         let mut reader = CsvRecords::new(text, b',');
         let mut record = Record::default();
         let mut out = Vec::new();

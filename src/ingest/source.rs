@@ -106,7 +106,7 @@ pub struct Source {
 
 enum Rows {
     Csv {
-        reader: CsvRecords<Box<dyn Read + Send>>,
+        reader: Box<CsvRecords<Box<dyn Read + Send>>>,
         record: Record,
         pending: Option<RawRow>,
         compressed: bool,
@@ -404,7 +404,7 @@ fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result
         delimiter: Some(delimiter),
         header_lines,
         rows: Rows::Csv {
-            reader,
+            reader: Box::new(reader),
             record,
             pending,
             compressed,

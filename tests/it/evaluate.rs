@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader};
 
-use crate::support::{Run, read_csv, s, sample_extract, sprout_with_env};
+use crate::support::{Run, read_csv, s, sample_extract, sprout_with_env, tree};
 
 /// A fixed run time, so outputs are comparable byte for byte.
 const EPOCH: (&str, &str) = ("SOURCE_DATE_EPOCH", "1750000000");
@@ -402,6 +402,9 @@ fn hostile_organisation_names_are_escaped_and_neutralised() {
         "+SUM(1+1)",
         "@cmd",
         "-2+3",
+        "\u{1b}[31mRed\u{1b}[0m \u{7}bell",
+        "gpj\u{202e}exe.",
+        "nul\u{0}byte",
     ];
     let orgs = std::fs::read_to_string(sample_extract().join("organisations.csv")).unwrap();
     let mut w = csv::Writer::from_path(extract.join("organisations.csv")).unwrap();
@@ -414,10 +417,28 @@ fn hostile_organisation_names_are_escaped_and_neutralised() {
     }
     w.flush().unwrap();
     let spec = spec_in(root.path(), &extract, "");
-    let run = evaluate(&spec, &["-q"]);
+    let run = evaluate(&spec, &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     let out = root.path().join("report");
+    // Control characters and bidirectional overrides are written out, never
+    // acted on: not in the terminal, the HTML, the CSV tables or the workbook.
+    let hidden = ['\u{1b}', '\u{7}', '\u{202e}', '\u{0}'];
+    let raw_hidden = |text: &str| text.chars().any(|c| hidden.contains(&c));
+    assert!(
+        !raw_hidden(&run.stdout) && !raw_hidden(&run.stderr),
+        "{}",
+        run.all()
+    );
+    for (name, bytes) in tree(&out) {
+        if name.ends_with(".html") || name.ends_with(".csv") || name.ends_with(".svg") {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(!raw_hidden(&text), "{name} holds a raw control character");
+        }
+    }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let organisations =
+        std::fs::read_to_string(out.join("tables/community_organisations.csv")).unwrap();
+    assert!(organisations.contains("<U+001B>[31mRed") && organisations.contains("gpj<U+202E>exe."));
     assert!(!html.contains("<script>"), "raw script tag in the report");
     assert!(
         html.contains("&lt;script&gt;"),
@@ -444,6 +465,7 @@ fn hostile_organisation_names_are_escaped_and_neutralised() {
                 !name.starts_with(['=', '+', '-', '@']),
                 "formula in workbook: {name}"
             );
+            assert!(!raw_hidden(name), "control character in workbook: {name:?}");
         }
     }
     assert!(names > 0);
@@ -547,4 +569,43 @@ fn a_bad_spec_names_the_file_line_and_fix() {
         run.all()
     );
     assert!(run.stderr.contains("comparator"), "{}", run.all());
+}
+
+#[test]
+fn a_name_no_spreadsheet_can_hold_is_quarantined_and_the_evaluation_completes() {
+    let root = tempfile::tempdir().unwrap();
+    let extract = root.path().join("extract");
+    copy_folder(&sample_extract(), &extract);
+    let orgs = std::fs::read_to_string(extract.join("organisations.csv")).unwrap();
+    let long = "x".repeat(40_000);
+    let mut lines: Vec<String> = orgs.lines().map(String::from).collect();
+    let mut fields: Vec<String> = lines[1].split(',').map(String::from).collect();
+    fields[1] = long;
+    lines[1] = fields.join(",");
+    std::fs::write(extract.join("organisations.csv"), lines.join("\n") + "\n").unwrap();
+    let spec = spec_in(root.path(), &extract, "");
+    let run = evaluate(&spec, &["-q"]);
+    assert_eq!(
+        run.code,
+        1,
+        "rows quarantined, outputs written: {}",
+        run.all()
+    );
+    let out = root.path().join("report");
+    assert!(out.join("workbook.xlsx").exists() && out.join("report.html").exists());
+    let rows = read_csv(&out.join("tables/community_organisations.csv"));
+    assert!(rows.iter().all(|r| r["name"].len() < 1000));
+}
+
+/// Copy a folder and its subfolders.
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            copy_folder(&p, &to.join(p.file_name().unwrap()));
+        } else {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
 }

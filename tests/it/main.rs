@@ -4,12 +4,15 @@
 
 mod bad_input;
 mod evaluate;
+mod fuzz;
 mod health;
 mod ingest;
 mod lookups;
 mod measures;
+mod privacy;
 mod safety;
 mod schema;
 mod sql;
+mod strict_input;
 mod support;
 mod synth;

@@ -407,11 +407,7 @@ fn a_failed_ingest_leaves_the_warehouse_exactly_as_it_was() {
     // A truncated .gz and a full disk at the manifest: the same.
     std::fs::remove_file(dir.path().join("health_events.parquet")).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(
-        &mut gz,
-        "person_id,event_date,setting\n".repeat(1).as_bytes(),
-    )
-    .unwrap();
+    std::io::Write::write_all(&mut gz, b"person_id,event_date,setting\n").unwrap();
     for i in 0..20_000 {
         std::io::Write::write_all(
             &mut gz,
