@@ -204,7 +204,9 @@ pub fn write(
                 .with_header(true)
                 .build(buffered);
             for b in batches {
-                writer.write(&neutralise_formulas(b)?)?;
+                writer
+                    .write(&neutralise_formulas(b)?)
+                    .map_err(|e| Error::file(path, "writing", e))?;
             }
             file.commit(writer.into_inner())
         }
@@ -212,9 +214,13 @@ pub fn write(
             let (file, buffered) = AtomicFile::create(path)?;
             let mut writer = datafusion::arrow::json::ArrayWriter::new(buffered);
             for b in batches {
-                writer.write(b)?;
+                writer
+                    .write(b)
+                    .map_err(|e| Error::file(path, "writing", e))?;
             }
-            writer.finish()?;
+            writer
+                .finish()
+                .map_err(|e| Error::file(path, "writing", e))?;
             file.commit(writer.into_inner())
         }
     }

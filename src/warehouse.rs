@@ -171,27 +171,10 @@ impl Warehouse {
             if except.is_some_and(|e| path.file_stem().is_some_and(|s| s == e)) {
                 continue;
             }
-            let file = File::open(&path).map_err(|e| Error::io(&path, "opening", e))?;
-            let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-                .map_err(|e| Error::file(&path, "reading", e))?;
-            let Some(index) = builder
-                .schema()
-                .fields()
-                .iter()
-                .position(|f| f.name() == column)
-            else {
-                continue;
-            };
-            let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
-            let reader = builder
-                .with_projection(mask)
-                .build()
-                .map_err(|e| Error::file(&path, "reading", e))?;
-            for batch in reader {
-                let batch = batch.map_err(|e| Error::file(&path, "reading", e))?;
+            read_columns(&path, &[column], |batch| {
                 let values = batch.column(0).as_string::<i32>();
                 keys.extend(values.iter().flatten().map(str::to_string));
-            }
+            })?;
         }
         Ok(keys)
     }
@@ -200,34 +183,17 @@ impl Warehouse {
     pub fn days_of(&self, table: &str, key: &str, column: &str) -> Result<DaysOf> {
         let mut days = DaysOf::default();
         for path in self.parts(table)? {
-            let file = File::open(&path).map_err(|e| Error::io(&path, "opening", e))?;
-            let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-                .map_err(|e| Error::file(&path, "reading", e))?;
-            let fields = builder.schema().fields();
-            let (Some(k), Some(c)) = (
-                fields.iter().position(|f| f.name() == key),
-                fields.iter().position(|f| f.name() == column),
-            ) else {
-                continue;
-            };
-            let mask = ProjectionMask::roots(builder.parquet_schema(), [k, c]);
-            let reader = builder
-                .with_projection(mask)
-                .build()
-                .map_err(|e| Error::file(&path, "reading", e))?;
-            for batch in reader {
-                let batch = batch.map_err(|e| Error::file(&path, "reading", e))?;
-                let (ids, dates) = if k < c { (0, 1) } else { (1, 0) };
-                let ids = batch.column(ids).as_string::<i32>();
+            read_columns(&path, &[key, column], |batch| {
+                let ids = batch.column(0).as_string::<i32>();
                 let dates = batch
-                    .column(dates)
+                    .column(1)
                     .as_primitive::<datafusion::arrow::datatypes::Date32Type>();
                 for (id, date) in ids.iter().zip(dates.iter()) {
                     if let (Some(id), Some(date)) = (id, date) {
                         days.insert(id.to_string(), date);
                     }
                 }
-            }
+            })?;
         }
         Ok(days)
     }
@@ -321,6 +287,40 @@ impl Warehouse {
         }
         Ok(())
     }
+}
+
+/// Read `columns` of the Parquet file at `path`, batch by batch, each batch's
+/// columns in the order asked; a file without all of them is skipped.
+fn read_columns(path: &Path, columns: &[&str], mut each: impl FnMut(&RecordBatch)) -> Result<()> {
+    let failed = |e: &dyn std::fmt::Display| Error::file(path, "reading", e.to_string());
+    let file = File::open(path).map_err(|e| Error::io(path, "opening", e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| failed(&e))?;
+    let fields = builder.schema().fields();
+    let Some(indices) = columns
+        .iter()
+        .map(|c| fields.iter().position(|f| f.name() == c))
+        .collect::<Option<Vec<usize>>>()
+    else {
+        return Ok(());
+    };
+    let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
+    let reader = builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| failed(&e))?;
+    // The projection keeps the file's column order; put them in the order asked.
+    let mut sorted = indices.clone();
+    sorted.sort_unstable();
+    let order: Vec<usize> = indices
+        .iter()
+        .map(|i| sorted.iter().position(|s| s == i).unwrap_or(0))
+        .collect();
+    for batch in reader {
+        let batch = batch.map_err(|e| failed(&e))?;
+        let batch = batch.project(&order).map_err(|e| failed(&e))?;
+        each(&batch);
+    }
+    Ok(())
 }
 
 /// Writes one Parquet part; it appears only on [`PartWriter::commit`].

@@ -57,8 +57,9 @@ impl Made {
 /// Whether the folder `named` may be replaced by a new folder of kind `made`:
 /// absent, empty, or made by sprout and holding only what sprout wrote.
 pub fn check_replaceable(named: Named, made: Made) -> Result<()> {
-    let folder = named.path;
-    let meta = match std::fs::symlink_metadata(folder) {
+    let resolved = super::paths::resolve(named.path);
+    let folder = resolved.as_path();
+    let meta = match std::fs::metadata(folder) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Error::io(folder, "checking", e)),
@@ -68,7 +69,7 @@ pub fn check_replaceable(named: Named, made: Made) -> Result<()> {
             format!(
                 "{} {} is a file, not a folder",
                 named.role,
-                folder.display()
+                named.path.display()
             ),
             "give the path of a folder; sprout creates it when it does not exist",
         ));
@@ -98,13 +99,13 @@ pub fn check_replaceable(named: Named, made: Made) -> Result<()> {
             format!(
                 "{} {} already exists and sprout did not make it (it has no sprout {marker}); sprout replaces only folders it made, and replacing this one would delete {}",
                 named.role,
-                folder.display(),
+                named.path.display(),
                 describe(&files, contents.len()),
             ),
             format!(
                 "give {} a new or empty folder, or move what is in {} elsewhere first",
                 named.role,
-                folder.display()
+                named.path.display()
             ),
         ));
     };
@@ -121,14 +122,14 @@ pub fn check_replaceable(named: Named, made: Made) -> Result<()> {
         format!(
             "{} {} was made by sprout but also holds what sprout did not write there: {}; replacing the folder would delete {}",
             named.role,
-            folder.display(),
+            named.path.display(),
             list(&foreign),
             if foreign.len() == 1 { "it" } else { "them" }
         ),
         format!(
             "move {} out of {}, or give {} another folder",
             if foreign.len() == 1 { "it" } else { "them" },
-            folder.display(),
+            named.path.display(),
             named.role
         ),
     ))

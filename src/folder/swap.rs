@@ -30,16 +30,18 @@ fn sibling(target: &Path, kind: &str, pid: u32) -> PathBuf {
 }
 
 impl StagedDir {
-    /// Start building a new, empty `target`.
+    /// Start building a new, empty `target` (resolved: a link to a folder
+    /// swaps the folder it points to).
     pub fn create(target: &Path) -> Result<StagedDir> {
-        let staging = sibling(target, "staging", std::process::id());
+        let target = super::paths::resolve(target);
+        let staging = sibling(&target, "staging", std::process::id());
         if staging.join(STAGING_MARKER).exists() {
             std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, "clearing", e))?;
         }
         std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, "creating folder", e))?;
         crate::atomic::write(&staging.join(STAGING_MARKER), b"")?;
         Ok(StagedDir {
-            target: target.to_path_buf(),
+            target,
             staging,
             committed: false,
         })
@@ -50,8 +52,8 @@ impl StagedDir {
     /// place: it writes a new one and renames it over), so nothing is copied.
     pub fn copy_of(target: &Path) -> Result<StagedDir> {
         let staged = StagedDir::create(target)?;
-        if target.is_dir() {
-            link_tree(target, &staged.staging)?;
+        if staged.target.is_dir() {
+            link_tree(&staged.target, &staged.staging)?;
         }
         Ok(staged)
     }
@@ -198,6 +200,7 @@ fn running(pid: u32) -> bool {
 /// kind `made`); returns a sentence for each thing done. The caller holds
 /// `target`'s exclusive lock.
 pub fn recover(target: &Path, made: Made) -> Result<Vec<String>> {
+    let target = &super::paths::resolve(target);
     let found = leftovers(target)?;
     let mut done = Vec::new();
     let is_ours = |folder: &Path| folder.join(made.marker()).exists() || is_empty(folder);

@@ -131,24 +131,19 @@ pub async fn run(
     let computed = compute(options, watch).await?;
     let staged = StagedDir::create(&options.out)?;
     let mut files = table::write_all(&computed.tables, staged.path())?;
-    let charts = staged.path().join("charts");
-    for f in &computed.benchmarks.funnels {
+    let funnels = computed.benchmarks.funnels.iter().map(|f| {
         let name = format!("funnel_{}.svg", f.measure.name);
-        let svg = crate::render::charts::funnel_svg(f);
-        crate::atomic::write(
-            &charts.join(&name),
-            crate::text::visible_markup(&svg).as_bytes(),
-        )?;
-        files.push(format!("charts/{name}"));
-    }
-    for s in &computed.benchmarks.spc {
+        (name, crate::render::charts::funnel_svg(f))
+    });
+    let spc = computed.benchmarks.spc.iter().map(|s| {
         let name = format!("spc_{}.svg", s.name);
-        let svg = crate::render::charts::spc_svg(s);
-        crate::atomic::write(
-            &charts.join(&name),
-            crate::text::visible_markup(&svg).as_bytes(),
-        )?;
-        files.push(format!("charts/{name}"));
+        (name, crate::render::charts::spc_svg(s))
+    });
+    for (name, svg) in funnels.chain(spc) {
+        let file = format!("charts/{name}");
+        let svg = crate::text::visible_markup(&svg);
+        crate::atomic::write(&staged.path().join(&file), svg.as_bytes())?;
+        files.push(file);
     }
     let record = serde_json::json!({
         "sprout_version": crate::VERSION,

@@ -476,3 +476,58 @@ fn evaluate_keeps_the_previous_warehouse_when_a_later_stage_fails() {
     assert_eq!(tree(&root.path().join("warehouse")), warehouse);
     assert!(swap_leftovers(root.path()).is_empty());
 }
+
+/// A small file system that fills up, where this machine lets tests mount one
+/// (root on Linux); unmounted when dropped.
+struct FullDisk {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl FullDisk {
+    fn mount(size: &str) -> Option<FullDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("disk");
+        std::fs::create_dir(&path).unwrap();
+        let mounted = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "tmpfs",
+                s(&path),
+            ])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(FullDisk { path, _dir: dir })
+    }
+}
+
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.path).status();
+    }
+}
+
+#[test]
+fn a_disk_that_fills_up_names_the_file_and_leaves_the_warehouse_as_it_was() {
+    let Some(disk) = FullDisk::mount("150k") else {
+        eprintln!("skipped: cannot mount a small tmpfs here (needs root on Linux)");
+        return;
+    };
+    let wh = disk.path.join("warehouse");
+    let people = sample_extract().join("people.csv");
+    assert_eq!(sprout(&["ingest", s(&people), "-w", s(&wh), "-q"]).code, 0);
+    let before = tree(&wh);
+    let run = sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("No space left on device") && run.stderr.contains(".parquet"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(tree(&wh), before);
+    assert!(swap_leftovers(&disk.path).is_empty());
+}
