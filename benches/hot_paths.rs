@@ -1,5 +1,7 @@
 //! Criterion benchmarks of the hot pure functions: instrument scoring, the
-//! statistics behind every measure, and disclosure control of a published table.
+//! statistics behind every measure, disclosure control of a published table,
+//! and reading CSV records (sprout's line-accounting reader beside the csv
+//! crate it replaced for extracts).
 //!
 //! ```sh
 //! cargo bench --bench hot_paths            # all groups
@@ -207,5 +209,61 @@ fn suppression(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scoring, stats, suppression);
+/// A health-events extract of `rows` rows (about 36 bytes a row), with a
+/// quoted field now and then.
+fn events_csv(rows: usize) -> Vec<u8> {
+    let mut out = b"person_id,event_date,setting\n".to_vec();
+    for i in 0..rows {
+        let setting = if i % 50 == 0 {
+            "\"gp_appointment\""
+        } else {
+            "ae_attendance"
+        };
+        out.extend(
+            format!(
+                "P{:08},2024-{:02}-{:02},{setting}\n",
+                i % 99_991,
+                1 + i % 12,
+                1 + i % 28
+            )
+            .bytes(),
+        );
+    }
+    out
+}
+
+fn csv_records(c: &mut Criterion) {
+    let mut group = c.benchmark_group("csv_records");
+    let rows = 200_000;
+    let bytes = events_csv(rows);
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function(BenchmarkId::new("sprout CsvRecords", rows), |b| {
+        b.iter(|| {
+            let mut reader = sprout::ingest::records::CsvRecords::new(black_box(&bytes[..]), b',');
+            let mut record = sprout::ingest::records::Record::default();
+            let mut fields = 0;
+            while reader.read(&mut record).expect("readable") {
+                fields += record.len();
+            }
+            (fields, reader.lines_read())
+        })
+    });
+    group.bench_function(BenchmarkId::new("csv crate ByteRecord", rows), |b| {
+        b.iter(|| {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(black_box(&bytes[..]));
+            let mut record = csv::ByteRecord::new();
+            let mut fields = 0;
+            while reader.read_byte_record(&mut record).expect("readable") {
+                fields += record.len();
+            }
+            fields
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scoring, stats, suppression, csv_records);
 criterion_main!(benches);

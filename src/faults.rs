@@ -1,7 +1,7 @@
 //! Test hooks for crashes and failed writes, compiled into debug builds only.
 //!
-//! `SPROUT_CRASH_AT=POINT` aborts the process at a named point (no destructor
-//! runs and nothing is cleaned up, as with `kill -9`); `SPROUT_FAIL_AT=POINT`
+//! `SPROUT_CRASH_AT=POINT` ends the process at a named point with exit code
+//! 137 (no destructor runs and nothing is cleaned up, as with `kill -9`); `SPROUT_FAIL_AT=POINT`
 //! makes the write at that point fail as a full disk would. Points are named
 //! `STEP:NAME`, e.g. `moved-aside:evaluation` (a folder swap after its first
 //! rename) or `write:manifest.json`. The integration tests use them to check
@@ -9,12 +9,12 @@
 
 use std::path::Path;
 
-/// Abort here when `SPROUT_CRASH_AT` names `step:name`.
+/// Stop here when `SPROUT_CRASH_AT` names `step:name`.
 #[cfg(debug_assertions)]
 pub fn crash_point(step: &str, name: &str) {
     if std::env::var("SPROUT_CRASH_AT").is_ok_and(|v| v == format!("{step}:{name}")) {
         eprintln!("SPROUT_CRASH_AT: stopping at {step}:{name}");
-        std::process::abort();
+        std::process::exit(137);
     }
 }
 
