@@ -71,25 +71,42 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+/// Apply `m` to `bytes`; with `body_only`, positions fall after the header line.
+fn apply(bytes: &mut Vec<u8>, m: &Mutation, body_only: bool) {
     if bytes.is_empty() {
         return;
     }
+    let start = if body_only {
+        bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(0, |i| (i + 1).min(bytes.len() - 1))
+    } else {
+        0
+    };
+    let at = |i: usize, len: usize| start + i % (len - start).max(1);
     match *m {
-        Mutation::Insert(i, b) => bytes.insert(i % (bytes.len() + 1), b),
+        Mutation::Insert(i, b) => {
+            let n = bytes.len() + 1;
+            bytes.insert(at(i, n), b);
+        }
         Mutation::Delete(i) => {
-            bytes.remove(i % bytes.len());
+            let n = bytes.len();
+            bytes.remove(at(i, n));
         }
         Mutation::Replace(i, b) => {
             let n = bytes.len();
-            bytes[i % n] = b;
+            bytes[at(i, n)] = b;
         }
         Mutation::DuplicateLine(i) => {
             let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
             let line = lines[i % lines.len()].to_vec();
             bytes.extend_from_slice(&line);
         }
-        Mutation::Truncate(i) => bytes.truncate(i % bytes.len()),
+        Mutation::Truncate(i) => {
+            let n = bytes.len();
+            bytes.truncate(at(i, n));
+        }
     }
 }
 
@@ -199,6 +216,7 @@ proptest! {
     fn mutated_extracts_never_panic_and_every_line_is_accounted_for(
         target in 0..FILES.len(),
         mutations in proptest::collection::vec(mutation(), 1..8),
+        body_only in proptest::bool::weighted(0.8),
     ) {
         let root = tempfile::tempdir().unwrap();
         let folder = root.path().join("extract");
@@ -207,7 +225,7 @@ proptest! {
             let mut bytes = text.as_bytes().to_vec();
             if i == target {
                 for m in &mutations {
-                    apply(&mut bytes, m);
+                    apply(&mut bytes, m, body_only);
                 }
             }
             std::fs::write(folder.join(name), bytes).unwrap();
