@@ -341,6 +341,11 @@ fn is_count(row: &[Cell], role: &Role) -> bool {
     }
 }
 
+/// The published cells of every row: counts rounded or suppressed, shares and
+/// their Wilson limits from the published counts, statistics suppressed on
+/// small bases, then the figures derived from other published figures
+/// (ratios, rate limits, scaled counts), so none of them can be inverted to a
+/// count the table withholds or rounds.
 fn protect(
     raw: &[Vec<Cell>],
     roles: &[Role],
@@ -356,7 +361,7 @@ fn protect(
     raw.iter()
         .zip(&hidden)
         .map(|(row, hide)| {
-            roles
+            let mut out: Vec<Cell> = roles
                 .iter()
                 .enumerate()
                 .map(|(c, role)| match role {
@@ -376,6 +381,11 @@ fn protect(
                     Role::Share {
                         numerator,
                         denominator,
+                    }
+                    | Role::ShareBound {
+                        numerator,
+                        denominator,
+                        ..
                     } => {
                         if hide[*numerator] || hide[*denominator] {
                             return Cell::Suppressed;
@@ -387,24 +397,23 @@ fn protect(
                         ) {
                             (_, _, Cell::Empty) => Cell::Empty,
                             (Some(x), Some(n), _) => {
-                                let n = share_rounding(n);
-                                if n > 0.0 {
-                                    Cell::Num(share_rounding(x) / n)
-                                } else {
-                                    Cell::Empty
+                                let (x, n) = (share_rounding(x), share_rounding(n));
+                                if n <= 0.0 {
+                                    return Cell::Empty;
+                                }
+                                match role {
+                                    Role::ShareBound { upper, .. } => {
+                                        let (lower, high) = crate::stats::proportion::wilson_limits(
+                                            x,
+                                            n,
+                                            crate::stats::Z95,
+                                        );
+                                        Cell::Num(if *upper { high } else { lower })
+                                    }
+                                    _ => Cell::Num(x / n),
                                 }
                             }
                             _ => row[c].clone(),
-                        }
-                    }
-                    Role::ShareBound {
-                        numerator,
-                        denominator,
-                    } => {
-                        if hide[*numerator] || hide[*denominator] {
-                            Cell::Suppressed
-                        } else {
-                            row[c].clone()
                         }
                     }
                     Role::Statistic { bases } => {
@@ -416,10 +425,85 @@ fn protect(
                             row[c].clone()
                         }
                     }
+                    // Derived below, from the published cells.
+                    Role::Quotient { .. } | Role::PoissonBound { .. } | Role::Scaled { .. } => {
+                        row[c].clone()
+                    }
                 })
-                .collect()
+                .collect();
+            // A derived figure may rest on another (a ratio of two rates), so
+            // derive in passes until nothing changes.
+            for _ in 0..roles.len() {
+                let mut changed = false;
+                for (c, role) in roles.iter().enumerate() {
+                    let derived = derive(role, row, &out, c);
+                    if let Some(cell) = derived
+                        && cell != out[c]
+                    {
+                        out[c] = cell;
+                        changed = true;
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+            out
         })
         .collect()
+}
+
+/// The published cell of a derived column `c` from the row's raw and
+/// published cells; `None` for a column that is not derived.
+fn derive(role: &Role, raw: &[Cell], published: &[Cell], c: usize) -> Option<Cell> {
+    let from = |inputs: &[usize], f: &dyn Fn(&[f64]) -> Option<f64>| -> Cell {
+        if matches!(raw[c], Cell::Empty) {
+            return Cell::Empty;
+        }
+        if inputs
+            .iter()
+            .any(|&i| matches!(published[i], Cell::Suppressed))
+        {
+            return Cell::Suppressed;
+        }
+        let values: Option<Vec<f64>> = inputs.iter().map(|&i| published[i].number()).collect();
+        values
+            .and_then(|v| f(&v))
+            .filter(|x| x.is_finite())
+            .map_or(Cell::Empty, Cell::Num)
+    };
+    Some(match *role {
+        Role::Quotient {
+            numerator,
+            denominator,
+            per,
+        } => from(&[numerator, denominator], &|v| {
+            (v[1] != 0.0).then(|| v[0] / v[1] * per)
+        }),
+        Role::PoissonBound {
+            count,
+            denominator,
+            per,
+            upper,
+        } => from(&[count, denominator], &|v| {
+            if v[1] <= 0.0 {
+                return None;
+            }
+            let (lower, high) = crate::stats::poisson::poisson_interval(v[0], 0.95);
+            let bound = if upper { Some(high) } else { lower };
+            bound.map(|b| b / v[1] * per)
+        }),
+        Role::Scaled { count } => {
+            // The factor is fixed (days in the period), so it is the exact
+            // value over its exact count.
+            let factor = match (raw[c].number(), raw[count].number()) {
+                (Some(v), Some(n)) if n != 0.0 => v / n,
+                _ => 0.0,
+            };
+            from(&[count], &|v| Some(v[0] * factor))
+        }
+        _ => return None,
+    })
 }
 
 /// Counts of suppressed cells in each published table, for the report's notes.

@@ -11,7 +11,7 @@
 use crate::measures::table::{ColumnKind, OutColumn};
 
 /// How one column is protected.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Role {
     /// Not a figure about people: text, flags, parameters, plotting grids. Shown as is.
     Label,
@@ -31,12 +31,44 @@ pub enum Role {
         /// Index of the denominator count.
         denominator: usize,
     },
-    /// A limit of a share's interval: suppressed with the share.
+    /// A limit of a share's 95% Wilson interval, recomputed from the published
+    /// counts (so it never inverts to the exact ones) and suppressed with them.
     ShareBound {
         /// Index of the share's numerator.
         numerator: usize,
         /// Index of the share's denominator.
         denominator: usize,
+        /// The upper limit (else the lower).
+        upper: bool,
+    },
+    /// `numerator / denominator × per`, recomputed from the published values of
+    /// both (a rate per 1,000, events per person-year, referrals per
+    /// organisation), and suppressed with either.
+    Quotient {
+        /// Index of the numerator (a count, or another published figure).
+        numerator: usize,
+        /// Index of the denominator.
+        denominator: usize,
+        /// Scale: 1,000 for a rate per 1,000.
+        per: f64,
+    },
+    /// A limit of the 95% Poisson interval of `count / denominator × per`
+    /// (exact below 10, Byar's from 10), recomputed from the published count.
+    PoissonBound {
+        /// Index of the count.
+        count: usize,
+        /// Index of the denominator.
+        denominator: usize,
+        /// Scale, as for the rate.
+        per: f64,
+        /// The upper limit (else the lower).
+        upper: bool,
+    },
+    /// A count times a fixed factor (a count a year from a count in a
+    /// period), recomputed from the published count.
+    Scaled {
+        /// Index of the count.
+        count: usize,
     },
     /// A statistic (mean, median, rate, test) suppressed when any base count is 1–7.
     Statistic {
@@ -66,6 +98,9 @@ impl Role {
             Role::Count | Role::CountWhen { .. } => "count",
             Role::Share { .. } => "share",
             Role::ShareBound { .. } => "share interval",
+            Role::Quotient { .. } => "ratio of published figures",
+            Role::PoissonBound { .. } => "rate interval",
+            Role::Scaled { .. } => "scaled count",
             Role::Statistic { .. } => "statistic",
         }
     }
@@ -86,6 +121,12 @@ struct TableRules {
     shares: &'static [(&'static str, &'static str, &'static str)],
     /// Statistics with their own bases.
     statistic_bases: &'static [(&'static str, &'static [&'static str])],
+    /// Ratios of published figures: (column, numerator, denominator, per).
+    quotients: &'static [(&'static str, &'static str, &'static str, f64)],
+    /// Poisson limits of a rate: (column, count, denominator, per, upper).
+    poisson_bounds: &'static [(&'static str, &'static str, &'static str, f64, bool)],
+    /// Counts times a fixed factor: (column, count).
+    scaled: &'static [(&'static str, &'static str)],
     /// Columns that, with `breakdown`, identify a set of groups adding up to the `all` row.
     breakdown_key: &'static [&'static str],
     /// Counts in one row that add up (a total and its parts).
@@ -109,6 +150,9 @@ const DEFAULT: TableRules = TableRules {
     count_when: None,
     shares: &[],
     statistic_bases: &[],
+    quotients: &[],
+    poisson_bounds: &[],
+    scaled: &[],
     breakdown_key: &[],
     row_parts: &[],
 };
@@ -196,13 +240,23 @@ static RULES: &[TableRules] = &[
         table: "community_summary",
         base: Some("onward_referrals"),
         shares: &[("attended_share", "attended", "attendance_recorded")],
-        statistic_bases: &[("referrals_per_organisation", &["organisations"])],
+        quotients: &[(
+            "referrals_per_organisation",
+            "onward_referrals",
+            "organisations",
+            1.0,
+        )],
         ..DEFAULT
     },
     TableRules {
         table: "equity",
         base: Some("referrals"),
         shares: &[("completed_share", "completed", "outcome_accepted")],
+        quotients: &[("rate_per_1000", "referrals", "population", 1000.0)],
+        poisson_bounds: &[
+            ("rate_lower", "referrals", "population", 1000.0, false),
+            ("rate_upper", "referrals", "population", 1000.0, true),
+        ],
         breakdown_key: &["period"],
         ..DEFAULT
     },
@@ -236,6 +290,11 @@ static RULES: &[TableRules] = &[
     },
     TableRules {
         table: "service_referrals",
+        quotients: &[("rate_per_1000", "referrals", "population", 1000.0)],
+        poisson_bounds: &[
+            ("rate_lower", "referrals", "population", 1000.0, false),
+            ("rate_upper", "referrals", "population", 1000.0, true),
+        ],
         breakdown_key: &["period", "quarter"],
         ..DEFAULT
     },
@@ -263,11 +322,67 @@ static RULES: &[TableRules] = &[
         ..DEFAULT
     },
     TableRules {
+        table: "support_offered",
+        base: Some("accepted"),
+        shares: &[("connected_share", "connected", "connected_of")],
+        quotients: &[("onward_per_accepted", "onward_referrals", "accepted", 1.0)],
+        ..DEFAULT
+    },
+    TableRules {
         table: "link_worker_caseload",
-        statistic_bases: &[("caseload_per_year", &["accepted"])],
+        scaled: &[("caseload_per_year", "accepted")],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "health_before_after",
+        base: Some("people"),
+        quotients: &[
+            ("before_rate", "before_events", "before_person_years", 1.0),
+            ("after_rate", "after_events", "after_person_years", 1.0),
+            ("ratio_to_population", "before_rate", "population_rate", 1.0),
+        ],
         ..DEFAULT
     },
 ];
+
+/// Every (table, column) the rules name, so a test can check that each one
+/// exists in its table (a renamed column must fail a test, not fall back to a
+/// default role unseen).
+pub fn named_columns() -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    for r in RULES {
+        let mut add = |c: &'static str| out.push((r.table, c));
+        r.base.into_iter().for_each(&mut add);
+        r.labels.iter().copied().for_each(&mut add);
+        r.counts.iter().copied().for_each(&mut add);
+        if let Some((c, k, _)) = r.count_when {
+            add(c);
+            add(k);
+        }
+        for &(s, x, n) in r.shares {
+            [s, x, n].into_iter().for_each(&mut add);
+        }
+        for &(s, bases) in r.statistic_bases {
+            add(s);
+            bases.iter().copied().for_each(&mut add);
+        }
+        for &(q, x, n, _) in r.quotients {
+            [q, x, n].into_iter().for_each(&mut add);
+        }
+        for &(q, x, n, _, _) in r.poisson_bounds {
+            [q, x, n].into_iter().for_each(&mut add);
+        }
+        for &(q, x) in r.scaled {
+            [q, x].into_iter().for_each(&mut add);
+        }
+        r.breakdown_key.iter().copied().for_each(&mut add);
+        for sum in r.row_parts {
+            sum.parts.iter().copied().for_each(&mut add);
+            sum.prefer.into_iter().for_each(&mut add);
+        }
+    }
+    out
+}
 
 fn rules_of(table: &str) -> &'static TableRules {
     RULES.iter().find(|r| r.table == table).unwrap_or(&DEFAULT)
@@ -327,7 +442,33 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
                 return Role::ShareBound {
                     numerator,
                     denominator,
+                    upper: c.name.ends_with("_upper"),
                 };
+            }
+            if let Some(&(_, x, n, per)) = rules.quotients.iter().find(|q| q.0 == c.name)
+                && let (Some(numerator), Some(denominator)) = (index(x), index(n))
+            {
+                return Role::Quotient {
+                    numerator,
+                    denominator,
+                    per,
+                };
+            }
+            if let Some(&(_, x, n, per, upper)) =
+                rules.poisson_bounds.iter().find(|q| q.0 == c.name)
+                && let (Some(count), Some(denominator)) = (index(x), index(n))
+            {
+                return Role::PoissonBound {
+                    count,
+                    denominator,
+                    per,
+                    upper,
+                };
+            }
+            if let Some(&(_, x)) = rules.scaled.iter().find(|q| q.0 == c.name)
+                && let Some(count) = index(x)
+            {
+                return Role::Scaled { count };
             }
             let bases = match rules.statistic_bases.iter().find(|(s, _)| *s == c.name) {
                 Some((_, names)) => names.iter().filter_map(|n| index(n)).collect(),

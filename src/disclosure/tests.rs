@@ -212,3 +212,145 @@ fn random_tables_never_show_small_counts() {
         }
     }
 }
+
+/// Wilson 95% limits of `x` of `n`.
+fn wilson(x: f64, n: f64) -> (f64, f64) {
+    crate::stats::proportion::wilson_limits(x, n, crate::stats::Z95)
+}
+
+#[test]
+fn share_limits_come_from_the_published_counts_so_they_never_invert() {
+    // Exact 11 of 57 with its exact Wilson limits: inverting those limits
+    // would give back 11 and 57. Published: 10 of 55, with 10-of-55 limits.
+    let mut b = TableBuilder::new("equity", "test", COLUMNS);
+    let (lower, upper) = wilson(11.0, 57.0);
+    b.push(&[
+        text_value("2024/25"),
+        text_value("all"),
+        text_value("all"),
+        int_value(57),
+        int_value(11),
+        num_value(11.0 / 57.0),
+        num_value(lower),
+        num_value(upper),
+        num_value(1.0),
+        int_value(6),
+    ]);
+    let p = publish(&b.finish().unwrap(), Policy::NhsDigital);
+    let (lower, upper) = wilson(10.0, 55.0);
+    assert_eq!(p.cell(0, "declined_share"), &Cell::Num(10.0 / 55.0));
+    assert_eq!(p.cell(0, "declined_lower"), &Cell::Num(lower));
+    assert_eq!(p.cell(0, "declined_upper"), &Cell::Num(upper));
+    // Under OpenSAFELY, from the midpoint-6 counts the share is computed from.
+    let p = publish(&b_equity(57, 11), Policy::OpenSafely);
+    let (lower, _) = wilson(midpoint6(11.0), midpoint6(57.0));
+    assert_eq!(p.cell(0, "declined_lower"), &Cell::Num(lower));
+}
+
+fn b_equity(referrals: i64, declined: i64) -> OutTable {
+    table(&[row("all", "all", referrals, declined)])
+}
+
+#[test]
+fn rates_ratios_and_scaled_counts_come_from_the_published_figures() {
+    const SERVICE: &[OutColumn] = &[
+        text("period", "p"),
+        text("quarter", "q"),
+        text("breakdown", "b"),
+        text("group", "g"),
+        int("referrals", "count"),
+        int("population", "count"),
+        num("rate_per_1000", "rate"),
+        num("rate_lower", "lower"),
+        num("rate_upper", "upper"),
+    ];
+    let mut b = TableBuilder::new("service_referrals", "test", SERVICE);
+    b.push(&[
+        text_value("2024/25"),
+        text_value("2024/25 Q1"),
+        text_value("all"),
+        text_value("all"),
+        int_value(211),
+        int_value(3641),
+        num_value(211.0 / 3641.0 * 1000.0),
+        num_value(1.0),
+        num_value(2.0),
+    ]);
+    let p = publish(&b.finish().unwrap(), Policy::NhsDigital);
+    let (lower, upper) = crate::stats::poisson::poisson_interval(210.0, 0.95);
+    assert_eq!(
+        p.cell(0, "rate_per_1000"),
+        &Cell::Num(210.0 / 3640.0 * 1000.0)
+    );
+    assert_eq!(
+        p.cell(0, "rate_lower"),
+        &Cell::Num(lower.unwrap() / 3640.0 * 1000.0)
+    );
+    assert_eq!(p.cell(0, "rate_upper"), &Cell::Num(upper / 3640.0 * 1000.0));
+
+    const COMMUNITY: &[OutColumn] = &[
+        text("period", "p"),
+        int("organisations", "count"),
+        int("onward_referrals", "count"),
+        num("referrals_per_organisation", "ratio"),
+    ];
+    let mut b = TableBuilder::new("community_summary", "test", COMMUNITY);
+    b.push(&[
+        text_value("2024/25"),
+        int_value(26),
+        int_value(899),
+        num_value(899.0 / 26.0),
+    ]);
+    let p = publish(&b.finish().unwrap(), Policy::NhsDigital);
+    assert_eq!(
+        p.cell(0, "referrals_per_organisation"),
+        &Cell::Num(900.0 / 25.0)
+    );
+
+    const CASELOAD: &[OutColumn] = &[
+        text("link_worker_id", "w"),
+        int("accepted", "count"),
+        num("caseload_per_year", "scaled"),
+    ];
+    let mut b = TableBuilder::new("link_worker_caseload", "test", CASELOAD);
+    for (id, accepted) in [("LW1", 93), ("LW2", 4)] {
+        b.push(&[
+            text_value(id),
+            int_value(accepted),
+            num_value(accepted as f64 * 2.0),
+        ]);
+    }
+    let p = publish(&b.finish().unwrap(), Policy::NhsDigital);
+    assert_eq!(
+        p.cell(0, "caseload_per_year"),
+        &Cell::Num(190.0),
+        "95 published, a half-year"
+    );
+    assert_eq!(p.cell(1, "caseload_per_year"), &Cell::Suppressed);
+}
+
+#[test]
+fn every_published_share_lies_within_its_published_interval() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
+    for _ in 0..2_000 {
+        let n: i64 = rng.random_range(0..400);
+        let x: i64 = rng.random_range(0..=n);
+        let exact = wilson(x as f64, n as f64);
+        let mut b = TableBuilder::new("equity", "test", COLUMNS);
+        let mut r = row("all", "all", n.max(1), x.min(n.max(1)));
+        r[6] = num_value(exact.0);
+        r[7] = num_value(exact.1);
+        b.push(&r);
+        let t = b.finish().unwrap();
+        for policy in [Policy::NhsDigital, Policy::OpenSafely] {
+            let p = publish(&t, policy);
+            if let (Some(s), Some(l), Some(u)) = (
+                p.cell(0, "declined_share").number(),
+                p.cell(0, "declined_lower").number(),
+                p.cell(0, "declined_upper").number(),
+            ) {
+                assert!(l <= s + 1e-12 && s <= u + 1e-12, "{x}/{n}: {l} {s} {u}");
+            }
+        }
+    }
+}

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::folder::paths::Named;
 use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
 use crate::ingest::{self, IngestOptions, IngestReport};
-use crate::measures::{self, MeasureOptions, period::Period};
+use crate::measures::{self, MeasureOptions, health, period::Period};
 use crate::render::{self, Stamp, StampInput};
 use crate::stages::Stopwatch;
 use crate::warehouse::Warehouse;
@@ -190,11 +190,20 @@ pub fn evaluate(
     };
     let computed = crate::sql::runtime(options.engine.target_partitions)?
         .block_on(measures::compute(&measure_options, watch))?;
-    let published: Vec<PublishedTable> = computed
+    let mut published: Vec<PublishedTable> = computed
         .tables
         .iter()
         .map(|t| disclosure::publish(t, policy))
         .collect();
+    // Cautions quote figures, so they are written from the published tables:
+    // a sentence says what the table beside it shows.
+    let cautions =
+        health::cautions::cautions(&published, policy, measure_options.health.washout_days);
+    published.push(disclosure::publish(
+        &health::cautions::table(&period.label, &cautions)?,
+        policy,
+    ));
+    let warnings: Vec<String> = cautions.into_iter().map(|c| c.message).collect();
     let manifest = Warehouse::open(staged_warehouse.path())?.manifest().clone();
     let stamp = Stamp {
         title: spec.title.clone(),
@@ -226,7 +235,7 @@ pub fn evaluate(
         stamp: &stamp,
         tables: &published,
         benchmarks: &computed.benchmarks,
-        warnings: &computed.warnings,
+        warnings: &warnings,
         settings: spec.settings(),
         quarantined: ingest_report.quarantined(),
         min_pairs: pairing.min_pairs,
@@ -275,7 +284,7 @@ pub fn evaluate(
     let record = Record {
         stamp: &stamp,
         files: &files,
-        warnings: &computed.warnings,
+        warnings: &warnings,
         suppressed_cells: &suppressed,
     };
     let json = serde_json::to_vec_pretty(&record).map_err(|e| {
@@ -295,7 +304,7 @@ pub fn evaluate(
         warehouse,
         files,
         ingest: ingest_report,
-        warnings: computed.warnings,
+        warnings,
         headlines: rendered.headlines,
         stamp,
         suppressed: suppressed.values().sum(),

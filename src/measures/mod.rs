@@ -72,12 +72,12 @@ pub struct MeasureResult {
 /// Every measure of a period, computed and not yet written.
 #[derive(Debug)]
 pub struct Computed {
-    /// Every table, exact (before any disclosure control).
+    /// Every table, exact (before any disclosure control); the cautions
+    /// (`health_warnings`) are written later, from the tables as published
+    /// ([`health::cautions`]).
     pub tables: Vec<OutTable>,
     /// The funnels and SPC charts behind the benchmarking tables.
     pub benchmarks: benchmark::Benchmarks,
-    /// Warnings for the user (regression to the mean, weak comparisons).
-    pub warnings: Vec<String>,
     /// The health and care system's naive and comparison estimates, side by side.
     pub health: Vec<health::Headline>,
 }
@@ -105,7 +105,6 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     Ok(Computed {
         tables,
         benchmarks,
-        warnings: health.warnings,
         health: health.headlines,
     })
 }
@@ -128,7 +127,21 @@ pub async fn run(
     let _writing =
         FolderLock::acquire(target, Access::Exclusive, Made::Measures, command, console)?;
     check_replaceable(target, Made::Measures)?;
-    let computed = compute(options, watch).await?;
+    let mut computed = compute(options, watch).await?;
+    // Exact tables for internal use: the cautions quote the exact figures.
+    let exact: Vec<crate::disclosure::PublishedTable> = computed
+        .tables
+        .iter()
+        .map(|t| crate::disclosure::publish(t, crate::disclosure::Policy::None))
+        .collect();
+    let cautions = health::cautions::cautions(
+        &exact,
+        crate::disclosure::Policy::None,
+        options.health.washout_days,
+    );
+    computed
+        .tables
+        .push(health::cautions::table(&options.period.label, &cautions)?);
     let staged = StagedDir::create(&options.out)?;
     let mut files = table::write_all(&computed.tables, staged.path())?;
     let funnels = computed.benchmarks.funnels.iter().map(|f| {
@@ -158,7 +171,7 @@ pub async fn run(
     watch.lap("write");
     Ok(MeasureResult {
         tables: computed.tables,
-        warnings: computed.warnings,
+        warnings: cautions.into_iter().map(|c| c.message).collect(),
         health: computed.health,
     })
 }

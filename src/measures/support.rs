@@ -49,10 +49,11 @@ const SUPPORT_COLUMNS: &[OutColumn] = &[
         "connected",
         "Accepted referrals with at least one onward referral attended ('all'), or attended onward referrals (a type)",
     ),
-    num(
-        "connected_share",
-        "connected / accepted ('all') or connected / onward referrals (a type)",
+    int(
+        "connected_of",
+        "What connected is counted out of: accepted ('all') or onward_referrals (a type)",
     ),
+    num("connected_share", "connected / connected_of"),
     num("connected_lower", "Lower 95% Wilson limit"),
     num("connected_upper", "Upper 95% Wilson limit"),
 ];
@@ -114,7 +115,8 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
                 int_of(b, "connected", i),
             );
             let all = activity.value(i) == "all";
-            let share = wilson(connected as u64, if all { accepted } else { onward } as u64);
+            let of = if all { accepted } else { onward };
+            let share = wilson(connected as u64, of as u64);
             offered.push(&[
                 text_value(&period.label),
                 text_value(quarter_label(int_of(b, "fy", i), int_of(b, "quarter", i))),
@@ -127,6 +129,7 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
                     f64::NAN
                 }),
                 int_value(connected),
+                int_value(of),
                 num_value(share.p),
                 num_value(share.lower),
                 num_value(share.upper),

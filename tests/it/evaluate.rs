@@ -245,6 +245,67 @@ fn no_published_table_shows_a_count_from_1_to_7() {
     );
     // The workbook and the reports hold the same published values (checked
     // cell by cell against these tables in the workbook test).
+
+    // Every column a disclosure rule names exists in its table.
+    for (table, column) in sprout::disclosure::rules::named_columns() {
+        assert!(
+            roles.contains_key(&(table.to_string(), column.to_string())),
+            "a disclosure rule of {table} names {column}, which the table does not have"
+        );
+    }
+}
+
+#[test]
+fn sentences_quote_the_published_tables_and_shares_sit_in_their_intervals() {
+    let (_root, out) = sample("");
+    // The matching caution quotes health_matching as published.
+    let matching = read_csv(&out.join("tables/health_matching.csv"));
+    let cautions = read_csv(&out.join("tables/health_warnings.csv"));
+    let comparison: Vec<&str> = cautions
+        .iter()
+        .filter(|c| c["topic"] == "comparison")
+        .map(|c| c["message"].as_str())
+        .collect();
+    assert!(!comparison.is_empty());
+    for message in comparison {
+        let row = matching
+            .iter()
+            .find(|r| message.contains(&format!("the {} pool", r["pool"].replace('_', " "))))
+            .unwrap();
+        let quoted = format!(
+            "Only about {} of about {} referred people",
+            row["matched_sets"], row["cases"]
+        );
+        assert!(message.starts_with(&quoted), "{message} / {row:?}");
+    }
+    // Each share lies within its own published interval.
+    let roles = roles(&out);
+    let mut checked = 0;
+    for ((table, column), role) in &roles {
+        if role != "share" {
+            continue;
+        }
+        let stem = column.strip_suffix("_share").unwrap_or(column);
+        let (lower, upper) = (format!("{stem}_lower"), format!("{stem}_upper"));
+        if !roles.contains_key(&(table.clone(), lower.clone())) {
+            continue;
+        }
+        for row in read_csv(&out.join(format!("tables/{table}.csv"))) {
+            let (Ok(s), Ok(l), Ok(u)) = (
+                row[column].parse::<f64>(),
+                row[&lower].parse::<f64>(),
+                row[&upper].parse::<f64>(),
+            ) else {
+                continue;
+            };
+            checked += 1;
+            assert!(
+                l <= s + 1e-12 && s <= u + 1e-12,
+                "{table}.{column}: {l} {s} {u}"
+            );
+        }
+    }
+    assert!(checked > 100, "{checked} shares checked");
 }
 
 #[test]

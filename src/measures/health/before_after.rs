@@ -248,8 +248,6 @@ pub struct Naive {
     pub mean_change: f64,
     /// Its 95% limits.
     pub limits: (f64, f64),
-    /// Pooled rate before.
-    pub before_rate: f64,
 }
 
 /// Rows of `health_before_after` for one window; returns each setting's summary.
@@ -307,7 +305,6 @@ pub fn before_after_rows(
         Naive {
             mean_change: ci.mean,
             limits: (ci.lower, ci.upper),
-            before_rate,
         }
     })
 }
@@ -315,36 +312,6 @@ pub fn before_after_rows(
 /// A referred cohort whose baseline rate is at least this many times the
 /// population's is warned about: its fall after referral is expected anyway.
 pub const WARN_BASELINE_RATIO: f64 = 1.5;
-
-/// The regression-to-the-mean warning, when the referred cohort's rate before
-/// referral is at least [`WARN_BASELINE_RATIO`] times the population's in any setting.
-pub fn baseline_warning(
-    months: i32,
-    naive: &[Naive; SETTINGS],
-    population: &[f64; SETTINGS],
-) -> Option<String> {
-    let high: Vec<String> = naive
-        .iter()
-        .zip(population)
-        .enumerate()
-        .filter_map(|(s, (n, pop))| {
-            let ratio = n.before_rate / pop;
-            (ratio >= WARN_BASELINE_RATIO).then(|| {
-                format!(
-                    "{} {ratio:.1} times ({:.2} against {pop:.2} a person-year)",
-                    setting_label(s),
-                    n.before_rate
-                )
-            })
-        })
-        .collect();
-    (!high.is_empty()).then(|| {
-        format!(
-            "In the {months} months before referral, referred people used services well above the registered population's rate: {}. People are referred at a peak of need, so much of the fall afterwards would have happened anyway (regression to the mean): read the comparison-cohort estimates, not the naive before/after.",
-            high.join("; ")
-        )
-    })
-}
 
 pub(super) const BAND_COLUMNS: &[OutColumn] = &[
     text("period", "Reporting period (referral dates)"),
@@ -406,40 +373,5 @@ pub fn band_rows(
                 num_value(ci.upper),
             ]);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn naive(before_rate: f64) -> Naive {
-        Naive {
-            mean_change: -1.0,
-            limits: (-2.0, 0.0),
-            before_rate,
-        }
-    }
-
-    #[test]
-    fn a_cohort_well_above_the_population_is_warned_about() {
-        let population = [4.7, 0.32, 0.09, 1.47];
-        let w = baseline_warning(
-            12,
-            &[naive(9.9), naive(0.33), naive(0.1), naive(1.5)],
-            &population,
-        )
-        .unwrap();
-        assert!(
-            w.contains("GP appointment 2.1 times (9.90 against 4.70"),
-            "{w}"
-        );
-        assert!(!w.contains("A&E"), "1.03 times is not well above: {w}");
-        let none = baseline_warning(
-            12,
-            &[naive(6.9), naive(0.33), naive(0.1), naive(1.5)],
-            &population,
-        );
-        assert!(none.is_none(), "1.47 times is below the 1.5 threshold");
     }
 }

@@ -170,7 +170,7 @@ pub fn balance_rows(
     matched: &Matched,
     rules: &MatchRules,
     before_window: Windows,
-) -> Vec<(&'static str, f64)> {
+) {
     let Matched {
         period,
         pool,
@@ -207,7 +207,6 @@ pub fn balance_rows(
             comparators.add(characteristics(c.person, c.date), w);
         }
     }
-    let mut unbalanced = Vec::new();
     for (stage, a, b) in [
         ("before_matching", &all_cases, &whole_pool),
         ("after_matching", &matched_cases, &comparators),
@@ -228,9 +227,6 @@ pub fn balance_rows(
                 &b.values[v],
                 &b.weights[v],
             );
-            if stage == "after_matching" && smd.abs() >= 0.1 {
-                unbalanced.push((*name, smd));
-            }
             table.push(&[
                 text_value(&period.label),
                 text_value(pool.label()),
@@ -243,7 +239,6 @@ pub fn balance_rows(
             ]);
         }
     }
-    unbalanced
 }
 
 pub(super) const DID_COLUMNS: &[OutColumn] = &[
@@ -523,10 +518,9 @@ pub(super) const EVENT_STUDY_COLUMNS: &[OutColumn] = &[
 /// Quarters of the event study, relative to the index.
 pub const QUARTERS: std::ops::RangeInclusive<i32> = -4..=4;
 
-/// Rows of `health_event_study` for one pool; returns whether any quarter
-/// before the index differs from the reference at the 95% level (a pre-trend)
-/// for GP appointments.
-pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverage: f64) -> bool {
+/// Rows of `health_event_study` for one pool (a quarter before the index whose
+/// interval excludes the reference is a pre-trend: [`super::cautions`]).
+pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverage: f64) {
     let Matched {
         period,
         pool,
@@ -563,7 +557,6 @@ pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverag
                 .collect()
         })
         .collect();
-    let mut pre_trend = false;
     for s in 0..SETTINGS {
         // Per set: the case and comparator rates of this setting in each quarter.
         let differences: Vec<Vec<Option<(f64, f64)>>> = by_set
@@ -582,9 +575,6 @@ pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverag
                 .filter_map(|d| Some((d[i]?.0 - d[i]?.1) - (d[0]?.0 - d[0]?.1)))
                 .collect();
             let ci = mean_ci(&relative);
-            if s == 0 && q < 0 && q > *QUARTERS.start() && (ci.lower > 0.0 || ci.upper < 0.0) {
-                pre_trend = true;
-            }
             let mean = |f: &dyn Fn(&(f64, f64)) -> f64| {
                 mean_ci(&here.iter().map(f).collect::<Vec<_>>()).mean
             };
@@ -603,5 +593,4 @@ pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverag
             ]);
         }
     }
-    pre_trend
 }

@@ -14,6 +14,7 @@
 //! - [`costs`]: the unit-cost file.
 
 pub mod before_after;
+pub mod cautions;
 pub mod cohort;
 pub mod comparison;
 pub mod costs;
@@ -25,7 +26,7 @@ use datafusion::prelude::SessionContext;
 
 use crate::error::Result;
 use crate::measures::period::Period;
-use crate::measures::table::{OutColumn, OutTable, TableBuilder, text, text_value};
+use crate::measures::table::{OutTable, TableBuilder};
 use cohort::{Cohort, setting_label};
 use comparison::Estimation;
 use costs::UnitCosts;
@@ -115,15 +116,14 @@ pub struct Headline {
     pub comparisons: Vec<(&'static str, usize, f64, f64, f64)>,
 }
 
-/// The tables and the warnings of the health measures.
+/// The tables of the health measures (their cautions are written from the
+/// tables as published: [`cautions`]).
 #[derive(Debug)]
 pub struct HealthResult {
     /// Output tables.
     pub tables: Vec<OutTable>,
     /// The longest window's naive and comparison estimates, one per setting.
     pub headlines: Vec<Headline>,
-    /// Warnings in plain words (also in `health_warnings`).
-    pub warnings: Vec<String>,
 }
 
 /// Read the warehouse and compute the health tables for `period`.
@@ -136,15 +136,8 @@ pub async fn health_system(
     compute(&cohort, period, options)
 }
 
-const WARNING_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    text("topic", "What the warning is about"),
-    text("message", "The warning in plain words"),
-];
-
 /// Compute every health table from a loaded cohort.
 pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Result<HealthResult> {
-    let mut warnings: Vec<(&str, String)> = Vec::new();
     let mut cohort_table = TableBuilder::new(
         "health_cohort",
         "Referred people measured in one window length, and why others were not",
@@ -185,12 +178,6 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         "Difference-in-differences in cost per person-year, one pool, window and setting",
         comparison::COST_COLUMNS,
     );
-    if cohort.events.coverage.is_none() {
-        warnings.push((
-            "data",
-            "There are no health events in the warehouse: ingest a health_events extract to measure impact on the health and care system.".into(),
-        ));
-    }
     let cases = &cohort.accepted;
     let naive_windows = |months| Windows {
         months,
@@ -251,12 +238,6 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                 .collect();
             before_after::band_rows(&mut bands_table, period, months, pool.label(), &comparators);
         }
-        if months == longest
-            && !measured.people.is_empty()
-            && let Some(w) = before_after::baseline_warning(months, &naive, &population)
-        {
-            warnings.push(("regression to the mean", w));
-        }
         // Nobody measured (no events, no referrals): the tables say so; no headline.
         if months == longest && !measured.people.is_empty() {
             headlines = (0..naive.len())
@@ -284,29 +265,12 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             matching: m,
         };
         comparison::matching_row(&mut matching_table, &matched, &rules);
-        let unbalanced = comparison::balance_rows(
+        comparison::balance_rows(
             &mut balance_table,
             &matched,
             &rules,
             comparison_windows(longest),
         );
-        let pool_name = pool.label().replace('_', " ");
-        if m.sets.len() < WARN_FEW_SETS {
-            warnings.push(("comparison", format!(
-                "Only {} of {} referred people could be matched to the {pool_name} pool: its difference-in-differences is too uncertain to rely on{}.",
-                m.sets.len(), cases.len(),
-                if m.sets.is_empty() { " and is not estimated" } else { "" }
-            )));
-        } else if !unbalanced.is_empty() {
-            let list: Vec<String> = unbalanced
-                .iter()
-                .map(|(name, smd)| format!("{} (SMD {smd:+.2})", name.replace('_', " ")))
-                .collect();
-            warnings.push(("balance", format!(
-                "After matching to the {pool_name} pool these still differ by more than 0.1 standard deviations: {}. The difference-in-differences removes a gap in use that stays constant over time, not one that changes; see health_balance.",
-                list.join(", ")
-            )));
-        }
         for (months, naive) in &naive_changes {
             let comparison = comparison::did_rows(
                 &mut did_table,
@@ -332,24 +296,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                 }
             }
         }
-        if comparison::event_study_rows(&mut event_table, &matched, options.min_coverage) {
-            warnings.push(("pre-trend", format!(
-                "Against the {} pool, GP use of the referred already differs from the reference quarter before referral (see health_event_study): the run-up to referral is not flat, so the estimate leans on the {}-day washout.",
-                pool.label().replace('_', " "), options.washout_days
-            )));
-        }
-    }
-    let mut warning_table = TableBuilder::new(
-        "health_warnings",
-        "A caution about the health and care system figures",
-        WARNING_COLUMNS,
-    );
-    for (topic, message) in &warnings {
-        warning_table.push(&[
-            text_value(&period.label),
-            text_value(*topic),
-            text_value(message),
-        ]);
+        comparison::event_study_rows(&mut event_table, &matched, options.min_coverage);
     }
     let mut tables = vec![
         cohort_table.finish()?,
@@ -363,10 +310,5 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
     if options.unit_costs.is_some() {
         tables.push(cost_table.finish()?);
     }
-    tables.push(warning_table.finish()?);
-    Ok(HealthResult {
-        tables,
-        headlines,
-        warnings: warnings.into_iter().map(|(_, m)| m).collect(),
-    })
+    Ok(HealthResult { tables, headlines })
 }

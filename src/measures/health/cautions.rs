@@ -1,0 +1,317 @@
+//! The cautions about the health and care system figures, written from the
+//! tables as they are published.
+//!
+//! A caution quotes figures (how many people were matched, how far use before
+//! referral was above the population's), so it is written from the published
+//! cells of the tables it talks about, never from exact values: a sentence
+//! says what the table beside it shows, and a count the table withholds is
+//! withheld in the sentence too. `sprout measures` writes them from the exact
+//! tables (policy `none`); `sprout evaluate` from the tables after disclosure
+//! control, for the report, the workbook, `health_warnings` and the terminal.
+
+use super::WARN_FEW_SETS;
+use super::before_after::WARN_BASELINE_RATIO;
+use crate::disclosure::{Cell, Policy, PublishedTable};
+use crate::error::Result;
+use crate::measures::table::{OutColumn, OutTable, TableBuilder, text, text_value};
+
+/// One caution: what it is about, and the sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caution {
+    /// What the caution is about (`comparison`, `balance`, …).
+    pub topic: &'static str,
+    /// The caution in plain words.
+    pub message: String,
+}
+
+const WARNING_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period (referral dates)"),
+    text("topic", "What the warning is about"),
+    text("message", "The warning in plain words"),
+];
+
+/// The `health_warnings` table of `cautions`.
+pub fn table(period: &str, cautions: &[Caution]) -> Result<OutTable> {
+    let mut table = TableBuilder::new(
+        "health_warnings",
+        "A caution about the health and care system figures",
+        WARNING_COLUMNS,
+    );
+    for c in cautions {
+        table.push(&[
+            text_value(period),
+            text_value(c.topic),
+            text_value(&c.message),
+        ]);
+    }
+    table.finish()
+}
+
+/// A published count in words: `about 20` under a rounding policy, `20`
+/// without one, `None` when it is withheld.
+fn count_words(cell: &Cell, policy: Policy) -> Option<String> {
+    let n = match cell {
+        Cell::Int(n) => *n,
+        Cell::Num(x) => x.round() as i64,
+        _ => return None,
+    };
+    Some(if policy.publishable() && n > 0 {
+        format!("about {n}")
+    } else {
+        n.to_string()
+    })
+}
+
+fn find<'a>(tables: &'a [PublishedTable], name: &str) -> Option<&'a PublishedTable> {
+    tables.iter().find(|t| t.name == name)
+}
+
+/// Every caution the published health tables call for, in the order the
+/// measures are read: the data, regression to the mean, then each pool's
+/// matching (or balance) and pre-trend. `washout_days` is the setting the
+/// pre-trend caution names.
+pub fn cautions(tables: &[PublishedTable], policy: Policy, washout_days: i32) -> Vec<Caution> {
+    let mut out = Vec::new();
+    if let Some(cohort) = find(tables, "health_cohort")
+        && !cohort.rows.is_empty()
+        && (0..cohort.rows.len()).all(|r| cohort.text(r, "events_from").is_empty())
+    {
+        out.push(Caution {
+            topic: "data",
+            message: "There are no health events in the warehouse: ingest a health_events extract to measure impact on the health and care system.".into(),
+        });
+    }
+    if let Some(naive) = find(tables, "health_before_after") {
+        out.extend(regression_to_the_mean(naive));
+    }
+    let Some(matching) = find(tables, "health_matching") else {
+        return out;
+    };
+    for r in 0..matching.rows.len() {
+        let pool = matching.text(r, "pool");
+        let pool_name = pool.replace('_', " ");
+        let matched = matching.cell(r, "matched_sets");
+        let cases = match count_words(matching.cell(r, "cases"), policy) {
+            Some(n) => format!("{n} referred people"),
+            None => "the referred people".to_string(),
+        };
+        let few = match matched {
+            Cell::Suppressed => Some(format!(
+                "Too few of {cases} could be matched to the {pool_name} pool to show how many: its difference-in-differences is too uncertain to rely on."
+            )),
+            Cell::Int(0) => Some(format!(
+                "None of {cases} could be matched to the {pool_name} pool: its difference-in-differences is not estimated."
+            )),
+            Cell::Int(n) if (*n as usize) < WARN_FEW_SETS => Some(format!(
+                "Only {} of {cases} could be matched to the {pool_name} pool: its difference-in-differences is too uncertain to rely on.",
+                count_words(matched, policy).unwrap_or_default()
+            )),
+            _ => None,
+        };
+        if let Some(message) = few {
+            out.push(Caution {
+                topic: "comparison",
+                message,
+            });
+        } else if let Some(balance) = find(tables, "health_balance") {
+            out.extend(unbalanced(balance, pool));
+        }
+        if let Some(events) = find(tables, "health_event_study") {
+            out.extend(pre_trend(events, pool, washout_days));
+        }
+    }
+    out
+}
+
+/// Referred people's use before referral well above the population's (the
+/// longest window, setting by setting).
+fn regression_to_the_mean(naive: &PublishedTable) -> Option<Caution> {
+    let window = |r: usize| naive.cell(r, "window_months").number();
+    let longest = (0..naive.rows.len()).filter_map(window).reduce(f64::max)?;
+    let number = |r: usize, c: &str| naive.cell(r, c).number().filter(|x| x.is_finite());
+    let high: Vec<String> = (0..naive.rows.len())
+        .filter(|&r| window(r) == Some(longest))
+        .filter_map(|r| {
+            let ratio = number(r, "ratio_to_population")?;
+            (ratio >= WARN_BASELINE_RATIO).then(|| {
+                format!(
+                    "{} {ratio:.1} times ({:.2} against {:.2} a person-year)",
+                    naive.text(r, "setting_label"),
+                    number(r, "before_rate").unwrap_or(f64::NAN),
+                    number(r, "population_rate").unwrap_or(f64::NAN),
+                )
+            })
+        })
+        .collect();
+    (!high.is_empty()).then(|| Caution {
+        topic: "regression to the mean",
+        message: format!(
+            "In the {longest} months before referral, referred people used services well above the registered population's rate: {}. People are referred at a peak of need, so much of the fall afterwards would have happened anyway (regression to the mean): read the comparison-cohort estimates, not the naive before/after.",
+            high.join("; ")
+        ),
+    })
+}
+
+/// Characteristics that still differ by |SMD| ≥ 0.1 after matching to `pool`.
+fn unbalanced(balance: &PublishedTable, pool: &str) -> Option<Caution> {
+    let list: Vec<String> = balance
+        .rows_where(&[("pool", pool), ("stage", "after_matching")])
+        .filter_map(|r| {
+            let smd = balance.cell(r, "smd").number()?;
+            (smd.abs() >= 0.1).then(|| {
+                format!(
+                    "{} (SMD {smd:+.2})",
+                    balance.text(r, "variable").replace('_', " ")
+                )
+            })
+        })
+        .collect();
+    (!list.is_empty()).then(|| Caution {
+        topic: "balance",
+        message: format!(
+            "After matching to the {} pool these still differ by more than 0.1 standard deviations: {}. The difference-in-differences removes a gap in use that stays constant over time, not one that changes; see health_balance.",
+            pool.replace('_', " "),
+            list.join(", ")
+        ),
+    })
+}
+
+/// GP use of the referred already moving away from the comparators' before
+/// referral: a quarter between the reference and the index whose 95% interval
+/// excludes zero.
+fn pre_trend(events: &PublishedTable, pool: &str, washout_days: i32) -> Option<Caution> {
+    let moving = events
+        .rows_where(&[("pool", pool), ("setting", "gp_appointment")])
+        .any(|r| {
+            let quarter = events.cell(r, "quarter").number().unwrap_or(0.0);
+            let lower = events.cell(r, "lower").number();
+            let upper = events.cell(r, "upper").number();
+            quarter < 0.0
+                && quarter > f64::from(*super::comparison::QUARTERS.start())
+                && (lower.is_some_and(|l| l > 0.0) || upper.is_some_and(|u| u < 0.0))
+        });
+    moving.then(|| Caution {
+        topic: "pre-trend",
+        message: format!(
+            "Against the {} pool, GP use of the referred already differs from the reference quarter before referral (see health_event_study): the run-up to referral is not flat, so the estimate leans on the {washout_days}-day washout.",
+            pool.replace('_', " ")
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measures::table::{int, int_value};
+
+    fn matching(matched: i64, cases: i64, policy: Policy) -> Vec<PublishedTable> {
+        const COLUMNS: &[OutColumn] = &[
+            text("period", "p"),
+            text("pool", "p"),
+            int("cases", "c"),
+            int("matched_sets", "m"),
+        ];
+        let mut t = TableBuilder::new("health_matching", "m", COLUMNS);
+        t.push(&[
+            text_value("2024/25"),
+            text_value("declined"),
+            int_value(cases),
+            int_value(matched),
+        ]);
+        vec![crate::disclosure::publish(&t.finish().unwrap(), policy)]
+    }
+
+    #[test]
+    fn a_caution_quotes_the_published_counts_not_the_exact_ones() {
+        let c = cautions(
+            &matching(21, 693, Policy::NhsDigital),
+            Policy::NhsDigital,
+            90,
+        );
+        assert_eq!(
+            c[0].message,
+            "Only about 20 of about 695 referred people could be matched to the declined pool: its difference-in-differences is too uncertain to rely on."
+        );
+        let exact = cautions(&matching(21, 693, Policy::None), Policy::None, 90);
+        assert!(
+            exact[0]
+                .message
+                .starts_with("Only 21 of 693 referred people")
+        );
+    }
+
+    #[test]
+    fn a_count_the_table_withholds_is_withheld_in_the_sentence() {
+        let c = cautions(
+            &matching(1, 165, Policy::NhsDigital),
+            Policy::NhsDigital,
+            90,
+        );
+        assert_eq!(
+            c[0].message,
+            "Too few of about 165 referred people could be matched to the declined pool to show how many: its difference-in-differences is too uncertain to rely on."
+        );
+        assert!(!c[0].message.contains(" 1 "));
+    }
+
+    #[test]
+    fn a_cohort_well_above_the_population_is_cautioned_about() {
+        use crate::measures::table::num;
+        const COLUMNS: &[OutColumn] = &[
+            int("window_months", "w"),
+            text("setting_label", "s"),
+            num("before_rate", "b"),
+            num("population_rate", "p"),
+            num("ratio_to_population", "r"),
+        ];
+        let mut t = TableBuilder::new("health_before_after", "n", COLUMNS);
+        for (months, label, rate, population) in [
+            (6, "GP appointment", 20.0, 4.7),
+            (12, "GP appointment", 9.9, 4.7),
+            (12, "A&E attendance", 0.33, 0.32),
+        ] {
+            t.push(&[
+                int_value(months),
+                text_value(label),
+                crate::measures::table::num_value(rate),
+                crate::measures::table::num_value(population),
+                crate::measures::table::num_value(rate / population),
+            ]);
+        }
+        let tables = vec![crate::disclosure::publish(
+            &t.finish().unwrap(),
+            Policy::None,
+        )];
+        let c = cautions(&tables, Policy::None, 90);
+        assert_eq!(c.len(), 1);
+        assert!(
+            c[0].message.starts_with("In the 12 months before referral")
+                && c[0]
+                    .message
+                    .contains("GP appointment 2.1 times (9.90 against 4.70"),
+            "{}",
+            c[0].message
+        );
+        assert!(
+            !c[0].message.contains("A&E"),
+            "1.03 times is not well above"
+        );
+    }
+
+    #[test]
+    fn enough_matched_sets_as_published_raise_no_caution() {
+        // 28 exactly, published as 30: the table shows enough, and so does the sentence.
+        assert!(
+            cautions(
+                &matching(28, 400, Policy::NhsDigital),
+                Policy::NhsDigital,
+                90
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            cautions(&matching(28, 400, Policy::None), Policy::None, 90).len(),
+            1
+        );
+    }
+}
