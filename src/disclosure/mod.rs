@@ -13,11 +13,16 @@
 //! - secondary suppression: where a suppressed cell could be recovered from a
 //!   published total (the groups of one breakdown against its `all` row, or
 //!   the parts of a total in the same row), the next smallest cell is
-//!   suppressed too;
-//! - means, medians, rates and other statistics based on 1–7 people are
-//!   suppressed; intervals of a share are suppressed with the share. Complex
-//!   statistics (confidence intervals, model estimates) on larger groups are
-//!   shown unrounded, as the rules exempt them.
+//!   suppressed too (a zero one when every partner is zero);
+//! - figures derived from counts are computed from the published counts, so
+//!   none inverts to a count that is rounded or hidden: a share's Wilson
+//!   limits, rates and their Poisson limits, ratios of published figures and
+//!   counts scaled to a year ([`rules::Role`]); each is suppressed with the
+//!   counts it rests on;
+//! - means, medians and other statistics based on 1–7 people are suppressed.
+//!   Complex statistics (means of people's own rates, model estimates and
+//!   their intervals) on larger groups are shown unrounded, as the rules
+//!   exempt them.
 //!
 //! The OpenSAFELY policy redacts counts ≤ 7 and rounds the rest to the nearest
 //! 5 in the same way, but computes shares from "midpoint 6" rounded counts
@@ -294,7 +299,9 @@ pub fn hidden_counts(
 
 /// Among `cells` (parts of one published total), if exactly one is hidden,
 /// hide `prefer` when it is a positive visible cell, else the smallest other
-/// positive one. Returns whether anything changed.
+/// positive one, else (every partner is zero, so the hidden cell would be the
+/// total minus nothing) a zero one: a `*` may stand for 0, and the hidden
+/// cell is protected like any other. Returns whether anything changed.
 fn hide_complement(
     raw: &[Vec<Cell>],
     hidden: &mut [Vec<bool>],
@@ -317,7 +324,13 @@ fn hide_complement(
         .filter(|&&(r, c)| !hidden[r][c])
         .filter_map(|&(r, c)| raw[r][c].number().filter(|&v| v > 0.0).map(|v| (v, r, c)))
         .min_by(|a, b| a.0.total_cmp(&b.0).then((a.1, a.2).cmp(&(b.1, b.2))));
-    match next {
+    let zero = || {
+        cells
+            .iter()
+            .find(|&&(r, c)| !hidden[r][c] && raw[r][c].number() == Some(0.0))
+            .map(|&(r, c)| (0.0, r, c))
+    };
+    match next.or_else(zero) {
         Some((_, r, c)) => {
             hidden[r][c] = true;
             true

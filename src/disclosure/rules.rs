@@ -236,9 +236,13 @@ static RULES: &[TableRules] = &[
         labels: &["newly_appearing"],
         ..DEFAULT
     },
+    // Counts of organisations are not counts of people: shown exactly, so the
+    // list of organisations (one row each, with its new_group flag) agrees
+    // with them instead of revealing what rounding hid.
     TableRules {
         table: "community_summary",
         base: Some("onward_referrals"),
+        labels: &["organisations", "new_groups", "newly_appearing"],
         shares: &[("attended_share", "attended", "attendance_recorded")],
         quotients: &[(
             "referrals_per_organisation",

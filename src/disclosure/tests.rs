@@ -132,6 +132,27 @@ fn secondary_suppression_protects_a_group_against_its_total() {
 }
 
 #[test]
+fn a_hidden_cell_whose_partners_are_all_zero_is_protected_too() {
+    // F has 1 decline, M none; the groups' total is published elsewhere (no
+    // `all` row here), so with M shown as 0 that total would be F's.
+    let t = table(&[
+        row("sex", "F", 40, 1),
+        row("sex", "M", 60, 0),
+        row("age_band", "18-64", 50, 20),
+        row("age_band", "65+", 50, 0),
+    ]);
+    let p = publish(&t, Policy::NhsDigital);
+    assert_eq!(p.cell(0, "declined"), &Cell::Suppressed);
+    assert_eq!(
+        p.cell(1, "declined"),
+        &Cell::Suppressed,
+        "the zero partner is hidden too"
+    );
+    // Nothing is hidden where nothing small is: the age bands stay.
+    assert_eq!(p.cell(3, "declined"), &Cell::Int(0));
+}
+
+#[test]
 fn secondary_suppression_within_a_row() {
     const UPTAKE: &[OutColumn] = &[
         text("quarter", "q"),
@@ -302,9 +323,11 @@ fn rates_ratios_and_scaled_counts_come_from_the_published_figures() {
         num_value(899.0 / 26.0),
     ]);
     let p = publish(&b.finish().unwrap(), Policy::NhsDigital);
+    // Organisations are not people (shown exactly); the referrals are rounded.
+    assert_eq!(p.cell(0, "organisations"), &Cell::Int(26));
     assert_eq!(
         p.cell(0, "referrals_per_organisation"),
-        &Cell::Num(900.0 / 25.0)
+        &Cell::Num(900.0 / 26.0)
     );
 
     const CASELOAD: &[OutColumn] = &[

@@ -251,10 +251,12 @@ fn plural(n: f64, one: &str, many: &str) -> String {
     }
 }
 
-/// A count as words for sentences: "about 175 people" once rounded, "fewer than 8" when suppressed.
+/// A count as words for sentences: "about 175 people" once rounded, "an
+/// undisclosed number of" when suppressed (a `*` may hide a small count, or a
+/// larger one withheld so that a small one cannot be worked out).
 fn people(cell: &Cell, noun: &str, rounded: bool) -> String {
     match cell {
-        Cell::Suppressed => format!("fewer than 8 {noun}"),
+        Cell::Suppressed => format!("an undisclosed number of {noun}"),
         c => match c.number() {
             Some(n) if rounded && n > 0.0 => format!("about {} {noun}", count(n.round() as i64)),
             Some(n) => format!("{} {noun}", count(n.round() as i64)),
@@ -489,7 +491,9 @@ fn monthly_referrals_figure(tables: &[PublishedTable]) -> Option<Figure> {
             t.text(rows[0], "month"),
             t.text(rows[rows.len() - 1], "month"),
             if suppressed > 0 {
-                format!("; {suppressed} months with fewer than 8 referrals are not shown")
+                format!(
+                    "; {suppressed} months whose counts are withheld to protect privacy are not shown"
+                )
             } else {
                 String::new()
             }
@@ -1080,7 +1084,7 @@ fn benchmark_sections(
                 ""
             },
             if dropped > 0 {
-                format!(" {dropped} PCNs with fewer than 8 in a count are not plotted.")
+                format!(" {dropped} PCNs with a count withheld to protect privacy are not plotted.")
             } else {
                 String::new()
             }
@@ -1155,7 +1159,7 @@ fn spc_section(tables: &[PublishedTable], b: &Benchmarks, rounded: bool) -> Sect
                 .any(|&r| matches!(t.cell(r, "value"), Cell::Suppressed))
             {
                 s.intro.push(format!(
-                    "{}: not charted, as some months had fewer than 8.",
+                    "{}: not charted, as some months' counts are withheld to protect privacy.",
                     chart.label
                 ));
                 continue;
@@ -1301,13 +1305,10 @@ fn headlines(tables: &[PublishedTable], rounded: bool) -> Vec<String> {
     {
         out.push(format!(
             "{} received onward referrals in the period, {} of them new groups.",
-            people(
-                c.cell(0, "organisations"),
-                "community organisations",
-                rounded
-            ),
+            // Organisations are not people: their counts are exact.
+            people(c.cell(0, "organisations"), "community organisations", false),
             match c.cell(0, "new_groups") {
-                Cell::Suppressed => "fewer than 8".to_string(),
+                Cell::Suppressed => "an undisclosed number".to_string(),
                 other => show(other, Fmt::Count),
             }
         ));

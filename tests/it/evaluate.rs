@@ -278,6 +278,12 @@ fn sentences_quote_the_published_tables_and_shares_sit_in_their_intervals() {
         );
         assert!(message.starts_with(&quoted), "{message} / {row:?}");
     }
+    // The list of organisations agrees with the summary beside it.
+    let summary = &read_csv(&out.join("tables/community_summary.csv"))[0];
+    let list = read_csv(&out.join("tables/community_organisations.csv"));
+    assert_eq!(list.len().to_string(), summary["organisations"]);
+    let new = list.iter().filter(|r| r["new_group"] == "1").count();
+    assert_eq!(new.to_string(), summary["new_groups"]);
     // Each share lies within its own published interval.
     let roles = roles(&out);
     let mut checked = 0;
