@@ -32,6 +32,7 @@
 //! Which column is a count, a share or a statistic, and what it is based on,
 //! is declared in [`rules`].
 
+pub mod benchmarks;
 pub mod rules;
 
 use std::collections::BTreeMap;

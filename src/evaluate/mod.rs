@@ -195,6 +195,20 @@ pub fn evaluate(
         .iter()
         .map(|t| disclosure::publish(t, policy))
         .collect();
+    // Funnels and SPC charts computed again from the published counts (and
+    // reliable improvement from wellbeing_change as published), so their
+    // tables, charts and flags agree with the counts beside them.
+    let benchmarks = disclosure::benchmarks::publish(
+        &computed.benchmarks,
+        policy,
+        published.iter().find(|t| t.name == "wellbeing_change"),
+    );
+    for table in disclosure::benchmarks::tables(&benchmarks, policy)? {
+        match published.iter_mut().find(|t| t.name == table.name) {
+            Some(slot) => *slot = table,
+            None => published.push(table),
+        }
+    }
     // Cautions quote figures, so they are written from the published tables:
     // a sentence says what the table beside it shows.
     let cautions =
@@ -234,7 +248,7 @@ pub fn evaluate(
     let rendered = render::report::render(&render::report::ReportInputs {
         stamp: &stamp,
         tables: &published,
-        benchmarks: &computed.benchmarks,
+        benchmarks: &benchmarks,
         warnings: &warnings,
         settings: spec.settings(),
         quarantined: ingest_report.quarantined(),

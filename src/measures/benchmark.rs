@@ -53,6 +53,9 @@ pub struct FunnelUnit {
     pub numerator: f64,
     /// Denominator (size or exposure).
     pub denominator: f64,
+    /// Withheld by disclosure control: left out of the funnel's computation,
+    /// and its figures shown as `*`.
+    pub hidden: bool,
 }
 
 /// A funnel to compute.
@@ -93,7 +96,7 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
     let units: Vec<&FunnelUnit> = measure
         .units
         .iter()
-        .filter(|u| u.denominator > 0.0)
+        .filter(|u| u.denominator > 0.0 && !u.hidden)
         .collect();
     let total_n: f64 = units.iter().map(|u| u.denominator).sum();
     let theta = units.iter().map(|u| u.numerator).sum::<f64>() / total_n;
@@ -175,6 +178,12 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
         .units
         .iter()
         .map(|u| {
+            if u.hidden {
+                return (
+                    (f64::NAN, f64::NAN, f64::NAN, f64::NAN),
+                    Flag::NotSignificant,
+                );
+            }
             let l = limits(u.denominator.max(1e-9));
             (
                 l,
@@ -221,6 +230,37 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
 /// Name prefix of the per-PCN charts of monthly referrals (`monthly_referrals_pcn_U90001`).
 pub const PCN_SPC_PREFIX: &str = "monthly_referrals_pcn_";
 
+/// What an SPC chart is drawn from, month by month.
+#[derive(Debug, Clone)]
+pub enum SpcInput {
+    /// A count each month.
+    Counts(Vec<f64>),
+    /// A share each month: numerators over denominators.
+    Shares {
+        /// Numerators.
+        numerators: Vec<f64>,
+        /// Denominators.
+        denominators: Vec<f64>,
+    },
+}
+
+impl SpcInput {
+    /// The monthly values (a share is NaN where its denominator is 0).
+    pub fn values(&self) -> Vec<f64> {
+        match self {
+            SpcInput::Counts(v) => v.clone(),
+            SpcInput::Shares {
+                numerators,
+                denominators,
+            } => numerators
+                .iter()
+                .zip(denominators)
+                .map(|(x, n)| if *n > 0.0 { x / n } else { f64::NAN })
+                .collect(),
+        }
+    }
+}
+
 /// A computed SPC chart of a monthly series.
 #[derive(Debug, Clone)]
 pub struct SpcResult {
@@ -230,8 +270,43 @@ pub struct SpcResult {
     pub label: String,
     /// Months (first day).
     pub months: Vec<i32>,
+    /// What the chart is drawn from.
+    pub input: SpcInput,
+    /// How it is drawn.
+    pub options: SpcOptions,
     /// The chart.
     pub chart: SpcChart,
+    /// Months withheld by disclosure control (then the chart's centre line,
+    /// limits and signals are withheld too).
+    pub hidden_months: Vec<bool>,
+}
+
+impl SpcResult {
+    /// The chart of `input` drawn with `options`.
+    pub fn new(
+        name: String,
+        label: String,
+        months: Vec<i32>,
+        input: SpcInput,
+        options: SpcOptions,
+    ) -> Self {
+        let chart = spc::xmr(&input.values(), &options);
+        let hidden_months = vec![false; months.len()];
+        SpcResult {
+            name,
+            label,
+            months,
+            input,
+            options,
+            chart,
+            hidden_months,
+        }
+    }
+
+    /// Whether any month is withheld.
+    pub fn hidden(&self) -> bool {
+        self.hidden_months.iter().any(|h| *h)
+    }
 }
 
 /// Settings of the benchmarking charts.
@@ -262,6 +337,9 @@ pub struct Benchmarks {
     pub funnels: Vec<FunnelResult>,
     /// SPC charts.
     pub spc: Vec<SpcResult>,
+    /// The overdispersion adjustment asked for (to compute the funnels again
+    /// from published counts).
+    pub adjustment: Adjustment,
 }
 
 /// Compute the funnels and SPC charts for `period`; `wellbeing_change` supplies
@@ -298,11 +376,13 @@ pub async fn benchmarks(
                 unit: unit.clone(),
                 numerator: column(b, "declined", i),
                 denominator: column(b, "referred", i),
+                hidden: false,
             });
             contacts.push(FunnelUnit {
                 unit,
                 numerator: column(b, "contacts", i),
                 denominator: column(b, "accepted", i),
+                hidden: false,
             });
         }
     }
@@ -333,20 +413,15 @@ pub async fn benchmarks(
         .run(ctx, &dates[1..])
         .await?;
     let mut months = Vec::new();
-    let (mut referred, mut declined_share) = (Vec::new(), Vec::new());
+    let (mut referred, mut declined) = (Vec::new(), Vec::new());
     for b in &monthly {
         let m = b
             .column_by_name("month")
             .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned());
         for i in 0..b.num_rows() {
             months.push(m.as_ref().map_or(0, |a| a.value(i)));
-            let r = column(b, "referred", i);
-            referred.push(r);
-            declined_share.push(if r > 0.0 {
-                column(b, "declined", i) / r
-            } else {
-                f64::NAN
-            });
+            referred.push(column(b, "referred", i));
+            declined.push(column(b, "declined", i));
         }
     }
     // A rebase date starts a new period at the first month on or after it.
@@ -376,33 +451,33 @@ pub async fn benchmarks(
                 .insert(month, column(b, "referred", i));
         }
     }
+    let counts_options = SpcOptions {
+        rebase_at: rebase_at.clone(),
+        ..SpcOptions::default()
+    };
     let mut spc = vec![
-        SpcResult {
-            name: "monthly_referrals".to_string(),
-            label: "Referrals received per month".to_string(),
-            months: months.clone(),
-            chart: spc::xmr(
-                &referred,
-                &SpcOptions {
-                    rebase_at: rebase_at.clone(),
-                    ..SpcOptions::default()
-                },
-            ),
-        },
-        SpcResult {
-            name: "monthly_share_declined".to_string(),
-            label: "Share of referrals declined per month".to_string(),
-            months: months.clone(),
-            chart: spc::xmr(
-                &declined_share,
-                &SpcOptions {
-                    improvement: Direction::Decrease,
-                    target: options.declined_target,
-                    rebase_at: rebase_at.clone(),
-                    ..SpcOptions::default()
-                },
-            ),
-        },
+        SpcResult::new(
+            "monthly_referrals".to_string(),
+            "Referrals received per month".to_string(),
+            months.clone(),
+            SpcInput::Counts(referred.clone()),
+            counts_options.clone(),
+        ),
+        SpcResult::new(
+            "monthly_share_declined".to_string(),
+            "Share of referrals declined per month".to_string(),
+            months.clone(),
+            SpcInput::Shares {
+                numerators: declined,
+                denominators: referred,
+            },
+            SpcOptions {
+                improvement: Direction::Decrease,
+                target: options.declined_target,
+                rebase_at: rebase_at.clone(),
+                ..SpcOptions::default()
+            },
+        ),
     ];
     // One chart per PCN over the scheme's months (a month without referrals is 0).
     for (unit, counts) in &pcn_months {
@@ -410,20 +485,19 @@ pub async fn benchmarks(
             .iter()
             .map(|m| counts.get(m).copied().unwrap_or(0.0))
             .collect();
-        spc.push(SpcResult {
-            name: format!("{PCN_SPC_PREFIX}{unit}"),
-            label: format!("Referrals received per month, PCN {unit}"),
-            months: months.clone(),
-            chart: spc::xmr(
-                &values,
-                &SpcOptions {
-                    rebase_at: rebase_at.clone(),
-                    ..SpcOptions::default()
-                },
-            ),
-        });
+        spc.push(SpcResult::new(
+            format!("{PCN_SPC_PREFIX}{unit}"),
+            format!("Referrals received per month, PCN {unit}"),
+            months.clone(),
+            SpcInput::Counts(values),
+            counts_options.clone(),
+        ));
     }
-    Ok(Benchmarks { funnels, spc })
+    Ok(Benchmarks {
+        funnels,
+        spc,
+        adjustment: options.adjustment,
+    })
 }
 
 /// Per-PCN funnels of the share of paired scores reliably improved.
@@ -458,6 +532,7 @@ fn reliable_improvement_funnels(change: &RecordBatch) -> Vec<FunnelMeasure> {
             unit: group.value(i).to_string(),
             numerator: improved.value(i) as f64,
             denominator: pairs.value(i) as f64,
+            hidden: false,
         };
         match out.iter_mut().find(|m| m.name == name) {
             Some(m) => m.units.push(unit),
@@ -657,6 +732,7 @@ mod tests {
                 unit: format!("U{i}"),
                 numerator: *x,
                 denominator: *n,
+                hidden: false,
             })
             .collect()
     }

@@ -15,7 +15,7 @@ use super::Stamp;
 use super::figures::{self, Figure, FigureKind, Series};
 use crate::disclosure::{Cell, PublishedTable};
 use crate::error::{Error, Result};
-use crate::measures::benchmark::{Benchmarks, FunnelResult, SpcResult};
+use crate::measures::benchmark::{Benchmarks, FunnelResult};
 
 /// The shipped templates, by file name.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -322,9 +322,8 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
     if let Some(f) = health_figure(tables) {
         keep(&mut health, f);
     }
-    let (mut benchmarking, funnel_sections) =
-        benchmark_sections(tables, inputs.benchmarks, rounded);
-    let spc_section = spc_section(tables, inputs.benchmarks, rounded);
+    let (mut benchmarking, funnel_sections) = benchmark_sections(tables, inputs.benchmarks);
+    let spc_section = spc_section(inputs.benchmarks);
     for c in funnel_sections
         .iter()
         .chain([&spc_section])
@@ -1017,50 +1016,25 @@ fn health_figure(tables: &[PublishedTable]) -> Option<Figure> {
     })
 }
 
-/// Funnel results with each unit plotted from its published (rounded) counts;
-/// units with a suppressed count are left out.
-fn published_funnel(
-    f: &FunnelResult,
-    units: Option<&PublishedTable>,
-    rounded: bool,
-) -> (FunnelResult, usize) {
-    if !rounded {
-        return (f.clone(), 0);
-    }
+/// A published funnel with its withheld units left out of the plot; returns
+/// how many were left out.
+fn plotted_funnel(f: &FunnelResult) -> (FunnelResult, usize) {
     let mut out = f.clone();
-    let mut kept = Vec::new();
-    let mut limits = Vec::new();
-    let mut dropped = 0;
-    for (u, l) in f.measure.units.iter().zip(&f.unit_limits) {
-        let row = units.and_then(|t| {
-            t.rows_where(&[
-                ("measure", f.measure.name.as_str()),
-                ("unit", u.unit.as_str()),
-            ])
-            .next()
-        });
-        match row.and_then(|r| Some((num(units?, r, "numerator")?, num(units?, r, "denominator")?)))
-        {
-            Some((x, n)) => {
-                let mut unit = u.clone();
-                unit.numerator = x;
-                unit.denominator = n;
-                kept.push(unit);
-                limits.push(*l);
-            }
-            None => dropped += 1,
-        }
-    }
-    out.measure.units = kept;
+    let (units, limits): (Vec<_>, Vec<_>) = f
+        .measure
+        .units
+        .iter()
+        .cloned()
+        .zip(f.unit_limits.iter().copied())
+        .filter(|(u, _)| !u.hidden)
+        .unzip();
+    let dropped = f.measure.units.len() - units.len();
+    out.measure.units = units;
     out.unit_limits = limits;
     (out, dropped)
 }
 
-fn benchmark_sections(
-    tables: &[PublishedTable],
-    b: &Benchmarks,
-    rounded: bool,
-) -> (Section, Vec<Section>) {
+fn benchmark_sections(tables: &[PublishedTable], b: &Benchmarks) -> (Section, Vec<Section>) {
     let mut summary = Section {
         id: "benchmarking".into(),
         title: "Benchmarking".into(),
@@ -1070,19 +1044,14 @@ fn benchmark_sections(
     let units = find(tables, "benchmark_funnel_units");
     let mut sections = Vec::new();
     for f in &b.funnels {
-        let (shown, dropped) = published_funnel(f, units, rounded);
+        let (shown, dropped) = plotted_funnel(f);
         let id = format!("funnel_{}", f.measure.name);
         let svg = super::charts::funnel_svg(&shown);
         let description = format!(
-            "Funnel plot of {} across {} PCNs; limits by {}.{}{}",
+            "Funnel plot of {} across {} PCNs; limits by {}.{}",
             f.measure.label.to_lowercase(),
             f.measure.units.len(),
             f.method,
-            if rounded {
-                " Points are plotted from rounded counts; flags come from the exact counts."
-            } else {
-                ""
-            },
             if dropped > 0 {
                 format!(" {dropped} PCNs with a count withheld to protect privacy are not plotted.")
             } else {
@@ -1141,39 +1110,25 @@ fn benchmark_sections(
     (summary, sections)
 }
 
-/// SPC charts with count series plotted from their published (rounded) values;
-/// a count chart with any suppressed month is left out.
-fn spc_section(tables: &[PublishedTable], b: &Benchmarks, rounded: bool) -> Section {
+/// SPC charts as published; a chart with a withheld month is left out.
+fn spc_section(b: &Benchmarks) -> Section {
     let mut s = Section {
         id: "spc".into(),
         title: "Month by month".into(),
         ..Section::default()
     };
-    let spc = find(tables, "spc");
     for chart in &b.spc {
-        let mut shown: SpcResult = chart.clone();
-        if rounded && let Some(t) = spc {
-            let rows: Vec<usize> = t.rows_where(&[("measure", chart.name.as_str())]).collect();
-            if rows
-                .iter()
-                .any(|&r| matches!(t.cell(r, "value"), Cell::Suppressed))
-            {
-                s.intro.push(format!(
-                    "{}: not charted, as some months' counts are withheld to protect privacy.",
-                    chart.label
-                ));
-                continue;
-            }
-            for (p, &r) in shown.chart.points.iter_mut().zip(&rows) {
-                if let Some(v) = num(t, r, "value") {
-                    p.value = v;
-                }
-            }
+        if chart.hidden() {
+            s.intro.push(format!(
+                "{}: not charted, as some months' counts are withheld to protect privacy.",
+                chart.label
+            ));
+            continue;
         }
         s.charts.push(ChartView {
             id: format!("spc_{}", chart.name),
             title: chart.label.clone(),
-            svg: super::charts::spc_svg(&shown),
+            svg: super::charts::spc_svg(chart),
             description: format!(
                 "XmR chart of {} over {} months.{}",
                 chart.label.to_lowercase(),

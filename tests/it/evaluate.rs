@@ -284,6 +284,41 @@ fn sentences_quote_the_published_tables_and_shares_sit_in_their_intervals() {
     assert_eq!(list.len().to_string(), summary["organisations"]);
     let new = list.iter().filter(|r| r["new_group"] == "1").count();
     assert_eq!(new.to_string(), summary["new_groups"]);
+    // A funnel point agrees with its own limits and flag, as published.
+    let mut units = 0;
+    for row in read_csv(&out.join("tables/benchmark_funnel_units.csv")) {
+        let (Ok(v), Ok(l), Ok(u)) = (
+            row["value"].parse::<f64>(),
+            row["lower95"].parse::<f64>(),
+            row["upper95"].parse::<f64>(),
+        ) else {
+            continue;
+        };
+        units += 1;
+        let inside = (l..=u).contains(&v);
+        assert_eq!(inside, row["flag"] == "Not significant", "{row:?}");
+        let (x, n) = (
+            row["numerator"].parse::<f64>().unwrap(),
+            row["denominator"].parse::<f64>().unwrap(),
+        );
+        assert!(
+            (v - x / n).abs() < 1e-12,
+            "the value is the published counts' {row:?}"
+        );
+    }
+    assert!(units > 5, "{units} funnel units checked");
+    // An SPC centre line is the mean of the published months beside it.
+    let spc = read_csv(&out.join("tables/spc.csv"));
+    let referrals: Vec<&std::collections::HashMap<String, String>> = spc
+        .iter()
+        .filter(|r| r["measure"] == "monthly_referrals")
+        .collect();
+    let mean = referrals
+        .iter()
+        .map(|r| r["value"].parse::<f64>().unwrap())
+        .sum::<f64>()
+        / referrals.len() as f64;
+    assert!((referrals[0]["mean"].parse::<f64>().unwrap() - mean).abs() < 1e-9);
     // Each share lies within its own published interval.
     let roles = roles(&out);
     let mut checked = 0;
