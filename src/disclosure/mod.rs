@@ -372,7 +372,8 @@ fn protect(
         _ => round5,
     };
     let small = |row: &[Cell], c: usize| row[c].number().is_some_and(is_small);
-    raw.iter()
+    let rows = raw
+        .iter()
         .zip(&hidden)
         .map(|(row, hide)| {
             let mut out: Vec<Cell> = roles
@@ -440,9 +441,10 @@ fn protect(
                         }
                     }
                     // Derived below, from the published cells.
-                    Role::Quotient { .. } | Role::PoissonBound { .. } | Role::Scaled { .. } => {
-                        row[c].clone()
-                    }
+                    Role::Quotient { .. }
+                    | Role::PoissonBound { .. }
+                    | Role::Scaled { .. }
+                    | Role::DropFrom { .. } => row[c].clone(),
                 })
                 .collect();
             // A derived figure may rest on another (a ratio of two rates), so
@@ -464,7 +466,48 @@ fn protect(
             }
             out
         })
-        .collect()
+        .collect();
+    between_stages(rows, roles)
+}
+
+/// Losses between stages from the published stage counts ([`Role::DropFrom`]).
+fn between_stages(mut rows: Vec<Vec<Cell>>, roles: &[Role]) -> Vec<Vec<Cell>> {
+    for (c, role) in roles.iter().enumerate() {
+        let Role::DropFrom { count, order, key } = role else {
+            continue;
+        };
+        let key_of =
+            |row: &[Cell]| -> Vec<String> { key.iter().map(|&k| row[k].display()).collect() };
+        let lost: Vec<Cell> = rows
+            .iter()
+            .map(|row| {
+                if matches!(row[c], Cell::Empty) {
+                    return Cell::Empty;
+                }
+                let Some(stage) = row[*order].number() else {
+                    return row[c].clone();
+                };
+                let previous = rows
+                    .iter()
+                    .find(|p| p[*order].number() == Some(stage - 1.0) && key_of(p) == key_of(row));
+                match previous {
+                    // The first stage loses nothing.
+                    None => row[c].clone(),
+                    Some(p) => match (&p[*count], &row[*count]) {
+                        (Cell::Suppressed, _) | (_, Cell::Suppressed) => Cell::Suppressed,
+                        (a, b) => match (a.number(), b.number()) {
+                            (Some(a), Some(b)) => Cell::Int((a - b).round() as i64),
+                            _ => Cell::Empty,
+                        },
+                    },
+                }
+            })
+            .collect();
+        for (row, cell) in rows.iter_mut().zip(lost) {
+            row[c] = cell;
+        }
+    }
+    rows
 }
 
 /// The published cell of a derived column `c` from the row's raw and

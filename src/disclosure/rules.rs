@@ -70,6 +70,18 @@ pub enum Role {
         /// Index of the count.
         count: usize,
     },
+    /// What was lost between stages: the published `count` of the previous
+    /// stage (the row with the same `key` and `order` one less) minus this
+    /// row's, so the losses add up to the stages as shown; withheld with
+    /// either.
+    DropFrom {
+        /// Index of the stage count.
+        count: usize,
+        /// Index of the stage order.
+        order: usize,
+        /// Indices of the columns that identify one funnel.
+        key: Vec<usize>,
+    },
     /// A statistic (mean, median, rate, test) suppressed when any base count is 1–7.
     Statistic {
         /// Indices of the counts it is based on.
@@ -101,6 +113,7 @@ impl Role {
             Role::Quotient { .. } => "ratio of published figures",
             Role::PoissonBound { .. } => "rate interval",
             Role::Scaled { .. } => "scaled count",
+            Role::DropFrom { .. } => "difference of published counts",
             Role::Statistic { .. } => "statistic",
         }
     }
@@ -127,6 +140,13 @@ struct TableRules {
     poisson_bounds: &'static [(&'static str, &'static str, &'static str, f64, bool)],
     /// Counts times a fixed factor: (column, count).
     scaled: &'static [(&'static str, &'static str)],
+    /// Losses between stages: (column, count, stage order, funnel key).
+    drops: &'static [(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+    )],
     /// Columns that, with `breakdown`, identify a set of groups adding up to the `all` row.
     breakdown_key: &'static [&'static str],
     /// Counts in one row that add up (a total and its parts).
@@ -153,6 +173,7 @@ const DEFAULT: TableRules = TableRules {
     quotients: &[],
     poisson_bounds: &[],
     scaled: &[],
+    drops: &[],
     breakdown_key: &[],
     row_parts: &[],
 };
@@ -192,6 +213,17 @@ static RULES: &[TableRules] = &[
             ],
             prefer: Some("no_reliable_change"),
         }],
+        ..DEFAULT
+    },
+    TableRules {
+        table: "wellbeing_attrition_funnel",
+        base: Some("count"),
+        drops: &[(
+            "lost_before_stage",
+            "count",
+            "stage_order",
+            &["cohort", "instrument"],
+        )],
         ..DEFAULT
     },
     TableRules {
@@ -379,6 +411,10 @@ pub fn named_columns() -> Vec<(&'static str, &'static str)> {
         for &(q, x) in r.scaled {
             [q, x].into_iter().for_each(&mut add);
         }
+        for &(d, x, o, key) in r.drops {
+            [d, x, o].into_iter().for_each(&mut add);
+            key.iter().copied().for_each(&mut add);
+        }
         r.breakdown_key.iter().copied().for_each(&mut add);
         for sum in r.row_parts {
             sum.parts.iter().copied().for_each(&mut add);
@@ -402,6 +438,7 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
         !is_label(c)
             && (c.ty == ColumnKind::Integer || rules.counts.contains(&c.name))
             && rules.count_when.is_none_or(|(name, _, _)| name != c.name)
+            && !rules.drops.iter().any(|d| d.0 == c.name)
     };
     let base = rules
         .base
@@ -473,6 +510,15 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
                 && let Some(count) = index(x)
             {
                 return Role::Scaled { count };
+            }
+            if let Some(&(_, x, o, key)) = rules.drops.iter().find(|q| q.0 == c.name)
+                && let (Some(count), Some(order)) = (index(x), index(o))
+            {
+                return Role::DropFrom {
+                    count,
+                    order,
+                    key: key.iter().filter_map(|k| index(k)).collect(),
+                };
             }
             let bases = match rules.statistic_bases.iter().find(|(s, _)| *s == c.name) {
                 Some((_, names)) => names.iter().filter_map(|n| index(n)).collect(),

@@ -377,3 +377,32 @@ fn every_published_share_lies_within_its_published_interval() {
         }
     }
 }
+
+#[test]
+fn losses_between_stages_add_up_to_the_stages_as_published() {
+    const FUNNEL: &[OutColumn] = &[
+        text("cohort", "c"),
+        text("instrument", "i"),
+        int("stage_order", "o"),
+        int("count", "n"),
+        int("lost_before_stage", "lost"),
+    ];
+    let mut b = TableBuilder::new("wellbeing_attrition_funnel", "test", FUNNEL);
+    for (order, count, lost) in [(1, 612, 0), (2, 462, 150), (3, 282, 180), (4, 5, 277)] {
+        b.push(&[
+            text_value("closed"),
+            text_value("swemwbs"),
+            int_value(order),
+            int_value(count),
+            int_value(lost),
+        ]);
+    }
+    let p = publish(&b.finish().unwrap(), Policy::NhsDigital);
+    // Each loss is the difference of the published stages beside it.
+    assert_eq!(p.cell(1, "lost_before_stage"), &Cell::Int(610 - 460));
+    assert_eq!(p.cell(2, "lost_before_stage"), &Cell::Int(460 - 280));
+    // The last stage is withheld, so what was lost before it is withheld too.
+    assert_eq!(p.cell(3, "count"), &Cell::Suppressed);
+    assert_eq!(p.cell(3, "lost_before_stage"), &Cell::Suppressed);
+    assert_eq!(p.cell(0, "lost_before_stage"), &Cell::Int(0));
+}

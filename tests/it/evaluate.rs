@@ -319,6 +319,21 @@ fn sentences_quote_the_published_tables_and_shares_sit_in_their_intervals() {
         .sum::<f64>()
         / referrals.len() as f64;
     assert!((referrals[0]["mean"].parse::<f64>().unwrap() - mean).abs() < 1e-9);
+    // The attrition funnel's losses add up to its stages as published.
+    let funnel = read_csv(&out.join("tables/wellbeing_attrition_funnel.csv"));
+    for pair in funnel.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a["instrument"] != b["instrument"] || a["cohort"] != b["cohort"] {
+            continue;
+        }
+        if let (Ok(x), Ok(y), Ok(lost)) = (
+            a["count"].parse::<i64>(),
+            b["count"].parse::<i64>(),
+            b["lost_before_stage"].parse::<i64>(),
+        ) {
+            assert_eq!(x - y, lost, "{a:?} {b:?}");
+        }
+    }
     // Each share lies within its own published interval.
     let roles = roles(&out);
     let mut checked = 0;
