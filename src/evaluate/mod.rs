@@ -10,7 +10,8 @@
 //! replace them whole only when everything is written, so a failed run leaves
 //! the previous warehouse and report intact ([`crate::folder`]). Before
 //! anything is read or written, both must stand apart from every input and
-//! from each other, be folders sprout made (or new), and be free of other runs. Every output is stamped ([`crate::render::Stamp`]) with the spec's
+//! from each other, be folders sprout made (or new), and be free of other
+//! runs. Every output is stamped ([`crate::render::Stamp`]) with the spec's
 //! SHA-256, each input's SHA-256, the sprout version and the run time (from
 //! `SOURCE_DATE_EPOCH` when set, so the same spec and inputs give byte-identical
 //! outputs).

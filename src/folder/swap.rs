@@ -148,13 +148,9 @@ struct Leftovers {
 
 fn leftovers(target: &Path) -> Result<Leftovers> {
     let mut found = Leftovers::default();
+    // `target` is resolved (absolute), so it has a parent unless it is the root.
     let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
         return Ok(found);
-    };
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
     };
     let entries = match std::fs::read_dir(parent) {
         Ok(entries) => entries,

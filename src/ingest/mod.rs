@@ -118,7 +118,8 @@ impl IngestReport {
 }
 
 impl FileReport {
-    /// A report of a file whose every line or row is accepted (a lookup).
+    /// A report of `rows` rows, all accepted, after `header_lines` header
+    /// lines: a lookup, or any file before its first row is read.
     fn whole(path: &Path, table: &'static str, rows: u64, header_lines: u64) -> FileReport {
         FileReport {
             path: path.to_path_buf(),
@@ -140,8 +141,12 @@ impl FileReport {
     /// Whether every line read is a header line, a blank line, or a line of
     /// an accepted or a quarantined record.
     pub fn reconciles(&self) -> bool {
-        self.lines_read
-            == self.header_lines + self.blank_lines + self.lines_accepted + self.lines_quarantined
+        self.lines_read == self.lines_accounted_for()
+    }
+
+    /// Header, blank, accepted and quarantined lines together.
+    pub fn lines_accounted_for(&self) -> u64 {
+        self.header_lines + self.blank_lines + self.lines_accepted + self.lines_quarantined
     }
 }
 
@@ -448,7 +453,7 @@ fn write_lookup(
     writer.commit()?;
     warehouse.record(InputRecord {
         file: file_name(path),
-        source: crate::folder::paths::resolve(path).display().to_string(),
+        source: location(path),
         table: table.name.to_string(),
         sha256: sha,
         part,
@@ -606,7 +611,7 @@ fn plan_file(found: &Found, imd_lookup: bool, console: &Console) -> Result<Plan>
     }
     Ok(Plan {
         path: path.to_path_buf(),
-        location: crate::folder::paths::resolve(path).display().to_string(),
+        location: location(path),
         sha256: sha256_file(path)?,
         mapping: source_mapping,
         source,
@@ -619,6 +624,11 @@ fn plan_file(found: &Found, imd_lookup: bool, console: &Console) -> Result<Plan>
 fn table_stem(path: &Path) -> String {
     let name = file_name(path).to_ascii_lowercase();
     name.split('.').next().unwrap_or_default().to_string()
+}
+
+/// Where a file is, as the manifest records it: its absolute path, links resolved.
+fn location(path: &Path) -> String {
+    crate::folder::paths::resolve(path).display().to_string()
 }
 
 fn file_name(path: &Path) -> String {
@@ -807,13 +817,14 @@ fn load_file(
         if report.rows_read.is_multiple_of(10_000) {
             progress.set_position(report.rows_read);
         }
+        let lines = row.lines();
         let runaway = runaway::check(
             &row,
             &validator.plans,
             &plan.source.header,
             plan.source.delimiter,
         );
-        let checked = match (runaway, row.problem.clone()) {
+        let checked = match (runaway, row.problem) {
             (Some(problem), _) => Err(vec![problem]),
             (None, Some((field, problem))) => Err(vec![RowProblem {
                 column: field.and_then(|i| plan.source.header.get(i).cloned()),
@@ -825,7 +836,7 @@ fn load_file(
         match checked {
             Ok(values) => {
                 report.rows_accepted += 1;
-                report.lines_accepted += row.lines();
+                report.lines_accepted += lines;
                 rows.push(stored.iter().map(|&i| &values[i]));
                 if let (Some((builder, _)), Some(i), Value::Text(id)) =
                     (needs.as_mut(), needs_index, &values[0])
@@ -846,8 +857,8 @@ fn load_file(
             }
             Err(problems) => {
                 report.rows_quarantined += 1;
-                report.lines_quarantined += row.lines();
-                if row.lines() > 1 && report.long_records.len() < 5 {
+                report.lines_quarantined += lines;
+                if lines > 1 && report.long_records.len() < 5 {
                     report.long_records.push((row.line, row.last_line));
                 }
                 for p in &problems {
@@ -865,10 +876,7 @@ fn load_file(
             format!(
                 "sprout read {} lines but accounted for {} (header {}, blank {}, accepted {}, quarantined {}); nothing was ingested",
                 report.lines_read,
-                report.header_lines
-                    + report.blank_lines
-                    + report.lines_accepted
-                    + report.lines_quarantined,
+                report.lines_accounted_for(),
                 report.header_lines,
                 report.blank_lines,
                 report.lines_accepted,

@@ -128,10 +128,12 @@ pub async fn run(
         FolderLock::acquire(target, Access::Exclusive, Made::Measures, command, console)?;
     check_replaceable(target, Made::Measures)?;
     let mut computed = compute(options, watch).await?;
-    // Exact tables for internal use: the cautions quote the exact figures.
+    // Exact tables for internal use: the cautions quote the exact figures of
+    // the health tables (the only ones they read).
     let exact: Vec<crate::disclosure::PublishedTable> = computed
         .tables
         .iter()
+        .filter(|t| t.name.starts_with("health_"))
         .map(|t| crate::disclosure::publish(t, crate::disclosure::Policy::None))
         .collect();
     let cautions = health::cautions::cautions(
