@@ -56,6 +56,15 @@ enum Command {
     /// Run a whole evaluation from its spec: ingest, measures, disclosure control,
     /// reports, workbook and tables.
     Evaluate(EvaluateArgs),
+    /// Check a finished evaluation's published tables for any withheld or
+    /// rounded cell a reader could work out; exits 1 when there is one.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// The output folder of `sprout evaluate` (the spec's `output`).
+    output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -358,6 +367,19 @@ fn run(command: Command, console: &Console) -> Result<i32> {
             ));
             Ok(0)
         }
+        Command::Audit(args) => {
+            let folder = Named::new("the output folder", &args.output);
+            let _reading = FolderLock::acquire(
+                folder,
+                Access::Shared,
+                Made::Evaluation,
+                "sprout audit",
+                console,
+            )?;
+            let audit = crate::audit::audit_folder(&args.output)?;
+            console.result(audit.summary());
+            Ok(if audit.clean() { 0 } else { 1 })
+        }
         Command::Schema(args) => {
             let tables: Vec<_> = match &args.table {
                 Some(name) => vec![model::table(name).ok_or_else(|| {
@@ -641,6 +663,9 @@ fn evaluation_summary(e: &Evaluation) -> String {
             ""
         }
     ));
+    if !e.stamp.not_for_publication {
+        out.push_str(&format!("{}\n", e.audit.summary()));
+    }
     out.push_str(&format!(
         "\nReport:     {}\n",
         e.output.join("report.html").display()

@@ -69,6 +69,16 @@ pub enum Error {
         fix: String,
     },
 
+    /// The disclosure audit found published cells a reader could work out:
+    /// nothing was published and the previous outputs are kept.
+    #[error(
+        "{findings}\n  nothing was published; the previous outputs are kept\n  fix: report this to sprout's maintainers with the findings above (the audit caught a disclosure-control gap); meanwhile publish with policy \"ons\" or a coarser breakdown"
+    )]
+    Disclosed {
+        /// The audit's account of what it found.
+        findings: String,
+    },
+
     /// The warehouse folder is missing, damaged or from an incompatible version.
     #[error("warehouse {path}: {problem}")]
     Warehouse {

@@ -6,6 +6,8 @@
 //! `STEP:NAME`, e.g. `moved-aside:evaluation` (a folder swap after its first
 //! rename) or `write:manifest.json`. The integration tests use them to check
 //! that every rename and every write can fail without losing anything.
+//! `SPROUT_LEAK=TABLE` publishes one table's exact figures, so the tests can
+//! check that the disclosure audit stops such a run.
 
 use std::path::Path;
 
@@ -45,4 +47,19 @@ pub fn write_point(path: &Path) -> std::io::Result<()> {
 #[inline(always)]
 pub fn write_point(_path: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+/// Whether `SPROUT_LEAK` names `table`: `evaluate` then publishes that
+/// table's exact figures, as a gap in disclosure control would, so a test can
+/// check that the audit stops the run.
+#[cfg(debug_assertions)]
+pub fn leak(table: &str) -> bool {
+    std::env::var("SPROUT_LEAK").is_ok_and(|v| v == table)
+}
+
+/// Release builds never leak on purpose.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub fn leak(_table: &str) -> bool {
+    false
 }

@@ -16,7 +16,8 @@
 //! - [`sql`]: read-only DataFusion SQL over the warehouse.
 //! - [`measures`], [`scoring`], [`stats`]: the outcomes framework's measures,
 //!   instrument scoring and the pure statistics behind them.
-//! - [`disclosure`]: small-number suppression and rounding of published tables.
+//! - [`disclosure`]: small-number suppression and rounding of published tables;
+//!   [`audit`]: the automated output checker that tries to undo it.
 //! - [`render`]: reports (HTML), the workbook (Excel), tables and charts.
 //! - [`evaluate`]: the whole pipeline from one evaluation spec.
 //! - [`synth`]: synthetic extracts with known planted effects.
@@ -27,6 +28,7 @@
 //!   timings (`--timings`); [`faults`]: crash and full-disk test hooks.
 
 pub mod atomic;
+pub mod audit;
 pub mod cli;
 pub mod console;
 pub mod disclosure;

@@ -13,15 +13,15 @@
 //! counts from `wellbeing_change` as published, so a cell suppressed there is
 //! suppressed in the funnel too.
 
-use super::{Cell, Policy, PublishedTable, cells, is_small, round5, rules};
+use super::{Cell, Policy, PublishedTable, cells, rules};
 use crate::error::Result;
 use crate::measures::benchmark::{
     self, Benchmarks, FunnelMeasure, FunnelUnit, SpcInput, SpcResult, compute_funnel,
 };
 
 /// A count as published: rounded, or `None` when it is withheld.
-fn count(n: f64) -> Option<f64> {
-    (!is_small(n)).then(|| round5(n))
+fn count(n: f64, policy: Policy) -> Option<f64> {
+    (!policy.is_small(n)).then(|| policy.round(n))
 }
 
 /// The benchmarks computed again from published counts (`policy` none: as
@@ -38,7 +38,7 @@ pub fn publish(b: &Benchmarks, policy: Policy, change: Option<&PublishedTable>) 
                 .measure
                 .units
                 .iter()
-                .map(|u| published_unit(&f.measure, u, change))
+                .map(|u| published_unit(&f.measure, u, change, policy))
                 .collect();
             let measure = FunnelMeasure {
                 units,
@@ -47,7 +47,7 @@ pub fn publish(b: &Benchmarks, policy: Policy, change: Option<&PublishedTable>) 
             compute_funnel(measure, b.adjustment)
         })
         .collect();
-    let spc = b.spc.iter().map(published_chart).collect();
+    let spc = b.spc.iter().map(|s| published_chart(s, policy)).collect();
     Benchmarks {
         funnels,
         spc,
@@ -60,6 +60,7 @@ fn published_unit(
     measure: &FunnelMeasure,
     u: &FunnelUnit,
     change: Option<&PublishedTable>,
+    policy: Policy,
 ) -> FunnelUnit {
     let score = measure.name.strip_prefix("reliably_improved_");
     let cells = match (score, change) {
@@ -76,7 +77,7 @@ fn published_unit(
                     t.cell(r, "pairs").number(),
                 )
             }),
-        _ => Some((count(u.numerator), count(u.denominator))),
+        _ => Some((count(u.numerator, policy), count(u.denominator, policy))),
     };
     match cells {
         Some((Some(numerator), Some(denominator))) => FunnelUnit {
@@ -93,10 +94,10 @@ fn published_unit(
 }
 
 /// An SPC chart computed from its published monthly counts.
-fn published_chart(s: &SpcResult) -> SpcResult {
+fn published_chart(s: &SpcResult, policy: Policy) -> SpcResult {
     let (input, hidden): (SpcInput, Vec<bool>) = match &s.input {
         SpcInput::Counts(values) => {
-            let shown: Vec<Option<f64>> = values.iter().map(|&v| count(v)).collect();
+            let shown: Vec<Option<f64>> = values.iter().map(|&v| count(v, policy)).collect();
             (
                 SpcInput::Counts(shown.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
                 shown.iter().map(Option::is_none).collect(),
@@ -106,8 +107,8 @@ fn published_chart(s: &SpcResult) -> SpcResult {
             numerators,
             denominators,
         } => {
-            let x: Vec<Option<f64>> = numerators.iter().map(|&v| count(v)).collect();
-            let n: Vec<Option<f64>> = denominators.iter().map(|&v| count(v)).collect();
+            let x: Vec<Option<f64>> = numerators.iter().map(|&v| count(v, policy)).collect();
+            let n: Vec<Option<f64>> = denominators.iter().map(|&v| count(v, policy)).collect();
             (
                 SpcInput::Shares {
                     numerators: x.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
@@ -298,7 +299,9 @@ mod tests {
     fn an_spc_centre_line_is_the_mean_of_the_published_months() {
         let published = publish(&benchmarks(), Policy::NhsDigital, None);
         let referrals = &published.spc[0];
-        let shown: Vec<f64> = (0..12).map(|i| round5(70.0 + f64::from(i % 5))).collect();
+        let shown: Vec<f64> = (0..12)
+            .map(|i| Policy::NhsDigital.round(70.0 + f64::from(i % 5)))
+            .collect();
         let mean = shown.iter().sum::<f64>() / 12.0;
         assert!((referrals.chart.points[0].mean - mean).abs() < 1e-9);
         // Months with 4 declines are withheld, so the share chart shows no

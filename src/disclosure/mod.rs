@@ -4,10 +4,12 @@
 //! keep their exact figures, and [`publish`] turns each into a
 //! [`PublishedTable`] of [`Cell`]s under a [`Policy`].
 //!
-//! Under the NHS Digital policy (the default), following the HES/ECDS rules:
+//! Each [`Policy`] is data ([`policy::Rules`]: a threshold and a rounding);
+//! under the NHS Digital policy (the default), following the HES/ECDS rules:
 //! - counts of 1–7 are shown as `*`; every other count is rounded to the
-//!   nearest 5 (0 stays 0);
-//! - shares (percentages) are computed from the rounded figures;
+//!   nearest 5 (0 stays 0); OpenSAFELY redacts ≤ 7 and rounds to the midpoint
+//!   of a band of 6 ([`midpoint6`]); ONS withholds 1–9 and rounds to 10;
+//! - shares (percentages) are computed from the published counts;
 //! - totals are computed from the unrounded values and then rounded (each
 //!   count, totals included, is rounded on its own);
 //! - secondary suppression: where a suppressed cell could be recovered from a
@@ -19,72 +21,31 @@
 //!   limits, rates and their Poisson limits, ratios of published figures and
 //!   counts scaled to a year ([`rules::Role`]); each is suppressed with the
 //!   counts it rests on;
-//! - means, medians and other statistics based on 1–7 people are suppressed.
-//!   Complex statistics (means of people's own rates, model estimates and
-//!   their intervals) on larger groups are shown unrounded, as the rules
-//!   exempt them.
+//! - means, medians and other statistics based on a withheld count are
+//!   suppressed; the others are shown to a precision that cannot single out
+//!   their count ([`Policy::statistic`]).
 //!
-//! The OpenSAFELY policy redacts counts ≤ 7 and rounds the rest to the nearest
-//! 5 in the same way, but computes shares from "midpoint 6" rounded counts
-//! ([`midpoint6`]). The `none` policy shows exact values and every output says
-//! "NOT FOR PUBLICATION".
+//! The `none` policy shows exact values and every output says "NOT FOR
+//! PUBLICATION". [`crate::audit`] checks a finished output folder for any
+//! cell a reader could still work out.
 //!
 //! Which column is a count, a share or a statistic, and what it is based on,
 //! is declared in [`rules`].
 
 pub mod benchmarks;
+pub mod differencing;
+pub mod policy;
 pub mod rules;
+
+pub use policy::{Policy, midpoint6};
 
 use std::collections::BTreeMap;
 
+use crate::measures::table::{ColumnKind, OutColumn, OutTable};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
-use serde::{Deserialize, Serialize};
-
-use crate::measures::table::{ColumnKind, OutColumn, OutTable};
+use differencing::is_count;
 use rules::Role;
-
-/// How outputs are protected before they are published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Policy {
-    /// NHS Digital (HES/ECDS) rules: 1–7 as `*`, nearest 5, shares from rounded figures.
-    NhsDigital,
-    /// OpenSAFELY: ≤ 7 redacted, nearest 5, shares from midpoint-6 rounded counts.
-    #[serde(rename = "opensafely")]
-    OpenSafely,
-    /// No disclosure control: internal use only, stamped "NOT FOR PUBLICATION".
-    None,
-}
-
-impl Policy {
-    /// The name used in specs and stamps.
-    pub fn name(self) -> &'static str {
-        match self {
-            Policy::NhsDigital => "nhs_digital",
-            Policy::OpenSafely => "opensafely",
-            Policy::None => "none",
-        }
-    }
-
-    /// One sentence for the report's methods and every output's stamp.
-    pub fn description(self) -> &'static str {
-        match self {
-            Policy::NhsDigital => {
-                "NHS Digital style: counts of 1 to 7 shown as *, other counts rounded to the nearest 5, percentages computed from the rounded figures, a further cell suppressed where a suppressed one could be worked out from a total, and averages based on 1 to 7 people suppressed."
-            }
-            Policy::OpenSafely => {
-                "OpenSAFELY style: counts of 7 or fewer redacted as *, other counts rounded to the nearest 5, shares computed from midpoint-6 rounded counts, a further cell suppressed where a suppressed one could be worked out from a total, and averages based on 1 to 7 people suppressed."
-            }
-            Policy::None => "None: exact figures for internal use. NOT FOR PUBLICATION.",
-        }
-    }
-
-    /// Whether outputs under this policy may be published.
-    pub fn publishable(self) -> bool {
-        self != Policy::None
-    }
-}
 
 /// One cell of a published table.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,28 +138,6 @@ impl PublishedTable {
     }
 }
 
-/// Count `n` rounded to the nearest multiple of 5 (halves away from zero).
-///
-/// `round5(n) = 5 · round(n / 5)`; 0 stays 0.
-pub fn round5(n: f64) -> f64 {
-    5.0 * (n / 5.0).round()
-}
-
-/// OpenSAFELY "midpoint 6" rounding of a count: `⌈n/6⌉·6 − 3` for n > 0, and 0 for 0,
-/// so 1–6 → 3, 7–12 → 9, 13–18 → 15. Unbiased for counts spread evenly in each band.
-pub fn midpoint6(n: f64) -> f64 {
-    if n <= 0.0 {
-        0.0
-    } else {
-        (n / 6.0).ceil() * 6.0 - 3.0
-    }
-}
-
-/// Whether a raw count is small enough to suppress (1–7; 0 is shown).
-pub fn is_small(n: f64) -> bool {
-    n > 0.0 && n < 8.0
-}
-
 /// The raw cells of a measure table, column by column as its schema says.
 pub fn cells(table: &OutTable) -> Vec<Vec<Cell>> {
     let batch = &table.batch;
@@ -254,11 +193,15 @@ pub fn publish(table: &OutTable, policy: Policy) -> PublishedTable {
 }
 
 /// Which count cells are hidden: the small ones (primary), then secondary
-/// suppression until nothing changes.
+/// suppression until nothing changes: a lone hidden cell of a total gets a
+/// partner ([`hide_complement`]), and a total whose rounded parts pin it or
+/// them to exact values ([`differencing`]) has its smallest visible part
+/// hidden too.
 pub fn hidden_counts(
     raw: &[Vec<Cell>],
     roles: &[Role],
     secondary: &rules::Secondary,
+    policy: Policy,
 ) -> Vec<Vec<bool>> {
     let mut hidden: Vec<Vec<bool>> = raw
         .iter()
@@ -266,36 +209,111 @@ pub fn hidden_counts(
             roles
                 .iter()
                 .enumerate()
-                .map(|(c, role)| is_count(row, role) && row[c].number().is_some_and(is_small))
+                .map(|(c, role)| {
+                    is_count(row, role) && row[c].number().is_some_and(|n| policy.is_small(n))
+                })
                 .collect()
         })
         .collect();
     let sets = secondary.sets(raw);
-    // Each pass only hides more cells, so this ends; a few passes settle real tables.
-    for _ in 0..(raw.len() + 2) {
-        let mut changed = false;
-        for set in &sets {
-            for (c, role) in roles.iter().enumerate() {
-                if is_count_column(role) {
-                    let cells: Vec<(usize, usize)> = set.iter().map(|&r| (r, c)).collect();
-                    changed |= hide_complement(raw, &mut hidden, &cells, None);
+    // Each pass only hides more cells, so this ends.
+    loop {
+        for _ in 0..(raw.len() + 2) {
+            let mut changed = false;
+            for set in &sets {
+                for (c, role) in roles.iter().enumerate() {
+                    if is_count_column(role) {
+                        let cells: Vec<(usize, usize)> = set.iter().map(|&r| (r, c)).collect();
+                        changed |= hide_complement(raw, &mut hidden, &cells, None);
+                    }
                 }
             }
-        }
-        for (r, row) in raw.iter().enumerate() {
-            for (parts, prefer) in &secondary.row_parts {
-                let cells: Vec<(usize, usize)> = parts.iter().map(|&c| (r, c)).collect();
-                if !cells.iter().all(|&(_, c)| row[c].number().is_some()) {
-                    continue;
+            for (r, row) in raw.iter().enumerate() {
+                for (parts, prefer) in &secondary.row_parts {
+                    let cells: Vec<(usize, usize)> = parts.iter().map(|&c| (r, c)).collect();
+                    if !cells.iter().all(|&(_, c)| row[c].number().is_some()) {
+                        continue;
+                    }
+                    changed |= hide_complement(raw, &mut hidden, &cells, prefer.map(|c| (r, c)));
                 }
-                changed |= hide_complement(raw, &mut hidden, &cells, prefer.map(|c| (r, c)));
+            }
+            if !changed {
+                break;
             }
         }
-        if !changed {
-            break;
+        if !unpin(raw, roles, secondary, policy, &mut hidden) {
+            return hidden;
         }
     }
-    hidden
+}
+
+/// The table's counts as they will be published (`hidden` ones `*`), its
+/// sums, and what a reader can narrow each count to from them.
+fn narrowed(
+    raw: &[Vec<Cell>],
+    roles: &[Role],
+    secondary: &rules::Secondary,
+    policy: Policy,
+    hidden: &[Vec<bool>],
+) -> (
+    Vec<differencing::Sum>,
+    Vec<Vec<Option<differencing::Range>>>,
+    differencing::Narrowed,
+) {
+    let shown: Vec<Vec<Cell>> = raw
+        .iter()
+        .zip(hidden.iter())
+        .map(|(row, hide)| {
+            row.iter()
+                .zip(roles)
+                .zip(hide)
+                .map(|((cell, role), &h)| match cell.number() {
+                    _ if !is_count(row, role) => cell.clone(),
+                    _ if h => Cell::Suppressed,
+                    Some(n) => Cell::Int(policy.round(n) as i64),
+                    None => cell.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    let sums = differencing::sums(&shown, roles, secondary);
+    let mut ranges = differencing::ranges(&shown, roles, policy);
+    let found = differencing::narrow(&mut ranges, &sums);
+    (sums, ranges, found)
+}
+
+/// Where published totals and parts pin a cell to one exact value, hide the
+/// smallest visible positive part of the sum that pins it (else its total).
+/// Returns whether anything was hidden.
+fn unpin(
+    raw: &[Vec<Cell>],
+    roles: &[Role],
+    secondary: &rules::Secondary,
+    policy: Policy,
+    hidden: &mut [Vec<bool>],
+) -> bool {
+    let (sums, _, found) = narrowed(raw, roles, secondary, policy, hidden);
+    let mut changed = false;
+    let mut done = std::collections::BTreeSet::new();
+    for (_, i) in found.pinned {
+        if !done.insert(i) {
+            continue;
+        }
+        let sum = &sums[i];
+        let value = |&(r, c): &(usize, usize)| raw[r][c].number().unwrap_or(0.0);
+        let part = sum
+            .parts
+            .iter()
+            .filter(|&&(r, c)| !hidden[r][c] && value(&(r, c)) > 0.0)
+            .min_by(|a, b| value(a).total_cmp(&value(b)).then(a.cmp(b)))
+            .copied()
+            .or_else(|| (!hidden[sum.total.0][sum.total.1]).then_some(sum.total));
+        if let Some((r, c)) = part {
+            hidden[r][c] = true;
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// Among `cells` (parts of one published total), if exactly one is hidden,
@@ -344,17 +362,6 @@ fn is_count_column(role: &Role) -> bool {
     matches!(role, Role::Count | Role::CountWhen { .. })
 }
 
-fn is_count(row: &[Cell], role: &Role) -> bool {
-    match role {
-        Role::Count => true,
-        Role::CountWhen { column, values } => match &row[*column] {
-            Cell::Text(v) => values.iter().any(|prefix| v.starts_with(prefix)),
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
 /// The published cells of every row: counts rounded or suppressed, shares and
 /// their Wilson limits from the published counts, statistics suppressed on
 /// small bases, then the figures derived from other published figures
@@ -366,16 +373,15 @@ fn protect(
     secondary: &rules::Secondary,
     policy: Policy,
 ) -> Vec<Vec<Cell>> {
-    let hidden = hidden_counts(raw, roles, secondary);
-    let share_rounding = match policy {
-        Policy::OpenSafely => midpoint6,
-        _ => round5,
-    };
-    let small = |row: &[Cell], c: usize| row[c].number().is_some_and(is_small);
+    let hidden = hidden_counts(raw, roles, secondary, policy);
+    // The most each count may be, to a reader who differences the totals.
+    let (_, ranges, _) = narrowed(raw, roles, secondary, policy, &hidden);
+    let small = |row: &[Cell], c: usize| row[c].number().is_some_and(|n| policy.is_small(n));
     let rows = raw
         .iter()
         .zip(&hidden)
-        .map(|(row, hide)| {
+        .zip(&ranges)
+        .map(|((row, hide), range)| {
             let mut out: Vec<Cell> = roles
                 .iter()
                 .enumerate()
@@ -386,62 +392,31 @@ fn protect(
                             Cell::Suppressed
                         } else {
                             match &row[c] {
-                                Cell::Int(n) => Cell::Int(round5(*n as f64) as i64),
-                                Cell::Num(x) => Cell::Num(round5(*x)),
+                                Cell::Int(n) => Cell::Int(policy.round(*n as f64) as i64),
+                                Cell::Num(x) => Cell::Num(policy.round(*x)),
                                 other => other.clone(),
                             }
                         }
                     }
                     Role::Count | Role::CountWhen { .. } => row[c].clone(),
-                    Role::Share {
-                        numerator,
-                        denominator,
-                    }
-                    | Role::ShareBound {
-                        numerator,
-                        denominator,
-                        ..
-                    } => {
-                        if hide[*numerator] || hide[*denominator] {
-                            return Cell::Suppressed;
+                    Role::Statistic { bases, p_value } => match row[c] {
+                        Cell::Empty => Cell::Empty,
+                        // Based on few people, or on a count withheld to
+                        // protect another (its mean would give that count away).
+                        _ if bases.iter().any(|&b| small(row, b) || hide[b]) => Cell::Suppressed,
+                        Cell::Num(x) => {
+                            let highest = bases
+                                .iter()
+                                .filter_map(|&b| range[b].map(|r| r.hi as f64))
+                                .reduce(f64::min);
+                            Cell::Num(policy.statistic(x, highest, *p_value))
                         }
-                        match (
-                            row[*numerator].number(),
-                            row[*denominator].number(),
-                            &row[c],
-                        ) {
-                            (_, _, Cell::Empty) => Cell::Empty,
-                            (Some(x), Some(n), _) => {
-                                let (x, n) = (share_rounding(x), share_rounding(n));
-                                if n <= 0.0 {
-                                    return Cell::Empty;
-                                }
-                                match role {
-                                    Role::ShareBound { upper, .. } => {
-                                        let (lower, high) = crate::stats::proportion::wilson_limits(
-                                            x,
-                                            n,
-                                            crate::stats::Z95,
-                                        );
-                                        Cell::Num(if *upper { high } else { lower })
-                                    }
-                                    _ => Cell::Num(x / n),
-                                }
-                            }
-                            _ => row[c].clone(),
-                        }
-                    }
-                    Role::Statistic { bases } => {
-                        if matches!(row[c], Cell::Empty) {
-                            Cell::Empty
-                        } else if bases.iter().any(|&b| small(row, b)) {
-                            Cell::Suppressed
-                        } else {
-                            row[c].clone()
-                        }
-                    }
+                        ref other => other.clone(),
+                    },
                     // Derived below, from the published cells.
-                    Role::Quotient { .. }
+                    Role::Share { .. }
+                    | Role::ShareBound { .. }
+                    | Role::Quotient { .. }
                     | Role::PoissonBound { .. }
                     | Role::Scaled { .. }
                     | Role::DropFrom { .. } => row[c].clone(),
@@ -511,45 +486,40 @@ fn between_stages(mut rows: Vec<Vec<Cell>>, roles: &[Role]) -> Vec<Vec<Cell>> {
 }
 
 /// The published cell of a derived column `c` from the row's raw and
-/// published cells; `None` for a column that is not derived.
+/// published cells; `None` for a column that is not derived. Suppressed with
+/// any figure it rests on.
 fn derive(role: &Role, raw: &[Cell], published: &[Cell], c: usize) -> Option<Cell> {
-    let from = |inputs: &[usize], f: &dyn Fn(&[f64]) -> Option<f64>| -> Cell {
-        if matches!(raw[c], Cell::Empty) {
-            return Cell::Empty;
-        }
-        if inputs
-            .iter()
-            .any(|&i| matches!(published[i], Cell::Suppressed))
-        {
-            return Cell::Suppressed;
-        }
-        let values: Option<Vec<f64>> = inputs.iter().map(|&i| published[i].number()).collect();
-        values
-            .and_then(|v| f(&v))
-            .filter(|x| x.is_finite())
-            .map_or(Cell::Empty, Cell::Num)
-    };
-    Some(match *role {
-        Role::Quotient {
+    let inputs = match *role {
+        Role::Share {
             numerator,
             denominator,
-            per,
-        } => from(&[numerator, denominator], &|v| {
-            (v[1] != 0.0).then(|| v[0] / v[1] * per)
-        }),
-        Role::PoissonBound {
-            count,
+        }
+        | Role::ShareBound {
+            numerator,
             denominator,
-            per,
-            upper,
-        } => from(&[count, denominator], &|v| {
-            if v[1] <= 0.0 {
-                return None;
-            }
-            let (lower, high) = crate::stats::poisson::poisson_interval(v[0], 0.95);
-            let bound = if upper { Some(high) } else { lower };
-            bound.map(|b| b / v[1] * per)
-        }),
+            ..
+        }
+        | Role::Quotient {
+            numerator,
+            denominator,
+            ..
+        } => vec![numerator, denominator],
+        Role::PoissonBound {
+            count, denominator, ..
+        } => vec![count, denominator],
+        Role::Scaled { count } => vec![count],
+        _ => return None,
+    };
+    if matches!(raw[c], Cell::Empty) {
+        return Some(Cell::Empty);
+    }
+    if inputs
+        .iter()
+        .any(|&i| matches!(published[i], Cell::Suppressed))
+    {
+        return Some(Cell::Suppressed);
+    }
+    let value = match *role {
         Role::Scaled { count } => {
             // The factor is fixed (days in the period), so it is the exact
             // value over its exact count.
@@ -557,10 +527,72 @@ fn derive(role: &Role, raw: &[Cell], published: &[Cell], c: usize) -> Option<Cel
                 (Some(v), Some(n)) if n != 0.0 => v / n,
                 _ => 0.0,
             };
-            from(&[count], &|v| Some(v[0] * factor))
+            published[count].number().map(|n| n * factor)
         }
-        _ => return None,
-    })
+        _ => formula(role, published),
+    };
+    Some(
+        value
+            .filter(|x| x.is_finite())
+            .map_or(Cell::Empty, Cell::Num),
+    )
+}
+
+/// The value of a derived column from the published cells of its row, as
+/// every output shows it:
+/// - share: `x / n`;
+/// - share limit: the 95% Wilson limit of `x` of `n`;
+/// - quotient: `a / b × per`;
+/// - rate limit: the 95% Poisson limit of `count` (exact below 10, Byar's
+///   from 10) over `denominator`, `× per`.
+///
+/// `None` for other roles, a missing input, or a zero denominator.
+pub fn formula(role: &Role, row: &[Cell]) -> Option<f64> {
+    let v = |i: usize| row.get(i).and_then(Cell::number);
+    match *role {
+        Role::Share {
+            numerator,
+            denominator,
+        } => {
+            let (x, n) = (v(numerator)?, v(denominator)?);
+            (n > 0.0).then(|| x / n)
+        }
+        Role::ShareBound {
+            numerator,
+            denominator,
+            upper,
+        } => {
+            let (x, n) = (v(numerator)?, v(denominator)?);
+            if n <= 0.0 {
+                return None;
+            }
+            let (lower, high) = crate::stats::proportion::wilson_limits(x, n, crate::stats::Z95);
+            Some(if upper { high } else { lower })
+        }
+        Role::Quotient {
+            numerator,
+            denominator,
+            per,
+        } => {
+            let (a, b) = (v(numerator)?, v(denominator)?);
+            (b != 0.0).then(|| a / b * per)
+        }
+        Role::PoissonBound {
+            count,
+            denominator,
+            per,
+            upper,
+        } => {
+            let (o, d) = (v(count)?, v(denominator)?);
+            if d <= 0.0 {
+                return None;
+            }
+            let (lower, high) = crate::stats::poisson::poisson_interval(o, 0.95);
+            let bound = if upper { Some(high) } else { lower };
+            bound.map(|b| b / d * per)
+        }
+        _ => None,
+    }
 }
 
 /// Counts of suppressed cells in each published table, for the report's notes.

@@ -10,6 +10,33 @@
 
 use crate::measures::table::{ColumnKind, OutColumn};
 
+/// A column as the rules see it: its name and type (a measure's declared
+/// column, or one read back from a published table by `sprout audit`).
+pub trait ColumnName {
+    /// The column's name.
+    fn name(&self) -> &str;
+    /// The column's type.
+    fn kind(&self) -> ColumnKind;
+}
+
+impl ColumnName for OutColumn {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn kind(&self) -> ColumnKind {
+        self.ty
+    }
+}
+
+impl ColumnName for (String, ColumnKind) {
+    fn name(&self) -> &str {
+        &self.0
+    }
+    fn kind(&self) -> ColumnKind {
+        self.1
+    }
+}
+
 /// How one column is protected.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Role {
@@ -82,10 +109,14 @@ pub enum Role {
         /// Indices of the columns that identify one funnel.
         key: Vec<usize>,
     },
-    /// A statistic (mean, median, rate, test) suppressed when any base count is 1–7.
+    /// A statistic (mean, median, rate, test) suppressed when any base count
+    /// is withheld, and otherwise shown to a precision that cannot single out
+    /// its count ([`crate::disclosure::Policy::statistic`]).
     Statistic {
         /// Indices of the counts it is based on.
         bases: Vec<usize>,
+        /// A p-value (`p_…`): kept to 2 significant figures.
+        p_value: bool,
     },
 }
 
@@ -149,6 +180,12 @@ struct TableRules {
     )],
     /// Columns that, with `breakdown`, identify a set of groups adding up to the `all` row.
     breakdown_key: &'static [&'static str],
+    /// Breakdowns whose groups overlap (a referral with several needs is in
+    /// several groups): protected as sets, but their groups do not add up.
+    overlapping: &'static [&'static str],
+    /// Counts that are the same for every group rather than split between
+    /// them (the registered population beside each need's referrals).
+    not_summed: &'static [&'static str],
     /// Counts in one row that add up (a total and its parts).
     row_parts: &'static [RowSum],
 }
@@ -175,6 +212,8 @@ const DEFAULT: TableRules = TableRules {
     scaled: &[],
     drops: &[],
     breakdown_key: &[],
+    overlapping: &[],
+    not_summed: &[],
     row_parts: &[],
 };
 
@@ -204,6 +243,7 @@ static RULES: &[TableRules] = &[
         table: "wellbeing_change",
         base: Some("pairs"),
         breakdown_key: &["period", "cohort", "score"],
+        overlapping: &["need"],
         row_parts: &[RowSum {
             parts: &[
                 "pairs",
@@ -238,9 +278,12 @@ static RULES: &[TableRules] = &[
         ],
         ..DEFAULT
     },
+    // The limits and baseline are computed from the published counts
+    // (disclosure::benchmarks), so they show nothing the counts do not.
     TableRules {
         table: "benchmark_funnel_units",
         base: Some("denominator"),
+        labels: &["baseline", "lower95", "upper95", "lower998", "upper998"],
         counts: &["numerator", "denominator"],
         shares: &[("value", "numerator", "denominator")],
         ..DEFAULT
@@ -332,6 +375,8 @@ static RULES: &[TableRules] = &[
             ("rate_upper", "referrals", "population", 1000.0, true),
         ],
         breakdown_key: &["period", "quarter"],
+        overlapping: &["need"],
+        not_summed: &["population"],
         ..DEFAULT
     },
     TableRules {
@@ -416,10 +461,15 @@ pub fn named_columns() -> Vec<(&'static str, &'static str)> {
             key.iter().copied().for_each(&mut add);
         }
         r.breakdown_key.iter().copied().for_each(&mut add);
+        r.not_summed.iter().copied().for_each(&mut add);
         for sum in r.row_parts {
             sum.parts.iter().copied().for_each(&mut add);
             sum.prefer.into_iter().for_each(&mut add);
         }
+    }
+    for l in LISTS {
+        out.extend(l.flag.map(|f| (l.list, f)));
+        out.push((l.counted_in, l.column));
     }
     out
 }
@@ -429,16 +479,15 @@ fn rules_of(table: &str) -> &'static TableRules {
 }
 
 /// The role of each column of `table`.
-pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
+pub fn roles<C: ColumnName>(table: &str, columns: &[C]) -> Vec<Role> {
     let rules = rules_of(table);
-    let index = |name: &str| columns.iter().position(|c| c.name == name);
-    let is_label =
-        |c: &OutColumn| GLOBAL_LABELS.contains(&c.name) || rules.labels.contains(&c.name);
-    let is_count = |c: &OutColumn| {
+    let index = |name: &str| columns.iter().position(|c| c.name() == name);
+    let is_label = |c: &C| GLOBAL_LABELS.contains(&c.name()) || rules.labels.contains(&c.name());
+    let is_count = |c: &C| {
         !is_label(c)
-            && (c.ty == ColumnKind::Integer || rules.counts.contains(&c.name))
-            && rules.count_when.is_none_or(|(name, _, _)| name != c.name)
-            && !rules.drops.iter().any(|d| d.0 == c.name)
+            && (c.kind() == ColumnKind::Integer || rules.counts.contains(&c.name()))
+            && rules.count_when.is_none_or(|(name, _, _)| name != c.name())
+            && !rules.drops.iter().any(|d| d.0 == c.name())
     };
     let base = rules
         .base
@@ -454,11 +503,11 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
     columns
         .iter()
         .map(|c| {
-            if c.ty == ColumnKind::Text || is_label(c) {
+            if c.kind() == ColumnKind::Text || is_label(c) {
                 return Role::Label;
             }
             if let Some((name, kind, values)) = rules.count_when
-                && name == c.name
+                && name == c.name()
                 && let Some(column) = index(kind)
             {
                 return Role::CountWhen { column, values };
@@ -466,16 +515,16 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
             if is_count(c) {
                 return Role::Count;
             }
-            if let Some((numerator, denominator)) = share_of(c.name) {
+            if let Some((numerator, denominator)) = share_of(c.name()) {
                 return Role::Share {
                     numerator,
                     denominator,
                 };
             }
             let bound_of = c
-                .name
+                .name()
                 .strip_suffix("_lower")
-                .or_else(|| c.name.strip_suffix("_upper"))
+                .or_else(|| c.name().strip_suffix("_upper"))
                 .map(|x| format!("{x}_share"))
                 .filter(|share| index(share).is_some())
                 .and_then(|share| share_of(&share));
@@ -483,10 +532,10 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
                 return Role::ShareBound {
                     numerator,
                     denominator,
-                    upper: c.name.ends_with("_upper"),
+                    upper: c.name().ends_with("_upper"),
                 };
             }
-            if let Some(&(_, x, n, per)) = rules.quotients.iter().find(|q| q.0 == c.name)
+            if let Some(&(_, x, n, per)) = rules.quotients.iter().find(|q| q.0 == c.name())
                 && let (Some(numerator), Some(denominator)) = (index(x), index(n))
             {
                 return Role::Quotient {
@@ -496,7 +545,7 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
                 };
             }
             if let Some(&(_, x, n, per, upper)) =
-                rules.poisson_bounds.iter().find(|q| q.0 == c.name)
+                rules.poisson_bounds.iter().find(|q| q.0 == c.name())
                 && let (Some(count), Some(denominator)) = (index(x), index(n))
             {
                 return Role::PoissonBound {
@@ -506,12 +555,12 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
                     upper,
                 };
             }
-            if let Some(&(_, x)) = rules.scaled.iter().find(|q| q.0 == c.name)
+            if let Some(&(_, x)) = rules.scaled.iter().find(|q| q.0 == c.name())
                 && let Some(count) = index(x)
             {
                 return Role::Scaled { count };
             }
-            if let Some(&(_, x, o, key)) = rules.drops.iter().find(|q| q.0 == c.name)
+            if let Some(&(_, x, o, key)) = rules.drops.iter().find(|q| q.0 == c.name())
                 && let (Some(count), Some(order)) = (index(x), index(o))
             {
                 return Role::DropFrom {
@@ -520,11 +569,14 @@ pub fn roles(table: &str, columns: &[OutColumn]) -> Vec<Role> {
                     key: key.iter().filter_map(|k| index(k)).collect(),
                 };
             }
-            let bases = match rules.statistic_bases.iter().find(|(s, _)| *s == c.name) {
+            let bases = match rules.statistic_bases.iter().find(|(s, _)| *s == c.name()) {
                 Some((_, names)) => names.iter().filter_map(|n| index(n)).collect(),
                 None => base.into_iter().collect(),
             };
-            Role::Statistic { bases }
+            Role::Statistic {
+                bases,
+                p_value: c.name().starts_with("p_"),
+            }
         })
         .collect()
 }
@@ -536,6 +588,10 @@ pub struct Secondary {
     breakdown_key: Vec<usize>,
     /// The `breakdown` column, when the table has one.
     breakdown: Option<usize>,
+    /// Breakdowns whose groups overlap, so do not add up to the total.
+    overlapping: &'static [&'static str],
+    /// Column indices of counts that are not split between groups.
+    pub not_summed: Vec<usize>,
     /// Column indices of a total and its parts within one row, with the part
     /// to suppress first.
     pub row_parts: Vec<(Vec<usize>, Option<usize>)>,
@@ -546,6 +602,38 @@ impl Secondary {
     /// row when there is one (without one, the total may be published elsewhere,
     /// so the groups still protect each other).
     pub fn sets(&self, raw: &[Vec<crate::disclosure::Cell>]) -> Vec<Vec<usize>> {
+        self.breakdowns(raw)
+            .into_iter()
+            .map(|(mut rows, total)| {
+                rows.extend(total);
+                rows
+            })
+            .collect()
+    }
+
+    /// For each key and breakdown whose groups do not overlap: the rows of
+    /// its groups and the `all` rows of the same key (whose counts, other
+    /// than [`Secondary::not_summed`], are the groups' sums).
+    pub fn sums(&self, raw: &[Vec<crate::disclosure::Cell>]) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let Some(b) = self.breakdown else {
+            return Vec::new();
+        };
+        self.breakdowns(raw)
+            .into_iter()
+            .filter(|(groups, _)| {
+                groups
+                    .first()
+                    .is_none_or(|&r| !self.overlapping.contains(&raw[r][b].display().as_str()))
+            })
+            .collect()
+    }
+
+    /// For each key and breakdown: the rows of its groups, and the `all` rows
+    /// of the same key.
+    pub fn breakdowns(
+        &self,
+        raw: &[Vec<crate::disclosure::Cell>],
+    ) -> Vec<(Vec<usize>, Vec<usize>)> {
         let Some(b) = self.breakdown else {
             return Vec::new();
         };
@@ -572,20 +660,52 @@ impl Secondary {
         }
         groups
             .into_iter()
-            .map(|((k, _), mut rows)| {
-                if let Some(total) = totals.get(&k) {
-                    rows.extend(total);
-                }
-                rows
-            })
+            .map(|((k, _), rows)| (rows, totals.get(&k).cloned().unwrap_or_default()))
             .collect()
     }
 }
 
+/// A table that lists things one row each (optionally only the rows whose
+/// `flag` is 1), whose number another table publishes in `column`: the
+/// list's length must agree with that count, or it gives the count away.
+#[derive(Debug, Clone, Copy)]
+pub struct Listed {
+    /// The list table.
+    pub list: &'static str,
+    /// A 0/1 column: count only the rows where it is 1.
+    pub flag: Option<&'static str>,
+    /// The table publishing the number.
+    pub counted_in: &'static str,
+    /// Its column.
+    pub column: &'static str,
+}
+
+/// Every list and the count it must agree with.
+pub const LISTS: &[Listed] = &[
+    Listed {
+        list: "community_organisations",
+        flag: None,
+        counted_in: "community_summary",
+        column: "organisations",
+    },
+    Listed {
+        list: "community_organisations",
+        flag: Some("new_group"),
+        counted_in: "community_summary",
+        column: "new_groups",
+    },
+    Listed {
+        list: "community_organisations",
+        flag: Some("newly_appearing"),
+        counted_in: "community_summary",
+        column: "newly_appearing",
+    },
+];
+
 /// The secondary-suppression sets of `table`.
-pub fn secondary(table: &str, columns: &[OutColumn]) -> Secondary {
+pub fn secondary<C: ColumnName>(table: &str, columns: &[C]) -> Secondary {
     let rules = rules_of(table);
-    let index = |name: &str| columns.iter().position(|c| c.name == name);
+    let index = |name: &str| columns.iter().position(|c| c.name() == name);
     Secondary {
         breakdown_key: rules
             .breakdown_key
@@ -593,6 +713,8 @@ pub fn secondary(table: &str, columns: &[OutColumn]) -> Secondary {
             .filter_map(|n| index(n))
             .collect(),
         breakdown: index("breakdown"),
+        overlapping: rules.overlapping,
+        not_summed: rules.not_summed.iter().filter_map(|n| index(n)).collect(),
         row_parts: rules
             .row_parts
             .iter()

@@ -14,7 +14,9 @@
 //! runs. Every output is stamped ([`crate::render::Stamp`]) with the spec's
 //! SHA-256, each input's SHA-256, the sprout version and the run time (from
 //! `SOURCE_DATE_EPOCH` when set, so the same spec and inputs give byte-identical
-//! outputs).
+//! outputs). Before anything is swapped in, [`crate::audit`] checks the
+//! staged output for any withheld or rounded cell a reader could work out; a
+//! finding under a publication policy fails the run.
 
 pub mod spec;
 
@@ -66,6 +68,8 @@ pub struct Evaluation {
     pub stamp: Stamp,
     /// Cells suppressed across the published tables.
     pub suppressed: usize,
+    /// The disclosure audit of the outputs.
+    pub audit: crate::audit::Audit,
 }
 
 /// The run time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
@@ -194,7 +198,10 @@ pub fn evaluate(
     let mut published: Vec<PublishedTable> = computed
         .tables
         .iter()
-        .map(|t| disclosure::publish(t, policy))
+        .map(|t| {
+            let leaked = crate::faults::leak(t.name);
+            disclosure::publish(t, if leaked { Policy::None } else { policy })
+        })
         .collect();
     // Funnels and SPC charts computed again from the published counts (and
     // reliable improvement from wellbeing_change as published), so their
@@ -232,7 +239,7 @@ pub fn evaluate(
             }),
         generated_epoch,
         policy: policy.name().to_string(),
-        policy_description: policy.description().to_string(),
+        policy_description: policy.description(),
         not_for_publication: !policy.publishable(),
         inputs: manifest
             .inputs
@@ -254,6 +261,7 @@ pub fn evaluate(
         settings: spec.settings(),
         quarantined: ingest_report.quarantined(),
         min_pairs: pairing.min_pairs,
+        policy,
         templates: templates.as_deref(),
     })?;
     let staged = StagedDir::create(&output)?;
@@ -311,6 +319,21 @@ pub fn evaluate(
     })?;
     crate::atomic::write(&root.join("evaluation.json"), &json)?;
     files.push("evaluation.json".into());
+    // The disclosure audit reads the staged output as a reader would (its
+    // CSV tables; the published tables themselves when no CSV is written).
+    // Under a publication policy a finding stops the run: nothing is
+    // swapped in and the previous output stays.
+    let audit = if spec.outputs.tables.iter().any(|f| f == "csv") {
+        crate::audit::audit_folder(root)?
+    } else {
+        let sheets: Vec<_> = published.iter().map(crate::audit::Sheet::of).collect();
+        crate::audit::audit(&sheets, policy)
+    };
+    if policy.publishable() && !audit.clean() {
+        return Err(Error::Disclosed {
+            findings: audit.summary(),
+        });
+    }
     staged_warehouse.commit()?;
     staged.commit()?;
     watch.lap("report");
@@ -323,6 +346,7 @@ pub fn evaluate(
         headlines: rendered.headlines,
         stamp,
         suppressed: suppressed.values().sum(),
+        audit,
     })
 }
 

@@ -13,7 +13,7 @@
 //! as_of = "2025-06-30"                # dates after this are impossible (default: today)
 //!
 //! [disclosure]
-//! policy = "nhs_digital"              # or "opensafely", or "none" (needs --not-for-publication)
+//! policy = "nhs_digital"              # or "opensafely", "ons", or "none" (needs --not-for-publication)
 //! ```
 //!
 //! Every other table (`[wellbeing]`, `[health]`, `[benchmark]`, `[outputs]`)

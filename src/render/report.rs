@@ -47,6 +47,8 @@ pub struct ReportInputs<'a> {
     pub quarantined: u64,
     /// The smallest number of pairs with intervals.
     pub min_pairs: usize,
+    /// The disclosure policy the tables were published under (its wording).
+    pub policy: crate::disclosure::Policy,
     /// A folder of replacement templates.
     pub templates: Option<&'a Path>,
 }
@@ -178,12 +180,26 @@ fn show(cell: &Cell, fmt: Fmt) -> String {
         (c, Fmt::Percent) => c
             .number()
             .map_or_else(String::new, |x| format!("{:.1}%", 100.0 * x)),
-        (c, Fmt::Fixed(dp)) => c.number().map_or_else(String::new, |x| format!("{x:.dp$}")),
-        (c, Fmt::Signed(dp)) => c
+        (c, Fmt::Fixed(dp)) => c
             .number()
-            .map_or_else(String::new, |x| format!("{x:+.dp$}")),
+            .map_or_else(String::new, |x| format!("{:.*}", places(&[x], dp), x + 0.0)),
+        (c, Fmt::Signed(dp)) => c.number().map_or_else(String::new, |x| {
+            format!("{:+.*}", places(&[x], dp), x + 0.0)
+        }),
         (c, Fmt::Text) => c.display(),
     }
+}
+
+/// Decimals to show figures with: at most `dp`, and no more than the
+/// published figures carry (a statistic coarsened by disclosure control is
+/// not padded with zeros it does not have).
+fn places(figures: &[f64], dp: usize) -> usize {
+    let carried = figures
+        .iter()
+        .map(|&x| crate::disclosure::policy::decimals(x).max(0) as usize)
+        .max()
+        .unwrap_or(dp);
+    dp.min(carried)
 }
 
 /// "+1.16 (+0.82 to +1.49)", or the estimate alone when the interval is withheld.
@@ -195,12 +211,17 @@ fn interval(
     upper: &str,
     dp: usize,
 ) -> String {
-    let e = show(t.cell(row, estimate), Fmt::Signed(dp));
-    match (t.cell(row, lower).number(), t.cell(row, upper).number()) {
-        (Some(l), Some(u)) if t.cell(row, estimate).number().is_some() => {
-            format!("{e} ({l:+.dp$} to {u:+.dp$})")
+    match (
+        t.cell(row, estimate).number(),
+        t.cell(row, lower).number(),
+        t.cell(row, upper).number(),
+    ) {
+        (Some(e), Some(l), Some(u)) => {
+            let dp = places(&[e, l, u], dp);
+            // `+ 0.0` turns a rounded -0 into 0.
+            format!("{:+.dp$} ({:+.dp$} to {:+.dp$})", e + 0.0, l + 0.0, u + 0.0)
         }
-        _ => e,
+        _ => show(t.cell(row, estimate), Fmt::Signed(dp)),
     }
 }
 
@@ -313,7 +334,7 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
     if let Some(f) = sources_figure(tables) {
         keep(&mut reach, f);
     }
-    let mut person = person_section(tables, inputs.min_pairs);
+    let mut person = person_section(tables, inputs.min_pairs, inputs.policy);
     for f in person_figures(tables) {
         keep(&mut person, f);
     }
@@ -584,7 +605,11 @@ fn headline_score(t: &PublishedTable) -> Option<usize> {
     most_pairs(complete).or_else(|| most_pairs(overall))
 }
 
-fn person_section(tables: &[PublishedTable], min_pairs: usize) -> Section {
+fn person_section(
+    tables: &[PublishedTable],
+    min_pairs: usize,
+    policy: crate::disclosure::Policy,
+) -> Section {
     let mut s = Section {
         id: "person".into(),
         title: "Impact on the person".into(),
@@ -627,7 +652,10 @@ fn person_section(tables: &[PublishedTable], min_pairs: usize) -> Section {
             Col("Entered the low band", "entered_low_band", Fmt::Count),
         ],
         "Paired change by score, follow-up minus baseline",
-        "For loneliness (UCLA-3) and anxiety, a fall is an improvement. * fewer than 8 people, or suppressed so that such a figure cannot be worked out.",
+        format!(
+            "For loneliness (UCLA-3) and anxiety, a fall is an improvement. * {}, or suppressed so that such a figure cannot be worked out.",
+            policy.withheld_wording()
+        ),
     );
     for (i, &r) in overall.iter().enumerate() {
         t.rows[i][4] = interval(change, r, "mean_change", "change_lower", "change_upper", 2);
@@ -1204,10 +1232,19 @@ fn headlines(tables: &[PublishedTable], rounded: bool) -> Vec<String> {
             Some(x) if x < 0.0 => "fell",
             _ => "did not change",
         };
-        let change =
-            num(c, h, "mean_change").map_or_else(|| "*".to_string(), |x| format!("{:.2}", x.abs()));
-        let ci = match (num(c, h, "change_lower"), num(c, h, "change_upper")) {
-            (Some(l), Some(u)) => format!(" (95% confidence interval {l:+.2} to {u:+.2})"),
+        let (mean, lower, upper) = (
+            num(c, h, "mean_change"),
+            num(c, h, "change_lower"),
+            num(c, h, "change_upper"),
+        );
+        let dp = places(&[mean, lower, upper].map(|x| x.unwrap_or(0.0)), 2);
+        let change = mean.map_or_else(|| "*".to_string(), |x| format!("{:.dp$}", x.abs()));
+        let ci = match (lower, upper) {
+            (Some(l), Some(u)) => format!(
+                " (95% confidence interval {:+.dp$} to {:+.dp$})",
+                l + 0.0,
+                u + 0.0
+            ),
             _ => " (too few pairs for an interval)".to_string(),
         };
         out.push(format!(
@@ -1403,7 +1440,8 @@ fn limitations(tables: &[PublishedTable], inputs: &ReportInputs) -> Vec<String> 
         out.push("No disclosure control was applied: NOT FOR PUBLICATION.".into());
     } else {
         out.push(format!(
-            "Counts are rounded to the nearest 5 and {} were suppressed to protect privacy, so totals may not add up exactly.",
+            "Counts are {} and {} were suppressed to protect privacy, so totals may not add up exactly.",
+            inputs.policy.rounding_wording(),
             plural(suppressed as f64, "cell", "cells")
         ));
     }

@@ -2,6 +2,7 @@
 //!
 //! All integration tests live in this one binary so DataFusion is linked once.
 
+mod audit;
 mod bad_input;
 mod evaluate;
 mod fuzz;

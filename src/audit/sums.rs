@@ -1,0 +1,128 @@
+//! Differencing against published totals ([`crate::disclosure::differencing`]):
+//! a `*` narrowed to one value is recovered, a rounded count narrowed to one
+//! value is restored, and a sum no exact counts fit is a contradiction. A
+//! count the policy withholds or rounds, shown as it is, is reported here too.
+
+use super::{Finding, Kind, Sheet};
+use crate::disclosure::differencing::{self, Range, Sum};
+use crate::disclosure::rules;
+use crate::disclosure::{Cell, Policy};
+
+pub use crate::disclosure::differencing::UNBOUNDED;
+
+/// What each count cell can be: `[sheet][row][column]`, `None` off counts.
+pub type Ranges = Vec<Vec<Vec<Option<Range>>>>;
+
+/// A finding when a count cell shows what the policy withholds or rounds
+/// (its range is then the value itself).
+fn unprotected(
+    sheet: &Sheet,
+    r: usize,
+    c: usize,
+    policy: Policy,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let v = match sheet.rows[r][c] {
+        Cell::Int(n) => n,
+        Cell::Num(x) if x.fract() == 0.0 => x as i64,
+        _ => return false,
+    };
+    let how = if policy.is_small(v as f64) {
+        format!(
+            "a count of {v} is shown; the policy withholds 1 to {}",
+            policy.rules().withheld_below - 1
+        )
+    } else if policy.round(v as f64) as i64 != v {
+        format!(
+            "a count of {v} is shown unrounded; the policy shows {}",
+            policy.round(v as f64)
+        )
+    } else {
+        return false;
+    };
+    findings.push(Finding {
+        kind: Kind::Unprotected,
+        table: sheet.name.clone(),
+        row: r + 1,
+        column: sheet.columns[c].0.clone(),
+        value: Some(v),
+        how,
+    });
+    true
+}
+
+/// How a cell is named in a finding: its column and its row's group or label.
+pub fn describe(sheet: &Sheet, r: usize, c: usize) -> String {
+    let label = ["group", "organisation_id", "setting", "stage", "measure"]
+        .iter()
+        .find_map(|name| match sheet.column(name).map(|i| &sheet.rows[r][i]) {
+            Some(Cell::Text(t)) => Some(t.clone()),
+            _ => None,
+        });
+    let value = sheet.rows[r][c].display();
+    match label {
+        Some(l) => format!("{} of {l} ({value})", sheet.columns[c].0),
+        None => format!("{} in row {} ({value})", sheet.columns[c].0, r + 1),
+    }
+}
+
+fn explain(sheet: &Sheet, sum: &Sum) -> String {
+    let d = |&(r, c): &(usize, usize)| describe(sheet, r, c);
+    format!(
+        "{} = {}",
+        d(&sum.total),
+        sum.parts.iter().map(d).collect::<Vec<_>>().join(" + ")
+    )
+}
+
+/// Narrow every count cell's range by its table's declared sums; record what
+/// is recovered, restored or contradictory. Returns the final ranges.
+pub fn narrow(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) -> Ranges {
+    sheets
+        .iter()
+        .map(|sheet| {
+            let mut ranges = differencing::ranges(&sheet.rows, &sheet.roles, policy);
+            for (r, row) in ranges.iter_mut().enumerate() {
+                for (c, range) in row.iter_mut().enumerate() {
+                    if range.is_some() && unprotected(sheet, r, c, policy, findings) {
+                        let v = sheet.rows[r][c].number().unwrap_or_default() as i64;
+                        *range = Some(Range { lo: v, hi: v });
+                    }
+                }
+            }
+            let declared = rules::secondary(&sheet.name, &sheet.columns);
+            let sums = differencing::sums(&sheet.rows, &sheet.roles, &declared);
+            let found = differencing::narrow(&mut ranges, &sums);
+            for i in found.contradicted {
+                let (r, c) = sums[i].total;
+                findings.push(Finding {
+                    kind: Kind::Contradiction,
+                    table: sheet.name.clone(),
+                    row: r + 1,
+                    column: sheet.columns[c].0.clone(),
+                    value: None,
+                    how: format!(
+                        "no exact counts fit the published {}",
+                        explain(sheet, &sums[i])
+                    ),
+                });
+            }
+            for ((r, c), i) in found.pinned {
+                let kind = if matches!(sheet.rows[r][c], Cell::Suppressed) {
+                    Kind::Recovered
+                } else {
+                    Kind::Restored
+                };
+                findings.push(Finding {
+                    kind,
+                    table: sheet.name.clone(),
+                    row: r + 1,
+                    column: sheet.columns[c].0.clone(),
+                    value: ranges[r][c].map(|x| x.lo),
+                    how: format!("from {}", explain(sheet, &sums[i])),
+                });
+            }
+            ranges
+        })
+        .collect()
+}

@@ -1,0 +1,330 @@
+use rand::{Rng, SeedableRng};
+
+use super::*;
+use crate::disclosure::publish;
+use crate::ingest::batch::Value;
+use crate::measures::table::{
+    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_value,
+};
+
+/// Shaped like `equity`, whose rules carry a breakdown (key: period), a
+/// share of `referrals`, its Wilson limits and a rate per 1,000.
+const COLUMNS: &[OutColumn] = &[
+    text("period", "p"),
+    text("breakdown", "b"),
+    text("group", "g"),
+    int("referrals", "base"),
+    int("population", "count"),
+    num("rate_per_1000", "quotient"),
+    int("declined", "count"),
+    num("declined_share", "share"),
+    num("declined_lower", "bound"),
+    num("declined_upper", "bound"),
+    num("mean_age", "statistic"),
+];
+
+/// A row with its share, limits and rate from the exact counts, and a mean
+/// of whole-number ages totalling `age_total`.
+fn row(b: &str, g: &str, referrals: i64, declined: i64, age_total: i64) -> Vec<Value> {
+    let share = declined as f64 / referrals as f64;
+    let (lower, upper) = crate::stats::proportion::wilson_limits(
+        declined as f64,
+        referrals as f64,
+        1.959_963_984_540_054,
+    );
+    vec![
+        text_value("2024/25"),
+        text_value(b),
+        text_value(g),
+        int_value(referrals),
+        int_value(referrals * 100),
+        num_value(referrals as f64 / (referrals * 100) as f64 * 1000.0),
+        int_value(declined),
+        num_value(share),
+        num_value(lower),
+        num_value(upper),
+        num_value(age_total as f64 / referrals as f64),
+    ]
+}
+
+fn table(rows: &[Vec<Value>]) -> OutTable {
+    let mut b = TableBuilder::new("equity", "test", COLUMNS);
+    for r in rows {
+        b.push(r);
+    }
+    b.finish().expect("table")
+}
+
+/// The table as it would be read back if nothing had been protected but the
+/// counts: exact derived figures beside rounded counts (today's leak shapes).
+fn rounded_counts_only(t: &OutTable) -> Sheet {
+    let exact = publish(t, Policy::None);
+    let mut sheet = Sheet::of(&exact);
+    for r in 0..sheet.rows.len() {
+        for c in 0..sheet.columns.len() {
+            if sheet.is_count(r, c)
+                && let Cell::Int(n) = sheet.rows[r][c]
+            {
+                sheet.rows[r][c] = if Policy::NhsDigital.is_small(n as f64) {
+                    Cell::Suppressed
+                } else {
+                    Cell::Int(Policy::NhsDigital.round(n as f64) as i64)
+                };
+            }
+        }
+    }
+    sheet
+}
+
+fn kinds(a: &Audit) -> Vec<(Kind, String, Option<i64>)> {
+    a.findings
+        .iter()
+        .map(|f| (f.kind, f.column.clone(), f.value))
+        .collect()
+}
+
+#[test]
+fn shares_limits_and_rates_from_exact_counts_give_the_counts_back() {
+    let t = table(&[row("all", "all", 57, 11, 57 * 40)]);
+    let a = audit(&[rounded_counts_only(&t)], Policy::NhsDigital);
+    let found = kinds(&a);
+    // 11 of 57 shown as 10 of 55: the share 11/57 and its limits are
+    // reproduced by the exact counts only.
+    assert!(
+        found.contains(&(Kind::Restored, "declined".into(), Some(11))),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(Kind::Restored, "referrals".into(), Some(57))),
+        "{found:?}"
+    );
+    // The same table as sprout publishes it: nothing.
+    let published = audit(
+        &[Sheet::of(&publish(&t, Policy::NhsDigital))],
+        Policy::NhsDigital,
+    );
+    assert!(published.clean(), "{}", published.summary());
+}
+
+#[test]
+fn a_mean_to_many_decimals_gives_its_count_away() {
+    // 23 people, ages totalling 920 + 37: the mean 41.6086… × 23 is whole.
+    let t = table(&[row("all", "all", 23, 10, 957)]);
+    let mut sheet = Sheet::of(&publish(&t, Policy::NhsDigital));
+    let mean = sheet.column("mean_age").unwrap();
+    assert_eq!(
+        sheet.rows[0][mean],
+        Cell::Num(41.6),
+        "coarsened to 1 decimal for 25"
+    );
+    assert!(audit(std::slice::from_ref(&sheet), Policy::NhsDigital).clean());
+    sheet.rows[0][mean] = Cell::Num(957.0 / 23.0);
+    let found = kinds(&audit(&[sheet], Policy::NhsDigital));
+    assert!(
+        found.contains(&(Kind::Restored, "referrals".into(), Some(23))),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn differencing_recovers_a_withheld_part_of_a_known_total() {
+    let t = table(&[
+        row("all", "all", 40, 0, 1600),
+        row("sex", "F", 3, 0, 120),
+        row("sex", "M", 37, 0, 1480),
+    ]);
+    let mut sheet = Sheet::of(&publish(&t, Policy::NhsDigital));
+    let referrals = sheet.column("referrals").unwrap();
+    assert_eq!(sheet.rows[1][referrals], Cell::Suppressed);
+    assert_eq!(
+        sheet.rows[2][referrals],
+        Cell::Suppressed,
+        "secondary suppression"
+    );
+    assert!(audit(std::slice::from_ref(&sheet), Policy::NhsDigital).clean());
+    // Without the secondary suppression, a published zero total pins the part:
+    // here the total is 0 and the part is withheld.
+    sheet.rows[0][referrals] = Cell::Int(0);
+    sheet.rows[2][referrals] = Cell::Int(0);
+    let found = kinds(&audit(&[sheet], Policy::NhsDigital));
+    assert!(
+        found.contains(&(Kind::Recovered, "referrals".into(), Some(0))),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn small_and_unrounded_counts_are_reported() {
+    let t = table(&[row("all", "all", 23, 3, 900)]);
+    let sheet = Sheet::of(&publish(&t, Policy::None));
+    let a = audit(std::slice::from_ref(&sheet), Policy::NhsDigital);
+    let found = kinds(&a);
+    assert!(
+        found.contains(&(Kind::Unprotected, "declined".into(), Some(3))),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(Kind::Unprotected, "referrals".into(), Some(23))),
+        "{found:?}"
+    );
+    let none = audit(&[sheet], Policy::None);
+    assert_eq!(none.findings.len(), 1, "{}", none.summary());
+    assert!(none.summary().contains("NOT FOR PUBLICATION"));
+}
+
+fn sheet(name: &str, columns: &[(&str, ColumnKind)], rows: Vec<Vec<Cell>>) -> Sheet {
+    Sheet::new(
+        name.into(),
+        columns.iter().map(|(n, k)| (n.to_string(), *k)).collect(),
+        rows,
+    )
+}
+
+#[test]
+fn a_list_longer_than_its_rounded_count_gives_the_count_away() {
+    let list = sheet(
+        "community_organisations",
+        &[
+            ("period", ColumnKind::Text),
+            ("organisation_id", ColumnKind::Text),
+            ("new_group", ColumnKind::Integer),
+        ],
+        (0..26)
+            .map(|i| {
+                vec![
+                    Cell::Text("2024/25".into()),
+                    Cell::Text(format!("ORG{i}")),
+                    Cell::Int(i64::from(i < 3)),
+                ]
+            })
+            .collect(),
+    );
+    let summary = |organisations: Cell, new_groups: Cell| {
+        sheet(
+            "community_summary",
+            &[
+                ("period", ColumnKind::Text),
+                ("organisations", ColumnKind::Integer),
+                ("new_groups", ColumnKind::Integer),
+            ],
+            vec![vec![
+                Cell::Text("2024/25".into()),
+                organisations,
+                new_groups,
+            ]],
+        )
+    };
+    let exact = audit(
+        &[list.clone(), summary(Cell::Int(26), Cell::Int(3))],
+        Policy::NhsDigital,
+    );
+    assert!(exact.clean(), "{}", exact.summary());
+    let found = kinds(&audit(
+        &[list, summary(Cell::Int(25), Cell::Suppressed)],
+        Policy::NhsDigital,
+    ));
+    assert!(
+        found.contains(&(Kind::Restored, "organisations".into(), Some(26))),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(Kind::Recovered, "new_groups".into(), Some(3))),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn sentences_quoting_exact_figures_are_found() {
+    let matching = sheet(
+        "health_matching",
+        &[
+            ("cases", ColumnKind::Integer),
+            ("matched_cases", ColumnKind::Integer),
+        ],
+        vec![vec![Cell::Int(695), Cell::Int(20)]],
+    );
+    let warnings = |message: &str| {
+        sheet(
+            "health_warnings",
+            &[("period", ColumnKind::Text), ("message", ColumnKind::Text)],
+            vec![vec![
+                Cell::Text("2024/25".into()),
+                Cell::Text(message.into()),
+            ]],
+        )
+    };
+    let exact = audit(
+        &[
+            matching.clone(),
+            warnings("Only 21 of 693 referred people in 2024/25 could be matched."),
+        ],
+        Policy::NhsDigital,
+    );
+    let quoted: Vec<&str> = exact
+        .findings
+        .iter()
+        .filter(|f| f.kind == Kind::Unpublished)
+        .map(|f| f.how.split_whitespace().nth(3).unwrap_or_default())
+        .collect();
+    assert_eq!(quoted, ["21,", "693,"], "{}", exact.summary());
+    let published = audit(
+        &[
+            matching,
+            warnings("Only about 20 of about 695 referred people in 2024/25, UCLA-3, Q3."),
+        ],
+        Policy::NhsDigital,
+    );
+    assert!(published.clean(), "{}", published.summary());
+}
+
+#[test]
+fn numbers_are_read_from_sentences_as_written() {
+    let q: Vec<(f64, usize, bool)> =
+        words::quoted("Rates 1,234.5 and 2.9% in UCLA-3, Q3, d_z 0.41; 6-month")
+            .into_iter()
+            .map(|q| (q.value, q.decimals, q.percent))
+            .collect();
+    assert_eq!(
+        q,
+        [
+            (1234.5, 1, false),
+            (2.9, 1, true),
+            (0.41, 2, false),
+            (6.0, 0, false)
+        ]
+    );
+    assert_eq!(decimals(2.5), 1);
+    assert_eq!(decimals(3.0), 0);
+    assert_eq!(decimals(1e-7), 7);
+}
+
+/// Property: random breakdown tables published under each policy give the
+/// audit nothing to recover, restore or contradict.
+#[test]
+fn random_published_tables_pass_the_audit() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    for case in 0..300 {
+        let groups = rng.random_range(2..6);
+        let mut parts = Vec::new();
+        for _ in 0..groups {
+            let referrals: i64 = if rng.random_bool(0.3) {
+                rng.random_range(1..10)
+            } else {
+                rng.random_range(8..300)
+            };
+            let declined = rng.random_range(0..=referrals);
+            let ages = rng.random_range(18..90) * referrals + rng.random_range(0..referrals);
+            parts.push((referrals, declined, ages));
+        }
+        let sum = |f: fn(&(i64, i64, i64)) -> i64| parts.iter().map(f).sum::<i64>();
+        let mut rows = vec![row("all", "all", sum(|p| p.0), sum(|p| p.1), sum(|p| p.2))];
+        for (g, (r, d, a)) in parts.iter().enumerate() {
+            rows.push(row("group", &g.to_string(), *r, *d, *a));
+        }
+        let t = table(&rows);
+        for policy in [Policy::NhsDigital, Policy::OpenSafely, Policy::Ons] {
+            let a = audit(&[Sheet::of(&publish(&t, policy))], policy);
+            assert!(a.clean(), "case {case} {policy:?}: {}", a.summary());
+        }
+    }
+}

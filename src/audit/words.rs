@@ -1,0 +1,211 @@
+//! What lists and sentences give away.
+//!
+//! - A list (one row per organisation) must have as many rows as the count
+//!   that numbers it ([`rules::LISTS`]); a rounded or withheld count beside a
+//!   list of its rows is given away by the list's length.
+//! - Every number in a sentence (a table's `message` column: the cautions
+//!   shown in the report, the workbook, the terminal and `evaluation.json`)
+//!   must be a published figure, as shown to the decimals the sentence uses;
+//!   a number no table shows was taken from the exact figures.
+
+use std::collections::BTreeMap;
+
+use super::{Finding, Kind, Sheet};
+use crate::disclosure::rules;
+use crate::disclosure::{Cell, Policy};
+
+/// Check every declared list against its count.
+pub fn lists(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) {
+    let find = |name: &str| sheets.iter().find(|s| s.name == name);
+    for listed in rules::LISTS {
+        let (Some(list), Some(counted)) = (find(listed.list), find(listed.counted_in)) else {
+            continue;
+        };
+        let Some(column) = counted.column(listed.column) else {
+            continue;
+        };
+        let flag = listed.flag.and_then(|f| list.column(f));
+        let period = |sheet: &Sheet, r: usize| {
+            sheet
+                .column("period")
+                .map_or_else(String::new, |p| sheet.rows[r][p].display())
+        };
+        let mut rows: BTreeMap<String, i64> = BTreeMap::new();
+        for r in 0..list.rows.len() {
+            let counted_row = flag.is_none_or(|f| list.rows[r][f].number() == Some(1.0));
+            if counted_row {
+                *rows.entry(period(list, r)).or_default() += 1;
+            }
+        }
+        for r in 0..counted.rows.len() {
+            let n = rows.get(&period(counted, r)).copied().unwrap_or(0);
+            let what = match listed.flag {
+                Some(f) => format!("{} has {n} rows with {f} = 1", listed.list),
+                None => format!("{} has {n} rows", listed.list),
+            };
+            let (kind, value) = match &counted.rows[r][column] {
+                Cell::Suppressed => (Kind::Recovered, Some(n)),
+                cell => match cell.number() {
+                    Some(v) if v as i64 == n => continue,
+                    Some(v) => {
+                        let (lo, hi) = policy.exact_range(v as i64);
+                        if lo <= n && n <= hi && lo < hi {
+                            (Kind::Restored, Some(n))
+                        } else {
+                            (Kind::Contradiction, None)
+                        }
+                    }
+                    None => continue,
+                },
+            };
+            findings.push(Finding {
+                kind,
+                table: counted.name.clone(),
+                row: r + 1,
+                column: listed.column.to_string(),
+                value,
+                how: what,
+            });
+        }
+    }
+}
+
+/// A number as a sentence writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quoted {
+    /// Its value (without sign; thousands separators removed).
+    pub value: f64,
+    /// Decimals written.
+    pub decimals: usize,
+    /// Followed by `%`.
+    pub percent: bool,
+    /// Its text.
+    pub text: String,
+}
+
+/// The numbers a sentence quotes: runs of digits (with `,` thousands
+/// separators and a decimal part) that are not part of a word (`Q3`,
+/// `UCLA-3`, `d_z`).
+pub fn quoted(sentence: &str) -> Vec<Quoted> {
+    let chars: Vec<char> = sentence.chars().collect();
+    let wordy = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            && (i == 0 || !(wordy(chars[i - 1]) || chars[i - 1] == '.'))
+            && !(i >= 2 && chars[i - 1] == '-' && chars[i - 2].is_alphabetic());
+        if !starts {
+            // Skip the rest of a word so its digits are not read as numbers.
+            if wordy(chars[i]) {
+                while i < chars.len() && wordy(chars[i]) {
+                    i += 1;
+                }
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        let start = i;
+        let mut digits = String::new();
+        let mut decimals = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_ascii_digit() {
+                digits.push(c);
+                if decimals > 0 || digits.contains('.') {
+                    decimals += 1;
+                }
+                i += 1;
+            } else if c == ','
+                && !digits.contains('.')
+                && chars
+                    .get(i + 1..i + 4)
+                    .is_some_and(|d| d.iter().all(char::is_ascii_digit))
+                && chars.get(i + 4).is_none_or(|d| !d.is_ascii_digit())
+            {
+                i += 1;
+            } else if c == '.'
+                && !digits.contains('.')
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+            {
+                digits.push('.');
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let followed = chars.get(i).copied();
+        if followed.is_some_and(|c| c.is_alphabetic() || c == '_') {
+            while i < chars.len() && wordy(chars[i]) {
+                i += 1;
+            }
+            continue;
+        }
+        if let Ok(value) = digits.parse::<f64>() {
+            out.push(Quoted {
+                value,
+                decimals,
+                percent: followed == Some('%'),
+                text: chars[start..i].iter().collect(),
+            });
+        }
+    }
+    out
+}
+
+/// Whether `q` is some published figure as the sentence writes it.
+fn published(q: &Quoted, known: &[f64]) -> bool {
+    let scale = if q.percent { 100.0 } else { 1.0 };
+    known.iter().any(|&w| {
+        let shown = format!("{:.*}", q.decimals, (w * scale).abs());
+        shown
+            .parse::<f64>()
+            .is_ok_and(|s| (s - q.value).abs() <= 1e-9)
+    })
+}
+
+/// Check the numbers in every sentence against every published figure.
+pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
+    let mut known: Vec<f64> = Vec::new();
+    for sheet in sheets {
+        let message = sheet.column("message");
+        for row in &sheet.rows {
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    Cell::Int(n) => known.push(*n as f64),
+                    Cell::Num(x) if x.is_finite() => known.push(*x),
+                    // Numbers inside labels (periods, setting names) are published too.
+                    Cell::Text(t) if Some(c) != message => {
+                        known.extend(quoted(t).into_iter().map(|q| q.value));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    known.sort_by(f64::total_cmp);
+    known.dedup();
+    for sheet in sheets {
+        let Some(message) = sheet.column("message") else {
+            continue;
+        };
+        for (r, row) in sheet.rows.iter().enumerate() {
+            let Cell::Text(sentence) = &row[message] else {
+                continue;
+            };
+            for q in quoted(sentence) {
+                if !published(&q, &known) {
+                    findings.push(Finding {
+                        kind: Kind::Unpublished,
+                        table: sheet.name.clone(),
+                        row: r + 1,
+                        column: "message".into(),
+                        value: None,
+                        how: format!("the sentence quotes {}, which no published table shows: \"{sentence}\"", q.text),
+                    });
+                }
+            }
+        }
+    }
+}
