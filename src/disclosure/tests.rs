@@ -408,3 +408,24 @@ fn losses_between_stages_add_up_to_the_stages_as_published() {
     assert_eq!(p.cell(3, "lost_before_stage"), &Cell::Suppressed);
     assert_eq!(p.cell(0, "lost_before_stage"), &Cell::Int(0));
 }
+
+/// Rounded parts at the edges of their ranges pin the total and every part
+/// (90 must be 92 when the parts shown as 30, 35, 25 and 10 are at least 28,
+/// 33, 23 and 8): one more part is withheld so nothing is pinned.
+#[test]
+fn a_total_pinned_by_its_rounded_parts_gets_a_part_withheld() {
+    let t = table(&[
+        row("all", "all", 92, 0),
+        row("pcn", "A", 28, 0),
+        row("pcn", "B", 33, 0),
+        row("pcn", "C", 23, 0),
+        row("pcn", "D", 8, 0),
+    ]);
+    let p = publish(&t, Policy::NhsDigital);
+    let shown: Vec<Cell> = (0..5).map(|r| p.cell(r, "referrals").clone()).collect();
+    assert_eq!(shown[0], Cell::Int(90));
+    assert_eq!(shown[4], Cell::Suppressed, "{shown:?}");
+    let sheet = crate::audit::Sheet::of(&p);
+    let audit = crate::audit::audit(&[sheet], Policy::NhsDigital);
+    assert!(audit.clean(), "{}", audit.summary());
+}
