@@ -114,8 +114,15 @@ impl PublishedTable {
         self.columns.iter().position(|c| c.name == name)
     }
 
-    /// The cell of `row` in column `name`.
+    /// The cell of `row` in column `name`. Every reference the renderers make
+    /// goes through here, so a column that does not exist (a query renamed
+    /// it) fails every test that renders, instead of showing as "–".
     pub fn cell(&self, row: usize, name: &str) -> &Cell {
+        debug_assert!(
+            self.column(name).is_some(),
+            "{} has no column {name}: a renderer refers to a column the table does not declare",
+            self.name
+        );
         self.column(name)
             .and_then(|c| self.rows.get(row).map(|r| &r[c]))
             .unwrap_or(&Cell::Empty)

@@ -429,3 +429,12 @@ fn a_total_pinned_by_its_rounded_parts_gets_a_part_withheld() {
     let audit = crate::audit::audit(&[sheet], Policy::NhsDigital);
     assert!(audit.clean(), "{}", audit.summary());
 }
+
+/// A renderer that refers to a column the table does not have (a query
+/// renamed it) fails, in every test that renders, instead of showing "–".
+#[test]
+#[should_panic(expected = "has no column declined_rate")]
+fn a_reference_to_a_missing_column_fails() {
+    let p = publish(&table(&[row("all", "all", 42, 13)]), Policy::NhsDigital);
+    let _ = p.cell(0, "declined_rate");
+}
