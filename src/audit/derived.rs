@@ -47,6 +47,11 @@ pub fn check(sheets: &[Sheet], policy: Policy, ranges: &Ranges, findings: &mut V
                 Role::DropFrom { count, order, key } => {
                     drops(sheet, c, *count, *order, key, findings)
                 }
+                Role::RateRatio { .. } => {
+                    for r in 0..sheet.rows.len() {
+                        rate_ratio_cell(sheet, r, c, role, findings);
+                    }
+                }
                 Role::Label | Role::Count | Role::CountWhen { .. } => {}
             }
         }
@@ -379,4 +384,26 @@ fn drops(
             ));
         }
     }
+}
+
+/// A rate ratio must be the one the published counts give.
+fn rate_ratio_cell(sheet: &Sheet, r: usize, c: usize, role: &Role, findings: &mut Vec<Finding>) {
+    let Cell::Num(v) = sheet.rows[r][c] else {
+        return;
+    };
+    let expected = crate::disclosure::rate_ratio(&sheet.rows, r, role).and_then(|e| e.number());
+    if expected.is_some_and(|e| (e - v).abs() <= 1e-9 * e.abs().max(1e-12)) {
+        return;
+    }
+    findings.push(finding(
+        sheet,
+        r,
+        c,
+        Kind::Contradiction,
+        None,
+        format!(
+            "{v} is not the rate ratio of the published counts of this group against the rest of its breakdown ({})",
+            expected.map_or_else(|| "none".to_string(), |e| e.to_string())
+        ),
+    ));
 }

@@ -328,3 +328,61 @@ fn random_published_tables_pass_the_audit() {
         }
     }
 }
+
+/// Rate ratios against the rest of a breakdown: from exact counts they
+/// contradict the published counts (and invert to them); as published they
+/// are the ratio of the published counts.
+#[test]
+fn rate_ratios_are_computed_from_the_published_counts() {
+    const EQUITY: &[OutColumn] = &[
+        text("period", "p"),
+        text("breakdown", "b"),
+        text("group", "g"),
+        int("referrals", "count"),
+        int("population", "count"),
+        num("rate_ratio", "ratio"),
+        num("rate_ratio_lower", "limit"),
+        num("rate_ratio_upper", "limit"),
+    ];
+    let groups = [("A", 57, 1003), ("B", 23, 2001), ("C", 3, 498), ("D", 40, 1500)];
+    let mut b = TableBuilder::new("equity", "test", EQUITY);
+    for (g, x, n) in groups {
+        let (rest_x, rest_n) = groups
+            .iter()
+            .filter(|o| o.0 != g)
+            .fold((0, 0), |(a, b), o| (a + o.1, b + o.2));
+        let (rr, lo, hi) = crate::stats::poisson::rate_ratio(
+            f64::from(x),
+            f64::from(n),
+            f64::from(rest_x),
+            f64::from(rest_n),
+        )
+        .unwrap();
+        b.push(&[
+            text_value("2024/25"),
+            text_value("sex"),
+            text_value(g),
+            int_value(x),
+            int_value(n),
+            num_value(rr),
+            num_value(lo),
+            num_value(hi),
+        ]);
+    }
+    let t = b.finish().unwrap();
+    let p = publish(&t, Policy::NhsDigital);
+    let a = audit(&[Sheet::of(&p)], Policy::NhsDigital);
+    assert!(a.clean(), "{}", a.summary());
+    // C is withheld, and B to protect it: A's ratio is against D alone.
+    let expected = (55.0 / 1005.0) / (40.0 / 1500.0);
+    assert!((p.cell(0, "rate_ratio").number().unwrap() - expected).abs() < 1e-12);
+    assert_eq!(p.cell(2, "rate_ratio"), &Cell::Suppressed);
+    // The exact-count ratios beside rounded counts are caught.
+    let found = kinds(&audit(&[rounded_counts_only(&t)], Policy::NhsDigital));
+    assert!(
+        found
+            .iter()
+            .any(|(k, c, _)| *k == Kind::Contradiction && c == "rate_ratio"),
+        "{found:?}"
+    );
+}

@@ -426,7 +426,8 @@ fn protect(
                     | Role::Quotient { .. }
                     | Role::PoissonBound { .. }
                     | Role::Scaled { .. }
-                    | Role::DropFrom { .. } => row[c].clone(),
+                    | Role::DropFrom { .. }
+                    | Role::RateRatio { .. } => row[c].clone(),
                 })
                 .collect();
             // A derived figure may rest on another (a ratio of two rates), so
@@ -449,7 +450,65 @@ fn protect(
             out
         })
         .collect();
-    between_stages(rows, roles)
+    let rows = between_stages(rows, roles);
+    against_the_rest(rows, roles)
+}
+
+/// Rate ratios from the published counts ([`Role::RateRatio`]).
+fn against_the_rest(mut rows: Vec<Vec<Cell>>, roles: &[Role]) -> Vec<Vec<Cell>> {
+    for (c, role) in roles.iter().enumerate() {
+        if !matches!(role, Role::RateRatio { .. }) {
+            continue;
+        }
+        let cells: Vec<Cell> = (0..rows.len())
+            .map(|r| match rows[r][c] {
+                Cell::Empty => Cell::Empty,
+                _ => rate_ratio(&rows, r, role).unwrap_or(Cell::Empty),
+            })
+            .collect();
+        for (row, cell) in rows.iter_mut().zip(cells) {
+            row[c] = cell;
+        }
+    }
+    rows
+}
+
+/// A group's rate ratio (or a limit) against the rest of its breakdown whose
+/// counts and denominators are published, from the published `rows`;
+/// `Suppressed` when the group's own count or denominator is withheld, `None`
+/// for another role or when there is nothing to compare with.
+pub fn rate_ratio(rows: &[Vec<Cell>], r: usize, role: &Role) -> Option<Cell> {
+    let Role::RateRatio {
+        count,
+        denominator,
+        key,
+        group,
+        limit,
+    } = role
+    else {
+        return None;
+    };
+    let row = &rows[r];
+    if [*count, *denominator]
+        .iter()
+        .any(|&i| matches!(row[i], Cell::Suppressed))
+    {
+        return Some(Cell::Suppressed);
+    }
+    let (x, n) = (row[*count].number()?, row[*denominator].number()?);
+    let same = |o: &[Cell]| key.iter().all(|&k| o[k] == row[k]) && o[*group] != row[*group];
+    let (rest_x, rest_n) = rows
+        .iter()
+        .filter(|o| same(o))
+        .filter_map(|o| Some((o[*count].number()?, o[*denominator].number()?)))
+        .filter(|&(_, n)| n > 0.0)
+        .fold((0.0, 0.0), |(a, b), (x, n)| (a + x, b + n));
+    let (ratio, lower, upper) = crate::stats::poisson::rate_ratio(x, n, rest_x, rest_n)?;
+    Some(Cell::Num(match limit {
+        None => ratio,
+        Some(false) => lower,
+        Some(true) => upper,
+    }))
 }
 
 /// Losses between stages from the published stage counts ([`Role::DropFrom`]).

@@ -109,6 +109,22 @@ pub enum Role {
         /// Indices of the columns that identify one funnel.
         key: Vec<usize>,
     },
+    /// A group's rate against everyone else in its breakdown whose count and
+    /// denominator are published (`(x / n) / (Σx' / Σn')`), or a limit of
+    /// its 95% log-normal interval (`exp(ln RR ± 1.96·√(1/x + 1/Σx'))`),
+    /// from the published counts; withheld with the group's own count.
+    RateRatio {
+        /// Index of the count.
+        count: usize,
+        /// Index of the denominator.
+        denominator: usize,
+        /// Indices of the columns that identify one breakdown.
+        key: Vec<usize>,
+        /// Index of the group column.
+        group: usize,
+        /// `None` for the ratio, `Some(true)` for its upper limit.
+        limit: Option<bool>,
+    },
     /// A statistic (mean, median, rate, test) suppressed when any base count
     /// is withheld, and otherwise shown to a precision that cannot single out
     /// its count ([`crate::disclosure::Policy::statistic`]).
@@ -145,6 +161,8 @@ impl Role {
             Role::PoissonBound { .. } => "rate interval",
             Role::Scaled { .. } => "scaled count",
             Role::DropFrom { .. } => "difference of published counts",
+            Role::RateRatio { limit: None, .. } => "rate ratio of published counts",
+            Role::RateRatio { .. } => "rate ratio interval",
             Role::Statistic { .. } => "statistic",
         }
     }
@@ -178,6 +196,9 @@ struct TableRules {
         &'static str,
         &'static [&'static str],
     )],
+    /// Rate ratios against the rest of the breakdown: (column, count,
+    /// denominator, limit: None for the ratio, Some(upper) for a limit).
+    rate_ratios: &'static [(&'static str, &'static str, &'static str, Option<bool>)],
     /// Columns that, with `breakdown`, identify a set of groups adding up to the `all` row.
     breakdown_key: &'static [&'static str],
     /// Breakdowns whose groups overlap (a referral with several needs is in
@@ -211,6 +232,7 @@ const DEFAULT: TableRules = TableRules {
     poisson_bounds: &[],
     scaled: &[],
     drops: &[],
+    rate_ratios: &[],
     breakdown_key: &[],
     overlapping: &[],
     not_summed: &[],
@@ -336,6 +358,11 @@ static RULES: &[TableRules] = &[
             ("rate_lower", "referrals", "population", 1000.0, false),
             ("rate_upper", "referrals", "population", 1000.0, true),
         ],
+        rate_ratios: &[
+            ("rate_ratio", "referrals", "population", None),
+            ("rate_ratio_lower", "referrals", "population", Some(false)),
+            ("rate_ratio_upper", "referrals", "population", Some(true)),
+        ],
         breakdown_key: &["period"],
         ..DEFAULT
     },
@@ -456,6 +483,9 @@ pub fn named_columns() -> Vec<(&'static str, &'static str)> {
         for &(q, x) in r.scaled {
             [q, x].into_iter().for_each(&mut add);
         }
+        for &(q, x, n, _) in r.rate_ratios {
+            [q, x, n].into_iter().for_each(&mut add);
+        }
         for &(d, x, o, key) in r.drops {
             [d, x, o].into_iter().for_each(&mut add);
             key.iter().copied().for_each(&mut add);
@@ -489,6 +519,12 @@ pub fn roles<C: ColumnName>(table: &str, columns: &[C]) -> Vec<Role> {
             && rules.count_when.is_none_or(|(name, _, _)| name != c.name())
             && !rules.drops.iter().any(|d| d.0 == c.name())
     };
+    let breakdown_key: Vec<usize> = rules
+        .breakdown_key
+        .iter()
+        .chain(&["breakdown"])
+        .filter_map(|k| index(k))
+        .collect();
     let base = rules
         .base
         .and_then(index)
@@ -567,6 +603,18 @@ pub fn roles<C: ColumnName>(table: &str, columns: &[C]) -> Vec<Role> {
                     count,
                     order,
                     key: key.iter().filter_map(|k| index(k)).collect(),
+                };
+            }
+            if let Some(&(_, x, n, limit)) = rules.rate_ratios.iter().find(|q| q.0 == c.name())
+                && let (Some(count), Some(denominator), Some(group)) =
+                    (index(x), index(n), index("group"))
+            {
+                return Role::RateRatio {
+                    count,
+                    denominator,
+                    key: breakdown_key.clone(),
+                    group,
+                    limit,
                 };
             }
             let bases = match rules.statistic_bases.iter().find(|(s, _)| *s == c.name()) {

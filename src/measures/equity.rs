@@ -37,7 +37,7 @@ const COLUMNS: &[OutColumn] = &[
     num("rate_upper", "Upper 95% limit"),
     num(
         "rate_ratio",
-        "Referral rate against everyone else in the breakdown with a known population",
+        "Referral rate against everyone else in the breakdown with a known population (as published: everyone else whose referrals and population are shown)",
     ),
     num("rate_ratio_lower", "Lower 95% limit (log-normal)"),
     num("rate_ratio_upper", "Upper 95% limit"),
