@@ -10,7 +10,8 @@
 //!   counts, and from means (a mean of whole numbers shown to many decimals
 //!   is a whole-number total for one candidate count only);
 //! - [`words`]: the row counts of lists against the counts that number them,
-//!   and every number in a sentence against the published tables.
+//!   a quantity two tables publish against its twin, and every number in a
+//!   sentence against the published tables.
 //!
 //! It also reports counts shown that the policy withholds or rounds, and
 //! figures that contradict the ones they are computed from. Each finding
@@ -200,6 +201,7 @@ pub fn audit(sheets: &[Sheet], policy: Policy) -> Audit {
         let ranges = sums::narrow(sheets, policy, &mut findings);
         derived::check(sheets, policy, &ranges, &mut findings);
         words::lists(sheets, policy, &mut findings);
+        words::twins(sheets, &mut findings);
         words::sentences(sheets, &mut findings);
     }
     findings.sort_by(|a, b| {

@@ -344,7 +344,12 @@ fn rate_ratios_are_computed_from_the_published_counts() {
         num("rate_ratio_lower", "limit"),
         num("rate_ratio_upper", "limit"),
     ];
-    let groups = [("A", 57, 1003), ("B", 23, 2001), ("C", 3, 498), ("D", 40, 1500)];
+    let groups = [
+        ("A", 57, 1003),
+        ("B", 23, 2001),
+        ("C", 3, 498),
+        ("D", 40, 1500),
+    ];
     let mut b = TableBuilder::new("equity", "test", EQUITY);
     for (g, x, n) in groups {
         let (rest_x, rest_n) = groups
@@ -385,4 +390,61 @@ fn rate_ratios_are_computed_from_the_published_counts() {
             .any(|(k, c, _)| *k == Kind::Contradiction && c == "rate_ratio"),
         "{found:?}"
     );
+}
+
+/// A quarter's accepted referrals are in `service_uptake` (where 9 is
+/// withheld to protect 3 declined) and in `support_offered`: published one
+/// table at a time, the second table gives the first's `*` away.
+#[test]
+fn a_quantity_withheld_in_one_table_is_withheld_in_every_table() {
+    const UPTAKE: &[OutColumn] = &[
+        text("period", "p"),
+        text("quarter", "q"),
+        int("referred", "total"),
+        int("accepted", "part"),
+        int("declined", "part"),
+        int("did_not_attend", "part"),
+        int("no_status", "part"),
+    ];
+    const SUPPORT: &[OutColumn] = &[
+        text("period", "p"),
+        text("quarter", "q"),
+        text("activity_type", "t"),
+        int("accepted", "count"),
+    ];
+    let mut uptake = TableBuilder::new("service_uptake", "test", UPTAKE);
+    uptake.push(&[
+        text_value("2024/25"),
+        text_value("Q1"),
+        int_value(40),
+        int_value(9),
+        int_value(3),
+        int_value(28),
+        int_value(0),
+    ]);
+    let mut support = TableBuilder::new("support_offered", "test", SUPPORT);
+    support.push(&[
+        text_value("2024/25"),
+        text_value("Q1"),
+        text_value("all"),
+        int_value(9),
+    ]);
+    let tables = [uptake.finish().unwrap(), support.finish().unwrap()];
+    let one_by_one: Vec<Sheet> = tables
+        .iter()
+        .map(|t| Sheet::of(&publish(t, Policy::NhsDigital)))
+        .collect();
+    assert_eq!(one_by_one[0].rows[0][3], Cell::Suppressed);
+    let found = kinds(&audit(&one_by_one, Policy::NhsDigital));
+    assert!(
+        found.contains(&(Kind::Unprotected, "accepted".into(), None)),
+        "{found:?}"
+    );
+    let together: Vec<Sheet> = crate::disclosure::publish_all(&tables, Policy::NhsDigital)
+        .iter()
+        .map(Sheet::of)
+        .collect();
+    assert_eq!(together[1].rows[0][3], Cell::Suppressed);
+    let a = audit(&together, Policy::NhsDigital);
+    assert!(a.clean(), "{}", a.summary());
 }

@@ -3,6 +3,8 @@
 //! - A list (one row per organisation) must have as many rows as the count
 //!   that numbers it ([`rules::LISTS`]); a rounded or withheld count beside a
 //!   list of its rows is given away by the list's length.
+//! - A quantity two tables publish ([`rules::SAME_QUANTITY`]) shows one
+//!   value, and a cell withheld in one is withheld in the other.
 //! - Every number in a sentence (a table's `message` column: the cautions
 //!   shown in the report, the workbook, the terminal and `evaluation.json`)
 //!   must be a published figure, as shown to the decimals the sentence uses;
@@ -204,6 +206,77 @@ pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
                         value: None,
                         how: format!("the sentence quotes {}, which no published table shows: \"{sentence}\"", q.text),
                     });
+                }
+            }
+        }
+    }
+}
+
+/// A quantity two tables publish must show one value, and be withheld in
+/// both or neither ([`rules::SAME_QUANTITY`]).
+pub fn twins(sheets: &[Sheet], findings: &mut Vec<Finding>) {
+    let find = |name: &str| sheets.iter().find(|s| s.name == name);
+    for same in rules::SAME_QUANTITY {
+        let (Some(a), Some(b)) = (find(same.a.table), find(same.b.table)) else {
+            continue;
+        };
+        let (Some((ca, rows_a)), Some((cb, rows_b))) = (
+            same.a.rows(&a.columns, &a.rows),
+            same.b.rows(&b.columns, &b.rows),
+        ) else {
+            continue;
+        };
+        for (key, ra) in &rows_a {
+            for (_, rb) in rows_b.iter().filter(|(k, _)| k == key) {
+                let (x, y) = (&a.rows[*ra][ca], &b.rows[*rb][cb]);
+                let finding = |kind, sheet: &Sheet, r: usize, c: usize, how: String| Finding {
+                    kind,
+                    table: sheet.name.clone(),
+                    row: r + 1,
+                    column: sheet.columns[c].0.clone(),
+                    value: None,
+                    how,
+                };
+                match (x, y) {
+                    (Cell::Suppressed, Cell::Suppressed) => {}
+                    (Cell::Suppressed, shown) => findings.push(finding(
+                        Kind::Unprotected,
+                        a,
+                        *ra,
+                        ca,
+                        format!(
+                            "withheld here but shown as {} in {} row {}",
+                            shown.display(),
+                            b.name,
+                            rb + 1
+                        ),
+                    )),
+                    (shown, Cell::Suppressed) => findings.push(finding(
+                        Kind::Unprotected,
+                        b,
+                        *rb,
+                        cb,
+                        format!(
+                            "withheld here but shown as {} in {} row {}",
+                            shown.display(),
+                            a.name,
+                            ra + 1
+                        ),
+                    )),
+                    (x, y) if x.number() != y.number() => findings.push(finding(
+                        Kind::Contradiction,
+                        a,
+                        *ra,
+                        ca,
+                        format!(
+                            "{} here but {} for the same quantity in {} row {}",
+                            x.display(),
+                            y.display(),
+                            b.name,
+                            rb + 1
+                        ),
+                    )),
+                    _ => {}
                 }
             }
         }

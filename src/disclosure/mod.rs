@@ -39,7 +39,7 @@ pub mod rules;
 
 pub use policy::{Policy, midpoint6};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::measures::table::{ColumnKind, OutColumn, OutTable};
 use datafusion::arrow::array::{Array, AsArray};
@@ -179,6 +179,62 @@ pub fn cells(table: &OutTable) -> Vec<Vec<Cell>> {
 
 /// Apply `policy` to a measure table.
 pub fn publish(table: &OutTable, policy: Policy) -> PublishedTable {
+    publish_withholding(table, policy, &BTreeSet::new())
+}
+
+/// Apply `policy` to every table, so that a quantity two tables publish
+/// ([`rules::SAME_QUANTITY`]) is withheld in both when it is withheld in
+/// either (with the secondary suppression that then needs in each table).
+pub fn publish_all(tables: &[OutTable], policy: Policy) -> Vec<PublishedTable> {
+    let mut withheld: Vec<BTreeSet<(usize, usize)>> = vec![BTreeSet::new(); tables.len()];
+    let mut published: Vec<PublishedTable> = tables.iter().map(|t| publish(t, policy)).collect();
+    if !policy.publishable() {
+        return published;
+    }
+    // Each pass only withholds more, so this ends.
+    loop {
+        let mut changed = vec![false; tables.len()];
+        for same in rules::SAME_QUANTITY {
+            let find = |name: &str| published.iter().position(|t| t.name == name);
+            let (Some(a), Some(b)) = (find(same.a.table), find(same.b.table)) else {
+                continue;
+            };
+            let side = |t: &PublishedTable, twin: &rules::Twin| twin.rows(t.columns, &t.rows);
+            let (Some((ca, rows_a)), Some((cb, rows_b))) =
+                (side(&published[a], &same.a), side(&published[b], &same.b))
+            else {
+                continue;
+            };
+            for (key, ra) in &rows_a {
+                for (_, rb) in rows_b.iter().filter(|(k, _)| k == key) {
+                    let hidden_a = matches!(published[a].rows[*ra][ca], Cell::Suppressed);
+                    let hidden_b = matches!(published[b].rows[*rb][cb], Cell::Suppressed);
+                    if hidden_a && !hidden_b {
+                        changed[b] |= withheld[b].insert((*rb, cb));
+                    } else if hidden_b && !hidden_a {
+                        changed[a] |= withheld[a].insert((*ra, ca));
+                    }
+                }
+            }
+        }
+        if !changed.contains(&true) {
+            return published;
+        }
+        for (i, table) in tables.iter().enumerate() {
+            if changed[i] {
+                published[i] = publish_withholding(table, policy, &withheld[i]);
+            }
+        }
+    }
+}
+
+/// Apply `policy` to a measure table, withholding the count cells
+/// `withheld` (row, column) as well as the small ones.
+fn publish_withholding(
+    table: &OutTable,
+    policy: Policy,
+    withheld: &BTreeSet<(usize, usize)>,
+) -> PublishedTable {
     let raw = cells(table);
     let roles = rules::roles(table.name, table.columns);
     let rows = match policy {
@@ -188,6 +244,7 @@ pub fn publish(table: &OutTable, policy: Policy) -> PublishedTable {
             &roles,
             &rules::secondary(table.name, table.columns),
             policy,
+            withheld,
         ),
     };
     PublishedTable {
@@ -209,15 +266,19 @@ pub fn hidden_counts(
     roles: &[Role],
     secondary: &rules::Secondary,
     policy: Policy,
+    withheld: &BTreeSet<(usize, usize)>,
 ) -> Vec<Vec<bool>> {
     let mut hidden: Vec<Vec<bool>> = raw
         .iter()
-        .map(|row| {
+        .enumerate()
+        .map(|(r, row)| {
             roles
                 .iter()
                 .enumerate()
                 .map(|(c, role)| {
-                    is_count(row, role) && row[c].number().is_some_and(|n| policy.is_small(n))
+                    is_count(row, role)
+                        && (withheld.contains(&(r, c))
+                            || row[c].number().is_some_and(|n| policy.is_small(n)))
                 })
                 .collect()
         })
@@ -379,8 +440,9 @@ fn protect(
     roles: &[Role],
     secondary: &rules::Secondary,
     policy: Policy,
+    withheld: &BTreeSet<(usize, usize)>,
 ) -> Vec<Vec<Cell>> {
-    let hidden = hidden_counts(raw, roles, secondary, policy);
+    let hidden = hidden_counts(raw, roles, secondary, policy, withheld);
     // The most each count may be, to a reader who differences the totals.
     let (_, ranges, _) = narrowed(raw, roles, secondary, policy, &hidden);
     let small = |row: &[Cell], c: usize| row[c].number().is_some_and(|n| policy.is_small(n));

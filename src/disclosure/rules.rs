@@ -501,6 +501,13 @@ pub fn named_columns() -> Vec<(&'static str, &'static str)> {
         out.extend(l.flag.map(|f| (l.list, f)));
         out.push((l.counted_in, l.column));
     }
+    for same in SAME_QUANTITY {
+        for t in [same.a, same.b] {
+            out.push((t.table, t.column));
+            out.extend(t.when.iter().map(|&(c, _)| (t.table, c)));
+            out.extend(t.key.iter().map(|&k| (t.table, k)));
+        }
+    }
     out
 }
 
@@ -727,6 +734,105 @@ pub struct Listed {
     /// Its column.
     pub column: &'static str,
 }
+
+/// One side of a quantity that two tables publish: `column` of the rows of
+/// `table` where every `when` column has its value, matched on `key`.
+#[derive(Debug, Clone, Copy)]
+pub struct Twin {
+    /// The table.
+    pub table: &'static str,
+    /// The column holding the quantity.
+    pub column: &'static str,
+    /// Text columns and the values that pick the rows.
+    pub when: &'static [(&'static str, &'static str)],
+    /// Text columns that match a row with its twin.
+    pub key: &'static [&'static str],
+}
+
+impl Twin {
+    /// The rows that hold the quantity, each with its key, and the column's
+    /// index (`None` when the table lacks a column the twin names).
+    pub fn rows<C: ColumnName>(
+        &self,
+        columns: &[C],
+        rows: &[Vec<crate::disclosure::Cell>],
+    ) -> Option<(usize, Vec<(Vec<String>, usize)>)> {
+        let index = |name: &str| columns.iter().position(|c| c.name() == name);
+        let column = index(self.column)?;
+        let when: Vec<(usize, &str)> = self
+            .when
+            .iter()
+            .map(|&(c, v)| Some((index(c)?, v)))
+            .collect::<Option<_>>()?;
+        let key: Vec<usize> = self.key.iter().map(|&k| index(k)).collect::<Option<_>>()?;
+        let picked = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| when.iter().all(|&(c, v)| row[c].display() == v))
+            .map(|(r, row)| (key.iter().map(|&k| row[k].display()).collect(), r))
+            .collect();
+        Some((column, picked))
+    }
+}
+
+/// The same quantity published in two tables: one value in both, and
+/// withheld in both when withheld in either.
+#[derive(Debug, Clone, Copy)]
+pub struct SameQuantity {
+    /// One side.
+    pub a: Twin,
+    /// The other.
+    pub b: Twin,
+}
+
+/// Every quantity two tables publish.
+pub const SAME_QUANTITY: &[SameQuantity] = &[
+    // A quarter's referrals.
+    SameQuantity {
+        a: Twin {
+            table: "service_referrals",
+            column: "referrals",
+            when: &[("breakdown", "all"), ("group", "all")],
+            key: &["period", "quarter"],
+        },
+        b: Twin {
+            table: "service_uptake",
+            column: "referred",
+            when: &[],
+            key: &["period", "quarter"],
+        },
+    },
+    // A quarter's accepted referrals.
+    SameQuantity {
+        a: Twin {
+            table: "support_offered",
+            column: "accepted",
+            when: &[("activity_type", "all")],
+            key: &["period", "quarter"],
+        },
+        b: Twin {
+            table: "service_uptake",
+            column: "accepted",
+            when: &[],
+            key: &["period", "quarter"],
+        },
+    },
+    // The referred people of the health comparison.
+    SameQuantity {
+        a: Twin {
+            table: "health_matching",
+            column: "cases",
+            when: &[],
+            key: &["period"],
+        },
+        b: Twin {
+            table: "health_cohort",
+            column: "referred",
+            when: &[],
+            key: &["period"],
+        },
+    },
+];
 
 /// Every list and the count it must agree with.
 pub const LISTS: &[Listed] = &[

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::console::Console;
-use crate::disclosure::{self, Policy, PublishedTable};
+use crate::disclosure::{self, Policy};
 use crate::error::{Error, Result};
 use crate::folder::paths::Named;
 use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
@@ -195,14 +195,13 @@ pub fn evaluate(
     };
     let computed = crate::sql::runtime(options.engine.target_partitions)?
         .block_on(measures::compute(&measure_options, watch))?;
-    let mut published: Vec<PublishedTable> = computed
-        .tables
-        .iter()
-        .map(|t| {
-            let leaked = crate::faults::leak(t.name);
-            disclosure::publish(t, if leaked { Policy::None } else { policy })
-        })
-        .collect();
+    // One quantity, one value: what one table withholds, every table does.
+    let mut published = disclosure::publish_all(&computed.tables, policy);
+    for (slot, table) in published.iter_mut().zip(&computed.tables) {
+        if crate::faults::leak(table.name) {
+            *slot = disclosure::publish(table, Policy::None);
+        }
+    }
     // Funnels and SPC charts computed again from the published counts (and
     // reliable improvement from wellbeing_change as published), so their
     // tables, charts and flags agree with the counts beside them.
