@@ -735,6 +735,9 @@ pub struct Listed {
     pub column: &'static str,
 }
 
+/// A row's key values and its index.
+pub type KeyedRow = (Vec<String>, usize);
+
 /// One side of a quantity that two tables publish: `column` of the rows of
 /// `table` where every `when` column has its value, matched on `key`.
 #[derive(Debug, Clone, Copy)]
@@ -756,7 +759,7 @@ impl Twin {
         &self,
         columns: &[C],
         rows: &[Vec<crate::disclosure::Cell>],
-    ) -> Option<(usize, Vec<(Vec<String>, usize)>)> {
+    ) -> Option<(usize, Vec<KeyedRow>)> {
         let index = |name: &str| columns.iter().position(|c| c.name() == name);
         let column = index(self.column)?;
         let when: Vec<(usize, &str)> = self
