@@ -7,8 +7,9 @@
 //!   value, and a cell withheld in one is withheld in the other.
 //! - Every number in a sentence (a table's `message` column: the cautions
 //!   shown in the report, the workbook, the terminal and `evaluation.json`)
-//!   must be a published figure, as shown to the decimals the sentence uses;
-//!   a number no table shows was taken from the exact figures.
+//!   must be a published figure, as shown to the decimals the sentence uses,
+//!   or the number of withheld cells (a reader counts the `*`s); a number no
+//!   table shows was taken from the exact figures.
 
 use std::collections::BTreeMap;
 
@@ -186,6 +187,13 @@ pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
             }
         }
     }
+    // How many cells are withheld, which a reader counts from the tables.
+    let stars = sheets
+        .iter()
+        .flat_map(|s| s.rows.iter().flatten())
+        .filter(|c| matches!(c, Cell::Suppressed))
+        .count();
+    known.push(stars as f64);
     known.sort_by(f64::total_cmp);
     known.dedup();
     for sheet in sheets {

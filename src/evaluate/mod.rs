@@ -263,6 +263,12 @@ pub fn evaluate(
         policy,
         templates: templates.as_deref(),
     })?;
+    // The report's own sentences are published beside the figures they
+    // quote, so the audit checks them too.
+    published.push(disclosure::publish(
+        &render::report::sentences_table(&period.label, &rendered)?,
+        policy,
+    ));
     let staged = StagedDir::create(&output)?;
     let root = staged.path();
     let mut files = Vec::new();

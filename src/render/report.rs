@@ -66,6 +66,41 @@ pub struct Rendered {
     pub figures: Vec<Figure>,
     /// The summary sentences.
     pub headlines: Vec<String>,
+    /// The limitations, as the report states them.
+    pub limitations: Vec<String>,
+}
+
+const SENTENCE_COLUMNS: &[crate::measures::table::OutColumn] = &[
+    crate::measures::table::text("period", "Reporting period"),
+    crate::measures::table::text("section", "headline or limitation"),
+    crate::measures::table::text(
+        "message",
+        "The sentence, as the commissioner report writes it from the published tables",
+    ),
+];
+
+/// The report's headline and limitation sentences as a table, so they are
+/// published (and audited) beside the figures they quote.
+pub fn sentences_table(
+    period: &str,
+    rendered: &Rendered,
+) -> Result<crate::measures::table::OutTable> {
+    use crate::measures::table::{TableBuilder, text_value};
+    let mut table = TableBuilder::new(
+        "report_sentences",
+        "One sentence of the commissioner report's summary or limitations",
+        SENTENCE_COLUMNS,
+    );
+    let headlines = rendered.headlines.iter().map(|h| ("headline", h));
+    let limitations = rendered.limitations.iter().map(|l| ("limitation", l));
+    for (section, message) in headlines.chain(limitations) {
+        table.push(&[
+            text_value(period),
+            text_value(section),
+            text_value(message.as_str()),
+        ]);
+    }
+    table.finish()
 }
 
 /// A chart placed in a report.
@@ -358,6 +393,7 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
     let quality = quality_section(tables, inputs.quarantined);
     let headlines = headlines(tables, rounded);
     let limitations = limitations(tables, inputs);
+    let limitation_sentences = limitations.clone();
 
     let env = environment(inputs.templates)?;
     let commissioner = env
@@ -400,6 +436,7 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
         charts,
         figures,
         headlines,
+        limitations: limitation_sentences,
     })
 }
 
