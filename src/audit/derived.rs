@@ -120,8 +120,12 @@ fn formula_cell(
     findings: &mut Vec<Finding>,
 ) {
     let row = &sheet.rows[r];
-    let Cell::Num(v) = row[c] else { return };
     let [a, b] = inputs(role);
+    if matches!(row[c], Cell::Empty) {
+        empty_beside_withheld(sheet, r, c, &[a, b], findings);
+        return;
+    }
+    let Cell::Num(v) = row[c] else { return };
     if let Some(&hidden) = [a, b].iter().find(|&&i| matches!(row[i], Cell::Suppressed)) {
         findings.push(finding(
             sheet,
@@ -248,6 +252,10 @@ fn statistic_cell(
     findings: &mut Vec<Finding>,
 ) {
     let row = &sheet.rows[r];
+    if matches!(row[c], Cell::Empty) {
+        empty_beside_withheld(sheet, r, c, bases, findings);
+        return;
+    }
     let Cell::Num(v) = row[c] else { return };
     if let Some(&hidden) = bases.iter().find(|&&b| matches!(row[b], Cell::Suppressed)) {
         findings.push(finding(
@@ -406,4 +414,31 @@ fn rate_ratio_cell(sheet: &Sheet, r: usize, c: usize, role: &Role, findings: &mu
             expected.map_or_else(|| "none".to_string(), |e| e.to_string())
         ),
     ));
+}
+
+/// An empty figure beside a withheld count it rests on says something about
+/// that count (a share is empty when its denominator is 0).
+fn empty_beside_withheld(
+    sheet: &Sheet,
+    r: usize,
+    c: usize,
+    inputs: &[usize],
+    findings: &mut Vec<Finding>,
+) {
+    if let Some(&hidden) = inputs
+        .iter()
+        .find(|&&i| matches!(sheet.rows[r][i], Cell::Suppressed))
+    {
+        findings.push(finding(
+            sheet,
+            r,
+            c,
+            Kind::Unprotected,
+            None,
+            format!(
+                "left empty beside the withheld {}, which says what it cannot be",
+                describe(sheet, r, hidden)
+            ),
+        ));
+    }
 }

@@ -448,3 +448,22 @@ fn a_quantity_withheld_in_one_table_is_withheld_in_every_table() {
     let a = audit(&together, Policy::NhsDigital);
     assert!(a.clean(), "{}", a.summary());
 }
+
+/// A share left empty (its denominator is 0) beside its withheld
+/// denominator says the `*` is 0; sprout withholds the share with it.
+#[test]
+fn an_empty_figure_beside_a_withheld_count_is_found() {
+    let t = table(&[row("all", "all", 40, 0, 1600)]);
+    let mut sheet = Sheet::of(&publish(&t, Policy::NhsDigital));
+    let (referrals, share) = (
+        sheet.column("referrals").unwrap(),
+        sheet.column("declined_share").unwrap(),
+    );
+    sheet.rows[0][referrals] = Cell::Suppressed;
+    sheet.rows[0][share] = Cell::Empty;
+    let found = kinds(&audit(&[sheet], Policy::NhsDigital));
+    assert!(
+        found.contains(&(Kind::Unprotected, "declined_share".into(), None)),
+        "{found:?}"
+    );
+}

@@ -187,6 +187,14 @@ pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
             }
         }
     }
+    // Column totals, which a reader adds up (the records quarantined over
+    // every file).
+    for sheet in sheets {
+        for c in 0..sheet.columns.len() {
+            let total: Option<f64> = sheet.rows.iter().map(|row| row[c].number()).sum();
+            known.extend(total);
+        }
+    }
     // How many cells are withheld, which a reader counts from the tables.
     let stars = sheets
         .iter()
@@ -194,6 +202,9 @@ pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
         .filter(|c| matches!(c, Cell::Suppressed))
         .count();
     known.push(stars as f64);
+    // The levels of the intervals sprout draws ("95% CI", funnel limits at
+    // 99.8%): settings, not figures about people.
+    known.extend([95.0, 99.8, 0.95, 0.998]);
     known.sort_by(f64::total_cmp);
     known.dedup();
     for sheet in sheets {

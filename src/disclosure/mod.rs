@@ -469,10 +469,11 @@ fn protect(
                     }
                     Role::Count | Role::CountWhen { .. } => row[c].clone(),
                     Role::Statistic { bases, p_value } => match row[c] {
-                        Cell::Empty => Cell::Empty,
                         // Based on few people, or on a count withheld to
-                        // protect another (its mean would give that count away).
+                        // protect another (its mean would give that count
+                        // away, and its absence that there is none).
                         _ if bases.iter().any(|&b| small(row, b) || hide[b]) => Cell::Suppressed,
+                        Cell::Empty => Cell::Empty,
                         Cell::Num(x) => {
                             let highest = bases
                                 .iter()
@@ -638,14 +639,16 @@ fn derive(role: &Role, raw: &[Cell], published: &[Cell], c: usize) -> Option<Cel
         Role::Scaled { count } => vec![count],
         _ => return None,
     };
-    if matches!(raw[c], Cell::Empty) {
-        return Some(Cell::Empty);
-    }
+    // Withheld with what it rests on, even where it has no value: an empty
+    // share beside a withheld count would say the count is 0.
     if inputs
         .iter()
         .any(|&i| matches!(published[i], Cell::Suppressed))
     {
         return Some(Cell::Suppressed);
+    }
+    if matches!(raw[c], Cell::Empty) {
+        return Some(Cell::Empty);
     }
     let value = match *role {
         Role::Scaled { count } => {

@@ -137,16 +137,87 @@ pub enum Role {
 }
 
 impl Role {
-    /// The role as the data dictionary states it, e.g. "count" or
-    /// "count where measure starts with monthly_referrals" (`columns`: the table's columns).
+    /// The role as the data dictionary states it, with the columns it rests
+    /// on: "count", "share: connected / connected_of", "statistic based on
+    /// pairs", "count where measure starts with monthly_referrals"
+    /// (`columns`: the table's columns).
     pub fn describe(&self, columns: &[OutColumn]) -> String {
+        let name = |i: &usize| columns.get(*i).map_or("", |c| c.name);
+        let names = |v: &[usize]| v.iter().map(name).collect::<Vec<_>>().join(", ");
+        let per = |p: f64| {
+            if (p - 1.0).abs() < f64::EPSILON {
+                String::new()
+            } else {
+                format!(" × {p}")
+            }
+        };
         match self {
+            Role::Label | Role::Count => self.kind().to_string(),
             Role::CountWhen { column, values } => format!(
                 "count where {} starts with {}",
-                columns.get(*column).map_or("", |c| c.name),
+                name(column),
                 values.join(" or ")
             ),
-            other => other.kind().to_string(),
+            Role::Share {
+                numerator,
+                denominator,
+            } => format!("share: {} / {}", name(numerator), name(denominator)),
+            Role::ShareBound {
+                numerator,
+                denominator,
+                upper,
+            } => format!(
+                "{} 95% Wilson limit of {} / {}",
+                if *upper { "upper" } else { "lower" },
+                name(numerator),
+                name(denominator)
+            ),
+            Role::Quotient {
+                numerator,
+                denominator,
+                per: p,
+            } => format!(
+                "ratio of published figures: {} / {}{}",
+                name(numerator),
+                name(denominator),
+                per(*p)
+            ),
+            Role::PoissonBound {
+                count,
+                denominator,
+                per: p,
+                upper,
+            } => format!(
+                "{} 95% Poisson limit of {} / {}{}",
+                if *upper { "upper" } else { "lower" },
+                name(count),
+                name(denominator),
+                per(*p)
+            ),
+            Role::Scaled { count } => format!("scaled count: {} × a fixed factor", name(count)),
+            Role::DropFrom { count, .. } => {
+                format!(
+                    "difference of published counts: {} of the stage before minus this stage's",
+                    name(count)
+                )
+            }
+            Role::RateRatio {
+                count,
+                denominator,
+                limit,
+                ..
+            } => format!(
+                "{}rate ratio of {} / {} against the rest of the breakdown as published",
+                match limit {
+                    None => "",
+                    Some(true) => "upper 95% limit of the ",
+                    Some(false) => "lower 95% limit of the ",
+                },
+                name(count),
+                name(denominator)
+            ),
+            Role::Statistic { bases, .. } if bases.is_empty() => "statistic".to_string(),
+            Role::Statistic { bases, .. } => format!("statistic based on {}", names(bases)),
         }
     }
 
@@ -261,6 +332,17 @@ const GLOBAL_LABELS: &[&str] = &[
 
 /// The tables whose columns differ from the defaults.
 static RULES: &[TableRules] = &[
+    // Lines and records of the input files: not counts of people.
+    TableRules {
+        table: "ingest_summary",
+        labels: &[
+            "lines_read",
+            "records_read",
+            "records_accepted",
+            "records_quarantined",
+        ],
+        ..DEFAULT
+    },
     TableRules {
         table: "wellbeing_change",
         base: Some("pairs"),

@@ -133,7 +133,7 @@ const DICTIONARY_COLUMNS: &[crate::measures::table::OutColumn] = &[
     crate::measures::table::text("column_type", "text, integer or number"),
     crate::measures::table::text(
         "disclosure",
-        "How the column is protected: count, share, share interval, statistic or label",
+        "How the column is protected (count, share, share interval, ratio, statistic or label) and the columns it rests on",
     ),
     crate::measures::table::text("description", "What the column holds"),
 ];
