@@ -76,30 +76,6 @@ fn finding(
     }
 }
 
-/// The two inputs of a formula role.
-fn inputs(role: &Role) -> [usize; 2] {
-    match *role {
-        Role::Share {
-            numerator,
-            denominator,
-        }
-        | Role::ShareBound {
-            numerator,
-            denominator,
-            ..
-        }
-        | Role::Quotient {
-            numerator,
-            denominator,
-            ..
-        } => [numerator, denominator],
-        Role::PoissonBound {
-            count, denominator, ..
-        } => [count, denominator],
-        _ => unreachable!("only formula roles have inputs"),
-    }
-}
-
 /// The values an input may take: a count's range, or the figure as shown.
 fn candidates(row: &[Cell], ranges: &[Option<Range>], i: usize) -> Option<Vec<f64>> {
     match ranges[i] {
@@ -120,7 +96,7 @@ fn formula_cell(
     findings: &mut Vec<Finding>,
 ) {
     let row = &sheet.rows[r];
-    let [a, b] = inputs(role);
+    let [a, b] = role.inputs()[..] else { return };
     if matches!(row[c], Cell::Empty) {
         empty_beside_withheld(sheet, r, c, &[a, b], findings);
         return;

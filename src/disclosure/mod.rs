@@ -618,27 +618,10 @@ fn between_stages(mut rows: Vec<Vec<Cell>>, roles: &[Role]) -> Vec<Vec<Cell>> {
 /// published cells; `None` for a column that is not derived. Suppressed with
 /// any figure it rests on.
 fn derive(role: &Role, raw: &[Cell], published: &[Cell], c: usize) -> Option<Cell> {
-    let inputs = match *role {
-        Role::Share {
-            numerator,
-            denominator,
-        }
-        | Role::ShareBound {
-            numerator,
-            denominator,
-            ..
-        }
-        | Role::Quotient {
-            numerator,
-            denominator,
-            ..
-        } => vec![numerator, denominator],
-        Role::PoissonBound {
-            count, denominator, ..
-        } => vec![count, denominator],
-        Role::Scaled { count } => vec![count],
-        _ => return None,
-    };
+    let inputs = role.inputs();
+    if inputs.is_empty() {
+        return None;
+    }
     // Withheld with what it rests on, even where it has no value: an empty
     // share beside a withheld count would say the count is 0.
     if inputs

@@ -221,6 +221,33 @@ impl Role {
         }
     }
 
+    /// The columns a figure derived from published figures is computed
+    /// from, in formula order (numerator, denominator; count): empty for
+    /// every other role.
+    pub fn inputs(&self) -> Vec<usize> {
+        match *self {
+            Role::Share {
+                numerator,
+                denominator,
+            }
+            | Role::ShareBound {
+                numerator,
+                denominator,
+                ..
+            }
+            | Role::Quotient {
+                numerator,
+                denominator,
+                ..
+            } => vec![numerator, denominator],
+            Role::PoissonBound {
+                count, denominator, ..
+            } => vec![count, denominator],
+            Role::Scaled { count } => vec![count],
+            _ => Vec::new(),
+        }
+    }
+
     /// The role's name.
     pub fn kind(&self) -> &'static str {
         match self {
