@@ -125,6 +125,31 @@ impl TableBuilder {
         self.rows.push(&cleaned);
     }
 
+    /// Add a row given as (column, value) pairs, in any order: every
+    /// declared column exactly once, so a renamed or missing column fails
+    /// (in every test that builds the table) instead of shifting the row.
+    pub fn push_named(&mut self, row: &[(&str, Value)]) {
+        let values: Vec<Value> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let mut given = row.iter().filter(|(name, _)| *name == c.name);
+                match (given.next(), given.next()) {
+                    (Some((_, v)), None) => v.clone(),
+                    (None, _) => panic!("{}: no value for column {}", self.name, c.name),
+                    (Some(_), Some(_)) => panic!("{}: two values for column {}", self.name, c.name),
+                }
+            })
+            .collect();
+        assert_eq!(
+            row.len(),
+            self.columns.len(),
+            "{}: a value for a column the table does not declare",
+            self.name
+        );
+        self.push(&values);
+    }
+
     /// The finished table.
     pub fn finish(mut self) -> Result<OutTable> {
         Ok(OutTable {
@@ -228,4 +253,26 @@ pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<Vec<String>> {
     )?;
     files.push("data_dictionary.csv".to_string());
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLUMNS: &[OutColumn] = &[text("group", "g"), int("pairs", "n")];
+
+    #[test]
+    fn rows_built_by_name_land_in_their_columns() {
+        let mut t = TableBuilder::new("t", "test", COLUMNS);
+        t.push_named(&[("pairs", int_value(3)), ("group", text_value("a"))]);
+        let t = t.finish().unwrap();
+        assert_eq!(int_at(&t.batch, "pairs", 0), Some(3));
+    }
+
+    #[test]
+    #[should_panic(expected = "t: no value for column pairs")]
+    fn a_renamed_column_fails_instead_of_shifting_the_row() {
+        let mut t = TableBuilder::new("t", "test", COLUMNS);
+        t.push_named(&[("group", text_value("a")), ("pair_count", int_value(3))]);
+    }
 }

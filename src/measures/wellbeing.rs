@@ -481,7 +481,7 @@ fn change_table(
         keys.sort_by(|a, b| (order(a.0), &a.1).cmp(&(order(b.0), &b.1)));
         for key in keys {
             let (pairs, unscorable) = &groups[&key];
-            table.push(&change_row(
+            table.push_named(&change_row(
                 (period, rules.cohort.label()),
                 score,
                 rule,
@@ -507,7 +507,7 @@ fn change_row(
     unscorable: u64,
     min_pairs: usize,
     version: &str,
-) -> Vec<Value> {
+) -> [(&'static str, Value); 54] {
     let before: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let after: Vec<f64> = pairs.iter().map(|p| p.1).collect();
     let change: Vec<f64> = pairs.iter().map(|(b, a)| a - b).collect();
@@ -567,75 +567,87 @@ fn change_row(
     let left = pairs.iter().filter(|(b, a)| low(*b) && !low(*a)).count() as u64;
     let entered = pairs.iter().filter(|(b, a)| !low(*b) && low(*a)).count() as u64;
     let m = mcnemar(left, entered);
-    vec![
-        text_value(period),
-        text_value(cohort),
-        text_value(score),
-        text_value(&rule.label),
-        text_value(*breakdown),
-        text_value(group.clone()),
-        int_value(n),
-        int_value(unscorable),
-        num_value(mean(&before)),
-        num_value(mean(&after)),
-        num_value(ci.mean),
-        when(ci.lower),
-        when(ci.upper),
-        when(t.t),
-        when(t.p),
-        when(w.v),
-        when(w.p),
-        when(dz.estimate),
-        when(dz.lower),
-        when(dz.upper),
-        when(dav.estimate),
-        when(dav.lower),
-        when(dav.upper),
-        improved.0,
-        improved.1,
-        improved.2,
-        improved.3,
-        same.0,
-        same.1,
-        same.2,
-        same.3,
-        worse.0,
-        worse.1,
-        worse.2,
-        worse.3,
-        int_value(mic_n),
-        num_value(mic.p),
-        when(mic.lower),
-        when(mic.upper),
-        rule.low_band
-            .as_ref()
-            .map_or(Value::Null, |b| text_value(&b.label)),
-        lb0,
-        lb1,
-        lb2,
-        lb3,
-        lf0,
-        lf1,
-        lf2,
-        lf3,
-        if has_band {
-            int_value(left)
-        } else {
-            Value::Null
-        },
-        if has_band {
-            int_value(entered)
-        } else {
-            Value::Null
-        },
-        if has_band {
-            when(m.statistic)
-        } else {
-            Value::Null
-        },
-        if has_band { when(m.p) } else { Value::Null },
-        text_value(inference),
-        text_value(version),
+    [
+        ("period", text_value(period)),
+        ("cohort", text_value(cohort)),
+        ("score", text_value(score)),
+        ("score_label", text_value(&rule.label)),
+        ("breakdown", text_value(*breakdown)),
+        ("group", text_value(group.clone())),
+        ("pairs", int_value(n)),
+        ("unscorable_pairs", int_value(unscorable)),
+        ("mean_baseline", num_value(mean(&before))),
+        ("mean_follow_up", num_value(mean(&after))),
+        ("mean_change", num_value(ci.mean)),
+        ("change_lower", when(ci.lower)),
+        ("change_upper", when(ci.upper)),
+        ("t", when(t.t)),
+        ("p_t", when(t.p)),
+        ("wilcoxon_v", when(w.v)),
+        ("p_wilcoxon", when(w.p)),
+        ("d_z", when(dz.estimate)),
+        ("d_z_lower", when(dz.lower)),
+        ("d_z_upper", when(dz.upper)),
+        ("d_av", when(dav.estimate)),
+        ("d_av_lower", when(dav.lower)),
+        ("d_av_upper", when(dav.upper)),
+        ("reliably_improved", improved.0),
+        ("reliably_improved_share", improved.1),
+        ("reliably_improved_lower", improved.2),
+        ("reliably_improved_upper", improved.3),
+        ("no_reliable_change", same.0),
+        ("no_reliable_change_share", same.1),
+        ("no_reliable_change_lower", same.2),
+        ("no_reliable_change_upper", same.3),
+        ("reliably_deteriorated", worse.0),
+        ("reliably_deteriorated_share", worse.1),
+        ("reliably_deteriorated_lower", worse.2),
+        ("reliably_deteriorated_upper", worse.3),
+        ("reached_mic", int_value(mic_n)),
+        ("reached_mic_share", num_value(mic.p)),
+        ("reached_mic_lower", when(mic.lower)),
+        ("reached_mic_upper", when(mic.upper)),
+        (
+            "low_band",
+            rule.low_band
+                .as_ref()
+                .map_or(Value::Null, |b| text_value(&b.label)),
+        ),
+        ("low_at_baseline", lb0),
+        ("low_at_baseline_share", lb1),
+        ("low_at_baseline_lower", lb2),
+        ("low_at_baseline_upper", lb3),
+        ("low_at_follow_up", lf0),
+        ("low_at_follow_up_share", lf1),
+        ("low_at_follow_up_lower", lf2),
+        ("low_at_follow_up_upper", lf3),
+        (
+            "left_low_band",
+            if has_band {
+                int_value(left)
+            } else {
+                Value::Null
+            },
+        ),
+        (
+            "entered_low_band",
+            if has_band {
+                int_value(entered)
+            } else {
+                Value::Null
+            },
+        ),
+        (
+            "mcnemar_statistic",
+            if has_band {
+                when(m.statistic)
+            } else {
+                Value::Null
+            },
+        ),
+        ("p_mcnemar", if has_band { when(m.p) } else { Value::Null }),
+        ("inference", text_value(inference)),
+        ("thresholds_version", text_value(version)),
     ]
 }
 
