@@ -394,13 +394,13 @@ fn ingest_table(report: &IngestReport) -> Result<crate::measures::table::OutTabl
         .collect();
     files.sort_by(|a, b| (a.1.table, &a.0).cmp(&(b.1.table, &b.0)));
     for (name, f) in files {
-        table.push(&[
-            text_value(name),
-            text_value(f.table),
-            int_value(f.lines_read),
-            int_value(f.rows_read),
-            int_value(f.rows_accepted),
-            int_value(f.rows_quarantined),
+        table.push_named(&[
+            ("file", text_value(name)),
+            ("table", text_value(f.table)),
+            ("lines_read", int_value(f.lines_read)),
+            ("records_read", int_value(f.rows_read)),
+            ("records_accepted", int_value(f.rows_accepted)),
+            ("records_quarantined", int_value(f.rows_quarantined)),
         ]);
     }
     table.finish()

@@ -638,39 +638,39 @@ pub fn tables(b: &Benchmarks) -> Result<Vec<OutTable>> {
             } else {
                 f64::NAN
             };
-            units.push(&[
-                text_value(&f.measure.name),
-                text_value(&u.unit),
-                num_value(u.numerator),
-                num_value(u.denominator),
-                num_value(value),
-                num_value(f.baseline),
-                num_value(l.0),
-                num_value(l.1),
-                num_value(l.2),
-                num_value(l.3),
-                text_value(flag.label()),
-                text_value(&f.method),
+            units.push_named(&[
+                ("measure", text_value(&f.measure.name)),
+                ("unit", text_value(&u.unit)),
+                ("numerator", num_value(u.numerator)),
+                ("denominator", num_value(u.denominator)),
+                ("value", num_value(value)),
+                ("baseline", num_value(f.baseline)),
+                ("lower95", num_value(l.0)),
+                ("upper95", num_value(l.1)),
+                ("lower998", num_value(l.2)),
+                ("upper998", num_value(l.3)),
+                ("flag", text_value(flag.label())),
+                ("method", text_value(&f.method)),
             ]);
         }
         for (n, l) in &f.grid {
-            grid.push(&[
-                text_value(&f.measure.name),
-                num_value(*n),
-                num_value(l.0),
-                num_value(l.1),
-                num_value(l.2),
-                num_value(l.3),
-                num_value(f.baseline),
+            grid.push_named(&[
+                ("measure", text_value(&f.measure.name)),
+                ("denominator", num_value(*n)),
+                ("lower95", num_value(l.0)),
+                ("upper95", num_value(l.1)),
+                ("lower998", num_value(l.2)),
+                ("upper998", num_value(l.3)),
+                ("baseline", num_value(f.baseline)),
             ]);
         }
-        dispersion.push(&[
-            text_value(&f.measure.name),
-            int_value(f.dispersion.units),
-            num_value(f.dispersion.phi),
-            num_value(f.dispersion.p),
-            num_value(f.dispersion.tau2),
-            text_value(&f.method),
+        dispersion.push_named(&[
+            ("measure", text_value(&f.measure.name)),
+            ("units", int_value(f.dispersion.units)),
+            ("phi", num_value(f.dispersion.phi)),
+            ("p_overdispersion", num_value(f.dispersion.p)),
+            ("tau2", num_value(f.dispersion.tau2)),
+            ("method", text_value(&f.method)),
         ]);
     }
     let mut spc_table = TableBuilder::new("spc", "One point of one XmR chart", SPC_COLUMNS);
@@ -684,22 +684,22 @@ pub fn tables(b: &Benchmarks) -> Result<Vec<OutTable>> {
         let warnings = s.chart.warnings.join("; ");
         for (month, p) in s.months.iter().zip(&s.chart.points) {
             let flag = |b: bool| Value::Int(i64::from(b));
-            spc_table.push(&[
-                text_value(&s.name),
-                text_value(from_date32(*month).to_string()),
-                num_value(p.value),
-                num_value(p.mean),
-                num_value(p.lower),
-                num_value(p.upper),
-                num_value(p.near_lower),
-                num_value(p.near_upper),
-                flag(p.beyond_limit),
-                flag(p.run),
-                flag(p.trend),
-                flag(p.two_of_three),
-                text_value(variation_label(p.variation)),
-                text_value(assurance),
-                text_value(&warnings),
+            spc_table.push_named(&[
+                ("measure", text_value(&s.name)),
+                ("month", text_value(from_date32(*month).to_string())),
+                ("value", num_value(p.value)),
+                ("mean", num_value(p.mean)),
+                ("lower", num_value(p.lower)),
+                ("upper", num_value(p.upper)),
+                ("near_lower", num_value(p.near_lower)),
+                ("near_upper", num_value(p.near_upper)),
+                ("beyond_limit", flag(p.beyond_limit)),
+                ("run", flag(p.run)),
+                ("trend", flag(p.trend)),
+                ("two_of_three", flag(p.two_of_three)),
+                ("variation", text_value(variation_label(p.variation))),
+                ("assurance", text_value(assurance)),
+                ("warnings", text_value(&warnings)),
             ]);
         }
     }

@@ -91,33 +91,40 @@ pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<V
             continue;
         };
         for i in 0..b.num_rows() {
-            let values = [
+            const COUNTS: [&str; 6] = [
                 "onward_referrals",
                 "people",
                 "attended",
                 "attendance_unknown",
                 "new_group",
                 "newly_appearing",
-            ]
-            .map(|c| int_of(c, i));
-            totals[0] += 1;
-            totals[1] += values[0];
-            totals[2] += values[4];
-            totals[3] += values[5];
-            totals[4] += values[2];
-            totals[5] += values[3];
-            let mut row = vec![
-                text_value(&period.label),
-                text_value(id.value(i)),
-                text_value(name.value(i)),
-                if category.is_null(i) {
-                    crate::ingest::batch::Value::Null
-                } else {
-                    text_value(category.value(i))
-                },
             ];
-            row.extend(values.iter().map(|v| int_value(*v)));
-            organisations.push(&row);
+            let [onward, people, attended, unknown, new_group, newly] =
+                COUNTS.map(|c| int_of(c, i));
+            totals[0] += 1;
+            totals[1] += onward;
+            totals[2] += new_group;
+            totals[3] += newly;
+            totals[4] += attended;
+            totals[5] += unknown;
+            let category = if category.is_null(i) {
+                crate::ingest::batch::Value::Null
+            } else {
+                text_value(category.value(i))
+            };
+            let mut row = vec![
+                ("period", text_value(&period.label)),
+                ("organisation_id", text_value(id.value(i))),
+                ("name", text_value(name.value(i))),
+                ("category", category),
+            ];
+            row.extend(
+                COUNTS
+                    .iter()
+                    .zip([onward, people, attended, unknown, new_group, newly])
+                    .map(|(c, v)| (*c, int_value(v))),
+            );
+            organisations.push_named(&row);
         }
     }
     let recorded = totals[1] - totals[5];
@@ -127,22 +134,25 @@ pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<V
         "Impact on community groups in the period",
         SUMMARY_COLUMNS,
     );
-    summary.push(&[
-        text_value(&period.label),
-        int_value(totals[0]),
-        int_value(totals[1]),
-        num_value(if totals[0] > 0 {
-            totals[1] as f64 / totals[0] as f64
-        } else {
-            f64::NAN
-        }),
-        int_value(totals[2]),
-        int_value(totals[3]),
-        int_value(totals[4]),
-        int_value(recorded),
-        num_value(share.p),
-        num_value(share.lower),
-        num_value(share.upper),
+    summary.push_named(&[
+        ("period", text_value(&period.label)),
+        ("organisations", int_value(totals[0])),
+        ("onward_referrals", int_value(totals[1])),
+        (
+            "referrals_per_organisation",
+            num_value(if totals[0] > 0 {
+                totals[1] as f64 / totals[0] as f64
+            } else {
+                f64::NAN
+            }),
+        ),
+        ("new_groups", int_value(totals[2])),
+        ("newly_appearing", int_value(totals[3])),
+        ("attended", int_value(totals[4])),
+        ("attendance_recorded", int_value(recorded)),
+        ("attended_share", num_value(share.p)),
+        ("attended_lower", num_value(share.lower)),
+        ("attended_upper", num_value(share.upper)),
     ]);
     Ok(vec![summary.finish()?, organisations.finish()?])
 }

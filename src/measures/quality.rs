@@ -88,16 +88,19 @@ pub async fn data_quality(
         for i in 0..b.num_rows() {
             for (item, denominator, description) in ITEMS {
                 let (x, n) = (count(item, i), count(denominator, i));
-                table.push(&[
-                    text_value(&period.label),
-                    text_value(breakdown.value(i)),
-                    text_value(group.value(i)),
-                    text_value(item),
-                    text_value(description),
-                    int_value(x),
-                    int_value(n),
-                    num_value(if n > 0 { x as f64 / n as f64 } else { f64::NAN }),
-                    text_value(cohort.label()),
+                table.push_named(&[
+                    ("period", text_value(&period.label)),
+                    ("breakdown", text_value(breakdown.value(i))),
+                    ("group", text_value(group.value(i))),
+                    ("item", text_value(item)),
+                    ("description", text_value(description)),
+                    ("count", int_value(x)),
+                    ("denominator", int_value(n)),
+                    (
+                        "share",
+                        num_value(if n > 0 { x as f64 / n as f64 } else { f64::NAN }),
+                    ),
+                    ("outcome_cohort", text_value(cohort.label())),
                 ]);
             }
         }

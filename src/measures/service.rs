@@ -138,16 +138,16 @@ fn referral_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
             let population = int_at(b, "population", i).filter(|p| *p > 0);
             let rate = |x: f64| population.map(|p| 1000.0 * x / p as f64);
             let (lower, upper) = poisson_interval(count as f64, 0.95);
-            table.push(&[
-                text_value(period),
-                text_value(quarter(b, i)),
-                text_value(breakdown.value(i)),
-                text_value(group.value(i)),
-                int_value(count),
-                population.map_or(Value::Null, Value::Int),
-                opt_num(rate(count as f64)),
-                opt_num(lower.and_then(rate)),
-                opt_num(rate(upper)),
+            table.push_named(&[
+                ("period", text_value(period)),
+                ("quarter", text_value(quarter(b, i))),
+                ("breakdown", text_value(breakdown.value(i))),
+                ("group", text_value(group.value(i))),
+                ("referrals", int_value(count)),
+                ("population", population.map_or(Value::Null, Value::Int)),
+                ("rate_per_1000", opt_num(rate(count as f64))),
+                ("rate_lower", opt_num(lower.and_then(rate))),
+                ("rate_upper", opt_num(rate(upper))),
             ]);
         }
     }
@@ -163,34 +163,35 @@ fn uptake_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
     for b in batches {
         for i in 0..b.num_rows() {
             let referred = int_at(b, "referred", i).unwrap_or(0);
-            let share = |name: &str| -> [Value; 4] {
-                let x = int_at(b, name, i).unwrap_or(0);
-                let w = wilson(x as u64, referred as u64);
-                [
-                    int_value(x),
-                    num_value(w.p),
-                    num_value(w.lower),
-                    num_value(w.upper),
-                ]
-            };
-            let mut row = vec![
-                text_value(period),
-                text_value(quarter(b, i)),
-                int_value(referred),
+            let mut row: Vec<(String, Value)> = vec![
+                ("period".into(), text_value(period)),
+                ("quarter".into(), text_value(quarter(b, i))),
+                ("referred".into(), int_value(referred)),
             ];
             for status in ["accepted", "declined", "did_not_attend"] {
-                row.extend(share(status));
+                let x = int_at(b, status, i).unwrap_or(0);
+                let w = wilson(x as u64, referred as u64);
+                row.extend([
+                    (status.to_string(), int_value(x)),
+                    (format!("{status}_share"), num_value(w.p)),
+                    (format!("{status}_lower"), num_value(w.lower)),
+                    (format!("{status}_upper"), num_value(w.upper)),
+                ]);
             }
-            row.push(int_value(int_at(b, "no_status", i).unwrap_or(0)));
-            row.push(int_value(int_at(b, "with_first_contact", i).unwrap_or(0)));
-            row.push(opt_num(floats(b, "median_days_to_first_contact", i)));
-            row.push(opt_num(floats(b, "p90_days_to_first_contact", i)));
-            row.push(int_value(int_at(b, "with_assessment", i).unwrap_or(0)));
-            row.push(opt_num(floats(b, "median_days_to_first_assessment", i)));
-            row.push(opt_num(floats(b, "p90_days_to_first_assessment", i)));
-            row.push(opt_num(floats(b, "median_episode_days", i)));
-            row.push(opt_num(floats(b, "mean_contacts_per_accepted", i)));
-            table.push(&row);
+            for count in ["no_status", "with_first_contact", "with_assessment"] {
+                row.push((count.into(), int_value(int_at(b, count, i).unwrap_or(0))));
+            }
+            for statistic in [
+                "median_days_to_first_contact",
+                "p90_days_to_first_contact",
+                "median_days_to_first_assessment",
+                "p90_days_to_first_assessment",
+                "median_episode_days",
+                "mean_contacts_per_accepted",
+            ] {
+                row.push((statistic.into(), opt_num(floats(b, statistic, i))));
+            }
+            table.push_named(&row);
         }
     }
     table.finish()

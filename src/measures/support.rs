@@ -88,14 +88,14 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
             } else {
                 "within"
             };
-            caseload.push(&[
-                text_value(&period.label),
-                text_value(worker.value(i)),
-                int_value(int_of(b, "referrals", i)),
-                int_value(accepted),
-                int_value(int_of(b, "people", i)),
-                num_value(per_year),
-                text_value(against),
+            caseload.push_named(&[
+                ("period", text_value(&period.label)),
+                ("link_worker_id", text_value(worker.value(i))),
+                ("referrals", int_value(int_of(b, "referrals", i))),
+                ("accepted", int_value(accepted)),
+                ("people", int_value(int_of(b, "people", i))),
+                ("caseload_per_year", num_value(per_year)),
+                ("against_guide", text_value(against)),
             ]);
         }
     }
@@ -117,22 +117,28 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
             let all = activity.value(i) == "all";
             let of = if all { accepted } else { onward };
             let share = wilson(connected as u64, of as u64);
-            offered.push(&[
-                text_value(&period.label),
-                text_value(quarter_label(int_of(b, "fy", i), int_of(b, "quarter", i))),
-                text_value(activity.value(i)),
-                int_value(accepted),
-                int_value(onward),
-                num_value(if accepted > 0 {
-                    onward as f64 / accepted as f64
-                } else {
-                    f64::NAN
-                }),
-                int_value(connected),
-                int_value(of),
-                num_value(share.p),
-                num_value(share.lower),
-                num_value(share.upper),
+            offered.push_named(&[
+                ("period", text_value(&period.label)),
+                (
+                    "quarter",
+                    text_value(quarter_label(int_of(b, "fy", i), int_of(b, "quarter", i))),
+                ),
+                ("activity_type", text_value(activity.value(i))),
+                ("accepted", int_value(accepted)),
+                ("onward_referrals", int_value(onward)),
+                (
+                    "onward_per_accepted",
+                    num_value(if accepted > 0 {
+                        onward as f64 / accepted as f64
+                    } else {
+                        f64::NAN
+                    }),
+                ),
+                ("connected", int_value(connected)),
+                ("connected_of", int_value(of)),
+                ("connected_share", num_value(share.p)),
+                ("connected_lower", num_value(share.lower)),
+                ("connected_upper", num_value(share.upper)),
             ]);
         }
     }

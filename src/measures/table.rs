@@ -112,7 +112,9 @@ impl TableBuilder {
         }
     }
 
-    /// Add a row (values in column order; NaN numbers become empty).
+    /// Add a row of values in column order (NaN numbers become empty). The
+    /// measures build their rows with [`TableBuilder::push_named`]; this
+    /// positional form is for test fixtures shaped by hand.
     pub fn push(&mut self, row: &[Value]) {
         debug_assert_eq!(row.len(), self.columns.len(), "{}", self.name);
         let cleaned: Vec<Value> = row
@@ -128,12 +130,12 @@ impl TableBuilder {
     /// Add a row given as (column, value) pairs, in any order: every
     /// declared column exactly once, so a renamed or missing column fails
     /// (in every test that builds the table) instead of shifting the row.
-    pub fn push_named(&mut self, row: &[(&str, Value)]) {
+    pub fn push_named<N: AsRef<str>>(&mut self, row: &[(N, Value)]) {
         let values: Vec<Value> = self
             .columns
             .iter()
             .map(|c| {
-                let mut given = row.iter().filter(|(name, _)| *name == c.name);
+                let mut given = row.iter().filter(|(name, _)| name.as_ref() == c.name);
                 match (given.next(), given.next()) {
                     (Some((_, v)), None) => v.clone(),
                     (None, _) => panic!("{}: no value for column {}", self.name, c.name),
@@ -236,12 +238,12 @@ pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<Vec<String>> {
                 ColumnKind::Integer => "integer",
                 ColumnKind::Number => "number",
             };
-            dictionary.push(&[
-                text_value(table.name),
-                text_value(table.description),
-                text_value(c.name),
-                text_value(ty),
-                text_value(c.description),
+            dictionary.push_named(&[
+                ("table_name", text_value(table.name)),
+                ("table_description", text_value(table.description)),
+                ("column_name", text_value(c.name)),
+                ("column_type", text_value(ty)),
+                ("description", text_value(c.description)),
             ]);
         }
     }

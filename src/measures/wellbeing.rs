@@ -317,14 +317,14 @@ fn funnel_table(
             ),
         ];
         for (order, (stage, count, lost, reason)) in stages.into_iter().enumerate() {
-            table.push(&[
-                text_value(cohort.label()),
-                text_value(instrument),
-                int_value(order + 1),
-                text_value(stage),
-                int_value(count),
-                int_value(lost),
-                text_value(reason),
+            table.push_named(&[
+                ("cohort", text_value(cohort.label())),
+                ("instrument", text_value(instrument)),
+                ("stage_order", int_value(order + 1)),
+                ("stage", text_value(stage)),
+                ("count", int_value(count)),
+                ("lost_before_stage", int_value(lost)),
+                ("reason_lost", text_value(reason)),
             ]);
         }
     }
@@ -697,16 +697,19 @@ fn attrition_table(
                 }
             }
         }
-        table.push(&[
-            text_value(cohort.label()),
-            text_value(score),
-            int_value(with.len()),
-            num_value(mean(&with)),
-            int_value(without.len()),
-            num_value(mean(&without)),
-            opt_num(
-                (with.len() >= 2 && without.len() >= 2)
-                    .then(|| standardised_mean_difference(&with, &without)),
+        table.push_named(&[
+            ("cohort", text_value(cohort.label())),
+            ("score", text_value(score)),
+            ("with_follow_up", int_value(with.len())),
+            ("mean_baseline_with_follow_up", num_value(mean(&with))),
+            ("without_follow_up", int_value(without.len())),
+            ("mean_baseline_without_follow_up", num_value(mean(&without))),
+            (
+                "standardised_mean_difference",
+                opt_num(
+                    (with.len() >= 2 && without.len() >= 2)
+                        .then(|| standardised_mean_difference(&with, &without)),
+                ),
             ),
         ]);
     }

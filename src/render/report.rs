@@ -94,10 +94,10 @@ pub fn sentences_table(
     let headlines = rendered.headlines.iter().map(|h| ("headline", h));
     let limitations = rendered.limitations.iter().map(|l| ("limitation", l));
     for (section, message) in headlines.chain(limitations) {
-        table.push(&[
-            text_value(period),
-            text_value(section),
-            text_value(message.as_str()),
+        table.push_named(&[
+            ("period", text_value(period)),
+            ("section", text_value(section)),
+            ("message", text_value(message.as_str())),
         ]);
     }
     table.finish()

@@ -129,24 +129,39 @@ pub fn cohort_row(
         })
     };
     let coverage = cohort.events.coverage;
-    table.push(&[
-        text_value(&period.label),
-        int_value(m.months),
-        text_value(windows.partial_before.label()),
-        num_value(windows.min_coverage),
-        text_value(day(coverage.map(|c| c.first))),
-        text_value(day(coverage.map(|c| c.last))),
-        int_value(referred),
-        int_value(m.excluded[0]),
-        int_value(m.excluded[1]),
-        int_value(m.excluded[2]),
-        int_value(m.excluded[3]),
-        int_value(m.people.len()),
-        int_value(cut_count(true, Cut::LateRegistration)),
-        int_value(cut_count(true, Cut::DataStart)),
-        int_value(cut_count(false, Cut::Death)),
-        int_value(cut_count(false, Cut::Deregistration)),
-        int_value(cut_count(false, Cut::ExtractEnd)),
+    table.push_named(&[
+        ("period", text_value(&period.label)),
+        ("window_months", int_value(m.months)),
+        (
+            "partial_before_policy",
+            text_value(windows.partial_before.label()),
+        ),
+        ("min_window_coverage", num_value(windows.min_coverage)),
+        ("events_from", text_value(day(coverage.map(|c| c.first)))),
+        ("events_to", text_value(day(coverage.map(|c| c.last)))),
+        ("referred", int_value(referred)),
+        ("not_present", int_value(m.excluded[0])),
+        ("partial_before_excluded", int_value(m.excluded[1])),
+        ("short_before", int_value(m.excluded[2])),
+        ("short_after", int_value(m.excluded[3])),
+        ("measured", int_value(m.people.len())),
+        (
+            "before_late_registration",
+            int_value(cut_count(true, Cut::LateRegistration)),
+        ),
+        (
+            "before_data_start",
+            int_value(cut_count(true, Cut::DataStart)),
+        ),
+        ("after_death", int_value(cut_count(false, Cut::Death))),
+        (
+            "after_deregistration",
+            int_value(cut_count(false, Cut::Deregistration)),
+        ),
+        (
+            "after_extract_end",
+            int_value(cut_count(false, Cut::ExtractEnd)),
+        ),
     ]);
 }
 
@@ -272,35 +287,41 @@ pub fn before_after_rows(
         let fewer = change.iter().filter(|c| **c < 0.0).count() as u64;
         let share = wilson(fewer, change.len() as u64);
         let before_rate = before_events / before_years;
-        table.push(&[
-            text_value(&period.label),
-            int_value(m.months),
-            text_value(setting_code(s)),
-            text_value(setting_label(s)),
-            text_value("naive before/after (no comparison group)"),
-            int_value(m.people.len()),
-            num_value(before_years),
-            num_value(after_years),
-            int_value(before_events as i64),
-            int_value(after_events as i64),
-            num_value(before_rate),
-            num_value(after_events / after_years),
-            num_value(mean_before),
-            num_value(mean_ci(&after).mean),
-            num_value(quantile(&before, 0.5)),
-            num_value(quantile(&after, 0.5)),
-            num_value(ci.mean),
-            num_value(ci.lower),
-            num_value(ci.upper),
-            num_value(100.0 * ci.mean / mean_before),
-            num_value(w.v),
-            num_value(w.p),
-            int_value(fewer),
-            num_value(share.p),
-            num_value(share.lower),
-            num_value(share.upper),
-            num_value(population[s]),
-            num_value(before_rate / population[s]),
+        table.push_named(&[
+            ("period", text_value(&period.label)),
+            ("window_months", int_value(m.months)),
+            ("setting", text_value(setting_code(s))),
+            ("setting_label", text_value(setting_label(s))),
+            (
+                "design",
+                text_value("naive before/after (no comparison group)"),
+            ),
+            ("people", int_value(m.people.len())),
+            ("before_person_years", num_value(before_years)),
+            ("after_person_years", num_value(after_years)),
+            ("before_events", int_value(before_events as i64)),
+            ("after_events", int_value(after_events as i64)),
+            ("before_rate", num_value(before_rate)),
+            ("after_rate", num_value(after_events / after_years)),
+            ("mean_before_rate", num_value(mean_before)),
+            ("mean_after_rate", num_value(mean_ci(&after).mean)),
+            ("median_before_rate", num_value(quantile(&before, 0.5))),
+            ("median_after_rate", num_value(quantile(&after, 0.5))),
+            ("mean_change", num_value(ci.mean)),
+            ("change_lower", num_value(ci.lower)),
+            ("change_upper", num_value(ci.upper)),
+            ("percent_change", num_value(100.0 * ci.mean / mean_before)),
+            ("wilcoxon_v", num_value(w.v)),
+            ("wilcoxon_p", num_value(w.p)),
+            ("fewer_after", int_value(fewer)),
+            ("fewer_after_share", num_value(share.p)),
+            ("fewer_after_lower", num_value(share.lower)),
+            ("fewer_after_upper", num_value(share.upper)),
+            ("population_rate", num_value(population[s])),
+            (
+                "ratio_to_population",
+                num_value(before_rate / population[s]),
+            ),
         ]);
         Naive {
             mean_change: ci.mean,
@@ -359,18 +380,24 @@ pub fn band_rows(
             let rates =
                 |f: &dyn Fn(&Use) -> f64| -> Vec<f64> { in_band.iter().map(|u| f(u)).collect() };
             let ci = mean_ci(&rates(&|u| u.change(s)));
-            table.push(&[
-                text_value(&period.label),
-                int_value(months),
-                text_value(group),
-                text_value(*band),
-                text_value(setting_code(s)),
-                int_value(in_band.len()),
-                num_value(mean_ci(&rates(&|u| u.before_rate(s))).mean),
-                num_value(mean_ci(&rates(&|u| u.after_rate(s))).mean),
-                num_value(ci.mean),
-                num_value(ci.lower),
-                num_value(ci.upper),
+            table.push_named(&[
+                ("period", text_value(&period.label)),
+                ("window_months", int_value(months)),
+                ("group", text_value(group)),
+                ("baseline_band", text_value(*band)),
+                ("setting", text_value(setting_code(s))),
+                ("people", int_value(in_band.len())),
+                (
+                    "mean_before_rate",
+                    num_value(mean_ci(&rates(&|u| u.before_rate(s))).mean),
+                ),
+                (
+                    "mean_after_rate",
+                    num_value(mean_ci(&rates(&|u| u.after_rate(s))).mean),
+                ),
+                ("mean_change", num_value(ci.mean)),
+                ("change_lower", num_value(ci.lower)),
+                ("change_upper", num_value(ci.upper)),
             ]);
         }
     }

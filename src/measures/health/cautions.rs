@@ -38,10 +38,10 @@ pub fn table(period: &str, cautions: &[Caution]) -> Result<OutTable> {
         WARNING_COLUMNS,
     );
     for c in cautions {
-        table.push(&[
-            text_value(period),
-            text_value(c.topic),
-            text_value(&c.message),
+        table.push_named(&[
+            ("period", text_value(period)),
+            ("topic", text_value(c.topic)),
+            ("message", text_value(&c.message)),
         ]);
     }
     table.finish()
@@ -212,11 +212,11 @@ mod tests {
             int("matched_sets", "m"),
         ];
         let mut t = TableBuilder::new("health_matching", "m", COLUMNS);
-        t.push(&[
-            text_value("2024/25"),
-            text_value("declined"),
-            int_value(cases),
-            int_value(matched),
+        t.push_named(&[
+            ("period", text_value("2024/25")),
+            ("pool", text_value("declined")),
+            ("cases", int_value(cases)),
+            ("matched_sets", int_value(matched)),
         ]);
         vec![crate::disclosure::publish(&t.finish().unwrap(), policy)]
     }

@@ -64,23 +64,23 @@ pub fn matching_row(table: &mut TableBuilder, matched: &Matched, rules: &MatchRu
         matching: m,
     } = *matched;
     let comparators: usize = m.sets.iter().map(|s| s.comparators.len()).sum();
-    table.push(&[
-        text_value(&period.label),
-        text_value(pool.label()),
-        text_value(rules.unit.label()),
-        int_value(rules.k),
-        int_value(m.pool_size),
-        int_value(cases.len()),
-        int_value(m.cases_without_baseline),
-        int_value(m.sets.len()),
-        int_value(m.partial),
-        int_value(m.unmatched),
-        int_value(comparators),
-        text_value(match pool {
+    table.push_named(&[
+("period", text_value(&period.label)),
+("pool", text_value(pool.label())),
+("match_unit", text_value(rules.unit.label())),
+("k", int_value(rules.k)),
+("pool_size", int_value(m.pool_size)),
+("cases", int_value(cases.len())),
+("cases_without_baseline", int_value(m.cases_without_baseline)),
+("matched_sets", int_value(m.sets.len())),
+("partial_sets", int_value(m.partial)),
+("unmatched", int_value(m.unmatched)),
+("comparators", int_value(comparators)),
+("index_date", text_value(match pool {
             Pool::NeverReferred => "pseudo-index: the matched case's referral date (registered, alive and measured on it)",
             Pool::Declined => "own referral date (so the run-up to referral lines up with the case's)",
-        }),
-    ]);
+        })),
+]);
 }
 
 pub(super) const BALANCE_COLUMNS: &[OutColumn] = &[
@@ -227,15 +227,15 @@ pub fn balance_rows(
                 &b.values[v],
                 &b.weights[v],
             );
-            table.push(&[
-                text_value(&period.label),
-                text_value(pool.label()),
-                text_value(*name),
-                text_value(stage),
-                num_value(weighted_mean(a)),
-                num_value(weighted_mean(b)),
-                num_value(smd),
-                int_value(i64::from(smd.abs() < 0.1)),
+            table.push_named(&[
+                ("period", text_value(&period.label)),
+                ("pool", text_value(pool.label())),
+                ("variable", text_value(*name)),
+                ("stage", text_value(stage)),
+                ("case_mean", num_value(weighted_mean(a))),
+                ("comparator_mean", num_value(weighted_mean(b))),
+                ("smd", num_value(smd)),
+                ("balanced", int_value(i64::from(smd.abs() < 0.1))),
             ]);
         }
     }
@@ -385,29 +385,29 @@ pub fn did_rows(
     for s in 0..SETTINGS {
         let [cb, ca, pb, pa] = means[s].map(|x| x / n);
         let e = &estimates[s];
-        table.push(&[
-            text_value(&period.label),
-            text_value(pool.label()),
-            int_value(estimation.windows.months),
-            int_value(estimation.windows.gap_days),
-            text_value(setting_code(s)),
-            text_value(setting_label(s)),
-            int_value(e.sets),
-            num_value(cb),
-            num_value(ca),
-            num_value(ca - cb),
-            num_value(pb),
-            num_value(pa),
-            num_value(pa - pb),
-            num_value(naive[s]),
-            num_value(e.estimate),
-            num_value(e.bootstrap_lower),
-            num_value(e.bootstrap_upper),
-            num_value(e.se),
-            num_value(e.cluster_lower),
-            num_value(e.cluster_upper),
-            int_value(estimation.reps),
-            int_value(estimation.seed as i64),
+        table.push_named(&[
+            ("period", text_value(&period.label)),
+            ("pool", text_value(pool.label())),
+            ("window_months", int_value(estimation.windows.months)),
+            ("washout_days", int_value(estimation.windows.gap_days)),
+            ("setting", text_value(setting_code(s))),
+            ("setting_label", text_value(setting_label(s))),
+            ("sets", int_value(e.sets)),
+            ("case_before_rate", num_value(cb)),
+            ("case_after_rate", num_value(ca)),
+            ("case_change", num_value(ca - cb)),
+            ("comparator_before_rate", num_value(pb)),
+            ("comparator_after_rate", num_value(pa)),
+            ("comparator_change", num_value(pa - pb)),
+            ("naive_change", num_value(naive[s])),
+            ("did", num_value(e.estimate)),
+            ("did_lower", num_value(e.bootstrap_lower)),
+            ("did_upper", num_value(e.bootstrap_upper)),
+            ("se", num_value(e.se)),
+            ("cluster_lower", num_value(e.cluster_lower)),
+            ("cluster_upper", num_value(e.cluster_upper)),
+            ("bootstrap_reps", int_value(estimation.reps)),
+            ("seed", int_value(estimation.seed as i64)),
         ]);
     }
     if let Some(costs) = estimation.costs {
@@ -434,19 +434,22 @@ pub fn did_rows(
             } else {
                 f64::NAN
             };
-            costs_table.push(&[
-                text_value(&period.label),
-                text_value(pool.label()),
-                int_value(estimation.windows.months),
-                text_value(code),
-                unit.map_or(crate::ingest::batch::Value::Null, num_value),
-                text_value(&costs.source),
-                text_value(&costs.price_year),
-                num_value(events),
-                int_value(e.sets),
-                num_value(e.estimate),
-                num_value(e.bootstrap_lower),
-                num_value(e.bootstrap_upper),
+            costs_table.push_named(&[
+                ("period", text_value(&period.label)),
+                ("pool", text_value(pool.label())),
+                ("window_months", int_value(estimation.windows.months)),
+                ("setting", text_value(code)),
+                (
+                    "unit_cost",
+                    unit.map_or(crate::ingest::batch::Value::Null, num_value),
+                ),
+                ("cost_source", text_value(&costs.source)),
+                ("price_year", text_value(&costs.price_year)),
+                ("events_did", num_value(events)),
+                ("sets", int_value(e.sets)),
+                ("cost_did", num_value(e.estimate)),
+                ("cost_lower", num_value(e.bootstrap_lower)),
+                ("cost_upper", num_value(e.bootstrap_upper)),
             ]);
         }
     }
@@ -578,18 +581,18 @@ pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverag
             let mean = |f: &dyn Fn(&(f64, f64)) -> f64| {
                 mean_ci(&here.iter().map(f).collect::<Vec<_>>()).mean
             };
-            table.push(&[
-                text_value(&period.label),
-                text_value(pool.label()),
-                text_value(setting_code(s)),
-                int_value(q),
-                int_value(here.len()),
-                num_value(mean(&|d| d.0)),
-                num_value(mean(&|d| d.1)),
-                num_value(mean(&|d| d.0 - d.1)),
-                num_value(ci.mean),
-                num_value(ci.lower),
-                num_value(ci.upper),
+            table.push_named(&[
+                ("period", text_value(&period.label)),
+                ("pool", text_value(pool.label())),
+                ("setting", text_value(setting_code(s))),
+                ("quarter", int_value(q)),
+                ("sets", int_value(here.len())),
+                ("case_rate", num_value(mean(&|d| d.0))),
+                ("comparator_rate", num_value(mean(&|d| d.1))),
+                ("difference", num_value(mean(&|d| d.0 - d.1))),
+                ("versus_reference", num_value(ci.mean)),
+                ("lower", num_value(ci.lower)),
+                ("upper", num_value(ci.upper)),
             ]);
         }
     }
