@@ -39,7 +39,11 @@ impl StagedDir {
             std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, "clearing", e))?;
         }
         std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, "creating folder", e))?;
-        crate::atomic::write(&staging.join(STAGING_MARKER), b"")?;
+        // An empty marker made in one step (not written and renamed), so a
+        // run killed here leaves an empty folder or a marked one, both of
+        // which recovery removes, and never one holding a half-made marker.
+        let marker = staging.join(STAGING_MARKER);
+        std::fs::File::create(&marker).map_err(|e| Error::io(&marker, "creating", e))?;
         Ok(StagedDir {
             target,
             staging,
@@ -176,7 +180,7 @@ fn leftovers(target: &Path) -> Result<Leftovers> {
             }
         } else if let Some(pid) = pid_of(".staging-")
             && !running(pid)
-            && path.join(STAGING_MARKER).exists()
+            && (path.join(STAGING_MARKER).exists() || is_empty(&path))
         {
             found.staging.push(path);
         }
@@ -321,6 +325,22 @@ mod tests {
         recover(&target, Made::Evaluation).unwrap();
         assert_eq!(names(dir.path()), ["evaluation"]);
         assert_eq!(names(&target), ["evaluation.json"]);
+    }
+
+    /// A run killed between making its staging folder and marking it leaves
+    /// an empty folder: it holds nothing, so recovery removes it (a flaky
+    /// kill -9 test found it left behind).
+    #[test]
+    fn a_staging_folder_killed_before_it_was_marked_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("evaluation");
+        std::fs::create_dir(dir.path().join("evaluation.staging-4000004")).unwrap();
+        let done = recover(&target, Made::Evaluation).unwrap();
+        assert_eq!(done.len(), 1, "{done:?}");
+        assert!(names(dir.path()).is_empty());
+        // And a new staging folder is marked in one step.
+        let staged = StagedDir::create(&target).unwrap();
+        assert_eq!(names(staged.path()), [STAGING_MARKER]);
     }
 
     #[test]
