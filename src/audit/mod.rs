@@ -11,7 +11,8 @@
 //!   is a whole-number total for one candidate count only);
 //! - [`words`]: the row counts of lists against the counts that number them,
 //!   a quantity two tables publish against its twin, and every number in a
-//!   sentence against the published tables.
+//!   sentence, a table cell or a chart's text alternative of the HTML pages
+//!   against the published tables.
 //!
 //! It also reports counts shown that the policy withholds or rounds, and
 //! figures that contradict the ones they are computed from. Each finding
@@ -218,7 +219,8 @@ pub fn audit(sheets: &[Sheet], policy: Policy) -> Audit {
 
 /// Audit the published tables of an output folder ([`read`]).
 pub fn audit_folder(folder: &std::path::Path) -> crate::error::Result<Audit> {
-    let (policy, sheets) = read::output(folder)?;
+    let (policy, mut sheets) = read::output(folder)?;
+    sheets.extend(read::pages(folder)?);
     Ok(audit(&sheets, policy))
 }
 

@@ -138,3 +138,130 @@ fn parse(text: &str, kind: ColumnKind) -> Option<Cell> {
         (t, ColumnKind::Number) => Cell::Num(t.parse().ok()?),
     })
 }
+
+/// What a reader sees of `report.html` and `benchmarking.html`: the text of
+/// every table cell and every chart's text alternative, each as a sentence
+/// (`message`) of a sheet named after the file, for [`super::words::sentences`].
+pub fn pages(folder: &Path) -> Result<Vec<Sheet>> {
+    let mut sheets = Vec::new();
+    for page in ["report.html", "benchmarking.html"] {
+        let path = folder.join(page);
+        if !path.is_file() {
+            continue;
+        }
+        let html = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "reading", e))?;
+        let rows = shown_text(&html)
+            .into_iter()
+            .map(|text| vec![Cell::Text(text)])
+            .collect();
+        sheets.push(Sheet::new(
+            page.to_string(),
+            vec![("message".to_string(), ColumnKind::Text)],
+            rows,
+        ));
+    }
+    Ok(sheets)
+}
+
+/// The text of every `<td>` and `<desc>` element, tags stripped and
+/// character references decoded.
+fn shown_text(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (open, close) in [("<td", "</td>"), ("<desc>", "</desc>")] {
+        let mut rest = html;
+        while let Some(start) = rest.find(open) {
+            let after = &rest[start + open.len()..];
+            // `<td` must be the whole tag name (not `<tdx`).
+            if open == "<td" && !after.starts_with(['>', ' ']) {
+                rest = after;
+                continue;
+            }
+            let Some(body_start) = after
+                .find('>')
+                .map(|i| i + 1)
+                .filter(|_| open == "<td")
+                .or(Some(0))
+            else {
+                break;
+            };
+            let body = &after[body_start..];
+            let Some(end) = body.find(close) else { break };
+            out.push(decode(&strip_tags(&body[..end])));
+            rest = &body[end + close.len()..];
+        }
+    }
+    out
+}
+
+fn strip_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for ch in text.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;` and numeric references decoded.
+fn decode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(end) = tail.find(';').filter(|&e| e <= 10) else {
+            out.push('&');
+            rest = &tail[1..];
+            continue;
+        };
+        let entity = &tail[1..end];
+        let ch = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "nbsp" => Some(' '),
+            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match ch {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_cells_and_text_alternatives_are_read_as_shown() {
+        let html = "<table><tr><td class=\"n\">2024&#x2f;25 <b>Q1</b></td><td>1,234</td></tr></table>\
+                    <svg><desc>Bars: A &amp; B 15.2%</desc><text>100</text></svg><tdx>9</tdx>";
+        let text: Vec<String> = shown_text(html)
+            .iter()
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(text, ["2024/25 Q1", "1,234", "Bars: A & B 15.2%"]);
+    }
+}

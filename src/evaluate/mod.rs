@@ -327,13 +327,15 @@ pub fn evaluate(
     crate::atomic::write(&root.join("evaluation.json"), &json)?;
     files.push("evaluation.json".into());
     // The disclosure audit reads the staged output as a reader would (its
-    // CSV tables; the published tables themselves when no CSV is written).
+    // CSV tables, or the published tables themselves when no CSV is
+    // written, and the figures in its HTML pages).
     // Under a publication policy a finding stops the run: nothing is
     // swapped in and the previous output stays.
     let audit = if spec.outputs.tables.iter().any(|f| f == "csv") {
         crate::audit::audit_folder(root)?
     } else {
-        let sheets: Vec<_> = published.iter().map(crate::audit::Sheet::of).collect();
+        let mut sheets: Vec<_> = published.iter().map(crate::audit::Sheet::of).collect();
+        sheets.extend(crate::audit::read::pages(root)?);
         crate::audit::audit(&sheets, policy)
     };
     if policy.publishable() && !audit.clean() {

@@ -141,6 +141,22 @@ fn a_list_longer_than_its_count_and_an_unrounded_count_are_found() {
 }
 
 #[test]
+fn a_figure_in_the_report_that_no_table_publishes_is_found() {
+    let (_root, out) = published();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let first = html.find("<td>").expect("a table cell");
+    let tampered = format!("{}<td>98,765</td>{}", &html[..first], &html[first..]);
+    std::fs::write(out.join("report.html"), tampered).unwrap();
+    let run = audit(&out);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("report.html row 1 message: sentence quotes an unpublished figure (the sentence quotes 98,765"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
 fn evaluate_will_not_publish_what_the_audit_can_undo() {
     let (root, out) = published();
     let before = tree(&out);
