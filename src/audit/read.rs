@@ -176,13 +176,14 @@ fn shown_text(html: &str) -> Vec<String> {
                 rest = after;
                 continue;
             }
-            let Some(body_start) = after
-                .find('>')
-                .map(|i| i + 1)
-                .filter(|_| open == "<td")
-                .or(Some(0))
-            else {
-                break;
+            // `<td` may carry attributes up to its `>`; `<desc>` is whole.
+            let body_start = if open == "<td" {
+                match after.find('>') {
+                    Some(i) => i + 1,
+                    None => break,
+                }
+            } else {
+                0
             };
             let body = &after[body_start..];
             let Some(end) = body.find(close) else { break };
