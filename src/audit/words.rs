@@ -158,10 +158,19 @@ pub fn quoted(sentence: &str) -> Vec<Quoted> {
 }
 
 /// Whether `q` is some published figure as the sentence writes it.
+/// `known` holds the published figures' absolute values, sorted: only those
+/// within half a unit of the last decimal written (a little more, for
+/// rounding at the edge) are formatted and compared.
 fn published(q: &Quoted, known: &[f64]) -> bool {
     let scale = if q.percent { 100.0 } else { 1.0 };
-    known.iter().any(|&w| {
-        let shown = format!("{:.*}", q.decimals, (w * scale).abs());
+    let half = 0.5 * 10f64.powi(-(q.decimals as i32));
+    let (lo, hi) = (
+        (q.value - 2.0 * half) / scale,
+        (q.value + 2.0 * half) / scale,
+    );
+    let start = known.partition_point(|&w| w < lo);
+    known[start..].iter().take_while(|&&w| w <= hi).any(|&w| {
+        let shown = format!("{:.*}", q.decimals, w * scale);
         shown
             .parse::<f64>()
             .is_ok_and(|s| (s - q.value).abs() <= 1e-9)
@@ -205,6 +214,9 @@ pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
     // The levels of the intervals sprout draws ("95% CI", funnel limits at
     // 99.8%): settings, not figures about people.
     known.extend([95.0, 99.8, 0.95, 0.998]);
+    for w in &mut known {
+        *w = w.abs();
+    }
     known.sort_by(f64::total_cmp);
     known.dedup();
     for sheet in sheets {
