@@ -263,6 +263,11 @@ pub fn evaluate(
         policy,
         templates: templates.as_deref(),
     })?;
+    // The methods settings, which the report's appendix quotes.
+    published.push(disclosure::publish(
+        &settings_table(&spec.settings())?,
+        policy,
+    ));
     // What ingest read, which the report's data-quality sentences quote.
     published.push(disclosure::publish(&ingest_table(&ingest_report)?, policy));
     // The report's own sentences are published beside the figures they
@@ -403,6 +408,28 @@ fn ingest_table(report: &IngestReport) -> Result<crate::measures::table::OutTabl
             ("records_read", int_value(f.rows_read)),
             ("records_accepted", int_value(f.rows_accepted)),
             ("records_quarantined", int_value(f.rows_quarantined)),
+        ]);
+    }
+    table.finish()
+}
+
+const SETTINGS_COLUMNS: &[crate::measures::table::OutColumn] = &[
+    crate::measures::table::text("setting", "A setting of the evaluation's methods"),
+    crate::measures::table::text("value", "Its value, as the methods appendix states it"),
+];
+
+/// The settings the evaluation ran with, as the methods appendix lists them.
+fn settings_table(settings: &[(String, String)]) -> Result<crate::measures::table::OutTable> {
+    use crate::measures::table::{TableBuilder, text_value};
+    let mut table = TableBuilder::new(
+        "settings",
+        "One setting of the evaluation's methods",
+        SETTINGS_COLUMNS,
+    );
+    for (setting, value) in settings {
+        table.push_named(&[
+            ("setting", text_value(setting.as_str())),
+            ("value", text_value(value.as_str())),
         ]);
     }
     table.finish()

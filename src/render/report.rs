@@ -1395,19 +1395,30 @@ fn limitations(tables: &[PublishedTable], inputs: &ReportInputs) -> Vec<String> 
     out.push("Without a randomised comparison, wellbeing change cannot be attributed to social prescribing alone: scores also move with time, seasons and regression to the mean.".into());
     match find(tables, "health_matching") {
         Some(m) if !m.rows.is_empty() => {
+            let rounded = !inputs.stamp.not_for_publication;
             for r in 0..m.rows.len() {
-                let sets = num(m, r, "matched_sets").unwrap_or(0.0);
-                let cases = num(m, r, "cases").unwrap_or(0.0);
                 let pool = m.text(r, "pool").replace('_', " ");
-                if sets == 0.0 {
-                    out.push(format!("No comparison cohort available from the {pool} pool: its estimates are missing."));
-                } else if sets < crate::measures::health::WARN_FEW_SETS as f64 {
-                    out.push(format!("The {pool} comparison rests on {}: its intervals are wide.", plural(sets, "matched person", "matched people")));
-                } else if cases > 0.0 && sets / cases < 0.5 {
-                    out.push(format!(
-                        "Only {:.0}% of referred people found a {pool} comparator: the comparison describes those matched.",
-                        100.0 * sets / cases
-                    ));
+                let (sets, cases) = (m.cell(r, "matched_sets"), m.cell(r, "cases"));
+                match (sets, sets.number(), cases.number()) {
+                    // Withheld: few, but not none.
+                    (Cell::Suppressed, _, _) => out.push(format!(
+                        "Too few referred people found a {pool} comparator to show how many: its estimates are too uncertain to rely on."
+                    )),
+                    (_, Some(0.0), _) => out.push(format!(
+                        "No comparison cohort available from the {pool} pool: its estimates are missing."
+                    )),
+                    (_, Some(s), _) if s < crate::measures::health::WARN_FEW_SETS as f64 => {
+                        out.push(format!(
+                            "The {pool} comparison rests on {}: its intervals are wide.",
+                            people(sets, "matched people", rounded)
+                        ));
+                    }
+                    (_, Some(s), Some(c)) if c > 0.0 && s / c < 0.5 => out.push(format!(
+                        "Only {} of {} found a {pool} comparator: the comparison describes those matched.",
+                        people(sets, "", rounded).trim_end(),
+                        people(cases, "referred people", rounded)
+                    )),
+                    _ => {}
                 }
             }
         }

@@ -52,6 +52,23 @@ fn the_sample_year_and_each_of_its_quarters_pass_the_audit() {
         "2024/25 Q4",
     ] {
         assert_clean(root.path(), &sample_extract(), period, "nhs_digital");
+        if period.ends_with("Q3") {
+            // The declined pool's matched sets are withheld in Q3: the report
+            // says so, and does not call them none.
+            let sentences =
+                std::fs::read_to_string(root.path().join("out/tables/report_sentences.csv"))
+                    .unwrap();
+            assert!(
+                sentences.contains(
+                    "Too few referred people found a declined comparator to show how many"
+                ),
+                "{sentences}"
+            );
+            assert!(
+                !sentences.contains("No comparison cohort available from the declined pool"),
+                "{sentences}"
+            );
+        }
     }
     for policy in ["opensafely", "ons"] {
         assert_clean(root.path(), &sample_extract(), "2024/25", policy);
