@@ -18,6 +18,7 @@
 //! staged output for any withheld or rounded cell a reader could work out; a
 //! finding under a publication policy fails the run.
 
+pub mod records;
 pub mod spec;
 
 use std::path::{Path, PathBuf};
@@ -265,11 +266,14 @@ pub fn evaluate(
     })?;
     // The methods settings, which the report's appendix quotes.
     published.push(disclosure::publish(
-        &settings_table(&spec.settings())?,
+        &records::settings_table(&spec.settings())?,
         policy,
     ));
     // What ingest read, which the report's data-quality sentences quote.
-    published.push(disclosure::publish(&ingest_table(&ingest_report)?, policy));
+    published.push(disclosure::publish(
+        &records::ingest_table(&ingest_report)?,
+        policy,
+    ));
     // The report's own sentences are published beside the figures they
     // quote, so the audit checks them too.
     published.push(disclosure::publish(
@@ -362,77 +366,6 @@ pub fn evaluate(
         suppressed: suppressed.values().sum(),
         audit,
     })
-}
-
-const INGEST_COLUMNS: &[crate::measures::table::OutColumn] = &[
-    crate::measures::table::text("file", "Input file name"),
-    crate::measures::table::text("table", "Warehouse table it was read into"),
-    crate::measures::table::int("lines_read", "Physical lines read"),
-    crate::measures::table::int(
-        "records_read",
-        "Records read (a quoted value may span lines)",
-    ),
-    crate::measures::table::int("records_accepted", "Records accepted"),
-    crate::measures::table::int(
-        "records_quarantined",
-        "Records quarantined, with their reasons in the warehouse",
-    ),
-];
-
-/// What ingest read from each input file (lines and records, not people).
-fn ingest_table(report: &IngestReport) -> Result<crate::measures::table::OutTable> {
-    use crate::measures::table::{TableBuilder, int_value, text_value};
-    let mut table = TableBuilder::new(
-        "ingest_summary",
-        "One input file as ingest read it",
-        INGEST_COLUMNS,
-    );
-    // In a fixed order (files may be read in parallel).
-    let mut files: Vec<(String, &crate::ingest::FileReport)> = report
-        .files
-        .iter()
-        .map(|f| {
-            let name = f
-                .path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            (name, f)
-        })
-        .collect();
-    files.sort_by(|a, b| (a.1.table, &a.0).cmp(&(b.1.table, &b.0)));
-    for (name, f) in files {
-        table.push_named(&[
-            ("file", text_value(name)),
-            ("table", text_value(f.table)),
-            ("lines_read", int_value(f.lines_read)),
-            ("records_read", int_value(f.rows_read)),
-            ("records_accepted", int_value(f.rows_accepted)),
-            ("records_quarantined", int_value(f.rows_quarantined)),
-        ]);
-    }
-    table.finish()
-}
-
-const SETTINGS_COLUMNS: &[crate::measures::table::OutColumn] = &[
-    crate::measures::table::text("setting", "A setting of the evaluation's methods"),
-    crate::measures::table::text("value", "Its value, as the methods appendix states it"),
-];
-
-/// The settings the evaluation ran with, as the methods appendix lists them.
-fn settings_table(settings: &[(String, String)]) -> Result<crate::measures::table::OutTable> {
-    use crate::measures::table::{TableBuilder, text_value};
-    let mut table = TableBuilder::new(
-        "settings",
-        "One setting of the evaluation's methods",
-        SETTINGS_COLUMNS,
-    );
-    for (setting, value) in settings {
-        table.push_named(&[
-            ("setting", text_value(setting.as_str())),
-            ("value", text_value(value.as_str())),
-        ]);
-    }
-    table.finish()
 }
 
 /// `evaluation.json`: the stamp and what was written.

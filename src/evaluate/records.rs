@@ -1,0 +1,77 @@
+//! The evaluation's own published records, beside the measures: what ingest
+//! read from each input file (`ingest_summary`) and the methods settings
+//! (`settings`), so the report's data-quality and methods sentences quote
+//! published tables.
+
+use crate::error::Result;
+use crate::ingest::{FileReport, IngestReport};
+use crate::measures::table::{OutColumn, OutTable, TableBuilder, int, int_value, text, text_value};
+
+const INGEST_COLUMNS: &[OutColumn] = &[
+    text("file", "Input file name"),
+    text("table", "Warehouse table it was read into"),
+    int("lines_read", "Physical lines read"),
+    int(
+        "records_read",
+        "Records read (a quoted value may span lines)",
+    ),
+    int("records_accepted", "Records accepted"),
+    int(
+        "records_quarantined",
+        "Records quarantined, with their reasons in the warehouse",
+    ),
+];
+
+/// What ingest read from each input file (lines and records, not people).
+pub fn ingest_table(report: &IngestReport) -> Result<OutTable> {
+    let mut table = TableBuilder::new(
+        "ingest_summary",
+        "One input file as ingest read it",
+        INGEST_COLUMNS,
+    );
+    // In a fixed order (files may be read in parallel).
+    let mut files: Vec<(String, &FileReport)> = report
+        .files
+        .iter()
+        .map(|f| {
+            let name = f
+                .path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            (name, f)
+        })
+        .collect();
+    files.sort_by(|a, b| (a.1.table, &a.0).cmp(&(b.1.table, &b.0)));
+    for (name, f) in files {
+        table.push_named(&[
+            ("file", text_value(name)),
+            ("table", text_value(f.table)),
+            ("lines_read", int_value(f.lines_read)),
+            ("records_read", int_value(f.rows_read)),
+            ("records_accepted", int_value(f.rows_accepted)),
+            ("records_quarantined", int_value(f.rows_quarantined)),
+        ]);
+    }
+    table.finish()
+}
+
+const SETTINGS_COLUMNS: &[OutColumn] = &[
+    text("setting", "A setting of the evaluation's methods"),
+    text("value", "Its value, as the methods appendix states it"),
+];
+
+/// The settings the evaluation ran with, as the methods appendix lists them.
+pub fn settings_table(settings: &[(String, String)]) -> Result<OutTable> {
+    let mut table = TableBuilder::new(
+        "settings",
+        "One setting of the evaluation's methods",
+        SETTINGS_COLUMNS,
+    );
+    for (setting, value) in settings {
+        table.push_named(&[
+            ("setting", text_value(setting.as_str())),
+            ("value", text_value(value.as_str())),
+        ]);
+    }
+    table.finish()
+}
