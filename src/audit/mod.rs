@@ -11,8 +11,8 @@
 //!   is a whole-number total for one candidate count only);
 //! - [`words`]: the row counts of lists against the counts that number them,
 //!   a quantity two tables publish against its twin, and every number in a
-//!   sentence, a table cell or a chart's text alternative of the HTML pages
-//!   against the published tables.
+//!   sentence, a table cell or a chart's text alternative of the HTML pages,
+//!   and a cell of the workbook against the published tables.
 //!
 //! It also reports counts shown that the policy withholds or rounds, and
 //! figures that contradict the ones they are computed from. Each finding
@@ -164,14 +164,14 @@ impl Audit {
     pub fn summary(&self) -> String {
         if self.clean() {
             return format!(
-                "Disclosure audit ({}): no published cell can be worked out from the outputs ({} cells in {} tables checked).",
+                "Disclosure audit ({}): no published cell can be worked out from the outputs ({} cells in {} tables, pages and worksheets checked).",
                 self.policy.name(),
                 crate::cli::thousands(self.cells as u64),
                 self.tables
             );
         }
         let mut out = format!(
-            "Disclosure audit ({}): {} finding{} in {} tables:",
+            "Disclosure audit ({}): {} finding{} in {} tables, pages and worksheets:",
             self.policy.name(),
             self.findings.len(),
             if self.findings.len() == 1 { "" } else { "s" },
@@ -221,6 +221,7 @@ pub fn audit(sheets: &[Sheet], policy: Policy) -> Audit {
 pub fn audit_folder(folder: &std::path::Path) -> crate::error::Result<Audit> {
     let (policy, mut sheets) = read::output(folder)?;
     sheets.extend(read::pages(folder)?);
+    sheets.extend(read::workbook(folder)?);
     Ok(audit(&sheets, policy))
 }
 

@@ -251,6 +251,45 @@ fn decode(text: &str) -> String {
     out
 }
 
+/// What a reader sees in `workbook.xlsx`: every cell of every sheet but
+/// `about` (the stamp: hashes, version, run time), as one sheet of
+/// sentences per worksheet, numbers written as their shortest decimal.
+pub fn workbook(folder: &Path) -> Result<Vec<Sheet>> {
+    use calamine::Reader;
+    let path = folder.join("workbook.xlsx");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let mut book =
+        calamine::open_workbook_auto(&path).map_err(|e| Error::file(&path, "reading", e))?;
+    let mut sheets = Vec::new();
+    for name in book.sheet_names() {
+        if name == "about" {
+            continue;
+        }
+        let range = book
+            .worksheet_range(&name)
+            .map_err(|e| Error::file(&path, "reading", e))?;
+        let rows = range
+            .rows()
+            .flatten()
+            .filter_map(|cell| match cell {
+                calamine::Data::Float(x) => Some(format!("{x}")),
+                calamine::Data::Int(n) => Some(n.to_string()),
+                calamine::Data::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .map(|text| vec![Cell::Text(text)])
+            .collect();
+        sheets.push(Sheet::new(
+            format!("workbook.xlsx {name}"),
+            vec![("message".to_string(), ColumnKind::Text)],
+            rows,
+        ));
+    }
+    Ok(sheets)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

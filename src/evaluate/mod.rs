@@ -345,6 +345,7 @@ pub fn evaluate(
     } else {
         let mut sheets: Vec<_> = published.iter().map(crate::audit::Sheet::of).collect();
         sheets.extend(crate::audit::read::pages(root)?);
+        sheets.extend(crate::audit::read::workbook(root)?);
         crate::audit::audit(&sheets, policy)
     };
     if policy.publishable() && !audit.clean() {

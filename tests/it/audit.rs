@@ -174,6 +174,24 @@ fn a_figure_in_the_report_that_no_table_publishes_is_found() {
 }
 
 #[test]
+fn a_figure_in_the_workbook_that_no_table_publishes_is_found() {
+    let (_root, out) = published();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("headlines").unwrap();
+    sheet.write_string(0, 0, "Referrals").unwrap();
+    sheet.write_number(1, 0, 98_765.0).unwrap();
+    book.save(out.join("workbook.xlsx")).unwrap();
+    let run = audit(&out);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("workbook.xlsx headlines row 2 message: sentence quotes an unpublished figure (the sentence quotes 98765"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
 fn evaluate_will_not_publish_what_the_audit_can_undo() {
     let (root, out) = published();
     let before = tree(&out);
