@@ -202,6 +202,53 @@ mod tests {
         });
     }
 
+    /// `queries/README.md` lists every measure file with its title, as the
+    /// files say (it had drifted to 5 of 15). `UPDATE_GOLDEN=1` rewrites it.
+    #[test]
+    fn measure_files_are_listed_in_the_queries_readme() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries/README.md");
+        let readme = std::fs::read_to_string(&path).expect("queries/README.md");
+        let marker = "<!-- measure-files:";
+        let start = readme.find(marker).expect("the measure-files marker");
+        let table_start = start + readme[start..].find('\n').expect("marker line") + 1;
+        let table_end = readme[table_start..]
+            .find("\n\n")
+            .map_or(readme.len(), |i| table_start + i + 1);
+        let mut table = String::from("| file | title |\n|---|---|\n");
+        for q in QUERIES {
+            table.push_str(&format!(
+                "| `{}.sql` | {} |\n",
+                q.name,
+                q.header("title").unwrap_or_default()
+            ));
+        }
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            let updated = format!("{}{table}{}", &readme[..table_start], &readme[table_end..]);
+            std::fs::write(&path, updated).expect("write queries/README.md");
+            return;
+        }
+        assert_eq!(
+            &readme[table_start..table_end],
+            table,
+            "queries/README.md is out of date: regenerate with UPDATE_GOLDEN=1 cargo test --lib measure_files"
+        );
+        let files = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "sql")
+            })
+            .count();
+        assert_eq!(
+            files,
+            QUERIES.len(),
+            "every file in queries/ is compiled in"
+        );
+    }
+
     #[test]
     fn every_measure_has_the_full_header_and_one_ordered_statement() {
         for q in QUERIES {
