@@ -72,7 +72,7 @@ pub enum Error {
     /// The disclosure audit found published cells a reader could work out:
     /// nothing was published and the previous outputs are kept.
     #[error(
-        "{findings}\n  nothing was published; the previous outputs are kept\n  fix: report this to sprout's maintainers with the findings above (the audit caught a disclosure-control gap); meanwhile publish with policy \"ons\" or a coarser breakdown"
+        "{findings}\n  nothing was published; the previous outputs are kept\n  fix: where a finding is in text your own templates add to the report, take the number out or quote it from a published table; otherwise report the findings to sprout's maintainers (the audit caught a gap in disclosure control) and meanwhile publish with policy \"ons\" or a coarser breakdown"
     )]
     Disclosed {
         /// The audit's account of what it found.

@@ -192,6 +192,36 @@ fn a_figure_in_the_workbook_that_no_table_publishes_is_found() {
 }
 
 #[test]
+fn a_template_that_adds_a_figure_of_its_own_stops_the_run() {
+    let root = tempfile::tempdir().unwrap();
+    let templates = root.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    std::fs::write(
+        templates.join("commissioner.html"),
+        "<html><body><h1>{{ stamp.title }}</h1><table><tr><td>98,765 people</td></tr></table></body></html>",
+    )
+    .unwrap();
+    let spec = root.path().join("evaluation.toml");
+    std::fs::write(
+        &spec,
+        format!(
+            "title = \"T\"\nperiod = \"2024/25\"\noutput = \"out\"\nwarehouse = \"wh\"\n[inputs]\nextracts = [\"{}\"]\nas_of = \"2026-10-31\"\n[outputs]\ntemplates = \"templates\"\n",
+            s(&sample_extract())
+        ),
+    )
+    .unwrap();
+    let run = sprout_with_env(&["evaluate", s(&spec), "-q"], &[EPOCH]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("report.html row 1 message"),
+        "{}",
+        run.all()
+    );
+    assert!(run.stderr.contains("your own templates"), "{}", run.all());
+    assert!(!root.path().join("out").exists(), "nothing published");
+}
+
+#[test]
 fn evaluate_will_not_publish_what_the_audit_can_undo() {
     let (root, out) = published();
     let before = tree(&out);
