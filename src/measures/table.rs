@@ -170,7 +170,7 @@ pub fn text_column(
     name: &str,
 ) -> Option<datafusion::arrow::array::StringArray> {
     use datafusion::arrow::array::AsArray;
-    let column = batch.column_by_name(name)?;
+    let column = named(batch, name)?;
     let utf8 = datafusion::arrow::compute::cast(column, &DataType::Utf8).ok()?;
     Some(utf8.as_string::<i32>().clone())
 }
@@ -179,10 +179,20 @@ pub fn text_column(
 pub fn int_at(batch: &RecordBatch, name: &str, i: usize) -> Option<i64> {
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::arrow::datatypes::Int64Type;
-    let a = batch
-        .column_by_name(name)?
-        .as_primitive_opt::<Int64Type>()?;
+    let a = named(batch, name)?.as_primitive_opt::<Int64Type>()?;
     (!a.is_null(i)).then(|| a.value(i))
+}
+
+/// Column `name` of a query result. A query that no longer returns a column
+/// the Rust side reads (renamed in its SQL) fails every test that runs it,
+/// instead of reading as empty.
+fn named<'a>(batch: &'a RecordBatch, name: &str) -> Option<&'a datafusion::arrow::array::ArrayRef> {
+    let column = batch.column_by_name(name);
+    debug_assert!(
+        column.is_some() || batch.num_columns() == 0,
+        "a query result has no column {name}: its SQL and the code reading it disagree"
+    );
+    column
 }
 
 /// A whole number value.
@@ -269,6 +279,15 @@ mod tests {
         t.push_named(&[("pairs", int_value(3)), ("group", text_value("a"))]);
         let t = t.finish().unwrap();
         assert_eq!(int_at(&t.batch, "pairs", 0), Some(3));
+    }
+
+    #[test]
+    #[should_panic(expected = "a query result has no column referrals")]
+    fn reading_a_column_a_query_no_longer_returns_fails() {
+        let mut t = TableBuilder::new("t", "test", COLUMNS);
+        t.push_named(&[("group", text_value("a")), ("pairs", int_value(3))]);
+        let t = t.finish().unwrap();
+        let _ = int_at(&t.batch, "referrals", 0);
     }
 
     #[test]
