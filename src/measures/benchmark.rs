@@ -355,7 +355,7 @@ pub async fn benchmarks(
         .run(ctx, &dates)
         .await?;
     let column = |b: &RecordBatch, name: &str, i: usize| -> f64 {
-        b.column_by_name(name)
+        crate::measures::table::column(b, name)
             .and_then(|c| {
                 c.as_primitive_opt::<Int64Type>()
                     .map(|a| if a.is_null(i) { 0.0 } else { a.value(i) as f64 })
@@ -365,8 +365,7 @@ pub async fn benchmarks(
     let mut declined = Vec::new();
     let mut contacts = Vec::new();
     for b in &counts {
-        let pcn = b
-            .column_by_name("pcn_code")
+        let pcn = crate::measures::table::column(b, "pcn_code")
             .and_then(|c| c.as_string_opt::<i32>().cloned());
         for i in 0..b.num_rows() {
             let unit = pcn
@@ -415,8 +414,7 @@ pub async fn benchmarks(
     let mut months = Vec::new();
     let (mut referred, mut declined) = (Vec::new(), Vec::new());
     for b in &monthly {
-        let m = b
-            .column_by_name("month")
+        let m = crate::measures::table::column(b, "month")
             .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned());
         for i in 0..b.num_rows() {
             months.push(m.as_ref().map_or(0, |a| a.value(i)));
@@ -437,8 +435,7 @@ pub async fn benchmarks(
         std::collections::BTreeMap::new();
     for b in &by_pcn {
         let pcn = crate::measures::table::text_column(b, "pcn_code");
-        let m = b
-            .column_by_name("month")
+        let m = crate::measures::table::column(b, "month")
             .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned());
         for i in 0..b.num_rows() {
             let unit = pcn
@@ -503,13 +500,10 @@ pub async fn benchmarks(
 /// Per-PCN funnels of the share of paired scores reliably improved.
 fn reliable_improvement_funnels(change: &RecordBatch) -> Vec<FunnelMeasure> {
     let text = |name: &str| {
-        change
-            .column_by_name(name)
-            .and_then(|c| c.as_string_opt::<i32>().cloned())
+        crate::measures::table::column(change, name).and_then(|c| c.as_string_opt::<i32>().cloned())
     };
     let ints = |name: &str| {
-        change
-            .column_by_name(name)
+        crate::measures::table::column(change, name)
             .and_then(|c| c.as_primitive_opt::<Int64Type>().cloned())
     };
     let (Some(score), Some(label), Some(breakdown), Some(group), Some(pairs), Some(improved)) = (

@@ -79,8 +79,7 @@ pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<V
     let mut totals = [0i64; 6]; // organisations, referrals, new, newly appearing, attended, unknown
     for b in &batches {
         let text_col = |name: &str| {
-            b.column_by_name(name)
-                .and_then(|c| c.as_string_opt::<i32>().cloned())
+            crate::measures::table::column(b, name).and_then(|c| c.as_string_opt::<i32>().cloned())
         };
         let int_of = |name: &str, i: usize| -> i64 { int_at(b, name, i).unwrap_or(0) };
         let (Some(id), Some(name), Some(category)) = (

@@ -78,8 +78,7 @@ pub async fn data_quality(
     );
     for b in &batches {
         let text_col = |name: &str| {
-            b.column_by_name(name)
-                .and_then(|c| c.as_string_opt::<i32>().cloned())
+            crate::measures::table::column(b, name).and_then(|c| c.as_string_opt::<i32>().cloned())
         };
         let (Some(breakdown), Some(group)) = (text_col("breakdown"), text_col("group")) else {
             continue;

@@ -107,7 +107,7 @@ pub async fn service_delivery(ctx: &SessionContext, period: &Period) -> Result<V
 }
 
 fn floats(b: &RecordBatch, name: &str, i: usize) -> Option<f64> {
-    let a = b.column_by_name(name)?.as_primitive_opt::<Float64Type>()?;
+    let a = crate::measures::table::column(b, name)?.as_primitive_opt::<Float64Type>()?;
     (!a.is_null(i)).then(|| a.value(i))
 }
 
@@ -126,9 +126,9 @@ fn referral_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
     );
     for b in batches {
         let (Some(breakdown), Some(group)) = (
-            b.column_by_name("breakdown")
+            crate::measures::table::column(b, "breakdown")
                 .and_then(|c| c.as_string_opt::<i32>().cloned()),
-            b.column_by_name("group")
+            crate::measures::table::column(b, "group")
                 .and_then(|c| c.as_string_opt::<i32>().cloned()),
         ) else {
             continue;

@@ -170,7 +170,7 @@ pub fn text_column(
     name: &str,
 ) -> Option<datafusion::arrow::array::StringArray> {
     use datafusion::arrow::array::AsArray;
-    let column = named(batch, name)?;
+    let column = column(batch, name)?;
     let utf8 = datafusion::arrow::compute::cast(column, &DataType::Utf8).ok()?;
     Some(utf8.as_string::<i32>().clone())
 }
@@ -179,14 +179,17 @@ pub fn text_column(
 pub fn int_at(batch: &RecordBatch, name: &str, i: usize) -> Option<i64> {
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::arrow::datatypes::Int64Type;
-    let a = named(batch, name)?.as_primitive_opt::<Int64Type>()?;
+    let a = column(batch, name)?.as_primitive_opt::<Int64Type>()?;
     (!a.is_null(i)).then(|| a.value(i))
 }
 
 /// Column `name` of a query result. A query that no longer returns a column
 /// the Rust side reads (renamed in its SQL) fails every test that runs it,
 /// instead of reading as empty.
-fn named<'a>(batch: &'a RecordBatch, name: &str) -> Option<&'a datafusion::arrow::array::ArrayRef> {
+pub fn column<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Option<&'a datafusion::arrow::array::ArrayRef> {
     let column = batch.column_by_name(name);
     debug_assert!(
         column.is_some() || batch.num_columns() == 0,

@@ -128,7 +128,7 @@ fn funnel_counts(batches: &[RecordBatch]) -> (i64, i64) {
     let get = |name: &str| {
         batches
             .first()
-            .and_then(|b| b.column_by_name(name))
+            .and_then(|b| crate::measures::table::column(b, name))
             .and_then(|c| {
                 c.as_primitive_opt::<Int64Type>()
                     .filter(|a| !a.is_null(0))
@@ -144,21 +144,19 @@ fn episode_rows(batches: &[RecordBatch]) -> Vec<EpisodeRow> {
     let mut out = Vec::new();
     for batch in batches {
         let text = |name: &str, i: usize| -> Option<String> {
-            let c = batch.column_by_name(name)?;
+            let c = crate::measures::table::column(batch, name)?;
             let a = c.as_string_opt::<i32>()?;
             (!a.is_null(i)).then(|| a.value(i).to_string())
         };
         let int = |name: &str, i: usize| int_at(batch, name, i);
         let float = |name: &str, i: usize| -> Option<f64> {
-            let a = batch
-                .column_by_name(name)?
-                .as_primitive_opt::<Float64Type>()?;
+            let a =
+                crate::measures::table::column(batch, name)?.as_primitive_opt::<Float64Type>()?;
             (!a.is_null(i)).then(|| a.value(i))
         };
         let date = |name: &str, i: usize| -> Option<i32> {
-            let a = batch
-                .column_by_name(name)?
-                .as_primitive_opt::<Date32Type>()?;
+            let a =
+                crate::measures::table::column(batch, name)?.as_primitive_opt::<Date32Type>()?;
             (!a.is_null(i)).then(|| a.value(i))
         };
         for i in 0..batch.num_rows() {

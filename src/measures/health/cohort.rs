@@ -202,8 +202,7 @@ pub async fn load(ctx: &SessionContext, period: &Period) -> Result<Cohort> {
         ) else {
             continue;
         };
-        let dates = b
-            .column_by_name("referral_date")
+        let dates = crate::measures::table::column(b, "referral_date")
             .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned());
         let Some(dates) = dates else { continue };
         for i in 0..b.num_rows() {
@@ -252,7 +251,7 @@ fn read_people(batches: &[RecordBatch]) -> Result<People> {
     for b in batches {
         let text = |n: &str| text_column(b, n);
         let date = |n: &str| {
-            b.column_by_name(n)
+            crate::measures::table::column(b, n)
                 .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned())
         };
         let (Some(ids), Some(bands), Some(sex), Some(practice), Some(pcn)) = (
@@ -272,12 +271,10 @@ fn read_people(batches: &[RecordBatch]) -> Result<People> {
         ) else {
             continue;
         };
-        let decile = b
-            .column_by_name("imd_decile")
+        let decile = crate::measures::table::column(b, "imd_decile")
             .and_then(|c| c.as_primitive_opt::<Int64Type>().cloned());
         let flag = |n: &str| {
-            b.column_by_name(n)
-                .and_then(|c| c.as_boolean_opt().cloned())
+            crate::measures::table::column(b, n).and_then(|c| c.as_boolean_opt().cloned())
         };
         let (Some(decile), Some(referred), Some(accepted)) =
             (decile, flag("ever_referred"), flag("ever_accepted"))
@@ -327,8 +324,7 @@ fn add_events(b: &RecordBatch, lookup: &HashMap<&str, usize>, lists: &mut [Vec<(
     else {
         return;
     };
-    let Some(dates) = b
-        .column_by_name("event_date")
+    let Some(dates) = crate::measures::table::column(b, "event_date")
         .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned())
     else {
         return;
