@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::console::Console;
+use crate::text::thousands;
 use crate::error::{Error, Result};
 use crate::evaluate::{self, EvaluateOptions, Evaluation};
 use crate::folder::paths::Named;
@@ -789,15 +790,3 @@ fn line_account(f: &ingest::FileReport) -> String {
     )
 }
 
-/// A count with thousands separators.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}

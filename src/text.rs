@@ -8,7 +8,8 @@
 //! sees that it was there and nothing it does takes effect ([`visible_markup`]
 //! for HTML and SVG). Text a spreadsheet would run as a formula is
 //! neutralised ([`for_spreadsheet`]), and a value longer than an Excel cell
-//! holds is cut visibly ([`for_excel_cell`]).
+//! holds is cut visibly ([`for_excel_cell`]). Counts are written with
+//! thousands separators by [`thousands`], wherever they are shown.
 
 use std::borrow::Cow;
 
@@ -84,6 +85,19 @@ pub fn for_excel_cell(text: &str) -> String {
     let keep = EXCEL_CELL_CHARS - note.chars().count();
     let mut out: String = safe.chars().take(keep).collect();
     out.push_str(&note);
+    out
+}
+
+/// A count with thousands separators.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
     out
 }
 

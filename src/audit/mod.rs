@@ -166,7 +166,7 @@ impl Audit {
             return format!(
                 "Disclosure audit ({}): no published cell can be worked out from the outputs ({} cells in {} tables, pages and worksheets checked).",
                 self.policy.name(),
-                crate::cli::thousands(self.cells as u64),
+                crate::text::thousands(self.cells as u64),
                 self.tables
             );
         }

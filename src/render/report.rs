@@ -199,7 +199,7 @@ enum Fmt {
 
 /// A count with thousands separators.
 fn count(n: i64) -> String {
-    let s = crate::cli::thousands(n.unsigned_abs());
+    let s = crate::text::thousands(n.unsigned_abs());
     if n < 0 { format!("-{s}") } else { s }
 }
 
