@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::console::Console;
-use crate::text::thousands;
 use crate::error::{Error, Result};
 use crate::evaluate::{self, EvaluateOptions, Evaluation};
 use crate::folder::paths::Named;
@@ -29,6 +28,7 @@ use crate::measures::{
 use crate::model::{self, describe};
 use crate::stages::Stopwatch;
 use crate::synth::{self, SynthOptions};
+use crate::text::thousands;
 use crate::warehouse::Warehouse;
 
 /// Outcomes-framework analytics for NHS social prescribing.
@@ -789,4 +789,3 @@ fn line_account(f: &ingest::FileReport) -> String {
         parts.join(" + ")
     )
 }
-

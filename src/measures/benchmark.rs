@@ -351,7 +351,7 @@ pub async fn benchmarks(
     options: &BenchmarkOptions,
 ) -> Result<Benchmarks> {
     let dates = period.parameters();
-    let counts = Query::named("benchmark_pcn_counts")?
+    let counts = Query::named("benchmark_pcn_counts")
         .run(ctx, &dates)
         .await?;
     let column = |b: &RecordBatch, name: &str, i: usize| -> f64 {
@@ -408,7 +408,7 @@ pub async fn benchmarks(
         .map(|m| compute_funnel(m, options.adjustment))
         .collect();
 
-    let monthly = Query::named("monthly_referrals")?
+    let monthly = Query::named("monthly_referrals")
         .run(ctx, &dates[1..])
         .await?;
     let mut months = Vec::new();
@@ -428,7 +428,7 @@ pub async fn benchmarks(
         .iter()
         .filter_map(|d| months.iter().position(|m| *m >= date32(*d)))
         .collect();
-    let by_pcn = Query::named("monthly_referrals_by_pcn")?
+    let by_pcn = Query::named("monthly_referrals_by_pcn")
         .run(ctx, &dates[1..])
         .await?;
     let mut pcn_months: std::collections::BTreeMap<String, std::collections::BTreeMap<i32, f64>> =

@@ -68,7 +68,7 @@ const SUMMARY_COLUMNS: &[OutColumn] = &[
 /// The community-group tables for `period`.
 pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
     let dates = period.parameters();
-    let batches = Query::named("community_organisations")?
+    let batches = Query::named("community_organisations")
         .run(ctx, &dates)
         .await?;
     let mut organisations = TableBuilder::new(

@@ -84,7 +84,7 @@ pub async fn equity(
     cohort: OutcomeCohort,
 ) -> Result<Vec<OutTable>> {
     let params = period.outcome_parameters(cohort);
-    let batches = Query::named("equity")?.run(ctx, &params).await?;
+    let batches = Query::named("equity").run(ctx, &params).await?;
     let mut rows = Vec::new();
     for b in &batches {
         let (Some(breakdown), Some(group)) = (text_column(b, "breakdown"), text_column(b, "group"))

@@ -70,7 +70,7 @@ pub async fn data_quality(
     cohort: OutcomeCohort,
 ) -> Result<Vec<OutTable>> {
     let params = period.outcome_parameters(cohort);
-    let batches = Query::named("data_quality")?.run(ctx, &params).await?;
+    let batches = Query::named("data_quality").run(ctx, &params).await?;
     let mut table = TableBuilder::new(
         "data_quality",
         "One data quality item for one group of referrals",

@@ -11,7 +11,7 @@ use datafusion::common::ScalarValue;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// One measure file.
 #[derive(Debug, Clone, Copy)]
@@ -90,12 +90,14 @@ pub static QUERIES: &[Query] = &[
 pub const HEADER_FIELDS: [&str; 5] = ["title", "definition", "population", "statistic", "caveats"];
 
 impl Query {
-    /// The measure file called `name`.
-    pub fn named(name: &str) -> Result<&'static Query> {
+    /// The measure file called `name`. Names are written in the code, so a
+    /// wrong one is a programming error that fails every test reaching it,
+    /// never a user's error.
+    pub fn named(name: &str) -> &'static Query {
         QUERIES
             .iter()
             .find(|q| q.name == name)
-            .ok_or_else(|| Error::Usage(format!("no measure file queries/{name}.sql")))
+            .unwrap_or_else(|| panic!("no measure file queries/{name}.sql is compiled in"))
     }
 
     /// A header field's text (e.g. `title`).

@@ -98,8 +98,8 @@ const UPTAKE_COLUMNS: &[OutColumn] = &[
 /// The service delivery tables for `period`.
 pub async fn service_delivery(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
     let dates = period.parameters();
-    let referrals = Query::named("service_referrals")?.run(ctx, &dates).await?;
-    let uptake = Query::named("service_uptake")?.run(ctx, &dates).await?;
+    let referrals = Query::named("service_referrals").run(ctx, &dates).await?;
+    let uptake = Query::named("service_uptake").run(ctx, &dates).await?;
     Ok(vec![
         referral_table(&referrals, &period.label)?,
         uptake_table(&uptake, &period.label)?,

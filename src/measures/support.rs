@@ -71,7 +71,7 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
         "One link worker's referrals and annualised caseload",
         CASELOAD_COLUMNS,
     );
-    for b in &Query::named("link_worker_caseload")?
+    for b in &Query::named("link_worker_caseload")
         .run(ctx, &dates)
         .await?
     {
@@ -104,7 +104,7 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
         "Support offered to the accepted referrals of one quarter",
         SUPPORT_COLUMNS,
     );
-    for b in &Query::named("support_offered")?.run(ctx, &dates).await? {
+    for b in &Query::named("support_offered").run(ctx, &dates).await? {
         let Some(activity) = text_column(b, "activity_type") else {
             continue;
         };

@@ -94,7 +94,7 @@ pub async fn person_outcomes(
     rules: &PairingRules,
 ) -> Result<Vec<OutTable>> {
     let mut params = period.outcome_parameters(rules.cohort);
-    let funnel = Query::named("referral_funnel")?.run(ctx, &params).await?;
+    let funnel = Query::named("referral_funnel").run(ctx, &params).await?;
     let (referred, accepted) = funnel_counts(&funnel);
     params.extend([
         (
@@ -114,7 +114,7 @@ pub async fn person_outcomes(
             ScalarValue::Int64(Some(rules.follow_up_after_closure_days)),
         ),
     ]);
-    let batches = Query::named("wellbeing_pairs")?.run(ctx, &params).await?;
+    let batches = Query::named("wellbeing_pairs").run(ctx, &params).await?;
     let rows = episode_rows(&batches);
     let thresholds = Thresholds::builtin();
     Ok(vec![

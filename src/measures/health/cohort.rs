@@ -176,7 +176,7 @@ pub struct Cohort {
 
 /// Read the cohort for `period`.
 pub async fn load(ctx: &SessionContext, period: &Period) -> Result<Cohort> {
-    let people = read_people(&Query::named("health_people")?.run(ctx, &[]).await?)?;
+    let people = read_people(&Query::named("health_people").run(ctx, &[]).await?)?;
     let lookup: HashMap<&str, usize> = people
         .ids
         .iter()
@@ -184,11 +184,11 @@ pub async fn load(ctx: &SessionContext, period: &Period) -> Result<Cohort> {
         .map(|(i, id)| (id.as_str(), i))
         .collect();
     let mut lists: Vec<Vec<(u32, i32)>> = vec![Vec::new(); SETTINGS];
-    Query::named("health_events")?
+    Query::named("health_events")
         .for_each_batch(ctx, &[], |b| add_events(b, &lookup, &mut lists))
         .await?;
     let events = Events::from_lists(people.ids.len(), lists);
-    let episodes = Query::named("health_index_episodes")?
+    let episodes = Query::named("health_index_episodes")
         .run(ctx, &period.parameters())
         .await?;
     let (mut accepted, mut declined) = (Vec::new(), Vec::new());
