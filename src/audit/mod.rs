@@ -91,7 +91,7 @@ pub enum Kind {
     Unprotected,
     /// A figure that contradicts the published figures it is computed from.
     Contradiction,
-    /// A number in a sentence that no published table shows.
+    /// A number in a sentence, a page or a worksheet that no published table shows.
     Unpublished,
 }
 
@@ -102,7 +102,7 @@ impl Kind {
             Kind::Restored => "rounded count restored",
             Kind::Unprotected => "unprotected figure",
             Kind::Contradiction => "figures contradict each other",
-            Kind::Unpublished => "sentence quotes an unpublished figure",
+            Kind::Unpublished => "a figure no published table shows",
         }
     }
 }

@@ -235,7 +235,7 @@ pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
                         row: r + 1,
                         column: "message".into(),
                         value: None,
-                        how: format!("the sentence quotes {}, which no published table shows: \"{sentence}\"", q.text),
+                        how: format!("{} in \"{sentence}\"", q.text),
                     });
                 }
             }

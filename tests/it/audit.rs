@@ -167,7 +167,9 @@ fn a_figure_in_the_report_that_no_table_publishes_is_found() {
     let run = audit(&out);
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(
-        run.stdout.contains("report.html row 1 message: sentence quotes an unpublished figure (the sentence quotes 98,765"),
+        run.stdout.contains(
+            "report.html row 1 message: a figure no published table shows (98,765 in \"98,765\")"
+        ),
         "{}",
         run.all()
     );
@@ -185,7 +187,7 @@ fn a_figure_in_the_workbook_that_no_table_publishes_is_found() {
     let run = audit(&out);
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(
-        run.stdout.contains("workbook.xlsx headlines row 2 message: sentence quotes an unpublished figure (the sentence quotes 98765"),
+        run.stdout.contains("workbook.xlsx headlines row 2 message: a figure no published table shows (98765 in \"98765\")"),
         "{}",
         run.all()
     );
