@@ -217,12 +217,23 @@ pub fn audit(sheets: &[Sheet], policy: Policy) -> Audit {
     }
 }
 
-/// Audit the published tables of an output folder ([`read`]).
+/// Audit a finished output folder: its policy from `evaluation.json`, its
+/// tables, pages and workbook ([`read`]).
 pub fn audit_folder(folder: &std::path::Path) -> crate::error::Result<Audit> {
-    let (policy, mut sheets) = read::output(folder)?;
-    sheets.extend(read::pages(folder)?);
-    sheets.extend(read::workbook(folder)?);
-    Ok(audit(&sheets, policy))
+    let policy = read::policy(folder)?;
+    audit_written(folder, policy, read::tables(folder)?)
+}
+
+/// Audit `tables` with the pages and the workbook written in `folder`, under
+/// `policy` (for `evaluate`, before it writes `evaluation.json`).
+pub fn audit_written(
+    folder: &std::path::Path,
+    policy: Policy,
+    mut tables: Vec<Sheet>,
+) -> crate::error::Result<Audit> {
+    tables.extend(read::pages(folder)?);
+    tables.extend(read::workbook(folder)?);
+    Ok(audit(&tables, policy))
 }
 
 pub use crate::disclosure::policy::decimals;

@@ -26,6 +26,11 @@ fn records(path: &Path) -> Result<Vec<csv::StringRecord>> {
 
 /// The policy an evaluation output was published under, and its tables.
 pub fn output(folder: &Path) -> Result<(Policy, Vec<Sheet>)> {
+    Ok((policy(folder)?, tables(folder)?))
+}
+
+/// The policy an evaluation output was published under (`evaluation.json`).
+pub fn policy(folder: &Path) -> Result<Policy> {
     let record = folder.join("evaluation.json");
     if !record.is_file() {
         let problem = if folder.join("measures.json").is_file() {
@@ -43,13 +48,18 @@ pub fn output(folder: &Path) -> Result<(Policy, Vec<Sheet>)> {
     let json: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| Error::file(&record, "reading", e))?;
     let name = json["stamp"]["policy"].as_str().unwrap_or_default();
-    let policy = Policy::named(name).ok_or_else(|| {
+    Policy::named(name).ok_or_else(|| {
         Error::input(
             &record,
             format!("names the disclosure policy '{name}', which this sprout does not know"),
             "audit it with the sprout version that wrote it (stamp.sprout_version)",
         )
-    })?;
+    })
+}
+
+/// The published tables of an output folder, as `tables/data_dictionary.csv`
+/// lists them and `tables/<name>.csv` holds them.
+pub fn tables(folder: &Path) -> Result<Vec<Sheet>> {
     let dictionary = folder.join("tables").join("data_dictionary.csv");
     if !dictionary.is_file() {
         return Err(Error::input(
@@ -125,7 +135,7 @@ pub fn output(folder: &Path) -> Result<(Policy, Vec<Sheet>)> {
         }
         sheets.push(Sheet::new(name, columns, cells));
     }
-    Ok((policy, sheets))
+    Ok(sheets)
 }
 
 /// A published cell from its CSV text.

@@ -319,12 +319,27 @@ pub fn evaluate(
         }
         files.push("tables/data_dictionary.csv".into());
     }
+    // The disclosure audit reads the staged output as a reader would (its
+    // CSV tables, or the published tables themselves when no CSV is
+    // written, its HTML pages and its workbook). Under a publication policy
+    // a finding stops the run: nothing is swapped in and the previous output
+    // stays.
+    let tables = if spec.outputs.tables.iter().any(|f| f == "csv") {
+        crate::audit::read::tables(root)?
+    } else {
+        published.iter().map(crate::audit::Sheet::of).collect()
+    };
+    let audit = crate::audit::audit_written(root, policy, tables)?;
     let suppressed = disclosure::suppressed_cells(&published);
     let record = Record {
         stamp: &stamp,
         files: &files,
         warnings: &warnings,
         suppressed_cells: &suppressed,
+        audit: AuditRecord {
+            cells_checked: audit.cells,
+            findings: audit.findings.iter().map(ToString::to_string).collect(),
+        },
     };
     let json = serde_json::to_vec_pretty(&record).map_err(|e| {
         Error::io(
@@ -335,19 +350,6 @@ pub fn evaluate(
     })?;
     crate::atomic::write(&root.join("evaluation.json"), &json)?;
     files.push("evaluation.json".into());
-    // The disclosure audit reads the staged output as a reader would (its
-    // CSV tables, or the published tables themselves when no CSV is
-    // written, and the figures in its HTML pages).
-    // Under a publication policy a finding stops the run: nothing is
-    // swapped in and the previous output stays.
-    let audit = if spec.outputs.tables.iter().any(|f| f == "csv") {
-        crate::audit::audit_folder(root)?
-    } else {
-        let mut sheets: Vec<_> = published.iter().map(crate::audit::Sheet::of).collect();
-        sheets.extend(crate::audit::read::pages(root)?);
-        sheets.extend(crate::audit::read::workbook(root)?);
-        crate::audit::audit(&sheets, policy)
-    };
     if policy.publishable() && !audit.clean() {
         return Err(Error::Disclosed {
             findings: audit.summary(),
@@ -376,4 +378,12 @@ struct Record<'a> {
     files: &'a [String],
     warnings: &'a [String],
     suppressed_cells: &'a std::collections::BTreeMap<&'static str, usize>,
+    audit: AuditRecord,
+}
+
+/// What the disclosure audit checked and found (nothing, for a published output).
+#[derive(Serialize)]
+struct AuditRecord {
+    cells_checked: usize,
+    findings: Vec<String>,
 }

@@ -30,6 +30,17 @@ fn assert_clean(root: &Path, extracts: &Path, period: &str, policy: &str) {
     let run = evaluate(root, extracts, period, policy, &[]);
     assert_eq!(run.code, 0, "{period} {policy}: {}", run.all());
     assert!(run.stdout.contains("Disclosure audit"), "{}", run.all());
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("out/evaluation.json")).unwrap()).unwrap();
+    assert!(
+        record["audit"]["cells_checked"].as_u64().unwrap() > 1000,
+        "{record}"
+    );
+    assert_eq!(
+        record["audit"]["findings"],
+        serde_json::json!([]),
+        "{period} {policy}"
+    );
     let checked = audit(&root.join("out"));
     assert_eq!(checked.code, 0, "{period} {policy}: {}", checked.all());
     assert!(
