@@ -260,14 +260,15 @@ fn publish_withholding(
 /// suppression until nothing changes: a lone hidden cell of a total gets a
 /// partner ([`hide_complement`]), and a total whose rounded parts pin it or
 /// them to exact values ([`differencing`]) has its smallest visible part
-/// hidden too.
+/// hidden too. Returns the hidden cells and what a reader can narrow each
+/// count to once they are hidden.
 pub fn hidden_counts(
     raw: &[Vec<Cell>],
     roles: &[Role],
     secondary: &rules::Secondary,
     policy: Policy,
     withheld: &BTreeSet<(usize, usize)>,
-) -> Vec<Vec<bool>> {
+) -> (Vec<Vec<bool>>, Ranges) {
     let mut hidden: Vec<Vec<bool>> = raw
         .iter()
         .enumerate()
@@ -309,9 +310,24 @@ pub fn hidden_counts(
                 break;
             }
         }
-        if !unpin(raw, roles, secondary, policy, &mut hidden) {
-            return hidden;
+        let (sums, ranges, found) = narrowed(raw, roles, secondary, policy, &hidden);
+        if !unpin(raw, &sums, &found, &mut hidden) {
+            return (hidden, ranges);
         }
+    }
+}
+
+/// What a reader can narrow each count of a table to: `[row][column]`,
+/// `None` off counts.
+type Ranges = Vec<Vec<Option<differencing::Range>>>;
+
+/// A count cell as published: `*` when hidden, else rounded.
+fn published_count(cell: &Cell, hidden: bool, policy: Policy) -> Cell {
+    match cell {
+        _ if hidden => Cell::Suppressed,
+        Cell::Int(n) => Cell::Int(policy.round(*n as f64) as i64),
+        Cell::Num(x) => Cell::Num(policy.round(*x)),
+        other => other.clone(),
     }
 }
 
@@ -323,11 +339,7 @@ fn narrowed(
     secondary: &rules::Secondary,
     policy: Policy,
     hidden: &[Vec<bool>],
-) -> (
-    Vec<differencing::Sum>,
-    Vec<Vec<Option<differencing::Range>>>,
-    differencing::Narrowed,
-) {
+) -> (Vec<differencing::Sum>, Ranges, differencing::Narrowed) {
     let shown: Vec<Vec<Cell>> = raw
         .iter()
         .zip(hidden.iter())
@@ -335,11 +347,12 @@ fn narrowed(
             row.iter()
                 .zip(roles)
                 .zip(hide)
-                .map(|((cell, role), &h)| match cell.number() {
-                    _ if !is_count(row, role) => cell.clone(),
-                    _ if h => Cell::Suppressed,
-                    Some(n) => Cell::Int(policy.round(n) as i64),
-                    None => cell.clone(),
+                .map(|((cell, role), &h)| {
+                    if is_count(row, role) {
+                        published_count(cell, h, policy)
+                    } else {
+                        cell.clone()
+                    }
                 })
                 .collect()
         })
@@ -350,20 +363,18 @@ fn narrowed(
     (sums, ranges, found)
 }
 
-/// Where published totals and parts pin a cell to one exact value, hide the
-/// smallest visible positive part of the sum that pins it (else its total).
-/// Returns whether anything was hidden.
+/// Where published totals and parts pin a cell to one exact value (`found`
+/// by narrowing `sums`), hide the smallest visible positive part of the sum
+/// that pins it (else its total). Returns whether anything was hidden.
 fn unpin(
     raw: &[Vec<Cell>],
-    roles: &[Role],
-    secondary: &rules::Secondary,
-    policy: Policy,
+    sums: &[differencing::Sum],
+    found: &differencing::Narrowed,
     hidden: &mut [Vec<bool>],
 ) -> bool {
-    let (sums, _, found) = narrowed(raw, roles, secondary, policy, hidden);
     let mut changed = false;
-    let mut done = std::collections::BTreeSet::new();
-    for (_, i) in found.pinned {
+    let mut done = BTreeSet::new();
+    for &(_, i) in &found.pinned {
         if !done.insert(i) {
             continue;
         }
@@ -442,9 +453,8 @@ fn protect(
     policy: Policy,
     withheld: &BTreeSet<(usize, usize)>,
 ) -> Vec<Vec<Cell>> {
-    let hidden = hidden_counts(raw, roles, secondary, policy, withheld);
-    // The most each count may be, to a reader who differences the totals.
-    let (_, ranges, _) = narrowed(raw, roles, secondary, policy, &hidden);
+    // `ranges`: the most each count may be, to a reader who differences the totals.
+    let (hidden, ranges) = hidden_counts(raw, roles, secondary, policy, withheld);
     let small = |row: &[Cell], c: usize| row[c].number().is_some_and(|n| policy.is_small(n));
     let rows = raw
         .iter()
@@ -457,15 +467,7 @@ fn protect(
                 .map(|(c, role)| match role {
                     Role::Label => row[c].clone(),
                     Role::Count | Role::CountWhen { .. } if is_count(row, role) => {
-                        if hide[c] {
-                            Cell::Suppressed
-                        } else {
-                            match &row[c] {
-                                Cell::Int(n) => Cell::Int(policy.round(*n as f64) as i64),
-                                Cell::Num(x) => Cell::Num(policy.round(*x)),
-                                other => other.clone(),
-                            }
-                        }
+                        published_count(&row[c], hide[c], policy)
                     }
                     Role::Count | Role::CountWhen { .. } => row[c].clone(),
                     Role::Statistic { bases, p_value } => match row[c] {
