@@ -345,16 +345,14 @@ fn drops(
     key: &[usize],
     findings: &mut Vec<Finding>,
 ) {
-    let key_of = |row: &[Cell]| -> Vec<String> { key.iter().map(|&k| row[k].display()).collect() };
     for (r, row) in sheet.rows.iter().enumerate() {
-        let (Some(lost), Some(stage)) = (row[c].number(), row[order].number()) else {
+        let Some(lost) = row[c].number() else {
             continue;
         };
-        let previous = sheet
-            .rows
-            .iter()
-            .find(|p| p[order].number() == Some(stage - 1.0) && key_of(p) == key_of(row));
-        let Some(previous) = previous else { continue };
+        let Some(p) = crate::disclosure::previous_stage(&sheet.rows, r, order, key) else {
+            continue;
+        };
+        let previous = &sheet.rows[p];
         if let (Some(a), Some(b)) = (previous[count].number(), row[count].number())
             && (a - b - lost).abs() > 1e-9
         {

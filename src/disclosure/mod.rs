@@ -582,21 +582,17 @@ fn between_stages(mut rows: Vec<Vec<Cell>>, roles: &[Role]) -> Vec<Vec<Cell>> {
         let Role::DropFrom { count, order, key } = role else {
             continue;
         };
-        let key_of =
-            |row: &[Cell]| -> Vec<String> { key.iter().map(|&k| row[k].display()).collect() };
         let lost: Vec<Cell> = rows
             .iter()
-            .map(|row| {
+            .enumerate()
+            .map(|(r, row)| {
                 if matches!(row[c], Cell::Empty) {
                     return Cell::Empty;
                 }
-                let Some(stage) = row[*order].number() else {
+                if row[*order].number().is_none() {
                     return row[c].clone();
-                };
-                let previous = rows
-                    .iter()
-                    .find(|p| p[*order].number() == Some(stage - 1.0) && key_of(p) == key_of(row));
-                match previous {
+                }
+                match previous_stage(&rows, r, *order, key).map(|p| &rows[p]) {
                     // The first stage loses nothing.
                     None => row[c].clone(),
                     Some(p) => match (&p[*count], &row[*count]) {
@@ -614,6 +610,17 @@ fn between_stages(mut rows: Vec<Vec<Cell>>, roles: &[Role]) -> Vec<Vec<Cell>> {
         }
     }
     rows
+}
+
+/// The row of the stage before row `r`'s: the same funnel (`key` columns)
+/// and a stage `order` one less; `None` for a first stage or no order.
+pub fn previous_stage(rows: &[Vec<Cell>], r: usize, order: usize, key: &[usize]) -> Option<usize> {
+    let row = &rows[r];
+    let stage = row[order].number()?;
+    rows.iter().position(|p| {
+        p[order].number() == Some(stage - 1.0)
+            && key.iter().all(|&k| p[k].display() == row[k].display())
+    })
 }
 
 /// The published cell of a derived column `c` from the row's raw and
