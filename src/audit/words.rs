@@ -251,64 +251,56 @@ pub fn twins(sheets: &[Sheet], findings: &mut Vec<Finding>) {
         let (Some(a), Some(b)) = (find(same.a.table), find(same.b.table)) else {
             continue;
         };
-        let (Some((ca, rows_a)), Some((cb, rows_b))) = (
-            same.a.rows(&a.columns, &a.rows),
-            same.b.rows(&b.columns, &b.rows),
-        ) else {
-            continue;
-        };
-        for (key, ra) in &rows_a {
-            for (_, rb) in rows_b.iter().filter(|(k, _)| k == key) {
-                let (x, y) = (&a.rows[*ra][ca], &b.rows[*rb][cb]);
-                let finding = |kind, sheet: &Sheet, r: usize, c: usize, how: String| Finding {
-                    kind,
-                    table: sheet.name.clone(),
-                    row: r + 1,
-                    column: sheet.columns[c].0.clone(),
-                    value: None,
-                    how,
-                };
-                match (x, y) {
-                    (Cell::Suppressed, Cell::Suppressed) => {}
-                    (Cell::Suppressed, shown) => findings.push(finding(
-                        Kind::Unprotected,
-                        a,
-                        *ra,
-                        ca,
-                        format!(
-                            "withheld here but shown as {} in {} row {}",
-                            shown.display(),
-                            b.name,
-                            rb + 1
-                        ),
-                    )),
-                    (shown, Cell::Suppressed) => findings.push(finding(
-                        Kind::Unprotected,
-                        b,
-                        *rb,
-                        cb,
-                        format!(
-                            "withheld here but shown as {} in {} row {}",
-                            shown.display(),
-                            a.name,
-                            ra + 1
-                        ),
-                    )),
-                    (x, y) if x.number() != y.number() => findings.push(finding(
-                        Kind::Contradiction,
-                        a,
-                        *ra,
-                        ca,
-                        format!(
-                            "{} here but {} for the same quantity in {} row {}",
-                            x.display(),
-                            y.display(),
-                            b.name,
-                            rb + 1
-                        ),
-                    )),
-                    _ => {}
-                }
+        for ((ra, ca), (rb, cb)) in same.cells((&a.columns, &a.rows), (&b.columns, &b.rows)) {
+            let (x, y) = (&a.rows[ra][ca], &b.rows[rb][cb]);
+            let finding = |kind, sheet: &Sheet, r: usize, c: usize, how: String| Finding {
+                kind,
+                table: sheet.name.clone(),
+                row: r + 1,
+                column: sheet.columns[c].0.clone(),
+                value: None,
+                how,
+            };
+            match (x, y) {
+                (Cell::Suppressed, Cell::Suppressed) => {}
+                (Cell::Suppressed, shown) => findings.push(finding(
+                    Kind::Unprotected,
+                    a,
+                    ra,
+                    ca,
+                    format!(
+                        "withheld here but shown as {} in {} row {}",
+                        shown.display(),
+                        b.name,
+                        rb + 1
+                    ),
+                )),
+                (shown, Cell::Suppressed) => findings.push(finding(
+                    Kind::Unprotected,
+                    b,
+                    rb,
+                    cb,
+                    format!(
+                        "withheld here but shown as {} in {} row {}",
+                        shown.display(),
+                        a.name,
+                        ra + 1
+                    ),
+                )),
+                (x, y) if x.number() != y.number() => findings.push(finding(
+                    Kind::Contradiction,
+                    a,
+                    ra,
+                    ca,
+                    format!(
+                        "{} here but {} for the same quantity in {} row {}",
+                        x.display(),
+                        y.display(),
+                        b.name,
+                        rb + 1
+                    ),
+                )),
+                _ => {}
             }
         }
     }

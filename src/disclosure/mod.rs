@@ -199,21 +199,15 @@ pub fn publish_all(tables: &[OutTable], policy: Policy) -> Vec<PublishedTable> {
             let (Some(a), Some(b)) = (find(same.a.table), find(same.b.table)) else {
                 continue;
             };
-            let side = |t: &PublishedTable, twin: &rules::Twin| twin.rows(t.columns, &t.rows);
-            let (Some((ca, rows_a)), Some((cb, rows_b))) =
-                (side(&published[a], &same.a), side(&published[b], &same.b))
-            else {
-                continue;
-            };
-            for (key, ra) in &rows_a {
-                for (_, rb) in rows_b.iter().filter(|(k, _)| k == key) {
-                    let hidden_a = matches!(published[a].rows[*ra][ca], Cell::Suppressed);
-                    let hidden_b = matches!(published[b].rows[*rb][cb], Cell::Suppressed);
-                    if hidden_a && !hidden_b {
-                        changed[b] |= withheld[b].insert((*rb, cb));
-                    } else if hidden_b && !hidden_a {
-                        changed[a] |= withheld[a].insert((*ra, ca));
-                    }
+            let (ta, tb) = (&published[a], &published[b]);
+            let pairs = same.cells((ta.columns, &ta.rows), (tb.columns, &tb.rows));
+            for ((ra, ca), (rb, cb)) in pairs {
+                let hidden_a = matches!(published[a].rows[ra][ca], Cell::Suppressed);
+                let hidden_b = matches!(published[b].rows[rb][cb], Cell::Suppressed);
+                if hidden_a && !hidden_b {
+                    changed[b] |= withheld[b].insert((rb, cb));
+                } else if hidden_b && !hidden_a {
+                    changed[a] |= withheld[a].insert((ra, ca));
                 }
             }
         }

@@ -845,7 +845,7 @@ pub struct Listed {
 }
 
 /// A row's key values and its index.
-pub type KeyedRow = (Vec<String>, usize);
+type KeyedRow = (Vec<String>, usize);
 
 /// One side of a quantity that two tables publish: `column` of the rows of
 /// `table` where every `when` column has its value, matched on `key`.
@@ -864,7 +864,7 @@ pub struct Twin {
 impl Twin {
     /// The rows that hold the quantity, each with its key, and the column's
     /// index (`None` when the table lacks a column the twin names).
-    pub fn rows<C: ColumnName>(
+    fn rows<C: ColumnName>(
         &self,
         columns: &[C],
         rows: &[Vec<crate::disclosure::Cell>],
@@ -895,6 +895,33 @@ pub struct SameQuantity {
     pub a: Twin,
     /// The other.
     pub b: Twin,
+}
+
+/// A cell of a table: (row, column).
+pub type CellAt = (usize, usize);
+
+impl SameQuantity {
+    /// The cells that hold this quantity in both tables, paired by key: a
+    /// cell of `a` (from its columns and rows) with its twin in `b`. Empty
+    /// when either table lacks a column the twins name.
+    pub fn cells<A: ColumnName, B: ColumnName>(
+        &self,
+        a: (&[A], &[Vec<crate::disclosure::Cell>]),
+        b: (&[B], &[Vec<crate::disclosure::Cell>]),
+    ) -> Vec<(CellAt, CellAt)> {
+        let (Some((ca, rows_a)), Some((cb, rows_b))) =
+            (self.a.rows(a.0, a.1), self.b.rows(b.0, b.1))
+        else {
+            return Vec::new();
+        };
+        let mut pairs = Vec::new();
+        for (key, ra) in &rows_a {
+            for (_, rb) in rows_b.iter().filter(|(k, _)| k == key) {
+                pairs.push(((*ra, ca), (*rb, cb)));
+            }
+        }
+        pairs
+    }
 }
 
 /// Every quantity two tables publish.
