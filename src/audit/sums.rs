@@ -10,8 +10,8 @@ use crate::disclosure::{Cell, Policy};
 
 pub use crate::disclosure::differencing::UNBOUNDED;
 
-/// What each count cell can be: `[sheet][row][column]`, `None` off counts.
-pub type Ranges = Vec<Vec<Vec<Option<Range>>>>;
+/// What each count cell can be, sheet by sheet.
+pub type Ranges = Vec<differencing::Ranges>;
 
 /// A finding when a count cell shows what the policy withholds or rounds
 /// (its range is then the value itself).

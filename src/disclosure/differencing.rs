@@ -53,6 +53,9 @@ impl Range {
     }
 }
 
+/// What each count of a table can be: `[row][column]`, `None` off counts.
+pub type Ranges = Vec<Vec<Option<Range>>>;
+
 /// A cell of one table: (row, column).
 pub type At = (usize, usize);
 
@@ -123,7 +126,7 @@ pub struct Narrowed {
 /// Narrow `ranges` (`[row][column]`, `None` off counts) by `sums` until
 /// nothing changes.
 pub fn narrow(ranges: &mut [Vec<Option<Range>>], sums: &[Sum]) -> Narrowed {
-    let initial: Vec<Vec<Option<Range>>> = ranges.to_vec();
+    let initial: Ranges = ranges.to_vec();
     let get = |ranges: &[Vec<Option<Range>>], (r, c): At| ranges[r][c].expect("a count cell");
     let mut why: std::collections::BTreeMap<At, usize> = std::collections::BTreeMap::new();
     let mut contradicted = vec![false; sums.len()];
@@ -202,7 +205,7 @@ pub fn narrow(ranges: &mut [Vec<Option<Range>>], sums: &[Sum]) -> Narrowed {
 }
 
 /// The ranges of a table's published cells under `policy`.
-pub fn ranges(rows: &[Vec<Cell>], roles: &[Role], policy: Policy) -> Vec<Vec<Option<Range>>> {
+pub fn ranges(rows: &[Vec<Cell>], roles: &[Role], policy: Policy) -> Ranges {
     rows.iter()
         .map(|row| {
             roles

@@ -262,7 +262,7 @@ pub fn hidden_counts(
     secondary: &rules::Secondary,
     policy: Policy,
     withheld: &BTreeSet<(usize, usize)>,
-) -> (Vec<Vec<bool>>, Ranges) {
+) -> (Vec<Vec<bool>>, differencing::Ranges) {
     let mut hidden: Vec<Vec<bool>> = raw
         .iter()
         .enumerate()
@@ -311,10 +311,6 @@ pub fn hidden_counts(
     }
 }
 
-/// What a reader can narrow each count of a table to: `[row][column]`,
-/// `None` off counts.
-type Ranges = Vec<Vec<Option<differencing::Range>>>;
-
 /// A count cell as published: `*` when hidden, else rounded.
 fn published_count(cell: &Cell, hidden: bool, policy: Policy) -> Cell {
     match cell {
@@ -333,7 +329,11 @@ fn narrowed(
     secondary: &rules::Secondary,
     policy: Policy,
     hidden: &[Vec<bool>],
-) -> (Vec<differencing::Sum>, Ranges, differencing::Narrowed) {
+) -> (
+    Vec<differencing::Sum>,
+    differencing::Ranges,
+    differencing::Narrowed,
+) {
     let shown: Vec<Vec<Cell>> = raw
         .iter()
         .zip(hidden.iter())
