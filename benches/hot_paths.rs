@@ -22,7 +22,8 @@ use std::hint::black_box;
 use sprout::disclosure::{self, Policy};
 use sprout::ingest::batch::Value;
 use sprout::measures::table::{
-    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_value,
+    OutTable, Sums, TableBuilder, TableDef, count, int_label, int_value, num_value, share,
+    statistic, text, text_value, wilson_lower, wilson_upper,
 };
 use sprout::model::instruments::MAX_ITEMS;
 use sprout::scoring;
@@ -150,25 +151,36 @@ fn stats(c: &mut Criterion) {
 }
 
 /// Shaped like `equity`: breakdowns with groups, counts, shares and intervals.
-const EQUITY: &[OutColumn] = &[
-    text("period", "p"),
-    text("breakdown", "b"),
-    text("group", "g"),
-    int("referrals", "base"),
-    int("declined", "count"),
-    num("declined_share", "share"),
-    num("declined_lower", "bound"),
-    num("declined_upper", "bound"),
-    num("rate_per_1000", "statistic"),
-    int("window_months", "parameter"),
-];
+const EQUITY: TableDef = TableDef {
+    name: "equity",
+    description: "bench",
+    queries: &[],
+    columns: &[
+        text("period", "p"),
+        text("breakdown", "b"),
+        text("group", "g"),
+        count("referrals", "base"),
+        count("declined", "count"),
+        share("declined_share", "declined", "referrals", "share"),
+        wilson_lower("declined_lower", "declined", "referrals", "bound"),
+        wilson_upper("declined_upper", "declined", "referrals", "bound"),
+        statistic("rate_per_1000", &["referrals"], "statistic"),
+        int_label("window_months", "parameter"),
+    ],
+    sums: Sums {
+        breakdown_key: &["period"],
+        overlapping: &[],
+        not_summed: &[],
+        row_parts: &[],
+    },
+};
 
 /// An equity-shaped table of `rows` rows: periods × breakdowns of 10 groups,
 /// with small counts common (a tenth of cells 1–7) so that secondary
 /// suppression has work to do.
 fn equity_table(rows: usize) -> OutTable {
     let mut rng = rng();
-    let mut builder = TableBuilder::new("equity", "bench", EQUITY);
+    let mut builder = TableBuilder::new(&EQUITY);
     for i in 0..rows {
         let referrals: i64 = if rng.random_range(0..10) == 0 {
             rng.random_range(1..=7)

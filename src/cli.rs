@@ -542,7 +542,7 @@ fn measures_summary(tables: &[OutTable], options: &MeasureOptions) -> String {
         options.period.label,
         options.out.display()
     );
-    if let Some(change) = tables.iter().find(|t| t.name == "wellbeing_change") {
+    if let Some(change) = tables.iter().find(|t| t.name() == "wellbeing_change") {
         let b = &change.batch;
         let col = |n: &str| b.column_by_name(n).cloned();
         let (Some(score), Some(breakdown), Some(pairs), Some(mean), Some(lo), Some(hi)) = (

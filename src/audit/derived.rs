@@ -70,7 +70,7 @@ fn finding(
         kind,
         table: sheet.name.clone(),
         row: r + 1,
-        column: sheet.columns[c].0.clone(),
+        column: sheet.columns()[c].name.to_string(),
         value,
         how,
     }
@@ -181,8 +181,8 @@ fn formula_cell(
                 value,
                 format!(
                     "{} {v} is reproduced only when {} is {}",
-                    sheet.columns[c].0,
-                    sheet.columns[i].0,
+                    sheet.columns()[c].name,
+                    sheet.columns()[i].name,
                     value.unwrap_or_default()
                 ),
             ));
@@ -274,7 +274,7 @@ fn statistic_cell(
             Some(n),
             format!(
                 "{} {v} × {n} = {} is a whole number for no other count from {} to {}",
-                sheet.columns[c].0,
+                sheet.columns()[c].name,
                 (v * n as f64).round(),
                 range.lo,
                 range.hi
@@ -328,7 +328,7 @@ fn scaled(
             within.then_some(exact),
             format!(
                 "{} {v} is not {} times the published {}; divided by that factor it gives {exact}",
-                sheet.columns[c].0,
+                sheet.columns()[c].name,
                 factor,
                 describe(sheet, r, count)
             ),

@@ -28,49 +28,46 @@ use std::fmt;
 
 use crate::disclosure::rules::{self, Role};
 use crate::disclosure::{Cell, Policy, PublishedTable};
-use crate::measures::table::ColumnKind;
+use crate::measures::table::{OutColumn, TableDef};
 
 /// One published table as a reader sees it.
 #[derive(Debug, Clone)]
 pub struct Sheet {
-    /// Table name (file stem).
+    /// Table name (file stem), or the page or worksheet the text is read from.
     pub name: String,
-    /// Column names and types.
-    pub columns: Vec<(String, ColumnKind)>,
-    /// Rows of cells as published.
+    /// Its declaration (from [`crate::registry`]; [`read::SHOWN_TEXT`] for
+    /// the text of a page or worksheet).
+    pub def: &'static TableDef,
+    /// Rows of cells as published, in the declared column order.
     pub rows: Vec<Vec<Cell>>,
-    /// How each column is protected (from the declared rules).
+    /// How each column is protected (from the declaration).
     pub roles: Vec<Role>,
 }
 
 impl Sheet {
-    /// A sheet of its columns and rows, with the declared roles.
-    pub fn new(name: String, columns: Vec<(String, ColumnKind)>, rows: Vec<Vec<Cell>>) -> Sheet {
-        let roles = rules::roles(&name, &columns);
+    /// A sheet of its rows, with the declared roles.
+    pub fn new(name: String, def: &'static TableDef, rows: Vec<Vec<Cell>>) -> Sheet {
         Sheet {
             name,
-            columns,
+            def,
             rows,
-            roles,
+            roles: rules::roles(def),
         }
     }
 
     /// A table as `evaluate` publishes it.
     pub fn of(table: &PublishedTable) -> Sheet {
-        Sheet::new(
-            table.name.to_string(),
-            table
-                .columns
-                .iter()
-                .map(|c| (c.name.to_string(), c.ty))
-                .collect(),
-            table.rows.clone(),
-        )
+        Sheet::new(table.name().to_string(), table.def, table.rows.clone())
+    }
+
+    /// Its columns.
+    pub fn columns(&self) -> &'static [OutColumn] {
+        self.def.columns
     }
 
     /// Index of column `name`.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.0 == name)
+        self.columns().iter().position(|c| c.name == name)
     }
 
     /// Whether cell (`row`, `column`) is a count of people or events.
@@ -187,7 +184,10 @@ impl Audit {
 
 /// Audit published sheets under `policy`: every check in this module.
 pub fn audit(sheets: &[Sheet], policy: Policy) -> Audit {
-    let cells = sheets.iter().map(|s| s.rows.len() * s.columns.len()).sum();
+    let cells = sheets
+        .iter()
+        .map(|s| s.rows.len() * s.columns().len())
+        .sum();
     let mut findings = Vec::new();
     if !policy.publishable() {
         findings.push(Finding {

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::Sheet;
 use crate::disclosure::{Cell, Policy};
 use crate::error::{Error, Result};
-use crate::measures::table::ColumnKind;
+use crate::measures::table::{ColumnKind, Sums, TableDef, text};
 
 /// The last column of every published CSV table, not a figure.
 const SUPPRESSED_COLUMN: &str = crate::render::tables::SUPPRESSED_COLUMN;
@@ -97,6 +97,7 @@ pub fn tables(folder: &Path) -> Result<Vec<Sheet>> {
     }
     let mut sheets = Vec::new();
     for (name, columns) in tables {
+        let def = declared(&dictionary, &name, &columns)?;
         let path = folder.join("tables").join(format!("{name}.csv"));
         let rows = records(&path)?;
         let header: Vec<&str> = rows.first().map(|h| h.iter().collect()).unwrap_or_default();
@@ -133,9 +134,43 @@ pub fn tables(folder: &Path) -> Result<Vec<Sheet>> {
                 .collect::<Result<Vec<Cell>>>()?;
             cells.push(row);
         }
-        sheets.push(Sheet::new(name, columns, cells));
+        sheets.push(Sheet::new(name, def, cells));
     }
     Ok(sheets)
+}
+
+/// The declaration of table `name`, whose columns the data dictionary
+/// lists as `columns`: its roles are read from the registry, so a table this
+/// sprout does not publish, or publishes with other columns, is refused
+/// rather than audited by guesswork.
+fn declared(
+    dictionary: &Path,
+    name: &str,
+    columns: &[(String, ColumnKind)],
+) -> Result<&'static TableDef> {
+    let fix =
+        "audit it with the sprout version that wrote it (stamp.sprout_version in evaluation.json)";
+    let def = crate::registry::find(name).ok_or_else(|| {
+        Error::input(
+            dictionary,
+            format!("lists the table {name}, which this sprout does not publish"),
+            fix,
+        )
+    })?;
+    let same = def.columns.len() == columns.len()
+        && def
+            .columns
+            .iter()
+            .zip(columns)
+            .all(|(d, (column, kind))| d.name == column && d.ty == *kind);
+    if !same {
+        return Err(Error::input(
+            dictionary,
+            format!("lists columns of {name} other than this sprout declares for it"),
+            fix,
+        ));
+    }
+    Ok(def)
 }
 
 /// A published cell from its CSV text.
@@ -148,6 +183,16 @@ fn parse(text: &str, kind: ColumnKind) -> Option<Cell> {
         (t, ColumnKind::Number) => Cell::Num(t.parse().ok()?),
     })
 }
+
+/// The text a page or worksheet shows, one piece per row, as the audit
+/// reads it: checked like a sentence.
+pub const SHOWN_TEXT: TableDef = TableDef {
+    name: "shown_text",
+    description: "One table cell, text alternative or worksheet cell as shown",
+    queries: &[],
+    columns: &[text("message", "The text as a reader sees it")],
+    sums: Sums::NONE,
+};
 
 /// What a reader sees of `report.html` and `benchmarking.html`: the text of
 /// every table cell and every chart's text alternative, each as a sentence
@@ -164,11 +209,7 @@ pub fn pages(folder: &Path) -> Result<Vec<Sheet>> {
             .into_iter()
             .map(|text| vec![Cell::Text(text)])
             .collect();
-        sheets.push(Sheet::new(
-            page.to_string(),
-            vec![("message".to_string(), ColumnKind::Text)],
-            rows,
-        ));
+        sheets.push(Sheet::new(page.to_string(), &SHOWN_TEXT, rows));
     }
     Ok(sheets)
 }
@@ -293,7 +334,7 @@ pub fn workbook(folder: &Path) -> Result<Vec<Sheet>> {
             .collect();
         sheets.push(Sheet::new(
             format!("workbook.xlsx {name}"),
-            vec![("message".to_string(), ColumnKind::Text)],
+            &SHOWN_TEXT,
             rows,
         ));
     }

@@ -44,7 +44,7 @@ fn unprotected(
         kind: Kind::Unprotected,
         table: sheet.name.clone(),
         row: r + 1,
-        column: sheet.columns[c].0.clone(),
+        column: sheet.columns()[c].name.to_string(),
         value: Some(v),
         how,
     });
@@ -61,8 +61,8 @@ pub fn describe(sheet: &Sheet, r: usize, c: usize) -> String {
         });
     let value = sheet.rows[r][c].display();
     match label {
-        Some(l) => format!("{} of {l} ({value})", sheet.columns[c].0),
-        None => format!("{} in row {} ({value})", sheet.columns[c].0, r + 1),
+        Some(l) => format!("{} of {l} ({value})", sheet.columns()[c].name),
+        None => format!("{} in row {} ({value})", sheet.columns()[c].name, r + 1),
     }
 }
 
@@ -90,7 +90,7 @@ pub fn narrow(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) -> 
                     }
                 }
             }
-            let declared = rules::secondary(&sheet.name, &sheet.columns);
+            let declared = rules::secondary(sheet.def);
             let sums = differencing::sums(&sheet.rows, &sheet.roles, &declared);
             let found = differencing::narrow(&mut ranges, &sums);
             for i in found.contradicted {
@@ -99,7 +99,7 @@ pub fn narrow(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) -> 
                     kind: Kind::Contradiction,
                     table: sheet.name.clone(),
                     row: r + 1,
-                    column: sheet.columns[c].0.clone(),
+                    column: sheet.columns()[c].name.to_string(),
                     value: None,
                     how: format!(
                         "no exact counts fit the published {}",
@@ -117,7 +117,7 @@ pub fn narrow(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) -> 
                     kind,
                     table: sheet.name.clone(),
                     row: r + 1,
-                    column: sheet.columns[c].0.clone(),
+                    column: sheet.columns()[c].name.to_string(),
                     value: ranges[r][c].map(|x| x.lo),
                     how: format!("from {}", explain(sheet, &sums[i])),
                 });

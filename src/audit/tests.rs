@@ -4,24 +4,38 @@ use super::*;
 use crate::disclosure::publish;
 use crate::ingest::batch::Value;
 use crate::measures::table::{
-    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_value,
+    OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_label, int_value, num_value,
+    quotient, rate_ratio, rate_ratio_lower, rate_ratio_upper, share, statistic, text, text_value,
+    wilson_lower, wilson_upper,
 };
 
 /// Shaped like `equity`, whose rules carry a breakdown (key: period), a
 /// share of `referrals`, its Wilson limits and a rate per 1,000.
-const COLUMNS: &[OutColumn] = &[
-    text("period", "p"),
-    text("breakdown", "b"),
-    text("group", "g"),
-    int("referrals", "base"),
-    int("population", "count"),
-    num("rate_per_1000", "quotient"),
-    int("declined", "count"),
-    num("declined_share", "share"),
-    num("declined_lower", "bound"),
-    num("declined_upper", "bound"),
-    num("mean_age", "statistic"),
-];
+const EQUITY_LIKE: TableDef = TableDef {
+    name: "equity",
+    description: "test",
+    queries: &[],
+    columns: &[
+        text("period", "p"),
+        text("breakdown", "b"),
+        text("group", "g"),
+        count("referrals", "base"),
+        count("population", "count"),
+        quotient(
+            "rate_per_1000",
+            "referrals",
+            "population",
+            1000.0,
+            "quotient",
+        ),
+        count("declined", "count"),
+        share("declined_share", "declined", "referrals", "share"),
+        wilson_lower("declined_lower", "declined", "referrals", "bound"),
+        wilson_upper("declined_upper", "declined", "referrals", "bound"),
+        statistic("mean_age", &["referrals"], "statistic"),
+    ],
+    sums: crate::measures::equity::EQUITY.sums,
+};
 
 /// A row with its share, limits and rate from the exact counts, and a mean
 /// of whole-number ages totalling `age_total`.
@@ -48,7 +62,7 @@ fn row(b: &str, g: &str, referrals: i64, declined: i64, age_total: i64) -> Vec<V
 }
 
 fn table(rows: &[Vec<Value>]) -> OutTable {
-    let mut b = TableBuilder::new("equity", "test", COLUMNS);
+    let mut b = TableBuilder::new(&EQUITY_LIKE);
     for r in rows {
         b.push(r);
     }
@@ -61,7 +75,7 @@ fn rounded_counts_only(t: &OutTable) -> Sheet {
     let exact = publish(t, Policy::None);
     let mut sheet = Sheet::of(&exact);
     for r in 0..sheet.rows.len() {
-        for c in 0..sheet.columns.len() {
+        for c in 0..sheet.columns().len() {
             if sheet.is_count(r, c)
                 && let Cell::Int(n) = sheet.rows[r][c]
             {
@@ -172,23 +186,54 @@ fn small_and_unrounded_counts_are_reported() {
     assert!(none.summary().contains("NOT FOR PUBLICATION"));
 }
 
-fn sheet(name: &str, columns: &[(&str, ColumnKind)], rows: Vec<Vec<Cell>>) -> Sheet {
-    Sheet::new(
-        name.into(),
-        columns.iter().map(|(n, k)| (n.to_string(), *k)).collect(),
-        rows,
-    )
+fn sheet(def: &'static TableDef, rows: Vec<Vec<Cell>>) -> Sheet {
+    Sheet::new(def.name.into(), def, rows)
 }
+
+const ORGANISATIONS: TableDef = TableDef {
+    name: "community_organisations",
+    description: "test",
+    queries: &[],
+    columns: &[
+        text("period", "p"),
+        text("organisation_id", "o"),
+        int_label("new_group", "flag"),
+    ],
+    sums: Sums::NONE,
+};
+
+const SUMMARY: TableDef = TableDef {
+    name: "community_summary",
+    description: "test",
+    queries: &[],
+    columns: &[
+        text("period", "p"),
+        int_label("organisations", "organisations"),
+        int_label("new_groups", "organisations"),
+    ],
+    sums: Sums::NONE,
+};
+
+const MATCHING: TableDef = TableDef {
+    name: "health_matching",
+    description: "test",
+    queries: &[],
+    columns: &[count("cases", "c"), count("matched_cases", "m")],
+    sums: Sums::NONE,
+};
+
+const WARNINGS: TableDef = TableDef {
+    name: "health_warnings",
+    description: "test",
+    queries: &[],
+    columns: &[text("period", "p"), text("message", "m")],
+    sums: Sums::NONE,
+};
 
 #[test]
 fn a_list_longer_than_its_rounded_count_gives_the_count_away() {
     let list = sheet(
-        "community_organisations",
-        &[
-            ("period", ColumnKind::Text),
-            ("organisation_id", ColumnKind::Text),
-            ("new_group", ColumnKind::Integer),
-        ],
+        &ORGANISATIONS,
         (0..26)
             .map(|i| {
                 vec![
@@ -201,12 +246,7 @@ fn a_list_longer_than_its_rounded_count_gives_the_count_away() {
     );
     let summary = |organisations: Cell, new_groups: Cell| {
         sheet(
-            "community_summary",
-            &[
-                ("period", ColumnKind::Text),
-                ("organisations", ColumnKind::Integer),
-                ("new_groups", ColumnKind::Integer),
-            ],
+            &SUMMARY,
             vec![vec![
                 Cell::Text("2024/25".into()),
                 organisations,
@@ -235,18 +275,10 @@ fn a_list_longer_than_its_rounded_count_gives_the_count_away() {
 
 #[test]
 fn sentences_quoting_exact_figures_are_found() {
-    let matching = sheet(
-        "health_matching",
-        &[
-            ("cases", ColumnKind::Integer),
-            ("matched_cases", ColumnKind::Integer),
-        ],
-        vec![vec![Cell::Int(695), Cell::Int(20)]],
-    );
+    let matching = sheet(&MATCHING, vec![vec![Cell::Int(695), Cell::Int(20)]]);
     let warnings = |message: &str| {
         sheet(
-            "health_warnings",
-            &[("period", ColumnKind::Text), ("message", ColumnKind::Text)],
+            &WARNINGS,
             vec![vec![
                 Cell::Text("2024/25".into()),
                 Cell::Text(message.into()),
@@ -334,23 +366,51 @@ fn random_published_tables_pass_the_audit() {
 /// are the ratio of the published counts.
 #[test]
 fn rate_ratios_are_computed_from_the_published_counts() {
-    const EQUITY: &[OutColumn] = &[
-        text("period", "p"),
-        text("breakdown", "b"),
-        text("group", "g"),
-        int("referrals", "count"),
-        int("population", "count"),
-        num("rate_ratio", "ratio"),
-        num("rate_ratio_lower", "limit"),
-        num("rate_ratio_upper", "limit"),
-    ];
+    const EQUITY: TableDef = TableDef {
+        name: "equity",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("period", "p"),
+            text("breakdown", "b"),
+            text("group", "g"),
+            count("referrals", "count"),
+            count("population", "count"),
+            rate_ratio(
+                "rate_ratio",
+                "referrals",
+                "population",
+                KEY,
+                "group",
+                "ratio",
+            ),
+            rate_ratio_lower(
+                "rate_ratio_lower",
+                "referrals",
+                "population",
+                KEY,
+                "group",
+                "limit",
+            ),
+            rate_ratio_upper(
+                "rate_ratio_upper",
+                "referrals",
+                "population",
+                KEY,
+                "group",
+                "limit",
+            ),
+        ],
+        sums: crate::measures::equity::EQUITY.sums,
+    };
+    const KEY: &[&str] = &["period", "breakdown"];
     let groups = [
         ("A", 57, 1003),
         ("B", 23, 2001),
         ("C", 3, 498),
         ("D", 40, 1500),
     ];
-    let mut b = TableBuilder::new("equity", "test", EQUITY);
+    let mut b = TableBuilder::new(&EQUITY);
     for (g, x, n) in groups {
         let (rest_x, rest_n) = groups
             .iter()
@@ -397,22 +457,34 @@ fn rate_ratios_are_computed_from_the_published_counts() {
 /// table at a time, the second table gives the first's `*` away.
 #[test]
 fn a_quantity_withheld_in_one_table_is_withheld_in_every_table() {
-    const UPTAKE: &[OutColumn] = &[
-        text("period", "p"),
-        text("quarter", "q"),
-        int("referred", "total"),
-        int("accepted", "part"),
-        int("declined", "part"),
-        int("did_not_attend", "part"),
-        int("no_status", "part"),
-    ];
-    const SUPPORT: &[OutColumn] = &[
-        text("period", "p"),
-        text("quarter", "q"),
-        text("activity_type", "t"),
-        int("accepted", "count"),
-    ];
-    let mut uptake = TableBuilder::new("service_uptake", "test", UPTAKE);
+    const UPTAKE: TableDef = TableDef {
+        name: "service_uptake",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("period", "p"),
+            text("quarter", "q"),
+            count("referred", "total"),
+            count("accepted", "part"),
+            count("declined", "part"),
+            count("did_not_attend", "part"),
+            count("no_status", "part"),
+        ],
+        sums: crate::measures::service::SERVICE_UPTAKE.sums,
+    };
+    const SUPPORT: TableDef = TableDef {
+        name: "support_offered",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("period", "p"),
+            text("quarter", "q"),
+            text("activity_type", "t"),
+            count("accepted", "count"),
+        ],
+        sums: Sums::NONE,
+    };
+    let mut uptake = TableBuilder::new(&UPTAKE);
     uptake.push(&[
         text_value("2024/25"),
         text_value("Q1"),
@@ -422,7 +494,7 @@ fn a_quantity_withheld_in_one_table_is_withheld_in_every_table() {
         int_value(28),
         int_value(0),
     ]);
-    let mut support = TableBuilder::new("support_offered", "test", SUPPORT);
+    let mut support = TableBuilder::new(&SUPPORT);
     support.push(&[
         text_value("2024/25"),
         text_value("Q1"),
@@ -474,18 +546,37 @@ fn an_empty_figure_beside_a_withheld_count_is_found() {
 /// the audit nothing to recover, restore or contradict.
 #[test]
 fn random_tables_with_row_and_breakdown_sums_pass_the_audit() {
-    const CHANGE: &[OutColumn] = &[
-        text("period", "p"),
-        text("cohort", "c"),
-        text("score", "s"),
-        text("breakdown", "b"),
-        text("group", "g"),
-        int("pairs", "total"),
-        int("reliably_improved", "part"),
-        int("no_reliable_change", "part"),
-        int("reliably_deteriorated", "part"),
-        num("mean_change", "statistic"),
-    ];
+    const CHANGE: TableDef = TableDef {
+        name: "wellbeing_change",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("period", "p"),
+            text("cohort", "c"),
+            text("score", "s"),
+            text("breakdown", "b"),
+            text("group", "g"),
+            count("pairs", "total"),
+            count("reliably_improved", "part"),
+            count("no_reliable_change", "part"),
+            count("reliably_deteriorated", "part"),
+            statistic("mean_change", &["pairs"], "statistic"),
+        ],
+        sums: Sums {
+            breakdown_key: &["period", "cohort", "score"],
+            overlapping: &[],
+            not_summed: &[],
+            row_parts: &[RowSum {
+                parts: &[
+                    "pairs",
+                    "reliably_improved",
+                    "no_reliable_change",
+                    "reliably_deteriorated",
+                ],
+                prefer: Some("no_reliable_change"),
+            }],
+        },
+    };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(23);
     for case in 0..400 {
         let groups = rng.random_range(2..7);
@@ -520,7 +611,7 @@ fn random_tables_with_row_and_breakdown_sums_pass_the_audit() {
                 }),
             ]
         };
-        let mut b = TableBuilder::new("wellbeing_change", "test", CHANGE);
+        let mut b = TableBuilder::new(&CHANGE);
         let total = parts
             .iter()
             .fold([0; 3], |a, p| [a[0] + p[0], a[1] + p[1], a[2] + p[2]]);

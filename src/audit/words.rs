@@ -199,7 +199,7 @@ pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
     // Column totals, which a reader adds up (the records quarantined over
     // every file).
     for sheet in sheets {
-        for c in 0..sheet.columns.len() {
+        for c in 0..sheet.columns().len() {
             let total: Option<f64> = sheet.rows.iter().map(|row| row[c].number()).sum();
             known.extend(total);
         }
@@ -251,13 +251,13 @@ pub fn twins(sheets: &[Sheet], findings: &mut Vec<Finding>) {
         let (Some(a), Some(b)) = (find(same.a.table), find(same.b.table)) else {
             continue;
         };
-        for ((ra, ca), (rb, cb)) in same.cells((&a.columns, &a.rows), (&b.columns, &b.rows)) {
+        for ((ra, ca), (rb, cb)) in same.cells((a.columns(), &a.rows), (b.columns(), &b.rows)) {
             let (x, y) = (&a.rows[ra][ca], &b.rows[rb][cb]);
             let finding = |kind, sheet: &Sheet, r: usize, c: usize, how: String| Finding {
                 kind,
                 table: sheet.name.clone(),
                 row: r + 1,
-                column: sheet.columns[c].0.clone(),
+                column: sheet.columns()[c].name.to_string(),
                 value: None,
                 how,
             };

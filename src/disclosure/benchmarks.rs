@@ -138,17 +138,17 @@ fn published_chart(s: &SpcResult, policy: Policy) -> SpcResult {
 pub fn tables(b: &Benchmarks, policy: Policy) -> Result<Vec<PublishedTable>> {
     let mut out = Vec::new();
     for table in benchmark::tables(b)? {
-        let roles = rules::roles(table.name, table.columns);
+        let roles = rules::roles(table.def);
         let mut rows = cells(&table);
         if policy != Policy::None {
             let hide = |row: &mut Vec<Cell>, columns: &[&str]| {
                 for name in columns {
-                    if let Some(c) = table.columns.iter().position(|c| c.name == *name) {
+                    if let Some(c) = table.columns().iter().position(|c| c.name == *name) {
                         row[c] = Cell::Suppressed;
                     }
                 }
             };
-            match table.name {
+            match table.name() {
                 "benchmark_funnel_units" => {
                     let hidden = b
                         .funnels
@@ -205,9 +205,7 @@ pub fn tables(b: &Benchmarks, policy: Policy) -> Result<Vec<PublishedTable>> {
             }
         }
         out.push(PublishedTable {
-            name: table.name,
-            description: table.description,
-            columns: table.columns,
+            def: table.def,
             roles,
             rows,
         });
@@ -309,7 +307,7 @@ mod tests {
         let declined = &published.spc[1];
         assert!(declined.hidden());
         let tables = tables(&published, Policy::NhsDigital).unwrap();
-        let spc = tables.iter().find(|t| t.name == "spc").unwrap();
+        let spc = tables.iter().find(|t| t.name() == "spc").unwrap();
         let rows: Vec<usize> = spc
             .rows_where(&[("measure", "monthly_share_declined")])
             .collect();

@@ -41,7 +41,7 @@ pub use policy::{Policy, midpoint6};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::measures::table::{ColumnKind, OutColumn, OutTable};
+use crate::measures::table::{ColumnKind, OutColumn, OutTable, TableDef};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 use differencing::is_count;
@@ -96,12 +96,8 @@ fn format_number(x: f64) -> String {
 /// A table ready to publish: its cells after disclosure control.
 #[derive(Debug, Clone)]
 pub struct PublishedTable {
-    /// File stem.
-    pub name: &'static str,
-    /// What one row is.
-    pub description: &'static str,
-    /// Columns.
-    pub columns: &'static [OutColumn],
+    /// Its declaration.
+    pub def: &'static TableDef,
     /// How each column is protected.
     pub roles: Vec<Role>,
     /// Rows of cells, in the table's order.
@@ -109,9 +105,19 @@ pub struct PublishedTable {
 }
 
 impl PublishedTable {
+    /// File stem.
+    pub fn name(&self) -> &'static str {
+        self.def.name
+    }
+
+    /// Its columns.
+    pub fn columns(&self) -> &'static [OutColumn] {
+        self.def.columns
+    }
+
     /// Index of column `name`.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
+        self.columns().iter().position(|c| c.name == name)
     }
 
     /// The cell of `row` in column `name`. Every reference the renderers make
@@ -121,7 +127,7 @@ impl PublishedTable {
         debug_assert!(
             self.column(name).is_some(),
             "{} has no column {name}: a renderer refers to a column the table does not declare",
-            self.name
+            self.name()
         );
         self.column(name)
             .and_then(|c| self.rows.get(row).map(|r| &r[c]))
@@ -148,8 +154,8 @@ impl PublishedTable {
 /// The raw cells of a measure table, column by column as its schema says.
 pub fn cells(table: &OutTable) -> Vec<Vec<Cell>> {
     let batch = &table.batch;
-    let mut rows = vec![Vec::with_capacity(table.columns.len()); batch.num_rows()];
-    for (c, column) in table.columns.iter().enumerate() {
+    let mut rows = vec![Vec::with_capacity(table.columns().len()); batch.num_rows()];
+    for (c, column) in table.columns().iter().enumerate() {
         let array = batch.column(c);
         let text = match column.ty {
             ColumnKind::Text => crate::measures::table::text_column(batch, column.name),
@@ -195,12 +201,12 @@ pub fn publish_all(tables: &[OutTable], policy: Policy) -> Vec<PublishedTable> {
     loop {
         let mut changed = vec![false; tables.len()];
         for same in rules::SAME_QUANTITY {
-            let find = |name: &str| published.iter().position(|t| t.name == name);
+            let find = |name: &str| published.iter().position(|t| t.name() == name);
             let (Some(a), Some(b)) = (find(same.a.table), find(same.b.table)) else {
                 continue;
             };
             let (ta, tb) = (&published[a], &published[b]);
-            let pairs = same.cells((ta.columns, &ta.rows), (tb.columns, &tb.rows));
+            let pairs = same.cells((ta.columns(), &ta.rows), (tb.columns(), &tb.rows));
             for ((ra, ca), (rb, cb)) in pairs {
                 let hidden_a = matches!(published[a].rows[ra][ca], Cell::Suppressed);
                 let hidden_b = matches!(published[b].rows[rb][cb], Cell::Suppressed);
@@ -230,21 +236,13 @@ fn publish_withholding(
     withheld: &BTreeSet<(usize, usize)>,
 ) -> PublishedTable {
     let raw = cells(table);
-    let roles = rules::roles(table.name, table.columns);
+    let roles = rules::roles(table.def);
     let rows = match policy {
         Policy::None => raw,
-        _ => protect(
-            &raw,
-            &roles,
-            &rules::secondary(table.name, table.columns),
-            policy,
-            withheld,
-        ),
+        _ => protect(&raw, &roles, &rules::secondary(table.def), policy, withheld),
     };
     PublishedTable {
-        name: table.name,
-        description: table.description,
-        columns: table.columns,
+        def: table.def,
         roles,
         rows,
     }
@@ -723,7 +721,7 @@ pub fn suppressed_cells(tables: &[PublishedTable]) -> BTreeMap<&'static str, usi
                 .flatten()
                 .filter(|c| matches!(c, Cell::Suppressed))
                 .count();
-            (t.name, n)
+            (t.name(), n)
         })
         .collect()
 }

@@ -2,21 +2,36 @@ use rand::{Rng, SeedableRng};
 
 use super::*;
 use crate::ingest::batch::Value;
-use crate::measures::table::{TableBuilder, int, int_value, num, num_value, text, text_value};
+use crate::measures::table::{
+    RowSum, Sums, TableBuilder, TableDef, count, int_label, int_value, losses, num_value,
+    poisson_lower, poisson_upper, quotient, scaled, share, statistic, text, text_value,
+    wilson_lower, wilson_upper,
+};
 
 /// Shaped like `equity`: a breakdown with groups and an `all` row.
-const COLUMNS: &[OutColumn] = &[
-    text("period", "p"),
-    text("breakdown", "b"),
-    text("group", "g"),
-    int("referrals", "base"),
-    int("declined", "count"),
-    num("declined_share", "share"),
-    num("declined_lower", "bound"),
-    num("declined_upper", "bound"),
-    num("rate_per_1000", "statistic"),
-    int("window_months", "parameter"),
-];
+const EQUITY_LIKE: TableDef = TableDef {
+    name: "equity",
+    description: "test",
+    queries: &[],
+    columns: &[
+        text("period", "p"),
+        text("breakdown", "b"),
+        text("group", "g"),
+        count("referrals", "base"),
+        count("declined", "count"),
+        share("declined_share", "declined", "referrals", "share"),
+        wilson_lower("declined_lower", "declined", "referrals", "bound"),
+        wilson_upper("declined_upper", "declined", "referrals", "bound"),
+        statistic("rate_per_1000", &["referrals"], "statistic"),
+        int_label("window_months", "parameter"),
+    ],
+    sums: Sums {
+        breakdown_key: &["period"],
+        overlapping: &[],
+        not_summed: &[],
+        row_parts: &[],
+    },
+};
 
 fn row(b: &str, g: &str, referrals: i64, declined: i64) -> Vec<Value> {
     let share = declined as f64 / referrals as f64;
@@ -36,7 +51,7 @@ fn row(b: &str, g: &str, referrals: i64, declined: i64) -> Vec<Value> {
 
 fn table(rows: &[Vec<Value>]) -> OutTable {
     // `equity` carries the breakdown rules (key: period).
-    let mut b = TableBuilder::new("equity", "test", COLUMNS);
+    let mut b = TableBuilder::new(&EQUITY_LIKE);
     for r in rows {
         b.push(r);
     }
@@ -156,15 +171,35 @@ fn a_hidden_cell_whose_partners_are_all_zero_is_protected_too() {
 
 #[test]
 fn secondary_suppression_within_a_row() {
-    const UPTAKE: &[OutColumn] = &[
-        text("quarter", "q"),
-        int("referred", "total"),
-        int("accepted", "part"),
-        int("declined", "part"),
-        int("did_not_attend", "part"),
-        int("no_status", "part"),
-    ];
-    let mut b = TableBuilder::new("service_uptake", "test", UPTAKE);
+    const UPTAKE: TableDef = TableDef {
+        name: "service_uptake",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("quarter", "q"),
+            count("referred", "total"),
+            count("accepted", "part"),
+            count("declined", "part"),
+            count("did_not_attend", "part"),
+            count("no_status", "part"),
+        ],
+        sums: Sums {
+            breakdown_key: &[],
+            overlapping: &[],
+            not_summed: &[],
+            row_parts: &[RowSum {
+                parts: &[
+                    "referred",
+                    "accepted",
+                    "declined",
+                    "did_not_attend",
+                    "no_status",
+                ],
+                prefer: Some("no_status"),
+            }],
+        },
+    };
+    let mut b = TableBuilder::new(&UPTAKE);
     b.push(&[
         text_value("2024/25 Q1"),
         int_value(100),
@@ -179,7 +214,7 @@ fn secondary_suppression_within_a_row() {
     assert_eq!(p.cell(0, "no_status"), &Cell::Suppressed);
     assert_eq!(p.cell(0, "declined"), &Cell::Int(10));
     // One small part: the smallest other part (8) goes too, so 3 cannot be worked out.
-    let mut b = TableBuilder::new("service_uptake", "test", UPTAKE);
+    let mut b = TableBuilder::new(&UPTAKE);
     b.push(&[
         text_value("2024/25 Q1"),
         int_value(100),
@@ -245,7 +280,7 @@ fn wilson(x: f64, n: f64) -> (f64, f64) {
 fn share_limits_come_from_the_published_counts_so_they_never_invert() {
     // Exact 11 of 57 with its exact Wilson limits: inverting those limits
     // would give back 11 and 57. Published: 10 of 55, with 10-of-55 limits.
-    let mut b = TableBuilder::new("equity", "test", COLUMNS);
+    let mut b = TableBuilder::new(&EQUITY_LIKE);
     let (lower, upper) = wilson(11.0, 57.0);
     b.push(&[
         text_value("2024/25"),
@@ -276,18 +311,24 @@ fn b_equity(referrals: i64, declined: i64) -> OutTable {
 
 #[test]
 fn rates_ratios_and_scaled_counts_come_from_the_published_figures() {
-    const SERVICE: &[OutColumn] = &[
-        text("period", "p"),
-        text("quarter", "q"),
-        text("breakdown", "b"),
-        text("group", "g"),
-        int("referrals", "count"),
-        int("population", "count"),
-        num("rate_per_1000", "rate"),
-        num("rate_lower", "lower"),
-        num("rate_upper", "upper"),
-    ];
-    let mut b = TableBuilder::new("service_referrals", "test", SERVICE);
+    const SERVICE: TableDef = TableDef {
+        name: "service_referrals",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("period", "p"),
+            text("quarter", "q"),
+            text("breakdown", "b"),
+            text("group", "g"),
+            count("referrals", "count"),
+            count("population", "count"),
+            quotient("rate_per_1000", "referrals", "population", 1000.0, "rate"),
+            poisson_lower("rate_lower", "referrals", "population", 1000.0, "lower"),
+            poisson_upper("rate_upper", "referrals", "population", 1000.0, "upper"),
+        ],
+        sums: crate::measures::service::SERVICE_REFERRALS.sums,
+    };
+    let mut b = TableBuilder::new(&SERVICE);
     b.push(&[
         text_value("2024/25"),
         text_value("2024/25 Q1"),
@@ -311,13 +352,25 @@ fn rates_ratios_and_scaled_counts_come_from_the_published_figures() {
     );
     assert_eq!(p.cell(0, "rate_upper"), &Cell::Num(upper / 3640.0 * 1000.0));
 
-    const COMMUNITY: &[OutColumn] = &[
-        text("period", "p"),
-        int("organisations", "count"),
-        int("onward_referrals", "count"),
-        num("referrals_per_organisation", "ratio"),
-    ];
-    let mut b = TableBuilder::new("community_summary", "test", COMMUNITY);
+    const COMMUNITY: TableDef = TableDef {
+        name: "community_summary",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("period", "p"),
+            int_label("organisations", "count"),
+            count("onward_referrals", "count"),
+            quotient(
+                "referrals_per_organisation",
+                "onward_referrals",
+                "organisations",
+                1.0,
+                "ratio",
+            ),
+        ],
+        sums: Sums::NONE,
+    };
+    let mut b = TableBuilder::new(&COMMUNITY);
     b.push(&[
         text_value("2024/25"),
         int_value(26),
@@ -332,12 +385,18 @@ fn rates_ratios_and_scaled_counts_come_from_the_published_figures() {
         &Cell::Num(900.0 / 26.0)
     );
 
-    const CASELOAD: &[OutColumn] = &[
-        text("link_worker_id", "w"),
-        int("accepted", "count"),
-        num("caseload_per_year", "scaled"),
-    ];
-    let mut b = TableBuilder::new("link_worker_caseload", "test", CASELOAD);
+    const CASELOAD: TableDef = TableDef {
+        name: "link_worker_caseload",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("link_worker_id", "w"),
+            count("accepted", "count"),
+            scaled("caseload_per_year", "accepted", "scaled"),
+        ],
+        sums: Sums::NONE,
+    };
+    let mut b = TableBuilder::new(&CASELOAD);
     for (id, accepted) in [("LW1", 93), ("LW2", 4)] {
         b.push(&[
             text_value(id),
@@ -361,7 +420,7 @@ fn every_published_share_lies_within_its_published_interval() {
         let n: i64 = rng.random_range(0..400);
         let x: i64 = rng.random_range(0..=n);
         let exact = wilson(x as f64, n as f64);
-        let mut b = TableBuilder::new("equity", "test", COLUMNS);
+        let mut b = TableBuilder::new(&EQUITY_LIKE);
         let mut r = row("all", "all", n.max(1), x.min(n.max(1)));
         r[6] = num_value(exact.0);
         r[7] = num_value(exact.1);
@@ -382,14 +441,26 @@ fn every_published_share_lies_within_its_published_interval() {
 
 #[test]
 fn losses_between_stages_add_up_to_the_stages_as_published() {
-    const FUNNEL: &[OutColumn] = &[
-        text("cohort", "c"),
-        text("instrument", "i"),
-        int("stage_order", "o"),
-        int("count", "n"),
-        int("lost_before_stage", "lost"),
-    ];
-    let mut b = TableBuilder::new("wellbeing_attrition_funnel", "test", FUNNEL);
+    const FUNNEL: TableDef = TableDef {
+        name: "wellbeing_attrition_funnel",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("cohort", "c"),
+            text("instrument", "i"),
+            int_label("stage_order", "o"),
+            count("count", "n"),
+            losses(
+                "lost_before_stage",
+                "count",
+                "stage_order",
+                &["cohort", "instrument"],
+                "lost",
+            ),
+        ],
+        sums: Sums::NONE,
+    };
+    let mut b = TableBuilder::new(&FUNNEL);
     for (order, count, lost) in [(1, 612, 0), (2, 462, 150), (3, 282, 180), (4, 5, 277)] {
         b.push(&[
             text_value("closed"),

@@ -199,7 +199,7 @@ pub fn evaluate(
     // One quantity, one value: what one table withholds, every table does.
     let mut published = disclosure::publish_all(&computed.tables, policy);
     for (slot, table) in published.iter_mut().zip(&computed.tables) {
-        if crate::faults::leak(table.name) {
+        if crate::faults::leak(table.name()) {
             *slot = disclosure::publish(table, Policy::None);
         }
     }
@@ -209,10 +209,10 @@ pub fn evaluate(
     let benchmarks = disclosure::benchmarks::publish(
         &computed.benchmarks,
         policy,
-        published.iter().find(|t| t.name == "wellbeing_change"),
+        published.iter().find(|t| t.name() == "wellbeing_change"),
     );
     for table in disclosure::benchmarks::tables(&benchmarks, policy)? {
-        match published.iter_mut().find(|t| t.name == table.name) {
+        match published.iter_mut().find(|t| t.name() == table.name()) {
             Some(slot) => *slot = table,
             None => published.push(table),
         }
@@ -314,7 +314,7 @@ pub fn evaluate(
         render::tables::write_all(&published, &root.join("tables"), &spec.outputs.tables)?;
         for t in &published {
             for f in &spec.outputs.tables {
-                files.push(format!("tables/{}.{f}", t.name));
+                files.push(format!("tables/{}.{f}", t.name()));
             }
         }
         files.push("tables/data_dictionary.csv".into());

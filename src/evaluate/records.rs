@@ -5,30 +5,35 @@
 
 use crate::error::Result;
 use crate::ingest::{FileReport, IngestReport};
-use crate::measures::table::{OutColumn, OutTable, TableBuilder, int, int_value, text, text_value};
+use crate::measures::table::{
+    OutTable, Sums, TableBuilder, TableDef, int_label, int_value, text, text_value,
+};
 
-const INGEST_COLUMNS: &[OutColumn] = &[
-    text("file", "Input file name"),
-    text("table", "Warehouse table it was read into"),
-    int("lines_read", "Physical lines read"),
-    int(
-        "records_read",
-        "Records read (a quoted value may span lines)",
-    ),
-    int("records_accepted", "Records accepted"),
-    int(
-        "records_quarantined",
-        "Records quarantined, with their reasons in the warehouse",
-    ),
-];
+/// The table's declaration.
+pub const INGEST_SUMMARY: TableDef = TableDef {
+    name: "ingest_summary",
+    description: "One input file as ingest read it",
+    queries: &[],
+    columns: &[
+        text("file", "Input file name"),
+        text("table", "Warehouse table it was read into"),
+        int_label("lines_read", "Physical lines read"),
+        int_label(
+            "records_read",
+            "Records read (a quoted value may span lines)",
+        ),
+        int_label("records_accepted", "Records accepted"),
+        int_label(
+            "records_quarantined",
+            "Records quarantined, with their reasons in the warehouse",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
 /// What ingest read from each input file (lines and records, not people).
 pub fn ingest_table(report: &IngestReport) -> Result<OutTable> {
-    let mut table = TableBuilder::new(
-        "ingest_summary",
-        "One input file as ingest read it",
-        INGEST_COLUMNS,
-    );
+    let mut table = TableBuilder::new(&INGEST_SUMMARY);
     // In a fixed order (files may be read in parallel).
     let mut files: Vec<(String, &FileReport)> = report
         .files
@@ -55,18 +60,21 @@ pub fn ingest_table(report: &IngestReport) -> Result<OutTable> {
     table.finish()
 }
 
-const SETTINGS_COLUMNS: &[OutColumn] = &[
-    text("setting", "A setting of the evaluation's methods"),
-    text("value", "Its value, as the methods appendix states it"),
-];
+/// The table's declaration.
+pub const SETTINGS: TableDef = TableDef {
+    name: "settings",
+    description: "One setting of the evaluation's methods",
+    queries: &[],
+    columns: &[
+        text("setting", "A setting of the evaluation's methods"),
+        text("value", "Its value, as the methods appendix states it"),
+    ],
+    sums: Sums::NONE,
+};
 
 /// The settings the evaluation ran with, as the methods appendix lists them.
 pub fn settings_table(settings: &[(String, String)]) -> Result<OutTable> {
-    let mut table = TableBuilder::new(
-        "settings",
-        "One setting of the evaluation's methods",
-        SETTINGS_COLUMNS,
-    );
+    let mut table = TableBuilder::new(&SETTINGS);
     for (setting, value) in settings {
         table.push_named(&[
             ("setting", text_value(setting.as_str())),

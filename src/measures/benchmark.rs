@@ -14,7 +14,8 @@ use datafusion::prelude::SessionContext;
 use super::period::Period;
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_value, num, num_value, text, text_value,
+    OutTable, Sums, TableBuilder, TableDef, count_number, count_when, int_label, int_value,
+    num_label, num_value, p_value, share, statistic, text, text_value,
 };
 use crate::error::Result;
 use crate::ingest::batch::Value;
@@ -541,90 +542,124 @@ fn reliable_improvement_funnels(change: &RecordBatch) -> Vec<FunnelMeasure> {
     out
 }
 
-const FUNNEL_COLUMNS: &[OutColumn] = &[
-    text("measure", "Funnel measure"),
-    text("unit", "Unit compared (PCN code)"),
-    num("numerator", "Events or successes"),
-    num("denominator", "Size or exposure"),
-    num("value", "numerator / denominator"),
-    num(
-        "baseline",
-        "Pooled value: sum of numerators / sum of denominators",
-    ),
-    num("lower95", "Lower 95% limit at this denominator"),
-    num("upper95", "Upper 95% limit"),
-    num("lower998", "Lower 99.8% limit"),
-    num("upper998", "Upper 99.8% limit"),
-    text(
-        "flag",
-        "High (0.001), High (0.025), Not significant, Low (0.025) or Low (0.001)",
-    ),
-    text(
-        "method",
-        "How the limits were computed, including any overdispersion adjustment",
-    ),
-];
+/// The table's declaration.
+pub const BENCHMARK_FUNNEL_UNITS: TableDef = TableDef {
+    name: "benchmark_funnel_units",
+    description: "One unit of one funnel plot with its limits and flag",
+    queries: &["benchmark_pcn_counts"],
+    columns: &[
+        text("measure", "Funnel measure"),
+        text("unit", "Unit compared (PCN code)"),
+        count_number("numerator", "Events or successes"),
+        count_number("denominator", "Size or exposure"),
+        share(
+            "value",
+            "numerator",
+            "denominator",
+            "numerator / denominator",
+        ),
+        num_label(
+            "baseline",
+            "Pooled value: sum of numerators / sum of denominators",
+        ),
+        num_label("lower95", "Lower 95% limit at this denominator"),
+        num_label("upper95", "Upper 95% limit"),
+        num_label("lower998", "Lower 99.8% limit"),
+        num_label("upper998", "Upper 99.8% limit"),
+        text(
+            "flag",
+            "High (0.001), High (0.025), Not significant, Low (0.025) or Low (0.001)",
+        ),
+        text(
+            "method",
+            "How the limits were computed, including any overdispersion adjustment",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
-const GRID_COLUMNS: &[OutColumn] = &[
-    text("measure", "Funnel measure"),
-    num("denominator", "Size or exposure"),
-    num("lower95", "Lower 95% limit"),
-    num("upper95", "Upper 95% limit"),
-    num("lower998", "Lower 99.8% limit"),
-    num("upper998", "Upper 99.8% limit"),
-    num("baseline", "Pooled value"),
-];
+/// The table's declaration.
+pub const BENCHMARK_FUNNEL_LIMITS: TableDef = TableDef {
+    name: "benchmark_funnel_limits",
+    description: "Funnel limits at one denominator, for plotting",
+    queries: &["benchmark_pcn_counts"],
+    columns: &[
+        text("measure", "Funnel measure"),
+        num_label("denominator", "Size or exposure"),
+        num_label("lower95", "Lower 95% limit"),
+        num_label("upper95", "Upper 95% limit"),
+        num_label("lower998", "Lower 99.8% limit"),
+        num_label("upper998", "Upper 99.8% limit"),
+        num_label("baseline", "Pooled value"),
+    ],
+    sums: Sums::NONE,
+};
 
-const DISPERSION_COLUMNS: &[OutColumn] = &[
-    text("measure", "Funnel measure"),
-    int("units", "Units in the funnel"),
-    num("phi", "Overdispersion factor from 10% winsorised z-scores"),
-    num(
-        "p_overdispersion",
-        "p-value of units × phi against chi-squared(units − 1)",
-    ),
-    num("tau2", "Additive random-effects variance"),
-    text("method", "The limits used"),
-];
+/// The table's declaration.
+pub const BENCHMARK_OVERDISPERSION: TableDef = TableDef {
+    name: "benchmark_overdispersion",
+    description: "Overdispersion of one funnel and the limits used",
+    queries: &["benchmark_pcn_counts"],
+    columns: &[
+        text("measure", "Funnel measure"),
+        int_label("units", "Units in the funnel"),
+        statistic(
+            "phi",
+            &[],
+            "Overdispersion factor from 10% winsorised z-scores",
+        ),
+        p_value(
+            "p_overdispersion",
+            &[],
+            "p-value of units × phi against chi-squared(units − 1)",
+        ),
+        statistic("tau2", &[], "Additive random-effects variance"),
+        text("method", "The limits used"),
+    ],
+    sums: Sums::NONE,
+};
 
-const SPC_COLUMNS: &[OutColumn] = &[
-    text("measure", "SPC measure"),
-    text("month", "Month (first day)"),
-    num("value", "Value"),
-    num("mean", "Centre line"),
-    num("lower", "Lower process limit"),
-    num("upper", "Upper process limit"),
-    num("near_lower", "Two-thirds of the way to the lower limit"),
-    num("near_upper", "Two-thirds of the way to the upper limit"),
-    int("beyond_limit", "1 if beyond a process limit"),
-    int("run", "1 if part of a run on one side of the mean"),
-    int("trend", "1 if part of a trend"),
-    int(
-        "two_of_three",
-        "1 if part of two of three beyond a near limit",
-    ),
-    text("variation", "common cause, improvement, concern or neutral"),
-    text("assurance", "Assurance against a target, if any"),
-    text("warnings", "Warnings, e.g. fewer than 12 points"),
-];
+/// The table's declaration.
+pub const SPC: TableDef = TableDef {
+    name: "spc",
+    description: "One point of one XmR chart",
+    queries: &["monthly_referrals", "monthly_referrals_by_pcn"],
+    columns: &[
+        text("measure", "SPC measure"),
+        text("month", "Month (first day)"),
+        count_when("value", "measure", &["monthly_referrals"], "Value"),
+        statistic("mean", &[], "Centre line"),
+        statistic("lower", &[], "Lower process limit"),
+        statistic("upper", &[], "Upper process limit"),
+        statistic(
+            "near_lower",
+            &[],
+            "Two-thirds of the way to the lower limit",
+        ),
+        statistic(
+            "near_upper",
+            &[],
+            "Two-thirds of the way to the upper limit",
+        ),
+        int_label("beyond_limit", "1 if beyond a process limit"),
+        int_label("run", "1 if part of a run on one side of the mean"),
+        int_label("trend", "1 if part of a trend"),
+        int_label(
+            "two_of_three",
+            "1 if part of two of three beyond a near limit",
+        ),
+        text("variation", "common cause, improvement, concern or neutral"),
+        text("assurance", "Assurance against a target, if any"),
+        text("warnings", "Warnings, e.g. fewer than 12 points"),
+    ],
+    sums: Sums::NONE,
+};
 
 /// The benchmarking tables.
 pub fn tables(b: &Benchmarks) -> Result<Vec<OutTable>> {
-    let mut units = TableBuilder::new(
-        "benchmark_funnel_units",
-        "One unit of one funnel plot with its limits and flag",
-        FUNNEL_COLUMNS,
-    );
-    let mut grid = TableBuilder::new(
-        "benchmark_funnel_limits",
-        "Funnel limits at one denominator, for plotting",
-        GRID_COLUMNS,
-    );
-    let mut dispersion = TableBuilder::new(
-        "benchmark_overdispersion",
-        "Overdispersion of one funnel and the limits used",
-        DISPERSION_COLUMNS,
-    );
+    let mut units = TableBuilder::new(&BENCHMARK_FUNNEL_UNITS);
+    let mut grid = TableBuilder::new(&BENCHMARK_FUNNEL_LIMITS);
+    let mut dispersion = TableBuilder::new(&BENCHMARK_OVERDISPERSION);
     for f in &b.funnels {
         for (u, (l, flag)) in f.measure.units.iter().zip(&f.unit_limits) {
             let value = if u.denominator > 0.0 {
@@ -667,7 +702,7 @@ pub fn tables(b: &Benchmarks) -> Result<Vec<OutTable>> {
             ("method", text_value(&f.method)),
         ]);
     }
-    let mut spc_table = TableBuilder::new("spc", "One point of one XmR chart", SPC_COLUMNS);
+    let mut spc_table = TableBuilder::new(&SPC);
     for s in &b.spc {
         let assurance = match s.chart.assurance {
             Assurance::None => "no target",

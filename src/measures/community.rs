@@ -6,64 +6,94 @@ use datafusion::prelude::SessionContext;
 use super::period::Period;
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, text, text_value,
+    OutTable, Sums, TableBuilder, TableDef, count, int_at, int_label, int_value, num_value,
+    quotient, share, text, text_value, wilson_lower, wilson_upper,
 };
 use crate::error::Result;
 use crate::stats::proportion::wilson;
 
-const ORGANISATION_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period"),
-    text("organisation_id", "Organisation id"),
-    text("name", "Organisation name as recorded (user text)"),
-    text("category", "Organisation category"),
-    int(
-        "onward_referrals",
-        "Onward referrals to it dated in the period",
-    ),
-    int("people", "Distinct people referred to it"),
-    int("attended", "Onward referrals attended at least once"),
-    int(
-        "attendance_unknown",
-        "Onward referrals with no attendance recorded",
-    ),
-    int("new_group", "1 if the group started in the period"),
-    int(
-        "newly_appearing",
-        "1 if its first onward referral ever is in the period",
-    ),
-];
+/// The table's declaration.
+pub const COMMUNITY_ORGANISATIONS: TableDef = TableDef {
+    name: "community_organisations",
+    description: "One organisation that received onward referrals in the period",
+    queries: &["community_organisations"],
+    columns: &[
+        text("period", "Reporting period"),
+        text("organisation_id", "Organisation id"),
+        text("name", "Organisation name as recorded (user text)"),
+        text("category", "Organisation category"),
+        count(
+            "onward_referrals",
+            "Onward referrals to it dated in the period",
+        ),
+        count("people", "Distinct people referred to it"),
+        count("attended", "Onward referrals attended at least once"),
+        count(
+            "attendance_unknown",
+            "Onward referrals with no attendance recorded",
+        ),
+        int_label("new_group", "1 if the group started in the period"),
+        int_label(
+            "newly_appearing",
+            "1 if its first onward referral ever is in the period",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
-const SUMMARY_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period"),
-    int(
-        "organisations",
-        "Organisations receiving at least one onward referral",
-    ),
-    int("onward_referrals", "Onward referrals dated in the period"),
-    num(
-        "referrals_per_organisation",
-        "Mean onward referrals per organisation receiving any",
-    ),
-    int(
-        "new_groups",
-        "Groups that started in the period and received referrals",
-    ),
-    int(
-        "newly_appearing",
-        "Organisations receiving their first onward referral ever in the period",
-    ),
-    int("attended", "Onward referrals attended at least once"),
-    int(
-        "attendance_recorded",
-        "Onward referrals with attendance recorded",
-    ),
-    num(
-        "attended_share",
-        "Share attended, of those with attendance recorded",
-    ),
-    num("attended_lower", "Lower 95% Wilson limit"),
-    num("attended_upper", "Upper 95% Wilson limit"),
-];
+/// The table's declaration.
+pub const COMMUNITY_SUMMARY: TableDef = TableDef {
+    name: "community_summary",
+    description: "Impact on community groups in the period",
+    queries: &["community_organisations"],
+    columns: &[
+        text("period", "Reporting period"),
+        int_label(
+            "organisations",
+            "Organisations receiving at least one onward referral",
+        ),
+        count("onward_referrals", "Onward referrals dated in the period"),
+        quotient(
+            "referrals_per_organisation",
+            "onward_referrals",
+            "organisations",
+            1.0,
+            "Mean onward referrals per organisation receiving any",
+        ),
+        int_label(
+            "new_groups",
+            "Groups that started in the period and received referrals",
+        ),
+        int_label(
+            "newly_appearing",
+            "Organisations receiving their first onward referral ever in the period",
+        ),
+        count("attended", "Onward referrals attended at least once"),
+        count(
+            "attendance_recorded",
+            "Onward referrals with attendance recorded",
+        ),
+        share(
+            "attended_share",
+            "attended",
+            "attendance_recorded",
+            "Share attended, of those with attendance recorded",
+        ),
+        wilson_lower(
+            "attended_lower",
+            "attended",
+            "attendance_recorded",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "attended_upper",
+            "attended",
+            "attendance_recorded",
+            "Upper 95% Wilson limit",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
 /// The community-group tables for `period`.
 pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
@@ -71,11 +101,7 @@ pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<V
     let batches = Query::named("community_organisations")
         .run(ctx, &dates)
         .await?;
-    let mut organisations = TableBuilder::new(
-        "community_organisations",
-        "One organisation that received onward referrals in the period",
-        ORGANISATION_COLUMNS,
-    );
+    let mut organisations = TableBuilder::new(&COMMUNITY_ORGANISATIONS);
     let mut totals = [0i64; 6]; // organisations, referrals, new, newly appearing, attended, unknown
     for b in &batches {
         let text_col = |name: &str| {
@@ -128,11 +154,7 @@ pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<V
     }
     let recorded = totals[1] - totals[5];
     let share = wilson(totals[4].max(0) as u64, recorded.max(0) as u64);
-    let mut summary = TableBuilder::new(
-        "community_summary",
-        "Impact on community groups in the period",
-        SUMMARY_COLUMNS,
-    );
+    let mut summary = TableBuilder::new(&COMMUNITY_SUMMARY);
     summary.push_named(&[
         ("period", text_value(&period.label)),
         ("organisations", int_value(totals[0])),

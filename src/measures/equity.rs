@@ -6,65 +6,135 @@ use datafusion::prelude::SessionContext;
 use super::period::{OutcomeCohort, Period};
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, opt_num, text,
-    text_column, text_value,
+    OutTable, Sums, TableBuilder, TableDef, count, int_at, int_value, num_value, opt_num,
+    poisson_lower, poisson_upper, quotient, rate_ratio_lower, rate_ratio_upper, share, text,
+    text_column, text_value, wilson_lower, wilson_upper,
 };
 use crate::error::Result;
 use crate::ingest::batch::Value;
 use crate::stats::poisson::{poisson_interval, rate_ratio};
 use crate::stats::proportion::wilson;
 
-const COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period"),
-    text(
-        "breakdown",
-        "age_band, sex, ethnic_group, imd_quintile or core20",
-    ),
-    text("group", "Group within the breakdown"),
-    int("referrals", "Referrals received in the period"),
-    int(
-        "population",
-        "Registered population in the group (see the measure's definition)",
-    ),
-    num(
-        "rate_per_1000",
-        "Referrals per 1,000 registered in the period",
-    ),
-    num(
-        "rate_lower",
-        "Lower 95% limit (exact Poisson below 10, Byar's from 10)",
-    ),
-    num("rate_upper", "Upper 95% limit"),
-    num(
-        "rate_ratio",
-        "Referral rate against everyone else in the breakdown with a known population (as published: everyone else whose referrals and population are shown)",
-    ),
-    num("rate_ratio_lower", "Lower 95% limit (log-normal)"),
-    num("rate_ratio_upper", "Upper 95% limit"),
-    int("declined", "Referrals declined"),
-    num("declined_share", "Share of referrals declined"),
-    num("declined_lower", "Lower 95% Wilson limit"),
-    num("declined_upper", "Upper 95% Wilson limit"),
-    int("accepted", "Referrals accepted"),
-    text(
-        "outcome_cohort",
-        "Outcome completion counts accepted referrals closed in the period (default) or received in it",
-    ),
-    int(
-        "outcome_accepted",
-        "Accepted referrals in the outcome cohort",
-    ),
-    int(
-        "completed",
-        "Of those, referrals with a follow-up assessment",
-    ),
-    num(
-        "completed_share",
-        "Share of accepted referrals in the outcome cohort with a follow-up",
-    ),
-    num("completed_lower", "Lower 95% Wilson limit"),
-    num("completed_upper", "Upper 95% Wilson limit"),
-];
+/// The table's declaration.
+pub const EQUITY: TableDef = TableDef {
+    name: "equity",
+    description: "Referral, decline and outcome completion for one group",
+    queries: &["equity"],
+    columns: &[
+        text("period", "Reporting period"),
+        text(
+            "breakdown",
+            "age_band, sex, ethnic_group, imd_quintile or core20",
+        ),
+        text("group", "Group within the breakdown"),
+        count("referrals", "Referrals received in the period"),
+        count(
+            "population",
+            "Registered population in the group (see the measure's definition)",
+        ),
+        quotient(
+            "rate_per_1000",
+            "referrals",
+            "population",
+            1000.0,
+            "Referrals per 1,000 registered in the period",
+        ),
+        poisson_lower(
+            "rate_lower",
+            "referrals",
+            "population",
+            1000.0,
+            "Lower 95% limit (exact Poisson below 10, Byar's from 10)",
+        ),
+        poisson_upper(
+            "rate_upper",
+            "referrals",
+            "population",
+            1000.0,
+            "Upper 95% limit",
+        ),
+        super::table::rate_ratio(
+            "rate_ratio",
+            "referrals",
+            "population",
+            &["period", "breakdown"],
+            "group",
+            "Referral rate against everyone else in the breakdown with a known population (as published: everyone else whose referrals and population are shown)",
+        ),
+        rate_ratio_lower(
+            "rate_ratio_lower",
+            "referrals",
+            "population",
+            &["period", "breakdown"],
+            "group",
+            "Lower 95% limit (log-normal)",
+        ),
+        rate_ratio_upper(
+            "rate_ratio_upper",
+            "referrals",
+            "population",
+            &["period", "breakdown"],
+            "group",
+            "Upper 95% limit",
+        ),
+        count("declined", "Referrals declined"),
+        share(
+            "declined_share",
+            "declined",
+            "referrals",
+            "Share of referrals declined",
+        ),
+        wilson_lower(
+            "declined_lower",
+            "declined",
+            "referrals",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "declined_upper",
+            "declined",
+            "referrals",
+            "Upper 95% Wilson limit",
+        ),
+        count("accepted", "Referrals accepted"),
+        text(
+            "outcome_cohort",
+            "Outcome completion counts accepted referrals closed in the period (default) or received in it",
+        ),
+        count(
+            "outcome_accepted",
+            "Accepted referrals in the outcome cohort",
+        ),
+        count(
+            "completed",
+            "Of those, referrals with a follow-up assessment",
+        ),
+        share(
+            "completed_share",
+            "completed",
+            "outcome_accepted",
+            "Share of accepted referrals in the outcome cohort with a follow-up",
+        ),
+        wilson_lower(
+            "completed_lower",
+            "completed",
+            "outcome_accepted",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "completed_upper",
+            "completed",
+            "outcome_accepted",
+            "Upper 95% Wilson limit",
+        ),
+    ],
+    sums: Sums {
+        breakdown_key: &["period"],
+        overlapping: &[],
+        not_summed: &[],
+        row_parts: &[],
+    },
+};
 
 struct Row {
     breakdown: String,
@@ -105,11 +175,7 @@ pub async fn equity(
             });
         }
     }
-    let mut table = TableBuilder::new(
-        "equity",
-        "Referral, decline and outcome completion for one group",
-        COLUMNS,
-    );
+    let mut table = TableBuilder::new(&EQUITY);
     for r in &rows {
         // Everyone else in the same breakdown whose population is known.
         let (others_x, others_n) = rows

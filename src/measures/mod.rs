@@ -89,7 +89,7 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::sql::session(&warehouse, options.engine).await?;
     let mut tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
-    let change = tables.iter().find(|t| t.name == "wellbeing_change");
+    let change = tables.iter().find(|t| t.name() == "wellbeing_change");
     let benchmarks =
         benchmark::benchmarks(&ctx, &options.period, change, &options.benchmark).await?;
     tables.extend(benchmark::tables(&benchmarks)?);
@@ -133,7 +133,7 @@ pub async fn run(
     let exact: Vec<crate::disclosure::PublishedTable> = computed
         .tables
         .iter()
-        .filter(|t| t.name.starts_with("health_"))
+        .filter(|t| t.name().starts_with("health_"))
         .map(|t| crate::disclosure::publish(t, crate::disclosure::Policy::None))
         .collect();
     let cautions = health::cautions::cautions(
@@ -145,7 +145,13 @@ pub async fn run(
         .tables
         .push(health::cautions::table(&options.period.label, &cautions)?);
     let staged = StagedDir::create(&options.out)?;
-    let mut files = table::write_all(&computed.tables, staged.path())?;
+    let exact_tables: Vec<crate::disclosure::PublishedTable> = computed
+        .tables
+        .iter()
+        .map(|t| crate::disclosure::publish(t, crate::disclosure::Policy::None))
+        .collect();
+    let formats = ["parquet", "csv", "json"].map(String::from);
+    let mut files = crate::render::tables::write_all(&exact_tables, staged.path(), &formats)?;
     let funnels = computed.benchmarks.funnels.iter().map(|f| {
         let name = format!("funnel_{}.svg", f.measure.name);
         (name, crate::render::charts::funnel_svg(f))

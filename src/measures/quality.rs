@@ -7,7 +7,8 @@ use datafusion::prelude::SessionContext;
 use super::period::{OutcomeCohort, Period};
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, text, text_value,
+    OutTable, Sums, TableBuilder, TableDef, count, int_at, int_value, num_value, share, text,
+    text_value,
 };
 use crate::error::Result;
 
@@ -48,20 +49,32 @@ const ITEMS: [(&str, &str, &str); 9] = [
     ("accepted", "referrals", "referrals accepted"),
 ];
 
-const COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period"),
-    text("breakdown", "all, practice_code or link_worker_id"),
-    text("group", "Group within the breakdown"),
-    text("item", "What is counted"),
-    text("description", "What the share means"),
-    int("count", "Referrals with the item"),
-    int("denominator", "Referrals it is a share of"),
-    num("share", "count / denominator"),
-    text(
-        "outcome_cohort",
-        "Outcome items count accepted referrals closed in the period (default) or received in it; the other items, referrals received in it",
-    ),
-];
+/// The table's declaration.
+pub const DATA_QUALITY: TableDef = TableDef {
+    name: "data_quality",
+    description: "One data quality item for one group of referrals",
+    queries: &["data_quality"],
+    columns: &[
+        text("period", "Reporting period"),
+        text("breakdown", "all, practice_code or link_worker_id"),
+        text("group", "Group within the breakdown"),
+        text("item", "What is counted"),
+        text("description", "What the share means"),
+        count("count", "Referrals with the item"),
+        count("denominator", "Referrals it is a share of"),
+        share("share", "count", "denominator", "count / denominator"),
+        text(
+            "outcome_cohort",
+            "Outcome items count accepted referrals closed in the period (default) or received in it; the other items, referrals received in it",
+        ),
+    ],
+    sums: Sums {
+        breakdown_key: &["period", "item"],
+        overlapping: &[],
+        not_summed: &[],
+        row_parts: &[],
+    },
+};
 
 /// The data quality table for `period`, with the outcome items over `cohort`.
 pub async fn data_quality(
@@ -71,11 +84,7 @@ pub async fn data_quality(
 ) -> Result<Vec<OutTable>> {
     let params = period.outcome_parameters(cohort);
     let batches = Query::named("data_quality").run(ctx, &params).await?;
-    let mut table = TableBuilder::new(
-        "data_quality",
-        "One data quality item for one group of referrals",
-        COLUMNS,
-    );
+    let mut table = TableBuilder::new(&DATA_QUALITY);
     for b in &batches {
         let text_col = |name: &str| {
             crate::measures::table::column(b, name).and_then(|c| c.as_string_opt::<i32>().cloned())

@@ -9,91 +9,178 @@ use datafusion::prelude::SessionContext;
 use super::period::{Period, quarter_label};
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, opt_num, text,
-    text_value,
+    OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_at, int_value, num_value, opt_num,
+    poisson_lower, poisson_upper, quotient, share, statistic, text, text_value, wilson_lower,
+    wilson_upper,
 };
 use crate::error::Result;
 use crate::ingest::batch::Value;
 use crate::stats::poisson::poisson_interval;
 use crate::stats::proportion::wilson;
 
-const REFERRAL_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period"),
-    text(
-        "quarter",
-        "NHS financial-year quarter of the referral date, e.g. 2025/26 Q2",
-    ),
-    text(
-        "breakdown",
-        "all, referral_source, need, practice_code or pcn_code",
-    ),
-    text("group", "Group within the breakdown"),
-    int("referrals", "Referrals received"),
-    int(
-        "population",
-        "Registered population (list size) used as denominator",
-    ),
-    num(
-        "rate_per_1000",
-        "Referrals per 1,000 registered population in the quarter",
-    ),
-    num(
-        "rate_lower",
-        "Lower 95% limit (exact Poisson below 10 referrals, Byar's from 10)",
-    ),
-    num("rate_upper", "Upper 95% limit"),
-];
+/// The table's declaration.
+pub const SERVICE_REFERRALS: TableDef = TableDef {
+    name: "service_referrals",
+    description: "Referrals received in one quarter, overall or for one group of one breakdown",
+    queries: &["service_referrals"],
+    columns: &[
+        text("period", "Reporting period"),
+        text(
+            "quarter",
+            "NHS financial-year quarter of the referral date, e.g. 2025/26 Q2",
+        ),
+        text(
+            "breakdown",
+            "all, referral_source, need, practice_code or pcn_code",
+        ),
+        text("group", "Group within the breakdown"),
+        count("referrals", "Referrals received"),
+        count(
+            "population",
+            "Registered population (list size) used as denominator",
+        ),
+        quotient(
+            "rate_per_1000",
+            "referrals",
+            "population",
+            1000.0,
+            "Referrals per 1,000 registered population in the quarter",
+        ),
+        poisson_lower(
+            "rate_lower",
+            "referrals",
+            "population",
+            1000.0,
+            "Lower 95% limit (exact Poisson below 10 referrals, Byar's from 10)",
+        ),
+        poisson_upper(
+            "rate_upper",
+            "referrals",
+            "population",
+            1000.0,
+            "Upper 95% limit",
+        ),
+    ],
+    sums: Sums {
+        breakdown_key: &["period", "quarter"],
+        overlapping: &["need"],
+        not_summed: &["population"],
+        row_parts: &[],
+    },
+};
 
-const UPTAKE_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period"),
-    text("quarter", "NHS financial-year quarter of the referral date"),
-    int("referred", "Referrals received"),
-    int("accepted", "Accepted"),
-    num("accepted_share", "Share accepted"),
-    num("accepted_lower", "Lower 95% Wilson limit"),
-    num("accepted_upper", "Upper 95% Wilson limit"),
-    int("declined", "Declined"),
-    num("declined_share", "Share declined"),
-    num("declined_lower", "Lower 95% Wilson limit"),
-    num("declined_upper", "Upper 95% Wilson limit"),
-    int("did_not_attend", "Did not attend / not contactable"),
-    num("did_not_attend_share", "Share who did not attend"),
-    num("did_not_attend_lower", "Lower 95% Wilson limit"),
-    num("did_not_attend_upper", "Upper 95% Wilson limit"),
-    int("no_status", "No status recorded"),
-    int(
-        "with_first_contact",
-        "Referrals with a first contact on or after the referral date",
-    ),
-    num(
-        "median_days_to_first_contact",
-        "Median days from referral to first contact",
-    ),
-    num(
-        "p90_days_to_first_contact",
-        "90th percentile of days to first contact",
-    ),
-    int(
-        "with_assessment",
-        "Referrals with an assessment on or after the referral date",
-    ),
-    num(
-        "median_days_to_first_assessment",
-        "Median days from referral to first assessment",
-    ),
-    num(
-        "p90_days_to_first_assessment",
-        "90th percentile of days to first assessment",
-    ),
-    num(
-        "median_episode_days",
-        "Median days from first contact to closure (closed episodes)",
-    ),
-    num(
-        "mean_contacts_per_accepted",
-        "Mean link-worker contacts per accepted referral",
-    ),
-];
+/// The table's declaration.
+pub const SERVICE_UPTAKE: TableDef = TableDef {
+    name: "service_uptake",
+    description: "Uptake and timeliness of the referrals received in one quarter",
+    queries: &["service_uptake"],
+    columns: &[
+        text("period", "Reporting period"),
+        text("quarter", "NHS financial-year quarter of the referral date"),
+        count("referred", "Referrals received"),
+        count("accepted", "Accepted"),
+        share("accepted_share", "accepted", "referred", "Share accepted"),
+        wilson_lower(
+            "accepted_lower",
+            "accepted",
+            "referred",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "accepted_upper",
+            "accepted",
+            "referred",
+            "Upper 95% Wilson limit",
+        ),
+        count("declined", "Declined"),
+        share("declined_share", "declined", "referred", "Share declined"),
+        wilson_lower(
+            "declined_lower",
+            "declined",
+            "referred",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "declined_upper",
+            "declined",
+            "referred",
+            "Upper 95% Wilson limit",
+        ),
+        count("did_not_attend", "Did not attend / not contactable"),
+        share(
+            "did_not_attend_share",
+            "did_not_attend",
+            "referred",
+            "Share who did not attend",
+        ),
+        wilson_lower(
+            "did_not_attend_lower",
+            "did_not_attend",
+            "referred",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "did_not_attend_upper",
+            "did_not_attend",
+            "referred",
+            "Upper 95% Wilson limit",
+        ),
+        count("no_status", "No status recorded"),
+        count(
+            "with_first_contact",
+            "Referrals with a first contact on or after the referral date",
+        ),
+        statistic(
+            "median_days_to_first_contact",
+            &["with_first_contact"],
+            "Median days from referral to first contact",
+        ),
+        statistic(
+            "p90_days_to_first_contact",
+            &["with_first_contact"],
+            "90th percentile of days to first contact",
+        ),
+        count(
+            "with_assessment",
+            "Referrals with an assessment on or after the referral date",
+        ),
+        statistic(
+            "median_days_to_first_assessment",
+            &["with_assessment"],
+            "Median days from referral to first assessment",
+        ),
+        statistic(
+            "p90_days_to_first_assessment",
+            &["with_assessment"],
+            "90th percentile of days to first assessment",
+        ),
+        statistic(
+            "median_episode_days",
+            &["accepted"],
+            "Median days from first contact to closure (closed episodes)",
+        ),
+        statistic(
+            "mean_contacts_per_accepted",
+            &["accepted"],
+            "Mean link-worker contacts per accepted referral",
+        ),
+    ],
+    sums: Sums {
+        breakdown_key: &[],
+        overlapping: &[],
+        not_summed: &[],
+        row_parts: &[RowSum {
+            parts: &[
+                "referred",
+                "accepted",
+                "declined",
+                "did_not_attend",
+                "no_status",
+            ],
+            prefer: Some("no_status"),
+        }],
+    },
+};
 
 /// The service delivery tables for `period`.
 pub async fn service_delivery(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
@@ -119,11 +206,7 @@ fn quarter(b: &RecordBatch, i: usize) -> String {
 }
 
 fn referral_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
-    let mut table = TableBuilder::new(
-        "service_referrals",
-        "Referrals received in one quarter, overall or for one group of one breakdown",
-        REFERRAL_COLUMNS,
-    );
+    let mut table = TableBuilder::new(&SERVICE_REFERRALS);
     for b in batches {
         let (Some(breakdown), Some(group)) = (
             crate::measures::table::column(b, "breakdown")
@@ -155,11 +238,7 @@ fn referral_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
 }
 
 fn uptake_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
-    let mut table = TableBuilder::new(
-        "service_uptake",
-        "Uptake and timeliness of the referrals received in one quarter",
-        UPTAKE_COLUMNS,
-    );
+    let mut table = TableBuilder::new(&SERVICE_UPTAKE);
     for b in batches {
         for i in 0..b.num_rows() {
             let referred = int_at(b, "referred", i).unwrap_or(0);

@@ -7,8 +7,8 @@ use datafusion::prelude::SessionContext;
 use super::period::{Period, quarter_label};
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, text, text_column,
-    text_value,
+    OutTable, Sums, TableBuilder, TableDef, count, int_at, int_value, num_value, quotient, scaled,
+    share, text, text_column, text_value, wilson_lower, wilson_upper,
 };
 use crate::error::Result;
 use crate::stats::proportion::wilson;
@@ -16,47 +16,80 @@ use crate::stats::proportion::wilson;
 /// NHS England's guide to a full-time link worker's caseload, people a year.
 pub const CASELOAD_GUIDE: (f64, f64) = (200.0, 250.0);
 
-const CASELOAD_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period"),
-    text("link_worker_id", "Link worker"),
-    int("referrals", "Referrals received in the period"),
-    int("accepted", "Referrals accepted"),
-    int("people", "Distinct people referred"),
-    num(
-        "caseload_per_year",
-        "Accepted referrals per year (accepted × 365 / days in the period)",
-    ),
-    text(
-        "against_guide",
-        "below, within or above the 200-250 a year guide",
-    ),
-];
+/// The table's declaration.
+pub const LINK_WORKER_CASELOAD: TableDef = TableDef {
+    name: "link_worker_caseload",
+    description: "One link worker's referrals and annualised caseload",
+    queries: &["link_worker_caseload"],
+    columns: &[
+        text("period", "Reporting period"),
+        text("link_worker_id", "Link worker"),
+        count("referrals", "Referrals received in the period"),
+        count("accepted", "Referrals accepted"),
+        count("people", "Distinct people referred"),
+        scaled(
+            "caseload_per_year",
+            "accepted",
+            "Accepted referrals per year (accepted × 365 / days in the period)",
+        ),
+        text(
+            "against_guide",
+            "below, within or above the 200-250 a year guide",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
-const SUPPORT_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period"),
-    text("quarter", "NHS financial-year quarter of the referral date"),
-    text("activity_type", "'all', or one activity type"),
-    int(
-        "accepted",
-        "Accepted referrals (with an onward referral of this type, for a type)",
-    ),
-    int("onward_referrals", "Onward referrals"),
-    num(
-        "onward_per_accepted",
-        "Onward referrals per accepted referral",
-    ),
-    int(
-        "connected",
-        "Accepted referrals with at least one onward referral attended ('all'), or attended onward referrals (a type)",
-    ),
-    int(
-        "connected_of",
-        "What connected is counted out of: accepted ('all') or onward_referrals (a type)",
-    ),
-    num("connected_share", "connected / connected_of"),
-    num("connected_lower", "Lower 95% Wilson limit"),
-    num("connected_upper", "Upper 95% Wilson limit"),
-];
+/// The table's declaration.
+pub const SUPPORT_OFFERED: TableDef = TableDef {
+    name: "support_offered",
+    description: "Support offered to the accepted referrals of one quarter",
+    queries: &["support_offered"],
+    columns: &[
+        text("period", "Reporting period"),
+        text("quarter", "NHS financial-year quarter of the referral date"),
+        text("activity_type", "'all', or one activity type"),
+        count(
+            "accepted",
+            "Accepted referrals (with an onward referral of this type, for a type)",
+        ),
+        count("onward_referrals", "Onward referrals"),
+        quotient(
+            "onward_per_accepted",
+            "onward_referrals",
+            "accepted",
+            1.0,
+            "Onward referrals per accepted referral",
+        ),
+        count(
+            "connected",
+            "Accepted referrals with at least one onward referral attended ('all'), or attended onward referrals (a type)",
+        ),
+        count(
+            "connected_of",
+            "What connected is counted out of: accepted ('all') or onward_referrals (a type)",
+        ),
+        share(
+            "connected_share",
+            "connected",
+            "connected_of",
+            "connected / connected_of",
+        ),
+        wilson_lower(
+            "connected_lower",
+            "connected",
+            "connected_of",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "connected_upper",
+            "connected",
+            "connected_of",
+            "Upper 95% Wilson limit",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
 fn int_of(b: &RecordBatch, name: &str, i: usize) -> i64 {
     int_at(b, name, i).unwrap_or(0)
@@ -66,11 +99,7 @@ fn int_of(b: &RecordBatch, name: &str, i: usize) -> i64 {
 pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
     let dates = period.parameters();
     let days = (period.end - period.start).num_days() as f64 + 1.0;
-    let mut caseload = TableBuilder::new(
-        "link_worker_caseload",
-        "One link worker's referrals and annualised caseload",
-        CASELOAD_COLUMNS,
-    );
+    let mut caseload = TableBuilder::new(&LINK_WORKER_CASELOAD);
     for b in &Query::named("link_worker_caseload")
         .run(ctx, &dates)
         .await?
@@ -99,11 +128,7 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
             ]);
         }
     }
-    let mut offered = TableBuilder::new(
-        "support_offered",
-        "Support offered to the accepted referrals of one quarter",
-        SUPPORT_COLUMNS,
-    );
+    let mut offered = TableBuilder::new(&SUPPORT_OFFERED);
     for b in &Query::named("support_offered").run(ctx, &dates).await? {
         let Some(activity) = text_column(b, "activity_type") else {
             continue;

@@ -14,8 +14,8 @@ use datafusion::prelude::SessionContext;
 use super::period::{OutcomeCohort, Period};
 use super::query::Query;
 use super::table::{
-    OutColumn, OutTable, TableBuilder, int, int_at, int_value, num, num_value, opt_num, text,
-    text_value,
+    OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_at, int_label, int_value, losses,
+    num_value, opt_num, p_value, share, statistic, text, text_value, wilson_lower, wilson_upper,
 };
 use crate::error::Result;
 use crate::ingest::batch::Value;
@@ -245,24 +245,34 @@ fn scores<'a>(
         .collect()
 }
 
-const FUNNEL_COLUMNS: &[OutColumn] = &[
-    text(
-        "cohort",
-        "Referrals counted: those whose episode closed in the period (default) or that were received in it",
-    ),
-    text("instrument", "Outcome instrument"),
-    int(
-        "stage_order",
-        "1 referred, 2 accepted, 3 baseline recorded, 4 follow-up recorded, 5 paired",
-    ),
-    text("stage", "Funnel stage"),
-    int("count", "Referral episodes reaching this stage"),
-    int(
-        "lost_before_stage",
-        "Episodes at the previous stage that did not reach this one",
-    ),
-    text("reason_lost", "Why those episodes were lost"),
-];
+/// The table's declaration.
+pub const WELLBEING_ATTRITION_FUNNEL: TableDef = TableDef {
+    name: "wellbeing_attrition_funnel",
+    description: "One stage of the attrition funnel for one instrument: referred, accepted, baseline recorded, follow-up recorded, paired",
+    queries: &["referral_funnel"],
+    columns: &[
+        text(
+            "cohort",
+            "Referrals counted: those whose episode closed in the period (default) or that were received in it",
+        ),
+        text("instrument", "Outcome instrument"),
+        int_label(
+            "stage_order",
+            "1 referred, 2 accepted, 3 baseline recorded, 4 follow-up recorded, 5 paired",
+        ),
+        text("stage", "Funnel stage"),
+        count("count", "Referral episodes reaching this stage"),
+        losses(
+            "lost_before_stage",
+            "count",
+            "stage_order",
+            &["cohort", "instrument"],
+            "Episodes at the previous stage that did not reach this one",
+        ),
+        text("reason_lost", "Why those episodes were lost"),
+    ],
+    sums: Sums::NONE,
+};
 
 fn funnel_table(
     rows: &[EpisodeRow],
@@ -270,11 +280,7 @@ fn funnel_table(
     accepted: i64,
     cohort: OutcomeCohort,
 ) -> Result<OutTable> {
-    let mut table = TableBuilder::new(
-        "wellbeing_attrition_funnel",
-        "One stage of the attrition funnel for one instrument: referred, accepted, baseline recorded, follow-up recorded, paired",
-        FUNNEL_COLUMNS,
-    );
+    let mut table = TableBuilder::new(&WELLBEING_ATTRITION_FUNNEL);
     let mut by_instrument: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
     for r in rows {
         let e = by_instrument.entry(r.instrument.as_str()).or_default();
@@ -329,113 +335,224 @@ fn funnel_table(
     table.finish()
 }
 
-const CHANGE_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period"),
-    text(
-        "cohort",
-        "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
-    ),
-    text("score", "Score name (see thresholds)"),
-    text("score_label", "Score label"),
-    text("breakdown", "Breakdown dimension, or 'all'"),
-    text("group", "Group within the breakdown"),
-    int("pairs", "Episodes with a scored baseline and follow-up"),
-    int(
-        "unscorable_pairs",
-        "Pairs left out because an item was missing (no prorating)",
-    ),
-    num("mean_baseline", "Mean score at baseline"),
-    num("mean_follow_up", "Mean score at follow-up"),
-    num(
-        "mean_change",
-        "Mean change, follow-up minus baseline (raw direction)",
-    ),
-    num(
-        "change_lower",
-        "Lower 95% t confidence limit of the mean change",
-    ),
-    num(
-        "change_upper",
-        "Upper 95% t confidence limit of the mean change",
-    ),
-    num("t", "Paired t statistic"),
-    num("p_t", "Two-sided p-value of the paired t-test"),
-    num(
-        "wilcoxon_v",
-        "Wilcoxon signed-rank V (sum of ranks of positive changes)",
-    ),
-    num(
-        "p_wilcoxon",
-        "Two-sided p-value, normal approximation with tie and continuity corrections",
-    ),
-    num("d_z", "Cohen's d_z: mean change / SD of change"),
-    num("d_z_lower", "Lower 95% limit of d_z"),
-    num("d_z_upper", "Upper 95% limit of d_z"),
-    num(
-        "d_av",
-        "Cohen's d_av: mean change / mean of the baseline and follow-up SDs",
-    ),
-    num("d_av_lower", "Lower 95% limit of d_av"),
-    num("d_av_upper", "Upper 95% limit of d_av"),
-    int(
-        "reliably_improved",
-        "Pairs with reliable improvement (Jacobson-Truax)",
-    ),
-    num("reliably_improved_share", "Share reliably improved"),
-    num("reliably_improved_lower", "Lower 95% Wilson limit"),
-    num("reliably_improved_upper", "Upper 95% Wilson limit"),
-    int(
-        "no_reliable_change",
-        "Pairs with change within measurement error",
-    ),
-    num("no_reliable_change_share", "Share with no reliable change"),
-    num("no_reliable_change_lower", "Lower 95% Wilson limit"),
-    num("no_reliable_change_upper", "Upper 95% Wilson limit"),
-    int("reliably_deteriorated", "Pairs with reliable deterioration"),
-    num("reliably_deteriorated_share", "Share reliably deteriorated"),
-    num("reliably_deteriorated_lower", "Lower 95% Wilson limit"),
-    num("reliably_deteriorated_upper", "Upper 95% Wilson limit"),
-    int(
-        "reached_mic",
-        "Pairs whose improvement reached the minimal important change",
-    ),
-    num(
-        "reached_mic_share",
-        "Share reaching the minimal important change",
-    ),
-    num("reached_mic_lower", "Lower 95% Wilson limit"),
-    num("reached_mic_upper", "Upper 95% Wilson limit"),
-    text("low_band", "The band whose leaving counts as improvement"),
-    int("low_at_baseline", "Pairs in the low band at baseline"),
-    num("low_at_baseline_share", "Share in the low band at baseline"),
-    num("low_at_baseline_lower", "Lower 95% Wilson limit"),
-    num("low_at_baseline_upper", "Upper 95% Wilson limit"),
-    int("low_at_follow_up", "Pairs in the low band at follow-up"),
-    num(
-        "low_at_follow_up_share",
-        "Share in the low band at follow-up",
-    ),
-    num("low_at_follow_up_lower", "Lower 95% Wilson limit"),
-    num("low_at_follow_up_upper", "Upper 95% Wilson limit"),
-    int(
-        "left_low_band",
-        "Pairs in the low band at baseline and not at follow-up",
-    ),
-    int(
-        "entered_low_band",
-        "Pairs not in the low band at baseline but in it at follow-up",
-    ),
-    num(
-        "mcnemar_statistic",
-        "McNemar chi-squared (continuity corrected) for the band change",
-    ),
-    num("p_mcnemar", "p-value of McNemar's test"),
-    text(
-        "inference",
-        "'reported', or why intervals and tests are withheld",
-    ),
-    text("thresholds_version", "Version of the thresholds file used"),
-];
+/// The table's declaration.
+pub const WELLBEING_CHANGE: TableDef = TableDef {
+    name: "wellbeing_change",
+    description: "Paired change in one score, overall or for one group of one breakdown",
+    queries: &["wellbeing_pairs"],
+    columns: &[
+        text("period", "Reporting period"),
+        text(
+            "cohort",
+            "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
+        ),
+        text("score", "Score name (see thresholds)"),
+        text("score_label", "Score label"),
+        text("breakdown", "Breakdown dimension, or 'all'"),
+        text("group", "Group within the breakdown"),
+        count("pairs", "Episodes with a scored baseline and follow-up"),
+        count(
+            "unscorable_pairs",
+            "Pairs left out because an item was missing (no prorating)",
+        ),
+        statistic("mean_baseline", &["pairs"], "Mean score at baseline"),
+        statistic("mean_follow_up", &["pairs"], "Mean score at follow-up"),
+        statistic(
+            "mean_change",
+            &["pairs"],
+            "Mean change, follow-up minus baseline (raw direction)",
+        ),
+        statistic(
+            "change_lower",
+            &["pairs"],
+            "Lower 95% t confidence limit of the mean change",
+        ),
+        statistic(
+            "change_upper",
+            &["pairs"],
+            "Upper 95% t confidence limit of the mean change",
+        ),
+        statistic("t", &["pairs"], "Paired t statistic"),
+        p_value("p_t", &["pairs"], "Two-sided p-value of the paired t-test"),
+        statistic(
+            "wilcoxon_v",
+            &["pairs"],
+            "Wilcoxon signed-rank V (sum of ranks of positive changes)",
+        ),
+        p_value(
+            "p_wilcoxon",
+            &["pairs"],
+            "Two-sided p-value, normal approximation with tie and continuity corrections",
+        ),
+        statistic("d_z", &["pairs"], "Cohen's d_z: mean change / SD of change"),
+        statistic("d_z_lower", &["pairs"], "Lower 95% limit of d_z"),
+        statistic("d_z_upper", &["pairs"], "Upper 95% limit of d_z"),
+        statistic(
+            "d_av",
+            &["pairs"],
+            "Cohen's d_av: mean change / mean of the baseline and follow-up SDs",
+        ),
+        statistic("d_av_lower", &["pairs"], "Lower 95% limit of d_av"),
+        statistic("d_av_upper", &["pairs"], "Upper 95% limit of d_av"),
+        count(
+            "reliably_improved",
+            "Pairs with reliable improvement (Jacobson-Truax)",
+        ),
+        share(
+            "reliably_improved_share",
+            "reliably_improved",
+            "pairs",
+            "Share reliably improved",
+        ),
+        wilson_lower(
+            "reliably_improved_lower",
+            "reliably_improved",
+            "pairs",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "reliably_improved_upper",
+            "reliably_improved",
+            "pairs",
+            "Upper 95% Wilson limit",
+        ),
+        count(
+            "no_reliable_change",
+            "Pairs with change within measurement error",
+        ),
+        share(
+            "no_reliable_change_share",
+            "no_reliable_change",
+            "pairs",
+            "Share with no reliable change",
+        ),
+        wilson_lower(
+            "no_reliable_change_lower",
+            "no_reliable_change",
+            "pairs",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "no_reliable_change_upper",
+            "no_reliable_change",
+            "pairs",
+            "Upper 95% Wilson limit",
+        ),
+        count("reliably_deteriorated", "Pairs with reliable deterioration"),
+        share(
+            "reliably_deteriorated_share",
+            "reliably_deteriorated",
+            "pairs",
+            "Share reliably deteriorated",
+        ),
+        wilson_lower(
+            "reliably_deteriorated_lower",
+            "reliably_deteriorated",
+            "pairs",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "reliably_deteriorated_upper",
+            "reliably_deteriorated",
+            "pairs",
+            "Upper 95% Wilson limit",
+        ),
+        count(
+            "reached_mic",
+            "Pairs whose improvement reached the minimal important change",
+        ),
+        share(
+            "reached_mic_share",
+            "reached_mic",
+            "pairs",
+            "Share reaching the minimal important change",
+        ),
+        wilson_lower(
+            "reached_mic_lower",
+            "reached_mic",
+            "pairs",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "reached_mic_upper",
+            "reached_mic",
+            "pairs",
+            "Upper 95% Wilson limit",
+        ),
+        text("low_band", "The band whose leaving counts as improvement"),
+        count("low_at_baseline", "Pairs in the low band at baseline"),
+        share(
+            "low_at_baseline_share",
+            "low_at_baseline",
+            "pairs",
+            "Share in the low band at baseline",
+        ),
+        wilson_lower(
+            "low_at_baseline_lower",
+            "low_at_baseline",
+            "pairs",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "low_at_baseline_upper",
+            "low_at_baseline",
+            "pairs",
+            "Upper 95% Wilson limit",
+        ),
+        count("low_at_follow_up", "Pairs in the low band at follow-up"),
+        share(
+            "low_at_follow_up_share",
+            "low_at_follow_up",
+            "pairs",
+            "Share in the low band at follow-up",
+        ),
+        wilson_lower(
+            "low_at_follow_up_lower",
+            "low_at_follow_up",
+            "pairs",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "low_at_follow_up_upper",
+            "low_at_follow_up",
+            "pairs",
+            "Upper 95% Wilson limit",
+        ),
+        count(
+            "left_low_band",
+            "Pairs in the low band at baseline and not at follow-up",
+        ),
+        count(
+            "entered_low_band",
+            "Pairs not in the low band at baseline but in it at follow-up",
+        ),
+        statistic(
+            "mcnemar_statistic",
+            &["pairs"],
+            "McNemar chi-squared (continuity corrected) for the band change",
+        ),
+        p_value("p_mcnemar", &["pairs"], "p-value of McNemar's test"),
+        text(
+            "inference",
+            "'reported', or why intervals and tests are withheld",
+        ),
+        text("thresholds_version", "Version of the thresholds file used"),
+    ],
+    sums: Sums {
+        breakdown_key: &["period", "cohort", "score"],
+        overlapping: &["need"],
+        not_summed: &[],
+        row_parts: &[RowSum {
+            parts: &[
+                "pairs",
+                "reliably_improved",
+                "no_reliable_change",
+                "reliably_deteriorated",
+            ],
+            prefer: Some("no_reliable_change"),
+        }],
+    },
+};
 
 fn change_table(
     rows: &[EpisodeRow],
@@ -443,11 +560,7 @@ fn change_table(
     thresholds: &Thresholds,
     period: &str,
 ) -> Result<OutTable> {
-    let mut table = TableBuilder::new(
-        "wellbeing_change",
-        "Paired change in one score, overall or for one group of one breakdown",
-        CHANGE_COLUMNS,
-    );
+    let mut table = TableBuilder::new(&WELLBEING_CHANGE);
     for (instrument, k, score, rule) in scores(rows, thresholds) {
         let mut groups: BTreeMap<GroupKey, GroupPairs> = BTreeMap::new();
         for r in rows.iter().filter(|r| r.instrument == instrument) {
@@ -649,41 +762,50 @@ fn change_row(
     ]
 }
 
-const ATTRITION_COLUMNS: &[OutColumn] = &[
-    text(
-        "cohort",
-        "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
-    ),
-    text("score", "Score name"),
-    int(
-        "with_follow_up",
-        "Episodes with a baseline score and a paired follow-up",
-    ),
-    num("mean_baseline_with_follow_up", "Their mean baseline score"),
-    int(
-        "without_follow_up",
-        "Episodes with a baseline score but no paired follow-up",
-    ),
-    num(
-        "mean_baseline_without_follow_up",
-        "Their mean baseline score",
-    ),
-    num(
-        "standardised_mean_difference",
-        "(with − without) / pooled SD; beyond ±0.1 suggests attrition bias",
-    ),
-];
+/// The table's declaration.
+pub const WELLBEING_ATTRITION_BIAS: TableDef = TableDef {
+    name: "wellbeing_attrition_bias",
+    description: "Baseline scores of people with and without a follow-up, for one score",
+    queries: &["wellbeing_pairs"],
+    columns: &[
+        text(
+            "cohort",
+            "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
+        ),
+        text("score", "Score name"),
+        count(
+            "with_follow_up",
+            "Episodes with a baseline score and a paired follow-up",
+        ),
+        statistic(
+            "mean_baseline_with_follow_up",
+            &["with_follow_up"],
+            "Their mean baseline score",
+        ),
+        count(
+            "without_follow_up",
+            "Episodes with a baseline score but no paired follow-up",
+        ),
+        statistic(
+            "mean_baseline_without_follow_up",
+            &["without_follow_up"],
+            "Their mean baseline score",
+        ),
+        statistic(
+            "standardised_mean_difference",
+            &["with_follow_up", "without_follow_up"],
+            "(with − without) / pooled SD; beyond ±0.1 suggests attrition bias",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
 fn attrition_table(
     rows: &[EpisodeRow],
     thresholds: &Thresholds,
     cohort: OutcomeCohort,
 ) -> Result<OutTable> {
-    let mut table = TableBuilder::new(
-        "wellbeing_attrition_bias",
-        "Baseline scores of people with and without a follow-up, for one score",
-        ATTRITION_COLUMNS,
-    );
+    let mut table = TableBuilder::new(&WELLBEING_ATTRITION_BIAS);
     for (instrument, k, score, _) in scores(rows, thresholds) {
         let (mut with, mut without) = (Vec::new(), Vec::new());
         for r in rows.iter().filter(|r| r.instrument == instrument) {

@@ -7,6 +7,7 @@
 //! them by file name). Text from extracts (organisation names) is escaped by
 //! the templates' HTML auto-escaping.
 
+use crate::measures::table::{Sums, TableDef, text};
 use std::path::Path;
 
 use serde::Serialize;
@@ -70,14 +71,21 @@ pub struct Rendered {
     pub limitations: Vec<String>,
 }
 
-const SENTENCE_COLUMNS: &[crate::measures::table::OutColumn] = &[
-    crate::measures::table::text("period", "Reporting period"),
-    crate::measures::table::text("section", "headline or limitation"),
-    crate::measures::table::text(
-        "message",
-        "The sentence, as the commissioner report writes it from the published tables",
-    ),
-];
+/// The table's declaration.
+pub const REPORT_SENTENCES: TableDef = TableDef {
+    name: "report_sentences",
+    description: "One sentence of the commissioner report's summary or limitations",
+    queries: &[],
+    columns: &[
+        text("period", "Reporting period"),
+        text("section", "headline or limitation"),
+        text(
+            "message",
+            "The sentence, as the commissioner report writes it from the published tables",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
 /// The report's headline and limitation sentences as a table, so they are
 /// published (and audited) beside the figures they quote.
@@ -86,11 +94,7 @@ pub fn sentences_table(
     rendered: &Rendered,
 ) -> Result<crate::measures::table::OutTable> {
     use crate::measures::table::{TableBuilder, text_value};
-    let mut table = TableBuilder::new(
-        "report_sentences",
-        "One sentence of the commissioner report's summary or limitations",
-        SENTENCE_COLUMNS,
-    );
+    let mut table = TableBuilder::new(&REPORT_SENTENCES);
     let headlines = rendered.headlines.iter().map(|h| ("headline", h));
     let limitations = rendered.limitations.iter().map(|l| ("limitation", l));
     for (section, message) in headlines.chain(limitations) {
@@ -283,7 +287,7 @@ fn view(
 }
 
 fn find<'a>(tables: &'a [PublishedTable], name: &str) -> Option<&'a PublishedTable> {
-    tables.iter().find(|t| t.name == name)
+    tables.iter().find(|t| t.name() == name)
 }
 
 fn num(t: &PublishedTable, row: usize, column: &str) -> Option<f64> {

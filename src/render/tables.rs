@@ -14,7 +14,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use crate::atomic::AtomicFile;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::error::{Error, Result};
-use crate::measures::table::ColumnKind;
+use crate::measures::table::{ColumnKind, Sums, TableDef, text};
 use crate::text::for_spreadsheet;
 
 /// The name of the last column of every published table.
@@ -23,7 +23,7 @@ pub const SUPPRESSED_COLUMN: &str = "suppressed";
 /// The columns withheld in `row`, separated by `;`.
 fn suppressed_in(table: &PublishedTable, row: &[Cell]) -> String {
     table
-        .columns
+        .columns()
         .iter()
         .zip(row)
         .filter(|(_, cell)| matches!(cell, Cell::Suppressed))
@@ -36,7 +36,7 @@ fn suppressed_in(table: &PublishedTable, row: &[Cell]) -> String {
 pub fn to_batch(table: &PublishedTable) -> Result<RecordBatch> {
     let mut fields = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
-    for (c, column) in table.columns.iter().enumerate() {
+    for (c, column) in table.columns().iter().enumerate() {
         let cells = table.rows.iter().map(|r| &r[c]);
         let (ty, array): (DataType, ArrayRef) = match column.ty {
             ColumnKind::Text => (
@@ -89,7 +89,7 @@ pub fn write_csv(table: &PublishedTable, path: &Path) -> Result<()> {
     let (file, buffered) = AtomicFile::create(path)?;
     let mut writer = csv::Writer::from_writer(buffered);
     let fail = |e: csv::Error| Error::io(path, "writing", std::io::Error::other(e));
-    let mut header: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+    let mut header: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
     header.push(SUPPRESSED_COLUMN);
     writer.write_record(&header).map_err(fail)?;
     for row in &table.rows {
@@ -109,52 +109,66 @@ pub fn write_csv(table: &PublishedTable, path: &Path) -> Result<()> {
     file.commit(buffered)
 }
 
-/// Write every table into `folder` in the named formats (`csv`, `parquet`, `json`),
-/// and `data_dictionary.csv`.
-pub fn write_all(tables: &[PublishedTable], folder: &Path, formats: &[String]) -> Result<()> {
+/// Write every table into `folder` in the named formats (`csv`, `parquet`,
+/// `json`), and `data_dictionary.csv`; returns the file names written. The
+/// one writer of tables: `sprout evaluate` writes published tables with it,
+/// `sprout measures` exact ones.
+pub fn write_all(
+    tables: &[PublishedTable],
+    folder: &Path,
+    formats: &[String],
+) -> Result<Vec<String>> {
+    let mut files = Vec::new();
     for table in tables {
         for format in formats {
-            let path = folder.join(format!("{}.{format}", table.name));
+            let name = format!("{}.{format}", table.name());
+            let path = folder.join(&name);
             if format == "csv" {
                 write_csv(table, &path)?;
             } else {
                 let batch = to_batch(table)?;
                 crate::sql::write(std::slice::from_ref(&batch), batch.schema(), &path)?;
             }
+            files.push(name);
         }
     }
-    write_csv(&dictionary(tables), &folder.join("data_dictionary.csv"))
+    write_csv(&dictionary(tables), &folder.join("data_dictionary.csv"))?;
+    files.push("data_dictionary.csv".to_string());
+    Ok(files)
 }
 
-const DICTIONARY_COLUMNS: &[crate::measures::table::OutColumn] = &[
-    crate::measures::table::text("table_name", "Output table"),
-    crate::measures::table::text("table_description", "What one row of the table is"),
-    crate::measures::table::text("column_name", "Column"),
-    crate::measures::table::text("column_type", "text, integer or number"),
-    crate::measures::table::text(
-        "disclosure",
-        "How the column is protected (count, share, share interval, ratio, statistic or label) and the columns it rests on",
-    ),
-    crate::measures::table::text("description", "What the column holds"),
-];
+/// The data dictionary's declaration.
+pub const DATA_DICTIONARY: TableDef = TableDef {
+    name: "data_dictionary",
+    description: "One column of a published table",
+    queries: &[],
+    columns: &[
+        text("table_name", "Output table"),
+        text("table_description", "What one row of the table is"),
+        text("column_name", "Column"),
+        text("column_type", "text, integer or number"),
+        text(
+            "disclosure",
+            "How the column is protected (count, share, share interval, ratio, statistic or label) and the columns it rests on",
+        ),
+        text("description", "What the column holds"),
+    ],
+    sums: Sums::NONE,
+};
 
 /// One row per column of every published table.
 pub fn dictionary(tables: &[PublishedTable]) -> PublishedTable {
     let mut rows = Vec::new();
     for table in tables {
-        for (column, role) in table.columns.iter().zip(&table.roles) {
-            let ty = match column.ty {
-                ColumnKind::Text => "text",
-                ColumnKind::Integer => "integer",
-                ColumnKind::Number => "number",
-            };
+        let def = table.def;
+        for column in def.columns {
             rows.push(
                 [
-                    table.name,
-                    table.description,
+                    def.name,
+                    def.description,
                     column.name,
-                    ty,
-                    &role.describe(table.columns),
+                    column.ty.as_str(),
+                    &column.role.describe(),
                     column.description,
                 ]
                 .map(|s| Cell::Text(s.to_string()))
@@ -163,8 +177,8 @@ pub fn dictionary(tables: &[PublishedTable]) -> PublishedTable {
         }
         rows.push(
             [
-                table.name,
-                table.description,
+                def.name,
+                def.description,
                 SUPPRESSED_COLUMN,
                 "text",
                 "label",
@@ -175,10 +189,8 @@ pub fn dictionary(tables: &[PublishedTable]) -> PublishedTable {
         );
     }
     PublishedTable {
-        name: "data_dictionary",
-        description: "One column of a published table",
-        columns: DICTIONARY_COLUMNS,
-        roles: vec![crate::disclosure::rules::Role::Label; DICTIONARY_COLUMNS.len()],
+        def: &DATA_DICTIONARY,
+        roles: vec![crate::disclosure::rules::Role::Label; DATA_DICTIONARY.columns.len()],
         rows,
     }
 }

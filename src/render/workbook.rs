@@ -89,7 +89,7 @@ pub fn build(tables: &[PublishedTable], figures: &[Figure], stamp: &Stamp) -> Re
     let names: Vec<String> = tables
         .iter()
         .map(|t| {
-            let name = sheet_name(t.name, &taken);
+            let name = sheet_name(t.name(), &taken);
             taken.push(name.clone());
             name
         })
@@ -167,7 +167,7 @@ fn about_sheet(
     r += 1;
     for (table, name) in tables.iter().zip(names) {
         sheet.write_string(r, 0, name)?;
-        sheet.write_string(r, 1, table.description)?;
+        sheet.write_string(r, 1, table.def.description)?;
         r += 1;
     }
     Ok(())
@@ -267,7 +267,7 @@ fn table_sheet(
 ) -> Result<(), XlsxError> {
     sheet.set_name(name)?;
     stamp_sheet(sheet, stamp);
-    for (c, column) in table.columns.iter().enumerate() {
+    for (c, column) in table.columns().iter().enumerate() {
         let c = c as u16;
         sheet.write_string_with_format(0, c, column.name, &f.header)?;
         let width = match column.ty {

@@ -7,7 +7,8 @@ use super::usage::{BANDS, Exclusion, Use, Windows, band_of, measure};
 use super::window::{Cut, Span, observed};
 use crate::measures::period::Period;
 use crate::measures::table::{
-    OutColumn, TableBuilder, int, int_value, num, num_value, text, text_value,
+    RowSum, Sums, TableBuilder, TableDef, count, int_label, int_value, num_label, num_value,
+    quotient, share, statistic, text, text_value, wilson_lower, wilson_upper,
 };
 use crate::stats::paired::wilcoxon_signed_rank;
 use crate::stats::proportion::wilson;
@@ -46,67 +47,89 @@ pub fn measure_cases(cohort: &Cohort, cases: &[Index], windows: Windows) -> Meas
     m
 }
 
-pub(super) const COHORT_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    int(
-        "window_months",
-        "Length of the before and after windows in months (the index day is in neither)",
-    ),
-    text(
-        "partial_before_policy",
-        "People whose before window is only partly observed: time-adjusted (rates over observed time) or excluded",
-    ),
-    num(
-        "min_window_coverage",
-        "A window observed for less than this share of its length is not used",
-    ),
-    text("events_from", "First day of event data in the warehouse"),
-    text(
-        "events_to",
-        "Last day of event data (the extract end, which censors windows)",
-    ),
-    int(
-        "referred",
-        "People with an accepted referral in the period (first accepted referral is the index)",
-    ),
-    int(
-        "not_present",
-        "Not registered or not alive on the index day",
-    ),
-    int(
-        "partial_before_excluded",
-        "Left out because the before window is only partly observed (policy excluded)",
-    ),
-    int(
-        "short_before",
-        "Left out: before window observed for less than the minimum share",
-    ),
-    int(
-        "short_after",
-        "Left out: after window observed for less than the minimum share (death, deregistration or extract end soon after)",
-    ),
-    int("measured", "People measured in both windows"),
-    int(
-        "before_late_registration",
-        "Measured with the before window starting at a registration inside it (time-adjusted)",
-    ),
-    int(
-        "before_data_start",
-        "Measured with the before window starting where event data starts (time-adjusted)",
-    ),
-    int(
-        "after_death",
-        "Measured with the after window censored at death",
-    ),
-    int(
-        "after_deregistration",
-        "Measured with the after window censored at deregistration",
-    ),
-    int(
-        "after_extract_end",
-        "Measured with the after window censored at the extract end",
-    ),
-];
+/// The table's declaration.
+pub const HEALTH_COHORT: TableDef = TableDef {
+    name: "health_cohort",
+    description: "Referred people measured in one window length, and why others were not",
+    queries: &["health_people", "health_index_episodes", "health_events"],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        int_label(
+            "window_months",
+            "Length of the before and after windows in months (the index day is in neither)",
+        ),
+        text(
+            "partial_before_policy",
+            "People whose before window is only partly observed: time-adjusted (rates over observed time) or excluded",
+        ),
+        num_label(
+            "min_window_coverage",
+            "A window observed for less than this share of its length is not used",
+        ),
+        text("events_from", "First day of event data in the warehouse"),
+        text(
+            "events_to",
+            "Last day of event data (the extract end, which censors windows)",
+        ),
+        count(
+            "referred",
+            "People with an accepted referral in the period (first accepted referral is the index)",
+        ),
+        count(
+            "not_present",
+            "Not registered or not alive on the index day",
+        ),
+        count(
+            "partial_before_excluded",
+            "Left out because the before window is only partly observed (policy excluded)",
+        ),
+        count(
+            "short_before",
+            "Left out: before window observed for less than the minimum share",
+        ),
+        count(
+            "short_after",
+            "Left out: after window observed for less than the minimum share (death, deregistration or extract end soon after)",
+        ),
+        count("measured", "People measured in both windows"),
+        count(
+            "before_late_registration",
+            "Measured with the before window starting at a registration inside it (time-adjusted)",
+        ),
+        count(
+            "before_data_start",
+            "Measured with the before window starting where event data starts (time-adjusted)",
+        ),
+        count(
+            "after_death",
+            "Measured with the after window censored at death",
+        ),
+        count(
+            "after_deregistration",
+            "Measured with the after window censored at deregistration",
+        ),
+        count(
+            "after_extract_end",
+            "Measured with the after window censored at the extract end",
+        ),
+    ],
+    sums: Sums {
+        breakdown_key: &[],
+        overlapping: &[],
+        not_summed: &[],
+        row_parts: &[RowSum {
+            parts: &[
+                "referred",
+                "not_present",
+                "partial_before_excluded",
+                "short_before",
+                "short_after",
+                "measured",
+            ],
+            prefer: None,
+        }],
+    },
+};
 
 /// One row of `health_cohort`.
 pub fn cohort_row(
@@ -165,69 +188,134 @@ pub fn cohort_row(
     ]);
 }
 
-pub(super) const BEFORE_AFTER_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    int(
-        "window_months",
-        "Length of the before and after windows in months",
-    ),
-    text("setting", "Service setting code"),
-    text("setting_label", "Service setting"),
-    text(
-        "design",
-        "What this comparison is (naive: no comparison group; the before window includes the run-up to referral)",
-    ),
-    int("people", "Referred people measured in both windows"),
-    num("before_person_years", "Person-years observed before"),
-    num("after_person_years", "Person-years observed after"),
-    int("before_events", "Events before"),
-    int("after_events", "Events after"),
-    num(
-        "before_rate",
-        "Events per person-year before (all events / all person-years)",
-    ),
-    num("after_rate", "Events per person-year after"),
-    num("mean_before_rate", "Mean of people's own rates before"),
-    num("mean_after_rate", "Mean of people's own rates after"),
-    num(
-        "median_before_rate",
-        "Median of people's own rates before (distributions are skewed)",
-    ),
-    num("median_after_rate", "Median of people's own rates after"),
-    num(
-        "mean_change",
-        "Mean paired change in rate, after minus before (events per person-year)",
-    ),
-    num(
-        "change_lower",
-        "Lower 95% limit of the mean change (t interval)",
-    ),
-    num("change_upper", "Upper 95% limit of the mean change"),
-    num(
-        "percent_change",
-        "Mean change as a percentage of the mean rate before",
-    ),
-    num(
-        "wilcoxon_v",
-        "Wilcoxon signed-rank V (sum of ranks of increases)",
-    ),
-    num(
-        "wilcoxon_p",
-        "Two-sided p-value of the Wilcoxon signed-rank test (normal approximation, continuity corrected)",
-    ),
-    int("fewer_after", "People with a lower rate after than before"),
-    num("fewer_after_share", "Share with a lower rate after"),
-    num("fewer_after_lower", "Lower 95% Wilson limit"),
-    num("fewer_after_upper", "Upper 95% Wilson limit"),
-    num(
-        "population_rate",
-        "Rate per person-year among registered people never referred, over the same calendar span",
-    ),
-    num(
-        "ratio_to_population",
-        "Referred people's rate before divided by the population rate (well above 1: expect regression to the mean)",
-    ),
-];
+/// The table's declaration.
+pub const HEALTH_BEFORE_AFTER: TableDef = TableDef {
+    name: "health_before_after",
+    description: "Naive before/after service use of referred people, one setting and window length",
+    queries: &["health_people", "health_index_episodes", "health_events"],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        int_label(
+            "window_months",
+            "Length of the before and after windows in months",
+        ),
+        text("setting", "Service setting code"),
+        text("setting_label", "Service setting"),
+        text(
+            "design",
+            "What this comparison is (naive: no comparison group; the before window includes the run-up to referral)",
+        ),
+        count("people", "Referred people measured in both windows"),
+        statistic(
+            "before_person_years",
+            &["people"],
+            "Person-years observed before",
+        ),
+        statistic(
+            "after_person_years",
+            &["people"],
+            "Person-years observed after",
+        ),
+        count("before_events", "Events before"),
+        count("after_events", "Events after"),
+        quotient(
+            "before_rate",
+            "before_events",
+            "before_person_years",
+            1.0,
+            "Events per person-year before (all events / all person-years)",
+        ),
+        quotient(
+            "after_rate",
+            "after_events",
+            "after_person_years",
+            1.0,
+            "Events per person-year after",
+        ),
+        statistic(
+            "mean_before_rate",
+            &["people"],
+            "Mean of people's own rates before",
+        ),
+        statistic(
+            "mean_after_rate",
+            &["people"],
+            "Mean of people's own rates after",
+        ),
+        statistic(
+            "median_before_rate",
+            &["people"],
+            "Median of people's own rates before (distributions are skewed)",
+        ),
+        statistic(
+            "median_after_rate",
+            &["people"],
+            "Median of people's own rates after",
+        ),
+        statistic(
+            "mean_change",
+            &["people"],
+            "Mean paired change in rate, after minus before (events per person-year)",
+        ),
+        statistic(
+            "change_lower",
+            &["people"],
+            "Lower 95% limit of the mean change (t interval)",
+        ),
+        statistic(
+            "change_upper",
+            &["people"],
+            "Upper 95% limit of the mean change",
+        ),
+        statistic(
+            "percent_change",
+            &["people"],
+            "Mean change as a percentage of the mean rate before",
+        ),
+        statistic(
+            "wilcoxon_v",
+            &["people"],
+            "Wilcoxon signed-rank V (sum of ranks of increases)",
+        ),
+        statistic(
+            "wilcoxon_p",
+            &["people"],
+            "Two-sided p-value of the Wilcoxon signed-rank test (normal approximation, continuity corrected)",
+        ),
+        count("fewer_after", "People with a lower rate after than before"),
+        share(
+            "fewer_after_share",
+            "fewer_after",
+            "people",
+            "Share with a lower rate after",
+        ),
+        wilson_lower(
+            "fewer_after_lower",
+            "fewer_after",
+            "people",
+            "Lower 95% Wilson limit",
+        ),
+        wilson_upper(
+            "fewer_after_upper",
+            "fewer_after",
+            "people",
+            "Upper 95% Wilson limit",
+        ),
+        statistic(
+            "population_rate",
+            &["people"],
+            "Rate per person-year among registered people never referred, over the same calendar span",
+        ),
+        quotient(
+            "ratio_to_population",
+            "before_rate",
+            "population_rate",
+            1.0,
+            "Referred people's rate before divided by the population rate (well above 1: expect regression to the mean)",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
 /// Events per person-year among people never referred, over the calendar span
 /// from `months` before the period to its end (per setting).
@@ -334,34 +422,51 @@ pub fn before_after_rows(
 /// population's is warned about: its fall after referral is expected anyway.
 pub const WARN_BASELINE_RATIO: f64 = 1.5;
 
-pub(super) const BAND_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    int(
-        "window_months",
-        "Length of the before and after windows in months",
-    ),
-    text(
-        "group",
-        "referred, or the matched comparators of a pool (never_referred, declined) at their index or pseudo-index dates",
-    ),
-    text(
-        "baseline_band",
-        "GP appointments per person-year in the before window: 0-2, 3-5, 6-11, 12+",
-    ),
-    text("setting", "Service setting code"),
-    int("people", "People in the band measured in both windows"),
-    num(
-        "mean_before_rate",
-        "Mean rate before (events per person-year)",
-    ),
-    num("mean_after_rate", "Mean rate after"),
-    num("mean_change", "Mean change, after minus before"),
-    num(
-        "change_lower",
-        "Lower 95% limit of the mean change (t interval)",
-    ),
-    num("change_upper", "Upper 95% limit of the mean change"),
-];
+/// The table's declaration.
+pub const HEALTH_BASELINE_BANDS: TableDef = TableDef {
+    name: "health_baseline_bands",
+    description: "Before/after use by baseline GP-use band, for the referred and their matched comparators",
+    queries: &["health_people", "health_index_episodes", "health_events"],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        int_label(
+            "window_months",
+            "Length of the before and after windows in months",
+        ),
+        text(
+            "group",
+            "referred, or the matched comparators of a pool (never_referred, declined) at their index or pseudo-index dates",
+        ),
+        text(
+            "baseline_band",
+            "GP appointments per person-year in the before window: 0-2, 3-5, 6-11, 12+",
+        ),
+        text("setting", "Service setting code"),
+        count("people", "People in the band measured in both windows"),
+        statistic(
+            "mean_before_rate",
+            &["people"],
+            "Mean rate before (events per person-year)",
+        ),
+        statistic("mean_after_rate", &["people"], "Mean rate after"),
+        statistic(
+            "mean_change",
+            &["people"],
+            "Mean change, after minus before",
+        ),
+        statistic(
+            "change_lower",
+            &["people"],
+            "Lower 95% limit of the mean change (t interval)",
+        ),
+        statistic(
+            "change_upper",
+            &["people"],
+            "Upper 95% limit of the mean change",
+        ),
+    ],
+    sums: Sums::NONE,
+};
 
 /// Rows of `health_baseline_bands` for one group of measured people.
 pub fn band_rows(

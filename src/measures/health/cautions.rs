@@ -13,7 +13,7 @@ use super::WARN_FEW_SETS;
 use super::before_after::WARN_BASELINE_RATIO;
 use crate::disclosure::{Cell, Policy, PublishedTable};
 use crate::error::Result;
-use crate::measures::table::{OutColumn, OutTable, TableBuilder, text, text_value};
+use crate::measures::table::{OutTable, Sums, TableBuilder, TableDef, text, text_value};
 
 /// One caution: what it is about, and the sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,19 +24,22 @@ pub struct Caution {
     pub message: String,
 }
 
-const WARNING_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    text("topic", "What the warning is about"),
-    text("message", "The warning in plain words"),
-];
+/// The table's declaration.
+pub const HEALTH_WARNINGS: TableDef = TableDef {
+    name: "health_warnings",
+    description: "A caution about the health and care system figures",
+    queries: &[],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        text("topic", "What the warning is about"),
+        text("message", "The warning in plain words"),
+    ],
+    sums: Sums::NONE,
+};
 
 /// The `health_warnings` table of `cautions`.
 pub fn table(period: &str, cautions: &[Caution]) -> Result<OutTable> {
-    let mut table = TableBuilder::new(
-        "health_warnings",
-        "A caution about the health and care system figures",
-        WARNING_COLUMNS,
-    );
+    let mut table = TableBuilder::new(&HEALTH_WARNINGS);
     for c in cautions {
         table.push_named(&[
             ("period", text_value(period)),
@@ -63,7 +66,7 @@ fn count_words(cell: &Cell, policy: Policy) -> Option<String> {
 }
 
 fn find<'a>(tables: &'a [PublishedTable], name: &str) -> Option<&'a PublishedTable> {
-    tables.iter().find(|t| t.name == name)
+    tables.iter().find(|t| t.name() == name)
 }
 
 /// Every caution the published health tables call for, in the order the
@@ -202,16 +205,22 @@ fn pre_trend(events: &PublishedTable, pool: &str, washout_days: i32) -> Option<C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measures::table::{int, int_value};
+    use crate::measures::table::{count, int_label, int_value, num_value, quotient, statistic};
 
     fn matching(matched: i64, cases: i64, policy: Policy) -> Vec<PublishedTable> {
-        const COLUMNS: &[OutColumn] = &[
-            text("period", "p"),
-            text("pool", "p"),
-            int("cases", "c"),
-            int("matched_sets", "m"),
-        ];
-        let mut t = TableBuilder::new("health_matching", "m", COLUMNS);
+        const MATCHING: TableDef = TableDef {
+            name: "health_matching",
+            description: "m",
+            queries: &[],
+            columns: &[
+                text("period", "p"),
+                text("pool", "p"),
+                count("cases", "c"),
+                count("matched_sets", "m"),
+            ],
+            sums: Sums::NONE,
+        };
+        let mut t = TableBuilder::new(&MATCHING);
         t.push_named(&[
             ("period", text_value("2024/25")),
             ("pool", text_value("declined")),
@@ -256,15 +265,26 @@ mod tests {
 
     #[test]
     fn a_cohort_well_above_the_population_is_cautioned_about() {
-        use crate::measures::table::num;
-        const COLUMNS: &[OutColumn] = &[
-            int("window_months", "w"),
-            text("setting_label", "s"),
-            num("before_rate", "b"),
-            num("population_rate", "p"),
-            num("ratio_to_population", "r"),
-        ];
-        let mut t = TableBuilder::new("health_before_after", "n", COLUMNS);
+        const BEFORE_AFTER: TableDef = TableDef {
+            name: "health_before_after",
+            description: "n",
+            queries: &[],
+            columns: &[
+                int_label("window_months", "w"),
+                text("setting_label", "s"),
+                statistic("before_rate", &[], "b"),
+                statistic("population_rate", &[], "p"),
+                quotient(
+                    "ratio_to_population",
+                    "before_rate",
+                    "population_rate",
+                    1.0,
+                    "r",
+                ),
+            ],
+            sums: Sums::NONE,
+        };
+        let mut t = TableBuilder::new(&BEFORE_AFTER);
         for (months, label, rate, population) in [
             (6, "GP appointment", 20.0, 4.7),
             (12, "GP appointment", 9.9, 4.7),
@@ -273,9 +293,9 @@ mod tests {
             t.push(&[
                 int_value(months),
                 text_value(label),
-                crate::measures::table::num_value(rate),
-                crate::measures::table::num_value(population),
-                crate::measures::table::num_value(rate / population),
+                num_value(rate),
+                num_value(population),
+                num_value(rate / population),
             ]);
         }
         let tables = vec![crate::disclosure::publish(

@@ -9,7 +9,8 @@ use super::usage::{Use, Windows, measure, rate_in, rates_in};
 use super::window::{before, present_on, quarter};
 use crate::measures::period::Period;
 use crate::measures::table::{
-    OutColumn, TableBuilder, int, int_value, num, num_value, text, text_value,
+    Sums, TableBuilder, TableDef, count, int_label, int_value, num_label, num_value, statistic,
+    text, text_value,
 };
 use crate::stats::did::{Did, did_estimates, set_contrast};
 use crate::stats::effect::weighted_standardised_mean_difference;
@@ -30,29 +31,36 @@ pub struct Matched<'a> {
     pub matching: &'a Matching,
 }
 
-pub(super) const MATCHING_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    text(
-        "pool",
-        "Comparison pool: never_referred (registered, no referral at any date) or declined (referral declined, never accepted)",
-    ),
-    text(
-        "match_unit",
-        "Organisation matched on exactly: practice or pcn",
-    ),
-    int("k", "Comparators sought per case"),
-    int("pool_size", "People in the pool"),
-    int("cases", "Referred people (accepted referral in the period)"),
-    int(
-        "cases_without_baseline",
-        "Cases whose baseline band could not be measured (too little time before)",
-    ),
-    int("matched_sets", "Cases with at least one comparator"),
-    int("partial_sets", "Matched sets with fewer than k comparators"),
-    int("unmatched", "Cases with no comparator"),
-    int("comparators", "Comparators used"),
-    text("index_date", "How comparators' windows are anchored"),
-];
+/// The table's declaration.
+pub const HEALTH_MATCHING: TableDef = TableDef {
+    name: "health_matching",
+    description: "How the referred were matched to one comparison pool",
+    queries: &["health_people", "health_index_episodes", "health_events"],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        text(
+            "pool",
+            "Comparison pool: never_referred (registered, no referral at any date) or declined (referral declined, never accepted)",
+        ),
+        text(
+            "match_unit",
+            "Organisation matched on exactly: practice or pcn",
+        ),
+        int_label("k", "Comparators sought per case"),
+        count("pool_size", "People in the pool"),
+        count("cases", "Referred people (accepted referral in the period)"),
+        count(
+            "cases_without_baseline",
+            "Cases whose baseline band could not be measured (too little time before)",
+        ),
+        count("matched_sets", "Cases with at least one comparator"),
+        count("partial_sets", "Matched sets with fewer than k comparators"),
+        count("unmatched", "Cases with no comparator"),
+        count("comparators", "Comparators used"),
+        text("index_date", "How comparators' windows are anchored"),
+    ],
+    sums: Sums::NONE,
+};
 
 /// One row of `health_matching`.
 pub fn matching_row(table: &mut TableBuilder, matched: &Matched, rules: &MatchRules) {
@@ -83,22 +91,30 @@ pub fn matching_row(table: &mut TableBuilder, matched: &Matched, rules: &MatchRu
 ]);
 }
 
-pub(super) const BALANCE_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    text("pool", "Comparison pool"),
-    text("variable", "Characteristic compared"),
-    text(
-        "stage",
-        "before_matching (cases against the whole pool) or after_matching (matched cases against their comparators, each weighted 1/k of its set)",
-    ),
-    num("case_mean", "Mean among cases"),
-    num("comparator_mean", "Mean among comparators"),
-    num(
-        "smd",
-        "Standardised mean difference (difference over the pooled SD)",
-    ),
-    int("balanced", "1 when |SMD| < 0.1"),
-];
+/// The table's declaration.
+pub const HEALTH_BALANCE: TableDef = TableDef {
+    name: "health_balance",
+    description: "One characteristic compared between cases and a pool, before or after matching",
+    queries: &["health_people", "health_index_episodes", "health_events"],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        text("pool", "Comparison pool"),
+        text("variable", "Characteristic compared"),
+        text(
+            "stage",
+            "before_matching (cases against the whole pool) or after_matching (matched cases against their comparators, each weighted 1/k of its set)",
+        ),
+        statistic("case_mean", &[], "Mean among cases"),
+        statistic("comparator_mean", &[], "Mean among comparators"),
+        statistic(
+            "smd",
+            &[],
+            "Standardised mean difference (difference over the pooled SD)",
+        ),
+        int_label("balanced", "1 when |SMD| < 0.1"),
+    ],
+    sums: Sums::NONE,
+};
 
 /// Characteristics compared for balance.
 const BALANCE_VARIABLES: [&str; 8] = [
@@ -241,66 +257,86 @@ pub fn balance_rows(
     }
 }
 
-pub(super) const DID_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    text("pool", "Comparison pool"),
-    int(
-        "window_months",
-        "Length of the before and after windows in months",
-    ),
-    int(
-        "washout_days",
-        "Days just before the index left out of the before window (the run-up to referral)",
-    ),
-    text("setting", "Service setting code, or total_cost"),
-    text("setting_label", "Service setting"),
-    int(
-        "sets",
-        "Matched sets with the case and at least one comparator measured in both windows",
-    ),
-    num(
-        "case_before_rate",
-        "Cases' mean rate before (events per person-year)",
-    ),
-    num("case_after_rate", "Cases' mean rate after"),
-    num("case_change", "Cases' mean change"),
-    num(
-        "comparator_before_rate",
-        "Comparators' mean rate before (each weighted 1/k of its set)",
-    ),
-    num("comparator_after_rate", "Comparators' mean rate after"),
-    num("comparator_change", "Comparators' mean change"),
-    num(
-        "naive_change",
-        "The naive before/after change of all measured referred people (health_before_after)",
-    ),
-    num(
-        "did",
-        "Difference-in-differences: cases' change minus comparators' change (events per person-year; negative = fewer events than comparators)",
-    ),
-    num(
-        "did_lower",
-        "Lower 95% limit (percentile bootstrap over matched sets)",
-    ),
-    num(
-        "did_upper",
-        "Upper 95% limit (percentile bootstrap over matched sets)",
-    ),
-    num(
-        "se",
-        "Cluster-robust standard error (matched set as cluster)",
-    ),
-    num(
-        "cluster_lower",
-        "Lower 95% limit from the cluster-robust standard error (t interval)",
-    ),
-    num(
-        "cluster_upper",
-        "Upper 95% limit from the cluster-robust standard error",
-    ),
-    int("bootstrap_reps", "Bootstrap resamples"),
-    int("seed", "Bootstrap seed"),
-];
+/// The table's declaration.
+pub const HEALTH_DIFFERENCE_IN_DIFFERENCES: TableDef = TableDef {
+    name: "health_difference_in_differences",
+    description: "Change in service use of the referred against matched comparators, one pool, window and setting",
+    queries: &["health_people", "health_index_episodes", "health_events"],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        text("pool", "Comparison pool"),
+        int_label(
+            "window_months",
+            "Length of the before and after windows in months",
+        ),
+        int_label(
+            "washout_days",
+            "Days just before the index left out of the before window (the run-up to referral)",
+        ),
+        text("setting", "Service setting code, or total_cost"),
+        text("setting_label", "Service setting"),
+        count(
+            "sets",
+            "Matched sets with the case and at least one comparator measured in both windows",
+        ),
+        statistic(
+            "case_before_rate",
+            &["sets"],
+            "Cases' mean rate before (events per person-year)",
+        ),
+        statistic("case_after_rate", &["sets"], "Cases' mean rate after"),
+        statistic("case_change", &["sets"], "Cases' mean change"),
+        statistic(
+            "comparator_before_rate",
+            &["sets"],
+            "Comparators' mean rate before (each weighted 1/k of its set)",
+        ),
+        statistic(
+            "comparator_after_rate",
+            &["sets"],
+            "Comparators' mean rate after",
+        ),
+        statistic("comparator_change", &["sets"], "Comparators' mean change"),
+        statistic(
+            "naive_change",
+            &["sets"],
+            "The naive before/after change of all measured referred people (health_before_after)",
+        ),
+        statistic(
+            "did",
+            &["sets"],
+            "Difference-in-differences: cases' change minus comparators' change (events per person-year; negative = fewer events than comparators)",
+        ),
+        statistic(
+            "did_lower",
+            &["sets"],
+            "Lower 95% limit (percentile bootstrap over matched sets)",
+        ),
+        statistic(
+            "did_upper",
+            &["sets"],
+            "Upper 95% limit (percentile bootstrap over matched sets)",
+        ),
+        statistic(
+            "se",
+            &["sets"],
+            "Cluster-robust standard error (matched set as cluster)",
+        ),
+        statistic(
+            "cluster_lower",
+            &["sets"],
+            "Lower 95% limit from the cluster-robust standard error (t interval)",
+        ),
+        statistic(
+            "cluster_upper",
+            &["sets"],
+            "Upper 95% limit from the cluster-robust standard error",
+        ),
+        int_label("bootstrap_reps", "Bootstrap resamples"),
+        int_label("seed", "Bootstrap seed"),
+    ],
+    sums: Sums::NONE,
+};
 
 /// Settings for the estimates.
 #[derive(Debug, Clone, Copy)]
@@ -456,67 +492,92 @@ pub fn did_rows(
     estimates
 }
 
-pub(super) const COST_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    text("pool", "Comparison pool"),
-    int(
-        "window_months",
-        "Length of the before and after windows in months",
-    ),
-    text(
-        "setting",
-        "Service setting code, or total_cost (the sum over costed settings)",
-    ),
-    num("unit_cost", "Cost per event (from the unit-cost file)"),
-    text("cost_source", "Where the unit costs come from"),
-    text("price_year", "Year of the prices"),
-    num(
-        "events_did",
-        "Difference-in-differences in events per person-year",
-    ),
-    int("sets", "Matched sets used"),
-    num(
-        "cost_did",
-        "Difference in cost per person-year (events_did × unit_cost; negative = lower cost than comparators)",
-    ),
-    num(
-        "cost_lower",
-        "Lower 95% limit (percentile bootstrap over matched sets)",
-    ),
-    num("cost_upper", "Upper 95% limit"),
-];
+/// The table's declaration.
+pub const HEALTH_COSTS: TableDef = TableDef {
+    name: "health_costs",
+    description: "Difference-in-differences in cost per person-year, one pool, window and setting",
+    queries: &["health_people", "health_index_episodes", "health_events"],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        text("pool", "Comparison pool"),
+        int_label(
+            "window_months",
+            "Length of the before and after windows in months",
+        ),
+        text(
+            "setting",
+            "Service setting code, or total_cost (the sum over costed settings)",
+        ),
+        num_label("unit_cost", "Cost per event (from the unit-cost file)"),
+        text("cost_source", "Where the unit costs come from"),
+        text("price_year", "Year of the prices"),
+        statistic(
+            "events_did",
+            &["sets"],
+            "Difference-in-differences in events per person-year",
+        ),
+        count("sets", "Matched sets used"),
+        statistic(
+            "cost_did",
+            &["sets"],
+            "Difference in cost per person-year (events_did × unit_cost; negative = lower cost than comparators)",
+        ),
+        statistic(
+            "cost_lower",
+            &["sets"],
+            "Lower 95% limit (percentile bootstrap over matched sets)",
+        ),
+        statistic("cost_upper", &["sets"], "Upper 95% limit"),
+    ],
+    sums: Sums::NONE,
+};
 
-pub(super) const EVENT_STUDY_COLUMNS: &[OutColumn] = &[
-    text("period", "Reporting period (referral dates)"),
-    text("pool", "Comparison pool"),
-    text("setting", "Service setting code"),
-    int(
-        "quarter",
-        "Quarter relative to the index: -4 to -1 before (−1 ends the day before), 0 to 4 after (0 starts the day after)",
-    ),
-    int(
-        "sets",
-        "Matched sets with the case and a comparator observed for at least the minimum share of the quarter",
-    ),
-    num(
-        "case_rate",
-        "Cases' mean rate in the quarter (events per person-year)",
-    ),
-    num(
-        "comparator_rate",
-        "Comparators' mean rate in the quarter (each weighted 1/k of its set)",
-    ),
-    num("difference", "Mean of case minus comparator rates"),
-    num(
-        "versus_reference",
-        "Difference relative to quarter -4 (the reference); before the index it shows pre-trends",
-    ),
-    num(
-        "lower",
-        "Lower 95% limit of versus_reference (cluster-robust t interval over matched sets)",
-    ),
-    num("upper", "Upper 95% limit of versus_reference"),
-];
+/// The table's declaration.
+pub const HEALTH_EVENT_STUDY: TableDef = TableDef {
+    name: "health_event_study",
+    description: "Case and comparator rates in one quarter around referral, one pool and setting",
+    queries: &["health_people", "health_index_episodes", "health_events"],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        text("pool", "Comparison pool"),
+        text("setting", "Service setting code"),
+        int_label(
+            "quarter",
+            "Quarter relative to the index: -4 to -1 before (−1 ends the day before), 0 to 4 after (0 starts the day after)",
+        ),
+        count(
+            "sets",
+            "Matched sets with the case and a comparator observed for at least the minimum share of the quarter",
+        ),
+        statistic(
+            "case_rate",
+            &["sets"],
+            "Cases' mean rate in the quarter (events per person-year)",
+        ),
+        statistic(
+            "comparator_rate",
+            &["sets"],
+            "Comparators' mean rate in the quarter (each weighted 1/k of its set)",
+        ),
+        statistic(
+            "difference",
+            &["sets"],
+            "Mean of case minus comparator rates",
+        ),
+        statistic(
+            "versus_reference",
+            &["sets"],
+            "Difference relative to quarter -4 (the reference); before the index it shows pre-trends",
+        ),
+        statistic(
+            "lower",
+            &["sets"],
+            "Lower 95% limit of versus_reference (cluster-robust t interval over matched sets)",
+        ),
+        statistic("upper", &["sets"], "Upper 95% limit of versus_reference"),
+    ],
+    sums: Sums::NONE,
+};
 
 /// Quarters of the event study, relative to the index.
 pub const QUARTERS: std::ops::RangeInclusive<i32> = -4..=4;

@@ -138,46 +138,14 @@ pub async fn health_system(
 
 /// Compute every health table from a loaded cohort.
 pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Result<HealthResult> {
-    let mut cohort_table = TableBuilder::new(
-        "health_cohort",
-        "Referred people measured in one window length, and why others were not",
-        before_after::COHORT_COLUMNS,
-    );
-    let mut naive_table = TableBuilder::new(
-        "health_before_after",
-        "Naive before/after service use of referred people, one setting and window length",
-        before_after::BEFORE_AFTER_COLUMNS,
-    );
-    let mut bands_table = TableBuilder::new(
-        "health_baseline_bands",
-        "Before/after use by baseline GP-use band, for the referred and their matched comparators",
-        before_after::BAND_COLUMNS,
-    );
-    let mut matching_table = TableBuilder::new(
-        "health_matching",
-        "How the referred were matched to one comparison pool",
-        comparison::MATCHING_COLUMNS,
-    );
-    let mut balance_table = TableBuilder::new(
-        "health_balance",
-        "One characteristic compared between cases and a pool, before or after matching",
-        comparison::BALANCE_COLUMNS,
-    );
-    let mut did_table = TableBuilder::new(
-        "health_difference_in_differences",
-        "Change in service use of the referred against matched comparators, one pool, window and setting",
-        comparison::DID_COLUMNS,
-    );
-    let mut event_table = TableBuilder::new(
-        "health_event_study",
-        "Case and comparator rates in one quarter around referral, one pool and setting",
-        comparison::EVENT_STUDY_COLUMNS,
-    );
-    let mut cost_table = TableBuilder::new(
-        "health_costs",
-        "Difference-in-differences in cost per person-year, one pool, window and setting",
-        comparison::COST_COLUMNS,
-    );
+    let mut cohort_table = TableBuilder::new(&before_after::HEALTH_COHORT);
+    let mut naive_table = TableBuilder::new(&before_after::HEALTH_BEFORE_AFTER);
+    let mut bands_table = TableBuilder::new(&before_after::HEALTH_BASELINE_BANDS);
+    let mut matching_table = TableBuilder::new(&comparison::HEALTH_MATCHING);
+    let mut balance_table = TableBuilder::new(&comparison::HEALTH_BALANCE);
+    let mut did_table = TableBuilder::new(&comparison::HEALTH_DIFFERENCE_IN_DIFFERENCES);
+    let mut event_table = TableBuilder::new(&comparison::HEALTH_EVENT_STUDY);
+    let mut cost_table = TableBuilder::new(&comparison::HEALTH_COSTS);
     let cases = &cohort.accepted;
     let naive_windows = |months| Windows {
         months,

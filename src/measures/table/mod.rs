@@ -1,7 +1,6 @@
-//! Output tables of the measures: typed columns with descriptions, written as
-//! Parquet and CSV (atomically), plus a data dictionary.
+//! Output tables: each declared once ([`def`]), its rows built by column
+//! name ([`TableBuilder`]), and the columns of query results read by name.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
@@ -10,66 +9,34 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use crate::error::Result;
 use crate::ingest::batch::{BatchBuilder, Value};
 
-/// One documented output column.
-#[derive(Debug, Clone, Copy)]
-pub struct OutColumn {
-    /// Column name.
-    pub name: &'static str,
-    /// Arrow type (Utf8, Int64 or Float64).
-    pub ty: ColumnKind,
-    /// What the column holds.
-    pub description: &'static str,
-}
+pub mod def;
 
-/// The types output columns take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnKind {
-    /// Text.
-    Text,
-    /// Whole number.
-    Integer,
-    /// Number.
-    Number,
-}
-
-/// A text column.
-pub const fn text(name: &'static str, description: &'static str) -> OutColumn {
-    OutColumn {
-        name,
-        ty: ColumnKind::Text,
-        description,
-    }
-}
-
-/// A whole-number column.
-pub const fn int(name: &'static str, description: &'static str) -> OutColumn {
-    OutColumn {
-        name,
-        ty: ColumnKind::Integer,
-        description,
-    }
-}
-
-/// A number column.
-pub const fn num(name: &'static str, description: &'static str) -> OutColumn {
-    OutColumn {
-        name,
-        ty: ColumnKind::Number,
-        description,
-    }
-}
+pub use def::{
+    ColumnKind, Declared, OutColumn, Protection, RowSum, Sums, TableDef, count, count_number,
+    count_when, int_label, losses, num_label, p_value, poisson_lower, poisson_upper, quotient,
+    rate_ratio, rate_ratio_lower, rate_ratio_upper, scaled, share, statistic, text, wilson_lower,
+    wilson_upper,
+};
 
 /// A finished output table.
 #[derive(Debug, Clone)]
 pub struct OutTable {
-    /// File stem.
-    pub name: &'static str,
-    /// What one row is.
-    pub description: &'static str,
-    /// Columns.
-    pub columns: &'static [OutColumn],
+    /// Its declaration.
+    pub def: &'static TableDef,
     /// The rows as one batch.
     pub batch: RecordBatch,
+}
+
+impl OutTable {
+    /// File stem.
+    pub fn name(&self) -> &'static str {
+        self.def.name
+    }
+
+    /// Its columns.
+    pub fn columns(&self) -> &'static [OutColumn] {
+        self.def.columns
+    }
 }
 
 /// Schema of documented columns.
@@ -91,24 +58,16 @@ pub fn schema(columns: &[OutColumn]) -> SchemaRef {
 
 /// Collects rows of a documented table.
 pub struct TableBuilder {
-    name: &'static str,
-    description: &'static str,
-    columns: &'static [OutColumn],
+    def: &'static TableDef,
     rows: BatchBuilder,
 }
 
 impl TableBuilder {
     /// An empty table.
-    pub fn new(
-        name: &'static str,
-        description: &'static str,
-        columns: &'static [OutColumn],
-    ) -> Self {
+    pub fn new(def: &'static TableDef) -> Self {
         TableBuilder {
-            name,
-            description,
-            columns,
-            rows: BatchBuilder::new(schema(columns)),
+            def,
+            rows: BatchBuilder::new(schema(def.columns)),
         }
     }
 
@@ -116,7 +75,7 @@ impl TableBuilder {
     /// measures build their rows with [`TableBuilder::push_named`]; this
     /// positional form is for test fixtures shaped by hand.
     pub fn push(&mut self, row: &[Value]) {
-        debug_assert_eq!(row.len(), self.columns.len(), "{}", self.name);
+        debug_assert_eq!(row.len(), self.def.columns.len(), "{}", self.def.name);
         let cleaned: Vec<Value> = row
             .iter()
             .map(|v| match v {
@@ -132,22 +91,25 @@ impl TableBuilder {
     /// (in every test that builds the table) instead of shifting the row.
     pub fn push_named<N: AsRef<str>>(&mut self, row: &[(N, Value)]) {
         let values: Vec<Value> = self
+            .def
             .columns
             .iter()
             .map(|c| {
                 let mut given = row.iter().filter(|(name, _)| name.as_ref() == c.name);
                 match (given.next(), given.next()) {
                     (Some((_, v)), None) => v.clone(),
-                    (None, _) => panic!("{}: no value for column {}", self.name, c.name),
-                    (Some(_), Some(_)) => panic!("{}: two values for column {}", self.name, c.name),
+                    (None, _) => panic!("{}: no value for column {}", self.def.name, c.name),
+                    (Some(_), Some(_)) => {
+                        panic!("{}: two values for column {}", self.def.name, c.name)
+                    }
                 }
             })
             .collect();
         assert_eq!(
             row.len(),
-            self.columns.len(),
+            self.def.columns.len(),
             "{}: a value for a column the table does not declare",
-            self.name
+            self.def.name
         );
         self.push(&values);
     }
@@ -155,9 +117,7 @@ impl TableBuilder {
     /// The finished table.
     pub fn finish(mut self) -> Result<OutTable> {
         Ok(OutTable {
-            name: self.name,
-            description: self.description,
-            columns: self.columns,
+            def: self.def,
             batch: self.rows.finish()?,
         })
     }
@@ -218,67 +178,21 @@ pub fn opt_num(x: Option<f64>) -> Value {
     x.map_or(Value::Null, Value::Float)
 }
 
-const DICTIONARY_COLUMNS: &[OutColumn] = &[
-    text("table_name", "Output table"),
-    text("table_description", "What one row of the table is"),
-    text("column_name", "Column"),
-    text("column_type", "text, integer or number"),
-    text("description", "What the column holds"),
-];
-
-/// Write each table as `<name>.parquet`, `<name>.csv` and `<name>.json`, and
-/// `data_dictionary.csv`; returns the file names written.
-pub fn write_all(tables: &[OutTable], folder: &Path) -> Result<Vec<String>> {
-    let mut files = Vec::new();
-    let mut dictionary = TableBuilder::new(
-        "data_dictionary",
-        "One column of an output table",
-        DICTIONARY_COLUMNS,
-    );
-    for table in tables {
-        for ext in ["parquet", "csv", "json"] {
-            let name = format!("{}.{ext}", table.name);
-            crate::sql::write(
-                std::slice::from_ref(&table.batch),
-                table.batch.schema(),
-                &folder.join(&name),
-            )?;
-            files.push(name);
-        }
-        for c in table.columns {
-            let ty = match c.ty {
-                ColumnKind::Text => "text",
-                ColumnKind::Integer => "integer",
-                ColumnKind::Number => "number",
-            };
-            dictionary.push_named(&[
-                ("table_name", text_value(table.name)),
-                ("table_description", text_value(table.description)),
-                ("column_name", text_value(c.name)),
-                ("column_type", text_value(ty)),
-                ("description", text_value(c.description)),
-            ]);
-        }
-    }
-    let dictionary = dictionary.finish()?;
-    crate::sql::write(
-        std::slice::from_ref(&dictionary.batch),
-        dictionary.batch.schema(),
-        &folder.join("data_dictionary.csv"),
-    )?;
-    files.push("data_dictionary.csv".to_string());
-    Ok(files)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const COLUMNS: &[OutColumn] = &[text("group", "g"), int("pairs", "n")];
+    const T: TableDef = TableDef {
+        name: "t",
+        description: "test",
+        queries: &[],
+        columns: &[text("group", "g"), count("pairs", "n")],
+        sums: Sums::NONE,
+    };
 
     #[test]
     fn rows_built_by_name_land_in_their_columns() {
-        let mut t = TableBuilder::new("t", "test", COLUMNS);
+        let mut t = TableBuilder::new(&T);
         t.push_named(&[("pairs", int_value(3)), ("group", text_value("a"))]);
         let t = t.finish().unwrap();
         assert_eq!(int_at(&t.batch, "pairs", 0), Some(3));
@@ -287,7 +201,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "a query result has no column referrals")]
     fn reading_a_column_a_query_no_longer_returns_fails() {
-        let mut t = TableBuilder::new("t", "test", COLUMNS);
+        let mut t = TableBuilder::new(&T);
         t.push_named(&[("group", text_value("a")), ("pairs", int_value(3))]);
         let t = t.finish().unwrap();
         let _ = int_at(&t.batch, "referrals", 0);
@@ -296,7 +210,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "t: no value for column pairs")]
     fn a_renamed_column_fails_instead_of_shifting_the_row() {
-        let mut t = TableBuilder::new("t", "test", COLUMNS);
+        let mut t = TableBuilder::new(&T);
         t.push_named(&[("group", text_value("a")), ("pair_count", int_value(3))]);
     }
 }

@@ -1,0 +1,155 @@
+//! Every table sprout writes, each declared once beside the code that
+//! computes it ([`TableDef`]: its columns with their types, descriptions and
+//! disclosure roles, the cells that add up, the measure files it is computed
+//! from) and listed here once.
+//!
+//! The declarations drive the tables' schemas and rows
+//! ([`crate::measures::table::TableBuilder`]), disclosure control
+//! ([`crate::disclosure::rules`]), `data_dictionary.csv`, the methods
+//! appendix (which tables each measure file feeds), `queries/README.md`, the
+//! golden files of `tests/golden/` and `sprout audit`, which finds a
+//! published table's roles here by its name.
+
+use crate::measures::table::TableDef;
+use crate::measures::{benchmark, community, equity, health, quality, service, support, wellbeing};
+
+/// Every table, in the order the outputs list them.
+pub static TABLES: &[&TableDef] = &[
+    &wellbeing::WELLBEING_ATTRITION_FUNNEL,
+    &wellbeing::WELLBEING_CHANGE,
+    &wellbeing::WELLBEING_ATTRITION_BIAS,
+    &benchmark::BENCHMARK_FUNNEL_UNITS,
+    &benchmark::BENCHMARK_FUNNEL_LIMITS,
+    &benchmark::BENCHMARK_OVERDISPERSION,
+    &benchmark::SPC,
+    &service::SERVICE_REFERRALS,
+    &service::SERVICE_UPTAKE,
+    &support::LINK_WORKER_CASELOAD,
+    &support::SUPPORT_OFFERED,
+    &community::COMMUNITY_ORGANISATIONS,
+    &community::COMMUNITY_SUMMARY,
+    &equity::EQUITY,
+    &quality::DATA_QUALITY,
+    &health::before_after::HEALTH_COHORT,
+    &health::before_after::HEALTH_BEFORE_AFTER,
+    &health::before_after::HEALTH_BASELINE_BANDS,
+    &health::comparison::HEALTH_MATCHING,
+    &health::comparison::HEALTH_BALANCE,
+    &health::comparison::HEALTH_DIFFERENCE_IN_DIFFERENCES,
+    &health::comparison::HEALTH_EVENT_STUDY,
+    &health::comparison::HEALTH_COSTS,
+    &health::cautions::HEALTH_WARNINGS,
+    &crate::evaluate::records::INGEST_SUMMARY,
+    &crate::evaluate::records::SETTINGS,
+    &crate::render::report::REPORT_SENTENCES,
+    &crate::render::tables::DATA_DICTIONARY,
+];
+
+/// The table named `name`.
+pub fn find(name: &str) -> Option<&'static TableDef> {
+    TABLES.iter().copied().find(|t| t.name == name)
+}
+
+/// The tables computed from the measure file `query` (its stem in `queries/`).
+pub fn computed_from(query: &str) -> impl Iterator<Item = &'static TableDef> + '_ {
+    TABLES
+        .iter()
+        .copied()
+        .filter(move |t| t.queries.contains(&query))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::rules::{self, LISTS, SAME_QUANTITY};
+    use crate::measures::query::QUERIES;
+
+    #[test]
+    fn every_table_is_declared_once_with_columns_its_roles_and_sums_can_find() {
+        for (i, t) in TABLES.iter().enumerate() {
+            assert!(
+                TABLES[..i].iter().all(|o| o.name != t.name),
+                "{} is listed twice",
+                t.name
+            );
+            for (j, c) in t.columns.iter().enumerate() {
+                assert!(
+                    t.columns[..j].iter().all(|o| o.name != c.name),
+                    "{}.{} is declared twice",
+                    t.name,
+                    c.name
+                );
+            }
+            assert_eq!(
+                t.dangling(),
+                Vec::<&str>::new(),
+                "{}: roles or sums name columns it does not have",
+                t.name
+            );
+            assert_eq!(rules::roles(t).len(), t.columns.len());
+        }
+    }
+
+    #[test]
+    fn lists_and_quantities_two_tables_publish_name_declared_columns() {
+        let has = |table: &str, column: &str| find(table).and_then(|t| t.column(column)).is_some();
+        for l in LISTS {
+            assert!(has(l.counted_in, l.column), "{l:?}");
+            if let Some(flag) = l.flag {
+                assert!(has(l.list, flag), "{l:?}");
+            }
+        }
+        for same in SAME_QUANTITY {
+            for twin in [same.a, same.b] {
+                let columns = std::iter::once(twin.column)
+                    .chain(twin.when.iter().map(|w| w.0))
+                    .chain(twin.key.iter().copied());
+                for column in columns {
+                    assert!(has(twin.table, column), "{}.{column}", twin.table);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_measure_file_feeds_a_table_and_every_table_names_real_files() {
+        for q in QUERIES {
+            assert!(
+                computed_from(q.name).next().is_some(),
+                "queries/{}.sql feeds no declared table",
+                q.name
+            );
+        }
+        for t in TABLES {
+            for q in t.queries {
+                assert!(
+                    QUERIES.iter().any(|known| known.name == *q),
+                    "{} names queries/{q}.sql, which does not exist",
+                    t.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_role_naming_a_missing_column_is_caught() {
+        use crate::measures::table::{Sums, count, share, text};
+        const BROKEN: TableDef = TableDef {
+            name: "broken",
+            description: "test",
+            queries: &[],
+            columns: &[
+                text("period", "p"),
+                count("referrals", "n"),
+                share("declined_share", "declined", "referrals", "s"),
+            ],
+            sums: Sums {
+                breakdown_key: &["period"],
+                overlapping: &[],
+                not_summed: &["population"],
+                row_parts: &[],
+            },
+        };
+        assert_eq!(BROKEN.dangling(), ["breakdown", "declined", "population"]);
+    }
+}
