@@ -39,6 +39,7 @@ pub mod folder;
 pub mod ingest;
 pub mod measures;
 pub mod model;
+pub mod records;
 pub mod registry;
 pub mod render;
 pub mod scoring;

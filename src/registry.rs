@@ -12,6 +12,7 @@
 
 use crate::measures::table::TableDef;
 use crate::measures::{benchmark, community, equity, health, quality, service, support, wellbeing};
+use crate::records;
 
 /// Every table, in the order the outputs list them.
 pub static TABLES: &[&TableDef] = &[
@@ -39,10 +40,10 @@ pub static TABLES: &[&TableDef] = &[
     &health::comparison::HEALTH_EVENT_STUDY,
     &health::comparison::HEALTH_COSTS,
     &health::cautions::HEALTH_WARNINGS,
-    &crate::evaluate::records::INGEST_SUMMARY,
-    &crate::evaluate::records::SETTINGS,
-    &crate::render::report::REPORT_SENTENCES,
-    &crate::render::tables::DATA_DICTIONARY,
+    &records::INGEST_SUMMARY,
+    &records::SETTINGS,
+    &records::REPORT_SENTENCES,
+    &records::DATA_DICTIONARY,
 ];
 
 /// The table named `name`.

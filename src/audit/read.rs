@@ -345,6 +345,42 @@ pub fn workbook(folder: &Path) -> Result<Vec<Sheet>> {
 mod tests {
     use super::*;
 
+    /// An output folder whose dictionary lists `rows` (table, column, type).
+    fn output_with(rows: &[(&str, &str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tables")).unwrap();
+        let mut dictionary = String::from("table_name,column_name,column_type\n");
+        for (t, c, ty) in rows {
+            dictionary.push_str(&format!("{t},{c},{ty}\n"));
+        }
+        std::fs::write(dir.path().join("tables/data_dictionary.csv"), dictionary).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_table_the_registry_does_not_declare_is_refused_not_guessed_at() {
+        let dir = output_with(&[("mystery", "referrals", "integer")]);
+        std::fs::write(dir.path().join("tables/mystery.csv"), "referrals\n3\n").unwrap();
+        let e = tables(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("lists the table mystery, which this sprout does not publish"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_table_published_with_other_columns_is_refused() {
+        let dir = output_with(&[
+            ("link_worker_caseload", "link_worker_id", "text"),
+            ("link_worker_caseload", "accepted", "number"),
+        ]);
+        let e = tables(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("lists columns of link_worker_caseload other than this sprout declares"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn table_cells_and_text_alternatives_are_read_as_shown() {
         let html = "<table><tr><td class=\"n\">2024&#x2f;25 <b>Q1</b></td><td>1,234</td></tr></table>\

@@ -143,9 +143,14 @@ pub fn tables(b: &Benchmarks, policy: Policy) -> Result<Vec<PublishedTable>> {
         if policy != Policy::None {
             let hide = |row: &mut Vec<Cell>, columns: &[&str]| {
                 for name in columns {
-                    if let Some(c) = table.columns().iter().position(|c| c.name == *name) {
-                        row[c] = Cell::Suppressed;
-                    }
+                    let c = table
+                        .columns()
+                        .iter()
+                        .position(|c| c.name == *name)
+                        .unwrap_or_else(|| {
+                            panic!("{} declares no column {name} to withhold", table.name())
+                        });
+                    row[c] = Cell::Suppressed;
                 }
             };
             match table.name() {

@@ -18,7 +18,6 @@
 //! staged output for any withheld or rounded cell a reader could work out; a
 //! finding under a publication policy fails the run.
 
-pub mod records;
 pub mod spec;
 
 use std::path::{Path, PathBuf};
@@ -266,12 +265,12 @@ pub fn evaluate(
     })?;
     // The methods settings, which the report's appendix quotes.
     published.push(disclosure::publish(
-        &records::settings_table(&spec.settings())?,
+        &crate::records::settings_table(&spec.settings())?,
         policy,
     ));
     // What ingest read, which the report's data-quality sentences quote.
     published.push(disclosure::publish(
-        &records::ingest_table(&ingest_report)?,
+        &crate::records::ingest_table(&ingest_report)?,
         policy,
     ));
     // The report's own sentences are published beside the figures they

@@ -546,7 +546,7 @@ fn reliable_improvement_funnels(change: &RecordBatch) -> Vec<FunnelMeasure> {
 pub const BENCHMARK_FUNNEL_UNITS: TableDef = TableDef {
     name: "benchmark_funnel_units",
     description: "One unit of one funnel plot with its limits and flag",
-    queries: &["benchmark_pcn_counts"],
+    queries: &["benchmark_pcn_counts", "wellbeing_pairs"],
     columns: &[
         text("measure", "Funnel measure"),
         text("unit", "Unit compared (PCN code)"),
@@ -582,7 +582,7 @@ pub const BENCHMARK_FUNNEL_UNITS: TableDef = TableDef {
 pub const BENCHMARK_FUNNEL_LIMITS: TableDef = TableDef {
     name: "benchmark_funnel_limits",
     description: "Funnel limits at one denominator, for plotting",
-    queries: &["benchmark_pcn_counts"],
+    queries: &["benchmark_pcn_counts", "wellbeing_pairs"],
     columns: &[
         text("measure", "Funnel measure"),
         num_label("denominator", "Size or exposure"),
@@ -599,7 +599,7 @@ pub const BENCHMARK_FUNNEL_LIMITS: TableDef = TableDef {
 pub const BENCHMARK_OVERDISPERSION: TableDef = TableDef {
     name: "benchmark_overdispersion",
     description: "Overdispersion of one funnel and the limits used",
-    queries: &["benchmark_pcn_counts"],
+    queries: &["benchmark_pcn_counts", "wellbeing_pairs"],
     columns: &[
         text("measure", "Funnel measure"),
         int_label("units", "Units in the funnel"),

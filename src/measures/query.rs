@@ -216,12 +216,17 @@ mod tests {
         let table_end = readme[table_start..]
             .find("\n\n")
             .map_or(readme.len(), |i| table_start + i + 1);
-        let mut table = String::from("| file | title |\n|---|---|\n");
+        let mut table =
+            String::from("| file | title | tables (from `src/registry.rs`) |\n|---|---|---|\n");
         for q in QUERIES {
+            let tables: Vec<String> = crate::registry::computed_from(q.name)
+                .map(|t| format!("`{}`", t.name))
+                .collect();
             table.push_str(&format!(
-                "| `{}.sql` | {} |\n",
+                "| `{}.sql` | {} | {} |\n",
                 q.name,
-                q.header("title").unwrap_or_default()
+                q.header("title").unwrap_or_default(),
+                tables.join(", ")
             ));
         }
         if std::env::var_os("UPDATE_GOLDEN").is_some() {

@@ -7,7 +7,6 @@
 //! them by file name). Text from extracts (organisation names) is escaped by
 //! the templates' HTML auto-escaping.
 
-use crate::measures::table::{Sums, TableDef, text};
 use std::path::Path;
 
 use serde::Serialize;
@@ -71,22 +70,6 @@ pub struct Rendered {
     pub limitations: Vec<String>,
 }
 
-/// The table's declaration.
-pub const REPORT_SENTENCES: TableDef = TableDef {
-    name: "report_sentences",
-    description: "One sentence of the commissioner report's summary or limitations",
-    queries: &[],
-    columns: &[
-        text("period", "Reporting period"),
-        text("section", "headline or limitation"),
-        text(
-            "message",
-            "The sentence, as the commissioner report writes it from the published tables",
-        ),
-    ],
-    sums: Sums::NONE,
-};
-
 /// The report's headline and limitation sentences as a table, so they are
 /// published (and audited) beside the figures they quote.
 pub fn sentences_table(
@@ -94,7 +77,7 @@ pub fn sentences_table(
     rendered: &Rendered,
 ) -> Result<crate::measures::table::OutTable> {
     use crate::measures::table::{TableBuilder, text_value};
-    let mut table = TableBuilder::new(&REPORT_SENTENCES);
+    let mut table = TableBuilder::new(&crate::records::REPORT_SENTENCES);
     let headlines = rendered.headlines.iter().map(|h| ("headline", h));
     let limitations = rendered.limitations.iter().map(|l| ("limitation", l));
     for (section, message) in headlines.chain(limitations) {
@@ -169,9 +152,12 @@ pub struct Method {
     pub statistic: String,
     /// Caveats.
     pub caveats: String,
+    /// The published tables computed from it (from [`crate::registry`]).
+    pub tables: String,
 }
 
-/// The methods appendix: every measure's header from `queries/`.
+/// The methods appendix: every measure's header from `queries/`, and the
+/// tables the registry says it feeds.
 pub fn methods() -> Vec<Method> {
     crate::measures::query::QUERIES
         .iter()
@@ -184,6 +170,10 @@ pub fn methods() -> Vec<Method> {
                 population: field("population"),
                 statistic: field("statistic"),
                 caveats: field("caveats"),
+                tables: crate::registry::computed_from(q.name)
+                    .map(|t| t.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }
         })
         .collect()

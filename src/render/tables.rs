@@ -14,7 +14,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use crate::atomic::AtomicFile;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::error::{Error, Result};
-use crate::measures::table::{ColumnKind, Sums, TableDef, text};
+use crate::measures::table::ColumnKind;
 use crate::text::for_spreadsheet;
 
 /// The name of the last column of every published table.
@@ -137,25 +137,6 @@ pub fn write_all(
     Ok(files)
 }
 
-/// The data dictionary's declaration.
-pub const DATA_DICTIONARY: TableDef = TableDef {
-    name: "data_dictionary",
-    description: "One column of a published table",
-    queries: &[],
-    columns: &[
-        text("table_name", "Output table"),
-        text("table_description", "What one row of the table is"),
-        text("column_name", "Column"),
-        text("column_type", "text, integer or number"),
-        text(
-            "disclosure",
-            "How the column is protected (count, share, share interval, ratio, statistic or label) and the columns it rests on",
-        ),
-        text("description", "What the column holds"),
-    ],
-    sums: Sums::NONE,
-};
-
 /// One row per column of every published table.
 pub fn dictionary(tables: &[PublishedTable]) -> PublishedTable {
     let mut rows = Vec::new();
@@ -189,8 +170,11 @@ pub fn dictionary(tables: &[PublishedTable]) -> PublishedTable {
         );
     }
     PublishedTable {
-        def: &DATA_DICTIONARY,
-        roles: vec![crate::disclosure::rules::Role::Label; DATA_DICTIONARY.columns.len()],
+        def: &crate::records::DATA_DICTIONARY,
+        roles: vec![
+            crate::disclosure::rules::Role::Label;
+            crate::records::DATA_DICTIONARY.columns.len()
+        ],
         rows,
     }
 }

@@ -449,10 +449,7 @@ R5,P1,2024-07-01,general_practice,,2024-07-01,\n";
     assert_eq!(q1["median_episode_days"], "51", "11 April to 1 June");
     let q2 = &uptake[2];
     assert_eq!(n(q2, "no_status"), 1);
-    assert_eq!(
-        q2["median_days_to_first_contact"], "0",
-        "same-day contact"
-    );
+    assert_eq!(q2["median_days_to_first_contact"], "0", "same-day contact");
 }
 
 #[test]

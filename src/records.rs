@@ -1,7 +1,10 @@
-//! The evaluation's own published records, beside the measures: what ingest
-//! read from each input file (`ingest_summary`) and the methods settings
-//! (`settings`), so the report's data-quality and methods sentences quote
-//! published tables.
+//! The tables a run publishes about itself, beside the measures: what
+//! ingest read from each input file (`ingest_summary`) and the methods
+//! settings (`settings`), so the report's data-quality and methods sentences
+//! quote published tables; the report's own sentences (`report_sentences`,
+//! built by [`crate::render::report`]) and the data dictionary (written by
+//! [`crate::render::tables`]). Declared here, below the renderers, so that
+//! [`crate::registry`] can list them and the renderers can read the registry.
 
 use crate::error::Result;
 use crate::ingest::{FileReport, IngestReport};
@@ -83,3 +86,38 @@ pub fn settings_table(settings: &[(String, String)]) -> Result<OutTable> {
     }
     table.finish()
 }
+
+/// The report's headline and limitation sentences.
+pub const REPORT_SENTENCES: TableDef = TableDef {
+    name: "report_sentences",
+    description: "One sentence of the commissioner report's summary or limitations",
+    queries: &[],
+    columns: &[
+        text("period", "Reporting period"),
+        text("section", "headline or limitation"),
+        text(
+            "message",
+            "The sentence, as the commissioner report writes it from the published tables",
+        ),
+    ],
+    sums: Sums::NONE,
+};
+
+/// The data dictionary's declaration.
+pub const DATA_DICTIONARY: TableDef = TableDef {
+    name: "data_dictionary",
+    description: "One column of a published table",
+    queries: &[],
+    columns: &[
+        text("table_name", "Output table"),
+        text("table_description", "What one row of the table is"),
+        text("column_name", "Column"),
+        text("column_type", "text, integer or number"),
+        text(
+            "disclosure",
+            "How the column is protected (count, share, share interval, ratio, statistic or label) and the columns it rests on",
+        ),
+        text("description", "What the column holds"),
+    ],
+    sums: Sums::NONE,
+};
