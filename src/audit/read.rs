@@ -214,36 +214,96 @@ pub fn pages(folder: &Path) -> Result<Vec<Sheet>> {
     Ok(sheets)
 }
 
-/// The text of every `<td>` and `<desc>` element, tags stripped and
-/// character references decoded.
+/// The text of every element a reader sees ([`SHOWN_ELEMENTS`]), tags
+/// stripped and character references decoded.
 fn shown_text(html: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for (open, close) in [("<td", "</td>"), ("<desc>", "</desc>")] {
+    for name in SHOWN_ELEMENTS {
+        let (open, close) = (format!("<{name}"), format!("</{name}>"));
+        let mut found = Vec::new();
         let mut rest = html;
-        while let Some(start) = rest.find(open) {
+        while let Some(start) = rest.find(&open) {
             let after = &rest[start + open.len()..];
-            // `<td` must be the whole tag name (not `<tdx`).
-            if open == "<td" && !after.starts_with(['>', ' ']) {
+            // The whole tag name (`<td` is not `<tdx`), attributes up to `>`.
+            if !after.starts_with(['>', ' ', '\n']) {
                 rest = after;
                 continue;
             }
-            // `<td` may carry attributes up to its `>`; `<desc>` is whole.
-            let body_start = if open == "<td" {
-                match after.find('>') {
-                    Some(i) => i + 1,
-                    None => break,
-                }
-            } else {
-                0
+            let Some(tag_end) = after.find('>') else {
+                break;
             };
-            let body = &after[body_start..];
-            let Some(end) = body.find(close) else { break };
-            out.push(decode(&strip_tags(&body[..end])));
+            let body = &after[tag_end + 1..];
+            let Some(end) = body.find(&close) else { break };
+            found.push(decode(&strip_tags(&body[..end])));
             rest = &body[end + close.len()..];
         }
+        if matches!(*name, "text" | "tspan") {
+            found = without_axis_ticks(found);
+        }
+        out.extend(found);
     }
     out
 }
+
+/// A chart's texts without its axis tick labels: a run of three or more
+/// numbers alone in their elements, equally spaced, is a scale (0, 20, 40,
+/// …), not a figure; the two axes of a chart may follow each other, so a
+/// run of numbers is cut where its spacing changes. A number shown alone
+/// that is not part of such a run (a data label) stays, and is checked like
+/// any other.
+fn without_axis_ticks(texts: Vec<String>) -> Vec<String> {
+    let values: Vec<Option<f64>> = texts.iter().map(|t| t.trim().parse().ok()).collect();
+    let mut keep = vec![true; texts.len()];
+    let mut start = 0;
+    while start < texts.len() {
+        let (Some(Some(first)), Some(Some(second))) = (values.get(start), values.get(start + 1))
+        else {
+            start += 1;
+            continue;
+        };
+        let step = second - first;
+        let mut end = start + 2;
+        while let Some(Some(next)) = values.get(end) {
+            let previous = values[end - 1].unwrap_or_default();
+            if step == 0.0 || ((next - previous) - step).abs() > 1e-9 * step.abs().max(1.0) {
+                break;
+            }
+            end += 1;
+        }
+        if end - start >= 3 && step != 0.0 {
+            keep[start..end].iter_mut().for_each(|k| *k = false);
+            start = end;
+        } else {
+            start += 1;
+        }
+    }
+    texts
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(t, k)| k.then_some(t))
+        .collect()
+}
+
+/// The elements whose text a reader sees: table cells and headers,
+/// paragraphs, list items, captions, headings, definition terms, and a
+/// chart's title, text alternative and labels.
+const SHOWN_ELEMENTS: &[&str] = &[
+    "td",
+    "th",
+    "p",
+    "li",
+    "caption",
+    "figcaption",
+    "dt",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "title",
+    "desc",
+    "text",
+    "tspan",
+];
 
 fn strip_tags(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -389,6 +449,34 @@ mod tests {
             .iter()
             .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
             .collect();
-        assert_eq!(text, ["2024/25 Q1", "1,234", "Bars: A & B 15.2%"]);
+        assert_eq!(text, ["2024/25 Q1", "1,234", "Bars: A & B 15.2%", "100"]);
+    }
+
+    #[test]
+    fn axis_ticks_are_a_scale_but_a_lone_number_is_a_figure() {
+        let svg = "<svg><title>Referrals</title><text>0.0</text><text>20.0</text>\
+                   <text>40.0</text><text>60.0</text><text>0</text><text>50</text>\
+                   <text>100</text><text>Referrals</text><text>37</text>\
+                   <text>12</text><text>14</text></svg>";
+        let text = shown_text(svg);
+        assert_eq!(text, ["Referrals", "Referrals", "37", "12", "14"]);
+    }
+
+    #[test]
+    fn running_prose_headings_and_captions_are_read() {
+        let html = "<h2>About 855 referrals</h2><p class=\"lead\">Only 21 of\n693 <b>matched</b>.</p>\
+                    <ul><li>3 new groups</li></ul><table><caption>Q3: 165 referred</caption></table>";
+        let text: Vec<String> = shown_text(html)
+            .iter()
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        for shown in [
+            "About 855 referrals",
+            "Only 21 of 693 matched .",
+            "3 new groups",
+            "Q3: 165 referred",
+        ] {
+            assert!(text.iter().any(|t| t == shown), "{shown}: {text:?}");
+        }
     }
 }

@@ -214,6 +214,17 @@ pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
     // The levels of the intervals sprout draws ("95% CI", funnel limits at
     // 99.8%): settings, not figures about people.
     known.extend([95.0, 99.8, 0.95, 0.998]);
+    // The constants of the methods the pages explain (XmR limits at the
+    // mean ± 2.66 mean moving ranges, screening above 3.267), and every
+    // number in sprout's own fixed text: the measure files' definitions
+    // (the methods appendix: "accepted × 365 / days", "200-250 people a
+    // year") and the shipped templates' wording. The same for every dataset,
+    // so they say nothing about anyone.
+    known.extend([
+        crate::stats::spc::LIMIT_CONSTANT,
+        crate::stats::spc::SCREEN_CONSTANT,
+    ]);
+    known.extend(fixed_text().iter().flat_map(|t| quoted(t)).map(|q| q.value));
     for w in &mut known {
         *w = w.abs();
     }
@@ -303,5 +314,61 @@ pub fn twins(sheets: &[Sheet], findings: &mut Vec<Finding>) {
                 _ => {}
             }
         }
+    }
+}
+
+/// sprout's own fixed text that a page shows: each measure file's header
+/// and the shipped HTML templates without their template expressions.
+fn fixed_text() -> Vec<String> {
+    let headers = crate::measures::query::QUERIES.iter().flat_map(|q| {
+        crate::measures::query::HEADER_FIELDS
+            .iter()
+            .filter_map(|field| q.header(field).map(str::to_string))
+    });
+    let templates = crate::render::report::TEMPLATES
+        .iter()
+        .filter(|(name, _)| name.ends_with(".html"))
+        .map(|(_, text)| without_expressions(text));
+    headers.chain(templates).collect()
+}
+
+/// A template's literal text: `{{ … }}`, `{% … %}` and `{# … #}` removed.
+fn without_expressions(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let close = match rest[start..].chars().nth(1) {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            Some('#') => "#}",
+            _ => {
+                out.push_str(&rest[..=start]);
+                rest = &rest[start + 1..];
+                continue;
+            }
+        };
+        out.push_str(&rest[..start]);
+        match rest[start..].find(close) {
+            Some(end) => rest = &rest[start + end + close.len()..],
+            None => return out,
+        }
+        out.push(' ');
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_templates_literal_numbers_are_its_own_but_its_expressions_are_not() {
+        let text = without_expressions(
+            "<p>Limits at ±2.66 {{ mean | round(1) }} {% if n > 30 %}of {{ n }}{% endif %} {# 17 #}</p>",
+        );
+        let numbers: Vec<f64> = quoted(&text).iter().map(|q| q.value).collect();
+        assert_eq!(numbers, [2.66]);
+        assert!(fixed_text().iter().any(|t| t.contains("2.66 times")));
     }
 }
