@@ -217,6 +217,8 @@ pub fn pages(folder: &Path) -> Result<Vec<Sheet>> {
 /// The text of every element a reader sees ([`SHOWN_ELEMENTS`]), tags
 /// stripped and character references decoded.
 fn shown_text(html: &str) -> Vec<String> {
+    let page = without_stamp(html);
+    let html = page.as_str();
     let mut out = Vec::new();
     for name in SHOWN_ELEMENTS {
         let (open, close) = (format!("<{name}"), format!("</{name}>"));
@@ -282,6 +284,24 @@ fn without_axis_ticks(texts: Vec<String>) -> Vec<String> {
         .zip(keep)
         .filter_map(|(t, k)| k.then_some(t))
         .collect()
+}
+
+/// The page without its stamp (`<footer class="stamp">`: the sprout
+/// version, the spec's path and hash, the time and the inputs' files and
+/// hashes), which is the run's provenance, as the workbook's `about` sheet,
+/// not figures.
+fn without_stamp(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<footer class=\"stamp\"") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("</footer>") {
+            Some(end) => rest = &rest[start + end + "</footer>".len()..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The elements whose text a reader sees: table cells and headers,

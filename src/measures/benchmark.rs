@@ -23,10 +23,15 @@ use crate::ingest::values::{date32, from_date32};
 use crate::stats::funnel::{self, Flag, Overdispersion};
 use crate::stats::spc::{self, Assurance, Direction, SpcChart, SpcOptions, Variation};
 
+/// The significance level of the overdispersion test below which `auto`
+/// widens a funnel's limits (additive random effects).
+pub const OVERDISPERSION_LEVEL: f64 = 0.05;
+
 /// How funnel limits are widened for overdispersion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Adjustment {
-    /// Additive random effects when the overdispersion test gives p < 0.05, else none.
+    /// Additive random effects when the overdispersion test gives p below
+    /// [`OVERDISPERSION_LEVEL`], else none.
     Auto,
     /// Never widen.
     None,
@@ -112,7 +117,9 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
     let s: Vec<f64> = units.iter().map(|u| sigma(u.denominator)).collect();
     let dispersion = funnel::overdispersion(&z, &s);
     let chosen = match adjustment {
-        Adjustment::Auto if dispersion.p < 0.05 && units.len() > 1 => Adjustment::Additive,
+        Adjustment::Auto if dispersion.p < OVERDISPERSION_LEVEL && units.len() > 1 => {
+            Adjustment::Additive
+        }
         Adjustment::Auto => Adjustment::None,
         other => other,
     };

@@ -1163,7 +1163,10 @@ fn benchmark_sections(tables: &[PublishedTable], b: &Benchmarks) -> (Section, Ve
                 Col("Limits used", "method", Fmt::Text),
             ],
             "Do PCNs vary more than chance alone would explain?",
-            "Where they do (p below 0.05), the limits are widened so that only real outliers are flagged.",
+            format!(
+                "Where they do (p below {}), the limits are widened so that only real outliers are flagged.",
+                crate::measures::benchmark::OVERDISPERSION_LEVEL
+            ),
         ));
     }
     (summary, sections)
