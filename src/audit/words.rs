@@ -322,7 +322,7 @@ pub fn twins(sheets: &[Sheet], findings: &mut Vec<Finding>) {
 /// sprout's own fixed text that a page shows: each measure file's header
 /// and the shipped HTML templates without their template expressions.
 fn fixed_text() -> Vec<String> {
-    let headers = crate::measures::query::QUERIES.iter().flat_map(|q| {
+    let headers = crate::registry::measure_files().into_iter().flat_map(|q| {
         crate::measures::query::HEADER_FIELDS
             .iter()
             .filter_map(|field| q.header(field).map(str::to_string))

@@ -359,9 +359,7 @@ pub async fn benchmarks(
     options: &BenchmarkOptions,
 ) -> Result<Benchmarks> {
     let dates = period.parameters();
-    let counts = Query::named("benchmark_pcn_counts")
-        .run(ctx, &dates)
-        .await?;
+    let counts = BENCHMARK_PCN_COUNTS_SQL.run(ctx, &dates).await?;
     let column = |b: &RecordBatch, name: &str, i: usize| -> f64 {
         crate::measures::table::column(b, name)
             .and_then(|c| {
@@ -416,9 +414,7 @@ pub async fn benchmarks(
         .map(|m| compute_funnel(m, options.adjustment))
         .collect();
 
-    let monthly = Query::named("monthly_referrals")
-        .run(ctx, &dates[1..])
-        .await?;
+    let monthly = MONTHLY_REFERRALS_SQL.run(ctx, &dates[1..]).await?;
     let mut months = Vec::new();
     let (mut referred, mut declined) = (Vec::new(), Vec::new());
     for b in &monthly {
@@ -436,9 +432,7 @@ pub async fn benchmarks(
         .iter()
         .filter_map(|d| months.iter().position(|m| *m >= date32(*d)))
         .collect();
-    let by_pcn = Query::named("monthly_referrals_by_pcn")
-        .run(ctx, &dates[1..])
-        .await?;
+    let by_pcn = MONTHLY_REFERRALS_BY_PCN_SQL.run(ctx, &dates[1..]).await?;
     let mut pcn_months: std::collections::BTreeMap<String, std::collections::BTreeMap<i32, f64>> =
         std::collections::BTreeMap::new();
     for b in &by_pcn {
@@ -549,11 +543,23 @@ fn reliable_improvement_funnels(change: &RecordBatch) -> Vec<FunnelMeasure> {
     out
 }
 
+/// `queries/benchmark_pcn_counts.sql`.
+pub const BENCHMARK_PCN_COUNTS_SQL: Query = crate::measure_file!("benchmark_pcn_counts");
+
+/// `queries/monthly_referrals.sql`.
+pub const MONTHLY_REFERRALS_SQL: Query = crate::measure_file!("monthly_referrals");
+
+/// `queries/monthly_referrals_by_pcn.sql`.
+pub const MONTHLY_REFERRALS_BY_PCN_SQL: Query = crate::measure_file!("monthly_referrals_by_pcn");
+
 /// The table's declaration.
 pub const BENCHMARK_FUNNEL_UNITS: TableDef = TableDef {
     name: "benchmark_funnel_units",
     description: "One unit of one funnel plot with its limits and flag",
-    queries: &["benchmark_pcn_counts", "wellbeing_pairs"],
+    queries: &[
+        BENCHMARK_PCN_COUNTS_SQL,
+        crate::measures::wellbeing::WELLBEING_PAIRS_SQL,
+    ],
     columns: &[
         text("measure", "Funnel measure"),
         text("unit", "Unit compared (PCN code)"),
@@ -589,7 +595,10 @@ pub const BENCHMARK_FUNNEL_UNITS: TableDef = TableDef {
 pub const BENCHMARK_FUNNEL_LIMITS: TableDef = TableDef {
     name: "benchmark_funnel_limits",
     description: "Funnel limits at one denominator, for plotting",
-    queries: &["benchmark_pcn_counts", "wellbeing_pairs"],
+    queries: &[
+        BENCHMARK_PCN_COUNTS_SQL,
+        crate::measures::wellbeing::WELLBEING_PAIRS_SQL,
+    ],
     columns: &[
         text("measure", "Funnel measure"),
         num_label("denominator", "Size or exposure"),
@@ -606,7 +615,10 @@ pub const BENCHMARK_FUNNEL_LIMITS: TableDef = TableDef {
 pub const BENCHMARK_OVERDISPERSION: TableDef = TableDef {
     name: "benchmark_overdispersion",
     description: "Overdispersion of one funnel and the limits used",
-    queries: &["benchmark_pcn_counts", "wellbeing_pairs"],
+    queries: &[
+        BENCHMARK_PCN_COUNTS_SQL,
+        crate::measures::wellbeing::WELLBEING_PAIRS_SQL,
+    ],
     columns: &[
         text("measure", "Funnel measure"),
         int_label("units", "Units in the funnel"),
@@ -630,7 +642,7 @@ pub const BENCHMARK_OVERDISPERSION: TableDef = TableDef {
 pub const SPC: TableDef = TableDef {
     name: "spc",
     description: "One point of one XmR chart",
-    queries: &["monthly_referrals", "monthly_referrals_by_pcn"],
+    queries: &[MONTHLY_REFERRALS_SQL, MONTHLY_REFERRALS_BY_PCN_SQL],
     columns: &[
         text("measure", "SPC measure"),
         text("month", "Month (first day)"),

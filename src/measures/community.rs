@@ -12,11 +12,14 @@ use super::table::{
 use crate::error::Result;
 use crate::stats::proportion::wilson;
 
+/// `queries/community_organisations.sql`.
+pub const COMMUNITY_ORGANISATIONS_SQL: Query = crate::measure_file!("community_organisations");
+
 /// The table's declaration.
 pub const COMMUNITY_ORGANISATIONS: TableDef = TableDef {
     name: "community_organisations",
     description: "One organisation that received onward referrals in the period",
-    queries: &["community_organisations"],
+    queries: &[COMMUNITY_ORGANISATIONS_SQL],
     columns: &[
         text("period", "Reporting period"),
         text("organisation_id", "Organisation id"),
@@ -45,7 +48,7 @@ pub const COMMUNITY_ORGANISATIONS: TableDef = TableDef {
 pub const COMMUNITY_SUMMARY: TableDef = TableDef {
     name: "community_summary",
     description: "Impact on community groups in the period",
-    queries: &["community_organisations"],
+    queries: &[COMMUNITY_ORGANISATIONS_SQL],
     columns: &[
         text("period", "Reporting period"),
         int_label(
@@ -98,9 +101,7 @@ pub const COMMUNITY_SUMMARY: TableDef = TableDef {
 /// The community-group tables for `period`.
 pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
     let dates = period.parameters();
-    let batches = Query::named("community_organisations")
-        .run(ctx, &dates)
-        .await?;
+    let batches = COMMUNITY_ORGANISATIONS_SQL.run(ctx, &dates).await?;
     let mut organisations = TableBuilder::new(&COMMUNITY_ORGANISATIONS);
     let mut totals = [0i64; 6]; // organisations, referrals, new, newly appearing, attended, unknown
     for b in &batches {

@@ -15,11 +15,14 @@ use crate::ingest::batch::Value;
 use crate::stats::poisson::{poisson_interval, rate_ratio};
 use crate::stats::proportion::wilson;
 
+/// `queries/equity.sql`.
+pub const EQUITY_SQL: Query = crate::measure_file!("equity");
+
 /// The table's declaration.
 pub const EQUITY: TableDef = TableDef {
     name: "equity",
     description: "Referral, decline and outcome completion for one group",
-    queries: &["equity"],
+    queries: &[EQUITY_SQL],
     columns: &[
         text("period", "Reporting period"),
         text(
@@ -154,7 +157,7 @@ pub async fn equity(
     cohort: OutcomeCohort,
 ) -> Result<Vec<OutTable>> {
     let params = period.outcome_parameters(cohort);
-    let batches = Query::named("equity").run(ctx, &params).await?;
+    let batches = EQUITY_SQL.run(ctx, &params).await?;
     let mut rows = Vec::new();
     for b in &batches {
         let (Some(breakdown), Some(group)) = (text_column(b, "breakdown"), text_column(b, "group"))

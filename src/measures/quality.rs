@@ -49,11 +49,14 @@ const ITEMS: [(&str, &str, &str); 9] = [
     ("accepted", "referrals", "referrals accepted"),
 ];
 
+/// `queries/data_quality.sql`.
+pub const DATA_QUALITY_SQL: Query = crate::measure_file!("data_quality");
+
 /// The table's declaration.
 pub const DATA_QUALITY: TableDef = TableDef {
     name: "data_quality",
     description: "One data quality item for one group of referrals",
-    queries: &["data_quality"],
+    queries: &[DATA_QUALITY_SQL],
     columns: &[
         text("period", "Reporting period"),
         text("breakdown", "all, practice_code or link_worker_id"),
@@ -83,7 +86,7 @@ pub async fn data_quality(
     cohort: OutcomeCohort,
 ) -> Result<Vec<OutTable>> {
     let params = period.outcome_parameters(cohort);
-    let batches = Query::named("data_quality").run(ctx, &params).await?;
+    let batches = DATA_QUALITY_SQL.run(ctx, &params).await?;
     let mut table = TableBuilder::new(&DATA_QUALITY);
     for b in &batches {
         let text_col = |name: &str| {

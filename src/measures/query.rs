@@ -2,7 +2,8 @@
 //!
 //! Each file holds one read-only statement preceded by a fixed header:
 //! `-- title:`, `-- definition:`, `-- population:`, `-- statistic:` and
-//! `-- caveats:`. The files are compiled into sprout, so a released binary runs
+//! `-- caveats:`. Each file is compiled into sprout with [`crate::measure_file!`]
+//! beside the tables it feeds, so a released binary runs
 //! exactly the SQL in this repository. Parameters are named placeholders
 //! (`$period_start`) bound by the caller.
 
@@ -22,84 +23,28 @@ pub struct Query {
     pub text: &'static str,
 }
 
-/// Every measure file, in report order.
-pub static QUERIES: &[Query] = &[
-    Query {
-        name: "referral_funnel",
-        text: include_str!("../../queries/referral_funnel.sql"),
-    },
-    Query {
-        name: "wellbeing_pairs",
-        text: include_str!("../../queries/wellbeing_pairs.sql"),
-    },
-    Query {
-        name: "service_referrals",
-        text: include_str!("../../queries/service_referrals.sql"),
-    },
-    Query {
-        name: "service_uptake",
-        text: include_str!("../../queries/service_uptake.sql"),
-    },
-    Query {
-        name: "community_organisations",
-        text: include_str!("../../queries/community_organisations.sql"),
-    },
-    Query {
-        name: "link_worker_caseload",
-        text: include_str!("../../queries/link_worker_caseload.sql"),
-    },
-    Query {
-        name: "support_offered",
-        text: include_str!("../../queries/support_offered.sql"),
-    },
-    Query {
-        name: "equity",
-        text: include_str!("../../queries/equity.sql"),
-    },
-    Query {
-        name: "data_quality",
-        text: include_str!("../../queries/data_quality.sql"),
-    },
-    Query {
-        name: "health_people",
-        text: include_str!("../../queries/health_people.sql"),
-    },
-    Query {
-        name: "health_index_episodes",
-        text: include_str!("../../queries/health_index_episodes.sql"),
-    },
-    Query {
-        name: "health_events",
-        text: include_str!("../../queries/health_events.sql"),
-    },
-    Query {
-        name: "benchmark_pcn_counts",
-        text: include_str!("../../queries/benchmark_pcn_counts.sql"),
-    },
-    Query {
-        name: "monthly_referrals",
-        text: include_str!("../../queries/monthly_referrals.sql"),
-    },
-    Query {
-        name: "monthly_referrals_by_pcn",
-        text: include_str!("../../queries/monthly_referrals_by_pcn.sql"),
-    },
-];
+/// The measure file `queries/NAME.sql`, compiled in: declared beside the
+/// tables it feeds (`TableDef::queries`), so a released binary runs exactly
+/// the SQL in this repository. [`crate::registry::measure_files`] lists them.
+#[macro_export]
+macro_rules! measure_file {
+    ($name:literal) => {
+        $crate::measures::query::Query {
+            name: $name,
+            text: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/queries/",
+                $name,
+                ".sql"
+            )),
+        }
+    };
+}
 
 /// Header fields every measure file must have, in order.
 pub const HEADER_FIELDS: [&str; 5] = ["title", "definition", "population", "statistic", "caveats"];
 
 impl Query {
-    /// The measure file called `name`. Names are written in the code, so a
-    /// wrong one is a programming error that fails every test reaching it,
-    /// never a user's error.
-    pub fn named(name: &str) -> &'static Query {
-        QUERIES
-            .iter()
-            .find(|q| q.name == name)
-            .unwrap_or_else(|| panic!("no measure file queries/{name}.sql is compiled in"))
-    }
-
     /// A header field's text (e.g. `title`).
     pub fn header(&self, field: &str) -> Option<&'static str> {
         self.text
@@ -188,7 +133,7 @@ mod tests {
                 ("min_follow_up_days", ScalarValue::Int64(Some(42))),
                 ("follow_up_after_closure_days", ScalarValue::Int64(Some(30))),
             ];
-            for q in QUERIES {
+            for q in crate::registry::measure_files() {
                 let batches = q
                     .run(&ctx, &params)
                     .await
@@ -218,7 +163,7 @@ mod tests {
             .map_or(readme.len(), |i| table_start + i + 1);
         let mut table =
             String::from("| file | title | tables (from `src/registry.rs`) |\n|---|---|---|\n");
-        for q in QUERIES {
+        for q in crate::registry::measure_files() {
             let tables: Vec<String> = crate::registry::computed_from(q.name)
                 .map(|t| format!("`{}`", t.name))
                 .collect();
@@ -251,14 +196,14 @@ mod tests {
             .count();
         assert_eq!(
             files,
-            QUERIES.len(),
+            crate::registry::measure_files().len(),
             "every file in queries/ is compiled in"
         );
     }
 
     #[test]
     fn every_measure_has_the_full_header_and_one_ordered_statement() {
-        for q in QUERIES {
+        for q in crate::registry::measure_files() {
             for field in HEADER_FIELDS {
                 assert!(
                     q.header(field).is_some_and(|v| !v.is_empty()),

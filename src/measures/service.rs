@@ -18,11 +18,17 @@ use crate::ingest::batch::Value;
 use crate::stats::poisson::poisson_interval;
 use crate::stats::proportion::wilson;
 
+/// `queries/service_referrals.sql`.
+pub const SERVICE_REFERRALS_SQL: Query = crate::measure_file!("service_referrals");
+
+/// `queries/service_uptake.sql`.
+pub const SERVICE_UPTAKE_SQL: Query = crate::measure_file!("service_uptake");
+
 /// The table's declaration.
 pub const SERVICE_REFERRALS: TableDef = TableDef {
     name: "service_referrals",
     description: "Referrals received in one quarter, overall or for one group of one breakdown",
-    queries: &["service_referrals"],
+    queries: &[SERVICE_REFERRALS_SQL],
     columns: &[
         text("period", "Reporting period"),
         text(
@@ -73,7 +79,7 @@ pub const SERVICE_REFERRALS: TableDef = TableDef {
 pub const SERVICE_UPTAKE: TableDef = TableDef {
     name: "service_uptake",
     description: "Uptake and timeliness of the referrals received in one quarter",
-    queries: &["service_uptake"],
+    queries: &[SERVICE_UPTAKE_SQL],
     columns: &[
         text("period", "Reporting period"),
         text("quarter", "NHS financial-year quarter of the referral date"),
@@ -185,8 +191,8 @@ pub const SERVICE_UPTAKE: TableDef = TableDef {
 /// The service delivery tables for `period`.
 pub async fn service_delivery(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTable>> {
     let dates = period.parameters();
-    let referrals = Query::named("service_referrals").run(ctx, &dates).await?;
-    let uptake = Query::named("service_uptake").run(ctx, &dates).await?;
+    let referrals = SERVICE_REFERRALS_SQL.run(ctx, &dates).await?;
+    let uptake = SERVICE_UPTAKE_SQL.run(ctx, &dates).await?;
     Ok(vec![
         referral_table(&referrals, &period.label)?,
         uptake_table(&uptake, &period.label)?,

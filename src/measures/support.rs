@@ -16,11 +16,17 @@ use crate::stats::proportion::wilson;
 /// NHS England's guide to a full-time link worker's caseload, people a year.
 pub const CASELOAD_GUIDE: (f64, f64) = (200.0, 250.0);
 
+/// `queries/link_worker_caseload.sql`.
+pub const LINK_WORKER_CASELOAD_SQL: Query = crate::measure_file!("link_worker_caseload");
+
+/// `queries/support_offered.sql`.
+pub const SUPPORT_OFFERED_SQL: Query = crate::measure_file!("support_offered");
+
 /// The table's declaration.
 pub const LINK_WORKER_CASELOAD: TableDef = TableDef {
     name: "link_worker_caseload",
     description: "One link worker's referrals and annualised caseload",
-    queries: &["link_worker_caseload"],
+    queries: &[LINK_WORKER_CASELOAD_SQL],
     columns: &[
         text("period", "Reporting period"),
         text("link_worker_id", "Link worker"),
@@ -44,7 +50,7 @@ pub const LINK_WORKER_CASELOAD: TableDef = TableDef {
 pub const SUPPORT_OFFERED: TableDef = TableDef {
     name: "support_offered",
     description: "Support offered to the accepted referrals of one quarter",
-    queries: &["support_offered"],
+    queries: &[SUPPORT_OFFERED_SQL],
     columns: &[
         text("period", "Reporting period"),
         text("quarter", "NHS financial-year quarter of the referral date"),
@@ -100,10 +106,7 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
     let dates = period.parameters();
     let days = (period.end - period.start).num_days() as f64 + 1.0;
     let mut caseload = TableBuilder::new(&LINK_WORKER_CASELOAD);
-    for b in &Query::named("link_worker_caseload")
-        .run(ctx, &dates)
-        .await?
-    {
+    for b in &LINK_WORKER_CASELOAD_SQL.run(ctx, &dates).await? {
         let Some(worker) = text_column(b, "link_worker_id") else {
             continue;
         };
@@ -129,7 +132,7 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
         }
     }
     let mut offered = TableBuilder::new(&SUPPORT_OFFERED);
-    for b in &Query::named("support_offered").run(ctx, &dates).await? {
+    for b in &SUPPORT_OFFERED_SQL.run(ctx, &dates).await? {
         let Some(activity) = text_column(b, "activity_type") else {
             continue;
         };

@@ -94,7 +94,7 @@ pub async fn person_outcomes(
     rules: &PairingRules,
 ) -> Result<Vec<OutTable>> {
     let mut params = period.outcome_parameters(rules.cohort);
-    let funnel = Query::named("referral_funnel").run(ctx, &params).await?;
+    let funnel = REFERRAL_FUNNEL_SQL.run(ctx, &params).await?;
     let (referred, accepted) = funnel_counts(&funnel);
     params.extend([
         (
@@ -114,7 +114,7 @@ pub async fn person_outcomes(
             ScalarValue::Int64(Some(rules.follow_up_after_closure_days)),
         ),
     ]);
-    let batches = Query::named("wellbeing_pairs").run(ctx, &params).await?;
+    let batches = WELLBEING_PAIRS_SQL.run(ctx, &params).await?;
     let rows = episode_rows(&batches);
     let thresholds = Thresholds::builtin();
     Ok(vec![
@@ -245,11 +245,17 @@ fn scores<'a>(
         .collect()
 }
 
+/// `queries/referral_funnel.sql`.
+pub const REFERRAL_FUNNEL_SQL: Query = crate::measure_file!("referral_funnel");
+
+/// `queries/wellbeing_pairs.sql`.
+pub const WELLBEING_PAIRS_SQL: Query = crate::measure_file!("wellbeing_pairs");
+
 /// The table's declaration.
 pub const WELLBEING_ATTRITION_FUNNEL: TableDef = TableDef {
     name: "wellbeing_attrition_funnel",
     description: "One stage of the attrition funnel for one instrument: referred, accepted, baseline recorded, follow-up recorded, paired",
-    queries: &["referral_funnel"],
+    queries: &[REFERRAL_FUNNEL_SQL],
     columns: &[
         text(
             "cohort",
@@ -339,7 +345,7 @@ fn funnel_table(
 pub const WELLBEING_CHANGE: TableDef = TableDef {
     name: "wellbeing_change",
     description: "Paired change in one score, overall or for one group of one breakdown",
-    queries: &["wellbeing_pairs"],
+    queries: &[WELLBEING_PAIRS_SQL],
     columns: &[
         text("period", "Reporting period"),
         text(
@@ -766,7 +772,7 @@ fn change_row(
 pub const WELLBEING_ATTRITION_BIAS: TableDef = TableDef {
     name: "wellbeing_attrition_bias",
     description: "Baseline scores of people with and without a follow-up, for one score",
-    queries: &["wellbeing_pairs"],
+    queries: &[WELLBEING_PAIRS_SQL],
     columns: &[
         text(
             "cohort",

@@ -159,8 +159,8 @@ pub struct Method {
 /// The methods appendix: every measure's header from `queries/`, and the
 /// tables the registry says it feeds.
 pub fn methods() -> Vec<Method> {
-    crate::measures::query::QUERIES
-        .iter()
+    crate::registry::measure_files()
+        .into_iter()
         .map(|q| {
             let field = |key: &str| q.header(key).unwrap_or_default().to_string();
             Method {

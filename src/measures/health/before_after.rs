@@ -51,7 +51,7 @@ pub fn measure_cases(cohort: &Cohort, cases: &[Index], windows: Windows) -> Meas
 pub const HEALTH_COHORT: TableDef = TableDef {
     name: "health_cohort",
     description: "Referred people measured in one window length, and why others were not",
-    queries: &["health_people", "health_index_episodes", "health_events"],
+    queries: super::cohort::HEALTH_QUERIES,
     columns: &[
         text("period", "Reporting period (referral dates)"),
         int_label(
@@ -192,7 +192,7 @@ pub fn cohort_row(
 pub const HEALTH_BEFORE_AFTER: TableDef = TableDef {
     name: "health_before_after",
     description: "Naive before/after service use of referred people, one setting and window length",
-    queries: &["health_people", "health_index_episodes", "health_events"],
+    queries: super::cohort::HEALTH_QUERIES,
     columns: &[
         text("period", "Reporting period (referral dates)"),
         int_label(
@@ -426,7 +426,7 @@ pub const WARN_BASELINE_RATIO: f64 = 1.5;
 pub const HEALTH_BASELINE_BANDS: TableDef = TableDef {
     name: "health_baseline_bands",
     description: "Before/after use by baseline GP-use band, for the referred and their matched comparators",
-    queries: &["health_people", "health_index_episodes", "health_events"],
+    queries: super::cohort::HEALTH_QUERIES,
     columns: &[
         text("period", "Reporting period (referral dates)"),
         int_label(

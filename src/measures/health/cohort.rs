@@ -18,6 +18,22 @@ use crate::model::codes::{AGE_BAND, HEALTH_SETTING, age_band_of};
 /// Health settings in output order (the order of the code list).
 pub const SETTINGS: usize = 4;
 
+/// `queries/health_people.sql`.
+pub const HEALTH_PEOPLE_SQL: Query = crate::measure_file!("health_people");
+
+/// `queries/health_index_episodes.sql`.
+pub const HEALTH_INDEX_EPISODES_SQL: Query = crate::measure_file!("health_index_episodes");
+
+/// `queries/health_events.sql`.
+pub const HEALTH_EVENTS_SQL: Query = crate::measure_file!("health_events");
+
+/// The measure files every health and care system table is computed from.
+pub const HEALTH_QUERIES: &[Query] = &[
+    HEALTH_PEOPLE_SQL,
+    HEALTH_INDEX_EPISODES_SQL,
+    HEALTH_EVENTS_SQL,
+];
+
 /// The code of setting `s`.
 pub fn setting_code(s: usize) -> &'static str {
     HEALTH_SETTING.codes[s].code
@@ -176,7 +192,7 @@ pub struct Cohort {
 
 /// Read the cohort for `period`.
 pub async fn load(ctx: &SessionContext, period: &Period) -> Result<Cohort> {
-    let people = read_people(&Query::named("health_people").run(ctx, &[]).await?)?;
+    let people = read_people(&HEALTH_PEOPLE_SQL.run(ctx, &[]).await?)?;
     let lookup: HashMap<&str, usize> = people
         .ids
         .iter()
@@ -184,11 +200,11 @@ pub async fn load(ctx: &SessionContext, period: &Period) -> Result<Cohort> {
         .map(|(i, id)| (id.as_str(), i))
         .collect();
     let mut lists: Vec<Vec<(u32, i32)>> = vec![Vec::new(); SETTINGS];
-    Query::named("health_events")
+    HEALTH_EVENTS_SQL
         .for_each_batch(ctx, &[], |b| add_events(b, &lookup, &mut lists))
         .await?;
     let events = Events::from_lists(people.ids.len(), lists);
-    let episodes = Query::named("health_index_episodes")
+    let episodes = HEALTH_INDEX_EPISODES_SQL
         .run(ctx, &period.parameters())
         .await?;
     let (mut accepted, mut declined) = (Vec::new(), Vec::new());

@@ -35,7 +35,7 @@ pub struct Matched<'a> {
 pub const HEALTH_MATCHING: TableDef = TableDef {
     name: "health_matching",
     description: "How the referred were matched to one comparison pool",
-    queries: &["health_people", "health_index_episodes", "health_events"],
+    queries: super::cohort::HEALTH_QUERIES,
     columns: &[
         text("period", "Reporting period (referral dates)"),
         text(
@@ -95,7 +95,7 @@ pub fn matching_row(table: &mut TableBuilder, matched: &Matched, rules: &MatchRu
 pub const HEALTH_BALANCE: TableDef = TableDef {
     name: "health_balance",
     description: "One characteristic compared between cases and a pool, before or after matching",
-    queries: &["health_people", "health_index_episodes", "health_events"],
+    queries: super::cohort::HEALTH_QUERIES,
     columns: &[
         text("period", "Reporting period (referral dates)"),
         text("pool", "Comparison pool"),
@@ -261,7 +261,7 @@ pub fn balance_rows(
 pub const HEALTH_DIFFERENCE_IN_DIFFERENCES: TableDef = TableDef {
     name: "health_difference_in_differences",
     description: "Change in service use of the referred against matched comparators, one pool, window and setting",
-    queries: &["health_people", "health_index_episodes", "health_events"],
+    queries: super::cohort::HEALTH_QUERIES,
     columns: &[
         text("period", "Reporting period (referral dates)"),
         text("pool", "Comparison pool"),
@@ -496,7 +496,7 @@ pub fn did_rows(
 pub const HEALTH_COSTS: TableDef = TableDef {
     name: "health_costs",
     description: "Difference-in-differences in cost per person-year, one pool, window and setting",
-    queries: &["health_people", "health_index_episodes", "health_events"],
+    queries: super::cohort::HEALTH_QUERIES,
     columns: &[
         text("period", "Reporting period (referral dates)"),
         text("pool", "Comparison pool"),
@@ -536,7 +536,7 @@ pub const HEALTH_COSTS: TableDef = TableDef {
 pub const HEALTH_EVENT_STUDY: TableDef = TableDef {
     name: "health_event_study",
     description: "Case and comparator rates in one quarter around referral, one pool and setting",
-    queries: &["health_people", "health_index_episodes", "health_events"],
+    queries: super::cohort::HEALTH_QUERIES,
     columns: &[
         text("period", "Reporting period (referral dates)"),
         text("pool", "Comparison pool"),

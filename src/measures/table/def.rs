@@ -8,6 +8,8 @@
 //! every declared name against its table, so a renamed column fails instead
 //! of falling back to a guess.
 
+use crate::measures::query::Query;
+
 /// The types output columns take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
@@ -732,7 +734,7 @@ pub struct TableDef {
     pub description: &'static str,
     /// The measure files in `queries/` it is computed from (none for the
     /// tables a run writes about itself).
-    pub queries: &'static [&'static str],
+    pub queries: &'static [Query],
     /// Its columns, in order.
     pub columns: &'static [OutColumn],
     /// Its cells that add up.
