@@ -1,0 +1,299 @@
+//! `sprout measures`: its options, turned into the library's, and the summary it prints.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::console::Console;
+use crate::error::Result;
+use crate::measures::benchmark::{Adjustment, BenchmarkOptions};
+use crate::measures::health::HealthOptions;
+use crate::measures::health::costs::UnitCosts;
+use crate::measures::health::matching::MatchUnit;
+use crate::measures::health::usage::PartialBefore;
+use crate::measures::{
+    self, MeasureOptions,
+    period::{OutcomeCohort, Period},
+    table::OutTable,
+    wellbeing::PairingRules,
+};
+use crate::stages::Stopwatch;
+
+use super::{EngineArgs, parse_day};
+
+#[derive(Debug, Args)]
+pub(super) struct MeasuresArgs {
+    /// Warehouse folder.
+    #[arg(long, short, default_value = "warehouse")]
+    warehouse: PathBuf,
+    /// Reporting period: 2025/26, 2025/26 Q2, rolling 2025/26 Q2 (four quarters), or
+    /// 2025-04-01..2025-09-30; referrals count by referral date, outcomes by closure date
+    /// (see --outcome-cohort).
+    #[arg(long, short)]
+    period: String,
+    /// Output folder for the tables (Parquet, CSV, JSON, data_dictionary.csv) and charts/.
+    #[arg(long, short, default_value = "out/measures")]
+    out: PathBuf,
+    /// Baseline may be up to this many days before the start of support.
+    #[arg(long, default_value_t = 28)]
+    baseline_before_days: i64,
+    /// Baseline may be up to this many days after the start of support.
+    #[arg(long, default_value_t = 28)]
+    baseline_after_days: i64,
+    /// Follow-up must be at least this many days after the baseline (6 weeks).
+    #[arg(long, default_value_t = 42)]
+    min_follow_up_days: i64,
+    /// Follow-up may be at most this many days after closure.
+    #[arg(long, default_value_t = 90)]
+    follow_up_after_closure_days: i64,
+    /// Below this many pairs, intervals and tests are withheld.
+    #[arg(long, default_value_t = 30)]
+    min_pairs: usize,
+    /// Outcome cohort of the wellbeing tables: accepted referrals whose episode
+    /// closed in the period, or those received in it.
+    #[arg(long, value_enum, default_value = "closed")]
+    outcome_cohort: OutcomeCohortArg,
+    /// Funnel limits for overdispersion: auto (additive random effects when the
+    /// overdispersion test gives p < 0.05), none, multiplicative or additive.
+    #[arg(long, value_enum, default_value = "auto")]
+    funnel_adjustment: FunnelAdjustment,
+    /// Rebase the SPC charts from this month (YYYY-MM-DD; repeat for several).
+    #[arg(long, value_parser = parse_day)]
+    spc_rebase: Vec<chrono::NaiveDate>,
+    /// Target share of referrals declined (e.g. 0.1), for assurance on its SPC chart.
+    #[arg(long)]
+    declined_target: Option<f64>,
+    /// Health use: before/after window lengths in months (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "6,12")]
+    health_windows: Vec<i32>,
+    /// Health use: people whose before window is only partly observed (late
+    /// registration, event data starting inside it) are time-adjusted or excluded.
+    #[arg(long, value_enum, default_value = "adjust")]
+    partial_before: PartialBeforeArg,
+    /// Health use: a window observed for less than this share of its length is not used.
+    #[arg(long, default_value_t = 0.5)]
+    min_window_coverage: f64,
+    /// Comparators matched to each referred person (k:1).
+    #[arg(long, default_value_t = 1)]
+    comparators: usize,
+    /// Match comparators within the same practice or the same PCN.
+    #[arg(long, value_enum, default_value = "practice")]
+    match_unit: MatchUnitArg,
+    /// Days just before referral left out of the comparison's before window (the
+    /// run-up to referral, when need peaks); GP use in them is what comparators
+    /// are matched on.
+    #[arg(long, default_value_t = 90)]
+    washout_days: i32,
+    /// Bootstrap resamples for the difference-in-differences intervals.
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+    /// Seed of the comparator order and the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Unit costs per setting (TOML with source, price_year and [unit_costs]) for a
+    /// costed difference.
+    #[arg(long)]
+    unit_costs: Option<PathBuf>,
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Write each stage's wall time and peak memory (measures, health, write)
+    /// to this JSON file.
+    #[arg(long)]
+    timings: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum FunnelAdjustment {
+    Auto,
+    None,
+    Multiplicative,
+    Additive,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum OutcomeCohortArg {
+    Closed,
+    Received,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum PartialBeforeArg {
+    Adjust,
+    Exclude,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum MatchUnitArg {
+    Practice,
+    Pcn,
+}
+
+pub(super) fn health_options(args: &MeasuresArgs) -> Result<HealthOptions> {
+    HealthOptions {
+        windows_months: args.health_windows.clone(),
+        partial_before: match args.partial_before {
+            PartialBeforeArg::Adjust => PartialBefore::Adjust,
+            PartialBeforeArg::Exclude => PartialBefore::Exclude,
+        },
+        min_coverage: args.min_window_coverage,
+        k: args.comparators,
+        unit: match args.match_unit {
+            MatchUnitArg::Practice => MatchUnit::Practice,
+            MatchUnitArg::Pcn => MatchUnit::Pcn,
+        },
+        washout_days: args.washout_days,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        unit_costs: args
+            .unit_costs
+            .as_deref()
+            .map(UnitCosts::read)
+            .transpose()?,
+    }
+    .checked()
+}
+
+pub(super) fn measures_summary(tables: &[OutTable], options: &MeasureOptions) -> String {
+    use datafusion::arrow::array::{Array, AsArray, Float64Array, Int64Array};
+    let mut out = format!(
+        "Outcome measures for {} written to {}\n",
+        options.period.label,
+        options.out.display()
+    );
+    if let Some(change) = tables.iter().find(|t| t.name() == "wellbeing_change") {
+        let b = &change.batch;
+        let col = |n: &str| b.column_by_name(n).cloned();
+        let (Some(score), Some(breakdown), Some(pairs), Some(mean), Some(lo), Some(hi)) = (
+            col("score_label"),
+            col("breakdown"),
+            col("pairs"),
+            col("mean_change"),
+            col("change_lower"),
+            col("change_upper"),
+        ) else {
+            return out;
+        };
+        let (score, breakdown) = (score.as_string::<i32>(), breakdown.as_string::<i32>());
+        let pairs = pairs.as_any().downcast_ref::<Int64Array>().cloned();
+        let floats = |a: &std::sync::Arc<dyn datafusion::arrow::array::Array>| {
+            a.as_any().downcast_ref::<Float64Array>().cloned()
+        };
+        let (Some(pairs), Some(mean), Some(lo), Some(hi)) =
+            (pairs, floats(&mean), floats(&lo), floats(&hi))
+        else {
+            return out;
+        };
+        let overall: Vec<usize> = (0..b.num_rows())
+            .filter(|&i| breakdown.value(i) == "all")
+            .collect();
+        if overall.is_empty() {
+            out.push_str(&format!(
+                "\nNo paired wellbeing assessments among accepted referrals {}: see wellbeing_attrition_funnel.csv for why.\n",
+                options.pairing.cohort.label()
+            ));
+            return out;
+        }
+        out.push_str(&format!(
+            "\nPaired change, accepted referrals {} (follow-up minus baseline, 95% CI):\n",
+            options.pairing.cohort.label()
+        ));
+        for i in overall {
+            let interval = if lo.is_valid(i) {
+                format!(
+                    "{:+.2} ({:+.2} to {:+.2})",
+                    mean.value(i),
+                    lo.value(i),
+                    hi.value(i)
+                )
+            } else {
+                format!("{:+.2} (interval withheld: too few pairs)", mean.value(i))
+            };
+            out.push_str(&format!(
+                "  {:<52} {:>6} pairs  {interval}\n",
+                score.value(i),
+                pairs.value(i)
+            ));
+        }
+    }
+    out
+}
+
+pub(super) fn health_summary(headlines: &[measures::health::Headline]) -> String {
+    let Some(first) = headlines.first() else {
+        return String::new();
+    };
+    let interval = |x: f64, lo: f64, hi: f64| {
+        if lo.is_nan() {
+            format!("{x:+.2}")
+        } else {
+            format!("{x:+.2} ({lo:+.2} to {hi:+.2})")
+        }
+    };
+    let mut out = format!(
+        "\nHealth and care system, {} months before and after referral (change in events per person-year, 95% CI):\n",
+        first.months
+    );
+    for h in headlines {
+        let (n, x, lo, hi) = h.naive;
+        out.push_str(&format!(
+            "  {:<28} naive before/after ({n} people)  {}\n",
+            h.setting,
+            interval(x, lo, hi)
+        ));
+        for (pool, sets, x, lo, hi) in &h.comparisons {
+            out.push_str(&format!(
+                "  {:<28} against {} comparators ({sets} matched)  {}\n",
+                "",
+                pool.replace('_', " "),
+                interval(*x, *lo, *hi)
+            ));
+        }
+    }
+    out
+}
+
+/// Run `sprout measures`.
+pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
+    let health = health_options(&args)?;
+    let options = MeasureOptions {
+        warehouse: args.warehouse,
+        period: Period::parse(&args.period)?,
+        out: args.out,
+        pairing: PairingRules {
+            baseline_before_days: args.baseline_before_days,
+            baseline_after_days: args.baseline_after_days,
+            min_follow_up_days: args.min_follow_up_days,
+            follow_up_after_closure_days: args.follow_up_after_closure_days,
+            min_pairs: args.min_pairs,
+            cohort: match args.outcome_cohort {
+                OutcomeCohortArg::Closed => OutcomeCohort::Closed,
+                OutcomeCohortArg::Received => OutcomeCohort::Received,
+            },
+        },
+        benchmark: BenchmarkOptions {
+            adjustment: match args.funnel_adjustment {
+                FunnelAdjustment::Auto => Adjustment::Auto,
+                FunnelAdjustment::None => Adjustment::None,
+                FunnelAdjustment::Multiplicative => Adjustment::Multiplicative,
+                FunnelAdjustment::Additive => Adjustment::Additive,
+            },
+            rebase: args.spc_rebase,
+            declined_target: args.declined_target,
+        },
+        health,
+        engine: args.engine.engine(),
+    };
+    let mut watch = Stopwatch::start();
+    let result = crate::sql::runtime(args.engine.target_partitions)?
+        .block_on(measures::run(&options, &mut watch, console))?;
+    if let Some(path) = &args.timings {
+        watch.write(path)?;
+    }
+    let mut summary = measures_summary(&result.tables, &options);
+    summary.push_str(&health_summary(&result.health));
+    console.result(summary);
+    for warning in &result.warnings {
+        console.warn(warning);
+    }
+    Ok(0)
+}
