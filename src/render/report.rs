@@ -264,6 +264,16 @@ fn view(
     caption: impl Into<String>,
     note: impl Into<String>,
 ) -> TableView {
+    // Every column a report table shows must be declared, whether or not
+    // the table has rows this time.
+    for c in cols {
+        assert!(
+            t.def.column(c.1).is_some(),
+            "the report shows {}.{}, which the table does not declare",
+            t.name(),
+            c.1
+        );
+    }
     TableView {
         caption: caption.into(),
         headers: cols.iter().map(|c| c.0.to_string()).collect(),
@@ -276,7 +286,14 @@ fn view(
     }
 }
 
+/// The published table `name`, when this run has one. A name the registry
+/// does not declare is a programming error (a renamed table would otherwise
+/// drop its section silently).
 fn find<'a>(tables: &'a [PublishedTable], name: &str) -> Option<&'a PublishedTable> {
+    assert!(
+        crate::registry::find(name).is_some(),
+        "the report reads the table {name}, which the registry does not declare"
+    );
     tables.iter().find(|t| t.name() == name)
 }
 
@@ -1491,4 +1508,37 @@ fn limitations(tables: &[PublishedTable], inputs: &ReportInputs) -> Vec<String> 
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(
+        expected = "the report reads the table service_referral, which the registry does not declare"
+    )]
+    fn a_section_reading_an_undeclared_table_fails() {
+        let _ = find(&[], "service_referral");
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "the report shows service_uptake.refered, which the table does not declare"
+    )]
+    fn a_report_column_that_is_not_declared_fails_even_with_no_rows() {
+        let def = &crate::measures::service::SERVICE_UPTAKE;
+        let empty = PublishedTable {
+            def,
+            roles: crate::disclosure::rules::roles(def),
+            rows: Vec::new(),
+        };
+        let _ = view(
+            &empty,
+            &[],
+            &[Col("Referred", "refered", Fmt::Count)],
+            "",
+            "",
+        );
+    }
 }
