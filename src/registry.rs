@@ -75,7 +75,7 @@ pub fn measure_files() -> Vec<&'static Query> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::disclosure::rules::{self, LISTS, SAME_QUANTITY};
+    use crate::disclosure::rules::{self, CROSS_SUMS, LISTS, SAME_QUANTITY};
 
     #[test]
     fn every_table_is_declared_once_with_columns_its_roles_and_sums_can_find() {
@@ -110,6 +110,16 @@ mod tests {
             assert!(has(l.counted_in, l.column), "{l:?}");
             if let Some(flag) = l.flag {
                 assert!(has(l.list, flag), "{l:?}");
+            }
+        }
+        for cross in CROSS_SUMS {
+            for side in [cross.parts, cross.total] {
+                let columns = std::iter::once(side.column)
+                    .chain(side.key.iter().copied())
+                    .chain(side.by);
+                for column in columns {
+                    assert!(has(side.table, column), "{}.{column}", side.table);
+                }
             }
         }
         for same in SAME_QUANTITY {

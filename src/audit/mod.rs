@@ -199,7 +199,8 @@ pub fn audit(sheets: &[Sheet], policy: Policy) -> Audit {
             how: "written without disclosure control (policy none): every count is exact; NOT FOR PUBLICATION".into(),
         });
     } else {
-        let ranges = sums::narrow(sheets, policy, &mut findings);
+        let mut ranges = sums::narrow(sheets, policy, &mut findings);
+        sums::across(sheets, &mut ranges, &mut findings);
         derived::check(sheets, policy, &ranges, &mut findings);
         words::lists(sheets, policy, &mut findings);
         words::twins(sheets, &mut findings);

@@ -126,3 +126,133 @@ pub fn narrow(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) -> 
         })
         .collect()
 }
+
+/// Narrow the counts that add up across two tables ([`rules::CROSS_SUMS`]):
+/// each total (the `total` side's rows of one key, summed) stands as one
+/// more cell that every breakdown of the `parts` side must add up to.
+/// Records what is recovered, restored or contradictory, and keeps the
+/// narrowed ranges for the checks that follow.
+pub fn across(sheets: &[Sheet], ranges: &mut Ranges, findings: &mut Vec<Finding>) {
+    for cross in rules::CROSS_SUMS {
+        let find = |name: &str| sheets.iter().position(|s| s.name == name);
+        let (Some(a), Some(b)) = (find(cross.parts.table), find(cross.total.table)) else {
+            continue;
+        };
+        let (sa, sb) = (&sheets[a], &sheets[b]);
+        let (Some(ca), Some(cb)) = (sa.column(cross.parts.column), sb.column(cross.total.column))
+        else {
+            continue;
+        };
+        let key = |sheet: &Sheet, side: &rules::Side, r: usize| -> Option<Vec<String>> {
+            side.key
+                .iter()
+                .map(|k| sheet.column(k).map(|c| sheet.rows[r][c].display()))
+                .collect()
+        };
+        // One matrix: the rows of both tables, then one row per total.
+        let mut matrix: differencing::Ranges = ranges[a].clone();
+        let offset = matrix.len();
+        matrix.extend(ranges[b].iter().cloned());
+        let mut totals: std::collections::BTreeMap<Vec<String>, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for r in 0..sb.rows.len() {
+            if let Some(k) = key(sb, &cross.total, r) {
+                totals.entry(k).or_default().push(r);
+            }
+        }
+        let mut sums = Vec::new();
+        let mut described = Vec::new();
+        for (k, rows) in totals {
+            if rows.iter().any(|&r| matrix[offset + r][cb].is_none()) {
+                continue;
+            }
+            let virtual_row = matrix.len();
+            matrix.push(vec![Some(Range {
+                lo: 0,
+                hi: UNBOUNDED,
+            })]);
+            sums.push(Sum {
+                total: (virtual_row, 0),
+                parts: rows.iter().map(|&r| (offset + r, cb)).collect(),
+            });
+            described.push(format!(
+                "{}.{} of {}",
+                cross.total.table,
+                cross.total.column,
+                k.join(", ")
+            ));
+            let by = cross.parts.by.and_then(|b| sa.column(b));
+            let mut groups: std::collections::BTreeMap<String, Vec<usize>> =
+                std::collections::BTreeMap::new();
+            for r in 0..sa.rows.len() {
+                if key(sa, &cross.parts, r).as_ref() == Some(&k) {
+                    let group = by.map(|c| sa.rows[r][c].display()).unwrap_or_default();
+                    groups.entry(group).or_default().push(r);
+                }
+            }
+            for (group, rows) in groups {
+                if rows.iter().any(|&r| matrix[r][ca].is_none()) {
+                    continue;
+                }
+                sums.push(Sum {
+                    total: (virtual_row, 0),
+                    parts: rows.iter().map(|&r| (r, ca)).collect(),
+                });
+                described.push(format!(
+                    "the {group} groups' {}.{} = {}.{} of {}",
+                    cross.parts.table,
+                    cross.parts.column,
+                    cross.total.table,
+                    cross.total.column,
+                    k.join(", ")
+                ));
+            }
+        }
+        let found = differencing::narrow(&mut matrix, &sums);
+        let at = |r: usize| -> Option<(usize, usize)> {
+            if r < offset {
+                Some((a, r))
+            } else if r < offset + sb.rows.len() {
+                Some((b, r - offset))
+            } else {
+                None
+            }
+        };
+        for i in found.contradicted {
+            let Some((s, r)) = sums[i].parts.first().and_then(|p| at(p.0)) else {
+                continue;
+            };
+            let c = if s == a { ca } else { cb };
+            findings.push(Finding {
+                kind: Kind::Contradiction,
+                table: sheets[s].name.clone(),
+                row: r + 1,
+                column: sheets[s].columns()[c].name.to_string(),
+                value: None,
+                how: format!(
+                    "no exact counts fit the published sum across tables: {}",
+                    described[i]
+                ),
+            });
+        }
+        for ((r, c), i) in found.pinned {
+            let Some((s, row)) = at(r) else { continue };
+            let kind = if matches!(sheets[s].rows[row][c], Cell::Suppressed) {
+                Kind::Recovered
+            } else {
+                Kind::Restored
+            };
+            findings.push(Finding {
+                kind,
+                table: sheets[s].name.clone(),
+                row: row + 1,
+                column: sheets[s].columns()[c].name.to_string(),
+                value: matrix[r][c].map(|x| x.lo),
+                how: format!("from the sum across tables: {}", described[i]),
+            });
+        }
+        let rows_b = sb.rows.len();
+        ranges[a] = matrix[..offset].to_vec();
+        ranges[b] = matrix[offset..offset + rows_b].to_vec();
+    }
+}

@@ -626,3 +626,80 @@ fn random_tables_with_row_and_breakdown_sums_pass_the_audit() {
         }
     }
 }
+
+/// Each equity breakdown adds up to the period's referrals, which
+/// `service_uptake` publishes by quarter: rounded counts on both sides can
+/// pin each other across the two tables.
+#[test]
+fn a_breakdown_and_a_total_in_another_table_are_differenced_together() {
+    const GROUPS: TableDef = TableDef {
+        name: "equity",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("period", "p"),
+            text("breakdown", "b"),
+            text("group", "g"),
+            count("referrals", "n"),
+            count("declined", "d"),
+        ],
+        sums: Sums::NONE,
+    };
+    const QUARTERS: TableDef = TableDef {
+        name: "service_uptake",
+        description: "test",
+        queries: &[],
+        columns: &[
+            text("period", "p"),
+            text("quarter", "q"),
+            count("referred", "n"),
+            count("declined", "d"),
+        ],
+        sums: Sums::NONE,
+    };
+    let text_cell = |s: &str| Cell::Text(s.into());
+    let quarters = sheet(
+        &QUARTERS,
+        ["Q1", "Q2"]
+            .iter()
+            .map(|q| {
+                vec![
+                    text_cell("2024/25"),
+                    text_cell(q),
+                    Cell::Int(10),
+                    Cell::Int(0),
+                ]
+            })
+            .collect(),
+    );
+    let groups = |shown: &[i64]| {
+        sheet(
+            &GROUPS,
+            shown
+                .iter()
+                .enumerate()
+                .map(|(g, &n)| {
+                    vec![
+                        text_cell("2024/25"),
+                        text_cell("sex"),
+                        text_cell(&g.to_string()),
+                        Cell::Int(n),
+                        Cell::Int(0),
+                    ]
+                })
+                .collect(),
+        )
+    };
+    // 10 + 10 is at most 24; three groups shown as 10 are at least 24.
+    let pinned = kinds(&audit(
+        &[groups(&[10, 10, 10]), quarters.clone()],
+        Policy::NhsDigital,
+    ));
+    assert!(
+        pinned.contains(&(Kind::Restored, "referrals".into(), Some(8)))
+            && pinned.contains(&(Kind::Restored, "referred".into(), Some(12))),
+        "{pinned:?}"
+    );
+    let fine = audit(&[groups(&[10, 10]), quarters], Policy::NhsDigital);
+    assert!(fine.clean(), "{}", fine.summary());
+}

@@ -261,6 +261,65 @@ pub const SAME_QUANTITY: &[SameQuantity] = &[
     },
 ];
 
+/// One side of a [`CrossSum`]: `column` of the rows of `table`, grouped by
+/// the values of `key` (and, for the side that breaks the total down, of
+/// `by`).
+#[derive(Debug, Clone, Copy)]
+pub struct Side {
+    /// The table.
+    pub table: &'static str,
+    /// The count column.
+    pub column: &'static str,
+    /// Text columns that say which total a row belongs to.
+    pub key: &'static [&'static str],
+    /// A text column whose values each split the total once (a breakdown).
+    pub by: Option<&'static str>,
+}
+
+/// Counts one table breaks down that another publishes in total: for each
+/// value of the key, the rows of `parts` with one value of `by` add up to
+/// the rows of `total` (e.g. each equity breakdown's groups to the period's
+/// referrals, which `service_uptake` publishes by quarter).
+#[derive(Debug, Clone, Copy)]
+pub struct CrossSum {
+    /// The breakdown.
+    pub parts: Side,
+    /// The rows holding the total.
+    pub total: Side,
+}
+
+/// Every count that adds up across two tables.
+pub const CROSS_SUMS: &[CrossSum] = &[
+    CrossSum {
+        parts: Side {
+            table: "equity",
+            column: "referrals",
+            key: &["period"],
+            by: Some("breakdown"),
+        },
+        total: Side {
+            table: "service_uptake",
+            column: "referred",
+            key: &["period"],
+            by: None,
+        },
+    },
+    CrossSum {
+        parts: Side {
+            table: "equity",
+            column: "declined",
+            key: &["period"],
+            by: Some("breakdown"),
+        },
+        total: Side {
+            table: "service_uptake",
+            column: "declined",
+            key: &["period"],
+            by: None,
+        },
+    },
+];
+
 /// Every list and the count it must agree with.
 pub const LISTS: &[Listed] = &[
     Listed {
