@@ -75,6 +75,37 @@ fn explain(sheet: &Sheet, sum: &Sum) -> String {
     )
 }
 
+/// A sum of published cells that no exact counts fit, reported at cell
+/// (`r`, `c`) of `sheet`.
+fn contradiction(sheet: &Sheet, r: usize, c: usize, how: String) -> Finding {
+    Finding {
+        kind: Kind::Contradiction,
+        table: sheet.name.clone(),
+        row: r + 1,
+        column: sheet.columns()[c].name.to_string(),
+        value: None,
+        how,
+    }
+}
+
+/// Cell (`r`, `c`) of `sheet` narrowed to the one value `range` leaves:
+/// a withheld cell recovered, or a rounded count restored.
+fn pinned(sheet: &Sheet, r: usize, c: usize, range: Option<Range>, how: String) -> Finding {
+    let kind = if matches!(sheet.rows[r][c], Cell::Suppressed) {
+        Kind::Recovered
+    } else {
+        Kind::Restored
+    };
+    Finding {
+        kind,
+        table: sheet.name.clone(),
+        row: r + 1,
+        column: sheet.columns()[c].name.to_string(),
+        value: range.map(|x| x.lo),
+        how,
+    }
+}
+
 /// Narrow every count cell's range by its table's declared sums; record what
 /// is recovered, restored or contradictory. Returns the final ranges.
 pub fn narrow(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) -> Ranges {
@@ -95,32 +126,15 @@ pub fn narrow(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) -> 
             let found = differencing::narrow(&mut ranges, &sums);
             for i in found.contradicted {
                 let (r, c) = sums[i].total;
-                findings.push(Finding {
-                    kind: Kind::Contradiction,
-                    table: sheet.name.clone(),
-                    row: r + 1,
-                    column: sheet.columns()[c].name.to_string(),
-                    value: None,
-                    how: format!(
-                        "no exact counts fit the published {}",
-                        explain(sheet, &sums[i])
-                    ),
-                });
+                let how = format!(
+                    "no exact counts fit the published {}",
+                    explain(sheet, &sums[i])
+                );
+                findings.push(contradiction(sheet, r, c, how));
             }
             for ((r, c), i) in found.pinned {
-                let kind = if matches!(sheet.rows[r][c], Cell::Suppressed) {
-                    Kind::Recovered
-                } else {
-                    Kind::Restored
-                };
-                findings.push(Finding {
-                    kind,
-                    table: sheet.name.clone(),
-                    row: r + 1,
-                    column: sheet.columns()[c].name.to_string(),
-                    value: ranges[r][c].map(|x| x.lo),
-                    how: format!("from {}", explain(sheet, &sums[i])),
-                });
+                let how = format!("from {}", explain(sheet, &sums[i]));
+                findings.push(pinned(sheet, r, c, ranges[r][c], how));
             }
             ranges
         })
@@ -128,87 +142,78 @@ pub fn narrow(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) -> 
 }
 
 /// Narrow the counts that add up across two tables ([`rules::CROSS_SUMS`]):
-/// each total (the `total` side's rows of one key, summed) stands as one
-/// more cell that every breakdown of the `parts` side must add up to.
+/// each total (the `total` twin's rows of one key, summed) stands as one
+/// more cell that every breakdown of the `parts` twin must add up to.
 /// Records what is recovered, restored or contradictory, and keeps the
 /// narrowed ranges for the checks that follow.
 pub fn across(sheets: &[Sheet], ranges: &mut Ranges, findings: &mut Vec<Finding>) {
+    use std::collections::BTreeMap;
     for cross in rules::CROSS_SUMS {
         let find = |name: &str| sheets.iter().position(|s| s.name == name);
         let (Some(a), Some(b)) = (find(cross.parts.table), find(cross.total.table)) else {
             continue;
         };
         let (sa, sb) = (&sheets[a], &sheets[b]);
-        let (Some(ca), Some(cb)) = (sa.column(cross.parts.column), sb.column(cross.total.column))
-        else {
+        let (Some((ca, parts)), Some((cb, totals)), Some(by)) = (
+            cross.parts.rows(sa.columns(), &sa.rows),
+            cross.total.rows(sb.columns(), &sb.rows),
+            sa.column(cross.by),
+        ) else {
             continue;
         };
-        let key = |sheet: &Sheet, side: &rules::Side, r: usize| -> Option<Vec<String>> {
-            side.key
-                .iter()
-                .map(|k| sheet.column(k).map(|c| sheet.rows[r][c].display()))
-                .collect()
-        };
+        let mut totals_of: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
+        for (k, r) in totals {
+            totals_of.entry(k).or_default().push(r);
+        }
+        let mut groups_of: BTreeMap<(Vec<String>, String), Vec<usize>> = BTreeMap::new();
+        for (k, r) in parts {
+            groups_of
+                .entry((k, sa.rows[r][by].display()))
+                .or_default()
+                .push(r);
+        }
         // One matrix: the rows of both tables, then one row per total.
         let mut matrix: differencing::Ranges = ranges[a].clone();
         let offset = matrix.len();
         matrix.extend(ranges[b].iter().cloned());
-        let mut totals: std::collections::BTreeMap<Vec<String>, Vec<usize>> =
-            std::collections::BTreeMap::new();
-        for r in 0..sb.rows.len() {
-            if let Some(k) = key(sb, &cross.total, r) {
-                totals.entry(k).or_default().push(r);
-            }
-        }
         let mut sums = Vec::new();
         let mut described = Vec::new();
-        for (k, rows) in totals {
+        for (k, rows) in totals_of {
             if rows.iter().any(|&r| matrix[offset + r][cb].is_none()) {
                 continue;
             }
-            let virtual_row = matrix.len();
+            let total = (matrix.len(), 0);
             matrix.push(vec![Some(Range {
                 lo: 0,
                 hi: UNBOUNDED,
             })]);
-            sums.push(Sum {
-                total: (virtual_row, 0),
-                parts: rows.iter().map(|&r| (offset + r, cb)).collect(),
-            });
-            described.push(format!(
+            let of = format!(
                 "{}.{} of {}",
                 cross.total.table,
                 cross.total.column,
                 k.join(", ")
-            ));
-            let by = cross.parts.by.and_then(|b| sa.column(b));
-            let mut groups: std::collections::BTreeMap<String, Vec<usize>> =
-                std::collections::BTreeMap::new();
-            for r in 0..sa.rows.len() {
-                if key(sa, &cross.parts, r).as_ref() == Some(&k) {
-                    let group = by.map(|c| sa.rows[r][c].display()).unwrap_or_default();
-                    groups.entry(group).or_default().push(r);
-                }
-            }
-            for (group, rows) in groups {
-                if rows.iter().any(|&r| matrix[r][ca].is_none()) {
+            );
+            sums.push(Sum {
+                total,
+                parts: rows.iter().map(|&r| (offset + r, cb)).collect(),
+            });
+            described.push(of.clone());
+            for ((key, group), rows) in &groups_of {
+                if *key != k || rows.iter().any(|&r| matrix[r][ca].is_none()) {
                     continue;
                 }
                 sums.push(Sum {
-                    total: (virtual_row, 0),
+                    total,
                     parts: rows.iter().map(|&r| (r, ca)).collect(),
                 });
                 described.push(format!(
-                    "the {group} groups' {}.{} = {}.{} of {}",
-                    cross.parts.table,
-                    cross.parts.column,
-                    cross.total.table,
-                    cross.total.column,
-                    k.join(", ")
+                    "the {group} groups' {}.{} = {of}",
+                    cross.parts.table, cross.parts.column
                 ));
             }
         }
         let found = differencing::narrow(&mut matrix, &sums);
+        // A cell of the matrix as (sheet, row); the totals are no sheet's.
         let at = |r: usize| -> Option<(usize, usize)> {
             if r < offset {
                 Some((a, r))
@@ -223,36 +228,18 @@ pub fn across(sheets: &[Sheet], ranges: &mut Ranges, findings: &mut Vec<Finding>
                 continue;
             };
             let c = if s == a { ca } else { cb };
-            findings.push(Finding {
-                kind: Kind::Contradiction,
-                table: sheets[s].name.clone(),
-                row: r + 1,
-                column: sheets[s].columns()[c].name.to_string(),
-                value: None,
-                how: format!(
-                    "no exact counts fit the published sum across tables: {}",
-                    described[i]
-                ),
-            });
+            let how = format!(
+                "no exact counts fit the published sum across tables: {}",
+                described[i]
+            );
+            findings.push(contradiction(&sheets[s], r, c, how));
         }
         for ((r, c), i) in found.pinned {
             let Some((s, row)) = at(r) else { continue };
-            let kind = if matches!(sheets[s].rows[row][c], Cell::Suppressed) {
-                Kind::Recovered
-            } else {
-                Kind::Restored
-            };
-            findings.push(Finding {
-                kind,
-                table: sheets[s].name.clone(),
-                row: row + 1,
-                column: sheets[s].columns()[c].name.to_string(),
-                value: matrix[r][c].map(|x| x.lo),
-                how: format!("from the sum across tables: {}", described[i]),
-            });
+            let how = format!("from the sum across tables: {}", described[i]);
+            findings.push(pinned(&sheets[s], row, c, matrix[r][c], how));
         }
-        let rows_b = sb.rows.len();
         ranges[a] = matrix[..offset].to_vec();
-        ranges[b] = matrix[offset..offset + rows_b].to_vec();
+        ranges[b] = matrix[offset..offset + sb.rows.len()].to_vec();
     }
 }

@@ -150,9 +150,17 @@ pub struct Twin {
 }
 
 impl Twin {
+    /// Every column the twin names: the quantity's, then the picking and
+    /// matching ones.
+    pub fn columns(&self) -> impl Iterator<Item = &'static str> {
+        std::iter::once(self.column)
+            .chain(self.when.iter().map(|w| w.0))
+            .chain(self.key.iter().copied())
+    }
+
     /// The rows that hold the quantity, each with its key, and the column's
     /// index (`None` when the table lacks a column the twin names).
-    fn rows(
+    pub fn rows(
         &self,
         columns: &[OutColumn],
         rows: &[Vec<crate::disclosure::Cell>],
@@ -261,61 +269,50 @@ pub const SAME_QUANTITY: &[SameQuantity] = &[
     },
 ];
 
-/// One side of a [`CrossSum`]: `column` of the rows of `table`, grouped by
-/// the values of `key` (and, for the side that breaks the total down, of
-/// `by`).
-#[derive(Debug, Clone, Copy)]
-pub struct Side {
-    /// The table.
-    pub table: &'static str,
-    /// The count column.
-    pub column: &'static str,
-    /// Text columns that say which total a row belongs to.
-    pub key: &'static [&'static str],
-    /// A text column whose values each split the total once (a breakdown).
-    pub by: Option<&'static str>,
-}
-
 /// Counts one table breaks down that another publishes in total: for each
-/// value of the key, the rows of `parts` with one value of `by` add up to
-/// the rows of `total` (e.g. each equity breakdown's groups to the period's
-/// referrals, which `service_uptake` publishes by quarter).
+/// key of the [`Twin`]s, the rows of `parts` with one value of `by` add up
+/// to the rows of `total` (e.g. each equity breakdown's groups to the
+/// period's referrals, which `service_uptake` publishes by quarter).
 #[derive(Debug, Clone, Copy)]
 pub struct CrossSum {
-    /// The breakdown.
-    pub parts: Side,
+    /// The breakdown's counts.
+    pub parts: Twin,
+    /// A text column of `parts` whose values each split the total once.
+    pub by: &'static str,
     /// The rows holding the total.
-    pub total: Side,
+    pub total: Twin,
 }
 
 /// Every count that adds up across two tables.
 pub const CROSS_SUMS: &[CrossSum] = &[
     CrossSum {
-        parts: Side {
+        parts: Twin {
             table: "equity",
             column: "referrals",
+            when: &[],
             key: &["period"],
-            by: Some("breakdown"),
         },
-        total: Side {
+        by: "breakdown",
+        total: Twin {
             table: "service_uptake",
             column: "referred",
+            when: &[],
             key: &["period"],
-            by: None,
         },
     },
     CrossSum {
-        parts: Side {
+        parts: Twin {
             table: "equity",
             column: "declined",
+            when: &[],
             key: &["period"],
-            by: Some("breakdown"),
         },
-        total: Side {
+        by: "breakdown",
+        total: Twin {
             table: "service_uptake",
             column: "declined",
+            when: &[],
             key: &["period"],
-            by: None,
         },
     },
 ];
