@@ -128,28 +128,20 @@ pub async fn run(
         FolderLock::acquire(target, Access::Exclusive, Made::Measures, command, console)?;
     check_replaceable(target, Made::Measures)?;
     let mut computed = compute(options, watch).await?;
-    // Exact tables for internal use: the cautions quote the exact figures of
-    // the health tables (the only ones they read).
-    let exact: Vec<crate::disclosure::PublishedTable> = computed
-        .tables
-        .iter()
-        .filter(|t| t.name().starts_with("health_"))
-        .map(|t| crate::disclosure::publish(t, crate::disclosure::Policy::None))
-        .collect();
+    // The exact tables, as written: the cautions quote the exact figures of
+    // the health tables.
+    let exact = |t: &OutTable| crate::disclosure::publish(t, crate::disclosure::Policy::None);
+    let mut exact_tables: Vec<crate::disclosure::PublishedTable> =
+        computed.tables.iter().map(exact).collect();
     let cautions = health::cautions::cautions(
-        &exact,
+        &exact_tables,
         crate::disclosure::Policy::None,
         options.health.washout_days,
     );
-    computed
-        .tables
-        .push(health::cautions::table(&options.period.label, &cautions)?);
+    let caution_table = health::cautions::table(&options.period.label, &cautions)?;
+    exact_tables.push(exact(&caution_table));
+    computed.tables.push(caution_table);
     let staged = StagedDir::create(&options.out)?;
-    let exact_tables: Vec<crate::disclosure::PublishedTable> = computed
-        .tables
-        .iter()
-        .map(|t| crate::disclosure::publish(t, crate::disclosure::Policy::None))
-        .collect();
     let formats = ["parquet", "csv", "json"].map(String::from);
     let mut files = crate::render::tables::write_all(&exact_tables, staged.path(), &formats)?;
     let funnels = computed.benchmarks.funnels.iter().map(|f| {
