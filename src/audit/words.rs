@@ -215,12 +215,11 @@ pub fn sentences(sheets: &[Sheet], findings: &mut Vec<Finding>) {
     // 99.8%): settings, not figures about people.
     known.extend([95.0, 99.8, 0.95, 0.998]);
     // The constants of the methods the pages explain (XmR limits at the
-    // mean ± 2.66 mean moving ranges, screening above 3.267, the overdispersion
-    // test's level), and every
-    // number in sprout's own fixed text: the measure files' definitions
-    // (the methods appendix: "accepted × 365 / days", "200-250 people a
-    // year") and the shipped templates' wording. The same for every dataset,
-    // so they say nothing about anyone.
+    // mean ± 2.66 mean moving ranges, screening above 3.267, the
+    // overdispersion test's level), and every number in sprout's own fixed
+    // text: the measure files' definitions (the methods appendix: "accepted
+    // × 365 / days", "200-250 people a year") and the shipped templates'
+    // wording. The same for every dataset, so they say nothing about anyone.
     known.extend([
         crate::stats::spc::LIMIT_CONSTANT,
         crate::stats::spc::SCREEN_CONSTANT,
