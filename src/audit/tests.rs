@@ -4,8 +4,8 @@ use super::*;
 use crate::disclosure::publish;
 use crate::ingest::batch::Value;
 use crate::measures::table::{
-    OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_label, int_value, num_value,
-    quotient, rate_ratio, rate_ratio_lower, rate_ratio_upper, share, statistic, text, text_value,
+    OutTable, Sums, TableBuilder, TableDef, count, int_label, int_value, num_value, quotient,
+    rate_ratio, rate_ratio_lower, rate_ratio_upper, share, statistic, text, text_value,
     wilson_lower, wilson_upper,
 };
 
@@ -562,20 +562,7 @@ fn random_tables_with_row_and_breakdown_sums_pass_the_audit() {
             count("reliably_deteriorated", "part"),
             statistic("mean_change", &["pairs"], "statistic"),
         ],
-        sums: Sums {
-            breakdown_key: &["period", "cohort", "score"],
-            overlapping: &[],
-            not_summed: &[],
-            row_parts: &[RowSum {
-                parts: &[
-                    "pairs",
-                    "reliably_improved",
-                    "no_reliable_change",
-                    "reliably_deteriorated",
-                ],
-                prefer: Some("no_reliable_change"),
-            }],
-        },
+        sums: crate::measures::wellbeing::WELLBEING_CHANGE.sums,
     };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(23);
     for case in 0..400 {

@@ -3,9 +3,9 @@ use rand::{Rng, SeedableRng};
 use super::*;
 use crate::ingest::batch::Value;
 use crate::measures::table::{
-    RowSum, Sums, TableBuilder, TableDef, count, int_label, int_value, losses, num_value,
-    poisson_lower, poisson_upper, quotient, scaled, share, statistic, text, text_value,
-    wilson_lower, wilson_upper,
+    Sums, TableBuilder, TableDef, count, int_label, int_value, losses, num_value, poisson_lower,
+    poisson_upper, quotient, scaled, share, statistic, text, text_value, wilson_lower,
+    wilson_upper,
 };
 
 /// Shaped like `equity`: a breakdown with groups and an `all` row.
@@ -183,21 +183,7 @@ fn secondary_suppression_within_a_row() {
             count("did_not_attend", "part"),
             count("no_status", "part"),
         ],
-        sums: Sums {
-            breakdown_key: &[],
-            overlapping: &[],
-            not_summed: &[],
-            row_parts: &[RowSum {
-                parts: &[
-                    "referred",
-                    "accepted",
-                    "declined",
-                    "did_not_attend",
-                    "no_status",
-                ],
-                prefer: Some("no_status"),
-            }],
-        },
+        sums: crate::measures::service::SERVICE_UPTAKE.sums,
     };
     let mut b = TableBuilder::new(&UPTAKE);
     b.push(&[
