@@ -126,7 +126,9 @@ mod tests {
             }
         }
         for cross in CROSS_SUMS {
-            assert!(has(cross.parts.table, cross.by), "{cross:?}");
+            if let Some(by) = cross.by {
+                assert!(has(cross.parts.table, by), "{cross:?}");
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 //! count the policy withholds or rounds, shown as it is, is reported here too.
 
 use super::{Finding, Kind, Sheet};
+use crate::disclosure::across;
 use crate::disclosure::differencing::{self, Range, Sum};
 use crate::disclosure::rules;
 use crate::disclosure::{Cell, Policy};
@@ -141,105 +142,48 @@ pub fn narrow(sheets: &[Sheet], policy: Policy, findings: &mut Vec<Finding>) -> 
         .collect()
 }
 
-/// Narrow the counts that add up across two tables ([`rules::CROSS_SUMS`]):
-/// each total (the `total` twin's rows of one key, summed) stands as one
-/// more cell that every breakdown of the `parts` twin must add up to.
-/// Records what is recovered, restored or contradictory, and keeps the
-/// narrowed ranges for the checks that follow.
+/// Narrow the counts that add up across two tables ([`rules::CROSS_SUMS`],
+/// [`across::Matrix`]): each total stands as one more cell that every
+/// breakdown of the parts' table must add up to. Records what is recovered,
+/// restored or contradictory, and keeps the narrowed ranges for the checks
+/// that follow.
 pub fn across(sheets: &[Sheet], ranges: &mut Ranges, findings: &mut Vec<Finding>) {
-    use std::collections::BTreeMap;
     for cross in rules::CROSS_SUMS {
         let find = |name: &str| sheets.iter().position(|s| s.name == name);
         let (Some(a), Some(b)) = (find(cross.parts.table), find(cross.total.table)) else {
             continue;
         };
-        let (sa, sb) = (&sheets[a], &sheets[b]);
-        let (Some((ca, parts)), Some((cb, totals)), Some(by)) = (
-            cross.parts.rows(sa.columns(), &sa.rows),
-            cross.total.rows(sb.columns(), &sb.rows),
-            sa.column(cross.by),
-        ) else {
+        let side = |s: usize| across::Side {
+            columns: sheets[s].columns(),
+            rows: &sheets[s].rows,
+            ranges: &ranges[s],
+        };
+        let Some(mut matrix) = across::Matrix::build(cross, side(a), side(b)) else {
             continue;
         };
-        let mut totals_of: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-        for (k, r) in totals {
-            totals_of.entry(k).or_default().push(r);
-        }
-        let mut groups_of: BTreeMap<(Vec<String>, String), Vec<usize>> = BTreeMap::new();
-        for (k, r) in parts {
-            groups_of
-                .entry((k, sa.rows[r][by].display()))
-                .or_default()
-                .push(r);
-        }
-        // One matrix: the rows of both tables, then one row per total.
-        let mut matrix: differencing::Ranges = ranges[a].clone();
-        let offset = matrix.len();
-        matrix.extend(ranges[b].iter().cloned());
-        let mut sums = Vec::new();
-        let mut described = Vec::new();
-        for (k, rows) in totals_of {
-            if rows.iter().any(|&r| matrix[offset + r][cb].is_none()) {
-                continue;
-            }
-            let total = (matrix.len(), 0);
-            matrix.push(vec![Some(Range {
-                lo: 0,
-                hi: UNBOUNDED,
-            })]);
-            let of = format!(
-                "{}.{} of {}",
-                cross.total.table,
-                cross.total.column,
-                k.join(", ")
-            );
-            sums.push(Sum {
-                total,
-                parts: rows.iter().map(|&r| (offset + r, cb)).collect(),
-            });
-            described.push(of.clone());
-            for ((key, group), rows) in &groups_of {
-                if *key != k || rows.iter().any(|&r| matrix[r][ca].is_none()) {
-                    continue;
-                }
-                sums.push(Sum {
-                    total,
-                    parts: rows.iter().map(|&r| (r, ca)).collect(),
-                });
-                described.push(format!(
-                    "the {group} groups' {}.{} = {of}",
-                    cross.parts.table, cross.parts.column
-                ));
-            }
-        }
-        let found = differencing::narrow(&mut matrix, &sums);
-        // A cell of the matrix as (sheet, row); the totals are no sheet's.
-        let at = |r: usize| -> Option<(usize, usize)> {
-            if r < offset {
-                Some((a, r))
-            } else if r < offset + sb.rows.len() {
-                Some((b, r - offset))
-            } else {
-                None
-            }
+        let found = matrix.narrow();
+        // A cell of the matrix as (sheet, row, column); the totals are no sheet's.
+        let at = |r: usize| match matrix.owner(r)? {
+            across::Owner::Parts(row, c) => Some((a, row, c)),
+            across::Owner::Total(row, c) => Some((b, row, c)),
         };
         for i in found.contradicted {
-            let Some((s, r)) = sums[i].parts.first().and_then(|p| at(p.0)) else {
+            let Some((s, r, c)) = matrix.sums[i].parts.first().and_then(|p| at(p.0)) else {
                 continue;
             };
-            let c = if s == a { ca } else { cb };
             let how = format!(
                 "no exact counts fit the published sum across tables: {}",
-                described[i]
+                matrix.described[i]
             );
             findings.push(contradiction(&sheets[s], r, c, how));
         }
-        for ((r, c), i) in found.pinned {
-            let Some((s, row)) = at(r) else { continue };
-            let how = format!("from the sum across tables: {}", described[i]);
-            findings.push(pinned(&sheets[s], row, c, matrix[r][c], how));
+        for ((r, _), i) in found.pinned {
+            let Some((s, row, c)) = at(r) else { continue };
+            let how = format!("from the sum across tables: {}", matrix.described[i]);
+            findings.push(pinned(&sheets[s], row, c, matrix.ranges[r][c], how));
         }
-        ranges[a] = matrix[..offset].to_vec();
-        ranges[b] = matrix[offset..offset + sb.rows.len()].to_vec();
+        let (ranges_a, ranges_b) = matrix.split();
+        ranges[a] = ranges_a;
+        ranges[b] = ranges_b;
     }
 }

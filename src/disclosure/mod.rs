@@ -32,6 +32,7 @@
 //! Which column is a count, a share or a statistic, and what it is based on,
 //! is declared in [`rules`].
 
+pub mod across;
 pub mod benchmarks;
 pub mod differencing;
 pub mod policy;
@@ -190,7 +191,9 @@ pub fn publish(table: &OutTable, policy: Policy) -> PublishedTable {
 
 /// Apply `policy` to every table, so that a quantity two tables publish
 /// ([`rules::SAME_QUANTITY`]) is withheld in both when it is withheld in
-/// either (with the secondary suppression that then needs in each table).
+/// either, and counts that add up across two tables ([`rules::CROSS_SUMS`])
+/// do not pin each other (one more cell is withheld where they would), with
+/// the secondary suppression each then needs in its own table.
 pub fn publish_all(tables: &[OutTable], policy: Policy) -> Vec<PublishedTable> {
     let mut withheld: Vec<BTreeSet<(usize, usize)>> = vec![BTreeSet::new(); tables.len()];
     let mut published: Vec<PublishedTable> = tables.iter().map(|t| publish(t, policy)).collect();
@@ -217,6 +220,11 @@ pub fn publish_all(tables: &[OutTable], policy: Policy) -> Vec<PublishedTable> {
                 }
             }
         }
+        for cross in rules::CROSS_SUMS {
+            for (t, cell) in unpinned_across(cross, tables, &published, policy) {
+                changed[t] |= withheld[t].insert(cell);
+            }
+        }
         if !changed.contains(&true) {
             return published;
         }
@@ -226,6 +234,67 @@ pub fn publish_all(tables: &[OutTable], policy: Policy) -> Vec<PublishedTable> {
             }
         }
     }
+}
+
+/// Where the published counts of `cross`'s two tables pin a cell, the cell
+/// to withhold for each pin (table index, (row, column)): the smallest
+/// visible positive part of the sum that pins it ([`across::Matrix::to_withhold`]).
+fn unpinned_across(
+    cross: &rules::CrossSum,
+    tables: &[OutTable],
+    published: &[PublishedTable],
+    policy: Policy,
+) -> Vec<(usize, (usize, usize))> {
+    let find = |name: &str| published.iter().position(|t| t.name() == name);
+    let (Some(a), Some(b)) = (find(cross.parts.table), find(cross.total.table)) else {
+        return Vec::new();
+    };
+    let narrowed_alone = |t: &PublishedTable| {
+        let mut ranges = differencing::ranges(&t.rows, &t.roles, policy);
+        let sums = differencing::sums(&t.rows, &t.roles, &rules::secondary(t.def));
+        differencing::narrow(&mut ranges, &sums);
+        ranges
+    };
+    let (ranges_a, ranges_b) = (narrowed_alone(&published[a]), narrowed_alone(&published[b]));
+    fn side<'a>(t: &'a PublishedTable, ranges: &'a differencing::Ranges) -> across::Side<'a> {
+        across::Side {
+            columns: t.columns(),
+            rows: &t.rows,
+            ranges,
+        }
+    }
+    let Some(mut matrix) = across::Matrix::build(
+        cross,
+        side(&published[a], &ranges_a),
+        side(&published[b], &ranges_b),
+    ) else {
+        return Vec::new();
+    };
+    let found = matrix.narrow();
+    let raw = [cells(&tables[a]), cells(&tables[b])];
+    let locate = |owner: across::Owner| match owner {
+        across::Owner::Parts(r, c) => (0, r, c),
+        across::Owner::Total(r, c) => (1, r, c),
+    };
+    let visible = |o| {
+        let (s, r, c) = locate(o);
+        !matches!(published[[a, b][s]].rows[r][c], Cell::Suppressed)
+    };
+    let value = |o| {
+        let (s, r, c) = locate(o);
+        raw[s][r][c].number().unwrap_or(0.0)
+    };
+    let mut out = Vec::new();
+    let mut done = BTreeSet::new();
+    for &(_, i) in &found.pinned {
+        if done.insert(i)
+            && let Some(o) = matrix.to_withhold(i, visible, value)
+        {
+            let (s, r, c) = locate(o);
+            out.push(([a, b][s], (r, c)));
+        }
+    }
+    out
 }
 
 /// Apply `policy` to a measure table, withholding the count cells

@@ -277,14 +277,46 @@ pub const SAME_QUANTITY: &[SameQuantity] = &[
 pub struct CrossSum {
     /// The breakdown's counts.
     pub parts: Twin,
-    /// A text column of `parts` whose values each split the total once.
-    pub by: &'static str,
+    /// A text column of `parts` whose values each split the total once
+    /// (`None`: all its rows of a key together add up to the total).
+    pub by: Option<&'static str>,
     /// The rows holding the total.
     pub total: Twin,
 }
 
 /// Every count that adds up across two tables.
 pub const CROSS_SUMS: &[CrossSum] = &[
+    // The organisations listed, against the period's summary.
+    CrossSum {
+        parts: Twin {
+            table: "community_organisations",
+            column: "onward_referrals",
+            when: &[],
+            key: &["period"],
+        },
+        by: None,
+        total: Twin {
+            table: "community_summary",
+            column: "onward_referrals",
+            when: &[],
+            key: &["period"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "community_organisations",
+            column: "attended",
+            when: &[],
+            key: &["period"],
+        },
+        by: None,
+        total: Twin {
+            table: "community_summary",
+            column: "attended",
+            when: &[],
+            key: &["period"],
+        },
+    },
     CrossSum {
         parts: Twin {
             table: "equity",
@@ -292,7 +324,7 @@ pub const CROSS_SUMS: &[CrossSum] = &[
             when: &[],
             key: &["period"],
         },
-        by: "breakdown",
+        by: Some("breakdown"),
         total: Twin {
             table: "service_uptake",
             column: "referred",
@@ -307,7 +339,7 @@ pub const CROSS_SUMS: &[CrossSum] = &[
             when: &[],
             key: &["period"],
         },
-        by: "breakdown",
+        by: Some("breakdown"),
         total: Twin {
             table: "service_uptake",
             column: "declined",

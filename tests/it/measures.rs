@@ -477,6 +477,12 @@ fn hostile_organisation_names_are_neutralised_in_csv_but_kept_in_parquet() {
     let summary = read_csv(&out.join("community_summary.csv"));
     assert_eq!(n(&summary[0], "organisations"), 2);
     assert_eq!(n(&summary[0], "attended"), 1);
+    // The organisations listed add up to the summary (the audit differences
+    // the two tables against each other).
+    for column in ["onward_referrals", "attended"] {
+        let listed: i64 = rows.iter().map(|r| n(r, column)).sum();
+        assert_eq!(listed, n(&summary[0], column), "{column}");
+    }
     // The stored value is untouched: only the CSV is guarded.
     let stored = query(
         &wh,
