@@ -1,0 +1,212 @@
+//! Reading published cells for a report: formats, lookups of declared
+//! tables and columns, and report tables built from them.
+
+use super::{ChartView, TableView};
+use crate::disclosure::{Cell, PublishedTable};
+use crate::render::figures::{self, Figure};
+
+/// How a cell is shown.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::render::report) enum Fmt {
+    /// As text.
+    Text,
+    Count,
+    Percent,
+    Fixed(usize),
+    Signed(usize),
+}
+
+/// A count with thousands separators.
+pub(in crate::render::report) fn count(n: i64) -> String {
+    let s = crate::text::thousands(n.unsigned_abs());
+    if n < 0 { format!("-{s}") } else { s }
+}
+
+pub(in crate::render::report) fn show(cell: &Cell, fmt: Fmt) -> String {
+    match (cell, fmt) {
+        (Cell::Suppressed, _) => "*".to_string(),
+        (Cell::Empty, _) => "–".to_string(),
+        (Cell::Text(s), _) => s.clone(),
+        (Cell::Int(n), Fmt::Count | Fmt::Text) => count(*n),
+        (c, Fmt::Count) => c
+            .number()
+            .map_or_else(String::new, |x| count(x.round() as i64)),
+        (c, Fmt::Percent) => c
+            .number()
+            .map_or_else(String::new, |x| format!("{:.1}%", 100.0 * x)),
+        (c, Fmt::Fixed(dp)) => c
+            .number()
+            .map_or_else(String::new, |x| format!("{:.*}", places(&[x], dp), x + 0.0)),
+        (c, Fmt::Signed(dp)) => c.number().map_or_else(String::new, |x| {
+            format!("{:+.*}", places(&[x], dp), x + 0.0)
+        }),
+        (c, Fmt::Text) => c.display(),
+    }
+}
+
+/// Decimals to show figures with: at most `dp`, and no more than the
+/// published figures carry (a statistic coarsened by disclosure control is
+/// not padded with zeros it does not have).
+pub(in crate::render::report) fn places(figures: &[f64], dp: usize) -> usize {
+    let carried = figures
+        .iter()
+        .map(|&x| crate::disclosure::policy::decimals(x).max(0) as usize)
+        .max()
+        .unwrap_or(dp);
+    dp.min(carried)
+}
+
+/// "+1.16 (+0.82 to +1.49)", or the estimate alone when the interval is withheld.
+pub(in crate::render::report) fn interval(
+    t: &PublishedTable,
+    row: usize,
+    estimate: &str,
+    lower: &str,
+    upper: &str,
+    dp: usize,
+) -> String {
+    match (
+        t.cell(row, estimate).number(),
+        t.cell(row, lower).number(),
+        t.cell(row, upper).number(),
+    ) {
+        (Some(e), Some(l), Some(u)) => {
+            let dp = places(&[e, l, u], dp);
+            // `+ 0.0` turns a rounded -0 into 0.
+            format!("{:+.dp$} ({:+.dp$} to {:+.dp$})", e + 0.0, l + 0.0, u + 0.0)
+        }
+        _ => show(t.cell(row, estimate), Fmt::Signed(dp)),
+    }
+}
+
+/// A column of a report table: header, source column and format.
+pub(in crate::render::report) struct Col(pub &'static str, pub &'static str, pub Fmt);
+
+pub(in crate::render::report) fn view(
+    t: &PublishedTable,
+    rows: &[usize],
+    cols: &[Col],
+    caption: impl Into<String>,
+    note: impl Into<String>,
+) -> TableView {
+    // Every column a report table shows must be declared, whether or not
+    // the table has rows this time.
+    for c in cols {
+        assert!(
+            t.def.column(c.1).is_some(),
+            "the report shows {}.{}, which the table does not declare",
+            t.name(),
+            c.1
+        );
+    }
+    TableView {
+        caption: caption.into(),
+        headers: cols.iter().map(|c| c.0.to_string()).collect(),
+        numeric: cols.iter().map(|c| !matches!(c.2, Fmt::Text)).collect(),
+        rows: rows
+            .iter()
+            .map(|&r| cols.iter().map(|c| show(t.cell(r, c.1), c.2)).collect())
+            .collect(),
+        note: note.into(),
+    }
+}
+
+/// The published table `name`, when this run has one. A name the registry
+/// does not declare is a programming error (a renamed table would otherwise
+/// drop its section silently).
+pub(in crate::render::report) fn find<'a>(
+    tables: &'a [PublishedTable],
+    name: &str,
+) -> Option<&'a PublishedTable> {
+    assert!(
+        crate::registry::find(name).is_some(),
+        "the report reads the table {name}, which the registry does not declare"
+    );
+    tables.iter().find(|t| t.name() == name)
+}
+
+pub(in crate::render::report) fn num(t: &PublishedTable, row: usize, column: &str) -> Option<f64> {
+    t.cell(row, column).number().filter(|x| x.is_finite())
+}
+
+pub(in crate::render::report) fn chart(figure: &Figure) -> ChartView {
+    ChartView {
+        id: figure.id.clone(),
+        title: figure.title.clone(),
+        svg: figures::svg(figure),
+        description: figure.description.clone(),
+    }
+}
+
+pub(in crate::render::report) fn plural(n: f64, one: &str, many: &str) -> String {
+    if (n - 1.0).abs() < f64::EPSILON {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", count(n.round() as i64))
+    }
+}
+
+/// A count as words for sentences: "about 175 people" once rounded, "an
+/// undisclosed number of" when suppressed (a `*` may hide a small count, or a
+/// larger one withheld so that a small one cannot be worked out).
+pub(in crate::render::report) fn people(cell: &Cell, noun: &str, rounded: bool) -> String {
+    match cell {
+        Cell::Suppressed => format!("an undisclosed number of {noun}"),
+        c => match c.number() {
+            Some(n) if rounded && n > 0.0 => format!("about {} {noun}", count(n.round() as i64)),
+            Some(n) => format!("{} {noun}", count(n.round() as i64)),
+            None => format!("no {noun}"),
+        },
+    }
+}
+
+/// The overall share of accepted referrals in the outcome cohort with a follow-up.
+pub(in crate::render::report) fn follow_up_row(
+    tables: &[PublishedTable],
+) -> Option<(&PublishedTable, usize)> {
+    let q = find(tables, "data_quality")?;
+    let r = q
+        .rows_where(&[("breakdown", "all"), ("item", "follow_up_recorded")])
+        .next()?;
+    Some((q, r))
+}
+
+pub(in crate::render::report) fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(
+        expected = "the report reads the table service_referral, which the registry does not declare"
+    )]
+    fn a_section_reading_an_undeclared_table_fails() {
+        let _ = find(&[], "service_referral");
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "the report shows service_uptake.refered, which the table does not declare"
+    )]
+    fn a_report_column_that_is_not_declared_fails_even_with_no_rows() {
+        let def = &crate::measures::service::SERVICE_UPTAKE;
+        let empty = PublishedTable {
+            def,
+            roles: crate::disclosure::rules::roles(def),
+            rows: Vec::new(),
+        };
+        let _ = view(
+            &empty,
+            &[],
+            &[Col("Referred", "refered", Fmt::Count)],
+            "",
+            "",
+        );
+    }
+}

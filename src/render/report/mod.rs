@@ -1,0 +1,331 @@
+//! The commissioner report and the PCN benchmarking report.
+//!
+//! The figures come only from published (disclosure-controlled) tables; this
+//! module picks rows, formats them for reading, writes the headline sentences
+//! and limitations from the data, draws the charts, and renders the minijinja
+//! templates of `reports/` (a folder named in the spec may replace any of
+//! them by file name). Text from extracts (organisation names) is escaped by
+//! the templates' HTML auto-escaping.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+mod cells;
+mod sections;
+
+use super::Stamp;
+use super::figures::Figure;
+use crate::disclosure::PublishedTable;
+use crate::error::{Error, Result};
+use crate::measures::benchmark::Benchmarks;
+use cells::chart;
+use sections::{
+    benchmark_sections, community_section, headlines, health_figure, health_section, limitations,
+    monthly_referrals_figure, person_figures, person_section, quality_section, reach_section,
+    sources_figure, spc_section,
+};
+
+/// The shipped templates, by file name.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "commissioner.html",
+        include_str!("../../../reports/commissioner.html"),
+    ),
+    (
+        "benchmarking.html",
+        include_str!("../../../reports/benchmarking.html"),
+    ),
+    ("macros.html", include_str!("../../../reports/macros.html")),
+    ("style.css", include_str!("../../../reports/style.css")),
+];
+
+/// What the reports are made from.
+pub struct ReportInputs<'a> {
+    /// The stamp shown in every footer.
+    pub stamp: &'a Stamp,
+    /// Every published table.
+    pub tables: &'a [PublishedTable],
+    /// Funnels and SPC charts (their limits; points come from the published tables).
+    pub benchmarks: &'a Benchmarks,
+    /// Warnings raised by the measures.
+    pub warnings: &'a [String],
+    /// Settings for the methods appendix.
+    pub settings: Vec<(String, String)>,
+    /// Rows quarantined at ingest.
+    pub quarantined: u64,
+    /// The smallest number of pairs with intervals.
+    pub min_pairs: usize,
+    /// The disclosure policy the tables were published under (its wording).
+    pub policy: crate::disclosure::Policy,
+    /// A folder of replacement templates.
+    pub templates: Option<&'a Path>,
+}
+
+/// The rendered reports and their charts.
+#[derive(Debug)]
+pub struct Rendered {
+    /// `report.html`.
+    pub commissioner: String,
+    /// `benchmarking.html`.
+    pub benchmarking: String,
+    /// Every chart as (file stem, SVG).
+    pub charts: Vec<(String, String)>,
+    /// The headline figures (also drawn as native charts in the workbook).
+    pub figures: Vec<Figure>,
+    /// The summary sentences.
+    pub headlines: Vec<String>,
+    /// The limitations, as the report states them.
+    pub limitations: Vec<String>,
+}
+
+/// The report's headline and limitation sentences as a table, so they are
+/// published (and audited) beside the figures they quote.
+pub fn sentences_table(
+    period: &str,
+    rendered: &Rendered,
+) -> Result<crate::measures::table::OutTable> {
+    use crate::measures::table::{TableBuilder, text_value};
+    let mut table = TableBuilder::new(&crate::records::REPORT_SENTENCES);
+    let headlines = rendered.headlines.iter().map(|h| ("headline", h));
+    let limitations = rendered.limitations.iter().map(|l| ("limitation", l));
+    for (section, message) in headlines.chain(limitations) {
+        table.push_named(&[
+            ("period", text_value(period)),
+            ("section", text_value(section)),
+            ("message", text_value(message.as_str())),
+        ]);
+    }
+    table.finish()
+}
+
+/// A chart placed in a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartView {
+    /// Anchor and file stem.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The SVG.
+    pub svg: String,
+    /// The text alternative, shown as the caption.
+    pub description: String,
+}
+
+/// A table placed in a report: formatted text cells.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableView {
+    /// Caption.
+    pub caption: String,
+    /// Column headers.
+    pub headers: Vec<String>,
+    /// Which columns are right-aligned numbers.
+    pub numeric: Vec<bool>,
+    /// Rows.
+    pub rows: Vec<Vec<String>>,
+    /// A note under the table.
+    pub note: String,
+}
+
+/// One section of a report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Section {
+    /// Anchor.
+    pub id: String,
+    /// Heading.
+    pub title: String,
+    /// Paragraphs.
+    pub intro: Vec<String>,
+    /// Cautions shown in a warning box.
+    pub cautions: Vec<String>,
+    /// Charts.
+    pub charts: Vec<ChartView>,
+    /// Tables.
+    pub tables: Vec<TableView>,
+    /// What to say when there is nothing to show.
+    pub empty: String,
+}
+
+/// One measure's documented header, from its SQL file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Method {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Definition.
+    pub definition: String,
+    /// Population.
+    pub population: String,
+    /// Statistic.
+    pub statistic: String,
+    /// Caveats.
+    pub caveats: String,
+    /// The published tables computed from it (from [`crate::registry`]).
+    pub tables: String,
+}
+
+/// The methods appendix: every measure's header from `queries/`, and the
+/// tables the registry says it feeds.
+pub fn methods() -> Vec<Method> {
+    crate::registry::measure_files()
+        .into_iter()
+        .map(|q| {
+            let field = |key: &str| q.header(key).unwrap_or_default().to_string();
+            Method {
+                name: q.name.to_string(),
+                title: field("title"),
+                definition: field("definition"),
+                population: field("population"),
+                statistic: field("statistic"),
+                caveats: field("caveats"),
+                tables: crate::registry::computed_from(q.name)
+                    .map(|t| t.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })
+        .collect()
+}
+
+// --- The report -----------------------------------------------------------
+
+/// Everything the commissioner template receives.
+#[derive(Serialize)]
+struct CommissionerContext<'a> {
+    stamp: &'a Stamp,
+    headlines: &'a [String],
+    warnings: &'a [String],
+    reach: Section,
+    person: Section,
+    community: Section,
+    health: Section,
+    benchmarking: Section,
+    quality: Section,
+    limitations: Vec<String>,
+    methods: Vec<Method>,
+    settings: &'a [(String, String)],
+}
+
+/// Everything the benchmarking template receives.
+#[derive(Serialize)]
+struct BenchmarkingContext<'a> {
+    stamp: &'a Stamp,
+    funnels: Vec<Section>,
+    spc: Section,
+}
+
+/// Build both reports.
+pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
+    let rounded = !inputs.stamp.not_for_publication;
+    let tables = inputs.tables;
+    let mut figures = Vec::new();
+    let mut charts: Vec<ChartView> = Vec::new();
+    // A headline figure: drawn in its section, saved as a chart, and charted in the workbook.
+    let mut keep = |section: &mut Section, figure: Figure| {
+        let view = chart(&figure);
+        charts.push(view.clone());
+        section.charts.push(view);
+        figures.push(figure);
+    };
+
+    let mut reach = reach_section(tables);
+    if let Some(f) = monthly_referrals_figure(tables) {
+        keep(&mut reach, f);
+    }
+    if let Some(f) = sources_figure(tables) {
+        keep(&mut reach, f);
+    }
+    let mut person = person_section(tables, inputs.min_pairs, inputs.policy);
+    for f in person_figures(tables) {
+        keep(&mut person, f);
+    }
+    let community = community_section(tables);
+    let mut health = health_section(tables, inputs.warnings);
+    if let Some(f) = health_figure(tables) {
+        keep(&mut health, f);
+    }
+    let (mut benchmarking, funnel_sections) = benchmark_sections(tables, inputs.benchmarks);
+    let spc_section = spc_section(inputs.benchmarks);
+    for c in funnel_sections
+        .iter()
+        .chain([&spc_section])
+        .flat_map(|s| &s.charts)
+    {
+        charts.push(c.clone());
+    }
+    for s in &funnel_sections {
+        benchmarking.charts.extend(s.charts.iter().cloned());
+    }
+    let quality = quality_section(tables, inputs.quarantined);
+    let headlines = headlines(tables, rounded);
+    let limitations = limitations(tables, inputs);
+    let limitation_sentences = limitations.clone();
+
+    let env = environment(inputs.templates)?;
+    let commissioner = env
+        .get_template("commissioner.html")
+        .and_then(|t| {
+            t.render(minijinja::Value::from(minijinja::value::Serde(
+                &CommissionerContext {
+                    stamp: inputs.stamp,
+                    headlines: &headlines,
+                    warnings: inputs.warnings,
+                    reach,
+                    person,
+                    community,
+                    health,
+                    benchmarking,
+                    quality,
+                    limitations,
+                    methods: methods(),
+                    settings: &inputs.settings,
+                },
+            )))
+        })
+        .map_err(|e| template_error(inputs.templates, &e))?;
+    let benchmarking = env
+        .get_template("benchmarking.html")
+        .and_then(|t| {
+            t.render(minijinja::Value::from(minijinja::value::Serde(
+                &BenchmarkingContext {
+                    stamp: inputs.stamp,
+                    funnels: funnel_sections,
+                    spc: spc_section,
+                },
+            )))
+        })
+        .map_err(|e| template_error(inputs.templates, &e))?;
+    let charts = charts.into_iter().map(|c| (c.id, c.svg)).collect();
+    Ok(Rendered {
+        commissioner,
+        benchmarking,
+        charts,
+        figures,
+        headlines,
+        limitations: limitation_sentences,
+    })
+}
+
+fn template_error(folder: Option<&Path>, e: &minijinja::Error) -> Error {
+    let name = e.name().unwrap_or("template");
+    let path = folder.map_or_else(|| Path::new("reports").join(name), |f| f.join(name));
+    let line = e.line().map(|l| format!("line {l}: ")).unwrap_or_default();
+    Error::config(&path, format!("{line}{e}"))
+}
+
+/// The template environment: the shipped templates, each replaced by a file of
+/// the same name in `folder` when there is one.
+pub fn environment(folder: Option<&Path>) -> Result<minijinja::Environment<'static>> {
+    let mut env = minijinja::Environment::new();
+    for (name, text) in TEMPLATES {
+        let source = match folder.map(|f| f.join(name)).filter(|p| p.exists()) {
+            Some(path) => std::fs::read_to_string(&path)
+                .map_err(|e| Error::io(&path, "reading the template", e))?,
+            None => (*text).to_string(),
+        };
+        env.add_template_owned(*name, source)
+            .map_err(|e| template_error(folder, &e))?;
+    }
+    Ok(env)
+}

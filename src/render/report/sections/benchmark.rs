@@ -1,0 +1,144 @@
+//! Benchmarking: funnel plots of PCNs and SPC charts, as published.
+
+use crate::disclosure::PublishedTable;
+use crate::measures::benchmark::{Benchmarks, FunnelResult};
+use crate::render::report::cells::{Col, Fmt, find, view};
+use crate::render::report::{ChartView, Section};
+
+/// A published funnel with its withheld units left out of the plot; returns
+/// how many were left out.
+pub(in crate::render::report) fn plotted_funnel(f: &FunnelResult) -> (FunnelResult, usize) {
+    let mut out = f.clone();
+    let (units, limits): (Vec<_>, Vec<_>) = f
+        .measure
+        .units
+        .iter()
+        .cloned()
+        .zip(f.unit_limits.iter().copied())
+        .filter(|(u, _)| !u.hidden)
+        .unzip();
+    let dropped = f.measure.units.len() - units.len();
+    out.measure.units = units;
+    out.unit_limits = limits;
+    (out, dropped)
+}
+
+pub(in crate::render::report) fn benchmark_sections(
+    tables: &[PublishedTable],
+    b: &Benchmarks,
+) -> (Section, Vec<Section>) {
+    let mut summary = Section {
+        id: "benchmarking".into(),
+        title: "Benchmarking".into(),
+        ..Section::default()
+    };
+    summary.intro.push("Funnel plots compare primary care networks (PCNs) with the pooled value: points outside the 95% limits differ more than chance would explain, outside the 99.8% limits very probably. The PCN benchmarking report has each PCN's figures.".into());
+    let units = find(tables, "benchmark_funnel_units");
+    let mut sections = Vec::new();
+    for f in &b.funnels {
+        let (shown, dropped) = plotted_funnel(f);
+        let id = format!("funnel_{}", f.measure.name);
+        let svg = crate::render::charts::funnel_svg(&shown);
+        let description = format!(
+            "Funnel plot of {} across {} PCNs; limits by {}.{}",
+            f.measure.label.to_lowercase(),
+            f.measure.units.len(),
+            f.method,
+            if dropped > 0 {
+                format!(" {dropped} PCNs with a count withheld to protect privacy are not plotted.")
+            } else {
+                String::new()
+            }
+        );
+        let chart = ChartView {
+            id: id.clone(),
+            title: f.measure.label.clone(),
+            svg,
+            description,
+        };
+        let mut s = Section {
+            id: f.measure.name.clone(),
+            title: f.measure.label.clone(),
+            charts: vec![chart],
+            ..Section::default()
+        };
+        if let Some(t) = units {
+            let rows: Vec<usize> = t
+                .rows_where(&[("measure", f.measure.name.as_str())])
+                .collect();
+            s.tables.push(view(
+                t,
+                &rows,
+                &[
+                    Col("PCN", "unit", Fmt::Text),
+                    Col("Numerator", "numerator", Fmt::Count),
+                    Col("Denominator", "denominator", Fmt::Count),
+                    Col("Value", "value", Fmt::Fixed(3)),
+                    Col("Lower 95%", "lower95", Fmt::Fixed(3)),
+                    Col("Upper 95%", "upper95", Fmt::Fixed(3)),
+                    Col("Compared with the rest", "flag", Fmt::Text),
+                ],
+                format!("{} by PCN", f.measure.label),
+                format!("Limits: {}.", f.method),
+            ));
+        }
+        sections.push(s);
+    }
+    if let Some(t) = find(tables, "benchmark_overdispersion") {
+        summary.tables.push(view(
+            t,
+            &(0..t.rows.len()).collect::<Vec<_>>(),
+            &[
+                Col("Measure", "measure", Fmt::Text),
+                Col("PCNs", "units", Fmt::Count),
+                Col("Overdispersion φ", "phi", Fmt::Fixed(2)),
+                Col("p", "p_overdispersion", Fmt::Fixed(3)),
+                Col("Limits used", "method", Fmt::Text),
+            ],
+            "Do PCNs vary more than chance alone would explain?",
+            format!(
+                "Where they do (p below {}), the limits are widened so that only real outliers are flagged.",
+                crate::measures::benchmark::OVERDISPERSION_LEVEL
+            ),
+        ));
+    }
+    (summary, sections)
+}
+
+/// SPC charts as published; a chart with a withheld month is left out.
+pub(in crate::render::report) fn spc_section(b: &Benchmarks) -> Section {
+    let mut s = Section {
+        id: "spc".into(),
+        title: "Month by month".into(),
+        ..Section::default()
+    };
+    for chart in &b.spc {
+        if chart.hidden() {
+            s.intro.push(format!(
+                "{}: not charted, as some months' counts are withheld to protect privacy.",
+                chart.label
+            ));
+            continue;
+        }
+        s.charts.push(ChartView {
+            id: format!("spc_{}", chart.name),
+            title: chart.label.clone(),
+            svg: crate::render::charts::spc_svg(chart),
+            description: format!(
+                "XmR chart of {} over {} months.{}",
+                chart.label.to_lowercase(),
+                chart.chart.points.len(),
+                chart
+                    .chart
+                    .warnings
+                    .iter()
+                    .map(|w| format!(" {w}."))
+                    .collect::<String>()
+            ),
+        });
+    }
+    if s.charts.is_empty() && s.intro.is_empty() {
+        s.empty = "No monthly series to chart.".into();
+    }
+    s
+}

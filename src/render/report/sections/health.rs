@@ -1,0 +1,164 @@
+//! Impact on the health and care system: naive change beside the comparison cohorts.
+
+use crate::disclosure::PublishedTable;
+use crate::render::figures::{Figure, FigureKind, Series};
+use crate::render::report::Section;
+use crate::render::report::cells::{Col, Fmt, find, interval, num, show, view};
+
+pub(in crate::render::report) const RTM_EXPLANATION: &str = "People are usually referred when things are at their worst, so their use of services is often unusually high just before referral and would fall afterwards even without any help: regression to the mean. A simple before-and-after comparison therefore overstates the effect. The comparison-cohort estimate sets the referred people's change against the change of similar people (same practice, age band, sex, deprivation and recent GP use) who were not referred, or who were referred and declined; the difference between the two changes (difference-in-differences) is the better estimate of the effect.";
+
+pub(in crate::render::report) fn health_section(
+    tables: &[PublishedTable],
+    warnings: &[String],
+) -> Section {
+    let mut s = Section {
+        id: "health".into(),
+        title: "Impact on the health and care system".into(),
+        ..Section::default()
+    };
+    s.intro.push(RTM_EXPLANATION.into());
+    s.cautions.extend(warnings.iter().cloned());
+    let Some(ba) = find(tables, "health_before_after").filter(|t| !t.rows.is_empty()) else {
+        s.empty = "No health and care events were found for the referred people: no comparison was possible.".into();
+        return s;
+    };
+    let did = find(tables, "health_difference_in_differences");
+    let mut t = view(
+        ba,
+        &(0..ba.rows.len()).collect::<Vec<_>>(),
+        &[
+            Col("Months", "window_months", Fmt::Text),
+            Col("Setting", "setting_label", Fmt::Text),
+            Col("People", "people", Fmt::Count),
+            Col("Rate before", "mean_before_rate", Fmt::Fixed(2)),
+            Col("Rate after", "mean_after_rate", Fmt::Fixed(2)),
+            Col("Naive change (95% CI)", "mean_change", Fmt::Signed(2)),
+            Col("Against never referred (95% CI)", "mean_change", Fmt::Text),
+            Col("Against declined (95% CI)", "mean_change", Fmt::Text),
+        ],
+        "Events per person-year before and after referral: naive change beside the comparison-cohort estimate",
+        "Rates are events per person-year; a negative change is a fall in use. Comparison estimates are differences-in-differences against matched comparators, with bootstrap intervals.",
+    );
+    for r in 0..ba.rows.len() {
+        t.rows[r][0] = show(ba.cell(r, "window_months"), Fmt::Count);
+        t.rows[r][5] = interval(ba, r, "mean_change", "change_lower", "change_upper", 2);
+        let setting = ba.text(r, "setting").to_string();
+        let months = ba.cell(r, "window_months").display();
+        for (column, pool) in [(6, "never_referred"), (7, "declined")] {
+            t.rows[r][column] = did
+                .and_then(|d| {
+                    (0..d.rows.len())
+                        .find(|&i| {
+                            d.text(i, "pool") == pool
+                                && d.text(i, "setting") == setting
+                                && d.cell(i, "window_months").display() == months
+                        })
+                        .map(|i| interval(d, i, "did", "did_lower", "did_upper", 2))
+                })
+                .unwrap_or_else(|| "no comparison".into());
+        }
+    }
+    s.tables.push(t);
+    if let Some(m) = find(tables, "health_matching") {
+        s.tables.push(view(
+            m,
+            &(0..m.rows.len()).collect::<Vec<_>>(),
+            &[
+                Col("Comparison pool", "pool", Fmt::Text),
+                Col("Referred people", "cases", Fmt::Count),
+                Col("Matched", "matched_sets", Fmt::Count),
+                Col("Not matched", "unmatched", Fmt::Count),
+                Col("Comparators", "comparators", Fmt::Count),
+                Col("Matched within", "match_unit", Fmt::Text),
+            ],
+            "How the referred were matched",
+            "The comparison describes the matched people only.",
+        ));
+    }
+    if let Some(b) = find(tables, "health_baseline_bands") {
+        s.tables.push(view(
+            b,
+            &(0..b.rows.len()).collect::<Vec<_>>(),
+            &[
+                Col("Months", "window_months", Fmt::Count),
+                Col("Who", "group", Fmt::Text),
+                Col("GP use before", "baseline_band", Fmt::Text),
+                Col("Setting", "setting", Fmt::Text),
+                Col("People", "people", Fmt::Count),
+                Col("Rate before", "mean_before_rate", Fmt::Fixed(2)),
+                Col("Rate after", "mean_after_rate", Fmt::Fixed(2)),
+                Col("Change", "mean_change", Fmt::Signed(2)),
+            ],
+            "Regression to the mean: change by how much people used their GP before",
+            "The heaviest users fall most, referred or not: that fall is not an effect of social prescribing.",
+        ));
+    }
+    s
+}
+
+pub(in crate::render::report) fn health_figure(tables: &[PublishedTable]) -> Option<Figure> {
+    let ba = find(tables, "health_before_after")?;
+    let months = (0..ba.rows.len())
+        .filter_map(|r| num(ba, r, "window_months"))
+        .fold(f64::NAN, f64::max);
+    if !months.is_finite() {
+        return None;
+    }
+    let rows: Vec<usize> = (0..ba.rows.len())
+        .filter(|&r| num(ba, r, "window_months") == Some(months))
+        .collect();
+    let did = find(tables, "health_difference_in_differences");
+    let pick = |pool: &str, r: usize, c: &str| -> Option<f64> {
+        let d = did?;
+        let setting = ba.text(r, "setting");
+        (0..d.rows.len())
+            .find(|&i| {
+                d.text(i, "pool") == pool
+                    && d.text(i, "setting") == setting
+                    && num(d, i, "window_months") == Some(months)
+            })
+            .and_then(|i| num(d, i, c))
+    };
+    let mut series = vec![Series {
+        name: "Naive before/after".into(),
+        values: rows.iter().map(|&r| num(ba, r, "mean_change")).collect(),
+        lower: rows.iter().map(|&r| num(ba, r, "change_lower")).collect(),
+        upper: rows.iter().map(|&r| num(ba, r, "change_upper")).collect(),
+    }];
+    for (pool, name) in [
+        ("never_referred", "Against never referred"),
+        ("declined", "Against declined"),
+    ] {
+        series.push(Series {
+            name: name.into(),
+            values: rows.iter().map(|&r| pick(pool, r, "did")).collect(),
+            lower: rows.iter().map(|&r| pick(pool, r, "did_lower")).collect(),
+            upper: rows.iter().map(|&r| pick(pool, r, "did_upper")).collect(),
+        });
+    }
+    let described: Vec<String> = rows
+        .iter()
+        .map(|&r| {
+            format!(
+                "{}: naive {}",
+                ba.text(r, "setting_label"),
+                interval(ba, r, "mean_change", "change_lower", "change_upper", 2)
+            )
+        })
+        .collect();
+    Some(Figure {
+        id: "health_comparison".into(),
+        title: format!("Change in service use, {months} months before and after referral"),
+        description: format!(
+            "Interval chart of the change in events per person-year by setting, naive and against matched comparators. {}.",
+            described.join("; ")
+        ),
+        kind: FigureKind::Intervals,
+        axis: "Change in events per person-year".into(),
+        categories: rows
+            .iter()
+            .map(|&r| ba.text(r, "setting_label").to_string())
+            .collect(),
+        series,
+    })
+}

@@ -1,0 +1,152 @@
+//! The limitations, written from published figures only.
+
+use crate::disclosure::{Cell, PublishedTable};
+use crate::render::report::ReportInputs;
+use crate::render::report::cells::{Fmt, count, find, follow_up_row, num, people, plural, show};
+
+pub(in crate::render::report) fn limitations(
+    tables: &[PublishedTable],
+    inputs: &ReportInputs,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((q, r)) = follow_up_row(tables) {
+        out.push(format!(
+            "Follow-up was recorded for {} of accepted referrals in the outcome cohort: the wellbeing results describe the people followed up, not everyone supported.",
+            show(q.cell(r, "share"), Fmt::Percent)
+        ));
+    }
+    if let Some(b) = find(tables, "wellbeing_attrition_bias") {
+        for r in 0..b.rows.len() {
+            if let Some(d) = num(b, r, "standardised_mean_difference")
+                && d.abs() > 0.1
+            {
+                out.push(format!(
+                    "For {}, people with a follow-up started {} than those without (standardised difference {d:+.2}), so the average change may flatter or understate the service.",
+                    b.text(r, "score"),
+                    if d > 0.0 { "higher" } else { "lower" }
+                ));
+            }
+        }
+    }
+    if let Some(c) = find(tables, "wellbeing_change") {
+        let few: Vec<String> = c
+            .rows_where(&[("breakdown", "all")])
+            .filter(|&r| num(c, r, "change_lower").is_none())
+            .map(|r| c.text(r, "score_label").to_string())
+            .collect();
+        if !few.is_empty() {
+            out.push(format!(
+                "Fewer than {} pairs for {}: averages are shown without intervals or tests.",
+                inputs.min_pairs,
+                few.join(", ")
+            ));
+        }
+        if c.rows_where(&[("breakdown", "all")]).next().is_none() {
+            out.push(
+                "No paired wellbeing assessments: no change in wellbeing can be reported.".into(),
+            );
+        }
+    }
+    out.push("Without a randomised comparison, wellbeing change cannot be attributed to social prescribing alone: scores also move with time, seasons and regression to the mean.".into());
+    match find(tables, "health_matching") {
+        Some(m) if !m.rows.is_empty() => {
+            let rounded = !inputs.stamp.not_for_publication;
+            for r in 0..m.rows.len() {
+                let pool = m.text(r, "pool").replace('_', " ");
+                let (sets, cases) = (m.cell(r, "matched_sets"), m.cell(r, "cases"));
+                match (sets, sets.number(), cases.number()) {
+                    // Withheld: few, but not none.
+                    (Cell::Suppressed, _, _) => out.push(format!(
+                        "Too few referred people found a {pool} comparator to show how many: its estimates are too uncertain to rely on."
+                    )),
+                    (_, Some(0.0), _) => out.push(format!(
+                        "No comparison cohort available from the {pool} pool: its estimates are missing."
+                    )),
+                    (_, Some(s), _) if s < crate::measures::health::WARN_FEW_SETS as f64 => {
+                        out.push(format!(
+                            "The {pool} comparison rests on {}: its intervals are wide.",
+                            people(sets, "matched people", rounded)
+                        ));
+                    }
+                    (_, Some(s), Some(c)) if c > 0.0 && s / c < 0.5 => out.push(format!(
+                        "Only {} of {} found a {pool} comparator: the comparison describes those matched.",
+                        people(sets, "", rounded).trim_end(),
+                        people(cases, "referred people", rounded)
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        _ => out.push("No comparison cohort available: health and care system changes are naive before-and-after figures, which regression to the mean inflates.".into()),
+    }
+    if let Some(b) = find(tables, "health_balance") {
+        let unbalanced: std::collections::BTreeSet<String> = (0..b.rows.len())
+            .filter(|&r| {
+                b.text(r, "stage") == "after" && num(b, r, "smd").is_some_and(|d| d.abs() >= 0.1)
+            })
+            .map(|r| {
+                format!(
+                    "{} ({})",
+                    b.text(r, "variable").replace('_', " "),
+                    b.text(r, "pool").replace('_', " ")
+                )
+            })
+            .collect();
+        if !unbalanced.is_empty() {
+            out.push(format!(
+                "After matching, referred people and comparators still differed (standardised difference 0.1 or more) on: {}.",
+                unbalanced.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    if let Some(o) = find(tables, "benchmark_overdispersion")
+        && let Some(units) = (0..o.rows.len())
+            .filter_map(|r| num(o, r, "units"))
+            .reduce(f64::max)
+        && units < 10.0
+    {
+        out.push(format!(
+            "Only {} PCNs to compare: funnel plots can flag only large differences.",
+            units as i64
+        ));
+    }
+    if let Some(t) = find(tables, "spc")
+        && t.rows_where(&[]).any(|r| !t.text(r, "warnings").is_empty())
+    {
+        out.push(
+            "Some SPC charts have fewer than 12 monthly points: their limits are provisional."
+                .into(),
+        );
+    }
+    if inputs.quarantined > 0 {
+        out.push(format!(
+            "{} rows failed validation and are left out of every figure.",
+            count(inputs.quarantined as i64)
+        ));
+    }
+    if let Some(q) = find(tables, "data_quality") {
+        for r in q.rows_where(&[("breakdown", "all")]) {
+            if let Some(share) = num(q, r, "share")
+                && q.text(r, "item").ends_with("recorded")
+                && share < 0.9
+            {
+                out.push(format!(
+                    "{}: {:.0}% only, so breakdowns by it are incomplete.",
+                    q.text(r, "description"),
+                    100.0 * share
+                ));
+            }
+        }
+    }
+    let suppressed: usize = crate::disclosure::suppressed_cells(tables).values().sum();
+    if inputs.stamp.not_for_publication {
+        out.push("No disclosure control was applied: NOT FOR PUBLICATION.".into());
+    } else {
+        out.push(format!(
+            "Counts are {} and {} were suppressed to protect privacy, so totals may not add up exactly.",
+            inputs.policy.rounding_wording(),
+            plural(suppressed as f64, "cell", "cells")
+        ));
+    }
+    out
+}

@@ -1,0 +1,155 @@
+//! Referrals and reach: uptake by quarter, equity, referrals by month and by source.
+
+use crate::disclosure::PublishedTable;
+use crate::render::figures::{Figure, FigureKind, Series};
+use crate::render::report::Section;
+use crate::render::report::cells::{Col, Fmt, find, num, show, view};
+
+pub(in crate::render::report) fn reach_section(tables: &[PublishedTable]) -> Section {
+    let mut s = Section {
+        id: "reach".into(),
+        title: "Referrals and reach".into(),
+        ..Section::default()
+    };
+    s.intro.push("Referrals count by the date they were received. Rates are per 1,000 people registered with the practices in the extract.".into());
+    if let Some(t) = find(tables, "service_uptake") {
+        let rows: Vec<usize> = (0..t.rows.len()).collect();
+        s.tables.push(view(
+            t,
+            &rows,
+            &[
+                Col("Quarter", "quarter", Fmt::Text),
+                Col("Referred", "referred", Fmt::Count),
+                Col("Accepted", "accepted_share", Fmt::Percent),
+                Col("Declined", "declined_share", Fmt::Percent),
+                Col("Did not attend", "did_not_attend_share", Fmt::Percent),
+                Col(
+                    "Median days to first contact",
+                    "median_days_to_first_contact",
+                    Fmt::Fixed(0),
+                ),
+                Col(
+                    "Contacts per accepted referral",
+                    "mean_contacts_per_accepted",
+                    Fmt::Fixed(1),
+                ),
+            ],
+            "Uptake and timeliness by quarter",
+            "Percentages are of referrals received in the quarter.",
+        ));
+    }
+    if let Some(t) = find(tables, "equity") {
+        let rows: Vec<usize> = t
+            .rows_where(&[])
+            .filter(|&r| t.text(r, "breakdown") != "all")
+            .collect();
+        s.tables.push(view(
+            t,
+            &rows,
+            &[
+                Col("Breakdown", "breakdown", Fmt::Text),
+                Col("Group", "group", Fmt::Text),
+                Col("Referrals", "referrals", Fmt::Count),
+                Col("Rate per 1,000", "rate_per_1000", Fmt::Fixed(1)),
+                Col("Rate ratio", "rate_ratio", Fmt::Fixed(2)),
+                Col("Declined", "declined_share", Fmt::Percent),
+                Col("Follow-up recorded", "completed_share", Fmt::Percent),
+            ],
+            "Equity: who is referred, who declines and whose outcomes are recorded",
+            "The rate ratio compares a group's referral rate with everyone else's in the same breakdown; above 1, the group is referred more often.",
+        ));
+    }
+    s
+}
+
+pub(in crate::render::report) fn monthly_referrals_figure(
+    tables: &[PublishedTable],
+) -> Option<Figure> {
+    let t = find(tables, "spc")?;
+    let rows: Vec<usize> = t.rows_where(&[("measure", "monthly_referrals")]).collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let values: Vec<Option<f64>> = rows.iter().map(|&r| num(t, r, "value")).collect();
+    let suppressed = values.iter().filter(|v| v.is_none()).count();
+    Some(Figure {
+        id: "monthly_referrals".into(),
+        title: "Referrals received per month".into(),
+        description: format!(
+            "Line chart of referrals received in each of {} months, from {} to {}{}.",
+            rows.len(),
+            t.text(rows[0], "month"),
+            t.text(rows[rows.len() - 1], "month"),
+            if suppressed > 0 {
+                format!(
+                    "; {suppressed} months whose counts are withheld to protect privacy are not shown"
+                )
+            } else {
+                String::new()
+            }
+        ),
+        kind: FigureKind::Line,
+        axis: "Referrals".into(),
+        categories: rows
+            .iter()
+            .map(|&r| t.text(r, "month").chars().take(7).collect())
+            .collect(),
+        series: vec![Series::values("Referrals", values)],
+    })
+}
+
+pub(in crate::render::report) fn sources_figure(tables: &[PublishedTable]) -> Option<Figure> {
+    let t = find(tables, "service_referrals")?;
+    let period_rows: Vec<usize> = t
+        .rows_where(&[("breakdown", "referral_source")])
+        .filter(|&r| t.text(r, "quarter") == "all")
+        .collect();
+    let rows = if period_rows.is_empty() {
+        let last = t
+            .rows_where(&[("breakdown", "referral_source")])
+            .map(|r| t.text(r, "quarter").to_string())
+            .max()?;
+        t.rows_where(&[("breakdown", "referral_source")])
+            .filter(|&r| t.text(r, "quarter") == last)
+            .collect()
+    } else {
+        period_rows
+    };
+    if rows.is_empty() {
+        return None;
+    }
+    let quarter = t.text(rows[0], "quarter").to_string();
+    let values: Vec<Option<f64>> = rows.iter().map(|&r| num(t, r, "referrals")).collect();
+    let described: Vec<String> = rows
+        .iter()
+        .map(|&r| {
+            format!(
+                "{} {}",
+                t.text(r, "group").replace('_', " "),
+                show(t.cell(r, "referrals"), Fmt::Count)
+            )
+        })
+        .collect();
+    Some(Figure {
+        id: "referral_sources".into(),
+        title: format!(
+            "Referrals by source, {}",
+            if quarter == "all" {
+                "the period".to_string()
+            } else {
+                quarter
+            }
+        ),
+        description: format!(
+            "Bar chart of referrals by source: {}.",
+            described.join(", ")
+        ),
+        kind: FigureKind::Bars,
+        axis: "Referrals".into(),
+        categories: rows
+            .iter()
+            .map(|&r| t.text(r, "group").replace('_', " "))
+            .collect(),
+        series: vec![Series::values("Referrals", values)],
+    })
+}
