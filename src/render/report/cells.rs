@@ -178,9 +178,88 @@ pub(in crate::render::report) fn capitalise(s: &str) -> String {
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
+/// A published table of `def` for a section's tests: each row names its
+/// cells; the others are empty.
+#[cfg(test)]
+pub(in crate::render::report) fn published(
+    def: &'static crate::measures::table::TableDef,
+    rows: &[&[(&str, Cell)]],
+) -> PublishedTable {
+    let rows = rows
+        .iter()
+        .map(|named| {
+            let mut row = vec![Cell::Empty; def.columns.len()];
+            for (name, cell) in named.iter() {
+                let c = def
+                    .columns
+                    .iter()
+                    .position(|c| c.name == *name)
+                    .unwrap_or_else(|| panic!("{} declares no column {name}", def.name));
+                row[c] = cell.clone();
+            }
+            row
+        })
+        .collect();
+    PublishedTable {
+        def,
+        roles: crate::disclosure::rules::roles(def),
+        rows,
+    }
+}
+
+/// A text cell, for tests.
+#[cfg(test)]
+pub(in crate::render::report) fn t(s: &str) -> Cell {
+    Cell::Text(s.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_show_withheld_as_a_star_and_missing_as_a_dash() {
+        assert_eq!(show(&Cell::Suppressed, Fmt::Count), "*");
+        assert_eq!(show(&Cell::Empty, Fmt::Percent), "–");
+        assert_eq!(show(&Cell::Int(12345), Fmt::Count), "12,345");
+        assert_eq!(show(&Cell::Num(0.8134), Fmt::Percent), "81.3%");
+        assert_eq!(show(&Cell::Num(-0.0), Fmt::Signed(2)), "+0");
+        // A coarsened statistic is not padded with zeros it does not carry.
+        assert_eq!(show(&Cell::Num(1.5), Fmt::Fixed(2)), "1.5");
+        assert_eq!(show(&Cell::Num(1.234), Fmt::Fixed(2)), "1.23");
+    }
+
+    #[test]
+    fn counts_in_sentences_say_about_once_rounded_and_undisclosed_when_withheld() {
+        assert_eq!(people(&Cell::Int(175), "people", true), "about 175 people");
+        assert_eq!(people(&Cell::Int(175), "people", false), "175 people");
+        assert_eq!(
+            people(&Cell::Suppressed, "people", true),
+            "an undisclosed number of people"
+        );
+        assert_eq!(people(&Cell::Int(0), "people", true), "0 people");
+        assert_eq!(plural(1.0, "cell", "cells"), "1 cell");
+        assert_eq!(plural(9080.0, "cell", "cells"), "9,080 cells");
+    }
+
+    #[test]
+    fn an_interval_is_shown_with_its_estimate_or_the_estimate_alone() {
+        let def = &crate::measures::wellbeing::WELLBEING_CHANGE;
+        let both = published(
+            def,
+            &[
+                &[
+                    ("mean_change", Cell::Num(1.164)),
+                    ("change_lower", Cell::Num(0.82)),
+                    ("change_upper", Cell::Num(1.49)),
+                ],
+                &[("mean_change", Cell::Num(0.5))],
+            ],
+        );
+        let shown = |r| interval(&both, r, "mean_change", "change_lower", "change_upper", 2);
+        assert_eq!(shown(0), "+1.16 (+0.82 to +1.49)");
+        assert_eq!(shown(1), "+0.5");
+    }
 
     #[test]
     #[should_panic(

@@ -23,6 +23,7 @@ pub(in crate::render::report) fn plotted_funnel(f: &FunnelResult) -> (FunnelResu
     (out, dropped)
 }
 
+/// The benchmarking summary (overdispersion) and one section per funnel, plotted without withheld units.
 pub(in crate::render::report) fn benchmark_sections(
     tables: &[PublishedTable],
     b: &Benchmarks,
@@ -141,4 +142,57 @@ pub(in crate::render::report) fn spc_section(b: &Benchmarks) -> Section {
         s.empty = "No monthly series to chart.".into();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::Cell;
+    use crate::measures::benchmark::{Adjustment, BENCHMARK_OVERDISPERSION};
+    use crate::render::report::cells::{published, t};
+
+    fn nothing() -> Benchmarks {
+        Benchmarks {
+            funnels: Vec::new(),
+            spc: Vec::new(),
+            adjustment: Adjustment::Auto,
+        }
+    }
+
+    #[test]
+    fn the_overdispersion_table_names_the_test_level_and_no_series_says_so() {
+        let o = published(
+            &BENCHMARK_OVERDISPERSION,
+            &[&[
+                ("measure", t("declined_share")),
+                ("units", Cell::Int(9)),
+                ("phi", Cell::Num(1.84)),
+                ("p_overdispersion", Cell::Num(0.012)),
+                ("method", t("additive random effects")),
+            ]],
+        );
+        let (summary, funnels) = benchmark_sections(&[o], &nothing());
+        assert!(funnels.is_empty());
+        let table = &summary.tables[0];
+        assert_eq!(
+            table.rows,
+            vec![vec![
+                "declined_share",
+                "9",
+                "1.84",
+                "0.012",
+                "additive random effects"
+            ]]
+        );
+        assert!(
+            table.note.contains(&format!(
+                "p below {}",
+                crate::measures::benchmark::OVERDISPERSION_LEVEL
+            )),
+            "{}",
+            table.note
+        );
+        let spc = spc_section(&nothing());
+        assert_eq!(spc.empty, "No monthly series to chart.");
+    }
 }

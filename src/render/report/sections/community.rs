@@ -4,6 +4,7 @@ use crate::disclosure::PublishedTable;
 use crate::render::report::cells::{Col, Fmt, find, num, show, view};
 use crate::render::report::{Section, TableView};
 
+/// The community section: the period's summary and the 15 organisations receiving the most people.
 pub(in crate::render::report) fn community_section(tables: &[PublishedTable]) -> Section {
     let mut s = Section {
         id: "community".into(),
@@ -78,4 +79,52 @@ pub(in crate::render::report) fn community_section(tables: &[PublishedTable]) ->
         s.empty = "No onward referrals were recorded in the period.".into();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::Cell;
+    use crate::measures::community::{COMMUNITY_ORGANISATIONS, COMMUNITY_SUMMARY};
+    use crate::render::report::cells::{published, t};
+
+    #[test]
+    fn organisations_are_listed_by_people_referred_at_most_fifteen() {
+        let rows: Vec<Vec<(&str, Cell)>> = (0..20)
+            .map(|i| {
+                vec![
+                    ("name", t(&format!("Group {i}"))),
+                    ("people", Cell::Int(i * 5)),
+                    ("onward_referrals", Cell::Int(i * 5)),
+                ]
+            })
+            .collect();
+        let refs: Vec<&[(&str, Cell)]> = rows.iter().map(|r| r.as_slice()).collect();
+        let listed = published(&COMMUNITY_ORGANISATIONS, &refs);
+        let summary = published(
+            &COMMUNITY_SUMMARY,
+            &[&[
+                ("organisations", Cell::Int(20)),
+                ("onward_referrals", Cell::Int(950)),
+                ("new_groups", Cell::Suppressed),
+                ("attended_share", Cell::Num(0.7)),
+            ]],
+        );
+        let s = community_section(&[summary, listed]);
+        assert_eq!(
+            s.tables[0].rows[0],
+            vec!["Organisations receiving referrals", "20"]
+        );
+        assert_eq!(s.tables[0].rows[3][1], "*", "new groups withheld");
+        assert_eq!(s.tables[0].rows[5][1], "70.0%");
+        let top = &s.tables[1].rows;
+        assert_eq!(top.len(), 15);
+        assert_eq!(top[0][0], "Group 19");
+        assert_eq!(top[14][0], "Group 5");
+        assert!(s.empty.is_empty());
+        assert_eq!(
+            community_section(&[]).empty,
+            "No onward referrals were recorded in the period."
+        );
+    }
 }

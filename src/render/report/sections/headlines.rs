@@ -6,6 +6,7 @@ use crate::render::report::cells::{
     Fmt, capitalise, find, follow_up_row, interval, num, people, places, show,
 };
 
+/// The headline sentences: referrals and acceptance, the headline score's change, follow-up, GP use against the comparison cohort, community groups.
 pub(in crate::render::report) fn headlines(
     tables: &[PublishedTable],
     rounded: bool,
@@ -25,32 +26,7 @@ pub(in crate::render::report) fn headlines(
     if let Some(c) = find(tables, "wellbeing_change")
         && let Some(h) = headline_score(c)
     {
-        let label = c.text(h, "score_label");
-        let direction = match num(c, h, "mean_change") {
-            Some(x) if x > 0.0 => "rose",
-            Some(x) if x < 0.0 => "fell",
-            _ => "did not change",
-        };
-        let (mean, lower, upper) = (
-            num(c, h, "mean_change"),
-            num(c, h, "change_lower"),
-            num(c, h, "change_upper"),
-        );
-        let dp = places(&[mean, lower, upper].map(|x| x.unwrap_or(0.0)), 2);
-        let change = mean.map_or_else(|| "*".to_string(), |x| format!("{:.dp$}", x.abs()));
-        let ci = match (lower, upper) {
-            (Some(l), Some(u)) => format!(
-                " (95% confidence interval {:+.dp$} to {:+.dp$})",
-                l + 0.0,
-                u + 0.0
-            ),
-            _ => " (too few pairs for an interval)".to_string(),
-        };
-        out.push(format!(
-            "Among {} with a wellbeing score at the start and at follow-up, {label} {direction} by {change} points on average{ci}; {} improved by more than the questionnaire's measurement error.",
-            people(c.cell(h, "pairs"), "people", rounded),
-            show(c.cell(h, "reliably_improved_share"), Fmt::Percent)
-        ));
+        out.push(wellbeing_sentence(c, h, rounded));
     }
     if let Some((q, r)) = follow_up_row(tables) {
         out.push(format!(
@@ -95,14 +71,169 @@ pub(in crate::render::report) fn headlines(
         && !c.rows.is_empty()
     {
         out.push(format!(
-            "{} received onward referrals in the period, {} of them new groups.",
+            "{} received onward referrals in the period, {}.",
             // Organisations are not people: their counts are exact.
             people(c.cell(0, "organisations"), "community organisations", false),
-            match c.cell(0, "new_groups") {
-                Cell::Suppressed => "an undisclosed number".to_string(),
-                other => show(other, Fmt::Count),
-            }
+            new_groups(c.cell(0, "new_groups"))
         ));
     }
     out.into_iter().map(|s| capitalise(&s)).collect()
+}
+
+/// The headline score's change: "Among about 130 people with a wellbeing
+/// score at the start and at follow-up, SWEMWBS (metric score) rose by 1.16
+/// points on average (95% confidence interval +0.82 to +1.49); 19.2%
+/// improved by more than the questionnaire's measurement error." A withheld
+/// average is said to be withheld; the reliable-change clause is left out
+/// for a score without a reliable-change rule (ONS4).
+fn wellbeing_sentence(c: &PublishedTable, h: usize, rounded: bool) -> String {
+    let label = c.text(h, "score_label");
+    let (mean, lower, upper) = (
+        num(c, h, "mean_change"),
+        num(c, h, "change_lower"),
+        num(c, h, "change_upper"),
+    );
+    let dp = places(&[mean, lower, upper].map(|x| x.unwrap_or(0.0)), 2);
+    let ci = match (lower, upper) {
+        (Some(l), Some(u)) => format!(
+            " (95% confidence interval {:+.dp$} to {:+.dp$})",
+            l + 0.0,
+            u + 0.0
+        ),
+        _ => " (too few pairs for an interval)".to_string(),
+    };
+    let change = match (c.cell(h, "mean_change"), mean) {
+        (_, Some(x)) if x != 0.0 => format!(
+            "{label} {} by {:.dp$} points on average{ci}",
+            if x > 0.0 { "rose" } else { "fell" },
+            x.abs()
+        ),
+        (_, Some(_)) => format!("{label} did not change on average{ci}"),
+        (Cell::Suppressed, None) => {
+            format!("the average change in {label} is withheld to protect privacy")
+        }
+        (_, None) => format!("no average change in {label} can be given"),
+    };
+    let measurement_error = "improved by more than the questionnaire's measurement error";
+    let reliable = match c.cell(h, "reliably_improved_share") {
+        // No reliable-change rule for this score: nothing classified.
+        _ if matches!(c.cell(h, "reliably_improved"), Cell::Empty) => String::new(),
+        Cell::Suppressed => format!("; the share who {measurement_error} is withheld"),
+        cell if cell.number().is_some_and(f64::is_finite) => {
+            format!("; {} {measurement_error}", show(cell, Fmt::Percent))
+        }
+        _ => String::new(),
+    };
+    format!(
+        "Among {} with a wellbeing score at the start and at follow-up, {change}{reliable}.",
+        people(c.cell(h, "pairs"), "people", rounded)
+    )
+}
+
+/// "2 of them new groups", "1 of them a new group", "none of them a new group".
+fn new_groups(cell: &Cell) -> String {
+    match (cell, cell.number()) {
+        (Cell::Suppressed, _) => "an undisclosed number of them new groups".to_string(),
+        (_, Some(0.0)) => "none of them a new group".to_string(),
+        (_, Some(1.0)) => "1 of them a new group".to_string(),
+        (other, _) => format!("{} of them new groups", show(other, Fmt::Count)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measures::{community::COMMUNITY_SUMMARY, wellbeing::WELLBEING_CHANGE};
+    use crate::render::report::cells::{published, t};
+
+    fn change(cells: &[(&str, Cell)]) -> PublishedTable {
+        let mut row = vec![
+            ("breakdown", t("all")),
+            ("score", t("swemwbs")),
+            ("score_label", t("SWEMWBS (metric score)")),
+        ];
+        row.extend(cells.iter().cloned());
+        published(&WELLBEING_CHANGE, &[&row])
+    }
+
+    #[test]
+    fn the_wellbeing_headline_quotes_the_published_change_and_its_interval() {
+        let c = change(&[
+            ("pairs", Cell::Int(130)),
+            ("mean_change", Cell::Num(1.16)),
+            ("change_lower", Cell::Num(0.82)),
+            ("change_upper", Cell::Num(1.49)),
+            ("reliably_improved", Cell::Int(25)),
+            ("reliably_improved_share", Cell::Num(0.192)),
+        ]);
+        assert_eq!(
+            wellbeing_sentence(&c, 0, true),
+            "Among about 130 people with a wellbeing score at the start and at follow-up, SWEMWBS (metric score) rose by 1.16 points on average (95% confidence interval +0.82 to +1.49); 19.2% improved by more than the questionnaire's measurement error."
+        );
+    }
+
+    #[test]
+    fn a_withheld_average_is_said_to_be_withheld_not_shown_as_a_star() {
+        let c = change(&[
+            ("pairs", Cell::Suppressed),
+            ("mean_change", Cell::Suppressed),
+            ("reliably_improved", Cell::Suppressed),
+            ("reliably_improved_share", Cell::Suppressed),
+        ]);
+        let s = wellbeing_sentence(&c, 0, true);
+        assert_eq!(
+            s,
+            "Among an undisclosed number of people with a wellbeing score at the start and at follow-up, the average change in SWEMWBS (metric score) is withheld to protect privacy; the share who improved by more than the questionnaire's measurement error is withheld."
+        );
+        assert!(!s.contains('*') && !s.contains("did not change"), "{s}");
+    }
+
+    #[test]
+    fn a_score_without_a_reliable_change_rule_has_no_reliable_change_clause() {
+        let c = change(&[
+            ("score_label", t("ONS4 life satisfaction")),
+            ("pairs", Cell::Int(35)),
+            ("mean_change", Cell::Num(0.5)),
+            ("change_lower", Cell::Num(0.0)),
+            ("change_upper", Cell::Num(1.0)),
+        ]);
+        let s = wellbeing_sentence(&c, 0, true);
+        assert!(
+            s.ends_with("ONS4 life satisfaction rose by 0.5 points on average (95% confidence interval +0.0 to +1.0)."),
+            "{s}"
+        );
+        assert!(!s.contains('–'), "{s}");
+        // Its share is withheld with its pairs, but there is none to withhold.
+        let withheld = change(&[
+            ("score_label", t("ONS4 life satisfaction")),
+            ("pairs", Cell::Suppressed),
+            ("mean_change", Cell::Suppressed),
+            ("reliably_improved_share", Cell::Suppressed),
+        ]);
+        assert!(wellbeing_sentence(&withheld, 0, true).ends_with(
+            "the average change in ONS4 life satisfaction is withheld to protect privacy."
+        ),);
+        let flat = change(&[("pairs", Cell::Int(40)), ("mean_change", Cell::Num(0.0))]);
+        assert!(wellbeing_sentence(&flat, 0, false).contains(
+            "SWEMWBS (metric score) did not change on average (too few pairs for an interval)"
+        ));
+    }
+
+    #[test]
+    fn new_groups_read_as_english_for_none_one_and_many() {
+        let summary = |n: Cell| {
+            published(
+                &COMMUNITY_SUMMARY,
+                &[&[("organisations", Cell::Int(24)), ("new_groups", n)]],
+            )
+        };
+        let said = |n: Cell| headlines(&[summary(n)], true).join(" ");
+        assert_eq!(
+            said(Cell::Int(0)),
+            "24 community organisations received onward referrals in the period, none of them a new group."
+        );
+        assert!(said(Cell::Int(1)).ends_with(", 1 of them a new group."));
+        assert!(said(Cell::Int(2)).ends_with(", 2 of them new groups."));
+        assert!(said(Cell::Suppressed).ends_with(", an undisclosed number of them new groups."));
+    }
 }

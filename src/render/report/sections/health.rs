@@ -7,6 +7,7 @@ use crate::render::report::cells::{Col, Fmt, find, interval, num, show, view};
 
 pub(in crate::render::report) const RTM_EXPLANATION: &str = "People are usually referred when things are at their worst, so their use of services is often unusually high just before referral and would fall afterwards even without any help: regression to the mean. A simple before-and-after comparison therefore overstates the effect. The comparison-cohort estimate sets the referred people's change against the change of similar people (same practice, age band, sex, deprivation and recent GP use) who were not referred, or who were referred and declined; the difference between the two changes (difference-in-differences) is the better estimate of the effect.";
 
+/// The health section: the naive before/after change beside each comparison cohort's difference-in-differences, matching and baseline bands.
 pub(in crate::render::report) fn health_section(
     tables: &[PublishedTable],
     warnings: &[String],
@@ -96,6 +97,7 @@ pub(in crate::render::report) fn health_section(
     s
 }
 
+/// Change in service use for the longest window: naive and against each comparison pool.
 pub(in crate::render::report) fn health_figure(tables: &[PublishedTable]) -> Option<Figure> {
     let ba = find(tables, "health_before_after")?;
     let months = (0..ba.rows.len())
@@ -161,4 +163,51 @@ pub(in crate::render::report) fn health_figure(tables: &[PublishedTable]) -> Opt
             .collect(),
         series,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::Cell;
+    use crate::measures::health::before_after::HEALTH_BEFORE_AFTER;
+    use crate::measures::health::comparison::HEALTH_DIFFERENCE_IN_DIFFERENCES;
+    use crate::render::report::cells::{published, t};
+
+    #[test]
+    fn the_naive_change_stands_beside_each_comparison_or_says_there_is_none() {
+        let ba = published(
+            &HEALTH_BEFORE_AFTER,
+            &[&[
+                ("window_months", Cell::Int(12)),
+                ("setting", t("gp_appointment")),
+                ("setting_label", t("GP appointment")),
+                ("people", Cell::Int(695)),
+                ("mean_change", Cell::Num(-2.08)),
+                ("change_lower", Cell::Num(-2.42)),
+                ("change_upper", Cell::Num(-1.74)),
+            ]],
+        );
+        let did = published(
+            &HEALTH_DIFFERENCE_IN_DIFFERENCES,
+            &[&[
+                ("pool", t("never_referred")),
+                ("setting", t("gp_appointment")),
+                ("window_months", Cell::Int(12)),
+                ("did", Cell::Num(-1.42)),
+                ("did_lower", Cell::Num(-2.07)),
+                ("did_upper", Cell::Num(-0.8)),
+            ]],
+        );
+        let s = health_section(&[ba, did], &["a caution".to_string()]);
+        assert_eq!(s.intro, vec![RTM_EXPLANATION.to_string()]);
+        assert_eq!(s.cautions, vec!["a caution"]);
+        let row = &s.tables[0].rows[0];
+        assert_eq!(row[0], "12");
+        assert_eq!(row[5], "-2.08 (-2.42 to -1.74)");
+        assert_eq!(row[6], "-1.42 (-2.07 to -0.80)");
+        assert_eq!(row[7], "no comparison", "no declined pool");
+        let none = health_section(&[], &[]);
+        assert!(none.empty.starts_with("No health and care events"));
+        assert!(health_figure(&[]).is_none());
+    }
 }

@@ -4,6 +4,7 @@ use crate::disclosure::{Cell, PublishedTable};
 use crate::render::report::ReportInputs;
 use crate::render::report::cells::{Fmt, count, find, follow_up_row, num, people, plural, show};
 
+/// The limitations: follow-up and attrition bias, few pairs, non-randomised design, matching, balance, few PCNs, provisional SPC limits, quarantine, completeness and the disclosure policy.
 pub(in crate::render::report) fn limitations(
     tables: &[PublishedTable],
     inputs: &ReportInputs,
@@ -143,10 +144,102 @@ pub(in crate::render::report) fn limitations(
         out.push("No disclosure control was applied: NOT FOR PUBLICATION.".into());
     } else {
         out.push(format!(
-            "Counts are {} and {} were suppressed to protect privacy, so totals may not add up exactly.",
+            "Counts are {} and {} {} suppressed to protect privacy, so totals may not add up exactly.",
             inputs.policy.rounding_wording(),
-            plural(suppressed as f64, "cell", "cells")
+            plural(suppressed as f64, "cell", "cells"),
+            if suppressed == 1 { "was" } else { "were" }
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::Policy;
+    use crate::measures::benchmark::{Adjustment, Benchmarks};
+    use crate::measures::health::comparison::HEALTH_MATCHING;
+    use crate::render::Stamp;
+    use crate::render::report::cells::{published, t};
+
+    fn said(tables: &[PublishedTable], quarantined: u64) -> Vec<String> {
+        let stamp = Stamp {
+            title: "test".into(),
+            period: "2024/25".into(),
+            spec_sha256: String::new(),
+            spec_file: String::new(),
+            sprout_version: String::new(),
+            generated_at: String::new(),
+            generated_epoch: 0,
+            policy: "nhs_digital".into(),
+            policy_description: String::new(),
+            not_for_publication: false,
+            inputs: Vec::new(),
+        };
+        let benchmarks = Benchmarks {
+            funnels: Vec::new(),
+            spc: Vec::new(),
+            adjustment: Adjustment::Auto,
+        };
+        limitations(
+            tables,
+            &ReportInputs {
+                stamp: &stamp,
+                tables,
+                benchmarks: &benchmarks,
+                warnings: &[],
+                settings: Vec::new(),
+                quarantined,
+                min_pairs: 30,
+                policy: Policy::NhsDigital,
+                templates: None,
+            },
+        )
+    }
+
+    #[test]
+    fn matching_limitations_quote_published_counts_and_never_a_withheld_one() {
+        let matching = published(
+            &HEALTH_MATCHING,
+            &[
+                &[
+                    ("pool", t("declined")),
+                    ("cases", Cell::Int(695)),
+                    ("matched_sets", Cell::Int(20)),
+                ],
+                &[
+                    ("pool", t("never_referred")),
+                    ("cases", Cell::Int(695)),
+                    ("matched_sets", Cell::Suppressed),
+                ],
+            ],
+        );
+        let out = said(&[matching], 3);
+        assert!(
+            out.contains(&"The declined comparison rests on about 20 matched people: its intervals are wide.".to_string()),
+            "{out:?}"
+        );
+        assert!(
+            out.contains(&"Too few referred people found a never referred comparator to show how many: its estimates are too uncertain to rely on.".to_string()),
+            "{out:?}"
+        );
+        assert!(
+            out.contains(&"3 rows failed validation and are left out of every figure.".to_string())
+        );
+        assert_eq!(
+            out.last().unwrap(),
+            "Counts are rounded to the nearest 5 and 1 cell was suppressed to protect privacy, so totals may not add up exactly."
+        );
+    }
+
+    #[test]
+    fn no_comparison_cohort_says_the_figures_are_naive() {
+        let out = said(&[], 0);
+        assert!(
+            out.iter()
+                .any(|l| l.starts_with("No comparison cohort available:")),
+            "{out:?}"
+        );
+        assert!(out.iter().all(|l| !l.contains("failed validation")));
+    }
 }

@@ -26,6 +26,7 @@ pub(in crate::render::report) fn headline_score(t: &PublishedTable) -> Option<us
     most_pairs(complete).or_else(|| most_pairs(overall))
 }
 
+/// The person section: paired change by score with intervals, the headline score by subgroup, the attrition funnel and attrition bias.
 pub(in crate::render::report) fn person_section(
     tables: &[PublishedTable],
     min_pairs: usize,
@@ -142,6 +143,7 @@ pub(in crate::render::report) fn person_section(
     s
 }
 
+/// The attrition funnel by instrument, and standardised change with intervals.
 pub(in crate::render::report) fn person_figures(tables: &[PublishedTable]) -> Vec<Figure> {
     let mut out = Vec::new();
     if let Some(funnel) = find(tables, "wellbeing_attrition_funnel") {
@@ -232,4 +234,57 @@ pub(in crate::render::report) fn person_figures(tables: &[PublishedTable]) -> Ve
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::{Cell, Policy};
+    use crate::measures::wellbeing::WELLBEING_CHANGE;
+    use crate::render::report::cells::{published, t};
+
+    #[test]
+    fn the_headline_score_has_the_most_pairs_among_complete_rows_and_leads_the_subgroups() {
+        let row = |score: &str, breakdown: &str, pairs: i64, complete: bool| {
+            let mut r = vec![
+                ("cohort", t("closed")),
+                ("score", t(score)),
+                ("score_label", t(&score.to_uppercase())),
+                ("breakdown", t(breakdown)),
+                (
+                    "group",
+                    t(if breakdown == "all" { "all" } else { "female" }),
+                ),
+                ("pairs", Cell::Int(pairs)),
+                ("mean_change", Cell::Num(1.2)),
+            ];
+            if complete {
+                r.push(("change_lower", Cell::Num(0.8)));
+                r.push(("change_upper", Cell::Num(1.6)));
+                r.push(("reliably_improved_share", Cell::Num(0.2)));
+            }
+            r
+        };
+        let rows = [
+            row("ons4", "all", 400, false),
+            row("swemwbs", "all", 130, true),
+            row("swemwbs", "sex", 70, true),
+        ];
+        let refs: Vec<&[(&str, Cell)]> = rows.iter().map(|r| r.as_slice()).collect();
+        let change = published(&WELLBEING_CHANGE, &refs);
+        assert_eq!(headline_score(&change), Some(1), "ONS4 has no interval");
+        let s = person_section(&[change], 30, Policy::NhsDigital);
+        assert!(s.intro[0].contains("whose support ended in the period"));
+        assert!(s.intro[0].contains("fewer than 30 pairs"));
+        assert_eq!(s.tables[0].rows.len(), 2);
+        assert_eq!(s.tables[0].rows[1][4], "+1.2 (+0.8 to +1.6)");
+        assert!(s.tables[0].note.contains("fewer than 8 people"));
+        assert_eq!(s.tables[1].caption, "SWEMWBS by subgroup");
+        assert_eq!(
+            s.tables[1].rows,
+            vec![vec!["sex", "female", "70", "+1.2 (+0.8 to +1.6)", "20.0%"]]
+        );
+        let none = person_section(&[], 30, Policy::NhsDigital);
+        assert_eq!(none.empty, "No wellbeing assessments were found.");
+    }
 }

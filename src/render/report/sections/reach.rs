@@ -5,6 +5,7 @@ use crate::render::figures::{Figure, FigureKind, Series};
 use crate::render::report::Section;
 use crate::render::report::cells::{Col, Fmt, find, num, show, view};
 
+/// The reach section: uptake and timeliness by quarter, and the equity breakdowns (their `all` rows left out).
 pub(in crate::render::report) fn reach_section(tables: &[PublishedTable]) -> Section {
     let mut s = Section {
         id: "reach".into(),
@@ -62,6 +63,7 @@ pub(in crate::render::report) fn reach_section(tables: &[PublishedTable]) -> Sec
     s
 }
 
+/// Referrals per month, from the published SPC series (withheld months are gaps).
 pub(in crate::render::report) fn monthly_referrals_figure(
     tables: &[PublishedTable],
 ) -> Option<Figure> {
@@ -98,6 +100,7 @@ pub(in crate::render::report) fn monthly_referrals_figure(
     })
 }
 
+/// Referrals by source for the period (else its latest quarter).
 pub(in crate::render::report) fn sources_figure(tables: &[PublishedTable]) -> Option<Figure> {
     let t = find(tables, "service_referrals")?;
     let period_rows: Vec<usize> = t
@@ -152,4 +155,49 @@ pub(in crate::render::report) fn sources_figure(tables: &[PublishedTable]) -> Op
             .collect(),
         series: vec![Series::values("Referrals", values)],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::Cell;
+    use crate::measures::{equity::EQUITY, service::SERVICE_UPTAKE};
+    use crate::render::report::cells::{published, t};
+
+    #[test]
+    fn quarters_and_groups_are_shown_as_published_without_the_all_rows() {
+        let uptake = published(
+            &SERVICE_UPTAKE,
+            &[&[
+                ("quarter", t("2024/25 Q1")),
+                ("referred", Cell::Int(210)),
+                ("accepted_share", Cell::Num(0.833)),
+                ("declined_share", Cell::Suppressed),
+            ]],
+        );
+        let equity = published(
+            &EQUITY,
+            &[
+                &[("breakdown", t("all")), ("group", t("all"))],
+                &[
+                    ("breakdown", t("sex")),
+                    ("group", t("female")),
+                    ("referrals", Cell::Int(455)),
+                    ("rate_ratio", Cell::Num(1.25)),
+                ],
+            ],
+        );
+        let s = reach_section(&[uptake, equity]);
+        assert_eq!(
+            s.tables[0].rows[0][..4],
+            ["2024/25 Q1", "210", "83.3%", "*"].map(String::from)
+        );
+        assert_eq!(s.tables[1].rows.len(), 1, "the all row is left out");
+        assert_eq!(
+            s.tables[1].rows[0][..5],
+            ["sex", "female", "455", "–", "1.25"].map(String::from)
+        );
+        assert!(monthly_referrals_figure(&[]).is_none());
+        assert!(sources_figure(&[]).is_none());
+    }
 }
