@@ -45,7 +45,7 @@ pub mod render;
 pub mod scoring;
 pub mod sql;
 pub mod stages;
-pub mod stats;
+pub use sprout_stats as stats;
 pub mod synth;
 pub mod text;
 pub mod warehouse;

@@ -1,5 +1,5 @@
-"""Reference values for the health-and-care-system statistics (src/stats/did.rs,
-src/stats/summary.rs quantile, src/stats/effect.rs weighted SMD).
+"""Reference values for the health-and-care-system statistics (crates/sprout-stats/src/did.rs,
+crates/sprout-stats/src/summary.rs quantile, crates/sprout-stats/src/effect.rs weighted SMD).
 
 Run with numpy, scipy and statsmodels installed (e.g. in a throwaway virtual environment):
 

@@ -1,4 +1,4 @@
-"""Reference values for sprout's statistics tests (src/stats).
+"""Reference values for sprout's statistics tests (crates/sprout-stats).
 
 Run with scipy and statsmodels installed (e.g. in a throwaway virtual environment):
 

@@ -92,7 +92,7 @@ pub fn wilcoxon_signed_rank(d: &[f64]) -> Wilcoxon {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::stats::assert_close;
+    use crate::assert_close;
 
     /// Paired scores from `scripts/reference/wellbeing_stats.py`.
     pub const BEFORE: [f64; 20] = [

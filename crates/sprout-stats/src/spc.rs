@@ -322,7 +322,7 @@ fn flag_rules(points: &mut [SpcPoint], options: &SpcOptions) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::assert_close;
+    use crate::assert_close;
 
     fn chart(values: &[f64]) -> SpcChart {
         xmr(values, &SpcOptions::default())
@@ -376,7 +376,7 @@ mod tests {
     #[test]
     fn shared_reference_files_when_present() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/reference/NHSRplotthedots");
+            .join("../../../shared/reference/NHSRplotthedots");
         let Ok(series) = std::fs::read_to_string(root.join("ptd_seed123_series.csv")) else {
             eprintln!("skipped: ../shared/reference is absent");
             return;

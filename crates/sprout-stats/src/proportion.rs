@@ -76,7 +76,7 @@ pub fn mcnemar(b: u64, c: u64) -> McNemar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::assert_close;
+    use crate::assert_close;
 
     #[test]
     fn wilson_matches_statsmodels() {
@@ -119,12 +119,12 @@ mod tests {
             (0.445, 1.0, 0.998, 0.019347006132900975, 0.9702259947019541),
         ];
         for (x, n, level, lo, hi) in cases {
-            let (l, u) = wilson_limits(x, n, crate::stats::poisson::z_of(level));
+            let (l, u) = wilson_limits(x, n, crate::poisson::z_of(level));
             assert_close(l, lo, 1e-9, "lower");
             assert_close(u, hi, 1e-9, "upper");
         }
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/reference/PHEindicatormethods/xlsx_as_csv/testdata_Proportion__testdata_Prop.csv");
+            .join("../../../shared/reference/PHEindicatormethods/xlsx_as_csv/testdata_Proportion__testdata_Prop.csv");
         let Ok(mut reader) = csv::Reader::from_path(&path) else {
             eprintln!("skipped: {} is absent", path.display());
             return;
@@ -143,12 +143,12 @@ mod tests {
                 continue;
             };
             let multiplier: f64 = r[10].parse().unwrap_or(1.0);
-            let (l, u) = wilson_limits(x, n, crate::stats::poisson::z_of(0.95));
+            let (l, u) = wilson_limits(x, n, crate::poisson::z_of(0.95));
             assert!(
                 (l * multiplier - lo95).abs() < 1e-6 && (u * multiplier - hi95).abs() < 1e-6,
                 "{x}/{n}"
             );
-            let (l, u) = wilson_limits(x, n, crate::stats::poisson::z_of(0.998));
+            let (l, u) = wilson_limits(x, n, crate::poisson::z_of(0.998));
             assert!(
                 (l * multiplier - lo998).abs() < 1e-6 && (u * multiplier - hi998).abs() < 1e-6,
                 "{x}/{n}"

@@ -122,7 +122,7 @@ pub fn did_estimates(contrasts: &[f64], outcomes: usize, reps: usize, seed: u64)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::assert_close;
+    use crate::assert_close;
 
     /// Changes of 6 cases and their comparators (k = 2, one set with only one),
     /// shared with `scripts/reference/health_stats.py`.

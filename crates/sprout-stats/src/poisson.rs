@@ -63,7 +63,7 @@ pub fn rate_ratio(x1: f64, n1: f64, x2: f64, n2: f64) -> Option<(f64, f64, f64)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::assert_close;
+    use crate::assert_close;
 
     #[test]
     fn byar_limits_match_the_public_health_methods_test_data() {
@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn rate_limits_match_the_shared_rate_test_data() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
-            "../shared/reference/PHEindicatormethods/xlsx_as_csv/testdata_Rate__testdata_Rate.csv",
+            "../../../shared/reference/PHEindicatormethods/xlsx_as_csv/testdata_Rate__testdata_Rate.csv",
         );
         let Ok(mut reader) = csv::ReaderBuilder::new().flexible(true).from_path(&path) else {
             eprintln!("skipped: {} is absent", path.display());

@@ -268,11 +268,11 @@ pub fn winsorise(values: &[f64], q: f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::assert_close;
+    use crate::assert_close;
 
     fn shared(name: &str) -> Option<csv::Reader<std::fs::File>> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/reference/PHEindicatormethods")
+            .join("../../../shared/reference/PHEindicatormethods")
             .join(name);
         match csv::Reader::from_path(&path) {
             Ok(r) => Some(r),

@@ -84,8 +84,8 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::assert_close;
-    use crate::stats::paired::tests::differences;
+    use crate::assert_close;
+    use crate::paired::tests::differences;
 
     #[test]
     fn mean_and_t_interval_match_scipy() {

@@ -110,8 +110,8 @@ fn weighted_mean_var(x: &[f64], w: &[f64]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::assert_close;
-    use crate::stats::paired::tests::{AFTER, BEFORE};
+    use crate::assert_close;
+    use crate::paired::tests::{AFTER, BEFORE};
 
     #[test]
     fn dz_matches_reference() {
