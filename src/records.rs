@@ -121,3 +121,17 @@ pub const DATA_DICTIONARY: TableDef = TableDef {
     ],
     sums: Sums::NONE,
 };
+
+/// The cautions about the health and care system figures, written from the
+/// published tables ([`crate::render::cautions`]).
+pub const HEALTH_WARNINGS: TableDef = TableDef {
+    name: "health_warnings",
+    description: "A caution about the health and care system figures",
+    queries: &[],
+    columns: &[
+        text("period", "Reporting period (referral dates)"),
+        text("topic", "What the warning is about"),
+        text("message", "The warning in plain words"),
+    ],
+    sums: Sums::NONE,
+};

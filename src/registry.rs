@@ -36,7 +36,7 @@ pub static TABLES: &[&TableDef] = &[
     &health::comparison::HEALTH_DIFFERENCE_IN_DIFFERENCES,
     &health::comparison::HEALTH_EVENT_STUDY,
     &health::comparison::HEALTH_COSTS,
-    &health::cautions::HEALTH_WARNINGS,
+    &records::HEALTH_WARNINGS,
     &benchmark::BENCHMARK_FUNNEL_UNITS,
     &benchmark::BENCHMARK_FUNNEL_LIMITS,
     &benchmark::BENCHMARK_OVERDISPERSION,

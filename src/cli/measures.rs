@@ -285,7 +285,7 @@ pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
     };
     let mut watch = Stopwatch::start();
     let result = crate::sql::runtime(args.engine.target_partitions)?
-        .block_on(measures::run(&options, &mut watch, console))?;
+        .block_on(crate::evaluate::exact::run(&options, &mut watch, console))?;
     if let Some(path) = &args.timings {
         watch.write(path)?;
     }

@@ -18,6 +18,7 @@
 //! staged output for any withheld or rounded cell a reader could work out; a
 //! finding under a publication policy fails the run.
 
+pub mod exact;
 pub mod spec;
 
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::folder::paths::Named;
 use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
 use crate::ingest::{self, IngestOptions, IngestReport};
-use crate::measures::{self, MeasureOptions, health, period::Period};
+use crate::measures::{self, MeasureOptions, period::Period};
 use crate::render::{self, Stamp, StampInput};
 use crate::stages::Stopwatch;
 use crate::warehouse::Warehouse;
@@ -219,9 +220,9 @@ pub fn evaluate(
     // Cautions quote figures, so they are written from the published tables:
     // a sentence says what the table beside it shows.
     let cautions =
-        health::cautions::cautions(&published, policy, measure_options.health.washout_days);
+        crate::render::cautions::cautions(&published, policy, measure_options.health.washout_days);
     published.push(disclosure::publish(
-        &health::cautions::table(&period.label, &cautions)?,
+        &crate::render::cautions::table(&period.label, &cautions)?,
         policy,
     ));
     let warnings: Vec<String> = cautions.into_iter().map(|c| c.message).collect();

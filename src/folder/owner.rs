@@ -10,8 +10,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::paths::Named;
-use super::swap::STAGING_MARKER;
 use crate::error::{Error, Result};
+
+/// Marks a folder as being built by sprout (removed once it is swapped in).
+pub const STAGING_MARKER: &str = ".sprout-staging";
 
 /// The kinds of folder sprout makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

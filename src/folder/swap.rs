@@ -4,12 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::owner::Made;
+use super::owner::{Made, STAGING_MARKER};
 use crate::error::{Error, Result};
 use crate::faults::crash_point;
-
-/// Marks a folder as being built by sprout (removed once it is swapped in).
-pub const STAGING_MARKER: &str = ".sprout-staging";
 
 /// A folder being built beside `target`; it replaces `target` whole on
 /// [`StagedDir::commit`], and is removed if dropped before then, so a failed

@@ -15,6 +15,9 @@ use crate::error::{Error, Result};
 /// Environment variable holding the pseudonymisation key.
 pub const KEY_ENV: &str = "SPROUT_PSEUDONYM_KEY";
 
+/// Shown instead of a value that must not be stored.
+pub const REDACTED: &str = "[redacted]";
+
 /// Shortest key accepted, in bytes.
 const MIN_KEY_BYTES: usize = 16;
 
@@ -157,7 +160,7 @@ pub fn redact_nhs_numbers(text: &str) -> std::borrow::Cow<'_, str> {
     let mut last = 0;
     for r in ranges {
         out.push_str(&text[last..r.start]);
-        out.push_str(super::validate::REDACTED);
+        out.push_str(REDACTED);
         last = r.end;
     }
     out.push_str(&text[last..]);

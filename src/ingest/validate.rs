@@ -8,16 +8,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::batch::Value;
-use super::identity::{self, Pseudonymiser};
+use super::identity::{self, Pseudonymiser, REDACTED};
 use super::lookup::{self, ImdLookup};
 use super::mapping::SourceMapping;
 use super::values::{self, DateRules, Problem};
 use crate::model::instruments::{self, MAX_ITEMS};
 use crate::model::{Check, Column, ColumnType, Table};
 use crate::warehouse::{DaysOf, Keys};
-
-/// Shown instead of a value that must not be stored.
-pub const REDACTED: &str = "[redacted]";
 
 /// Where a canonical column's values come from in one source.
 #[derive(Debug)]

@@ -10,6 +10,7 @@
 //! Every output carries a [`Stamp`]: the spec's hash, each input's SHA-256, the
 //! sprout version, the run time and the disclosure policy.
 
+pub mod cautions;
 pub mod charts;
 pub mod figures;
 pub mod report;

@@ -15,5 +15,6 @@ mod safety;
 mod schema;
 mod sql;
 mod strict_input;
+mod structure;
 mod support;
 mod synth;

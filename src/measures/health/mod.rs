@@ -14,7 +14,6 @@
 //! - [`costs`]: the unit-cost file.
 
 pub mod before_after;
-pub mod cautions;
 pub mod cohort;
 pub mod comparison;
 pub mod costs;
@@ -117,7 +116,7 @@ pub struct Headline {
 }
 
 /// The tables of the health measures (their cautions are written from the
-/// tables as published: [`cautions`]).
+/// tables as published: [`crate::render::cautions`]).
 #[derive(Debug)]
 pub struct HealthResult {
     /// Output tables.

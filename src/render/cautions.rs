@@ -9,11 +9,12 @@
 //! tables (policy `none`); `sprout evaluate` from the tables after disclosure
 //! control, for the report, the workbook, `health_warnings` and the terminal.
 
-use super::WARN_FEW_SETS;
-use super::before_after::WARN_BASELINE_RATIO;
 use crate::disclosure::{Cell, Policy, PublishedTable};
 use crate::error::Result;
-use crate::measures::table::{OutTable, Sums, TableBuilder, TableDef, text, text_value};
+use crate::measures::health::WARN_FEW_SETS;
+use crate::measures::health::before_after::WARN_BASELINE_RATIO;
+use crate::measures::table::{OutTable, TableBuilder, text_value};
+use crate::records::HEALTH_WARNINGS;
 
 /// One caution: what it is about, and the sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,19 +24,6 @@ pub struct Caution {
     /// The caution in plain words.
     pub message: String,
 }
-
-/// The table's declaration.
-pub const HEALTH_WARNINGS: TableDef = TableDef {
-    name: "health_warnings",
-    description: "A caution about the health and care system figures",
-    queries: &[],
-    columns: &[
-        text("period", "Reporting period (referral dates)"),
-        text("topic", "What the warning is about"),
-        text("message", "The warning in plain words"),
-    ],
-    sums: Sums::NONE,
-};
 
 /// The `health_warnings` table of `cautions`.
 pub fn table(period: &str, cautions: &[Caution]) -> Result<OutTable> {
@@ -190,7 +178,7 @@ fn pre_trend(events: &PublishedTable, pool: &str, washout_days: i32) -> Option<C
             let lower = events.cell(r, "lower").number();
             let upper = events.cell(r, "upper").number();
             quarter < 0.0
-                && quarter > f64::from(*super::comparison::QUARTERS.start())
+                && quarter > f64::from(*crate::measures::health::comparison::QUARTERS.start())
                 && (lower.is_some_and(|l| l > 0.0) || upper.is_some_and(|u| u < 0.0))
         });
     moving.then(|| Caution {
@@ -205,7 +193,9 @@ fn pre_trend(events: &PublishedTable, pool: &str, washout_days: i32) -> Option<C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measures::table::{count, int_label, int_value, num_value, quotient, statistic};
+    use crate::measures::table::{
+        Sums, TableDef, count, int_label, int_value, num_value, quotient, statistic, text,
+    };
 
     fn matching(matched: i64, cases: i64, policy: Policy) -> Vec<PublishedTable> {
         const MATCHING: TableDef = TableDef {
