@@ -19,8 +19,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use std::hint::black_box;
 
+use sprout::batch::Value;
 use sprout::disclosure::{self, Policy};
-use sprout::ingest::batch::Value;
 use sprout::measures::table::{
     OutTable, Sums, TableBuilder, TableDef, count, int_label, int_value, num_value, share,
     statistic, text, text_value, wilson_lower, wilson_upper,

@@ -13,7 +13,8 @@
 //! - [`ingest`]: reads CSV, Parquet and Excel extracts, maps and validates them,
 //!   pseudonymises NHS numbers and quarantines bad rows.
 //! - [`warehouse`]: the Parquet tables and their manifest.
-//! - [`sql`]: read-only DataFusion SQL over the warehouse.
+//! - [`engine`]: the DataFusion session over the warehouse (partitions,
+//!   memory, runtime); [`sql`]: researchers' read-only SQL on it.
 //! - [`measures`], [`scoring`], [`stats`]: the outcomes framework's measures,
 //!   instrument scoring and the pure statistics behind them.
 //! - [`disclosure`]: small-number suppression and rounding of published tables;
@@ -26,14 +27,22 @@
 //! - [`cli`], [`console`], [`error`], [`atomic`], [`stages`]: the command line,
 //!   user output, the one error type, all-or-nothing file writes, and stage
 //!   timings (`--timings`); [`faults`]: crash and full-disk test hooks.
+//! - Shared plumbing below ingest, measures and render: [`days`] (Arrow
+//!   Date32 days and ages), [`batch`] (typed values built into Arrow batches),
+//!   [`export`] (batches written as CSV, Parquet or JSON), [`text`] (text
+//!   made safe to show).
 
 pub mod atomic;
 pub mod audit;
+pub mod batch;
 pub mod cli;
 pub mod console;
+pub mod days;
 pub mod disclosure;
+pub mod engine;
 pub mod error;
 pub mod evaluate;
+pub mod export;
 pub mod faults;
 pub mod folder;
 pub mod ingest;

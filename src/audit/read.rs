@@ -195,7 +195,7 @@ pub const SHOWN_TEXT: TableDef = TableDef {
 };
 
 /// What a reader sees of `report.html` and `benchmarking.html`: the text of
-/// every element [`shown_text`] reads, each as a sentence (`message`) of a
+/// every element `shown_text` reads, each as a sentence (`message`) of a
 /// sheet named after the file, for [`super::words::sentences`].
 pub fn pages(folder: &Path) -> Result<Vec<Sheet>> {
     let mut sheets = Vec::new();

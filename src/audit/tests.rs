@@ -1,8 +1,8 @@
 use rand::{Rng, SeedableRng};
 
 use super::*;
+use crate::batch::Value;
 use crate::disclosure::publish;
-use crate::ingest::batch::Value;
 use crate::measures::table::{
     OutTable, Sums, TableBuilder, TableDef, count, int_label, int_value, num_value, quotient,
     rate_ratio, rate_ratio_lower, rate_ratio_upper, share, statistic, text, text_value,

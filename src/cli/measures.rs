@@ -284,7 +284,7 @@ pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
         engine: args.engine.engine(),
     };
     let mut watch = Stopwatch::start();
-    let result = crate::sql::runtime(args.engine.target_partitions)?
+    let result = crate::engine::runtime(args.engine.target_partitions)?
         .block_on(crate::evaluate::exact::run(&options, &mut watch, console))?;
     if let Some(path) = &args.timings {
         watch.write(path)?;

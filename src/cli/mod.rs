@@ -59,13 +59,13 @@ struct EngineArgs {
     /// Bound the query engine's memory pool (e.g. 1GiB, 512MiB): sorts,
     /// aggregations and joins spill to temporary files (TMPDIR) beyond it.
     /// Default: unbounded.
-    #[arg(long, value_parser = crate::sql::parse_memory_size)]
+    #[arg(long, value_parser = crate::engine::parse_memory_size)]
     memory_limit: Option<u64>,
 }
 
 impl EngineArgs {
-    fn engine(&self) -> crate::sql::Engine {
-        crate::sql::Engine {
+    fn engine(&self) -> crate::engine::Engine {
+        crate::engine::Engine {
             target_partitions: self.target_partitions,
             memory_limit: self.memory_limit,
         }

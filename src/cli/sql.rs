@@ -44,8 +44,8 @@ pub(super) fn run(args: SqlArgs, console: &Console) -> Result<i32> {
         console,
     )?;
     let warehouse = Warehouse::open(&args.warehouse)?;
-    crate::sql::runtime(args.engine.target_partitions)?.block_on(async {
-        let ctx = crate::sql::session(&warehouse, args.engine.engine()).await?;
+    crate::engine::runtime(args.engine.target_partitions)?.block_on(async {
+        let ctx = crate::engine::session(&warehouse, args.engine.engine()).await?;
         let frame_schema;
         let batches = {
             let batches = crate::sql::query(&ctx, &args.query).await?;
@@ -58,7 +58,7 @@ pub(super) fn run(args: SqlArgs, console: &Console) -> Result<i32> {
                     Some(s) => s,
                     None => ctx.sql(&args.query).await?.schema().inner().clone(),
                 };
-                crate::sql::write(&batches, schema, path)?;
+                crate::export::write(&batches, schema, path)?;
                 let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
                 console.note(format!(
                     "wrote {} rows to {}",

@@ -1,4 +1,4 @@
-//! Differencing across two tables ([`rules::CROSS_SUMS`]): each breakdown of
+//! Differencing across two tables ([`super::rules::CROSS_SUMS`]): each breakdown of
 //! one table adds up to a total another table publishes in parts (each
 //! equity breakdown's groups to the period's referrals, which
 //! `service_uptake` shows by quarter). Both tables' count ranges go into one

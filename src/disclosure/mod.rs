@@ -319,7 +319,7 @@ fn publish_withholding(
 
 /// Which count cells are hidden: the small ones (primary), then secondary
 /// suppression until nothing changes: a lone hidden cell of a total gets a
-/// partner ([`hide_complement`]), and a total whose rounded parts pin it or
+/// partner (`hide_complement`), and a total whose rounded parts pin it or
 /// them to exact values ([`differencing`]) has its smallest visible part
 /// hidden too. Returns the hidden cells and what a reader can narrow each
 /// count to once they are hidden.

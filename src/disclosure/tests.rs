@@ -1,7 +1,7 @@
 use rand::{Rng, SeedableRng};
 
 use super::*;
-use crate::ingest::batch::Value;
+use crate::batch::Value;
 use crate::measures::table::{
     Sums, TableBuilder, TableDef, count, int_label, int_value, losses, num_value, poisson_lower,
     poisson_upper, quotient, scaled, share, statistic, text, text_value, wilson_lower,

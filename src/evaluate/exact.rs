@@ -1,7 +1,7 @@
 //! `sprout measures`: every measure of a period computed and written as its
 //! exact tables (no disclosure control: policy `none`) and charts, for
 //! analysts inside the data controller. The published pipeline is
-//! [`super::run`].
+//! [`super::evaluate`].
 
 use crate::console::Console;
 use crate::error::Result;

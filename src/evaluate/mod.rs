@@ -47,7 +47,7 @@ pub struct EvaluateOptions {
     /// Confirms that outputs without disclosure control are for internal use.
     pub not_for_publication: bool,
     /// Query partitions and memory.
-    pub engine: crate::sql::Engine,
+    pub engine: crate::engine::Engine,
 }
 
 /// What an evaluation wrote.
@@ -194,7 +194,7 @@ pub fn evaluate(
         health,
         engine: options.engine,
     };
-    let computed = crate::sql::runtime(options.engine.target_partitions)?
+    let computed = crate::engine::runtime(options.engine.target_partitions)?
         .block_on(measures::compute(&measure_options, watch))?;
     // One quantity, one value: what one table withholds, every table does.
     let mut published = disclosure::publish_all(&computed.tables, policy);

@@ -7,7 +7,6 @@
 //! first (people before referrals before contacts), so references can be checked.
 //! Every file's header is checked before anything is written.
 
-pub mod batch;
 pub mod identity;
 pub mod lookup;
 pub mod mapping;
@@ -25,13 +24,13 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use crate::batch::{BatchBuilder, Value};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::folder::paths::Named;
 use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
 use crate::model::{self, Origin, Storage, Table};
 use crate::warehouse::{InputRecord, Keys, Warehouse, part_name, quarantine_part_name};
-use batch::{BatchBuilder, Value};
 use identity::Pseudonymiser;
 use lookup::{AreaPopulation, ImdLookup};
 use mapping::{Mapping, SourceMapping};

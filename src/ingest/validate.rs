@@ -7,11 +7,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::batch::Value;
 use super::identity::{self, Pseudonymiser, REDACTED};
 use super::lookup::{self, ImdLookup};
 use super::mapping::SourceMapping;
 use super::values::{self, DateRules, Problem};
+use crate::batch::Value;
 use crate::model::instruments::{self, MAX_ITEMS};
 use crate::model::{Check, Column, ColumnType, Table};
 use crate::warehouse::{DaysOf, Keys};
@@ -281,8 +281,10 @@ impl RowValidator<'_> {
         }
         let value = match column.ty {
             ColumnType::Text => Value::Text(raw.to_string()),
-            ColumnType::Date => Value::Date(values::date32(self.dates.parse(raw)?)),
-            ColumnType::YearMonth => Value::Date(values::date32(self.dates.parse_year_month(raw)?)),
+            ColumnType::Date => Value::Date(crate::days::date32(self.dates.parse(raw)?)),
+            ColumnType::YearMonth => {
+                Value::Date(crate::days::date32(self.dates.parse_year_month(raw)?))
+            }
             ColumnType::Integer => Value::Int(values::parse_integer(raw)?),
             ColumnType::Decimal => Value::Float(values::parse_decimal(raw)?),
             ColumnType::Boolean => Value::Bool(values::parse_boolean(raw)?),
@@ -607,7 +609,7 @@ pub const MAX_QUARANTINED_CHARS: usize = 200;
 
 /// A Date32 day as `YYYY-MM-DD`.
 fn day(days: i32) -> String {
-    values::from_date32(days).to_string()
+    crate::days::from_date32(days).to_string()
 }
 
 /// The value as it may be stored in the quarantine table: NHS numbers

@@ -17,9 +17,9 @@ use super::table::{
     OutTable, Sums, TableBuilder, TableDef, count_number, count_when, int_label, int_value,
     num_label, num_value, p_value, share, statistic, text, text_value,
 };
+use crate::batch::Value;
+use crate::days::{date32, from_date32};
 use crate::error::Result;
-use crate::ingest::batch::Value;
-use crate::ingest::values::{date32, from_date32};
 use crate::stats::funnel::{self, Flag, Overdispersion};
 use crate::stats::spc::{self, Assurance, Direction, SpcChart, SpcOptions, Variation};
 

@@ -134,7 +134,7 @@ pub async fn community_groups(ctx: &SessionContext, period: &Period) -> Result<V
             totals[4] += attended;
             totals[5] += unknown;
             let category = if category.is_null(i) {
-                crate::ingest::batch::Value::Null
+                crate::batch::Value::Null
             } else {
                 text_value(category.value(i))
             };

@@ -10,8 +10,8 @@ use super::table::{
     poisson_lower, poisson_upper, quotient, rate_ratio_lower, rate_ratio_upper, share, text,
     text_column, text_value, wilson_lower, wilson_upper,
 };
+use crate::batch::Value;
 use crate::error::Result;
-use crate::ingest::batch::Value;
 use crate::stats::poisson::{poisson_interval, rate_ratio};
 use crate::stats::proportion::wilson;
 

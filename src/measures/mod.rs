@@ -52,7 +52,7 @@ pub struct MeasureOptions {
     /// Health and care system settings.
     pub health: health::HealthOptions,
     /// Query partitions and memory.
-    pub engine: crate::sql::Engine,
+    pub engine: crate::engine::Engine,
 }
 
 /// Every measure of a period, computed and not yet written.
@@ -60,7 +60,7 @@ pub struct MeasureOptions {
 pub struct Computed {
     /// Every table, exact (before any disclosure control); the cautions
     /// (`health_warnings`) are written later, from the tables as published
-    /// ([`health::cautions`]).
+    /// ([`crate::render::cautions`]).
     pub tables: Vec<OutTable>,
     /// The funnels and SPC charts behind the benchmarking tables.
     pub benchmarks: benchmark::Benchmarks,
@@ -73,7 +73,7 @@ pub struct Computed {
 /// measures (matching, difference-in-differences), whose lap is `health`.
 pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<Computed> {
     let warehouse = Warehouse::open(&options.warehouse)?;
-    let ctx = crate::sql::session(&warehouse, options.engine).await?;
+    let ctx = crate::engine::session(&warehouse, options.engine).await?;
     let mut tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
     let change = tables.iter().find(|t| t.name() == "wellbeing_change");
     let benchmarks =

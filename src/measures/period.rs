@@ -141,7 +141,7 @@ impl Period {
 
     /// The `$period_start` and `$period_end` parameters of the measure SQL.
     pub fn parameters(&self) -> [(&'static str, datafusion::common::ScalarValue); 2] {
-        use crate::ingest::values::date32;
+        use crate::days::date32;
         use datafusion::common::ScalarValue;
         [
             (

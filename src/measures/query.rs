@@ -112,7 +112,7 @@ mod tests {
     fn every_query_runs_on_empty_tables_of_the_declared_schema() {
         use datafusion::datasource::MemTable;
         use std::sync::Arc;
-        let runtime = crate::sql::runtime(1).expect("runtime");
+        let runtime = crate::engine::runtime(1).expect("runtime");
         runtime.block_on(async {
             let ctx = SessionContext::new();
             for table in crate::model::TABLES {
@@ -122,7 +122,7 @@ mod tests {
             }
             let day = |d: &str| {
                 let date = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
-                ScalarValue::Date32(Some(crate::ingest::values::date32(date)))
+                ScalarValue::Date32(Some(crate::days::date32(date)))
             };
             let params = [
                 ("period_start", day("2024-04-01")),

@@ -13,8 +13,8 @@ use super::table::{
     poisson_lower, poisson_upper, quotient, share, statistic, text, text_value, wilson_lower,
     wilson_upper,
 };
+use crate::batch::Value;
 use crate::error::Result;
-use crate::ingest::batch::Value;
 use crate::stats::poisson::poisson_interval;
 use crate::stats::proportion::wilson;
 

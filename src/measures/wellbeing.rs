@@ -17,9 +17,9 @@ use super::table::{
     OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_at, int_label, int_value, losses,
     num_value, opt_num, p_value, share, statistic, text, text_value, wilson_lower, wilson_upper,
 };
+use crate::batch::Value;
+use crate::days::age_in_years;
 use crate::error::Result;
-use crate::ingest::batch::Value;
-use crate::ingest::values::age_in_years;
 use crate::model::codes::{age_band_of, ethnic_group};
 use crate::model::instruments::MAX_ITEMS;
 use crate::scoring::{self, ChangeClass, ScoreRule, Thresholds};

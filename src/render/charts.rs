@@ -194,11 +194,7 @@ pub fn spc_svg(s: &SpcResult) -> String {
         let labels: Vec<String> = s
             .months
             .iter()
-            .map(|m| {
-                crate::ingest::values::from_date32(*m)
-                    .format("%b %Y")
-                    .to_string()
-            })
+            .map(|m| crate::days::from_date32(*m).format("%b %Y").to_string())
             .collect();
         let _ = chart
             .configure_mesh()

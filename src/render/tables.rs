@@ -127,7 +127,7 @@ pub fn write_all(
                 write_csv(table, &path)?;
             } else {
                 let batch = to_batch(table)?;
-                crate::sql::write(std::slice::from_ref(&batch), batch.schema(), &path)?;
+                crate::export::write(std::slice::from_ref(&batch), batch.schema(), &path)?;
             }
             files.push(name);
         }

@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::ingest::values::{date32, from_date32};
+use crate::days::{date32, from_date32};
 
 /// A fixed date as a day number.
 pub fn day(y: i32, m: u32, d: u32) -> i32 {
@@ -71,5 +71,5 @@ pub fn year_month(d: i32) -> String {
 
 /// Whole years from `birth` to `on`.
 pub fn age_on(birth: i32, on: i32) -> i32 {
-    crate::ingest::values::age_in_years(birth, on)
+    crate::days::age_in_years(birth, on)
 }

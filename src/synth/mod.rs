@@ -259,7 +259,7 @@ struct Tally {
 
 impl Tally {
     fn truth(&self, options: &SynthOptions, files: Vec<String>) -> Truth {
-        let iso = |d: i32| crate::ingest::values::from_date32(d).to_string();
+        let iso = |d: i32| crate::days::from_date32(d).to_string();
         let treated = self.counts.treated.max(1) as f64;
         Truth {
             generator: Generator {

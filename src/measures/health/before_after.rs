@@ -146,11 +146,7 @@ pub fn cohort_row(
             .filter(|(_, u)| (if before { u.before_cut } else { u.after_cut }) == cut)
             .count()
     };
-    let day = |d: Option<i32>| {
-        d.map_or(String::new(), |d| {
-            crate::ingest::values::from_date32(d).to_string()
-        })
-    };
+    let day = |d: Option<i32>| d.map_or(String::new(), |d| crate::days::from_date32(d).to_string());
     let coverage = cohort.events.coverage;
     table.push_named(&[
         ("period", text_value(&period.label)),
@@ -324,8 +320,8 @@ pub fn population_rates(cohort: &Cohort, period: &Period, months: i32) -> [f64; 
         return [f64::NAN; SETTINGS];
     };
     let span = Span {
-        first: super::window::add_months(crate::ingest::values::date32(period.start), -months),
-        last: crate::ingest::values::date32(period.end),
+        first: super::window::add_months(crate::days::date32(period.start), -months),
+        last: crate::days::date32(period.end),
     };
     let (mut events, mut years) = ([0u64; SETTINGS], 0.0);
     for p in 0..cohort.people.ids.len() {

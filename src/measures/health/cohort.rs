@@ -76,7 +76,7 @@ impl People {
     pub fn age_band(&self, p: usize, day: i32) -> Option<u8> {
         match self.birth[p] {
             Some(b) => {
-                let band = age_band_of(crate::ingest::values::age_in_years(b, day));
+                let band = age_band_of(crate::days::age_in_years(b, day));
                 AGE_BAND
                     .codes
                     .iter()
@@ -90,7 +90,7 @@ impl People {
     /// Age in years on `day` (the band's midpoint when only a band is recorded).
     pub fn age(&self, p: usize, day: i32) -> Option<f64> {
         match self.birth[p] {
-            Some(b) => Some(f64::from(crate::ingest::values::age_in_years(b, day))),
+            Some(b) => Some(f64::from(crate::days::age_in_years(b, day))),
             None => self.recorded_band[p].map(|i| match AGE_BAND.codes[i as usize].code {
                 "85+" => 90.0,
                 code => code

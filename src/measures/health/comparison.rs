@@ -201,7 +201,7 @@ pub fn balance_rows(
     }
     match pool {
         Pool::NeverReferred => {
-            let day = crate::ingest::values::date32(period.start);
+            let day = crate::days::date32(period.start);
             for p in 0..cohort.people.ids.len() {
                 if !cohort.people.ever_referred[p] && present_on(cohort.people.presence[p], day) {
                     whole_pool.add(characteristics(p, day), 1.0);
@@ -477,7 +477,7 @@ pub fn did_rows(
                 ("setting", text_value(code)),
                 (
                     "unit_cost",
-                    unit.map_or(crate::ingest::batch::Value::Null, num_value),
+                    unit.map_or(crate::batch::Value::Null, num_value),
                 ),
                 ("cost_source", text_value(&costs.source)),
                 ("price_year", text_value(&costs.price_year)),
@@ -583,7 +583,7 @@ pub const HEALTH_EVENT_STUDY: TableDef = TableDef {
 pub const QUARTERS: std::ops::RangeInclusive<i32> = -4..=4;
 
 /// Rows of `health_event_study` for one pool (a quarter before the index whose
-/// interval excludes the reference is a pre-trend: [`super::cautions`]).
+/// interval excludes the reference is a pre-trend: [`crate::render::cautions`]).
 pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverage: f64) {
     let Matched {
         period,

@@ -8,7 +8,7 @@
 
 use chrono::Months;
 
-use crate::ingest::values::{date32, from_date32};
+use crate::days::{date32, from_date32};
 
 /// An inclusive run of days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

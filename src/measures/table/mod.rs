@@ -6,8 +6,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
+use crate::batch::{BatchBuilder, Value};
 use crate::error::Result;
-use crate::ingest::batch::{BatchBuilder, Value};
 
 pub mod def;
 

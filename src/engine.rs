@@ -1,0 +1,119 @@
+//! The query engine: a DataFusion session with every warehouse table
+//! registered, its partitions and memory bound, and the runtime queries run on.
+
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::error::Result;
+use crate::warehouse::Warehouse;
+
+/// How queries run: how many partitions (threads) and how much memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engine {
+    /// Query partitions; set explicitly so that results do not depend on the machine.
+    pub target_partitions: usize,
+    /// Bound on DataFusion's memory pool in bytes (`--memory-limit`). Sorts,
+    /// aggregations and joins that would exceed it spill to temporary files
+    /// instead; `None` leaves the pool unbounded.
+    pub memory_limit: Option<u64>,
+}
+
+/// A session with every warehouse table registered.
+///
+/// With a memory limit the pool is DataFusion's `GreedyMemoryPool` (first
+/// come, first served: sorts and aggregations spill when it is full; a fair
+/// pool's equal shares were too small for one final aggregation's first step at
+/// national scale), wrapped to name the largest consumers if a query still runs out;
+/// joins become sort-merge joins and batches smaller (see below). Spill files
+/// go to the system's temporary folder (`TMPDIR`).
+pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionContext> {
+    // DATAFUSION_* environment variables tune the engine (for example
+    // DATAFUSION_EXECUTION_BATCH_SIZE); partitions are always set here.
+    let mut config = SessionConfig::from_env()?
+        .with_target_partitions(engine.target_partitions.max(1))
+        .with_information_schema(true);
+    let mut runtime = RuntimeEnvBuilder::new();
+    if let Some(limit) = engine.memory_limit {
+        // Hash joins cannot spill in DataFusion 55: under a limit, joins are
+        // sort-merge joins (whose sorts spill), and batches are a quarter of
+        // the default so that merging many spill files stays within the pool.
+        // Slower (BENCHMARKS.md has the national-scale run and where it stands).
+        // Each sort also reserves room for its final merge up front (10 MB by
+        // default); a query has many sorts, so the reservation shrinks with
+        // the pool (a 64th of it at most).
+        config.options_mut().optimizer.prefer_hash_join = false;
+        let options = &mut config.options_mut().execution;
+        options.sort_spill_reservation_bytes = options
+            .sort_spill_reservation_bytes
+            .min(usize::try_from(limit / 64).unwrap_or(usize::MAX));
+        config = config.with_batch_size(MEMORY_LIMITED_BATCH_ROWS);
+        // DataFusion's own: a GreedyMemoryPool naming its top five consumers.
+        runtime = runtime.with_memory_limit(usize::try_from(limit).unwrap_or(usize::MAX), 1.0);
+    }
+    let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
+    warehouse.register(&ctx).await?;
+    Ok(ctx)
+}
+
+/// Rows per batch when the memory pool is bounded (DataFusion's default is 8,192).
+const MEMORY_LIMITED_BATCH_ROWS: usize = 2048;
+
+/// Parse a memory size: whole bytes, or a number with a unit (`KiB`, `MiB`,
+/// `GiB`, `TiB`, or `K`, `M`, `G`, `T` meaning the same powers of 1,024),
+/// e.g. `1GiB`, `512M`, `1.5G`.
+pub fn parse_memory_size(text: &str) -> std::result::Result<u64, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let power = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 1,
+        "m" | "mb" | "mib" => 2,
+        "g" | "gb" | "gib" => 3,
+        "t" | "tb" | "tib" => 4,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a memory size; write e.g. 1GiB, 512MiB or 2G"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a memory size; write e.g. 1GiB, 512MiB or 2G"))?;
+    let bytes = value * 1024f64.powi(power);
+    if !(bytes >= 1.0 && bytes < 2f64.powi(63)) {
+        return Err(format!("'{text}' is not a usable memory size"));
+    }
+    Ok(bytes as u64)
+}
+
+/// A query runtime with `threads` worker threads.
+pub fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .build()
+        .map_err(|e| crate::error::Error::Usage(format!("cannot start the query runtime: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_memory_size;
+
+    #[test]
+    fn memory_sizes_read_binary_units() {
+        assert_eq!(parse_memory_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_memory_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_memory_size("1.5g"), Ok(3 << 29));
+        assert_eq!(parse_memory_size(" 2048 "), Ok(2048));
+        assert_eq!(parse_memory_size("64 KiB"), Ok(64 << 10));
+    }
+
+    #[test]
+    fn memory_sizes_refuse_nonsense() {
+        for bad in ["", "GiB", "1 parsec", "-1G", "0", "1.2.3M"] {
+            assert!(parse_memory_size(bad).is_err(), "{bad}");
+        }
+    }
+}
