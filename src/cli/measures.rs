@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use crate::console::Console;
 use crate::error::Result;
@@ -35,60 +35,60 @@ pub(super) struct MeasuresArgs {
     #[arg(long, short, default_value = "out/measures")]
     out: PathBuf,
     /// Baseline may be up to this many days before the start of support.
-    #[arg(long, default_value_t = 28)]
+    #[arg(long, default_value_t = PairingRules::default().baseline_before_days)]
     baseline_before_days: i64,
     /// Baseline may be up to this many days after the start of support.
-    #[arg(long, default_value_t = 28)]
+    #[arg(long, default_value_t = PairingRules::default().baseline_after_days)]
     baseline_after_days: i64,
     /// Follow-up must be at least this many days after the baseline (6 weeks).
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = PairingRules::default().min_follow_up_days)]
     min_follow_up_days: i64,
     /// Follow-up may be at most this many days after closure.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = PairingRules::default().follow_up_after_closure_days)]
     follow_up_after_closure_days: i64,
     /// Below this many pairs, intervals and tests are withheld.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = PairingRules::default().min_pairs)]
     min_pairs: usize,
     /// Outcome cohort of the wellbeing tables: accepted referrals whose episode
     /// closed in the period, or those received in it.
-    #[arg(long, value_enum, default_value = "closed")]
-    outcome_cohort: OutcomeCohortArg,
+    #[arg(long, value_enum, default_value_t = OutcomeCohort::default())]
+    outcome_cohort: OutcomeCohort,
     /// Funnel limits for overdispersion: auto (additive random effects when the
     /// overdispersion test gives p < 0.05), none, multiplicative or additive.
-    #[arg(long, value_enum, default_value = "auto")]
-    funnel_adjustment: FunnelAdjustment,
+    #[arg(long, value_enum, default_value_t = Adjustment::default())]
+    funnel_adjustment: Adjustment,
     /// Rebase the SPC charts from this month (YYYY-MM-DD; repeat for several).
     #[arg(long, value_parser = parse_day)]
     spc_rebase: Vec<chrono::NaiveDate>,
     /// Target share of referrals declined (e.g. 0.1), for assurance on its SPC chart.
     #[arg(long)]
     declined_target: Option<f64>,
-    /// Health use: before/after window lengths in months (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "6,12")]
+    /// Health use: before/after window lengths in months (comma-separated, e.g. 6,12).
+    #[arg(long, value_delimiter = ',', default_values_t = HealthOptions::default().windows_months)]
     health_windows: Vec<i32>,
     /// Health use: people whose before window is only partly observed (late
     /// registration, event data starting inside it) are time-adjusted or excluded.
-    #[arg(long, value_enum, default_value = "adjust")]
-    partial_before: PartialBeforeArg,
+    #[arg(long, value_enum, default_value_t = PartialBefore::default())]
+    partial_before: PartialBefore,
     /// Health use: a window observed for less than this share of its length is not used.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = HealthOptions::default().min_coverage)]
     min_window_coverage: f64,
     /// Comparators matched to each referred person (k:1).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = HealthOptions::default().k)]
     comparators: usize,
     /// Match comparators within the same practice or the same PCN.
-    #[arg(long, value_enum, default_value = "practice")]
-    match_unit: MatchUnitArg,
+    #[arg(long, value_enum, default_value_t = MatchUnit::default())]
+    match_unit: MatchUnit,
     /// Days just before referral left out of the comparison's before window (the
     /// run-up to referral, when need peaks); GP use in them is what comparators
     /// are matched on.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = HealthOptions::default().washout_days)]
     washout_days: i32,
     /// Bootstrap resamples for the difference-in-differences intervals.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = HealthOptions::default().bootstrap)]
     bootstrap: usize,
     /// Seed of the comparator order and the bootstrap.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = HealthOptions::default().seed)]
     seed: u64,
     /// Unit costs per setting (TOML with source, price_year and [unit_costs]) for a
     /// costed difference.
@@ -102,45 +102,13 @@ pub(super) struct MeasuresArgs {
     timings: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(super) enum FunnelAdjustment {
-    Auto,
-    None,
-    Multiplicative,
-    Additive,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(super) enum OutcomeCohortArg {
-    Closed,
-    Received,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(super) enum PartialBeforeArg {
-    Adjust,
-    Exclude,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(super) enum MatchUnitArg {
-    Practice,
-    Pcn,
-}
-
 pub(super) fn health_options(args: &MeasuresArgs) -> Result<HealthOptions> {
     HealthOptions {
         windows_months: args.health_windows.clone(),
-        partial_before: match args.partial_before {
-            PartialBeforeArg::Adjust => PartialBefore::Adjust,
-            PartialBeforeArg::Exclude => PartialBefore::Exclude,
-        },
+        partial_before: args.partial_before,
         min_coverage: args.min_window_coverage,
         k: args.comparators,
-        unit: match args.match_unit {
-            MatchUnitArg::Practice => MatchUnit::Practice,
-            MatchUnitArg::Pcn => MatchUnit::Pcn,
-        },
+        unit: args.match_unit,
         washout_days: args.washout_days,
         bootstrap: args.bootstrap,
         seed: args.seed,
@@ -265,18 +233,10 @@ pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
             min_follow_up_days: args.min_follow_up_days,
             follow_up_after_closure_days: args.follow_up_after_closure_days,
             min_pairs: args.min_pairs,
-            cohort: match args.outcome_cohort {
-                OutcomeCohortArg::Closed => OutcomeCohort::Closed,
-                OutcomeCohortArg::Received => OutcomeCohort::Received,
-            },
+            cohort: args.outcome_cohort,
         },
         benchmark: BenchmarkOptions {
-            adjustment: match args.funnel_adjustment {
-                FunnelAdjustment::Auto => Adjustment::Auto,
-                FunnelAdjustment::None => Adjustment::None,
-                FunnelAdjustment::Multiplicative => Adjustment::Multiplicative,
-                FunnelAdjustment::Additive => Adjustment::Additive,
-            },
+            adjustment: args.funnel_adjustment,
             rebase: args.spc_rebase,
             declined_target: args.declined_target,
         },

@@ -171,7 +171,7 @@ pub fn evaluate(
     check_replaceable(targets[0], Made::Evaluation)?;
     check_replaceable(targets[1], Made::Warehouse)?;
     let period = Period::parse(&spec.period)?;
-    let pairing = spec.pairing(path)?;
+    let pairing = spec.pairing();
     let health = spec.health(path, base)?;
     let benchmark = spec.benchmark(path)?;
     let generated_epoch = run_time()?;

@@ -103,7 +103,7 @@ pub struct Wellbeing {
     /// Fewer pairs than this: intervals and tests withheld.
     pub min_pairs: usize,
     /// `closed` or `received`.
-    pub outcome_cohort: String,
+    pub outcome_cohort: OutcomeCohort,
 }
 
 impl Default for Wellbeing {
@@ -115,7 +115,7 @@ impl Default for Wellbeing {
             min_follow_up_days: rules.min_follow_up_days,
             follow_up_after_closure_days: rules.follow_up_after_closure_days,
             min_pairs: rules.min_pairs,
-            outcome_cohort: "closed".to_string(),
+            outcome_cohort: rules.cohort,
         }
     }
 }
@@ -127,13 +127,13 @@ pub struct Health {
     /// Window lengths in months.
     pub windows: Vec<i32>,
     /// `adjust` or `exclude`.
-    pub partial_before: String,
+    pub partial_before: PartialBefore,
     /// Minimum share of a window observed.
     pub min_window_coverage: f64,
     /// Comparators per case.
     pub comparators: usize,
     /// `practice` or `pcn`.
-    pub match_unit: String,
+    pub match_unit: MatchUnit,
     /// Days before referral left out of the comparison's before window.
     pub washout_days: i32,
     /// Bootstrap resamples.
@@ -149,10 +149,10 @@ impl Default for Health {
         let o = HealthOptions::default();
         Health {
             windows: o.windows_months,
-            partial_before: "adjust".to_string(),
+            partial_before: o.partial_before,
             min_window_coverage: o.min_coverage,
             comparators: o.k,
-            match_unit: "practice".to_string(),
+            match_unit: o.unit,
             washout_days: o.washout_days,
             bootstrap: o.bootstrap,
             seed: o.seed,
@@ -162,25 +162,15 @@ impl Default for Health {
 }
 
 /// `[benchmark]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Benchmark {
     /// `auto`, `none`, `multiplicative` or `additive`.
-    pub funnel_adjustment: String,
+    pub funnel_adjustment: Adjustment,
     /// Months to rebase the SPC charts at (YYYY-MM-DD).
     pub spc_rebase: Vec<String>,
     /// Target share declined.
     pub declined_target: Option<f64>,
-}
-
-impl Default for Benchmark {
-    fn default() -> Self {
-        Benchmark {
-            funnel_adjustment: "auto".to_string(),
-            spc_rebase: Vec::new(),
-            declined_target: None,
-        }
-    }
 }
 
 /// `[disclosure]`.
@@ -241,6 +231,14 @@ fn choice<T: Copy>(path: &Path, key: &str, value: &str, options: &[(&str, T)]) -
         })
 }
 
+/// A choice as the spec and the command line write it (`closed`, `pcn`, …).
+fn name(choice: impl clap::ValueEnum) -> String {
+    choice
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
 fn day(path: &Path, key: &str, value: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
         Error::config(
@@ -276,24 +274,16 @@ impl Spec {
     }
 
     /// The pairing rules.
-    pub fn pairing(&self, path: &Path) -> Result<PairingRules> {
+    pub fn pairing(&self) -> PairingRules {
         let w = &self.wellbeing;
-        Ok(PairingRules {
+        PairingRules {
             baseline_before_days: w.baseline_before_days,
             baseline_after_days: w.baseline_after_days,
             min_follow_up_days: w.min_follow_up_days,
             follow_up_after_closure_days: w.follow_up_after_closure_days,
             min_pairs: w.min_pairs,
-            cohort: choice(
-                path,
-                "wellbeing.outcome_cohort",
-                &w.outcome_cohort,
-                &[
-                    ("closed", OutcomeCohort::Closed),
-                    ("received", OutcomeCohort::Received),
-                ],
-            )?,
-        })
+            cohort: w.outcome_cohort,
+        }
     }
 
     /// The health options, unit costs read relative to `base`.
@@ -301,23 +291,10 @@ impl Spec {
         let h = &self.health;
         HealthOptions {
             windows_months: h.windows.clone(),
-            partial_before: choice(
-                path,
-                "health.partial_before",
-                &h.partial_before,
-                &[
-                    ("adjust", PartialBefore::Adjust),
-                    ("exclude", PartialBefore::Exclude),
-                ],
-            )?,
+            partial_before: h.partial_before,
             min_coverage: h.min_window_coverage,
             k: h.comparators,
-            unit: choice(
-                path,
-                "health.match_unit",
-                &h.match_unit,
-                &[("practice", MatchUnit::Practice), ("pcn", MatchUnit::Pcn)],
-            )?,
+            unit: h.match_unit,
             washout_days: h.washout_days,
             bootstrap: h.bootstrap,
             seed: h.seed,
@@ -335,17 +312,7 @@ impl Spec {
     pub fn benchmark(&self, path: &Path) -> Result<BenchmarkOptions> {
         let b = &self.benchmark;
         Ok(BenchmarkOptions {
-            adjustment: choice(
-                path,
-                "benchmark.funnel_adjustment",
-                &b.funnel_adjustment,
-                &[
-                    ("auto", Adjustment::Auto),
-                    ("none", Adjustment::None),
-                    ("multiplicative", Adjustment::Multiplicative),
-                    ("additive", Adjustment::Additive),
-                ],
-            )?,
+            adjustment: b.funnel_adjustment,
             rebase: b
                 .spc_rebase
                 .iter()
@@ -375,11 +342,7 @@ impl Spec {
                 "Outcome cohort",
                 format!(
                     "accepted referrals {} in the period",
-                    if w.outcome_cohort == "received" {
-                        "received"
-                    } else {
-                        "closed"
-                    }
+                    name(w.outcome_cohort)
                 ),
             ),
             (
@@ -408,13 +371,13 @@ impl Spec {
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
-            ("Partly observed before windows", h.partial_before.clone()),
+            ("Partly observed before windows", name(h.partial_before)),
             (
                 "Minimum window coverage",
                 format!("{}", h.min_window_coverage),
             ),
             ("Comparators per referred person", h.comparators.to_string()),
-            ("Matched within", h.match_unit.clone()),
+            ("Matched within", name(h.match_unit)),
             (
                 "Washout before referral",
                 format!("{} days", h.washout_days),
@@ -425,7 +388,7 @@ impl Spec {
             ),
             (
                 "Funnel overdispersion adjustment",
-                b.funnel_adjustment.clone(),
+                name(b.funnel_adjustment),
             ),
             (
                 "Disclosure control",
@@ -462,15 +425,16 @@ mod tests {
         .expect_err("unknown key");
         let text = e.to_string();
         assert!(text.contains("s.toml") && text.contains("line 3"), "{text}");
-        let spec = Spec::parse(
+        let e = Spec::parse(
             "title = \"T\"\nperiod = \"P\"\n[inputs]\nextracts = []\n[health]\nmatch_unit = \"ward\"\n",
             Path::new("s.toml"),
         )
-        .expect("parses");
-        let e = spec
-            .health(Path::new("s.toml"), Path::new("."))
-            .expect_err("bad unit");
-        assert!(e.to_string().contains("practice, pcn"), "{e}");
+        .expect_err("bad unit");
+        let text = e.to_string();
+        assert!(
+            text.contains("line 6") && text.contains("`practice`") && text.contains("`pcn`"),
+            "{text}"
+        );
         let e = Spec::parse(
             "title = \"T\"\nperiod = \"P\"\n[inputs]\nextracts = []\n[disclosure]\npolicy = \"lax\"\n",
             Path::new("s.toml"),

@@ -28,10 +28,12 @@ use crate::stats::spc::{self, Assurance, Direction, SpcChart, SpcOptions, Variat
 pub const OVERDISPERSION_LEVEL: f64 = 0.05;
 
 /// How funnel limits are widened for overdispersion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Adjustment {
     /// Additive random effects when the overdispersion test gives p below
     /// [`OVERDISPERSION_LEVEL`], else none.
+    #[default]
     Auto,
     /// Never widen.
     None,

@@ -158,7 +158,8 @@ impl Period {
 /// A referral belongs to the period of its referral date for activity
 /// measures; outcomes are judged on episodes that have finished, so by default
 /// the outcome cohort is the accepted referrals *closed* in the period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OutcomeCohort {
     /// Referrals whose episode closed in the period (open episodes wait for their closure).
     #[default]

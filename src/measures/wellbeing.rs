@@ -53,7 +53,7 @@ impl Default for PairingRules {
             min_follow_up_days: 42,
             follow_up_after_closure_days: 90,
             min_pairs: 30,
-            cohort: OutcomeCohort::Closed,
+            cohort: OutcomeCohort::default(),
         }
     }
 }

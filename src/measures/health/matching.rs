@@ -45,9 +45,11 @@ impl Pool {
 }
 
 /// The organisational level matched on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MatchUnit {
     /// Same GP practice.
+    #[default]
     Practice,
     /// Same primary care network.
     Pcn,

@@ -59,10 +59,10 @@ impl Default for HealthOptions {
     fn default() -> Self {
         HealthOptions {
             windows_months: vec![6, 12],
-            partial_before: PartialBefore::Adjust,
+            partial_before: PartialBefore::default(),
             min_coverage: 0.5,
             k: 1,
-            unit: MatchUnit::Practice,
+            unit: MatchUnit::default(),
             washout_days: 90,
             bootstrap: 1000,
             seed: 1,

@@ -5,9 +5,11 @@ use super::window::{Cut, Span, after, before, count_in, observed, present_on};
 
 /// How people whose before window is only partly observed (late registration,
 /// event data starting inside it) are treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PartialBefore {
     /// Keep them, with rates over the person-time actually observed.
+    #[default]
     Adjust,
     /// Leave them out.
     Exclude,
