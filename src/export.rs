@@ -10,8 +10,10 @@ use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
 use crate::warehouse::PartWriter;
 
-/// Output formats of `sprout sql --output`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The table formats: of `sprout sql --output`, of `outputs.tables` in a
+/// spec, of the tables `sprout measures` and `sprout evaluate` write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
     /// Comma-separated values with a header row.
     Csv,
@@ -22,6 +24,19 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
+    /// Every format, in the order tables are written.
+    pub const ALL: [OutputFormat; 3] =
+        [OutputFormat::Parquet, OutputFormat::Csv, OutputFormat::Json];
+
+    /// The file extension (and the name a spec gives the format).
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Csv => "csv",
+            OutputFormat::Parquet => "parquet",
+            OutputFormat::Json => "json",
+        }
+    }
+
     /// The format for a file name's extension.
     pub fn of(path: &Path) -> Result<OutputFormat> {
         match path

@@ -101,6 +101,42 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `x` to `digits` significant digits, trailing zeros dropped (`0.333333333333`
+/// for 1/3 at 12, `2`, `-1.5`, `3.3e-8` below a millionth or from 10¹⁵;
+/// `NaN`, `inf`): for golden files and SQL test
+/// expectations, which should not change with the last bits of a float.
+pub fn significant(x: f64, digits: usize) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let magnitude = x.abs().log10().floor() as i64;
+    if !(-6..15).contains(&magnitude) {
+        // Scientific, with the mantissa's trailing zeros dropped: 3.3e-8.
+        let text = format!("{x:.*e}", digits.saturating_sub(1));
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let mantissa = if mantissa.contains('.') {
+            mantissa.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            mantissa
+        };
+        return format!("{mantissa}e{exponent}");
+    }
+    let decimals = (digits as i64 - 1 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" { "0".into() } else { text }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +165,19 @@ mod tests {
         assert_eq!(visible("\u{85}\u{2066}"), "<U+0085><U+2066>");
         assert_eq!(visible("tab\tand\nline"), "tab\tand\nline");
         assert_eq!(visible("Café ✓"), "Café ✓");
+    }
+
+    #[test]
+    fn floats_are_written_to_their_significant_digits() {
+        assert_eq!(significant(1.0 / 3.0, 12), "0.333333333333");
+        assert_eq!(significant(2.0, 12), "2");
+        assert_eq!(significant(-1.5, 12), "-1.5");
+        assert_eq!(significant(123456.789012345, 12), "123456.789012");
+        assert_eq!(significant(-0.0, 12), "0");
+        assert_eq!(significant(1e-5 / 3.0, 12), "0.00000333333333333");
+        assert_eq!(significant(1e-7 / 3.0, 12), "3.33333333333e-8");
+        assert_eq!(significant(4.4591708388512895e-40, 12), "4.45917083885e-40");
+        assert_eq!(significant(2e20, 12), "2e20");
+        assert_eq!(significant(f64::NAN, 12), "NaN");
     }
 }

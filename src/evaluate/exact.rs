@@ -55,7 +55,7 @@ pub async fn run(
     exact_tables.push(exact(&caution_table));
     computed.tables.push(caution_table);
     let staged = StagedDir::create(&options.out)?;
-    let formats = ["parquet", "csv", "json"].map(String::from);
+    let formats = crate::export::OutputFormat::ALL;
     let mut files = crate::render::tables::write_all(&exact_tables, staged.path(), &formats)?;
     let funnels = computed.benchmarks.funnels.iter().map(|f| {
         let name = format!("funnel_{}.svg", f.measure.name);

@@ -314,7 +314,7 @@ pub fn evaluate(
         render::tables::write_all(&published, &root.join("tables"), &spec.outputs.tables)?;
         for t in &published {
             for f in &spec.outputs.tables {
-                files.push(format!("tables/{}.{f}", t.name()));
+                files.push(format!("tables/{}.{}", t.name(), f.extension()));
             }
         }
         files.push("tables/data_dictionary.csv".into());
@@ -324,7 +324,11 @@ pub fn evaluate(
     // written, its HTML pages and its workbook). Under a publication policy
     // a finding stops the run: nothing is swapped in and the previous output
     // stays.
-    let tables = if spec.outputs.tables.iter().any(|f| f == "csv") {
+    let tables = if spec
+        .outputs
+        .tables
+        .contains(&crate::export::OutputFormat::Csv)
+    {
         crate::audit::read::tables(root)?
     } else {
         published.iter().map(crate::audit::Sheet::of).collect()

@@ -26,6 +26,7 @@ use serde::Deserialize;
 
 use crate::disclosure::Policy;
 use crate::error::{Error, Result};
+use crate::export::OutputFormat;
 use crate::measures::benchmark::{Adjustment, BenchmarkOptions};
 use crate::measures::health::HealthOptions;
 use crate::measures::health::costs::UnitCosts;
@@ -200,7 +201,7 @@ pub struct Outputs {
     /// Write the research workbook (`workbook.xlsx`).
     pub workbook: bool,
     /// Table formats in `tables/`: any of `csv`, `parquet`, `json`.
-    pub tables: Vec<String>,
+    pub tables: Vec<OutputFormat>,
     /// A folder of templates that replace the shipped ones of the same name.
     pub templates: Option<PathBuf>,
 }
@@ -211,24 +212,10 @@ impl Default for Outputs {
             commissioner_report: true,
             benchmarking_report: true,
             workbook: true,
-            tables: vec!["csv".into(), "parquet".into(), "json".into()],
+            tables: vec![OutputFormat::Csv, OutputFormat::Parquet, OutputFormat::Json],
             templates: None,
         }
     }
-}
-
-fn choice<T: Copy>(path: &Path, key: &str, value: &str, options: &[(&str, T)]) -> Result<T> {
-    options
-        .iter()
-        .find(|(name, _)| *name == value)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-            Error::config(
-                path,
-                format!("{key} = \"{value}\" is not one of: {}", names.join(", ")),
-            )
-        })
 }
 
 /// A choice as the spec and the command line write it (`closed`, `pcn`, …).
@@ -262,14 +249,6 @@ impl Spec {
                 .unwrap_or_default();
             Error::config(path, format!("{at}{}", e.message()))
         })?;
-        for format in &spec.outputs.tables {
-            choice(
-                path,
-                "outputs.tables",
-                format,
-                &[("csv", ()), ("parquet", ()), ("json", ())],
-            )?;
-        }
         Ok(spec)
     }
 
@@ -433,6 +412,16 @@ mod tests {
         let text = e.to_string();
         assert!(
             text.contains("line 6") && text.contains("`practice`") && text.contains("`pcn`"),
+            "{text}"
+        );
+        let e = Spec::parse(
+            "title = \"T\"\nperiod = \"P\"\n[inputs]\nextracts = []\n[outputs]\ntables = [\"csv\", \"xlsx\"]\n",
+            Path::new("s.toml"),
+        )
+        .expect_err("no such table format");
+        let text = e.to_string();
+        assert!(
+            text.contains("line 6") && text.contains("`xlsx`") && text.contains("`parquet`"),
             "{text}"
         );
         let e = Spec::parse(

@@ -27,9 +27,6 @@ pub mod support;
 pub mod table;
 pub mod wellbeing;
 
-#[cfg(test)]
-mod sql_logic;
-
 use std::path::PathBuf;
 
 use crate::error::Result;

@@ -5,6 +5,7 @@
 //! three a last column, `suppressed`, lists the columns withheld in that row,
 //! so a null is never ambiguous.
 
+use crate::export::OutputFormat;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -109,21 +110,20 @@ pub fn write_csv(table: &PublishedTable, path: &Path) -> Result<()> {
     file.commit(buffered)
 }
 
-/// Write every table into `folder` in the named formats (`csv`, `parquet`,
-/// `json`), and `data_dictionary.csv`; returns the file names written. The
+/// Write every table into `folder` in `formats`, and `data_dictionary.csv`; returns the file names written. The
 /// one writer of tables: `sprout evaluate` writes published tables with it,
 /// `sprout measures` exact ones.
 pub fn write_all(
     tables: &[PublishedTable],
     folder: &Path,
-    formats: &[String],
+    formats: &[OutputFormat],
 ) -> Result<Vec<String>> {
     let mut files = Vec::new();
     for table in tables {
-        for format in formats {
-            let name = format!("{}.{format}", table.name());
+        for &format in formats {
+            let name = format!("{}.{}", table.name(), format.extension());
             let path = folder.join(&name);
-            if format == "csv" {
+            if format == OutputFormat::Csv {
                 write_csv(table, &path)?;
             } else {
                 let batch = to_batch(table)?;

@@ -14,6 +14,7 @@ mod privacy;
 mod safety;
 mod schema;
 mod sql;
+mod sql_logic;
 mod strict_input;
 mod structure;
 mod support;
