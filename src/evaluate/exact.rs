@@ -59,11 +59,17 @@ pub async fn run(
     let mut files = crate::render::tables::write_all(&exact_tables, staged.path(), &formats)?;
     let funnels = computed.benchmarks.funnels.iter().map(|f| {
         let name = format!("funnel_{}.svg", f.measure.name);
-        (name, crate::render::charts::funnel_svg(f))
+        (
+            name,
+            crate::render::charts::funnel::svg(&crate::render::plots::funnel(f)),
+        )
     });
     let spc = computed.benchmarks.spc.iter().map(|s| {
         let name = format!("spc_{}.svg", s.name);
-        (name, crate::render::charts::spc_svg(s))
+        (
+            name,
+            crate::render::charts::spc::svg(&crate::render::plots::spc(s)),
+        )
     });
     for (name, svg) in funnels.chain(spc) {
         let file = format!("charts/{name}");

@@ -1,7 +1,8 @@
 //! Render: what people see, drawn from published (disclosure-controlled) tables.
 //!
-//! - [`charts`]: SVG funnel plots and SPC charts; [`figures`]: SVG bar and
-//!   interval charts for the reports.
+//! - [`charts`]: every chart, as SVG from plain series (funnel plots, SPC
+//!   charts, the reports' bar, line and interval figures); [`plots`]: the
+//!   benchmarking results as those series.
 //! - [`tables`]: every table as CSV, Parquet and JSON with a data dictionary.
 //! - [`workbook`]: one Excel workbook, a sheet per table, with native charts.
 //! - [`report`]: the commissioner and PCN benchmarking reports (HTML from the
@@ -12,7 +13,7 @@
 
 pub mod cautions;
 pub mod charts;
-pub mod figures;
+pub mod plots;
 pub mod report;
 pub mod tables;
 pub mod workbook;

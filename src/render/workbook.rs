@@ -14,7 +14,7 @@ use rust_xlsxwriter::{
 };
 
 use super::Stamp;
-use super::figures::{Figure, FigureKind, SERIES_HEX};
+use super::charts::figure::{Figure, FigureKind, SERIES_HEX};
 use crate::disclosure::rules::Role;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::error::{Error, Result};

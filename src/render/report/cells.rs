@@ -3,7 +3,7 @@
 
 use super::{ChartView, TableView};
 use crate::disclosure::{Cell, PublishedTable};
-use crate::render::figures::{self, Figure};
+use crate::render::charts::figure::{self, Figure};
 
 /// How a cell is shown.
 #[derive(Debug, Clone, Copy)]
@@ -133,7 +133,7 @@ pub(in crate::render::report) fn chart(figure: &Figure) -> ChartView {
     ChartView {
         id: figure.id.clone(),
         title: figure.title.clone(),
-        svg: figures::svg(figure),
+        svg: figure::svg(figure),
         description: figure.description.clone(),
     }
 }

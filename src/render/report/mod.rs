@@ -15,7 +15,7 @@ mod cells;
 mod sections;
 
 use super::Stamp;
-use super::figures::Figure;
+use super::charts::figure::Figure;
 use crate::disclosure::PublishedTable;
 use crate::error::{Error, Result};
 use crate::measures::benchmark::Benchmarks;

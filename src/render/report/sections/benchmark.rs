@@ -39,7 +39,7 @@ pub(in crate::render::report) fn benchmark_sections(
     for f in &b.funnels {
         let (shown, dropped) = plotted_funnel(f);
         let id = format!("funnel_{}", f.measure.name);
-        let svg = crate::render::charts::funnel_svg(&shown);
+        let svg = crate::render::charts::funnel::svg(&crate::render::plots::funnel(&shown));
         let description = format!(
             "Funnel plot of {} across {} PCNs; limits by {}.{}",
             f.measure.label.to_lowercase(),
@@ -124,7 +124,7 @@ pub(in crate::render::report) fn spc_section(b: &Benchmarks) -> Section {
         s.charts.push(ChartView {
             id: format!("spc_{}", chart.name),
             title: chart.label.clone(),
-            svg: crate::render::charts::spc_svg(chart),
+            svg: crate::render::charts::spc::svg(&crate::render::plots::spc(chart)),
             description: format!(
                 "XmR chart of {} over {} months.{}",
                 chart.label.to_lowercase(),

@@ -1,7 +1,7 @@
 //! Impact on the health and care system: naive change beside the comparison cohorts.
 
 use crate::disclosure::PublishedTable;
-use crate::render::figures::{Figure, FigureKind, Series};
+use crate::render::charts::figure::{Figure, FigureKind, Series};
 use crate::render::report::Section;
 use crate::render::report::cells::{Col, Fmt, find, interval, num, show, view};
 

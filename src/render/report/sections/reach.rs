@@ -1,7 +1,7 @@
 //! Referrals and reach: uptake by quarter, equity, referrals by month and by source.
 
 use crate::disclosure::PublishedTable;
-use crate::render::figures::{Figure, FigureKind, Series};
+use crate::render::charts::figure::{Figure, FigureKind, Series};
 use crate::render::report::Section;
 use crate::render::report::cells::{Col, Fmt, find, num, show, view};
 

@@ -9,7 +9,7 @@
 use plotters::prelude::*;
 use serde::Serialize;
 
-use super::charts::{DARK, NHS_BLUE, escape};
+use super::{DARK, NHS_BLUE, escape};
 
 /// Colours of the series in order.
 pub const SERIES_COLOURS: [RGBColor; 4] = [
@@ -213,7 +213,7 @@ pub fn svg(figure: &Figure) -> String {
             let _ = chart
                 .configure_mesh()
                 .x_labels(rows.min(12))
-                .x_label_formatter(&|x| super::charts::label_at(labels, *x))
+                .x_label_formatter(&|x| super::label_at(labels, *x))
                 .y_desc(figure.axis.as_str())
                 .axis_desc_style(("sans-serif", 13).into_font().color(&DARK))
                 .light_line_style(WHITE)
@@ -237,7 +237,7 @@ pub fn svg(figure: &Figure) -> String {
         }
         let _ = whole.present();
     }
-    super::charts::with_text_alternative(svg, &figure.title, &figure.description)
+    super::with_text_alternative(svg, &figure.title, &figure.description)
 }
 
 fn draw_legend(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, figure: &Figure) {
@@ -262,7 +262,7 @@ fn draw_legend(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, figure: &
 }
 
 fn fallback(figure: &Figure) -> String {
-    super::charts::with_text_alternative(
+    super::with_text_alternative(
         format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"120\"></svg>"
         ),

@@ -1,0 +1,54 @@
+//! The benchmarking results as the plain series the charts draw
+//! ([`crate::render::charts`]): a funnel's units, limits and pooled value in
+//! the chart's units (per cent for a proportion), and an SPC chart's points
+//! with their month labels.
+
+use crate::measures::benchmark::{FunnelKind, FunnelResult, SpcResult};
+use crate::render::charts::funnel::FunnelPlot;
+use crate::render::charts::spc::SpcPlot;
+use crate::stats::funnel::Flag;
+
+/// The funnel plot of `f`: units with a denominator as points, every unit
+/// beyond the 99.8% limits counted.
+pub fn funnel(f: &FunnelResult) -> FunnelPlot {
+    let percent = f.measure.kind == FunnelKind::Proportion;
+    let scale = if percent { 100.0 } else { 1.0 };
+    FunnelPlot {
+        title: f.measure.label.clone(),
+        percent,
+        points: f
+            .measure
+            .units
+            .iter()
+            .zip(&f.unit_limits)
+            .filter(|(u, _)| u.denominator > 0.0)
+            .map(|(u, (_, flag))| (u.denominator, scale * u.numerator / u.denominator, *flag))
+            .collect(),
+        outside_998: f
+            .unit_limits
+            .iter()
+            .filter(|(_, flag)| matches!(flag, Flag::High998 | Flag::Low998))
+            .count(),
+        grid: f
+            .grid
+            .iter()
+            .map(|(n, l)| (*n, (scale * l.0, scale * l.1, scale * l.2, scale * l.3)))
+            .collect(),
+        baseline: scale * f.baseline,
+        method: f.method.clone(),
+    }
+}
+
+/// The SPC chart of `s`, its points labelled by month ("Apr 2024").
+pub fn spc(s: &SpcResult) -> SpcPlot {
+    SpcPlot {
+        title: s.label.clone(),
+        labels: s
+            .months
+            .iter()
+            .map(|m| crate::days::from_date32(*m).format("%b %Y").to_string())
+            .collect(),
+        points: s.chart.points.clone(),
+        warnings: s.chart.warnings.clone(),
+    }
+}
