@@ -21,41 +21,41 @@
 //!   [`audit`]: the automated output checker that tries to undo it.
 //! - [`render`]: reports (HTML), the workbook (Excel), tables and charts.
 //! - [`evaluate`]: the whole pipeline from one evaluation spec.
-//! - [`synth`]: synthetic extracts with known planted effects.
-//! - [`folder`]: which folders sprout may replace, one run at a time per
+//! - `synth`: synthetic extracts with known planted effects.
+//! - `folder`: which folders sprout may replace, one run at a time per
 //!   folder, and folders swapped in whole with recovery after a crash.
-//! - [`cli`], [`console`], [`error`], [`atomic`], [`stages`]: the command line,
+//! - [`cli`], [`console`], [`error`], `atomic`, `stages`: the command line,
 //!   user output, the one error type, all-or-nothing file writes, and stage
-//!   timings (`--timings`); [`faults`]: crash and full-disk test hooks.
-//! - Shared plumbing below ingest, measures and render: [`days`] (Arrow
+//!   timings (`--timings`); `faults`: crash and full-disk test hooks.
+//! - Shared plumbing below ingest, measures and render: `days` (Arrow
 //!   Date32 days and ages), [`batch`] (typed values built into Arrow batches),
-//!   [`export`] (batches written as CSV, Parquet or JSON), [`text`] (text
+//!   `export` (batches written as CSV, Parquet or JSON), [`text`] (text
 //!   made safe to show).
 
-pub mod atomic;
+pub(crate) mod atomic;
 pub mod audit;
 pub mod batch;
 pub mod cli;
 pub mod console;
-pub mod days;
+pub(crate) mod days;
 pub mod disclosure;
 pub mod engine;
 pub mod error;
 pub mod evaluate;
-pub mod export;
-pub mod faults;
-pub mod folder;
+pub(crate) mod export;
+pub(crate) mod faults;
+pub(crate) mod folder;
 pub mod ingest;
 pub mod measures;
 pub mod model;
-pub mod records;
+pub(crate) mod records;
 pub mod registry;
 pub mod render;
 pub mod scoring;
 pub mod sql;
-pub mod stages;
+pub(crate) mod stages;
 pub use sprout_stats as stats;
-pub mod synth;
+pub(crate) mod synth;
 pub mod text;
 pub mod warehouse;
 

@@ -3,7 +3,7 @@
 //! Every canonical table is registered under its own name ([`crate::engine`]).
 //! Only queries run: DDL (CREATE, DROP), DML (INSERT, COPY) and statements
 //! (SET) are refused, so `sprout sql` cannot change the warehouse or write
-//! files behind the user's back; `--output` writes through [`crate::export`].
+//! files behind the user's back; `--output` writes through `crate::export`.
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;

@@ -8,7 +8,7 @@
 //!
 //! The warehouse and the output folder are built beside their targets and
 //! replace them whole only when everything is written, so a failed run leaves
-//! the previous warehouse and report intact ([`crate::folder`]). Before
+//! the previous warehouse and report intact (`crate::folder`). Before
 //! anything is read or written, both must stand apart from every input and
 //! from each other, be folders sprout made (or new), and be free of other
 //! runs. Every output is stamped ([`crate::render::Stamp`]) with the spec's
