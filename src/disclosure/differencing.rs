@@ -23,9 +23,9 @@ pub const UNBOUNDED: i64 = 1 << 40;
 /// The exact values a count cell can take, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Range {
-    /// Lowest.
+    /// The lowest value the cell can take.
     pub lo: i64,
-    /// Highest.
+    /// The highest.
     pub hi: i64,
 }
 

@@ -53,7 +53,7 @@ use rules::Role;
 pub enum Cell {
     /// No value.
     Empty,
-    /// Text.
+    /// Text, shown as it is.
     Text(String),
     /// A whole number (rounded where it is a count).
     Int(i64),

@@ -247,9 +247,9 @@ pub enum SpcInput {
     Counts(Vec<f64>),
     /// A share each month: numerators over denominators.
     Shares {
-        /// Numerators.
+        /// Each unit's numerator.
         numerators: Vec<f64>,
-        /// Denominators.
+        /// Each unit's denominator.
         denominators: Vec<f64>,
     },
 }
@@ -343,7 +343,7 @@ impl Default for BenchmarkOptions {
 /// All benchmarking results.
 #[derive(Debug, Clone)]
 pub struct Benchmarks {
-    /// Funnels.
+    /// One funnel per benchmarked measure.
     pub funnels: Vec<FunnelResult>,
     /// SPC charts.
     pub spc: Vec<SpcResult>,

@@ -95,7 +95,7 @@ pub enum Storage {
 pub struct Column {
     /// Canonical name (what a mapping file maps onto).
     pub name: &'static str,
-    /// Type.
+    /// The column's type as the schema file names it (`text`, `date`, …).
     #[serde(rename = "type")]
     pub ty: ColumnType,
     /// Whether every row must have a value.

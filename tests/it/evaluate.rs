@@ -54,9 +54,10 @@ fn golden(name: &str, actual: &str) {
     }
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|_| panic!("{} missing: run UPDATE_GOLDEN=1 cargo test", path.display()));
+    let diff = crate::support::text_diff(&expected, actual);
     assert!(
-        expected == actual,
-        "{name} differs from its golden file; if intended, regenerate with UPDATE_GOLDEN=1\n--- actual\n{actual}"
+        diff.is_empty(),
+        "{name} differs from its golden file; if intended, regenerate with UPDATE_GOLDEN=1\n{diff}"
     );
 }
 

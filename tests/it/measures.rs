@@ -394,13 +394,10 @@ fn measures_on_the_sample_match_their_golden_files() {
         if update {
             std::fs::write(&expected, &actual).unwrap();
         }
-        assert_eq!(
-            actual.lines().collect::<Vec<_>>(),
-            std::fs::read_to_string(&expected)
-                .unwrap()
-                .lines()
-                .collect::<Vec<_>>(),
-            "{table} differs from tests/golden: if the change is intended, regenerate with UPDATE_GOLDEN=1 cargo test --test it golden"
+        let diff = text_diff(&std::fs::read_to_string(&expected).unwrap(), &actual);
+        assert!(
+            diff.is_empty(),
+            "{table} differs from tests/golden: if the change is intended, regenerate with UPDATE_GOLDEN=1 cargo test --test it golden\n{diff}"
         );
         written.push(table.to_string());
     }

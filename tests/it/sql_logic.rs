@@ -185,11 +185,10 @@ async fn run_file(path: &Path) -> (String, Vec<String>) {
                     .unwrap_or_default();
                 if expected != actual {
                     failures.push(format!(
-                        "{}: {}\nexpected:\n{}\nactual:\n{}",
+                        "{}: {}\n{}",
                         path.display(),
                         body[0],
-                        expected.join("\n"),
-                        actual.join("\n")
+                        crate::support::text_diff(&expected.join("\n"), &actual.join("\n"))
                     ));
                 }
                 written.push(body[0].to_string());

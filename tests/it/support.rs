@@ -241,3 +241,44 @@ pub fn swap_leftovers(dir: &Path) -> Vec<String> {
         .filter(|n| n.contains(".staging-") || n.contains(".old-"))
         .collect()
 }
+
+/// A golden file against what a test produced, as a text diff: the lines
+/// they share at either end are left out, then the expected lines (`-`) and
+/// the actual ones (`+`) between, with two lines of context. Empty when equal.
+pub fn text_diff(expected: &str, actual: &str) -> String {
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    if e == a {
+        return String::new();
+    }
+    let prefix = e.iter().zip(&a).take_while(|(x, y)| x == y).count();
+    let suffix = e[prefix..]
+        .iter()
+        .rev()
+        .zip(a[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mut out = format!("@@ line {} @@\n", prefix + 1);
+    for line in &e[prefix.saturating_sub(2)..prefix] {
+        out.push_str(&format!("  {line}\n"));
+    }
+    for line in &e[prefix..e.len() - suffix] {
+        out.push_str(&format!("- {line}\n"));
+    }
+    for line in &a[prefix..a.len() - suffix] {
+        out.push_str(&format!("+ {line}\n"));
+    }
+    for line in e[e.len() - suffix..].iter().take(2) {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
+}
+
+#[test]
+fn golden_diffs_show_the_changed_lines_with_context() {
+    assert_eq!(text_diff("a\nb\n", "a\nb\n"), "");
+    assert_eq!(
+        text_diff("h\na\nb\nc\nz\n", "h\na\nB\nc\nz\n"),
+        "@@ line 3 @@\n  h\n  a\n- b\n+ B\n  c\n  z\n"
+    );
+    assert_eq!(text_diff("a\n", "a\nnew\n"), "@@ line 2 @@\n  a\n+ new\n");
+}

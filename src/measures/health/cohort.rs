@@ -180,7 +180,7 @@ pub struct Index {
 /// What the health measures read from the warehouse.
 #[derive(Debug, Default)]
 pub struct Cohort {
-    /// Everyone.
+    /// Everyone in the people extract, referred or not.
     pub people: People,
     /// Their events.
     pub events: Events,

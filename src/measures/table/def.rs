@@ -13,11 +13,11 @@ use crate::measures::query::Query;
 /// The types output columns take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
-    /// Text.
+    /// UTF-8 text.
     Text,
     /// Whole number.
     Integer,
-    /// Number.
+    /// A 64-bit float.
     Number,
 }
 

@@ -13,7 +13,7 @@ use crate::stats::funnel::Flag;
 /// proportion).
 #[derive(Debug, Clone)]
 pub struct FunnelPlot {
-    /// Title.
+    /// The chart's title.
     pub title: String,
     /// Whether values are per cent (a proportion) rather than rates.
     pub percent: bool,

@@ -12,7 +12,7 @@ use crate::stats::spc::{SpcPoint, Variation};
 /// What an SPC chart draws.
 #[derive(Debug, Clone)]
 pub struct SpcPlot {
-    /// Title.
+    /// The chart's title.
     pub title: String,
     /// The x-axis label of each point (its month).
     pub labels: Vec<String>,

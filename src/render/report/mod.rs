@@ -104,7 +104,7 @@ pub fn sentences_table(
 pub struct ChartView {
     /// Anchor and file stem.
     pub id: String,
-    /// Title.
+    /// The chart's title, shown above it.
     pub title: String,
     /// The SVG.
     pub svg: String,
@@ -115,13 +115,13 @@ pub struct ChartView {
 /// A table placed in a report: formatted text cells.
 #[derive(Debug, Clone, Serialize)]
 pub struct TableView {
-    /// Caption.
+    /// The caption above the table.
     pub caption: String,
     /// Column headers.
     pub headers: Vec<String>,
     /// Which columns are right-aligned numbers.
     pub numeric: Vec<bool>,
-    /// Rows.
+    /// One row of formatted cells per shown row.
     pub rows: Vec<Vec<String>>,
     /// A note under the table.
     pub note: String,
@@ -130,17 +130,17 @@ pub struct TableView {
 /// One section of a report.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Section {
-    /// Anchor.
+    /// The section's anchor (`#reach`).
     pub id: String,
-    /// Heading.
+    /// The section's heading.
     pub title: String,
-    /// Paragraphs.
+    /// Paragraphs before its charts and tables.
     pub intro: Vec<String>,
     /// Cautions shown in a warning box.
     pub cautions: Vec<String>,
-    /// Charts.
+    /// Charts, in order.
     pub charts: Vec<ChartView>,
-    /// Tables.
+    /// Tables, in order.
     pub tables: Vec<TableView>,
     /// What to say when there is nothing to show.
     pub empty: String,
@@ -151,15 +151,15 @@ pub struct Section {
 pub struct Method {
     /// File stem.
     pub name: String,
-    /// Title.
+    /// The measure's title (`-- title:`).
     pub title: String,
-    /// Definition.
+    /// What it counts (`-- definition:`).
     pub definition: String,
-    /// Population.
+    /// Who is counted (`-- population:`).
     pub population: String,
-    /// Statistic.
+    /// The statistic computed (`-- statistic:`).
     pub statistic: String,
-    /// Caveats.
+    /// What to bear in mind (`-- caveats:`).
     pub caveats: String,
     /// The published tables computed from it (from [`crate::registry`]).
     pub tables: String,
