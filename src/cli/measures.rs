@@ -63,6 +63,10 @@ pub(super) struct MeasuresArgs {
     /// Target share of referrals declined (e.g. 0.1), for assurance on its SPC chart.
     #[arg(long)]
     declined_target: Option<f64>,
+    /// SPC limits leave out moving ranges above 3.267 × their mean (Making Data
+    /// Count); `false` computes them from every moving range.
+    #[arg(long, action = clap::ArgAction::Set, default_value_t = BenchmarkOptions::default().spc_screen)]
+    spc_screen_moving_ranges: bool,
     /// Health use: before/after window lengths in months (comma-separated, e.g. 6,12).
     #[arg(long, value_delimiter = ',', default_values_t = HealthOptions::default().windows_months)]
     health_windows: Vec<i32>,
@@ -239,6 +243,7 @@ pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
             adjustment: args.funnel_adjustment,
             rebase: args.spc_rebase,
             declined_target: args.declined_target,
+            spc_screen: args.spc_screen_moving_ranges,
         },
         health,
         engine: args.engine.engine(),

@@ -163,7 +163,7 @@ impl Default for Health {
 }
 
 /// `[benchmark]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Benchmark {
     /// `auto`, `none`, `multiplicative` or `additive`.
@@ -172,6 +172,19 @@ pub struct Benchmark {
     pub spc_rebase: Vec<String>,
     /// Target share declined.
     pub declined_target: Option<f64>,
+    /// Screen large moving ranges out of the SPC limits (default true).
+    pub spc_screen: bool,
+}
+
+impl Default for Benchmark {
+    fn default() -> Self {
+        Benchmark {
+            funnel_adjustment: Adjustment::default(),
+            spc_rebase: Vec::new(),
+            declined_target: None,
+            spc_screen: BenchmarkOptions::default().spc_screen,
+        }
+    }
 }
 
 /// `[disclosure]`.
@@ -298,6 +311,7 @@ impl Spec {
                 .map(|d| day(path, "benchmark.spc_rebase", d))
                 .collect::<Result<_>>()?,
             declined_target: b.declined_target,
+            spc_screen: b.spc_screen,
         })
     }
 
@@ -370,6 +384,15 @@ impl Spec {
                 name(b.funnel_adjustment),
             ),
             (
+                "SPC limits",
+                if b.spc_screen {
+                    "moving ranges above 3.267 × their mean screened out (Making Data Count)"
+                } else {
+                    "from every moving range (not screened)"
+                }
+                .to_string(),
+            ),
+            (
                 "Disclosure control",
                 self.disclosure.policy.name().to_string(),
             ),
@@ -391,6 +414,13 @@ mod tests {
         .expect("parses");
         assert_eq!(spec.disclosure.policy, Policy::NhsDigital);
         assert_eq!(spec.health.windows, vec![6, 12]);
+        assert!(spec.benchmark(Path::new("s.toml")).unwrap().spc_screen);
+        let off = Spec::parse(
+            "title = \"T\"\nperiod = \"2024/25\"\n[inputs]\nextracts = [\"x\"]\n[benchmark]\nspc_screen = false\n",
+            Path::new("s.toml"),
+        )
+        .expect("parses");
+        assert!(!off.benchmark(Path::new("s.toml")).unwrap().spc_screen);
         assert!(spec.outputs.workbook);
         assert_eq!(spec.output, PathBuf::from("evaluation"));
     }

@@ -328,6 +328,9 @@ pub struct BenchmarkOptions {
     pub rebase: Vec<chrono::NaiveDate>,
     /// Target share declined, for assurance on the monthly chart.
     pub declined_target: Option<f64>,
+    /// Screen moving ranges above 3.267 × their mean out of the SPC limits
+    /// (Making Data Count; on by default).
+    pub spc_screen: bool,
 }
 
 impl Default for BenchmarkOptions {
@@ -336,6 +339,7 @@ impl Default for BenchmarkOptions {
             adjustment: Adjustment::Auto,
             rebase: Vec::new(),
             declined_target: None,
+            spc_screen: SpcOptions::default().screen_moving_ranges,
         }
     }
 }
@@ -452,8 +456,11 @@ pub async fn benchmarks(
                 .insert(month, column(b, "referred", i));
         }
     }
+    // Counts and shares cannot fall below 0, nor shares rise above 1.
     let counts_options = SpcOptions {
         rebase_at: rebase_at.clone(),
+        screen_moving_ranges: options.spc_screen,
+        floor: Some(0.0),
         ..SpcOptions::default()
     };
     let mut spc = vec![
@@ -476,6 +483,9 @@ pub async fn benchmarks(
                 improvement: Direction::Decrease,
                 target: options.declined_target,
                 rebase_at: rebase_at.clone(),
+                screen_moving_ranges: options.spc_screen,
+                floor: Some(0.0),
+                ceiling: Some(1.0),
                 ..SpcOptions::default()
             },
         ),
@@ -672,6 +682,10 @@ pub const SPC: TableDef = TableDef {
         text("variation", "common cause, improvement, concern or neutral"),
         text("assurance", "Assurance against a target, if any"),
         text("warnings", "Warnings, e.g. fewer than 12 points"),
+        int_label(
+            "moving_ranges_screened",
+            "1 if moving ranges above 3.267 × their mean were left out of the limits",
+        ),
     ],
     sums: Sums::NONE,
 };
@@ -750,6 +764,10 @@ pub fn tables(b: &Benchmarks) -> Result<Vec<OutTable>> {
                 ("variation", text_value(variation_label(p.variation))),
                 ("assurance", text_value(assurance)),
                 ("warnings", text_value(&warnings)),
+                (
+                    "moving_ranges_screened",
+                    flag(s.options.screen_moving_ranges),
+                ),
             ]);
         }
     }

@@ -50,5 +50,6 @@ pub fn spc(s: &SpcResult) -> SpcPlot {
             .collect(),
         points: s.chart.points.clone(),
         warnings: s.chart.warnings.clone(),
+        screened: s.options.screen_moving_ranges,
     }
 }

@@ -668,3 +668,37 @@ R3,P1,2024-08-01,general_practice,declined\n";
         assert_eq!((sum("referrals"), sum("declined")), (3, 2), "{breakdown}");
     }
 }
+
+/// SPC limits screen large moving ranges by default (Making Data Count);
+/// `--spc-screen-moving-ranges false` computes them from every moving range,
+/// and the table says which was used. Either way no limit of a count or a
+/// share leaves its natural range.
+#[test]
+fn spc_screening_is_on_by_default_can_be_turned_off_and_limits_stay_in_range() {
+    let (_root, out, run) = sample_measures(&["-q", "--spc-screen-moving-ranges", "false"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let unscreened = read_csv(&out.join("spc.csv"));
+    assert!(
+        unscreened
+            .iter()
+            .all(|r| r["moving_ranges_screened"] == "0")
+    );
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/spc_2024-25.csv");
+    let screened = read_csv(&golden);
+    assert!(screened.iter().all(|r| r["moving_ranges_screened"] == "1"));
+    // Screening changes some PCN's limits on the sample, never the points.
+    let limits = |rows: &[HashMap<String, String>]| -> Vec<(String, String)> {
+        rows.iter()
+            .map(|r| (r["measure"].clone(), r["upper"].clone()))
+            .collect()
+    };
+    assert_ne!(limits(&unscreened), limits(&screened));
+    for rows in [&unscreened, &screened] {
+        for r in rows.iter() {
+            assert!(f(r, "lower") >= 0.0 && f(r, "near_lower") >= 0.0, "{r:?}");
+            if r["measure"] == "monthly_share_declined" {
+                assert!(f(r, "upper") <= 1.0 && f(r, "near_upper") <= 1.0, "{r:?}");
+            }
+        }
+    }
+}

@@ -2,8 +2,11 @@
 //!
 //! Centre line = mean of the points; process limits = mean ± 2.66 × mean
 //! moving range (|xᵢ − xᵢ₋₁|); near limits two-thirds of the way to them.
-//! With screening, moving ranges above 3.267 × their mean are left out and the
-//! mean moving range recomputed. Special-cause rules, in the order they are
+//! With screening (the default, as Making Data Count and NHSRplotthedots'
+//! `screen_outliers = TRUE`), moving ranges above 3.267 × their mean are left
+//! out and the mean moving range recomputed, so one large jump does not widen
+//! the limits. Limits are then kept within the measure's natural range (a
+//! count's or share's lower limit at 0, a share's upper limit at 1). Special-cause rules, in the order they are
 //! reported: a point beyond a process limit; a run of `run_length` points on
 //! one side of the mean (a point on the mean breaks a run); a trend of
 //! `trend_length` points each higher (or lower) than the one before (an equal
@@ -19,6 +22,11 @@ pub struct SpcOptions {
     pub trend_length: usize,
     /// Leave out moving ranges above 3.267 × their mean before computing limits.
     pub screen_moving_ranges: bool,
+    /// The lowest value the measure can take (0 for counts and shares):
+    /// process and near limits below it are set to it.
+    pub floor: Option<f64>,
+    /// The highest value it can take (1 for shares).
+    pub ceiling: Option<f64>,
     /// Which way is better.
     pub improvement: Direction,
     /// Optional target for assurance.
@@ -32,7 +40,9 @@ impl Default for SpcOptions {
         SpcOptions {
             run_length: 7,
             trend_length: 7,
-            screen_moving_ranges: false,
+            screen_moving_ranges: true,
+            floor: None,
+            ceiling: None,
             improvement: Direction::Neutral,
             target: None,
             rebase_at: Vec::new(),
@@ -175,16 +185,25 @@ pub fn xmr(values: &[f64], options: &SpcOptions) -> SpcChart {
         }
         let (mean, mr) = centre_and_spread(period, options.screen_moving_ranges);
         let half = LIMIT_CONSTANT * mr;
-        last_limits = (mean - half, mean + half);
+        let natural = |x: f64| {
+            let x = options.floor.map_or(x, |f| x.max(f));
+            options.ceiling.map_or(x, |c| x.min(c))
+        };
+        let (lower, upper) = (natural(mean - half), natural(mean + half));
+        let (near_lower, near_upper) = (
+            natural(mean - half * 2.0 / 3.0),
+            natural(mean + half * 2.0 / 3.0),
+        );
+        last_limits = (lower, upper);
         for (i, &value) in period.iter().enumerate() {
             points.push(SpcPoint {
                 value,
                 moving_range: (i > 0).then(|| (value - period[i - 1]).abs()),
                 mean,
-                lower: mean - half,
-                upper: mean + half,
-                near_lower: mean - half * 2.0 / 3.0,
-                near_upper: mean + half * 2.0 / 3.0,
+                lower,
+                upper,
+                near_lower,
+                near_upper,
                 beyond_limit: false,
                 run: false,
                 trend: false,
@@ -324,8 +343,15 @@ mod tests {
     use super::*;
     use crate::assert_close;
 
+    /// Unscreened, as the limits tests of the Python port compute them.
     fn chart(values: &[f64]) -> SpcChart {
-        xmr(values, &SpcOptions::default())
+        xmr(
+            values,
+            &SpcOptions {
+                screen_moving_ranges: false,
+                ..SpcOptions::default()
+            },
+        )
     }
 
     #[test]
@@ -338,6 +364,79 @@ mod tests {
         assert_close(p.upper, 8.16, 1e-12, "upper");
         assert_close(p.near_lower, 3.726_666_666_666_666_6, 1e-12, "near lower");
         assert!(c.warnings[0].contains("only 10 points"));
+    }
+
+    /// `scripts/reference/spc_screening.py`: one jump (30) in a steady series
+    /// widens the unscreened limits to 1.09–22.37; screened (the default)
+    /// they are 7.96–15.50.
+    #[test]
+    fn screening_leaves_a_large_jump_out_of_the_limits() {
+        let series = [
+            10.0, 11.0, 9.0, 10.0, 12.0, 11.0, 10.0, 30.0, 11.0, 10.0, 9.0, 11.0, 10.0, 12.0, 10.0,
+        ];
+        let unscreened = &chart(&series).points[0];
+        assert_close(unscreened.mean, 11.733333333333333, 1e-12, "mean");
+        assert_close(unscreened.lower, 1.093333333333332, 1e-12, "lower");
+        assert_close(unscreened.upper, 22.373333333333335, 1e-12, "upper");
+        assert_close(
+            unscreened.near_lower,
+            4.639999999999999,
+            1e-12,
+            "near lower",
+        );
+        assert_close(
+            unscreened.near_upper,
+            18.826666666666668,
+            1e-12,
+            "near upper",
+        );
+        let screened = xmr(&series, &SpcOptions::default());
+        let p = &screened.points[0];
+        assert_close(p.mean, 11.733333333333333, 1e-12, "mean");
+        assert_close(p.lower, 7.964999999999999, 1e-12, "screened lower");
+        assert_close(p.upper, 15.501666666666665, 1e-12, "screened upper");
+        assert_close(p.near_lower, 9.22111111111111, 1e-12, "screened near lower");
+        assert_close(
+            p.near_upper,
+            14.245555555555555,
+            1e-12,
+            "screened near upper",
+        );
+        assert!(screened.points[7].beyond_limit);
+    }
+
+    #[test]
+    fn limits_stay_within_the_natural_range() {
+        // A share near 0: unscreened limits would go below 0.
+        let shares = [
+            0.02, 0.0, 0.05, 0.01, 0.0, 0.08, 0.02, 0.0, 0.03, 0.01, 0.0, 0.04,
+        ];
+        let open = xmr(&shares, &SpcOptions::default());
+        assert!(open.points[0].lower < 0.0 && open.points[0].near_lower < 0.0);
+        let bounded = xmr(
+            &shares,
+            &SpcOptions {
+                floor: Some(0.0),
+                ceiling: Some(1.0),
+                ..SpcOptions::default()
+            },
+        );
+        let p = &bounded.points[0];
+        assert_eq!((p.lower, p.near_lower), (0.0, 0.0));
+        assert_close(p.upper, open.points[0].upper, 1e-12, "upper unchanged");
+        assert_close(p.mean, open.points[0].mean, 1e-12, "mean unchanged");
+        // A share near 1 keeps its upper limit at 1.
+        let high: Vec<f64> = shares.iter().map(|x| 1.0 - x).collect();
+        let top = &xmr(
+            &high,
+            &SpcOptions {
+                floor: Some(0.0),
+                ceiling: Some(1.0),
+                ..SpcOptions::default()
+            },
+        )
+        .points[0];
+        assert_eq!((top.upper, top.near_upper), (1.0, 1.0));
     }
 
     #[test]

@@ -20,6 +20,17 @@ pub struct SpcPlot {
     pub points: Vec<SpcPoint>,
     /// Cautions for the text alternative (fewer than 12 points, …).
     pub warnings: Vec<String>,
+    /// Whether large moving ranges were screened out of the limits.
+    pub screened: bool,
+}
+
+/// How the limits were set, for a chart's text alternative.
+pub fn limits_wording(screened: bool) -> &'static str {
+    if screened {
+        "Limits leave out moving ranges above 3.267 times their mean."
+    } else {
+        "Limits use every moving range (not screened)."
+    }
 }
 
 /// An XmR chart: values coloured by variation, centre line, process and near limits.
@@ -96,6 +107,8 @@ pub fn svg(s: &SpcPlot) -> String {
         special,
         if special == 1 { "" } else { "s" }
     );
+    description.push(' ');
+    description.push_str(limits_wording(s.screened));
     for w in &s.warnings {
         description.push(' ');
         description.push_str(w);
@@ -121,11 +134,14 @@ mod tests {
                 .to_vec(),
             points: chart.points,
             warnings: vec!["fewer than 12 points: limits are provisional".into()],
+            screened: true,
         };
         let svg = svg(&plot);
         assert!(svg.contains("<title>Referrals</title>"));
         assert!(svg.contains("May 2024"), "month labels on the x axis");
         assert!(svg.contains("XmR chart of 6 monthly points"));
-        assert!(svg.contains(" fewer than 12 points: limits are provisional."));
+        assert!(svg.contains(
+            " Limits leave out moving ranges above 3.267 times their mean. fewer than 12 points: limits are provisional."
+        ));
     }
 }

@@ -126,9 +126,10 @@ pub(in crate::render::report) fn spc_section(b: &Benchmarks) -> Section {
             title: chart.label.clone(),
             svg: crate::render::charts::spc::svg(&crate::render::plots::spc(chart)),
             description: format!(
-                "XmR chart of {} over {} months.{}",
+                "XmR chart of {} over {} months. {}{}",
                 chart.label.to_lowercase(),
                 chart.chart.points.len(),
+                crate::render::charts::spc::limits_wording(chart.options.screen_moving_ranges),
                 chart
                     .chart
                     .warnings

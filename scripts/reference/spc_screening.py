@@ -1,0 +1,27 @@
+"""Reference values for sprout's XmR moving-range screening (crates/sprout-stats/src/spc.rs).
+
+Making Data Count / NHSRplotthedots (screen_outliers = TRUE): the mean moving
+range is recomputed without the moving ranges above 3.267 x the mean moving
+range; process limits are mean +/- 2.66 x (screened) mean moving range, near
+limits two-thirds of the way. Evaluated independently here in plain Python
+(no sprout code); run `python3 scripts/reference/spc_screening.py`.
+"""
+
+SERIES = [10, 11, 9, 10, 12, 11, 10, 30, 11, 10, 9, 11, 10, 12, 10]
+
+
+def limits(values, screen):
+    mean = sum(values) / len(values)
+    ranges = [abs(b - a) for a, b in zip(values, values[1:])]
+    mr = sum(ranges) / len(ranges)
+    if screen:
+        kept = [r for r in ranges if r <= 3.267 * mr]
+        mr = sum(kept) / len(kept)
+    half = 2.66 * mr
+    return mean, mean - half, mean + half, mean - half * 2 / 3, mean + half * 2 / 3
+
+
+for screen in (False, True):
+    mean, lower, upper, near_lower, near_upper = limits(SERIES, screen)
+    print(f"screen={screen}: mean={mean!r} lower={lower!r} upper={upper!r} "
+          f"near_lower={near_lower!r} near_upper={near_upper!r}")
