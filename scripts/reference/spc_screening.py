@@ -25,3 +25,11 @@ for screen in (False, True):
     mean, lower, upper, near_lower, near_upper = limits(SERIES, screen)
     print(f"screen={screen}: mean={mean!r} lower={lower!r} upper={upper!r} "
           f"near_lower={near_lower!r} near_upper={near_upper!r}")
+
+# Limits fixed from a baseline of the first 12 points (NHSRplotthedots'
+# fix_after_n_points = 12) of a series that shifts up after them.
+SHIFTED = [20, 22, 19, 21, 23, 20, 22, 21, 19, 20, 22, 21, 30, 31, 29, 32, 30, 31]
+mean, lower, upper, near_lower, near_upper = limits(SHIFTED[:12], True)
+print(f"baseline 12, screened: mean={mean!r} lower={lower!r} upper={upper!r}")
+mean, lower, upper, near_lower, near_upper = limits(SHIFTED, True)
+print(f"all 18, screened: mean={mean!r} lower={lower!r} upper={upper!r}")

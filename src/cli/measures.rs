@@ -67,6 +67,10 @@ pub(super) struct MeasuresArgs {
     /// Count); `false` computes them from every moving range.
     #[arg(long, action = clap::ArgAction::Set, default_value_t = BenchmarkOptions::default().spc_screen)]
     spc_screen_moving_ranges: bool,
+    /// Fix the SPC limits from the first N months and extend them over the rest
+    /// (as NHSRplotthedots' fix_after_n_points); default: from every month.
+    #[arg(long)]
+    spc_baseline_months: Option<usize>,
     /// Health use: before/after window lengths in months (comma-separated, e.g. 6,12).
     #[arg(long, value_delimiter = ',', default_values_t = HealthOptions::default().windows_months)]
     health_windows: Vec<i32>,
@@ -244,6 +248,7 @@ pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
             rebase: args.spc_rebase,
             declined_target: args.declined_target,
             spc_screen: args.spc_screen_moving_ranges,
+            spc_baseline_months: args.spc_baseline_months,
         },
         health,
         engine: args.engine.engine(),

@@ -174,6 +174,8 @@ pub struct Benchmark {
     pub declined_target: Option<f64>,
     /// Screen large moving ranges out of the SPC limits (default true).
     pub spc_screen: bool,
+    /// Fix the SPC limits from the first N months.
+    pub spc_baseline_months: Option<usize>,
 }
 
 impl Default for Benchmark {
@@ -183,6 +185,7 @@ impl Default for Benchmark {
             spc_rebase: Vec::new(),
             declined_target: None,
             spc_screen: BenchmarkOptions::default().spc_screen,
+            spc_baseline_months: None,
         }
     }
 }
@@ -312,6 +315,7 @@ impl Spec {
                 .collect::<Result<_>>()?,
             declined_target: b.declined_target,
             spc_screen: b.spc_screen,
+            spc_baseline_months: b.spc_baseline_months,
         })
     }
 
@@ -385,12 +389,18 @@ impl Spec {
             ),
             (
                 "SPC limits",
-                if b.spc_screen {
-                    "moving ranges above 3.267 × their mean screened out (Making Data Count)"
-                } else {
-                    "from every moving range (not screened)"
-                }
-                .to_string(),
+                format!(
+                    "{}, {}",
+                    match b.spc_baseline_months {
+                        Some(n) => format!("fixed from the first {n} months"),
+                        None => "from every month".to_string(),
+                    },
+                    if b.spc_screen {
+                        "moving ranges above 3.267 × their mean screened out (Making Data Count)"
+                    } else {
+                        "every moving range (not screened)"
+                    }
+                ),
             ),
             (
                 "Disclosure control",

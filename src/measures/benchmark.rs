@@ -331,6 +331,9 @@ pub struct BenchmarkOptions {
     /// Screen moving ranges above 3.267 × their mean out of the SPC limits
     /// (Making Data Count; on by default).
     pub spc_screen: bool,
+    /// Fix each SPC chart's limits from its first N months and extend them
+    /// (`None`: from every month).
+    pub spc_baseline_months: Option<usize>,
 }
 
 impl Default for BenchmarkOptions {
@@ -340,6 +343,7 @@ impl Default for BenchmarkOptions {
             rebase: Vec::new(),
             declined_target: None,
             spc_screen: SpcOptions::default().screen_moving_ranges,
+            spc_baseline_months: None,
         }
     }
 }
@@ -460,6 +464,7 @@ pub async fn benchmarks(
     let counts_options = SpcOptions {
         rebase_at: rebase_at.clone(),
         screen_moving_ranges: options.spc_screen,
+        baseline_points: options.spc_baseline_months,
         floor: Some(0.0),
         ..SpcOptions::default()
     };
@@ -484,6 +489,7 @@ pub async fn benchmarks(
                 target: options.declined_target,
                 rebase_at: rebase_at.clone(),
                 screen_moving_ranges: options.spc_screen,
+                baseline_points: options.spc_baseline_months,
                 floor: Some(0.0),
                 ceiling: Some(1.0),
                 ..SpcOptions::default()

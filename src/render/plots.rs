@@ -51,5 +51,6 @@ pub fn spc(s: &SpcResult) -> SpcPlot {
         points: s.chart.points.clone(),
         warnings: s.chart.warnings.clone(),
         screened: s.options.screen_moving_ranges,
+        baseline: s.options.baseline_points,
     }
 }

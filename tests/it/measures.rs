@@ -702,3 +702,22 @@ fn spc_screening_is_on_by_default_can_be_turned_off_and_limits_stay_in_range() {
         }
     }
 }
+
+/// `--spc-baseline-months 6` fixes each chart's mean and limits from its
+/// first six months and extends them over the rest.
+#[test]
+fn spc_limits_can_be_fixed_from_a_baseline() {
+    let (_root, out, run) = sample_measures(&["-q", "--spc-baseline-months", "6"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let rows = read_csv(&out.join("spc.csv"));
+    let referrals: Vec<&HashMap<String, String>> = rows
+        .iter()
+        .filter(|r| r["measure"] == "monthly_referrals")
+        .collect();
+    assert_eq!(referrals.len(), 12);
+    let first_six: f64 = referrals[..6].iter().map(|r| f(r, "value")).sum::<f64>() / 6.0;
+    for r in &referrals {
+        assert!((f(r, "mean") - first_six).abs() < 1e-9, "{r:?}");
+    }
+    assert!(referrals[0]["warnings"].contains("only 6 points"));
+}

@@ -11,7 +11,9 @@
 //! one side of the mean (a point on the mean breaks a run); a trend of
 //! `trend_length` points each higher (or lower) than the one before (an equal
 //! neighbour breaks it); two of three points beyond the near limit on the same
-//! side. Each period between rebase points gets its own limits.
+//! side. Each period between rebase points gets its own limits; with a
+//! baseline of N points (NHSRplotthedots' `fix_after_n_points`) a period's
+//! mean and limits come from its first N points and are extended over the rest.
 
 /// Options of an XmR chart.
 #[derive(Debug, Clone)]
@@ -27,6 +29,9 @@ pub struct SpcOptions {
     pub floor: Option<f64>,
     /// The highest value it can take (1 for shares).
     pub ceiling: Option<f64>,
+    /// Fix each period's mean and limits from its first N points (`None`:
+    /// from all of them).
+    pub baseline_points: Option<usize>,
     /// Which way is better.
     pub improvement: Direction,
     /// Optional target for assurance.
@@ -43,6 +48,7 @@ impl Default for SpcOptions {
             screen_moving_ranges: true,
             floor: None,
             ceiling: None,
+            baseline_points: None,
             improvement: Direction::Neutral,
             target: None,
             rebase_at: Vec::new(),
@@ -176,14 +182,17 @@ pub fn xmr(values: &[f64], options: &SpcOptions) -> SpcChart {
     for (k, &start) in starts.iter().enumerate() {
         let end = starts.get(k + 1).copied().unwrap_or(values.len());
         let period = &values[start..end];
-        if period.len() < MIN_POINTS {
+        let basis = &period[..options
+            .baseline_points
+            .map_or(period.len(), |n| n.clamp(1, period.len()))];
+        if basis.len() < MIN_POINTS {
             warnings.push(format!(
                 "only {} points from point {}: limits are provisional below {MIN_POINTS}",
-                period.len(),
+                basis.len(),
                 start + 1
             ));
         }
-        let (mean, mr) = centre_and_spread(period, options.screen_moving_ranges);
+        let (mean, mr) = centre_and_spread(basis, options.screen_moving_ranges);
         let half = LIMIT_CONSTANT * mr;
         let natural = |x: f64| {
             let x = options.floor.map_or(x, |f| x.max(f));
@@ -403,6 +412,34 @@ mod tests {
             "screened near upper",
         );
         assert!(screened.points[7].beyond_limit);
+    }
+
+    /// `scripts/reference/spc_screening.py`: limits fixed from the first 12
+    /// points flag the shift after them; limits from all 18 absorb it.
+    #[test]
+    fn limits_fixed_from_a_baseline_extend_over_the_later_points() {
+        let shifted = [
+            20.0, 22.0, 19.0, 21.0, 23.0, 20.0, 22.0, 21.0, 19.0, 20.0, 22.0, 21.0, 30.0, 31.0,
+            29.0, 32.0, 30.0, 31.0,
+        ];
+        let fixed = xmr(
+            &shifted,
+            &SpcOptions {
+                baseline_points: Some(12),
+                ..SpcOptions::default()
+            },
+        );
+        for p in &fixed.points {
+            assert_close(p.mean, 20.833333333333332, 1e-12, "baseline mean");
+            assert_close(p.lower, 15.755151515151514, 1e-12, "baseline lower");
+            assert_close(p.upper, 25.91151515151515, 1e-12, "baseline upper");
+        }
+        assert!(fixed.points[12..].iter().all(|p| p.beyond_limit));
+        assert!(fixed.warnings.is_empty(), "12 baseline points are enough");
+        let all = &xmr(&shifted, &SpcOptions::default()).points[0];
+        assert_close(all.mean, 24.055555555555557, 1e-12, "mean of all");
+        assert_close(all.lower, 19.068055555555556, 1e-12, "lower of all");
+        assert_close(all.upper, 29.043055555555558, 1e-12, "upper of all");
     }
 
     #[test]

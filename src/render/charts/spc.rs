@@ -22,14 +22,20 @@ pub struct SpcPlot {
     pub warnings: Vec<String>,
     /// Whether large moving ranges were screened out of the limits.
     pub screened: bool,
+    /// The limits come from the first N points (`None`: from all).
+    pub baseline: Option<usize>,
 }
 
 /// How the limits were set, for a chart's text alternative.
-pub fn limits_wording(screened: bool) -> &'static str {
+pub fn limits_wording(screened: bool, baseline: Option<usize>) -> String {
+    let from = match baseline {
+        Some(n) => format!("Limits are fixed from the first {n} months and"),
+        None => "Limits".to_string(),
+    };
     if screened {
-        "Limits leave out moving ranges above 3.267 times their mean."
+        format!("{from} leave out moving ranges above 3.267 times their mean.")
     } else {
-        "Limits use every moving range (not screened)."
+        format!("{from} use every moving range (not screened).")
     }
 }
 
@@ -108,7 +114,7 @@ pub fn svg(s: &SpcPlot) -> String {
         if special == 1 { "" } else { "s" }
     );
     description.push(' ');
-    description.push_str(limits_wording(s.screened));
+    description.push_str(&limits_wording(s.screened, s.baseline));
     for w in &s.warnings {
         description.push(' ');
         description.push_str(w);
@@ -135,6 +141,7 @@ mod tests {
             points: chart.points,
             warnings: vec!["fewer than 12 points: limits are provisional".into()],
             screened: true,
+            baseline: None,
         };
         let svg = svg(&plot);
         assert!(svg.contains("<title>Referrals</title>"));

@@ -129,7 +129,10 @@ pub(in crate::render::report) fn spc_section(b: &Benchmarks) -> Section {
                 "XmR chart of {} over {} months. {}{}",
                 chart.label.to_lowercase(),
                 chart.chart.points.len(),
-                crate::render::charts::spc::limits_wording(chart.options.screen_moving_ranges),
+                crate::render::charts::spc::limits_wording(
+                    chart.options.screen_moving_ranges,
+                    chart.options.baseline_points
+                ),
                 chart
                     .chart
                     .warnings
