@@ -129,8 +129,17 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
         crate::stats::poisson::z_of(0.95),
         crate::stats::poisson::z_of(0.998),
     );
+    // Limits stay within the natural range: no share below 0 or above 1, no
+    // rate below 0 (the widened limits of an overdispersed funnel can leave it).
+    let natural = |l: Limits| -> Limits {
+        let top = |x: f64| match measure.kind {
+            FunnelKind::Proportion => x.min(1.0),
+            FunnelKind::Rate => x,
+        };
+        (l.0.max(0.0), top(l.1), l.2.max(0.0), top(l.3))
+    };
     let limits = |n: f64| -> Limits {
-        match (chosen, measure.kind) {
+        natural(match (chosen, measure.kind) {
             (Adjustment::Multiplicative, _) => {
                 let se = dispersion.phi.sqrt() * sigma(n);
                 (
@@ -160,7 +169,7 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
                 let (l998, u998) = funnel::count_limits(theta * n, 0.998);
                 (l95 / n, u95 / n, l998 / n, u998 / n)
             }
-        }
+        })
     };
     let flag_of = |u: &FunnelUnit, l: &Limits| -> Flag {
         if chosen == Adjustment::None {
@@ -809,6 +818,51 @@ mod tests {
                 hidden: false,
             })
             .collect()
+    }
+
+    /// An overdispersed set of small shares: additive and multiplicative
+    /// limits would fall below 0 at small denominators and rise above 1 for
+    /// large shares; every published limit stays within 0 to 1 (rates from 0).
+    #[test]
+    fn widened_funnel_limits_stay_within_the_natural_range() {
+        let low: Vec<(f64, f64)> = [
+            0.0, 1.0, 9.0, 0.0, 14.0, 2.0, 0.0, 11.0, 1.0, 16.0, 0.0, 3.0,
+        ]
+        .iter()
+        .zip([
+            20.0, 30.0, 40.0, 25.0, 60.0, 35.0, 20.0, 50.0, 30.0, 70.0, 22.0, 45.0,
+        ])
+        .map(|(x, n)| (*x, n))
+        .collect();
+        let high: Vec<(f64, f64)> = low.iter().map(|(x, n)| (n - x, *n)).collect();
+        for (rows, kind) in [
+            (&low, FunnelKind::Proportion),
+            (&high, FunnelKind::Proportion),
+            (&low, FunnelKind::Rate),
+        ] {
+            for adjustment in [Adjustment::Additive, Adjustment::Multiplicative] {
+                let f = compute_funnel(
+                    FunnelMeasure {
+                        name: "m".into(),
+                        label: "m".into(),
+                        kind,
+                        units: units(rows),
+                    },
+                    adjustment,
+                );
+                let all = f
+                    .grid
+                    .iter()
+                    .map(|g| g.1)
+                    .chain(f.unit_limits.iter().map(|u| u.0));
+                for l in all {
+                    assert!(l.0 >= 0.0 && l.2 >= 0.0, "{kind:?} {adjustment:?} {l:?}");
+                    if kind == FunnelKind::Proportion {
+                        assert!(l.1 <= 1.0 && l.3 <= 1.0, "{adjustment:?} {l:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
