@@ -515,10 +515,7 @@ fn a_quantity_withheld_in_one_table_is_withheld_in_every_table() {
         found.contains(&(Kind::Unprotected, "accepted".into(), None)),
         "{found:?}"
     );
-    let together: Vec<Sheet> = crate::disclosure::publish_all(&tables, Policy::NhsDigital)
-        .iter()
-        .map(Sheet::of)
-        .collect();
+    let together = published_together(&tables, Policy::NhsDigital);
     assert_eq!(together[1].rows[0][3], Cell::Suppressed);
     let a = audit(&together, Policy::NhsDigital);
     assert!(a.clean(), "{}", a.summary());
@@ -727,6 +724,22 @@ fn across_tables(quarters: &[i64], breakdowns: &[Vec<i64>]) -> Vec<OutTable> {
     vec![g.finish().unwrap(), q.finish().unwrap()]
 }
 
+/// Each table published on its own, as sheets.
+fn published_alone(tables: &[OutTable], policy: Policy) -> Vec<Sheet> {
+    tables
+        .iter()
+        .map(|t| Sheet::of(&publish(t, policy)))
+        .collect()
+}
+
+/// Every table published together (`publish_all`), as sheets.
+fn published_together(tables: &[OutTable], policy: Policy) -> Vec<Sheet> {
+    crate::disclosure::publish_all(tables, policy)
+        .iter()
+        .map(Sheet::of)
+        .collect()
+}
+
 /// The publisher's side of the sums across tables: quarters of 12 and 12
 /// (shown 10 and 10, so at most 24) and three groups of 8 (shown 10 each, so
 /// at least 24) pin each other when each table is published alone;
@@ -735,19 +748,12 @@ fn across_tables(quarters: &[i64], breakdowns: &[Vec<i64>]) -> Vec<OutTable> {
 fn publishing_every_table_together_unpins_sums_across_tables() {
     let tables = across_tables(&[12, 12], &[vec![8, 8, 8]]);
     let policy = Policy::NhsDigital;
-    let alone: Vec<Sheet> = tables
-        .iter()
-        .map(|t| Sheet::of(&publish(t, policy)))
-        .collect();
-    let found = kinds(&audit(&alone, policy));
+    let found = kinds(&audit(&published_alone(&tables, policy), policy));
     assert!(
         found.contains(&(Kind::Restored, "referrals".into(), Some(8))),
         "{found:?}"
     );
-    let together: Vec<Sheet> = crate::disclosure::publish_all(&tables, policy)
-        .iter()
-        .map(Sheet::of)
-        .collect();
+    let together = published_together(&tables, policy);
     let a = audit(&together, policy);
     assert!(a.clean(), "{}", a.summary());
     let withheld = together
@@ -820,10 +826,7 @@ fn random_breakdowns_of_a_total_published_by_quarter_stay_unpinned() {
             .into_iter()
             .filter(|p| p.publishable())
         {
-            let sheets: Vec<Sheet> = crate::disclosure::publish_all(&tables, policy)
-                .iter()
-                .map(Sheet::of)
-                .collect();
+            let sheets = published_together(&tables, policy);
             let a = audit(&sheets, policy);
             assert!(
                 a.clean(),
@@ -875,20 +878,13 @@ fn listed_organisations_and_their_summary_are_differenced_together() {
     summary.push(&[text_value("2024/25"), int_value(32), int_value(0)]);
     let tables = [listed.finish().unwrap(), summary.finish().unwrap()];
     let policy = Policy::NhsDigital;
-    let alone: Vec<Sheet> = tables
-        .iter()
-        .map(|t| Sheet::of(&publish(t, policy)))
-        .collect();
-    let found = kinds(&audit(&alone, policy));
+    let found = kinds(&audit(&published_alone(&tables, policy), policy));
     assert!(
         found.contains(&(Kind::Restored, "onward_referrals".into(), Some(8)))
             && found.contains(&(Kind::Restored, "onward_referrals".into(), Some(32))),
         "{found:?}"
     );
-    let together: Vec<Sheet> = crate::disclosure::publish_all(&tables, policy)
-        .iter()
-        .map(Sheet::of)
-        .collect();
+    let together = published_together(&tables, policy);
     let a = audit(&together, policy);
     assert!(a.clean(), "{}", a.summary());
 }

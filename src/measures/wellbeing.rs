@@ -45,6 +45,31 @@ pub struct PairingRules {
     pub cohort: OutcomeCohort,
 }
 
+impl PairingRules {
+    /// The pairing windows as the named parameters of `wellbeing_pairs.sql`
+    /// (`$baseline_before_days`, …).
+    pub fn parameters(&self) -> [(&'static str, ScalarValue); 4] {
+        [
+            (
+                "baseline_before_days",
+                ScalarValue::Int64(Some(self.baseline_before_days)),
+            ),
+            (
+                "baseline_after_days",
+                ScalarValue::Int64(Some(self.baseline_after_days)),
+            ),
+            (
+                "min_follow_up_days",
+                ScalarValue::Int64(Some(self.min_follow_up_days)),
+            ),
+            (
+                "follow_up_after_closure_days",
+                ScalarValue::Int64(Some(self.follow_up_after_closure_days)),
+            ),
+        ]
+    }
+}
+
 impl Default for PairingRules {
     fn default() -> Self {
         PairingRules {
@@ -96,24 +121,7 @@ pub async fn person_outcomes(
     let mut params = period.outcome_parameters(rules.cohort);
     let funnel = REFERRAL_FUNNEL_SQL.run(ctx, &params).await?;
     let (referred, accepted) = funnel_counts(&funnel);
-    params.extend([
-        (
-            "baseline_before_days",
-            ScalarValue::Int64(Some(rules.baseline_before_days)),
-        ),
-        (
-            "baseline_after_days",
-            ScalarValue::Int64(Some(rules.baseline_after_days)),
-        ),
-        (
-            "min_follow_up_days",
-            ScalarValue::Int64(Some(rules.min_follow_up_days)),
-        ),
-        (
-            "follow_up_after_closure_days",
-            ScalarValue::Int64(Some(rules.follow_up_after_closure_days)),
-        ),
-    ]);
+    params.extend(rules.parameters());
     let batches = WELLBEING_PAIRS_SQL.run(ctx, &params).await?;
     let rows = episode_rows(&batches);
     let thresholds = Thresholds::builtin();

@@ -86,26 +86,8 @@ fn empty_warehouse() -> SessionContext {
 
 /// The parameters every measure may bind, for `period` and `cohort`.
 fn parameters(period: &Period, cohort: OutcomeCohort) -> Vec<(&'static str, ScalarValue)> {
-    let rules = PairingRules::default();
     let mut params = period.outcome_parameters(cohort);
-    params.extend([
-        (
-            "baseline_before_days",
-            ScalarValue::Int64(Some(rules.baseline_before_days)),
-        ),
-        (
-            "baseline_after_days",
-            ScalarValue::Int64(Some(rules.baseline_after_days)),
-        ),
-        (
-            "min_follow_up_days",
-            ScalarValue::Int64(Some(rules.min_follow_up_days)),
-        ),
-        (
-            "follow_up_after_closure_days",
-            ScalarValue::Int64(Some(rules.follow_up_after_closure_days)),
-        ),
-    ]);
+    params.extend(PairingRules::default().parameters());
     params
 }
 
