@@ -854,7 +854,7 @@ fn listed_organisations_and_their_summary_are_differenced_together() {
         ],
         sums: Sums::NONE,
     };
-    const SUMMARY: TableDef = TableDef {
+    const TOTALS: TableDef = TableDef {
         name: "community_summary",
         description: "test",
         queries: &[],
@@ -874,7 +874,7 @@ fn listed_organisations_and_their_summary_are_differenced_together() {
             int_value(0),
         ]);
     }
-    let mut summary = TableBuilder::new(&SUMMARY);
+    let mut summary = TableBuilder::new(&TOTALS);
     summary.push(&[text_value("2024/25"), int_value(32), int_value(0)]);
     let tables = [listed.finish().unwrap(), summary.finish().unwrap()];
     let policy = Policy::NhsDigital;
