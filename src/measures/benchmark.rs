@@ -52,6 +52,16 @@ pub enum FunnelKind {
     Rate,
 }
 
+impl FunnelKind {
+    /// The variance-stabilised scale overdispersion is assessed on.
+    pub fn stabilised_scale(self) -> &'static str {
+        match self {
+            FunnelKind::Proportion => "arcsine-square-root scale",
+            FunnelKind::Rate => "square-root scale",
+        }
+    }
+}
+
 /// One unit of a funnel.
 #[derive(Debug, Clone)]
 pub struct FunnelUnit {
@@ -108,15 +118,30 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
         .collect();
     let total_n: f64 = units.iter().map(|u| u.denominator).sum();
     let theta = units.iter().map(|u| u.numerator).sum::<f64>() / total_n;
-    let sigma = |n: f64| match measure.kind {
-        FunnelKind::Proportion => (theta * (1.0 - theta) / n).sqrt(),
-        FunnelKind::Rate => (theta / n).sqrt(),
+    // Overdispersion is assessed, and limits widened, on the variance-stabilised
+    // scale (Spiegelhalter 2005, as FunnelPlotR does): a share p as asin √p with
+    // s = 1/(2√n); a rate as the square root of its ratio to the expected,
+    // √(x / θn), with s = 1/(2√(θn)). Widened limits are transformed back, so
+    // they stay within the natural range.
+    let kind = measure.kind;
+    let to_scale = move |v: f64| match kind {
+        FunnelKind::Proportion => v.clamp(0.0, 1.0).sqrt().asin(),
+        FunnelKind::Rate => (v / theta).max(0.0).sqrt(),
+    };
+    let from_scale = move |y: f64| match kind {
+        FunnelKind::Proportion => y.clamp(0.0, std::f64::consts::FRAC_PI_2).sin().powi(2),
+        FunnelKind::Rate => theta * y.max(0.0).powi(2),
+    };
+    let target = to_scale(theta);
+    let s_of = move |n: f64| match kind {
+        FunnelKind::Proportion => 1.0 / (2.0 * n.sqrt()),
+        FunnelKind::Rate => 1.0 / (2.0 * (theta * n).sqrt()),
     };
     let z: Vec<f64> = units
         .iter()
-        .map(|u| (u.numerator / u.denominator - theta) / sigma(u.denominator))
+        .map(|u| (to_scale(u.numerator / u.denominator) - target) / s_of(u.denominator))
         .collect();
-    let s: Vec<f64> = units.iter().map(|u| sigma(u.denominator)).collect();
+    let s: Vec<f64> = units.iter().map(|u| s_of(u.denominator)).collect();
     let dispersion = funnel::overdispersion(&z, &s);
     let chosen = match adjustment {
         Adjustment::Auto if dispersion.p < OVERDISPERSION_LEVEL && units.len() > 1 => {
@@ -141,21 +166,21 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
     let limits = |n: f64| -> Limits {
         natural(match (chosen, measure.kind) {
             (Adjustment::Multiplicative, _) => {
-                let se = dispersion.phi.sqrt() * sigma(n);
+                let se = dispersion.phi.sqrt() * s_of(n);
                 (
-                    theta - z95 * se,
-                    theta + z95 * se,
-                    theta - z998 * se,
-                    theta + z998 * se,
+                    from_scale(target - z95 * se),
+                    from_scale(target + z95 * se),
+                    from_scale(target - z998 * se),
+                    from_scale(target + z998 * se),
                 )
             }
             (Adjustment::Additive, _) => {
-                let se = (sigma(n).powi(2) + dispersion.tau2).sqrt();
+                let se = (s_of(n).powi(2) + dispersion.tau2).sqrt();
                 (
-                    theta - z95 * se,
-                    theta + z95 * se,
-                    theta - z998 * se,
-                    theta + z998 * se,
+                    from_scale(target - z95 * se),
+                    from_scale(target + z95 * se),
+                    from_scale(target - z998 * se),
+                    from_scale(target + z998 * se),
                 )
             }
             (_, FunnelKind::Proportion) => (
@@ -233,8 +258,16 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
         (Adjustment::None, FunnelKind::Rate) => {
             "exact Poisson limits below 10 events, Byar's approximation from 10, no overdispersion adjustment".to_string()
         }
-        (Adjustment::Multiplicative, _) => format!("normal limits widened multiplicatively (phi = {:.3})", dispersion.phi),
-        _ => format!("normal limits with additive random effects (tau2 = {:.6})", dispersion.tau2),
+        (Adjustment::Multiplicative, _) => format!(
+            "normal limits on the {}, widened multiplicatively (phi = {:.3})",
+            kind.stabilised_scale(),
+            dispersion.phi
+        ),
+        _ => format!(
+            "normal limits on the {} with additive random effects (tau2 = {:.6})",
+            kind.stabilised_scale(),
+            dispersion.tau2
+        ),
     };
     FunnelResult {
         measure,
@@ -818,6 +851,130 @@ mod tests {
                 hidden: false,
             })
             .collect()
+    }
+
+    /// `scripts/reference/funnel_overdispersion.py`: φ, its test and τ² on the
+    /// variance-stabilised scale, and the widened limits transformed back, for
+    /// an overdispersed set of proportions (arcsine-square-root scale) and of
+    /// rates (square root of the ratio to expected).
+    #[test]
+    fn overdispersion_is_assessed_on_the_variance_stabilised_scale() {
+        let proportions = [
+            (6.0, 120.0),
+            (30.0, 150.0),
+            (9.0, 90.0),
+            (41.0, 200.0),
+            (12.0, 160.0),
+            (25.0, 110.0),
+            (3.0, 80.0),
+            (38.0, 140.0),
+            (15.0, 170.0),
+            (29.0, 130.0),
+            (7.0, 100.0),
+            (44.0, 190.0),
+        ];
+        let rates = [
+            (12.0, 300.0),
+            (45.0, 280.0),
+            (20.0, 350.0),
+            (70.0, 400.0),
+            (18.0, 260.0),
+            (52.0, 310.0),
+            (9.0, 240.0),
+            (61.0, 330.0),
+            (25.0, 290.0),
+            (40.0, 270.0),
+            (14.0, 250.0),
+            (66.0, 360.0),
+        ];
+        let funnel = |rows: &[(f64, f64)], kind, adjustment| {
+            compute_funnel(
+                FunnelMeasure {
+                    name: "m".into(),
+                    label: "m".into(),
+                    kind,
+                    units: units(rows),
+                },
+                adjustment,
+            )
+        };
+        let close = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1e-12),
+                "{what}: {got} vs {want}"
+            );
+        };
+        let limits = |l: Limits, want: [f64; 4], what: &str| {
+            for (got, want) in [l.0, l.1, l.2, l.3].into_iter().zip(want) {
+                close(got, want, what);
+            }
+        };
+        let p = funnel(&proportions, FunnelKind::Proportion, Adjustment::Additive);
+        close(p.baseline, 0.15792682926829268, "theta");
+        close(p.dispersion.phi, 6.865175431911523, "phi");
+        close(p.dispersion.tau2, 0.011950454522255897, "tau2");
+        assert!(
+            (p.dispersion.p / 5.100158594587792e-13 - 1.0).abs() < 1e-6,
+            "p {}",
+            p.dispersion.p
+        );
+        // The unit with n = 100 (7 of 100).
+        limits(
+            p.unit_limits[10].0,
+            [
+                0.029656879295768195,
+                0.36075675477190766,
+                0.0013835659645937844,
+                0.4947607506081287,
+            ],
+            "additive limits of a share",
+        );
+        let m = funnel(
+            &proportions,
+            FunnelKind::Proportion,
+            Adjustment::Multiplicative,
+        );
+        limits(
+            m.unit_limits[10].0,
+            [
+                0.022900303590182254,
+                0.3812006335435738,
+                1.4734486265851613e-05,
+                0.5281121594760698,
+            ],
+            "multiplicative limits of a share",
+        );
+        let r = funnel(&rates, FunnelKind::Rate, Adjustment::Additive);
+        close(r.dispersion.phi, 9.817935902124683, "rate phi");
+        close(r.dispersion.tau2, 0.06757889603888333, "rate tau2");
+        assert!(
+            (r.dispersion.p / 4.98355411037563e-20 - 1.0).abs() < 1e-6,
+            "rate p {}",
+            r.dispersion.p
+        );
+        // The unit with exposure 300.
+        limits(
+            r.unit_limits[0].0,
+            [
+                0.025625813826264235,
+                0.27975896259295413,
+                0.0028868216060142313,
+                0.4035729936895642,
+            ],
+            "additive limits of a rate",
+        );
+        let rm = funnel(&rates, FunnelKind::Rate, Adjustment::Multiplicative);
+        limits(
+            rm.unit_limits[0].0,
+            [
+                0.027961979391146797,
+                0.2722593187585345,
+                0.00422279319604178,
+                0.38940105992888924,
+            ],
+            "multiplicative limits of a rate",
+        );
+        assert!(r.method.contains("square-root scale") && p.method.contains("arcsine"));
     }
 
     /// An overdispersed set of small shares: additive and multiplicative
