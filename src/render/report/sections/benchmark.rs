@@ -77,10 +77,15 @@ pub(in crate::render::report) fn benchmark_sections(
                     Col("Value", "value", Fmt::Fixed(3)),
                     Col("Lower 95%", "lower95", Fmt::Fixed(3)),
                     Col("Upper 95%", "upper95", Fmt::Fixed(3)),
+                    Col("Lower 99.8%", "lower998", Fmt::Fixed(3)),
+                    Col("Upper 99.8%", "upper998", Fmt::Fixed(3)),
                     Col("Compared with the rest", "flag", Fmt::Text),
                 ],
                 format!("{} by PCN", f.measure.label),
-                format!("Limits: {}.", f.method),
+                format!(
+                    "Limits: {}. Outside the 95% limits a PCN differs more than chance would explain; outside the 99.8% limits, very probably.",
+                    f.method
+                ),
             ));
         }
         sections.push(s);
@@ -198,5 +203,61 @@ mod tests {
         );
         let spc = spc_section(&nothing());
         assert_eq!(spc.empty, "No monthly series to chart.");
+    }
+
+    #[test]
+    fn each_funnel_table_shows_the_99_8_limits_beside_the_95_ones() {
+        use crate::measures::benchmark::{
+            BENCHMARK_FUNNEL_UNITS, FunnelKind, FunnelMeasure, FunnelUnit, compute_funnel,
+        };
+        let unit = |name: &str, x: f64, n: f64| FunnelUnit {
+            unit: name.into(),
+            numerator: x,
+            denominator: n,
+            hidden: false,
+        };
+        let funnel = compute_funnel(
+            FunnelMeasure {
+                name: "share_declined".into(),
+                label: "Share declined".into(),
+                kind: FunnelKind::Proportion,
+                units: vec![unit("U1", 10.0, 100.0), unit("U2", 30.0, 120.0)],
+            },
+            Adjustment::None,
+        );
+        let units = published(
+            &BENCHMARK_FUNNEL_UNITS,
+            &[&[
+                ("measure", t("share_declined")),
+                ("unit", t("U1")),
+                ("numerator", Cell::Int(10)),
+                ("denominator", Cell::Int(100)),
+                ("value", Cell::Num(0.1)),
+                ("lower95", Cell::Num(0.105)),
+                ("upper95", Cell::Num(0.27)),
+                ("lower998", Cell::Num(0.06)),
+                ("upper998", Cell::Num(0.33)),
+                ("flag", t("Low 95%")),
+            ]],
+        );
+        let benchmarks = Benchmarks {
+            funnels: vec![funnel],
+            ..nothing()
+        };
+        let (_, sections) = benchmark_sections(&[units], &benchmarks);
+        let table = &sections[0].tables[0];
+        assert_eq!(
+            table.headers[4..8],
+            ["Lower 95%", "Upper 95%", "Lower 99.8%", "Upper 99.8%"].map(String::from)
+        );
+        assert_eq!(
+            table.rows[0][4..8],
+            ["0.105", "0.27", "0.06", "0.33"].map(String::from)
+        );
+        assert!(
+            table
+                .note
+                .contains("outside the 99.8% limits, very probably")
+        );
     }
 }
