@@ -12,6 +12,7 @@ pub mod paired;
 pub mod poisson;
 pub mod proportion;
 pub mod spc;
+pub mod standardised;
 pub mod summary;
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
