@@ -200,6 +200,8 @@ pub fn publish_all(tables: &[OutTable], policy: Policy) -> Vec<PublishedTable> {
     if !policy.publishable() {
         return published;
     }
+    // The exact cells, for choosing which cell to withhold across tables.
+    let raw: Vec<Vec<Vec<Cell>>> = tables.iter().map(cells).collect();
     // Each pass only withholds more, so this ends.
     loop {
         let mut changed = vec![false; tables.len()];
@@ -221,7 +223,7 @@ pub fn publish_all(tables: &[OutTable], policy: Policy) -> Vec<PublishedTable> {
             }
         }
         for cross in rules::CROSS_SUMS {
-            for (t, cell) in unpinned_across(cross, tables, &published, policy) {
+            for (t, cell) in unpinned_across(cross, &raw, &published, policy) {
                 changed[t] |= withheld[t].insert(cell);
             }
         }
@@ -237,11 +239,11 @@ pub fn publish_all(tables: &[OutTable], policy: Policy) -> Vec<PublishedTable> {
 }
 
 /// Where the published counts of `cross`'s two tables pin a cell, the cell
-/// to withhold for each pin (table index, (row, column)): the smallest
+/// to withhold for each pin, chosen by the exact cells `raw` of every table (table index, (row, column)): the smallest
 /// visible positive part of the sum that pins it ([`across::Matrix::to_withhold`]).
 fn unpinned_across(
     cross: &rules::CrossSum,
-    tables: &[OutTable],
+    raw: &[Vec<Vec<Cell>>],
     published: &[PublishedTable],
     policy: Policy,
 ) -> Vec<(usize, (usize, usize))> {
@@ -271,18 +273,18 @@ fn unpinned_across(
         return Vec::new();
     };
     let found = matrix.narrow();
-    let raw = [cells(&tables[a]), cells(&tables[b])];
+    // A matrix cell as (table index, row, column).
     let locate = |owner: across::Owner| match owner {
-        across::Owner::Parts(r, c) => (0, r, c),
-        across::Owner::Total(r, c) => (1, r, c),
+        across::Owner::Parts(r, c) => (a, r, c),
+        across::Owner::Total(r, c) => (b, r, c),
     };
     let visible = |o| {
-        let (s, r, c) = locate(o);
-        !matches!(published[[a, b][s]].rows[r][c], Cell::Suppressed)
+        let (t, r, c) = locate(o);
+        !matches!(published[t].rows[r][c], Cell::Suppressed)
     };
     let value = |o| {
-        let (s, r, c) = locate(o);
-        raw[s][r][c].number().unwrap_or(0.0)
+        let (t, r, c) = locate(o);
+        raw[t][r][c].number().unwrap_or(0.0)
     };
     let mut out = Vec::new();
     let mut done = BTreeSet::new();
@@ -290,8 +292,8 @@ fn unpinned_across(
         if done.insert(i)
             && let Some(o) = matrix.to_withhold(i, visible, value)
         {
-            let (s, r, c) = locate(o);
-            out.push(([a, b][s], (r, c)));
+            let (t, r, c) = locate(o);
+            out.push((t, (r, c)));
         }
     }
     out

@@ -529,12 +529,8 @@ pub async fn benchmarks(
             SpcOptions {
                 improvement: Direction::Decrease,
                 target: options.declined_target,
-                rebase_at: rebase_at.clone(),
-                screen_moving_ranges: options.spc_screen,
-                baseline_points: options.spc_baseline_months,
-                floor: Some(0.0),
                 ceiling: Some(1.0),
-                ..SpcOptions::default()
+                ..counts_options.clone()
             },
         ),
     ];
