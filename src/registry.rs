@@ -12,7 +12,9 @@
 
 use crate::measures::query::Query;
 use crate::measures::table::TableDef;
-use crate::measures::{benchmark, community, equity, health, quality, service, support, wellbeing};
+use crate::measures::{
+    benchmark, community, equity, health, quality, service, standardised, support, wellbeing,
+};
 use crate::records;
 
 /// Every table, in the order the outputs list them.
@@ -41,6 +43,8 @@ pub static TABLES: &[&TableDef] = &[
     &benchmark::BENCHMARK_FUNNEL_LIMITS,
     &benchmark::BENCHMARK_OVERDISPERSION,
     &benchmark::SPC,
+    &standardised::REFERRAL_STRATA,
+    &standardised::STANDARDISED_RATIOS,
     &records::INGEST_SUMMARY,
     &records::SETTINGS,
     &records::REPORT_SENTENCES,

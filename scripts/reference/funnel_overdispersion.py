@@ -4,7 +4,8 @@
 
 Proportions: y = asin(sqrt(p)), target asin(sqrt(theta)), s = 1/(2 sqrt(n)).
 Rates (counts against exposure, expected E = theta n): y = sqrt(x / E),
-target 1, s = 1/(2 sqrt(E)). z = (y - target) / s, winsorised at the 10th and
+target 1, s = 1/(2 sqrt(E)). Standardised ratios (observed O against
+expected E): the same with theta = 1, y = sqrt(O / E). z = (y - target) / s, winsorised at the 10th and
 90th percentiles (R type 7), phi = sum(z_w^2) / I, p = P(chi2(I - 1) > I phi),
 tau2 = max(0, (I phi - (I - 1)) / (sum w - sum w^2 / sum w)), w = 1 / s^2;
 additive limits target +/- z sqrt(s^2 + tau2), back-transformed. Plain Python
@@ -63,7 +64,10 @@ def upper_gamma_regularised(a, x):
 
 
 def assess(units, kind):
-    theta = sum(x for x, _ in units) / sum(n for _, n in units)
+    if kind == "standardised":
+        theta = 1.0
+    else:
+        theta = sum(x for x, _ in units) / sum(n for _, n in units)
     if kind == "proportion":
         to = lambda v: math.asin(math.sqrt(v))
         back = lambda y: math.sin(min(max(y, 0), math.pi / 2)) ** 2
@@ -87,11 +91,16 @@ PROPORTIONS = [(6, 120), (30, 150), (9, 90), (41, 200), (12, 160), (25, 110),
                (3, 80), (38, 140), (15, 170), (29, 130), (7, 100), (44, 190)]
 RATES = [(12, 300), (45, 280), (20, 350), (70, 400), (18, 260), (52, 310),
          (9, 240), (61, 330), (25, 290), (40, 270), (14, 250), (66, 360)]
+# Observed referrals against expected ones (expected not whole numbers).
+STANDARDISED = [(40, 52.5), (95, 61.2), (18, 33.8), (120, 88.4), (30, 47.1),
+                (77, 50.3), (12, 26.9), (101, 70.6), (44, 58.2), (66, 49.7),
+                (21, 39.4), (130, 92.3)]
 
-for name, units, kind in (("proportions", PROPORTIONS, "proportion"), ("rates", RATES, "rate")):
+for name, units, kind in (("proportions", PROPORTIONS, "proportion"), ("rates", RATES, "rate"),
+                          ("standardised ratios", STANDARDISED, "standardised")):
     theta, phi, p, tau2, back, target, s_of = assess(units, kind)
     print(f"{name}: theta={theta!r} phi={phi!r} p={p!r} tau2={tau2!r}")
-    for n in (100.0, 300.0):
+    for n in ((50.3, 92.3) if kind == "standardised" else (100.0, 300.0)):
         se = math.sqrt(s_of(n) ** 2 + tau2)
         limits = [back(target - Z95 * se), back(target + Z95 * se),
                   back(target - Z998 * se), back(target + Z998 * se)]

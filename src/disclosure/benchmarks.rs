@@ -11,12 +11,15 @@
 //! chart with a withheld month shows its other months but no centre line,
 //! limits or signals. The per-PCN funnels of reliable improvement take their
 //! counts from `wellbeing_change` as published, so a cell suppressed there is
-//! suppressed in the funnel too.
+//! suppressed in the funnel too; the funnel of standardised referral ratios
+//! takes its observed and expected referrals from `standardised_ratios` as
+//! published ([`super::standardised`]).
 
 use super::{Cell, Policy, PublishedTable, cells, rules};
 use crate::error::Result;
 use crate::measures::benchmark::{
-    self, Benchmarks, FunnelMeasure, FunnelUnit, SpcInput, SpcResult, compute_funnel,
+    self, Benchmarks, FunnelMeasure, FunnelUnit, REFERRAL_RATIO_FUNNEL, SpcInput, SpcResult,
+    compute_funnel,
 };
 
 /// A count as published: rounded, or `None` when it is withheld.
@@ -25,11 +28,14 @@ fn count(n: f64, policy: Policy) -> Option<f64> {
 }
 
 /// The benchmarks computed again from published counts (`policy` none: as
-/// they are). `change` is `wellbeing_change` as published.
-pub fn publish(b: &Benchmarks, policy: Policy, change: Option<&PublishedTable>) -> Benchmarks {
+/// they are), among them `wellbeing_change` (reliable improvement) and
+/// `standardised_ratios` (observed and expected referrals) as published.
+pub fn publish(b: &Benchmarks, policy: Policy, published: &[PublishedTable]) -> Benchmarks {
     if policy == Policy::None {
         return b.clone();
     }
+    let table = |name: &str| published.iter().find(|t| t.name() == name);
+    let (change, ratios) = (table("wellbeing_change"), table("standardised_ratios"));
     let funnels = b
         .funnels
         .iter()
@@ -38,7 +44,7 @@ pub fn publish(b: &Benchmarks, policy: Policy, change: Option<&PublishedTable>) 
                 .measure
                 .units
                 .iter()
-                .map(|u| published_unit(&f.measure, u, change, policy))
+                .map(|u| published_unit(&f.measure, u, change, ratios, policy))
                 .collect();
             let measure = FunnelMeasure {
                 units,
@@ -60,10 +66,22 @@ fn published_unit(
     measure: &FunnelMeasure,
     u: &FunnelUnit,
     change: Option<&PublishedTable>,
+    ratios: Option<&PublishedTable>,
     policy: Policy,
 ) -> FunnelUnit {
     let score = measure.name.strip_prefix("reliably_improved_");
+    let standardised = measure.name == REFERRAL_RATIO_FUNNEL;
     let cells = match (score, change) {
+        _ if standardised => ratios.and_then(|t| {
+            t.rows_where(&[("breakdown", "pcn_code"), ("group", &u.unit)])
+                .next()
+                .map(|r| {
+                    (
+                        t.cell(r, "observed").number(),
+                        t.cell(r, "expected").number(),
+                    )
+                })
+        }),
         (Some(score), Some(t)) => t
             .rows_where(&[
                 ("breakdown", "pcn_code"),
@@ -270,7 +288,7 @@ mod tests {
 
     #[test]
     fn a_funnel_is_computed_from_the_published_counts_and_agrees_with_its_flags() {
-        let published = publish(&benchmarks(), Policy::NhsDigital, None);
+        let published = publish(&benchmarks(), Policy::NhsDigital, &[]);
         let f = &published.funnels[0];
         // U2's 3 declines are withheld: out of the funnel, and * in the table.
         assert!(f.measure.units[1].hidden);
@@ -300,7 +318,7 @@ mod tests {
 
     #[test]
     fn an_spc_centre_line_is_the_mean_of_the_published_months() {
-        let published = publish(&benchmarks(), Policy::NhsDigital, None);
+        let published = publish(&benchmarks(), Policy::NhsDigital, &[]);
         let referrals = &published.spc[0];
         let shown: Vec<f64> = (0..12)
             .map(|i| Policy::NhsDigital.round(70.0 + f64::from(i % 5)))

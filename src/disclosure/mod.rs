@@ -37,6 +37,7 @@ pub mod benchmarks;
 pub mod differencing;
 pub mod policy;
 pub mod rules;
+pub mod standardised;
 
 pub use policy::{Policy, midpoint6};
 
@@ -729,8 +730,8 @@ fn derive(role: &Role, raw: &[Cell], published: &[Cell], c: usize) -> Option<Cel
 /// - share: `x / n`;
 /// - share limit: the 95% Wilson limit of `x` of `n`;
 /// - quotient: `a / b × per`;
-/// - rate limit: the 95% Poisson limit of `count` (exact below 10, Byar's
-///   from 10) over `denominator`, `× per`.
+/// - rate limit: the Poisson limit of `count` at the role's level (exact
+///   below 10, Byar's from 10) over `denominator`, `× per`.
 ///
 /// `None` for other roles, a missing input, or a zero denominator.
 pub fn formula(role: &Role, row: &[Cell]) -> Option<f64> {
@@ -767,13 +768,14 @@ pub fn formula(role: &Role, row: &[Cell]) -> Option<f64> {
             count,
             denominator,
             per,
+            level,
             upper,
         } => {
             let (o, d) = (v(count)?, v(denominator)?);
             if d <= 0.0 {
                 return None;
             }
-            let (lower, high) = crate::stats::poisson::poisson_interval(o, 0.95);
+            let (lower, high) = crate::stats::poisson::poisson_interval(o, level);
             let bound = if upper { Some(high) } else { lower };
             bound.map(|b| b / d * per)
         }

@@ -347,6 +347,114 @@ pub const CROSS_SUMS: &[CrossSum] = &[
             key: &["period"],
         },
     },
+    // The strata of the standardised ratios, against the equity breakdowns
+    // by age band and by sex and the period's referrals.
+    CrossSum {
+        parts: Twin {
+            table: "referral_strata",
+            column: "referrals",
+            when: &[("breakdown", "age_band_sex")],
+            key: &["period", "age_band"],
+        },
+        by: None,
+        total: Twin {
+            table: "equity",
+            column: "referrals",
+            when: &[("breakdown", "age_band")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "referral_strata",
+            column: "referrals",
+            when: &[("breakdown", "age_band_sex")],
+            key: &["period", "sex"],
+        },
+        by: None,
+        total: Twin {
+            table: "equity",
+            column: "referrals",
+            when: &[("breakdown", "sex")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "referral_strata",
+            column: "population",
+            when: &[("breakdown", "age_band_sex")],
+            key: &["period", "age_band"],
+        },
+        by: None,
+        total: Twin {
+            table: "equity",
+            column: "population",
+            when: &[("breakdown", "age_band")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "referral_strata",
+            column: "population",
+            when: &[("breakdown", "age_band_sex")],
+            key: &["period", "sex"],
+        },
+        by: None,
+        total: Twin {
+            table: "equity",
+            column: "population",
+            when: &[("breakdown", "sex")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "referral_strata",
+            column: "referrals",
+            when: &[("breakdown", "age_band_sex")],
+            key: &["period"],
+        },
+        by: None,
+        total: Twin {
+            table: "service_uptake",
+            column: "referred",
+            when: &[],
+            key: &["period"],
+        },
+    },
+    // Each practice's and PCN's referrals, by quarter and in the year.
+    CrossSum {
+        parts: Twin {
+            table: "service_referrals",
+            column: "referrals",
+            when: &[("breakdown", "practice_code")],
+            key: &["period", "group"],
+        },
+        by: None,
+        total: Twin {
+            table: "standardised_ratios",
+            column: "observed",
+            when: &[("breakdown", "practice_code")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "service_referrals",
+            column: "referrals",
+            when: &[("breakdown", "pcn_code")],
+            key: &["period", "group"],
+        },
+        by: None,
+        total: Twin {
+            table: "standardised_ratios",
+            column: "observed",
+            when: &[("breakdown", "pcn_code")],
+            key: &["period", "group"],
+        },
+    },
 ];
 
 /// Every list and the count it must agree with.

@@ -206,11 +206,9 @@ pub fn evaluate(
     // Funnels and SPC charts computed again from the published counts (and
     // reliable improvement from wellbeing_change as published), so their
     // tables, charts and flags agree with the counts beside them.
-    let benchmarks = disclosure::benchmarks::publish(
-        &computed.benchmarks,
-        policy,
-        published.iter().find(|t| t.name() == "wellbeing_change"),
-    );
+    // Expected referrals from the reference rates as published.
+    disclosure::standardised::publish(&computed.standardisation, &mut published, policy);
+    let benchmarks = disclosure::benchmarks::publish(&computed.benchmarks, policy, &published);
     for table in disclosure::benchmarks::tables(&benchmarks, policy)? {
         match published.iter_mut().find(|t| t.name() == table.name()) {
             Some(slot) => *slot = table,

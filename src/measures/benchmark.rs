@@ -50,6 +50,9 @@ pub enum FunnelKind {
     Proportion,
     /// events per unit of denominator (expected = pooled rate × denominator).
     Rate,
+    /// observed events against expected ones (the denominator), target 1:
+    /// an indirectly standardised ratio.
+    StandardisedRatio,
 }
 
 impl FunnelKind {
@@ -57,7 +60,7 @@ impl FunnelKind {
     pub fn stabilised_scale(self) -> &'static str {
         match self {
             FunnelKind::Proportion => "arcsine-square-root scale",
-            FunnelKind::Rate => "square-root scale",
+            FunnelKind::Rate | FunnelKind::StandardisedRatio => "square-root scale",
         }
     }
 }
@@ -117,25 +120,31 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
         .filter(|u| u.denominator > 0.0 && !u.hidden)
         .collect();
     let total_n: f64 = units.iter().map(|u| u.denominator).sum();
-    let theta = units.iter().map(|u| u.numerator).sum::<f64>() / total_n;
+    // A standardised ratio's target is the reference (1); otherwise the
+    // pooled value.
+    let theta = match measure.kind {
+        FunnelKind::StandardisedRatio => 1.0,
+        _ => units.iter().map(|u| u.numerator).sum::<f64>() / total_n,
+    };
     // Overdispersion is assessed, and limits widened, on the variance-stabilised
     // scale (Spiegelhalter 2005, as FunnelPlotR does): a share p as asin √p with
     // s = 1/(2√n); a rate as the square root of its ratio to the expected,
-    // √(x / θn), with s = 1/(2√(θn)). Widened limits are transformed back, so
-    // they stay within the natural range.
+    // √(x / θn), with s = 1/(2√(θn)); a standardised ratio O/E as √(O/E)
+    // with s = 1/(2√E) (θ = 1). Widened limits are transformed back, so they
+    // stay within the natural range.
     let kind = measure.kind;
     let to_scale = move |v: f64| match kind {
         FunnelKind::Proportion => v.clamp(0.0, 1.0).sqrt().asin(),
-        FunnelKind::Rate => (v / theta).max(0.0).sqrt(),
+        FunnelKind::Rate | FunnelKind::StandardisedRatio => (v / theta).max(0.0).sqrt(),
     };
     let from_scale = move |y: f64| match kind {
         FunnelKind::Proportion => y.clamp(0.0, std::f64::consts::FRAC_PI_2).sin().powi(2),
-        FunnelKind::Rate => theta * y.max(0.0).powi(2),
+        FunnelKind::Rate | FunnelKind::StandardisedRatio => theta * y.max(0.0).powi(2),
     };
     let target = to_scale(theta);
     let s_of = move |n: f64| match kind {
         FunnelKind::Proportion => 1.0 / (2.0 * n.sqrt()),
-        FunnelKind::Rate => 1.0 / (2.0 * (theta * n).sqrt()),
+        FunnelKind::Rate | FunnelKind::StandardisedRatio => 1.0 / (2.0 * (theta * n).sqrt()),
     };
     let z: Vec<f64> = units
         .iter()
@@ -159,7 +168,7 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
     let natural = |l: Limits| -> Limits {
         let top = |x: f64| match measure.kind {
             FunnelKind::Proportion => x.min(1.0),
-            FunnelKind::Rate => x,
+            FunnelKind::Rate | FunnelKind::StandardisedRatio => x,
         };
         (l.0.max(0.0), top(l.1), l.2.max(0.0), top(l.3))
     };
@@ -189,7 +198,7 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
                 funnel::proportion_limit(0.999, n, theta, true).max(0.0),
                 funnel::proportion_limit(0.999, n, theta, false).min(1.0),
             ),
-            (_, FunnelKind::Rate) => {
+            (_, FunnelKind::Rate | FunnelKind::StandardisedRatio) => {
                 let (l95, u95) = funnel::count_limits(theta * n, 0.95);
                 let (l998, u998) = funnel::count_limits(theta * n, 0.998);
                 (l95 / n, u95 / n, l998 / n, u998 / n)
@@ -202,7 +211,9 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
                 FunnelKind::Proportion => {
                     funnel::proportion_flag(u.numerator, u.denominator, theta)
                 }
-                FunnelKind::Rate => funnel::count_flag(u.numerator, theta * u.denominator),
+                FunnelKind::Rate | FunnelKind::StandardisedRatio => {
+                    funnel::count_flag(u.numerator, theta * u.denominator)
+                }
             };
         }
         let v = u.numerator / u.denominator;
@@ -255,7 +266,7 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
     };
     let method = match (chosen, measure.kind) {
         (Adjustment::None, FunnelKind::Proportion) => "exact inverse Wilson limits, no overdispersion adjustment".to_string(),
-        (Adjustment::None, FunnelKind::Rate) => {
+        (Adjustment::None, FunnelKind::Rate | FunnelKind::StandardisedRatio) => {
             "exact Poisson limits below 10 events, Byar's approximation from 10, no overdispersion adjustment".to_string()
         }
         (Adjustment::Multiplicative, _) => format!(
@@ -403,11 +414,13 @@ pub struct Benchmarks {
 }
 
 /// Compute the funnels and SPC charts for `period`; `wellbeing_change` supplies
-/// per-PCN reliable improvement.
+/// per-PCN reliable improvement, and `more` are funnels computed elsewhere
+/// (the standardised referral ratios).
 pub async fn benchmarks(
     ctx: &SessionContext,
     period: &Period,
     wellbeing_change: Option<&OutTable>,
+    more: Vec<FunnelMeasure>,
     options: &BenchmarkOptions,
 ) -> Result<Benchmarks> {
     let dates = period.parameters();
@@ -460,6 +473,7 @@ pub async fn benchmarks(
     if let Some(change) = wellbeing_change {
         measures.extend(reliable_improvement_funnels(&change.batch));
     }
+    measures.extend(more);
     let funnels = measures
         .into_iter()
         .filter(|m| m.units.iter().any(|u| u.denominator > 0.0))
@@ -555,6 +569,28 @@ pub async fn benchmarks(
     })
 }
 
+/// The funnel of the PCNs' standardised referral ratios.
+pub const REFERRAL_RATIO_FUNNEL: &str = "standardised_referral_ratio";
+
+/// The funnel of standardised referral ratios: each PCN's observed referrals
+/// against its expected ones (`(pcn, observed, expected)`), target 1.
+pub fn standardised_ratio_funnel(units: Vec<(String, f64, f64)>) -> FunnelMeasure {
+    FunnelMeasure {
+        name: REFERRAL_RATIO_FUNNEL.to_string(),
+        label: "Standardised referral ratio (age band and sex)".to_string(),
+        kind: FunnelKind::StandardisedRatio,
+        units: units
+            .into_iter()
+            .map(|(unit, observed, expected)| FunnelUnit {
+                unit,
+                numerator: observed,
+                denominator: expected,
+                hidden: false,
+            })
+            .collect(),
+    }
+}
+
 /// Per-PCN funnels of the share of paired scores reliably improved.
 fn reliable_improvement_funnels(change: &RecordBatch) -> Vec<FunnelMeasure> {
     let text = |name: &str| {
@@ -615,12 +651,22 @@ pub const BENCHMARK_FUNNEL_UNITS: TableDef = TableDef {
     queries: &[
         BENCHMARK_PCN_COUNTS_SQL,
         crate::measures::wellbeing::WELLBEING_PAIRS_SQL,
+        crate::measures::standardised::REFERRAL_STRATA_SQL,
     ],
     columns: &[
         text("measure", "Funnel measure"),
         text("unit", "Unit compared (PCN code)"),
         count_number("numerator", "Events or successes"),
-        count_number("denominator", "Size or exposure"),
+        count_when(
+            "denominator",
+            "measure",
+            &[
+                "share_declined",
+                "contacts_per_accepted_referral",
+                "reliably_improved_",
+            ],
+            "Size or exposure (expected referrals, not a count, for a standardised ratio)",
+        ),
         share(
             "value",
             "numerator",
@@ -629,7 +675,7 @@ pub const BENCHMARK_FUNNEL_UNITS: TableDef = TableDef {
         ),
         num_label(
             "baseline",
-            "Pooled value: sum of numerators / sum of denominators",
+            "Pooled value: sum of numerators / sum of denominators (1, the reference, for a standardised ratio)",
         ),
         num_label("lower95", "Lower 95% limit at this denominator"),
         num_label("upper95", "Upper 95% limit"),
@@ -654,6 +700,7 @@ pub const BENCHMARK_FUNNEL_LIMITS: TableDef = TableDef {
     queries: &[
         BENCHMARK_PCN_COUNTS_SQL,
         crate::measures::wellbeing::WELLBEING_PAIRS_SQL,
+        crate::measures::standardised::REFERRAL_STRATA_SQL,
     ],
     columns: &[
         text("measure", "Funnel measure"),
@@ -674,6 +721,7 @@ pub const BENCHMARK_OVERDISPERSION: TableDef = TableDef {
     queries: &[
         BENCHMARK_PCN_COUNTS_SQL,
         crate::measures::wellbeing::WELLBEING_PAIRS_SQL,
+        crate::measures::standardised::REFERRAL_STRATA_SQL,
     ],
     columns: &[
         text("measure", "Funnel measure"),
@@ -971,6 +1019,81 @@ mod tests {
             "multiplicative limits of a rate",
         );
         assert!(r.method.contains("square-root scale") && p.method.contains("arcsine"));
+    }
+
+    /// `scripts/reference/funnel_overdispersion.py`, standardised ratios:
+    /// observed against expected referrals, target 1 (not a pooled value),
+    /// assessed as √(O/E) with s = 1/(2√E).
+    #[test]
+    fn standardised_ratios_are_assessed_on_the_square_root_scale_around_1() {
+        let rows = [
+            (40.0, 52.5),
+            (95.0, 61.2),
+            (18.0, 33.8),
+            (120.0, 88.4),
+            (30.0, 47.1),
+            (77.0, 50.3),
+            (12.0, 26.9),
+            (101.0, 70.6),
+            (44.0, 58.2),
+            (66.0, 49.7),
+            (21.0, 39.4),
+            (130.0, 92.3),
+        ];
+        let funnel = |adjustment| {
+            compute_funnel(
+                FunnelMeasure {
+                    name: "m".into(),
+                    label: "m".into(),
+                    kind: FunnelKind::StandardisedRatio,
+                    units: units(&rows),
+                },
+                adjustment,
+            )
+        };
+        let close = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1e-12),
+                "{what}: {got} vs {want}"
+            );
+        };
+        let a = funnel(Adjustment::Additive);
+        close(a.baseline, 1.0, "target");
+        close(a.dispersion.phi, 9.118893535137651, "phi");
+        close(a.dispersion.tau2, 0.04047262426253793, "tau2");
+        assert!((a.dispersion.p / 2.384425813930421e-18 - 1.0).abs() < 1e-6);
+        let want = |l: Limits, w: [f64; 4], what: &str| {
+            for (got, want) in [l.0, l.1, l.2, l.3].into_iter().zip(w) {
+                close(got, want, what);
+            }
+        };
+        // The unit with E = 50.3 (77 observed) and the one with E = 92.3.
+        want(
+            a.unit_limits[5].0,
+            [
+                0.33894316023654003,
+                2.0101901540582032,
+                0.11644839783703313,
+                2.751466945438309,
+            ],
+            "additive limits at E = 50.3",
+        );
+        let m = funnel(Adjustment::Multiplicative);
+        want(
+            m.unit_limits[11].0,
+            [
+                0.4788270927201113,
+                1.7109337632144779,
+                0.2645467636430721,
+                2.207182377276585,
+            ],
+            "multiplicative limits at E = 92.3",
+        );
+        // Unadjusted: the exact Poisson limits of E events over E.
+        let none = funnel(Adjustment::None);
+        let (l, u) = funnel::count_limits(50.3, 0.95);
+        close(none.unit_limits[5].0.0, l / 50.3, "lower 95 at E = 50.3");
+        close(none.unit_limits[5].0.1, u / 50.3, "upper 95 at E = 50.3");
     }
 
     /// An overdispersed set of small shares: additive and multiplicative

@@ -7,6 +7,8 @@
 //! - [`wellbeing`]: impact on the person (paired change, reliable change, band
 //!   shifts, the attrition funnel and attrition bias).
 //! - [`benchmark`]: funnel plots of PCNs and SPC charts of monthly series.
+//! - [`standardised`]: referrals of each practice and PCN against those
+//!   expected at the scheme's rates for its ages and sexes.
 //! - [`service`]: service delivery by NHS quarter (referrals, uptake, timeliness).
 //! - [`support`]: support offered and link-worker caseload.
 //! - [`community`]: impact on community groups (organisations receiving referrals).
@@ -23,6 +25,7 @@ pub mod period;
 pub mod quality;
 pub mod query;
 pub mod service;
+pub mod standardised;
 pub mod support;
 pub mod table;
 pub mod wellbeing;
@@ -64,6 +67,9 @@ pub struct Computed {
     pub tables: Vec<OutTable>,
     /// The funnels and SPC charts behind the benchmarking tables.
     pub benchmarks: benchmark::Benchmarks,
+    /// The strata and lists behind the standardised referral ratios (their
+    /// expected referrals are worked out again from the published rates).
+    pub standardisation: standardised::Standardisation,
     /// The health and care system's naive and comparison estimates, side by side.
     pub health: Vec<health::Headline>,
 }
@@ -76,9 +82,14 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     let ctx = crate::engine::session(&warehouse, options.engine).await?;
     let mut tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
     let change = tables.iter().find(|t| t.name() == "wellbeing_change");
+    let standardisation = standardised::standardisation(&ctx, &options.period).await?;
+    let more = vec![benchmark::standardised_ratio_funnel(
+        standardised::pcn_units(&standardisation),
+    )];
     let benchmarks =
-        benchmark::benchmarks(&ctx, &options.period, change, &options.benchmark).await?;
+        benchmark::benchmarks(&ctx, &options.period, change, more, &options.benchmark).await?;
     tables.extend(benchmark::tables(&benchmarks)?);
+    tables.extend(standardised::tables(&standardisation)?);
     tables.extend(service::service_delivery(&ctx, &options.period).await?);
     tables.extend(support::support(&ctx, &options.period).await?);
     tables.extend(community::community_groups(&ctx, &options.period).await?);
@@ -91,6 +102,7 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     Ok(Computed {
         tables,
         benchmarks,
+        standardisation,
         health: health.headlines,
     })
 }

@@ -13,9 +13,16 @@ use crate::stats::funnel::Flag;
 pub fn funnel(f: &FunnelResult) -> FunnelPlot {
     let percent = f.measure.kind == FunnelKind::Proportion;
     let scale = if percent { 100.0 } else { 1.0 };
+    let (x, y, centre) = match f.measure.kind {
+        FunnelKind::Proportion => ("Denominator", "Per cent", "a pooled value"),
+        FunnelKind::Rate => ("Exposure (denominator)", "Rate", "a pooled value"),
+        FunnelKind::StandardisedRatio => ("Expected", "Observed / expected", "the reference"),
+    };
     FunnelPlot {
         title: f.measure.label.clone(),
         percent,
+        axes: (x.to_string(), y.to_string()),
+        centre: centre.to_string(),
         points: f
             .measure
             .units

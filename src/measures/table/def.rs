@@ -76,8 +76,9 @@ pub enum Protection<C, K> {
         /// Scale: 1,000 for a rate per 1,000.
         per: f64,
     },
-    /// A limit of the 95% Poisson interval of `count / denominator × per`
-    /// (exact below 10, Byar's from 10), recomputed from the published count.
+    /// A limit of the Poisson interval of `count / denominator × per` at
+    /// `level` (exact below 10, Byar's from 10), recomputed from the
+    /// published count.
     PoissonBound {
         /// The count.
         count: C,
@@ -85,6 +86,8 @@ pub enum Protection<C, K> {
         denominator: C,
         /// Scale, as for the rate.
         per: f64,
+        /// Confidence level: 0.95, or 0.998 beside a funnel's outer limits.
+        level: f64,
         /// The upper limit (else the lower).
         upper: bool,
     },
@@ -197,11 +200,13 @@ impl<C, K> Protection<C, K> {
                 count,
                 denominator,
                 per,
+                level,
                 upper,
             } => Protection::PoissonBound {
                 count: column(count)?,
                 denominator: column(denominator)?,
                 per: *per,
+                level: *level,
                 upper: *upper,
             },
             Protection::Scaled { count } => Protection::Scaled {
@@ -324,10 +329,12 @@ impl Declared {
                 count,
                 denominator,
                 per: p,
+                level,
                 upper,
             } => format!(
-                "{} 95% Poisson limit of {count} / {denominator}{}",
+                "{} {}% Poisson limit of {count} / {denominator}{}",
                 side(*upper),
+                format!("{:.1}", level * 100.0).trim_end_matches(".0"),
                 per(*p)
             ),
             Protection::Scaled { count } => format!("scaled count: {count} × a fixed factor"),
@@ -504,11 +511,14 @@ pub const fn quotient(
     )
 }
 
-const fn poisson(
+/// A limit of the Poisson interval of `count / denominator × per` at `level`
+/// (the upper one when `upper`).
+pub const fn poisson_bound(
     name: &'static str,
     count: &'static str,
     denominator: &'static str,
     per: f64,
+    level: f64,
     upper: bool,
     description: &'static str,
 ) -> OutColumn {
@@ -519,6 +529,7 @@ const fn poisson(
             count,
             denominator,
             per,
+            level,
             upper,
         },
         description,
@@ -533,7 +544,7 @@ pub const fn poisson_lower(
     per: f64,
     description: &'static str,
 ) -> OutColumn {
-    poisson(name, count, denominator, per, false, description)
+    poisson_bound(name, count, denominator, per, 0.95, false, description)
 }
 
 /// The upper 95% Poisson limit of `count / denominator × per`.
@@ -544,7 +555,7 @@ pub const fn poisson_upper(
     per: f64,
     description: &'static str,
 ) -> OutColumn {
-    poisson(name, count, denominator, per, true, description)
+    poisson_bound(name, count, denominator, per, 0.95, true, description)
 }
 
 /// `count` times a fixed factor.

@@ -17,6 +17,11 @@ pub struct FunnelPlot {
     pub title: String,
     /// Whether values are per cent (a proportion) rather than rates.
     pub percent: bool,
+    /// The horizontal and vertical axes' labels.
+    pub axes: (String, String),
+    /// What the centre line is, for the text alternative: "a pooled value",
+    /// "the reference".
+    pub centre: String,
     /// Each unit with a denominator: (denominator, value, flag).
     pub points: Vec<(f64, f64, Flag)>,
     /// Units beyond the 99.8% limits (those without a denominator included).
@@ -58,12 +63,8 @@ pub fn svg(f: &FunnelPlot) -> String {
         };
         let _ = chart
             .configure_mesh()
-            .x_desc(if percent {
-                "Denominator"
-            } else {
-                "Exposure (denominator)"
-            })
-            .y_desc(if percent { "Per cent" } else { "Rate" })
+            .x_desc(&f.axes.0)
+            .y_desc(&f.axes.1)
             .axis_desc_style(("sans-serif", 13).into_font().color(&DARK))
             .light_line_style(WHITE)
             .draw();
@@ -101,8 +102,9 @@ pub fn svg(f: &FunnelPlot) -> String {
     }
     let outside = f.outside_998;
     let description = format!(
-        "Funnel plot of {} units around a pooled value of {:.3}{}; thin lines are 95% limits and thick lines 99.8% limits ({}). {} unit{} outside the 99.8% limits.",
+        "Funnel plot of {} units around {} of {:.3}{}; thin lines are 95% limits and thick lines 99.8% limits ({}). {} unit{} outside the 99.8% limits.",
         points.len(),
+        f.centre,
         f.baseline,
         if percent { "%" } else { "" },
         f.method,
@@ -121,6 +123,8 @@ mod tests {
         let plot = FunnelPlot {
             title: "Share declined".into(),
             percent: true,
+            axes: ("Denominator".into(), "Per cent".into()),
+            centre: "a pooled value".into(),
             points: vec![
                 (100.0, 10.0, Flag::NotSignificant),
                 (400.0, 30.0, Flag::High998),

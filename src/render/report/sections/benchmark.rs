@@ -1,7 +1,7 @@
 //! Benchmarking: funnel plots of PCNs and SPC charts, as published.
 
 use crate::disclosure::PublishedTable;
-use crate::measures::benchmark::{Benchmarks, FunnelResult};
+use crate::measures::benchmark::{Benchmarks, FunnelKind, FunnelResult};
 use crate::render::report::cells::{Col, Fmt, find, view};
 use crate::render::report::{ChartView, Section};
 
@@ -67,13 +67,23 @@ pub(in crate::render::report) fn benchmark_sections(
             let rows: Vec<usize> = t
                 .rows_where(&[("measure", f.measure.name.as_str())])
                 .collect();
+            let (numerator, denominator) = match f.measure.kind {
+                FunnelKind::StandardisedRatio => (
+                    Col("Observed", "numerator", Fmt::Count),
+                    Col("Expected", "denominator", Fmt::Fixed(1)),
+                ),
+                _ => (
+                    Col("Numerator", "numerator", Fmt::Count),
+                    Col("Denominator", "denominator", Fmt::Count),
+                ),
+            };
             s.tables.push(view(
                 t,
                 &rows,
                 &[
                     Col("PCN", "unit", Fmt::Text),
-                    Col("Numerator", "numerator", Fmt::Count),
-                    Col("Denominator", "denominator", Fmt::Count),
+                    numerator,
+                    denominator,
                     Col("Value", "value", Fmt::Fixed(3)),
                     Col("Lower 95%", "lower95", Fmt::Fixed(3)),
                     Col("Upper 95%", "upper95", Fmt::Fixed(3)),
@@ -87,6 +97,9 @@ pub(in crate::render::report) fn benchmark_sections(
                     f.method
                 ),
             ));
+        }
+        if f.measure.kind == FunnelKind::StandardisedRatio {
+            standardised_ratios(&mut s, tables);
         }
         sections.push(s);
     }
@@ -109,6 +122,31 @@ pub(in crate::render::report) fn benchmark_sections(
         ));
     }
     (summary, sections)
+}
+
+/// What a standardised referral ratio is, and every practice's and PCN's
+/// with its intervals.
+fn standardised_ratios(s: &mut Section, tables: &[PublishedTable]) {
+    s.intro.push("Each PCN's referrals against those expected had its registered list been referred at the scheme's rate in each age band and sex (indirect standardisation, with the rates as referral_strata publishes them): 1 means referred as often as its ages and sexes predict, 1.2 a fifth more often. The limits around 1 are the reference's, not a PCN's own interval; each practice's and PCN's own 95% and 99.8% intervals follow.".into());
+    let Some(t) = find(tables, "standardised_ratios") else {
+        return;
+    };
+    s.tables.push(view(
+        t,
+        &(0..t.rows.len()).collect::<Vec<_>>(),
+        &[
+            Col("Practice or PCN", "group", Fmt::Text),
+            Col("Observed", "observed", Fmt::Count),
+            Col("Expected", "expected", Fmt::Fixed(1)),
+            Col("Ratio", "ratio", Fmt::Fixed(2)),
+            Col("Lower 95%", "lower95", Fmt::Fixed(2)),
+            Col("Upper 95%", "upper95", Fmt::Fixed(2)),
+            Col("Lower 99.8%", "lower998", Fmt::Fixed(2)),
+            Col("Upper 99.8%", "upper998", Fmt::Fixed(2)),
+        ],
+        "Standardised referral ratios by practice and PCN",
+        "Intervals: the exact Poisson interval of the observed referrals (Byar's approximation from 10) over the expected. An interval that excludes 1 means the practice or PCN refers more (or less) often than its ages and sexes predict, beyond chance.",
+    ));
 }
 
 /// SPC charts as published; a chart with a withheld month is left out.
@@ -259,5 +297,70 @@ mod tests {
                 .note
                 .contains("outside the 99.8% limits, very probably")
         );
+    }
+
+    #[test]
+    fn a_standardised_ratio_funnel_names_observed_and_expected_and_lists_every_ratio() {
+        use crate::measures::benchmark::{
+            BENCHMARK_FUNNEL_UNITS, REFERRAL_RATIO_FUNNEL, compute_funnel,
+            standardised_ratio_funnel,
+        };
+        use crate::measures::standardised::STANDARDISED_RATIOS;
+        let funnel = compute_funnel(
+            standardised_ratio_funnel(vec![("U1".into(), 40.0, 52.5), ("U2".into(), 95.0, 61.2)]),
+            Adjustment::None,
+        );
+        let units = published(
+            &BENCHMARK_FUNNEL_UNITS,
+            &[&[
+                ("measure", t(REFERRAL_RATIO_FUNNEL)),
+                ("unit", t("U1")),
+                ("numerator", Cell::Int(40)),
+                ("denominator", Cell::Num(52.5)),
+                ("value", Cell::Num(40.0 / 52.5)),
+            ]],
+        );
+        let ratios = published(
+            &STANDARDISED_RATIOS,
+            &[
+                &[
+                    ("breakdown", t("practice_code")),
+                    ("group", t("A81001")),
+                    ("observed", Cell::Int(40)),
+                    ("expected", Cell::Num(52.5)),
+                    ("ratio", Cell::Num(0.7619)),
+                    ("lower95", Cell::Num(0.544)),
+                    ("upper95", Cell::Num(1.037)),
+                ],
+                &[
+                    ("breakdown", t("pcn_code")),
+                    ("group", t("U1")),
+                    ("observed", Cell::Suppressed),
+                ],
+            ],
+        );
+        let benchmarks = Benchmarks {
+            funnels: vec![funnel],
+            ..nothing()
+        };
+        let (_, sections) = benchmark_sections(&[units, ratios], &benchmarks);
+        let s = &sections[0];
+        assert!(
+            s.intro
+                .iter()
+                .any(|p| p.contains("indirect standardisation"))
+        );
+        assert_eq!(
+            s.tables[0].headers[1..3],
+            ["Observed", "Expected"].map(String::from)
+        );
+        assert_eq!(s.tables[0].rows[0][2], "52.5");
+        let list = &s.tables[1];
+        assert_eq!(list.rows.len(), 2, "every practice and PCN is listed");
+        assert_eq!(
+            list.rows[0][..4],
+            ["A81001", "40", "52.5", "0.76"].map(String::from)
+        );
+        assert_eq!(list.rows[1][1], "*");
     }
 }
