@@ -21,7 +21,8 @@ use crate::records;
 pub static TABLES: &[&TableDef] = &[
     &wellbeing::WELLBEING_ATTRITION_FUNNEL,
     &wellbeing::WELLBEING_CHANGE,
-    &wellbeing::WELLBEING_ATTRITION_BIAS,
+    &wellbeing::attrition::WELLBEING_ATTRITION_BIAS,
+    &wellbeing::attrition::WELLBEING_WEIGHT_BALANCE,
     &service::SERVICE_REFERRALS,
     &service::SERVICE_UPTAKE,
     &community::COMMUNITY_ORGANISATIONS,

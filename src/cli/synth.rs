@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::console::Console;
 use crate::error::Result;
-use crate::synth::{self, SynthOptions};
+use crate::synth::{self, AttritionOn, SynthOptions};
 use crate::text::thousands;
 
 #[derive(Debug, Args)]
@@ -32,6 +32,20 @@ pub(super) struct SynthArgs {
     /// Planted change in latent wellbeing (standard deviations) by follow-up.
     #[arg(long, default_value_t = 0.35)]
     wellbeing_effect: f64,
+    /// How much less the latent wellbeing of people who start better off
+    /// changes, per standard deviation of baseline (0 = the same change for
+    /// everyone; 0.3 = people starting worse improve more).
+    #[arg(long, default_value_t = 0.0)]
+    change_by_baseline: f64,
+    /// How much likelier a follow-up is, on the log-odds scale, per standard
+    /// deviation of better baseline wellbeing (missing at random given the
+    /// baseline).
+    #[arg(long, default_value_t = 0.5)]
+    attrition_by_baseline: f64,
+    /// Whether follow-ups depend on the latent baseline wellbeing, or on the
+    /// baseline as recorded (missing at random given the recorded score).
+    #[arg(long, value_enum, default_value_t = AttritionOn::Latent)]
+    attrition_on: AttritionOn,
     /// Secular change in all service use per year (0.03 = 3%).
     #[arg(long, default_value_t = 0.03)]
     trend: f64,
@@ -50,6 +64,9 @@ pub(super) fn run(args: SynthArgs, console: &Console) -> Result<i32> {
         gp_effect: args.gp_effect,
         ae_effect: args.ae_effect,
         wellbeing_effect: args.wellbeing_effect,
+        change_by_baseline: args.change_by_baseline,
+        attrition_by_baseline: args.attrition_by_baseline,
+        attrition_on: args.attrition_on,
         trend: args.trend,
         vendor_scheme: args.vendor_scheme,
     };

@@ -189,15 +189,44 @@ pub fn instruments(uses_wemwbs: bool) -> Vec<(&'static str, Vec<Item>, Vec<Score
     ]
 }
 
-/// Assessments at baseline and (for about half) at follow-up, with the person's latent
-/// wellbeing at each; `None` for the follow-up when it was not recorded.
+/// What the chance of a follow-up depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AttritionOn {
+    /// The latent baseline wellbeing, which questionnaires measure with error.
+    #[default]
+    Latent,
+    /// The baseline as recorded (the wellbeing questionnaire's answers), so
+    /// follow-ups are missing at random given the recorded baseline.
+    Recorded,
+}
+
+/// One episode's assessments, with the latent wellbeing behind them.
+pub struct Drawn {
+    /// Baseline rows, and follow-up rows when followed up.
+    pub rows: Vec<Assessment>,
+    /// Latent wellbeing at baseline.
+    pub w0: f64,
+    /// Latent wellbeing at follow-up, recorded or not.
+    pub w1: f64,
+    /// Whether the follow-up was recorded.
+    pub followed_up: bool,
+}
+
+/// Assessments at baseline and (for about half) at follow-up, with the
+/// person's latent wellbeing at each (the follow-up's whether it was
+/// recorded or not). The latent change falls by `change_by_baseline` per
+/// standard deviation of better baseline, and the log-odds of a follow-up
+/// rise by `attrition_by_baseline` per standard deviation of the latent
+/// baseline (`attrition_on` latent; its mean is about −0.7) or of the
+/// baseline as recorded (`attrition_on` recorded: missing at random given
+/// the recorded score).
 pub fn draw_assessments(
     rng: &mut Stream,
     person: &Person,
     episode: &Episode,
     uses_wemwbs: bool,
-    effect: f64,
-) -> Option<(Vec<Assessment>, f64, Option<f64>)> {
+    options: &super::SynthOptions,
+) -> Option<Drawn> {
     let first = episode.first_contact.filter(|_| episode.treated())?;
     if !draw::chance(rng, 0.85) {
         return None;
@@ -205,20 +234,41 @@ pub fn draw_assessments(
     let end = calendar::extract_end().min(person.exit());
     let baseline_date = (first + draw::between(rng, 0, 7)).min(end);
     let w0 = -0.7 - 0.3 * person.need + 0.9 * draw::normal(rng);
-    let w1 = w0 + effect + 0.4 * draw::normal(rng);
+    let w1 = w0 + options.wellbeing_effect - options.change_by_baseline * (w0 + 0.7)
+        + 0.4 * draw::normal(rng);
+    let mut rows = Vec::new();
+    // What the chance of a follow-up rests on: the latent baseline, or the
+    // baseline as recorded (the first instrument's mean item on the latent
+    // scale), drawn first.
+    let basis = match options.attrition_on {
+        AttritionOn::Latent => w0,
+        AttritionOn::Recorded => {
+            for (instrument, items, _) in instruments(uses_wemwbs) {
+                rows.push(Assessment {
+                    instrument,
+                    date: baseline_date,
+                    items: items.iter().map(|i| i.draw(rng, w0)).collect(),
+                });
+            }
+            let first = &rows[0].items;
+            let mean_item = first.iter().sum::<i64>() as f64 / first.len() as f64;
+            (mean_item - wellbeing::WEMWBS_ITEM.mean) / wellbeing::WEMWBS_ITEM.slope
+        }
+    };
     // People doing worse are less likely to complete a follow-up (attrition bias).
-    let p_follow_up = 1.0 / (1.0 + (-(0.35 + 0.5 * w0)).exp());
+    let p_follow_up = 1.0 / (1.0 + (-(0.35 + options.attrition_by_baseline * basis)).exp());
     let follow_up_date = episode
         .closure
         .map(|c| (c + draw::between(rng, -7, 14)).max(baseline_date + 42))
         .filter(|&d| d <= end && draw::chance(rng, p_follow_up));
-    let mut rows = Vec::new();
     for (instrument, items, _) in instruments(uses_wemwbs) {
-        rows.push(Assessment {
-            instrument,
-            date: baseline_date,
-            items: items.iter().map(|i| i.draw(rng, w0)).collect(),
-        });
+        if options.attrition_on == AttritionOn::Latent {
+            rows.push(Assessment {
+                instrument,
+                date: baseline_date,
+                items: items.iter().map(|i| i.draw(rng, w0)).collect(),
+            });
+        }
         if let Some(date) = follow_up_date {
             rows.push(Assessment {
                 instrument,
@@ -227,5 +277,10 @@ pub fn draw_assessments(
             });
         }
     }
-    Some((rows, w0, follow_up_date.map(|_| w1)))
+    Some(Drawn {
+        rows,
+        w0,
+        w1,
+        followed_up: follow_up_date.is_some(),
+    })
 }

@@ -20,6 +20,8 @@ mod person;
 mod wellbeing;
 mod world;
 
+pub use episode::AttritionOn;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +58,14 @@ pub struct SynthOptions {
     pub ae_effect: f64,
     /// Change in latent wellbeing (standard deviations) between baseline and follow-up.
     pub wellbeing_effect: f64,
+    /// Fall in the latent change per standard deviation of better baseline
+    /// wellbeing (people starting worse improve more).
+    pub change_by_baseline: f64,
+    /// Log-odds of a follow-up per standard deviation of better baseline
+    /// wellbeing (attrition that depends on the baseline: missing at random).
+    pub attrition_by_baseline: f64,
+    /// Whether follow-ups depend on the latent or the recorded baseline.
+    pub attrition_on: episode::AttritionOn,
     /// Secular change in service use per year.
     pub trend: f64,
     /// Write one scheme's referrals in a vendor-style layout with its mapping file.
@@ -72,6 +82,9 @@ impl Default for SynthOptions {
             gp_effect: 0.10,
             ae_effect: 0.10,
             wellbeing_effect: 0.35,
+            change_by_baseline: 0.0,
+            attrition_by_baseline: 0.5,
+            attrition_on: episode::AttritionOn::Latent,
             trend: 0.03,
             vendor_scheme: false,
         }
@@ -112,8 +125,18 @@ pub struct Generator {
 pub struct WellbeingTruth {
     /// Mean change in latent wellbeing (SD units) from baseline to follow-up.
     pub latent_effect: f64,
+    /// Fall in the latent change per standard deviation of better baseline.
+    pub change_by_baseline: f64,
+    /// Log-odds of a follow-up per standard deviation of better baseline.
+    pub attrition_by_baseline: f64,
+    /// `latent` or `recorded`: what that baseline is.
+    pub attrition_on: &'static str,
     /// Per score: people with baseline and follow-up, and the exact expected mean change among them.
     pub expected_mean_change_among_completers: BTreeMap<&'static str, ScoreTruth>,
+    /// Per score: everyone with a baseline, followed up or not, and the
+    /// exact expected mean change among them (what weighting for who was
+    /// followed up estimates).
+    pub expected_mean_change_among_baseline: BTreeMap<&'static str, ScoreTruth>,
 }
 
 /// The expected change of one score among completers.
@@ -248,12 +271,29 @@ struct Counts {
     events: u64,
 }
 
+/// Each score's people and mean expected change, from running totals.
+fn score_truths(totals: &BTreeMap<&'static str, (u64, f64)>) -> BTreeMap<&'static str, ScoreTruth> {
+    totals
+        .iter()
+        .map(|(k, (n, sum))| {
+            (
+                *k,
+                ScoreTruth {
+                    n: *n,
+                    expected_mean_change: sum / (*n).max(1) as f64,
+                },
+            )
+        })
+        .collect()
+}
+
 /// Running totals for `truth.json` and the population table.
 #[derive(Default)]
 struct Tally {
     counts: Counts,
     rate_change: [f64; 4],
     changes: BTreeMap<&'static str, (u64, f64)>,
+    changes_with_baseline: BTreeMap<&'static str, (u64, f64)>,
     population: BTreeMap<(String, String, &'static str, &'static str, i64), u64>,
 }
 
@@ -283,19 +323,14 @@ impl Tally {
             ]),
             wellbeing: WellbeingTruth {
                 latent_effect: options.wellbeing_effect,
-                expected_mean_change_among_completers: self
-                    .changes
-                    .iter()
-                    .map(|(k, (n, sum))| {
-                        (
-                            *k,
-                            ScoreTruth {
-                                n: *n,
-                                expected_mean_change: sum / (*n).max(1) as f64,
-                            },
-                        )
-                    })
-                    .collect(),
+                change_by_baseline: options.change_by_baseline,
+                attrition_by_baseline: options.attrition_by_baseline,
+                attrition_on: match options.attrition_on {
+                    episode::AttritionOn::Latent => "latent",
+                    episode::AttritionOn::Recorded => "recorded",
+                },
+                expected_mean_change_among_completers: score_truths(&self.changes),
+                expected_mean_change_among_baseline: score_truths(&self.changes_with_baseline),
             },
             health_events: HealthTruth {
                 secular_trend_per_year: options.trend,
@@ -557,22 +592,29 @@ impl Sink {
             self.onward
                 .row(&[&id, &ep.id, &org.id, org.activity, &date, attended])?;
         }
-        let Some((rows, w0, w1)) =
-            episode::draw_assessments(rng, person, ep, pcn.uses_wemwbs, options.wellbeing_effect)
+        let Some(drawn) = episode::draw_assessments(rng, person, ep, pcn.uses_wemwbs, options)
         else {
             return Ok(());
         };
         tally.counts.baseline += 1;
-        if let Some(w1) = w1 {
-            tally.counts.follow_up += 1;
-            for (_, _, scores) in episode::instruments(pcn.uses_wemwbs) {
-                for score in scores {
+        tally.counts.follow_up += u64::from(drawn.followed_up);
+        for (_, _, scores) in episode::instruments(pcn.uses_wemwbs) {
+            for score in scores {
+                let change = score.expected(drawn.w1) - score.expected(drawn.w0);
+                let all = tally
+                    .changes_with_baseline
+                    .entry(Score::name(score))
+                    .or_default();
+                all.0 += 1;
+                all.1 += change;
+                if drawn.followed_up {
                     let entry = tally.changes.entry(Score::name(score)).or_default();
                     entry.0 += 1;
-                    entry.1 += score.expected(w1) - score.expected(w0);
+                    entry.1 += change;
                 }
             }
         }
+        let rows = drawn.rows;
         for a in rows {
             self.counters[2] += 1;
             let id = format!("A{:09}", self.counters[2]);

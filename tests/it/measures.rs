@@ -412,6 +412,91 @@ fn measures_on_the_sample_match_their_golden_files() {
     }
 }
 
+/// `sprout synth` plants follow-ups that depend on the recorded baseline
+/// (missing at random given it) and a change that is smaller for people who
+/// start better off: the complete-case change misses the change among
+/// everyone with a baseline, and weighting for who was followed up recovers
+/// it within its interval (#18).
+#[test]
+fn weighting_for_who_was_followed_up_recovers_the_change_among_everyone_with_a_baseline() {
+    let root = tempfile::tempdir().unwrap();
+    let (data, wh, out) = (
+        root.path().join("data"),
+        root.path().join("wh"),
+        root.path().join("out"),
+    );
+    let synth = sprout(&[
+        "synth",
+        "--people",
+        "20000",
+        "--seed",
+        "1",
+        "--out",
+        s(&data),
+        "--attrition-on",
+        "recorded",
+        "--attrition-by-baseline",
+        "1.0",
+        "--change-by-baseline",
+        "0.4",
+        "-q",
+    ]);
+    assert_eq!(synth.code, 0, "{}", synth.all());
+    assert_eq!(sprout(&["ingest", s(&data), "-w", s(&wh), "-q"]).code, 0);
+    let run = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "--period",
+        "2024/25",
+        "--out",
+        s(&out),
+        "--outcome-cohort",
+        "received",
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap()).unwrap();
+    let planted = &truth["wellbeing"]["expected_mean_change_among_baseline"]["swemwbs_metric"];
+    let everyone = planted["expected_mean_change"].as_f64().unwrap();
+    let bias = read_csv(&out.join("wellbeing_attrition_bias.csv"));
+    let row = bias
+        .iter()
+        .find(|r| r["score"] == "swemwbs_metric")
+        .unwrap();
+    assert_eq!(
+        (n(row, "with_follow_up") + n(row, "without_follow_up")) as u64,
+        planted["n"].as_u64().unwrap(),
+        "everyone with a baseline is in the cohort"
+    );
+    assert_eq!(row["weighting"], "weighted");
+    let (complete, weighted) = (f(row, "complete_case_change"), f(row, "weighted_change"));
+    assert!(
+        f(row, "complete_case_upper") < everyone,
+        "the complete case is biased: {complete} against {everyone}"
+    );
+    assert!(
+        f(row, "weighted_lower") <= everyone && everyone <= f(row, "weighted_upper"),
+        "weighted {weighted} [{}, {}] misses {everyone}",
+        row["weighted_lower"],
+        row["weighted_upper"]
+    );
+    assert_eq!(row["estimates"], "differ");
+    // The complete case is the paired change of wellbeing_change.
+    let change = read_csv(&out.join("wellbeing_change.csv"));
+    let all = overall(&change, "swemwbs_metric");
+    assert_eq!(n(all, "pairs"), n(row, "with_follow_up"));
+    assert!((f(all, "mean_change") - complete).abs() < 1e-12);
+    // Weighting balances the baseline score it was modelled on.
+    let balance = read_csv(&out.join("wellbeing_weight_balance.csv"));
+    let baseline = balance
+        .iter()
+        .find(|r| r["score"] == "swemwbs_metric" && r["characteristic"] == "baseline_score")
+        .unwrap();
+    assert!(f(baseline, "smd_before") > 0.2 && f(baseline, "smd_after").abs() < 0.1);
+}
+
 #[test]
 fn quarters_follow_the_nhs_financial_year_at_their_edges() {
     let people =

@@ -14,6 +14,7 @@ pub mod proportion;
 pub mod spc;
 pub mod standardised;
 pub mod summary;
+pub mod weighting;
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 

@@ -26,7 +26,7 @@ pub(in crate::render::report) fn headline_score(t: &PublishedTable) -> Option<us
     most_pairs(complete).or_else(|| most_pairs(overall))
 }
 
-/// The person section: paired change by score with intervals, the headline score by subgroup, the attrition funnel and attrition bias.
+/// The person section: paired change by score with intervals, the headline score by subgroup, the attrition funnel, attrition bias and the change weighted for who was followed up.
 pub(in crate::render::report) fn person_section(
     tables: &[PublishedTable],
     min_pairs: usize,
@@ -139,8 +139,81 @@ pub(in crate::render::report) fn person_section(
             "Did the people followed up start differently?",
             "A standardised difference beyond ±0.1 means those followed up started differently from those who were not, so the average change may not describe everyone.",
         ));
+        weighted_change(&mut s, bias, change);
     }
     s
+}
+
+/// The change weighted for who was followed up, beside the complete-case
+/// change: a sentence on the headline score and a table of every score
+/// weighted.
+fn weighted_change(s: &mut Section, bias: &PublishedTable, change: &PublishedTable) {
+    let rows: Vec<usize> = bias.rows_where(&[("weighting", "weighted")]).collect();
+    if rows.is_empty() {
+        return;
+    }
+    let headline = headline_score(change).and_then(|h| {
+        let score = change.text(h, "score");
+        rows.iter()
+            .copied()
+            .find(|&r| bias.text(r, "score") == score)
+            .map(|r| (r, change.text(h, "score_label").to_string()))
+    });
+    if let Some((r, label)) = headline
+        && num(bias, r, "weighted_change").is_some()
+    {
+        let verdict = match bias.text(r, "estimates") {
+            "differ" => {
+                "the two differ, so the average among those followed up is not a fair summary of everyone supported: the weighted figure is the better guide, provided follow-ups were missed for reasons these characteristics capture"
+            }
+            _ => {
+                "the two agree, so follow-ups missed for reasons these characteristics capture do not change the picture"
+            }
+        };
+        s.intro.push(format!(
+            "Weighted so that the people followed up stand for everyone with a baseline (by their baseline score, age band, sex, deprivation, referral source and needs), {label} changed by {} on average, against {} among those followed up alone: {verdict}. Weighting cannot correct for follow-ups missed because people did not improve.",
+            interval(bias, r, "weighted_change", "weighted_lower", "weighted_upper", 2),
+            interval(bias, r, "complete_case_change", "complete_case_lower", "complete_case_upper", 2),
+        ));
+    }
+    let mut t = view(
+        bias,
+        &rows,
+        &[
+            Col("Score", "score", Fmt::Text),
+            Col("Followed up only", "complete_case_change", Fmt::Signed(2)),
+            Col("Weighted for follow-up", "weighted_change", Fmt::Signed(2)),
+            Col("Effective share", "effective_share", Fmt::Percent),
+            Col("Largest weight", "largest_weight", Fmt::Fixed(2)),
+            Col(
+                "Largest imbalance after weighting",
+                "largest_imbalance_after",
+                Fmt::Fixed(2),
+            ),
+            Col("Estimates", "estimates", Fmt::Text),
+        ],
+        "Change among everyone with a baseline, weighting for who was followed up",
+        "Inverse-probability weighting: the chance of a follow-up is modelled (logistic regression) on the baseline score, age band, sex, IMD quintile, referral source and needs, and each person followed up counts as one over that chance (stabilised, truncated at the 1st and 99th percentiles); 95% intervals from robust standard errors. The effective share is how much of the sample the weights leave (the more they vary, the less); an imbalance under 0.1 after weighting means the weighted people followed up resemble everyone with a baseline on that characteristic (wellbeing_weight_balance has each). The estimates differ when the change among those followed up lies outside the weighted change's interval.",
+    );
+    for (i, &r) in rows.iter().enumerate() {
+        t.rows[i][1] = interval(
+            bias,
+            r,
+            "complete_case_change",
+            "complete_case_lower",
+            "complete_case_upper",
+            2,
+        );
+        t.rows[i][2] = interval(
+            bias,
+            r,
+            "weighted_change",
+            "weighted_lower",
+            "weighted_upper",
+            2,
+        );
+    }
+    s.tables.push(t);
 }
 
 /// The attrition funnel by instrument, and standardised change with intervals.
@@ -286,5 +359,74 @@ mod tests {
         );
         let none = person_section(&[], 30, Policy::NhsDigital);
         assert_eq!(none.empty, "No wellbeing assessments were found.");
+    }
+
+    #[test]
+    fn the_weighted_change_stands_beside_the_complete_case_change_with_a_verdict() {
+        use crate::measures::wellbeing::attrition::WELLBEING_ATTRITION_BIAS;
+        let change = published(
+            &WELLBEING_CHANGE,
+            &[&[
+                ("cohort", t("closed")),
+                ("score", t("swemwbs_metric")),
+                ("score_label", t("SWEMWBS")),
+                ("breakdown", t("all")),
+                ("group", t("all")),
+                ("pairs", Cell::Int(130)),
+                ("mean_change", Cell::Num(1.16)),
+                ("change_lower", Cell::Num(0.82)),
+                ("change_upper", Cell::Num(1.49)),
+                ("reliably_improved_share", Cell::Num(0.19)),
+            ]],
+        );
+        let row = |score: &str, weighting: &str, estimates: &str| {
+            vec![
+                ("cohort", t("closed")),
+                ("score", t(score)),
+                ("with_follow_up", Cell::Int(130)),
+                ("without_follow_up", Cell::Int(145)),
+                ("complete_case_change", Cell::Num(1.16)),
+                ("complete_case_lower", Cell::Num(0.82)),
+                ("complete_case_upper", Cell::Num(1.49)),
+                ("weighted_change", Cell::Num(1.71)),
+                ("weighted_lower", Cell::Num(1.3)),
+                ("weighted_upper", Cell::Num(2.12)),
+                ("effective_share", Cell::Num(0.89)),
+                ("largest_weight", Cell::Num(2.19)),
+                ("largest_imbalance_after", Cell::Num(0.05)),
+                ("weighting", t(weighting)),
+                ("estimates", t(estimates)),
+            ]
+        };
+        let rows = [
+            row("swemwbs_metric", "weighted", "differ"),
+            row(
+                "wemwbs_total",
+                "not weighted: fewer than 20 followed up or 10 not",
+                "",
+            ),
+        ];
+        let refs: Vec<&[(&str, Cell)]> = rows.iter().map(|r| r.as_slice()).collect();
+        let bias = published(&WELLBEING_ATTRITION_BIAS, &refs);
+        let s = person_section(&[change, bias], 30, Policy::NhsDigital);
+        let sentence = s.intro.last().unwrap();
+        assert!(
+            sentence.contains("SWEMWBS changed by +1.71 (+1.30 to +2.12) on average, against +1.16 (+0.82 to +1.49) among those followed up alone: the two differ"),
+            "{sentence}"
+        );
+        let table = s.tables.last().unwrap();
+        assert_eq!(table.rows.len(), 1, "only the scores weighted");
+        assert_eq!(
+            table.rows[0],
+            vec![
+                "swemwbs_metric",
+                "+1.16 (+0.82 to +1.49)",
+                "+1.71 (+1.30 to +2.12)",
+                "89.0%",
+                "2.19",
+                "0.05",
+                "differ"
+            ]
+        );
     }
 }

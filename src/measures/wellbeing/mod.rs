@@ -3,6 +3,10 @@
 //!
 //! The pairs come from `queries/wellbeing_pairs.sql`; each side is scored by
 //! [`crate::scoring`] and the statistics come from [`crate::stats`].
+//! [`attrition`] compares the people followed up with those who were not,
+//! and weights the change for who was followed up.
+
+pub mod attrition;
 
 use std::collections::BTreeMap;
 
@@ -15,7 +19,7 @@ use super::period::{OutcomeCohort, Period};
 use super::query::Query;
 use super::table::{
     OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_at, int_label, int_value, losses,
-    num_value, opt_num, p_value, share, statistic, text, text_value, wilson_lower, wilson_upper,
+    num_value, p_value, share, statistic, text, text_value, wilson_lower, wilson_upper,
 };
 use crate::batch::Value;
 use crate::days::age_in_years;
@@ -23,7 +27,7 @@ use crate::error::Result;
 use crate::model::codes::{age_band_of, ethnic_group};
 use crate::model::instruments::MAX_ITEMS;
 use crate::scoring::{self, ChangeClass, ScoreRule, Thresholds};
-use crate::stats::effect::{cohens_dav, cohens_dz, standardised_mean_difference};
+use crate::stats::effect::{cohens_dav, cohens_dz};
 use crate::stats::paired::{paired_t, wilcoxon_signed_rank};
 use crate::stats::proportion::{mcnemar, wilson};
 use crate::stats::summary::{mean, mean_ci};
@@ -125,11 +129,13 @@ pub async fn person_outcomes(
     let batches = WELLBEING_PAIRS_SQL.run(ctx, &params).await?;
     let rows = episode_rows(&batches);
     let thresholds = Thresholds::builtin();
-    Ok(vec![
+    Ok([
         funnel_table(&rows, referred, accepted, rules.cohort)?,
         change_table(&rows, rules, thresholds, &period.label)?,
-        attrition_table(&rows, thresholds, rules.cohort)?,
-    ])
+    ]
+    .into_iter()
+    .chain(attrition::attrition_tables(&rows, thresholds, rules)?)
+    .collect())
 }
 
 fn funnel_counts(batches: &[RecordBatch]) -> (i64, i64) {
@@ -774,78 +780,4 @@ fn change_row(
         ("inference", text_value(inference)),
         ("thresholds_version", text_value(version)),
     ]
-}
-
-/// The table's declaration.
-pub const WELLBEING_ATTRITION_BIAS: TableDef = TableDef {
-    name: "wellbeing_attrition_bias",
-    description: "Baseline scores of people with and without a follow-up, for one score",
-    queries: &[WELLBEING_PAIRS_SQL],
-    columns: &[
-        text(
-            "cohort",
-            "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
-        ),
-        text("score", "Score name"),
-        count(
-            "with_follow_up",
-            "Episodes with a baseline score and a paired follow-up",
-        ),
-        statistic(
-            "mean_baseline_with_follow_up",
-            &["with_follow_up"],
-            "Their mean baseline score",
-        ),
-        count(
-            "without_follow_up",
-            "Episodes with a baseline score but no paired follow-up",
-        ),
-        statistic(
-            "mean_baseline_without_follow_up",
-            &["without_follow_up"],
-            "Their mean baseline score",
-        ),
-        statistic(
-            "standardised_mean_difference",
-            &["with_follow_up", "without_follow_up"],
-            "(with − without) / pooled SD; beyond ±0.1 suggests attrition bias",
-        ),
-    ],
-    sums: Sums::NONE,
-};
-
-fn attrition_table(
-    rows: &[EpisodeRow],
-    thresholds: &Thresholds,
-    cohort: OutcomeCohort,
-) -> Result<OutTable> {
-    let mut table = TableBuilder::new(&WELLBEING_ATTRITION_BIAS);
-    for (instrument, k, score, _) in scores(rows, thresholds) {
-        let (mut with, mut without) = (Vec::new(), Vec::new());
-        for r in rows.iter().filter(|r| r.instrument == instrument) {
-            if let Some(b) = r.baseline.get(k).copied().flatten() {
-                if r.follow_up.is_some() {
-                    with.push(b)
-                } else {
-                    without.push(b)
-                }
-            }
-        }
-        table.push_named(&[
-            ("cohort", text_value(cohort.label())),
-            ("score", text_value(score)),
-            ("with_follow_up", int_value(with.len())),
-            ("mean_baseline_with_follow_up", num_value(mean(&with))),
-            ("without_follow_up", int_value(without.len())),
-            ("mean_baseline_without_follow_up", num_value(mean(&without))),
-            (
-                "standardised_mean_difference",
-                opt_num(
-                    (with.len() >= 2 && without.len() >= 2)
-                        .then(|| standardised_mean_difference(&with, &without)),
-                ),
-            ),
-        ]);
-    }
-    table.finish()
 }
