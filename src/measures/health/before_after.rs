@@ -1,6 +1,10 @@
 //! The naive before/after comparison of the referred cohort: who could be
 //! measured, events and rates per person-year before and after, paired change,
-//! and the same by baseline-use band (where regression to the mean shows).
+//! their use against the registered population's for their ages and sexes
+//! (standardised ratios), and the same by baseline-use band (where regression
+//! to the mean shows).
+
+use std::collections::BTreeMap;
 
 use super::cohort::{Cohort, Index, SETTINGS, setting_code, setting_label};
 use super::usage::{BANDS, Exclusion, Use, Windows, band_of, measure};
@@ -8,9 +12,11 @@ use super::window::{Cut, Span, observed};
 use crate::measures::period::Period;
 use crate::measures::table::{
     RowSum, Sums, TableBuilder, TableDef, count, int_label, int_value, num_label, num_value,
-    quotient, share, statistic, text, text_value, wilson_lower, wilson_upper,
+    opt_num, poisson_lower, poisson_upper, quotient, share, statistic, text, text_value,
+    wilson_lower, wilson_upper,
 };
 use crate::stats::paired::wilcoxon_signed_rank;
+use crate::stats::poisson::poisson_interval;
 use crate::stats::proportion::wilson;
 use crate::stats::summary::{mean_ci, quantile};
 
@@ -309,21 +315,123 @@ pub const HEALTH_BEFORE_AFTER: TableDef = TableDef {
             1.0,
             "Referred people's rate before divided by the population rate (well above 1: expect regression to the mean)",
         ),
+        statistic(
+            "before_expected",
+            &["people"],
+            "Events expected before had the referred used services at the registered population's rate for their age band and sex: Σ person-years × the never-referred people's rate in each age band and sex (indirect standardisation)",
+        ),
+        quotient(
+            "before_standardised_ratio",
+            "before_events",
+            "before_expected",
+            1.0,
+            "Standardised ratio before, observed / expected events (2: twice the use of registered people of the same ages and sexes)",
+        ),
+        poisson_lower(
+            "before_ratio_lower",
+            "before_events",
+            "before_expected",
+            1.0,
+            "Lower 95% limit: the exact Poisson limit of the events (Byar's from 10) / expected",
+        ),
+        poisson_upper(
+            "before_ratio_upper",
+            "before_events",
+            "before_expected",
+            1.0,
+            "Upper 95% limit",
+        ),
+        statistic(
+            "after_expected",
+            &["people"],
+            "Events expected after at the registered population's rates for their age bands and sexes",
+        ),
+        quotient(
+            "after_standardised_ratio",
+            "after_events",
+            "after_expected",
+            1.0,
+            "Standardised ratio after, observed / expected events",
+        ),
+        poisson_lower(
+            "after_ratio_lower",
+            "after_events",
+            "after_expected",
+            1.0,
+            "Lower 95% limit",
+        ),
+        poisson_upper(
+            "after_ratio_upper",
+            "after_events",
+            "after_expected",
+            1.0,
+            "Upper 95% limit",
+        ),
     ],
     sums: Sums::NONE,
 };
 
-/// Events per person-year among people never referred, over the calendar span
-/// from `months` before the period to its end (per setting).
-pub fn population_rates(cohort: &Cohort, period: &Period, months: i32) -> [f64; SETTINGS] {
+/// An age band (index into the age-band codes, `None` when unknown) and a
+/// sex (interned).
+pub type Stratum = (Option<u8>, u32);
+
+/// The registered population's use: events per person-year among people
+/// never referred, over the calendar span from `months` before the period to
+/// its end, overall and by age band and sex.
+#[derive(Debug, Clone, Default)]
+pub struct PopulationRates {
+    /// Events per person-year, per setting (NaN without event data).
+    pub crude: [f64; SETTINGS],
+    /// Per age band and sex: events per setting and person-years.
+    strata: BTreeMap<Stratum, ([u64; SETTINGS], f64)>,
+}
+
+impl PopulationRates {
+    /// The rate of setting `s` in `stratum`; the crude rate where the
+    /// population has no person-time in it.
+    pub fn rate(&self, stratum: Stratum, s: usize) -> f64 {
+        match self.strata.get(&stratum) {
+            Some((events, years)) if *years > 0.0 => events[s] as f64 / years,
+            _ => self.crude[s],
+        }
+    }
+
+    /// Events of setting `s` expected over the measured people's person-time
+    /// (`before` or after) at these rates: Σ person-years × the rate of the
+    /// person's age band (on the index day) and sex.
+    pub fn expected(&self, cohort: &Cohort, m: &Measured, s: usize, before: bool) -> f64 {
+        m.people
+            .iter()
+            .map(|(p, u)| {
+                let index = u.after.first - 1;
+                let stratum = (cohort.people.age_band(*p, index), cohort.people.sex[*p]);
+                let years = if before {
+                    u.before.years()
+                } else {
+                    u.after.years()
+                };
+                years * self.rate(stratum, s)
+            })
+            .sum()
+    }
+}
+
+/// [`PopulationRates`] for windows of `months`: every never-referred person's
+/// person-time in the span, in their age band on its middle day.
+pub fn population_rates(cohort: &Cohort, period: &Period, months: i32) -> PopulationRates {
     let Some(data) = cohort.events.coverage else {
-        return [f64::NAN; SETTINGS];
+        return PopulationRates {
+            crude: [f64::NAN; SETTINGS],
+            strata: BTreeMap::new(),
+        };
     };
     let span = Span {
         first: super::window::add_months(crate::days::date32(period.start), -months),
         last: crate::days::date32(period.end),
     };
+    let middle = span.first + (span.last - span.first) / 2;
     let (mut events, mut years) = ([0u64; SETTINGS], 0.0);
+    let mut strata: BTreeMap<Stratum, ([u64; SETTINGS], f64)> = BTreeMap::new();
     for p in 0..cohort.people.ids.len() {
         if cohort.people.ever_referred[p] {
             continue;
@@ -332,12 +440,21 @@ pub fn population_rates(cohort: &Cohort, period: &Period, months: i32) -> [f64; 
         if seen.days() == 0 {
             continue;
         }
+        let stratum = strata
+            .entry((cohort.people.age_band(p, middle), cohort.people.sex[p]))
+            .or_default();
         years += seen.years();
+        stratum.1 += seen.years();
         for (s, e) in events.iter_mut().enumerate() {
-            *e += u64::from(super::window::count_in(cohort.events.days(s, p), seen));
+            let n = u64::from(super::window::count_in(cohort.events.days(s, p), seen));
+            *e += n;
+            stratum.0[s] += n;
         }
     }
-    events.map(|e| e as f64 / years)
+    PopulationRates {
+        crude: events.map(|e| e as f64 / years),
+        strata,
+    }
 }
 
 /// The summary of one setting in one window.
@@ -352,9 +469,9 @@ pub struct Naive {
 /// Rows of `health_before_after` for one window; returns each setting's summary.
 pub fn before_after_rows(
     table: &mut TableBuilder,
-    period: &Period,
+    (period, cohort): (&Period, &Cohort),
     m: &Measured,
-    population: &[f64; SETTINGS],
+    population: &PopulationRates,
 ) -> [Naive; SETTINGS] {
     std::array::from_fn(|s| {
         let before: Vec<f64> = m.people.iter().map(|(_, u)| u.before_rate(s)).collect();
@@ -371,6 +488,14 @@ pub fn before_after_rows(
         let fewer = change.iter().filter(|c| **c < 0.0).count() as u64;
         let share = wilson(fewer, change.len() as u64);
         let before_rate = before_events / before_years;
+        let before_expected = population.expected(cohort, m, s, true);
+        let after_expected = population.expected(cohort, m, s, false);
+        let bounds = |events: f64| {
+            let (lower, upper) = poisson_interval(events, 0.95);
+            (lower.unwrap_or(f64::NAN), upper)
+        };
+        let (before_bounds, after_bounds) = (bounds(before_events), bounds(after_events));
+        let finite = |x: f64| opt_num(x.is_finite().then_some(x));
         table.push_named(&[
             ("period", text_value(&period.label)),
             ("window_months", int_value(m.months)),
@@ -401,11 +526,31 @@ pub fn before_after_rows(
             ("fewer_after_share", num_value(share.p)),
             ("fewer_after_lower", num_value(share.lower)),
             ("fewer_after_upper", num_value(share.upper)),
-            ("population_rate", num_value(population[s])),
+            ("population_rate", num_value(population.crude[s])),
             (
                 "ratio_to_population",
-                num_value(before_rate / population[s]),
+                num_value(before_rate / population.crude[s]),
             ),
+            ("before_expected", num_value(before_expected)),
+            (
+                "before_standardised_ratio",
+                finite(before_events / before_expected),
+            ),
+            (
+                "before_ratio_lower",
+                finite(before_bounds.0 / before_expected),
+            ),
+            (
+                "before_ratio_upper",
+                finite(before_bounds.1 / before_expected),
+            ),
+            ("after_expected", num_value(after_expected)),
+            (
+                "after_standardised_ratio",
+                finite(after_events / after_expected),
+            ),
+            ("after_ratio_lower", finite(after_bounds.0 / after_expected)),
+            ("after_ratio_upper", finite(after_bounds.1 / after_expected)),
         ]);
         Naive {
             mean_change: ci.mean,
@@ -501,5 +646,99 @@ pub fn band_rows(
                 ("change_upper", num_value(ci.upper)),
             ]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measures::health::cohort::testing::{Person, cohort};
+    use crate::measures::health::usage::PartialBefore;
+    use crate::measures::health::window::{Coverage, Presence};
+
+    // 2023-01-01 = 19358, 2024-06-01 = 19875, 2025-12-31 = 20453;
+    // 1 January 2000 = 10957, 1950 = -7305.
+    const DATA: Coverage = Coverage {
+        first: 19_358,
+        last: 20_453,
+    };
+    const ALWAYS: Presence = Presence {
+        registered: None,
+        deregistered: None,
+        died: None,
+    };
+
+    fn person(id: &str, birth: i32, referred: bool, gp: Vec<i32>) -> Person<'_> {
+        Person {
+            id,
+            birth,
+            sex: "female",
+            quintile: 1,
+            practice: "A",
+            presence: ALWAYS,
+            referred,
+            gp,
+        }
+    }
+
+    /// Two registered women never referred, one young with 8 GP
+    /// appointments in the span and one old with 20; a young referred woman
+    /// with 5 appointments in the year before referral. Her expected
+    /// appointments are her person-years at the young woman's rate, not at
+    /// the population's crude rate (which the old woman raises).
+    #[test]
+    fn expected_use_is_the_person_time_at_the_rate_of_the_same_age_band_and_sex() {
+        let gp = |n: i32, from: i32| (0..n).map(|i| from + 20 * i).collect::<Vec<_>>();
+        let c = cohort(
+            vec![
+                person("Y", 10_957, false, gp(8, 19_500)),
+                person("O", -7_305, false, gp(20, 19_500)),
+                person("R", 10_957, true, gp(5, 19_600)),
+            ],
+            DATA,
+        );
+        let period = Period::parse("2024/25").unwrap();
+        let population = population_rates(&c, &period, 12);
+        // The span: 1 April 2023 to 31 March 2025, everyone present throughout.
+        let span_years = 731.0 / 365.25;
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(population.crude[0], 28.0 / (2.0 * span_years)));
+        let young = (c.people.age_band(2, 19_875), c.people.sex[2]);
+        assert!(close(population.rate(young, 0), 8.0 / span_years));
+        // A stratum without registered person-time takes the crude rate.
+        assert!(close(population.rate((None, 99), 0), population.crude[0]));
+        let cases = [Index {
+            referral_id: "R1".into(),
+            person: 2,
+            date: 19_875,
+        }];
+        let windows = Windows {
+            months: 12,
+            gap_days: 0,
+            min_coverage: 0.5,
+            partial_before: PartialBefore::Adjust,
+        };
+        let m = measure_cases(&c, &cases, windows);
+        let before_years = m.people[0].1.before.years();
+        let expected = population.expected(&c, &m, 0, true);
+        assert!(
+            close(expected, before_years * 8.0 / span_years),
+            "{expected}"
+        );
+        let mut table = TableBuilder::new(&HEALTH_BEFORE_AFTER);
+        before_after_rows(&mut table, (&period, &c), &m, &population);
+        let t = table.finish().unwrap();
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::Float64Type;
+        let value = |name: &str| {
+            t.batch
+                .column_by_name(name)
+                .unwrap()
+                .as_primitive::<Float64Type>()
+                .value(0)
+        };
+        assert!(close(value("before_standardised_ratio"), 5.0 / expected));
+        let (_, upper) = poisson_interval(5.0, 0.95);
+        assert!(close(value("before_ratio_upper"), upper / expected));
     }
 }

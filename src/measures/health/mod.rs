@@ -192,8 +192,12 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             &measured,
         );
         let population = before_after::population_rates(cohort, period, months);
-        let naive =
-            before_after::before_after_rows(&mut naive_table, period, &measured, &population);
+        let naive = before_after::before_after_rows(
+            &mut naive_table,
+            (period, cohort),
+            &measured,
+            &population,
+        );
         let uses: Vec<usage::Use> = measured.people.iter().map(|(_, u)| *u).collect();
         before_after::band_rows(&mut bands_table, period, months, "referred", &uses);
         for (pool, m) in &matchings {

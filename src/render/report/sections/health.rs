@@ -2,8 +2,8 @@
 
 use crate::disclosure::PublishedTable;
 use crate::render::charts::figure::{Figure, FigureKind, Series};
-use crate::render::report::Section;
 use crate::render::report::cells::{Col, Fmt, find, interval, num, show, view};
+use crate::render::report::{Section, TableView};
 
 pub(in crate::render::report) const RTM_EXPLANATION: &str = "People are usually referred when things are at their worst, so their use of services is often unusually high just before referral and would fall afterwards even without any help: regression to the mean. A simple before-and-after comparison therefore overstates the effect. The comparison-cohort estimate sets the referred people's change against the change of similar people (same practice, age band, sex, deprivation and recent GP use) who were not referred, or who were referred and declined; the difference between the two changes (difference-in-differences) is the better estimate of the effect.";
 
@@ -60,6 +60,7 @@ pub(in crate::render::report) fn health_section(
         }
     }
     s.tables.push(t);
+    s.tables.push(standardised_use(ba));
     if let Some(m) = find(tables, "health_matching") {
         s.tables.push(view(
             m,
@@ -95,6 +96,54 @@ pub(in crate::render::report) fn health_section(
         ));
     }
     s
+}
+
+/// The referred people's use before and after against the registered
+/// population's for their ages and sexes (standardised ratios).
+fn standardised_use(ba: &PublishedTable) -> TableView {
+    let rows: Vec<usize> = (0..ba.rows.len()).collect();
+    let mut t = view(
+        ba,
+        &rows,
+        &[
+            Col("Months", "window_months", Fmt::Count),
+            Col("Setting", "setting_label", Fmt::Text),
+            Col("Events before", "before_events", Fmt::Count),
+            Col("Expected before", "before_expected", Fmt::Fixed(1)),
+            Col(
+                "Ratio before (95% CI)",
+                "before_standardised_ratio",
+                Fmt::Fixed(2),
+            ),
+            Col("Events after", "after_events", Fmt::Count),
+            Col("Expected after", "after_expected", Fmt::Fixed(1)),
+            Col(
+                "Ratio after (95% CI)",
+                "after_standardised_ratio",
+                Fmt::Fixed(2),
+            ),
+        ],
+        "Use against registered people of the same ages and sexes",
+        "Expected events are what the referred would have had at the rates of registered people never referred, age band by age band and sex by sex (indirect standardisation); a ratio of 2 is twice their use. A ratio well above 1 before referral that falls after it is what regression to the mean looks like, so read the comparison estimates above for the effect.",
+    );
+    for (i, &r) in rows.iter().enumerate() {
+        t.rows[i][4] = ratio(ba, r, "before");
+        t.rows[i][7] = ratio(ba, r, "after");
+    }
+    t
+}
+
+/// "1.88 (1.83 to 1.93)" for the `side` (before or after) ratio of row `r`.
+fn ratio(ba: &PublishedTable, r: usize, side: &str) -> String {
+    let column = |c: &str| format!("{side}_{c}");
+    match (
+        num(ba, r, &column("standardised_ratio")),
+        num(ba, r, &column("ratio_lower")),
+        num(ba, r, &column("ratio_upper")),
+    ) {
+        (Some(e), Some(l), Some(u)) => format!("{e:.2} ({l:.2} to {u:.2})"),
+        _ => show(ba.cell(r, &column("standardised_ratio")), Fmt::Fixed(2)),
+    }
 }
 
 /// Change in service use for the longest window: naive and against each comparison pool.
@@ -206,6 +255,33 @@ mod tests {
         assert_eq!(row[5], "-2.08 (-2.42 to -1.74)");
         assert_eq!(row[6], "-1.42 (-2.07 to -0.80)");
         assert_eq!(row[7], "no comparison", "no declined pool");
+        let ratios = &s.tables[1];
+        assert_eq!(
+            ratios.caption,
+            "Use against registered people of the same ages and sexes"
+        );
+        assert_eq!(ratios.rows[0][4], "–", "no expected events: no ratio");
+        let ba = published(
+            &HEALTH_BEFORE_AFTER,
+            &[&[
+                ("window_months", Cell::Int(12)),
+                ("setting", t("gp_appointment")),
+                ("setting_label", t("GP appointment")),
+                ("before_events", Cell::Int(5765)),
+                ("before_expected", Cell::Num(3071.78)),
+                ("before_standardised_ratio", Cell::Num(1.8768)),
+                ("before_ratio_lower", Cell::Num(1.8286)),
+                ("before_ratio_upper", Cell::Num(1.9258)),
+                ("after_events", Cell::Suppressed),
+                ("after_standardised_ratio", Cell::Suppressed),
+            ]],
+        );
+        let row = &health_section(&[ba], &[]).tables[1].rows[0];
+        assert_eq!(
+            row[2..5],
+            ["5,765", "3071.8", "1.88 (1.83 to 1.93)"].map(String::from)
+        );
+        assert_eq!(row[7], "*");
         let none = health_section(&[], &[]);
         assert!(none.empty.starts_with("No health and care events"));
         assert!(health_figure(&[]).is_none());
