@@ -2,8 +2,11 @@
 //!
 //! Funnels: share of referrals declined (proportion), share of paired
 //! wellbeing scores reliably improved (proportion, per score with a reliable
-//! change rule), and contacts per accepted referral (count against
-//! expectation). SPC: referrals received per month and share declined per month.
+//! change rule), contacts per accepted referral (count against
+//! expectation), the standardised referral ratio (observed against expected
+//! referrals, around 1) and GP appointments and A&E attendances after against
+//! before referral (a ratio of counts in equal windows). SPC: referrals
+//! received per month and share declined per month.
 //! Limits, flags and the overdispersion adjustment used are written as tables;
 //! [`crate::render::charts`] draws them.
 
@@ -20,6 +23,8 @@ use super::table::{
 use crate::batch::Value;
 use crate::days::{date32, from_date32};
 use crate::error::Result;
+use crate::measures::health::before_after::{AFTER_BEFORE_SETTINGS, AfterBefore};
+use crate::measures::health::cohort::{setting_code, setting_label};
 use crate::stats::funnel::{self, Flag, Overdispersion};
 use crate::stats::spc::{self, Assurance, Direction, SpcChart, SpcOptions, Variation};
 
@@ -53,6 +58,9 @@ pub enum FunnelKind {
     /// observed events against expected ones (the denominator), target 1:
     /// an indirectly standardised ratio.
     StandardisedRatio,
+    /// one count against another (events after against before referral, in
+    /// equal windows): a ratio of counts, around the pooled ratio.
+    RatioOfCounts,
 }
 
 impl FunnelKind {
@@ -61,6 +69,21 @@ impl FunnelKind {
         match self {
             FunnelKind::Proportion => "arcsine-square-root scale",
             FunnelKind::Rate | FunnelKind::StandardisedRatio => "square-root scale",
+            FunnelKind::RatioOfCounts => "log scale",
+        }
+    }
+
+    /// Where a unit stands on the funnel's horizontal axis: its denominator,
+    /// or for a ratio of counts x over y its precision on the log scale,
+    /// 1 / s² with s² = x/(x + ½)² + y/(y + ½)² (FunnelPlotR's ratio of
+    /// counts; about the harmonic half of x and y).
+    pub fn position(self, u: &FunnelUnit) -> f64 {
+        match self {
+            FunnelKind::RatioOfCounts => {
+                let (x, y) = (u.numerator, u.denominator);
+                1.0 / (x / (x + 0.5).powi(2) + y / (y + 0.5).powi(2))
+            }
+            _ => u.denominator,
         }
     }
 }
@@ -132,25 +155,34 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
     // √(x / θn), with s = 1/(2√(θn)); a standardised ratio O/E as √(O/E)
     // with s = 1/(2√E) (θ = 1). Widened limits are transformed back, so they
     // stay within the natural range.
+    // A ratio of counts x / y on the log scale (FunnelPlotR): log((x + ½) /
+    // (y + ½)) around log θ, with s = 1/√(precision) ([`FunnelKind::position`]).
     let kind = measure.kind;
     let to_scale = move |v: f64| match kind {
         FunnelKind::Proportion => v.clamp(0.0, 1.0).sqrt().asin(),
         FunnelKind::Rate | FunnelKind::StandardisedRatio => (v / theta).max(0.0).sqrt(),
+        FunnelKind::RatioOfCounts => v.ln(),
     };
     let from_scale = move |y: f64| match kind {
         FunnelKind::Proportion => y.clamp(0.0, std::f64::consts::FRAC_PI_2).sin().powi(2),
         FunnelKind::Rate | FunnelKind::StandardisedRatio => theta * y.max(0.0).powi(2),
+        FunnelKind::RatioOfCounts => y.exp(),
     };
     let target = to_scale(theta);
     let s_of = move |n: f64| match kind {
         FunnelKind::Proportion => 1.0 / (2.0 * n.sqrt()),
         FunnelKind::Rate | FunnelKind::StandardisedRatio => 1.0 / (2.0 * (theta * n).sqrt()),
+        FunnelKind::RatioOfCounts => 1.0 / n.sqrt(),
+    };
+    let scaled = move |u: &FunnelUnit| match kind {
+        FunnelKind::RatioOfCounts => ((u.numerator + 0.5) / (u.denominator + 0.5)).ln(),
+        _ => to_scale(u.numerator / u.denominator),
     };
     let z: Vec<f64> = units
         .iter()
-        .map(|u| (to_scale(u.numerator / u.denominator) - target) / s_of(u.denominator))
+        .map(|u| (scaled(u) - target) / s_of(kind.position(u)))
         .collect();
-    let s: Vec<f64> = units.iter().map(|u| s_of(u.denominator)).collect();
+    let s: Vec<f64> = units.iter().map(|u| s_of(kind.position(u))).collect();
     let dispersion = funnel::overdispersion(&z, &s);
     let chosen = match adjustment {
         Adjustment::Auto if dispersion.p < OVERDISPERSION_LEVEL && units.len() > 1 => {
@@ -168,7 +200,7 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
     let natural = |l: Limits| -> Limits {
         let top = |x: f64| match measure.kind {
             FunnelKind::Proportion => x.min(1.0),
-            FunnelKind::Rate | FunnelKind::StandardisedRatio => x,
+            _ => x,
         };
         (l.0.max(0.0), top(l.1), l.2.max(0.0), top(l.3))
     };
@@ -203,18 +235,27 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
                 let (l998, u998) = funnel::count_limits(theta * n, 0.998);
                 (l95 / n, u95 / n, l998 / n, u998 / n)
             }
+            (_, FunnelKind::RatioOfCounts) => (
+                from_scale(target - z95 * s_of(n)),
+                from_scale(target + z95 * s_of(n)),
+                from_scale(target - z998 * s_of(n)),
+                from_scale(target + z998 * s_of(n)),
+            ),
         })
     };
     let flag_of = |u: &FunnelUnit, l: &Limits| -> Flag {
         if chosen == Adjustment::None {
-            return match measure.kind {
+            match measure.kind {
                 FunnelKind::Proportion => {
-                    funnel::proportion_flag(u.numerator, u.denominator, theta)
+                    return funnel::proportion_flag(u.numerator, u.denominator, theta);
                 }
                 FunnelKind::Rate | FunnelKind::StandardisedRatio => {
-                    funnel::count_flag(u.numerator, theta * u.denominator)
+                    return funnel::count_flag(u.numerator, theta * u.denominator);
                 }
-            };
+                // Its limits are the normal ones on the log scale: read
+                // against them, as widened limits are.
+                FunnelKind::RatioOfCounts => {}
+            }
         }
         let v = u.numerator / u.denominator;
         if v > l.3 {
@@ -239,7 +280,7 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
                     Flag::NotSignificant,
                 );
             }
-            let l = limits(u.denominator.max(1e-9));
+            let l = limits(kind.position(u).max(1e-9));
             (
                 l,
                 if u.denominator > 0.0 {
@@ -251,7 +292,7 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
         })
         .collect();
     let (min_n, max_n) = units.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), u| {
-        (lo.min(u.denominator), hi.max(u.denominator))
+        (lo.min(kind.position(u)), hi.max(kind.position(u)))
     });
     let grid = if units.is_empty() {
         Vec::new()
@@ -268,6 +309,9 @@ pub fn compute_funnel(measure: FunnelMeasure, adjustment: Adjustment) -> FunnelR
         (Adjustment::None, FunnelKind::Proportion) => "exact inverse Wilson limits, no overdispersion adjustment".to_string(),
         (Adjustment::None, FunnelKind::Rate | FunnelKind::StandardisedRatio) => {
             "exact Poisson limits below 10 events, Byar's approximation from 10, no overdispersion adjustment".to_string()
+        }
+        (Adjustment::None, FunnelKind::RatioOfCounts) => {
+            "normal limits on the log scale, no overdispersion adjustment".to_string()
         }
         (Adjustment::Multiplicative, _) => format!(
             "normal limits on the {}, widened multiplicatively (phi = {:.3})",
@@ -591,6 +635,42 @@ pub fn standardised_ratio_funnel(units: Vec<(String, f64, f64)>) -> FunnelMeasur
     }
 }
 
+/// Name prefix of the funnels of events after against before referral by
+/// PCN (`after_before_gp_appointment`).
+pub const AFTER_BEFORE_PREFIX: &str = "after_before_";
+
+/// Funnels of each PCN's events after against before referral, one per
+/// setting compared ([`crate::measures::health::before_after::after_before_by_pcn`]):
+/// a ratio of counts in equal windows, around the pooled ratio.
+pub fn after_before_funnels(rows: &[AfterBefore]) -> Vec<FunnelMeasure> {
+    AFTER_BEFORE_SETTINGS
+        .iter()
+        .map(|&s| FunnelMeasure {
+            name: format!("{AFTER_BEFORE_PREFIX}{}", setting_code(s)),
+            label: format!(
+                "{} after referral against as long before it, referred people by PCN",
+                plural_setting(s)
+            ),
+            kind: FunnelKind::RatioOfCounts,
+            units: rows
+                .iter()
+                .filter(|r| r.setting == s)
+                .map(|r| FunnelUnit {
+                    unit: r.pcn.clone(),
+                    numerator: r.after as f64,
+                    denominator: r.before as f64,
+                    hidden: false,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// "GP appointments" for setting `s`.
+fn plural_setting(s: usize) -> String {
+    format!("{}s", setting_label(s))
+}
+
 /// Per-PCN funnels of the share of paired scores reliably improved.
 fn reliable_improvement_funnels(change: &RecordBatch) -> Vec<FunnelMeasure> {
     let text = |name: &str| {
@@ -652,6 +732,9 @@ pub const BENCHMARK_FUNNEL_UNITS: TableDef = TableDef {
         BENCHMARK_PCN_COUNTS_SQL,
         crate::measures::wellbeing::WELLBEING_PAIRS_SQL,
         crate::measures::standardised::REFERRAL_STRATA_SQL,
+        crate::measures::health::cohort::HEALTH_PEOPLE_SQL,
+        crate::measures::health::cohort::HEALTH_INDEX_EPISODES_SQL,
+        crate::measures::health::cohort::HEALTH_EVENTS_SQL,
     ],
     columns: &[
         text("measure", "Funnel measure"),
@@ -664,6 +747,7 @@ pub const BENCHMARK_FUNNEL_UNITS: TableDef = TableDef {
                 "share_declined",
                 "contacts_per_accepted_referral",
                 "reliably_improved_",
+                AFTER_BEFORE_PREFIX,
             ],
             "Size or exposure (expected referrals, not a count, for a standardised ratio)",
         ),
@@ -701,6 +785,9 @@ pub const BENCHMARK_FUNNEL_LIMITS: TableDef = TableDef {
         BENCHMARK_PCN_COUNTS_SQL,
         crate::measures::wellbeing::WELLBEING_PAIRS_SQL,
         crate::measures::standardised::REFERRAL_STRATA_SQL,
+        crate::measures::health::cohort::HEALTH_PEOPLE_SQL,
+        crate::measures::health::cohort::HEALTH_INDEX_EPISODES_SQL,
+        crate::measures::health::cohort::HEALTH_EVENTS_SQL,
     ],
     columns: &[
         text("measure", "Funnel measure"),
@@ -722,6 +809,9 @@ pub const BENCHMARK_OVERDISPERSION: TableDef = TableDef {
         BENCHMARK_PCN_COUNTS_SQL,
         crate::measures::wellbeing::WELLBEING_PAIRS_SQL,
         crate::measures::standardised::REFERRAL_STRATA_SQL,
+        crate::measures::health::cohort::HEALTH_PEOPLE_SQL,
+        crate::measures::health::cohort::HEALTH_INDEX_EPISODES_SQL,
+        crate::measures::health::cohort::HEALTH_EVENTS_SQL,
     ],
     columns: &[
         text("measure", "Funnel measure"),
@@ -1094,6 +1184,103 @@ mod tests {
         let (l, u) = funnel::count_limits(50.3, 0.95);
         close(none.unit_limits[5].0.0, l / 50.3, "lower 95 at E = 50.3");
         close(none.unit_limits[5].0.1, u / 50.3, "upper 95 at E = 50.3");
+    }
+
+    /// `scripts/reference/funnel_overdispersion.py`, ratios of counts (events
+    /// after against before): log((x + ½)/(y + ½)) around the log of the
+    /// pooled ratio, with s² = x/(x + ½)² + y/(y + ½)², limits at each unit's
+    /// precision 1/s².
+    #[test]
+    fn ratios_of_counts_are_assessed_on_the_log_scale_at_their_precision() {
+        let rows = [
+            (120.0, 160.0),
+            (95.0, 90.0),
+            (40.0, 75.0),
+            (210.0, 230.0),
+            (60.0, 120.0),
+            (33.0, 30.0),
+            (150.0, 260.0),
+            (88.0, 85.0),
+            (25.0, 60.0),
+            (170.0, 180.0),
+            (70.0, 140.0),
+            (44.0, 41.0),
+        ];
+        let funnel = |adjustment| {
+            compute_funnel(
+                FunnelMeasure {
+                    name: "after_before_gp_appointment".into(),
+                    label: "m".into(),
+                    kind: FunnelKind::RatioOfCounts,
+                    units: units(&rows),
+                },
+                adjustment,
+            )
+        };
+        let close = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1e-12),
+                "{what}: {got} vs {want}"
+            );
+        };
+        let want = |l: Limits, w: [f64; 4], what: &str| {
+            for (got, want) in [l.0, l.1, l.2, l.3].into_iter().zip(w) {
+                close(got, want, what);
+            }
+        };
+        let a = funnel(Adjustment::Additive);
+        close(a.baseline, 0.7511896668932699, "pooled ratio");
+        close(a.dispersion.phi, 4.323379490422684, "phi");
+        close(a.dispersion.tau2, 0.07376668075589571, "tau2");
+        assert!((a.dispersion.p / 2.86567490151175e-07 - 1.0).abs() < 1e-6);
+        want(
+            a.unit_limits[3].0,
+            [
+                0.42733132521358924,
+                1.3204880671108765,
+                0.3086649489527235,
+                1.8281502890490182,
+            ],
+            "additive limits at (210, 230)",
+        );
+        let m = funnel(Adjustment::Multiplicative);
+        want(
+            m.unit_limits[7].0,
+            [
+                0.4056335238114036,
+                1.3911224850083705,
+                0.2843188719670456,
+                1.9846938465365964,
+            ],
+            "multiplicative limits at (88, 85)",
+        );
+        assert!(a.method.contains("log scale"));
+        // Unadjusted: normal limits at the unit's precision, and each flag
+        // reads the unit's ratio against its own limits (25 of 60 is below
+        // the lower 95% limit, not the 99.8% one).
+        let none = funnel(Adjustment::None);
+        let precision = FunnelKind::RatioOfCounts.position(&units(&rows)[8]);
+        close(
+            none.unit_limits[8].0.0,
+            (0.7511896668932699_f64.ln() - 1.959963984540054 / precision.sqrt()).exp(),
+            "lower 95% at (25, 60)",
+        );
+        assert_eq!(none.unit_limits[8].1, Flag::Low95);
+        for ((x, y), (l, flag)) in rows.iter().zip(&none.unit_limits) {
+            let v = x / y;
+            let expected = if v > l.3 {
+                Flag::High998
+            } else if v > l.1 {
+                Flag::High95
+            } else if v < l.2 {
+                Flag::Low998
+            } else if v < l.0 {
+                Flag::Low95
+            } else {
+                Flag::NotSignificant
+            };
+            assert_eq!(*flag, expected, "{x} of {y}");
+        }
     }
 
     /// An overdispersed set of small shares: additive and multiplicative

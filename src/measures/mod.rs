@@ -76,28 +76,33 @@ pub struct Computed {
 
 /// Compute every measure for `options.period` (nothing is written). The
 /// stopwatch's `measures` lap ends before the health and care system's
-/// measures (matching, difference-in-differences), whose lap is `health`.
+/// measures (matching, difference-in-differences), whose lap is `health`
+/// and includes the funnels, some of which (before and after referral by
+/// PCN) need the health cohort.
 pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<Computed> {
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::engine::session(&warehouse, options.engine).await?;
-    let mut tables = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
-    let change = tables.iter().find(|t| t.name() == "wellbeing_change");
+    let person = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
     let standardisation = standardised::standardisation(&ctx, &options.period).await?;
-    let more = vec![benchmark::standardised_ratio_funnel(
-        standardised::pcn_units(&standardisation),
-    )];
-    let benchmarks =
-        benchmark::benchmarks(&ctx, &options.period, change, more, &options.benchmark).await?;
-    tables.extend(benchmark::tables(&benchmarks)?);
-    tables.extend(standardised::tables(&standardisation)?);
-    tables.extend(service::service_delivery(&ctx, &options.period).await?);
-    tables.extend(support::support(&ctx, &options.period).await?);
-    tables.extend(community::community_groups(&ctx, &options.period).await?);
-    tables.extend(equity::equity(&ctx, &options.period, options.pairing.cohort).await?);
-    tables.extend(quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?);
+    let mut rest = service::service_delivery(&ctx, &options.period).await?;
+    rest.extend(support::support(&ctx, &options.period).await?);
+    rest.extend(community::community_groups(&ctx, &options.period).await?);
+    rest.extend(equity::equity(&ctx, &options.period, options.pairing.cohort).await?);
+    rest.extend(quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?);
     watch.lap("measures");
     let health = health::health_system(&ctx, &options.period, &options.health).await?;
+    let change = person.iter().find(|t| t.name() == "wellbeing_change");
+    let mut more = vec![benchmark::standardised_ratio_funnel(
+        standardised::pcn_units(&standardisation),
+    )];
+    more.extend(benchmark::after_before_funnels(&health.after_before));
+    let benchmarks =
+        benchmark::benchmarks(&ctx, &options.period, change, more, &options.benchmark).await?;
     watch.lap("health");
+    let mut tables = person;
+    tables.extend(benchmark::tables(&benchmarks)?);
+    tables.extend(standardised::tables(&standardisation)?);
+    tables.extend(rest);
     tables.extend(health.tables);
     Ok(Computed {
         tables,

@@ -8,7 +8,8 @@ use crate::render::charts::funnel::FunnelPlot;
 use crate::render::charts::spc::SpcPlot;
 use crate::stats::funnel::Flag;
 
-/// The funnel plot of `f`: units with a denominator as points, every unit
+/// The funnel plot of `f`: units with a denominator as points (at their
+/// position on the horizontal axis: [`FunnelKind::position`]), every unit
 /// beyond the 99.8% limits counted.
 pub fn funnel(f: &FunnelResult) -> FunnelPlot {
     let percent = f.measure.kind == FunnelKind::Proportion;
@@ -17,6 +18,11 @@ pub fn funnel(f: &FunnelResult) -> FunnelPlot {
         FunnelKind::Proportion => ("Denominator", "Per cent", "a pooled value"),
         FunnelKind::Rate => ("Exposure (denominator)", "Rate", "a pooled value"),
         FunnelKind::StandardisedRatio => ("Expected", "Observed / expected", "the reference"),
+        FunnelKind::RatioOfCounts => (
+            "Precision (about half the events when before and after are alike)",
+            "After / before",
+            "a pooled ratio",
+        ),
     };
     FunnelPlot {
         title: f.measure.label.clone(),
@@ -29,7 +35,13 @@ pub fn funnel(f: &FunnelResult) -> FunnelPlot {
             .iter()
             .zip(&f.unit_limits)
             .filter(|(u, _)| u.denominator > 0.0)
-            .map(|(u, (_, flag))| (u.denominator, scale * u.numerator / u.denominator, *flag))
+            .map(|(u, (_, flag))| {
+                (
+                    f.measure.kind.position(u),
+                    scale * u.numerator / u.denominator,
+                    *flag,
+                )
+            })
             .collect(),
         outside_998: f
             .unit_limits

@@ -457,6 +457,64 @@ pub fn population_rates(cohort: &Cohort, period: &Period, months: i32) -> Popula
     }
 }
 
+/// The settings compared after against before referral by PCN: GP
+/// appointments and A&E attendances (indices into the setting codes).
+pub const AFTER_BEFORE_SETTINGS: [usize; 2] = [0, 1];
+
+/// One PCN's events of one setting in equal windows just before and just
+/// after its people's referrals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AfterBefore {
+    /// Setting (index into the setting codes).
+    pub setting: usize,
+    /// The PCN (the practice where the PCN is not known).
+    pub pcn: String,
+    /// Events in the days after referral.
+    pub after: u64,
+    /// Events in as many days before it.
+    pub before: u64,
+}
+
+/// Each PCN's events after and before referral in equal windows: for each
+/// measured person, the shorter of their observed before and after windows,
+/// L days, gives `[index − L, index − 1]` and `[index + 1, index + L]`, so
+/// both sides have the same person-time and after / before is a rate ratio
+/// (the after window cut short by the end of the data or death cuts the
+/// before window to match).
+pub fn after_before_by_pcn(cohort: &Cohort, m: &Measured) -> Vec<AfterBefore> {
+    let mut by_pcn: BTreeMap<(usize, &str), (u64, u64)> = BTreeMap::new();
+    for (p, u) in &m.people {
+        let index = u.after.first - 1;
+        let days = u.before.days().min(u.after.days());
+        if days <= 0 {
+            continue;
+        }
+        let before = Span {
+            first: index - days,
+            last: index - 1,
+        };
+        let after = Span {
+            first: index + 1,
+            last: index + days,
+        };
+        let pcn = cohort.people.names[cohort.people.pcn[*p] as usize].as_str();
+        for s in AFTER_BEFORE_SETTINGS {
+            let e = by_pcn.entry((s, pcn)).or_default();
+            e.0 += u64::from(super::window::count_in(cohort.events.days(s, *p), after));
+            e.1 += u64::from(super::window::count_in(cohort.events.days(s, *p), before));
+        }
+    }
+    by_pcn
+        .into_iter()
+        .map(|((setting, pcn), (after, before))| AfterBefore {
+            setting,
+            pcn: pcn.to_string(),
+            after,
+            before,
+        })
+        .collect()
+}
+
 /// The summary of one setting in one window.
 #[derive(Debug, Clone, Copy)]
 pub struct Naive {
@@ -740,5 +798,50 @@ mod tests {
         assert!(close(value("before_standardised_ratio"), 5.0 / expected));
         let (_, upper) = poisson_interval(5.0, 0.95);
         assert!(close(value("before_ratio_upper"), upper / expected));
+    }
+
+    /// Referred on 1 August 2025 (day 20301) with data to 31 December 2025:
+    /// 152 days are observed after, so 152 days before count too; the GP
+    /// appointment 160 days before falls outside, the one 100 days before
+    /// inside.
+    #[test]
+    fn after_and_before_are_counted_in_equal_windows() {
+        let index = 20_301;
+        let c = cohort(
+            vec![person(
+                "R",
+                10_957,
+                true,
+                vec![index - 160, index - 100, index + 10, index + 140],
+            )],
+            DATA,
+        );
+        let cases = [Index {
+            referral_id: "R1".into(),
+            person: 0,
+            date: index,
+        }];
+        let m = measure_cases(
+            &c,
+            &cases,
+            Windows {
+                months: 6,
+                gap_days: 0,
+                min_coverage: 0.5,
+                partial_before: PartialBefore::Adjust,
+            },
+        );
+        assert_eq!(m.people[0].1.after.days(), 152);
+        let rows = after_before_by_pcn(&c, &m);
+        assert_eq!(
+            rows[0],
+            AfterBefore {
+                setting: 0,
+                pcn: "A".into(),
+                after: 2,
+                before: 1
+            }
+        );
+        assert_eq!(rows.len(), AFTER_BEFORE_SETTINGS.len());
     }
 }

@@ -123,6 +123,9 @@ pub struct HealthResult {
     pub tables: Vec<OutTable>,
     /// The longest window's naive and comparison estimates, one per setting.
     pub headlines: Vec<Headline>,
+    /// Each PCN's events in equal windows just before and after referral
+    /// (the longest window at most), for the benchmarking funnels.
+    pub after_before: Vec<before_after::AfterBefore>,
 }
 
 /// Read the warehouse and compute the health tables for `period`.
@@ -180,6 +183,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
     });
     let mut naive_changes = Vec::new();
     let mut headlines: Vec<Headline> = Vec::new();
+    let mut after_before = Vec::new();
     for &months in &options.windows_months {
         let windows = naive_windows(months);
         let measured = before_after::measure_cases(cohort, cases, windows);
@@ -198,6 +202,9 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             &measured,
             &population,
         );
+        if months == longest {
+            after_before = before_after::after_before_by_pcn(cohort, &measured);
+        }
         let uses: Vec<usage::Use> = measured.people.iter().map(|(_, u)| *u).collect();
         before_after::band_rows(&mut bands_table, period, months, "referred", &uses);
         for (pool, m) in &matchings {
@@ -281,5 +288,9 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
     if options.unit_costs.is_some() {
         tables.push(cost_table.finish()?);
     }
-    Ok(HealthResult { tables, headlines })
+    Ok(HealthResult {
+        tables,
+        headlines,
+        after_before,
+    })
 }

@@ -72,6 +72,10 @@ pub(in crate::render::report) fn benchmark_sections(
                     Col("Observed", "numerator", Fmt::Count),
                     Col("Expected", "denominator", Fmt::Fixed(1)),
                 ),
+                FunnelKind::RatioOfCounts => (
+                    Col("After", "numerator", Fmt::Count),
+                    Col("Before", "denominator", Fmt::Count),
+                ),
                 _ => (
                     Col("Numerator", "numerator", Fmt::Count),
                     Col("Denominator", "denominator", Fmt::Count),
@@ -98,8 +102,10 @@ pub(in crate::render::report) fn benchmark_sections(
                 ),
             ));
         }
-        if f.measure.kind == FunnelKind::StandardisedRatio {
-            standardised_ratios(&mut s, tables);
+        match f.measure.kind {
+            FunnelKind::StandardisedRatio => standardised_ratios(&mut s, tables),
+            FunnelKind::RatioOfCounts => s.intro.push(AFTER_BEFORE_EXPLANATION.into()),
+            _ => {}
         }
         sections.push(s);
     }
@@ -123,6 +129,9 @@ pub(in crate::render::report) fn benchmark_sections(
     }
     (summary, sections)
 }
+
+/// What a funnel of events after against before referral shows.
+const AFTER_BEFORE_EXPLANATION: &str = "Each PCN's events among its referred people in the days after referral against as many days before it (for each person, the shorter of the two windows, up to the longest health window), so both sides cover the same person-time. This is the naive before/after: people are referred at a peak of need, so every PCN's ratio is pulled below 1 by regression to the mean; compare PCNs with each other (the pooled ratio), not with 1. Limits are normal on the log scale, with overdispersion treated on that scale.";
 
 /// What a standardised referral ratio is, and every practice's and PCN's
 /// with its intervals.
