@@ -11,6 +11,8 @@ use crate::measures::health::HealthOptions;
 use crate::measures::health::costs::UnitCosts;
 use crate::measures::health::matching::MatchUnit;
 use crate::measures::health::usage::PartialBefore;
+use crate::measures::standardised::StandardisationOptions;
+use crate::measures::standardised::reference::ReferenceRates;
 use crate::measures::{
     self, MeasureOptions,
     period::{OutcomeCohort, Period},
@@ -71,6 +73,15 @@ pub(super) struct MeasuresArgs {
     /// (as NHSRplotthedots' fix_after_n_points); default: from every month.
     #[arg(long)]
     spc_baseline_months: Option<usize>,
+    /// Standardised referral ratios: strata by IMD quintile as well as age
+    /// band and sex (needs the population extract's imd_quintile).
+    #[arg(long)]
+    standardise_by_deprivation: bool,
+    /// Standardised referral ratios against a reference population's rates
+    /// (CSV: age_band, sex, [imd_quintile,] referrals, population) instead of
+    /// the scheme's own.
+    #[arg(long)]
+    reference_rates: Option<PathBuf>,
     /// Health use: before/after window lengths in months (comma-separated, e.g. 6,12).
     #[arg(long, value_delimiter = ',', default_values_t = HealthOptions::default().windows_months)]
     health_windows: Vec<i32>,
@@ -249,6 +260,14 @@ pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
             declined_target: args.declined_target,
             spc_screen: args.spc_screen_moving_ranges,
             spc_baseline_months: args.spc_baseline_months,
+            standardisation: StandardisationOptions {
+                by_deprivation: args.standardise_by_deprivation,
+                reference: args
+                    .reference_rates
+                    .as_deref()
+                    .map(|p| ReferenceRates::read(p, &p.display().to_string()))
+                    .transpose()?,
+            },
         },
         health,
         engine: args.engine.engine(),

@@ -348,12 +348,13 @@ pub const CROSS_SUMS: &[CrossSum] = &[
         },
     },
     // The strata of the standardised ratios, against the equity breakdowns
-    // by age band and by sex and the period's referrals.
+    // by age band and by sex and the period's referrals (a stratum's
+    // quintile added up with the rest).
     CrossSum {
         parts: Twin {
             table: "referral_strata",
             column: "referrals",
-            when: &[("breakdown", "age_band_sex")],
+            when: &[("breakdown", "stratum")],
             key: &["period", "age_band"],
         },
         by: None,
@@ -368,7 +369,7 @@ pub const CROSS_SUMS: &[CrossSum] = &[
         parts: Twin {
             table: "referral_strata",
             column: "referrals",
-            when: &[("breakdown", "age_band_sex")],
+            when: &[("breakdown", "stratum")],
             key: &["period", "sex"],
         },
         by: None,
@@ -383,7 +384,7 @@ pub const CROSS_SUMS: &[CrossSum] = &[
         parts: Twin {
             table: "referral_strata",
             column: "population",
-            when: &[("breakdown", "age_band_sex")],
+            when: &[("breakdown", "stratum")],
             key: &["period", "age_band"],
         },
         by: None,
@@ -398,7 +399,7 @@ pub const CROSS_SUMS: &[CrossSum] = &[
         parts: Twin {
             table: "referral_strata",
             column: "population",
-            when: &[("breakdown", "age_band_sex")],
+            when: &[("breakdown", "stratum")],
             key: &["period", "sex"],
         },
         by: None,
@@ -413,7 +414,7 @@ pub const CROSS_SUMS: &[CrossSum] = &[
         parts: Twin {
             table: "referral_strata",
             column: "referrals",
-            when: &[("breakdown", "age_band_sex")],
+            when: &[("breakdown", "stratum")],
             key: &["period"],
         },
         by: None,
@@ -422,6 +423,38 @@ pub const CROSS_SUMS: &[CrossSum] = &[
             column: "referred",
             when: &[],
             key: &["period"],
+        },
+    },
+    // By IMD quintile when the strata are (otherwise every stratum's
+    // quintile is `all`, which no equity group matches).
+    CrossSum {
+        parts: Twin {
+            table: "referral_strata",
+            column: "referrals",
+            when: &[("breakdown", "stratum")],
+            key: &["period", "imd_quintile"],
+        },
+        by: None,
+        total: Twin {
+            table: "equity",
+            column: "referrals",
+            when: &[("breakdown", "imd_quintile")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "referral_strata",
+            column: "population",
+            when: &[("breakdown", "stratum")],
+            key: &["period", "imd_quintile"],
+        },
+        by: None,
+        total: Twin {
+            table: "equity",
+            column: "population",
+            when: &[("breakdown", "imd_quintile")],
+            key: &["period", "group"],
         },
     },
     // Each practice's and PCN's referrals, by quarter and in the year.

@@ -15,8 +15,19 @@ use crate::measures::standardised::{STRATUM_BREAKDOWN, Standardisation};
 use crate::measures::table::Protection;
 
 /// Each reference stratum's rate as published (`None` when even the
-/// scheme's referrals or list are withheld).
+/// scheme's referrals or list are withheld); a supplied reference's rates as
+/// they are (they are not the scheme's).
 pub fn published_rates(s: &Standardisation, strata: &PublishedTable) -> Option<Vec<f64>> {
+    if s.supplied.is_some() {
+        let r = &s.reference;
+        return Some(
+            r.referrals
+                .iter()
+                .zip(&r.population)
+                .map(|(x, n)| if *n > 0.0 { x / n } else { 0.0 })
+                .collect(),
+        );
+    }
     let mut shown = std::collections::BTreeMap::new();
     let (mut total, mut shown_referrals, mut shown_list) = (None, 0.0, 0.0);
     for r in 0..strata.rows.len() {
@@ -35,6 +46,7 @@ pub fn published_rates(s: &Standardisation, strata: &PublishedTable) -> Option<V
             let key = (
                 strata.text(r, "age_band").to_string(),
                 strata.text(r, "sex").to_string(),
+                strata.text(r, "imd_quintile").to_string(),
             );
             shown.insert(key, (x, n));
         }
@@ -114,7 +126,7 @@ mod tests {
         Row {
             level: level.to_string(),
             unit: unit.to_string(),
-            stratum: (age.to_string(), "female".to_string()),
+            stratum: (age.to_string(), "female".to_string(), "2".to_string()),
             referrals: x,
             population: Some(n),
         }
@@ -149,7 +161,7 @@ mod tests {
 
     #[test]
     fn expected_referrals_do_not_add_up_to_the_exact_total() {
-        let s = from_rows("2024/25", &sample());
+        let s = from_rows("2024/25", &sample(), &Default::default());
         // Exact: the PCNs' expected referrals add up to the scheme's exact
         // 37, which the strata table shows only as 35.
         let exact: f64 = s
@@ -186,7 +198,7 @@ mod tests {
         let mut rows = sample();
         rows.push(row("practice", "B", "85+", 3.0, 100.0));
         rows.push(row("pcn", "P2", "85+", 3.0, 100.0));
-        let s = from_rows("2024/25", &rows);
+        let s = from_rows("2024/25", &rows, &Default::default());
         let out = published(&s, Policy::NhsDigital);
         let strata = &out[0];
         let shown: Vec<Option<f64>> = column(strata, "referrals");
@@ -214,5 +226,27 @@ mod tests {
             (column(&exact[1], "expected")[0].unwrap() - s.reference.expected(&s.units[0])).abs()
                 < 1e-12
         );
+    }
+
+    #[test]
+    fn supplied_rates_are_published_as_they_are() {
+        use crate::measures::standardised::StandardisationOptions;
+        use crate::measures::standardised::reference::ReferenceRates;
+        let supplied = ReferenceRates::parse(
+            "age_band,sex,referrals,population\n18-24,female,30,1000\n65-74,female,10,1000\n",
+        )
+        .unwrap();
+        let s = from_rows(
+            "2024/25",
+            &sample(),
+            &StandardisationOptions {
+                by_deprivation: false,
+                reference: Some(supplied),
+            },
+        );
+        let out = published(&s, Policy::NhsDigital);
+        // Practice A: 300 × 30/1000 + 500 × 10/1000 = 14, not worked out from
+        // the scheme's published strata.
+        assert!((column(&out[1], "expected")[0].unwrap() - 14.0).abs() < 1e-12);
     }
 }

@@ -150,6 +150,14 @@ pub fn evaluate(
     if let Some(c) = &unit_costs {
         inputs.push(Named::new("the unit-cost file", c));
     }
+    let reference_rates = spec
+        .benchmark
+        .reference_rates
+        .as_ref()
+        .map(|p| base.join(p));
+    if let Some(r) = &reference_rates {
+        inputs.push(Named::new("the reference-rates file", r));
+    }
     check_apart(&targets, &inputs)?;
     let command = "sprout evaluate";
     let _locks = [
@@ -173,7 +181,7 @@ pub fn evaluate(
     let period = Period::parse(&spec.period)?;
     let pairing = spec.pairing();
     let health = spec.health(path, base)?;
-    let benchmark = spec.benchmark(path)?;
+    let benchmark = spec.benchmark(path, base)?;
     let generated_epoch = run_time()?;
 
     // The warehouse is rebuilt beside the old one, and both it and the

@@ -33,6 +33,8 @@ use crate::measures::health::costs::UnitCosts;
 use crate::measures::health::matching::MatchUnit;
 use crate::measures::health::usage::PartialBefore;
 use crate::measures::period::OutcomeCohort;
+use crate::measures::standardised::StandardisationOptions;
+use crate::measures::standardised::reference::ReferenceRates;
 use crate::measures::wellbeing::PairingRules;
 
 /// The whole spec file.
@@ -176,6 +178,11 @@ pub struct Benchmark {
     pub spc_screen: bool,
     /// Fix the SPC limits from the first N months.
     pub spc_baseline_months: Option<usize>,
+    /// Standardised referral ratios by IMD quintile as well as age band and sex.
+    pub standardise_by_deprivation: bool,
+    /// A reference population's rates for the standardised referral ratios
+    /// (CSV), relative to the spec.
+    pub reference_rates: Option<PathBuf>,
 }
 
 impl Default for Benchmark {
@@ -186,6 +193,8 @@ impl Default for Benchmark {
             declined_target: None,
             spc_screen: BenchmarkOptions::default().spc_screen,
             spc_baseline_months: None,
+            standardise_by_deprivation: false,
+            reference_rates: None,
         }
     }
 }
@@ -303,8 +312,9 @@ impl Spec {
         .map_err(|e| Error::config(path, format!("[health]: {e}")))
     }
 
-    /// The benchmarking options.
-    pub fn benchmark(&self, path: &Path) -> Result<BenchmarkOptions> {
+    /// The benchmarking options (`base`: the spec's folder, which the
+    /// reference-rates file is relative to).
+    pub fn benchmark(&self, path: &Path, base: &Path) -> Result<BenchmarkOptions> {
         let b = &self.benchmark;
         Ok(BenchmarkOptions {
             adjustment: b.funnel_adjustment,
@@ -316,6 +326,14 @@ impl Spec {
             declined_target: b.declined_target,
             spc_screen: b.spc_screen,
             spc_baseline_months: b.spc_baseline_months,
+            standardisation: StandardisationOptions {
+                by_deprivation: b.standardise_by_deprivation,
+                reference: b
+                    .reference_rates
+                    .as_ref()
+                    .map(|p| ReferenceRates::read(&base.join(p), &p.display().to_string()))
+                    .transpose()?,
+            },
         })
     }
 
@@ -403,6 +421,21 @@ impl Spec {
                 ),
             ),
             (
+                "Standardised referral ratios",
+                format!(
+                    "strata by {}; reference rates {}",
+                    if b.standardise_by_deprivation {
+                        "age band, sex and IMD quintile"
+                    } else {
+                        "age band and sex"
+                    },
+                    match &b.reference_rates {
+                        Some(p) => format!("from {}", p.display()),
+                        None => "the scheme's own".to_string(),
+                    }
+                ),
+            ),
+            (
                 "Disclosure control",
                 self.disclosure.policy.name().to_string(),
             ),
@@ -424,15 +457,57 @@ mod tests {
         .expect("parses");
         assert_eq!(spec.disclosure.policy, Policy::NhsDigital);
         assert_eq!(spec.health.windows, vec![6, 12]);
-        assert!(spec.benchmark(Path::new("s.toml")).unwrap().spc_screen);
+        assert!(
+            spec.benchmark(Path::new("s.toml"), Path::new("."))
+                .unwrap()
+                .spc_screen
+        );
         let off = Spec::parse(
             "title = \"T\"\nperiod = \"2024/25\"\n[inputs]\nextracts = [\"x\"]\n[benchmark]\nspc_screen = false\n",
             Path::new("s.toml"),
         )
         .expect("parses");
-        assert!(!off.benchmark(Path::new("s.toml")).unwrap().spc_screen);
+        assert!(
+            !off.benchmark(Path::new("s.toml"), Path::new("."))
+                .unwrap()
+                .spc_screen
+        );
         assert!(spec.outputs.workbook);
         assert_eq!(spec.output, PathBuf::from("evaluation"));
+    }
+
+    #[test]
+    fn reference_rates_are_read_relative_to_the_spec_and_named_as_written() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(
+            folder.path().join("england.csv"),
+            "age_band,sex,referrals,population\n18-24,female,25,1000\n",
+        )
+        .unwrap();
+        let spec = Spec::parse(
+            "title = \"T\"\nperiod = \"2024/25\"\n[inputs]\nextracts = [\"x\"]\n[benchmark]\nstandardise_by_deprivation = true\nreference_rates = \"england.csv\"\n",
+            Path::new("s.toml"),
+        )
+        .expect("parses");
+        let b = spec.benchmark(Path::new("s.toml"), folder.path()).unwrap();
+        assert!(b.standardisation.by_deprivation);
+        let rates = b.standardisation.reference.unwrap();
+        assert!(
+            rates.source.starts_with("england.csv (sha256 "),
+            "{}",
+            rates.source
+        );
+        let settings = spec.settings();
+        let row = settings
+            .iter()
+            .find(|(k, _)| k == "Standardised referral ratios")
+            .unwrap();
+        assert_eq!(
+            row.1,
+            "strata by age band, sex and IMD quintile; reference rates from england.csv"
+        );
+        let missing = spec.benchmark(Path::new("s.toml"), Path::new("/nonexistent"));
+        assert!(missing.is_err());
     }
 
     #[test]

@@ -431,6 +431,8 @@ pub struct BenchmarkOptions {
     /// Fix each SPC chart's limits from its first N months and extend them
     /// (`None`: from every month).
     pub spc_baseline_months: Option<usize>,
+    /// The strata and reference rates of the standardised referral ratios.
+    pub standardisation: crate::measures::standardised::StandardisationOptions,
 }
 
 impl Default for BenchmarkOptions {
@@ -441,6 +443,7 @@ impl Default for BenchmarkOptions {
             declined_target: None,
             spc_screen: SpcOptions::default().screen_moving_ranges,
             spc_baseline_months: None,
+            standardisation: Default::default(),
         }
     }
 }
@@ -617,11 +620,13 @@ pub async fn benchmarks(
 pub const REFERRAL_RATIO_FUNNEL: &str = "standardised_referral_ratio";
 
 /// The funnel of standardised referral ratios: each PCN's observed referrals
-/// against its expected ones (`(pcn, observed, expected)`), target 1.
-pub fn standardised_ratio_funnel(units: Vec<(String, f64, f64)>) -> FunnelMeasure {
+/// against its expected ones (`(pcn, observed, expected)`), target 1;
+/// `basis` names the strata and the reference ("age band and sex, the
+/// scheme's rates").
+pub fn standardised_ratio_funnel(units: Vec<(String, f64, f64)>, basis: &str) -> FunnelMeasure {
     FunnelMeasure {
         name: REFERRAL_RATIO_FUNNEL.to_string(),
-        label: "Standardised referral ratio (age band and sex)".to_string(),
+        label: format!("Standardised referral ratio ({basis})"),
         kind: FunnelKind::StandardisedRatio,
         units: units
             .into_iter()

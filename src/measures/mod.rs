@@ -83,7 +83,9 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::engine::session(&warehouse, options.engine).await?;
     let person = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
-    let standardisation = standardised::standardisation(&ctx, &options.period).await?;
+    let standardisation =
+        standardised::standardisation(&ctx, &options.period, &options.benchmark.standardisation)
+            .await?;
     let mut rest = service::service_delivery(&ctx, &options.period).await?;
     rest.extend(support::support(&ctx, &options.period).await?);
     rest.extend(community::community_groups(&ctx, &options.period).await?);
@@ -94,6 +96,7 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     let change = person.iter().find(|t| t.name() == "wellbeing_change");
     let mut more = vec![benchmark::standardised_ratio_funnel(
         standardised::pcn_units(&standardisation),
+        &standardisation.basis(),
     )];
     more.extend(benchmark::after_before_funnels(&health.after_before));
     let benchmarks =

@@ -497,6 +497,118 @@ fn weighting_for_who_was_followed_up_recovers_the_change_among_everyone_with_a_b
     assert!(f(baseline, "smd_before") > 0.2 && f(baseline, "smd_after").abs() < 0.1);
 }
 
+/// Standardised referral ratios by IMD quintile too, and against a
+/// reference population's rates (#18): the strata carry the quintile, the
+/// expected referrals are the lists at the supplied rates, and a mistake in
+/// the file names its line, column and fix.
+#[test]
+fn referral_ratios_can_be_standardised_by_deprivation_and_against_supplied_rates() {
+    let (_root, out, run) = sample_measures(&["--standardise-by-deprivation", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let strata = read_csv(&out.join("referral_strata.csv"));
+    let quintiles: std::collections::BTreeSet<&str> = strata
+        .iter()
+        .filter(|r| r["breakdown"] == "stratum")
+        .map(|r| r["imd_quintile"].as_str())
+        .collect();
+    assert!(
+        quintiles.contains("1") && quintiles.contains("5"),
+        "{quintiles:?}"
+    );
+    let units = read_csv(&out.join("benchmark_funnel_units.csv"));
+    assert!(
+        units
+            .iter()
+            .any(|r| r["measure"] == "standardised_referral_ratio")
+    );
+    // A reference with one rate for everyone: every unit's expected
+    // referrals are its whole list at that rate.
+    let root = tempfile::tempdir().unwrap();
+    let rates = root.path().join("england.csv");
+    let mut csv = String::from("age_band,sex,referrals,population\n");
+    for age in [
+        "0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+",
+    ] {
+        for sex in ["female", "male", "indeterminate", "not_known"] {
+            csv.push_str(&format!("{age},{sex},25,1000\n"));
+        }
+    }
+    std::fs::write(&rates, csv).unwrap();
+    let (_root2, out, run) = sample_measures(&["--reference-rates", s(&rates), "-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let ratios = read_csv(&out.join("standardised_ratios.csv"));
+    let strata = read_csv(&out.join("referral_strata.csv"));
+    let list = f(&strata[0], "population");
+    let pcn_expected: f64 = ratios
+        .iter()
+        .filter(|r| r["breakdown"] == "pcn_code")
+        .map(|r| f(r, "expected"))
+        .sum();
+    assert!(
+        (pcn_expected - 0.025 * list).abs() < 1e-6,
+        "{pcn_expected} vs {list}"
+    );
+    std::fs::write(
+        &rates,
+        "age_band,sex,referrals,population\n18-24,female,ten,1000\n",
+    )
+    .unwrap();
+    let (_root3, _out, run) = sample_measures(&["--reference-rates", s(&rates)]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("line 2, column 3 (referrals): 'ten' is not a count of zero or more")
+            && run.stderr.contains("fix:"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Standardising by deprivation needs the list by IMD quintile: without it,
+/// sprout says so and how to fix it rather than computing ratios from
+/// strata with no list.
+#[test]
+fn standardising_by_deprivation_without_a_list_by_quintile_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("people.csv"),
+        "person_id,sex,practice_code,pcn_code,imd_decile,imd_vintage\nP1,female,A81001,U12345,3,2019\nP2,male,A81001,U12345,8,2019\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("referrals.csv"),
+        "referral_id,person_id,referral_date,referral_source,status\nR1,P1,2024-05-01,general_practice,accepted\nR2,P2,2024-06-01,pharmacy,declined\n",
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("population.csv"),
+        "practice_code,pcn_code,age_band,sex,list_size\nA81001,U12345,18-24,female,100\nA81001,U12345,18-24,male,90\n",
+    )
+    .unwrap();
+    let wh = root.path().join("wh");
+    let ingest = sprout(&["ingest", s(&data), "-w", s(&wh), "-q"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.all());
+    let run = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "--period",
+        "2024/25",
+        "-o",
+        s(&root.path().join("out")),
+        "--standardise-by-deprivation",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("needs the registered list by IMD quintile"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn quarters_follow_the_nhs_financial_year_at_their_edges() {
     let people =

@@ -136,7 +136,7 @@ const AFTER_BEFORE_EXPLANATION: &str = "Each PCN's events among its referred peo
 /// What a standardised referral ratio is, and every practice's and PCN's
 /// with its intervals.
 fn standardised_ratios(s: &mut Section, tables: &[PublishedTable]) {
-    s.intro.push("Each PCN's referrals against those expected had its registered list been referred at the scheme's rate in each age band and sex (indirect standardisation, with the rates as referral_strata publishes them): 1 means referred as often as its ages and sexes predict, 1.2 a fifth more often. The limits around 1 are the reference's, not a PCN's own interval; each practice's and PCN's own 95% and 99.8% intervals follow.".into());
+    s.intro.push("Each PCN's referrals against those expected had its registered list been referred at the reference rates of each stratum the title names (indirect standardisation; the scheme's own rates are those referral_strata publishes, and a reference population's are used as supplied, a stratum it lacks taking its overall rate): 1 means referred as often as its make-up predicts, 1.2 a fifth more often. The limits around 1 are the reference's, not a PCN's own interval; each practice's and PCN's own 95% and 99.8% intervals follow.".into());
     let Some(t) = find(tables, "standardised_ratios") else {
         return;
     };
@@ -316,7 +316,10 @@ mod tests {
         };
         use crate::measures::standardised::STANDARDISED_RATIOS;
         let funnel = compute_funnel(
-            standardised_ratio_funnel(vec![("U1".into(), 40.0, 52.5), ("U2".into(), 95.0, 61.2)]),
+            standardised_ratio_funnel(
+                vec![("U1".into(), 40.0, 52.5), ("U2".into(), 95.0, 61.2)],
+                "age band and sex, the scheme's rates",
+            ),
             Adjustment::None,
         );
         let units = published(

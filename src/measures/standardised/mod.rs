@@ -3,7 +3,9 @@
 //! the scheme's rate in each age band and sex.
 //!
 //! The reference rates are the scheme's own (`referral_strata`: referrals
-//! and list size in each age band and sex, every practice together). A
+//! and list size in each age band and sex, every practice together), or a
+//! reference population's supplied by the user ([`reference`]); strata may
+//! also be split by IMD quintile (`standardise_by_deprivation`). A
 //! unit's expected referrals are E = Σ list × (referrals / list) over the
 //! strata, its ratio O / E with O's exact Poisson interval (Byar's from 10
 //! events) over E, at 95% and 99.8% ([`crate::stats::standardised`]). The
@@ -13,7 +15,10 @@
 //! As published, E is worked out again from the reference rates as
 //! published (`crate::disclosure::standardised`): from exact stratum counts,
 //! expected referrals over many practices would give the strata's exact
-//! counts away.
+//! counts away. Supplied rates are not the scheme's, so they are used as
+//! given.
+
+pub mod reference;
 
 use std::collections::BTreeMap;
 
@@ -34,7 +39,20 @@ use crate::stats::standardised::{self, Stratum};
 pub const REFERRAL_STRATA_SQL: Query = crate::measure_file!("referral_strata");
 
 /// The breakdown of a stratum row in `referral_strata`.
-pub const STRATUM_BREAKDOWN: &str = "age_band_sex";
+pub const STRATUM_BREAKDOWN: &str = "stratum";
+
+/// The value of a stratum's part that is not split (the IMD quintile when
+/// strata are by age band and sex only), and of every part on the `all` row.
+pub const ALL: &str = "all";
+
+/// How the standardised referral ratios are computed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StandardisationOptions {
+    /// Strata by IMD quintile too, not only by age band and sex.
+    pub by_deprivation: bool,
+    /// A reference population's rates instead of the scheme's own.
+    pub reference: Option<reference::ReferenceRates>,
+}
 
 /// The table's declaration.
 pub const REFERRAL_STRATA: TableDef = TableDef {
@@ -45,10 +63,14 @@ pub const REFERRAL_STRATA: TableDef = TableDef {
         text("period", "Reporting period"),
         text(
             "breakdown",
-            "age_band_sex for one stratum, all for every referral and the whole list",
+            "stratum for one age band and sex (and IMD quintile when standardised by deprivation), all for every referral and the whole list",
         ),
         text("age_band", "Age band at referral (all on the all row)"),
         text("sex", "Sex (all on the all row)"),
+        text(
+            "imd_quintile",
+            "IMD quintile, 1 most deprived (all unless standardised by deprivation)",
+        ),
         count("referrals", "Referrals received in the period"),
         count(
             "population",
@@ -99,7 +121,7 @@ pub const STANDARDISED_RATIOS: TableDef = TableDef {
         ),
         num_label(
             "expected",
-            "Referrals expected at the reference rates: Σ list in the age band and sex × its rate in referral_strata (as published there)",
+            "Referrals expected at the reference rates: Σ list in each stratum × its rate, the scheme's as referral_strata publishes them (or the supplied reference population's; a stratum it lacks takes its overall rate)",
         ),
         quotient(
             "ratio",
@@ -153,8 +175,8 @@ pub const STANDARDISED_RATIOS: TableDef = TableDef {
     },
 };
 
-/// An age band and sex.
-pub type StratumKey = (String, String);
+/// An age band, sex and IMD quintile ([`ALL`] when not by deprivation).
+pub type StratumKey = (String, String, String);
 
 /// The reference: each stratum's referrals and registered list.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -185,6 +207,13 @@ pub struct Unit {
 pub struct Standardisation {
     /// Reporting period.
     pub period: String,
+    /// Strata by IMD quintile too.
+    pub by_deprivation: bool,
+    /// The supplied reference's source, when the rates are not the scheme's.
+    pub supplied: Option<String>,
+    /// Strata with a registered list that the supplied reference lacks
+    /// (they take its overall rate).
+    pub missing_from_reference: Vec<StratumKey>,
     /// The scheme's strata, including those without a list (for `referral_strata`).
     pub strata: Vec<(StratumKey, f64, Option<f64>)>,
     /// The reference rates.
@@ -220,15 +249,20 @@ impl Reference {
 }
 
 /// Read the strata of `period` from the warehouse.
-pub async fn standardisation(ctx: &SessionContext, period: &Period) -> Result<Standardisation> {
+pub async fn standardisation(
+    ctx: &SessionContext,
+    period: &Period,
+    options: &StandardisationOptions,
+) -> Result<Standardisation> {
     let batches = REFERRAL_STRATA_SQL.run(ctx, &period.parameters()).await?;
     let mut rows = Vec::new();
     for b in &batches {
-        let (Some(level), Some(unit), Some(age), Some(sex)) = (
+        let (Some(level), Some(unit), Some(age), Some(sex), Some(imd)) = (
             text_column(b, "level"),
             text_column(b, "unit"),
             text_column(b, "age_band"),
             text_column(b, "sex"),
+            text_column(b, "imd_quintile"),
         ) else {
             continue;
         };
@@ -236,13 +270,31 @@ pub async fn standardisation(ctx: &SessionContext, period: &Period) -> Result<St
             rows.push(Row {
                 level: level.value(i).to_string(),
                 unit: unit.value(i).to_string(),
-                stratum: (age.value(i).to_string(), sex.value(i).to_string()),
+                stratum: (
+                    age.value(i).to_string(),
+                    sex.value(i).to_string(),
+                    imd.value(i).to_string(),
+                ),
                 referrals: int_at(b, "referrals", i).unwrap_or(0) as f64,
                 population: int_at(b, "population", i).map(|p| p as f64),
             });
         }
     }
-    Ok(from_rows(&period.label, &rows))
+    let s = from_rows(&period.label, &rows, options);
+    let listed = || {
+        s.strata
+            .iter()
+            .filter(|(_, _, n)| n.is_some_and(|n| n > 0.0))
+    };
+    if options.by_deprivation
+        && listed().next().is_some()
+        && listed().all(|(k, _, _)| k.2 == "unknown")
+    {
+        return Err(crate::error::Error::Usage(
+            "standardising referral ratios by deprivation needs the registered list by IMD quintile, but the population extract gives none (its imd_quintile column is empty)\n  fix: supply a population extract with imd_quintile, or standardise by age band and sex only (leave out standardise_by_deprivation)".to_string(),
+        ));
+    }
+    Ok(s)
 }
 
 /// One row of `referral_strata.sql`.
@@ -252,7 +304,7 @@ pub struct Row {
     pub level: String,
     /// The practice or PCN.
     pub unit: String,
-    /// Age band and sex.
+    /// Age band, sex and IMD quintile.
     pub stratum: StratumKey,
     /// Referrals.
     pub referrals: f64,
@@ -261,22 +313,42 @@ pub struct Row {
 }
 
 /// The standardisation of the query's rows: the scheme's strata from the
-/// practices' rows, and each practice's and PCN's observed referrals and list.
-pub fn from_rows(period: &str, rows: &[Row]) -> Standardisation {
+/// practices' rows (IMD quintiles merged unless `by_deprivation`), the
+/// reference rates (the scheme's, or the supplied reference's for the same
+/// strata), and each practice's and PCN's observed referrals and list.
+pub fn from_rows(period: &str, rows: &[Row], options: &StandardisationOptions) -> Standardisation {
+    let key = |r: &Row| -> StratumKey {
+        let (age, sex, imd) = &r.stratum;
+        let imd = if options.by_deprivation {
+            imd.clone()
+        } else {
+            ALL.to_string()
+        };
+        (age.clone(), sex.clone(), imd)
+    };
     let mut strata: BTreeMap<StratumKey, (f64, Option<f64>)> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.level == "practice") {
-        let s = strata.entry(r.stratum.clone()).or_insert((0.0, None));
+        let s = strata.entry(key(r)).or_insert((0.0, None));
         s.0 += r.referrals;
         if let Some(p) = r.population {
             s.1 = Some(s.1.unwrap_or(0.0) + p);
         }
     }
     let mut reference = Reference::default();
-    for (key, (referrals, population)) in &strata {
+    let mut missing_from_reference = Vec::new();
+    let overall = options.reference.as_ref().map(|r| r.overall());
+    for (k, (referrals, population)) in &strata {
         if let Some(p) = population.filter(|p| *p > 0.0) {
-            reference.strata.push(key.clone());
-            reference.referrals.push(*referrals);
-            reference.population.push(p);
+            let (x, n) = match (&options.reference, overall) {
+                (Some(supplied), Some(overall)) => supplied.stratum(k).unwrap_or_else(|| {
+                    missing_from_reference.push(k.clone());
+                    overall
+                }),
+                _ => (*referrals, p),
+            };
+            reference.strata.push(k.clone());
+            reference.referrals.push(x);
+            reference.population.push(n);
         }
     }
     let mut units: BTreeMap<(usize, String), Unit> = BTreeMap::new();
@@ -294,12 +366,15 @@ pub fn from_rows(period: &str, rows: &[Row]) -> Standardisation {
                 population: vec![0.0; reference.strata.len()],
             });
         unit.observed += r.referrals;
-        if let (Some(p), Ok(s)) = (r.population, reference.strata.binary_search(&r.stratum)) {
+        if let (Some(p), Ok(s)) = (r.population, reference.strata.binary_search(&key(r))) {
             unit.population[s] += p;
         }
     }
     Standardisation {
         period: period.to_string(),
+        by_deprivation: options.by_deprivation,
+        supplied: options.reference.as_ref().map(|r| r.source.clone()),
+        missing_from_reference,
         strata: strata.into_iter().map(|(k, (x, n))| (k, x, n)).collect(),
         reference,
         units: units.into_values().collect(),
@@ -311,7 +386,7 @@ pub fn tables(s: &Standardisation) -> Result<Vec<OutTable>> {
     let mut strata = TableBuilder::new(&REFERRAL_STRATA);
     let rate_row = |t: &mut TableBuilder,
                     breakdown: &str,
-                    (age, sex): (&str, &str),
+                    (age, sex, imd): (&str, &str, &str),
                     x: f64,
                     n: Option<f64>| {
         let rate = |v: f64| n.filter(|n| *n > 0.0).map(|n| 1000.0 * v / n);
@@ -321,6 +396,7 @@ pub fn tables(s: &Standardisation) -> Result<Vec<OutTable>> {
             ("breakdown", text_value(breakdown)),
             ("age_band", text_value(age)),
             ("sex", text_value(sex)),
+            ("imd_quintile", text_value(imd)),
             ("referrals", int_value(x as i64)),
             ("population", n.map_or(Value::Null, |n| int_value(n as i64))),
             ("rate_per_1000", opt(rate(x))),
@@ -331,10 +407,10 @@ pub fn tables(s: &Standardisation) -> Result<Vec<OutTable>> {
     let total: f64 = s.strata.iter().map(|s| s.1).sum();
     let list: Option<f64> = s.strata.iter().filter_map(|s| s.2).reduce(|a, b| a + b);
     if !s.strata.is_empty() {
-        rate_row(&mut strata, "all", ("all", "all"), total, list);
+        rate_row(&mut strata, ALL, (ALL, ALL, ALL), total, list);
     }
-    for ((age, sex), x, n) in &s.strata {
-        rate_row(&mut strata, STRATUM_BREAKDOWN, (age, sex), *x, *n);
+    for ((age, sex, imd), x, n) in &s.strata {
+        rate_row(&mut strata, STRATUM_BREAKDOWN, (age, sex, imd), *x, *n);
     }
     let mut ratios = TableBuilder::new(&STANDARDISED_RATIOS);
     for u in &s.units {
@@ -367,6 +443,25 @@ fn ratio_row(t: &mut TableBuilder, period: &str, u: &Unit, expected: f64) {
     ]);
 }
 
+impl Standardisation {
+    /// What the ratios are standardised by and against, for titles: "age
+    /// band and sex, the scheme's rates".
+    pub fn basis(&self) -> String {
+        format!(
+            "{}, {}",
+            if self.by_deprivation {
+                "age band, sex and IMD quintile"
+            } else {
+                "age band and sex"
+            },
+            match &self.supplied {
+                Some(source) => format!("rates of {source}"),
+                None => "the scheme's rates".to_string(),
+            }
+        )
+    }
+}
+
 /// The PCNs' observed and expected referrals, for their funnel
 /// ([`crate::measures::benchmark::standardised_ratio_funnel`]).
 pub fn pcn_units(s: &Standardisation) -> Vec<(String, f64, f64)> {
@@ -385,7 +480,7 @@ mod tests {
         Row {
             level: level.to_string(),
             unit: unit.to_string(),
-            stratum: (age.to_string(), sex.to_string()),
+            stratum: (age.to_string(), sex.to_string(), "1".to_string()),
             referrals: x,
             population: n,
         }
@@ -411,7 +506,7 @@ mod tests {
 
     #[test]
     fn expected_referrals_are_the_list_at_the_schemes_rates() {
-        let s = from_rows("2024/25", &sample());
+        let s = from_rows("2024/25", &sample(), &StandardisationOptions::default());
         assert_eq!(s.reference.strata.len(), 2);
         let e: Vec<f64> = s.units.iter().map(|u| s.reference.expected(u)).collect();
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
@@ -433,7 +528,7 @@ mod tests {
 
     #[test]
     fn ratios_carry_exact_poisson_limits_at_both_levels() {
-        let s = from_rows("2024/25", &sample());
+        let s = from_rows("2024/25", &sample(), &StandardisationOptions::default());
         let t = tables(&s).unwrap();
         let b = &t[1].batch;
         let num = |name: &str, i: usize| {
@@ -455,5 +550,86 @@ mod tests {
         assert_eq!(pcns.len(), 1);
         assert_eq!(pcns[0].0, "P1");
         assert!((pcns[0].1 - 51.0).abs() < 1e-12 && (pcns[0].2 - 50.0).abs() < 1e-12);
+    }
+
+    /// Quintile q of a row: the same sample split across IMD quintiles 1
+    /// and 2 within practice A's young women.
+    fn with_quintile(mut r: Row, q: &str) -> Row {
+        r.stratum.2 = q.to_string();
+        r
+    }
+
+    #[test]
+    fn strata_split_by_deprivation_only_when_asked() {
+        // Practice A's young women: 1 referral of 200 in quintile 1, 3 of 400
+        // in quintile 2 (4 of 600 together, as in the sample).
+        let mut rows = sample();
+        rows.remove(0);
+        rows.push(with_quintile(
+            row("practice", "A", "18-24", "female", 1.0, Some(200.0)),
+            "1",
+        ));
+        rows.push(with_quintile(
+            row("practice", "A", "18-24", "female", 3.0, Some(400.0)),
+            "2",
+        ));
+        let merged = from_rows("2024/25", &rows, &StandardisationOptions::default());
+        assert_eq!(merged.reference.strata.len(), 2, "quintiles added up");
+        assert!(merged.reference.strata.iter().all(|k| k.2 == ALL));
+        assert_eq!(merged.basis(), "age band and sex, the scheme's rates");
+        let split = from_rows(
+            "2024/25",
+            &rows,
+            &StandardisationOptions {
+                by_deprivation: true,
+                reference: None,
+            },
+        );
+        // Young women in quintile 1: A's 1 of 200 with B's 6 of 400 (the
+        // sample's rows are all in quintile 1); in quintile 2, A's 3 of 400.
+        let young_1 = ("18-24".to_string(), "female".to_string(), "1".to_string());
+        let at = split.reference.strata.binary_search(&young_1).unwrap();
+        assert!((split.reference.referrals[at] - 7.0).abs() < 1e-12);
+        assert!((split.reference.population[at] - 600.0).abs() < 1e-12);
+        assert_eq!(split.reference.strata.len(), 3);
+        assert_eq!(
+            split.basis(),
+            "age band, sex and IMD quintile, the scheme's rates"
+        );
+    }
+
+    #[test]
+    fn supplied_rates_replace_the_schemes_and_a_missing_stratum_takes_their_overall_rate() {
+        let supplied = reference::ReferenceRates {
+            source: "england.csv (sha256 0123456789ab)".to_string(),
+            strata: BTreeMap::from([(
+                ("18-24".to_string(), "female".to_string(), "1".to_string()),
+                (20.0, 1000.0),
+            )]),
+            by_deprivation: true,
+        };
+        // By age band and sex: the file's quintile 1 is all it has of young
+        // women; it has no old women, who take its overall rate (20/1000).
+        let s = from_rows(
+            "2024/25",
+            &sample(),
+            &StandardisationOptions {
+                by_deprivation: false,
+                reference: Some(supplied),
+            },
+        );
+        assert_eq!(
+            s.missing_from_reference,
+            [("65-74".to_string(), "female".to_string(), ALL.to_string())]
+        );
+        // Practice A: 600 young + 400 old at 20/1000 = 20 expected.
+        assert!((s.reference.expected(&s.units[0]) - 20.0).abs() < 1e-12);
+        assert_eq!(
+            s.basis(),
+            "age band and sex, rates of england.csv (sha256 0123456789ab)"
+        );
+        // The strata table still shows the scheme's own counts.
+        let t = tables(&s).unwrap();
+        assert_eq!(int_at(&t[0].batch, "referrals", 0), Some(51));
     }
 }
