@@ -980,6 +980,21 @@ pub fn variation_label(v: Variation) -> &'static str {
 mod tests {
     use super::*;
 
+    /// `got` equals the reference value `want` to 1e-9 relative.
+    fn close(got: f64, want: f64, what: &str) {
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1e-12),
+            "{what}: {got} vs {want}"
+        );
+    }
+
+    /// Each of a unit's four limits equals its reference value.
+    fn limits(l: Limits, want: [f64; 4], what: &str) {
+        for (got, want) in [l.0, l.1, l.2, l.3].into_iter().zip(want) {
+            close(got, want, what);
+        }
+    }
+
     fn units(rows: &[(f64, f64)]) -> Vec<FunnelUnit> {
         rows.iter()
             .enumerate()
@@ -1036,17 +1051,6 @@ mod tests {
                 },
                 adjustment,
             )
-        };
-        let close = |got: f64, want: f64, what: &str| {
-            assert!(
-                (got - want).abs() <= 1e-9 * want.abs().max(1e-12),
-                "{what}: {got} vs {want}"
-            );
-        };
-        let limits = |l: Limits, want: [f64; 4], what: &str| {
-            for (got, want) in [l.0, l.1, l.2, l.3].into_iter().zip(want) {
-                close(got, want, what);
-            }
         };
         let p = funnel(&proportions, FunnelKind::Proportion, Adjustment::Additive);
         close(p.baseline, 0.15792682926829268, "theta");
@@ -1146,24 +1150,13 @@ mod tests {
                 adjustment,
             )
         };
-        let close = |got: f64, want: f64, what: &str| {
-            assert!(
-                (got - want).abs() <= 1e-9 * want.abs().max(1e-12),
-                "{what}: {got} vs {want}"
-            );
-        };
         let a = funnel(Adjustment::Additive);
         close(a.baseline, 1.0, "target");
         close(a.dispersion.phi, 9.118893535137651, "phi");
         close(a.dispersion.tau2, 0.04047262426253793, "tau2");
         assert!((a.dispersion.p / 2.384425813930421e-18 - 1.0).abs() < 1e-6);
-        let want = |l: Limits, w: [f64; 4], what: &str| {
-            for (got, want) in [l.0, l.1, l.2, l.3].into_iter().zip(w) {
-                close(got, want, what);
-            }
-        };
         // The unit with E = 50.3 (77 observed) and the one with E = 92.3.
-        want(
+        limits(
             a.unit_limits[5].0,
             [
                 0.33894316023654003,
@@ -1174,7 +1167,7 @@ mod tests {
             "additive limits at E = 50.3",
         );
         let m = funnel(Adjustment::Multiplicative);
-        want(
+        limits(
             m.unit_limits[11].0,
             [
                 0.4788270927201113,
@@ -1222,23 +1215,12 @@ mod tests {
                 adjustment,
             )
         };
-        let close = |got: f64, want: f64, what: &str| {
-            assert!(
-                (got - want).abs() <= 1e-9 * want.abs().max(1e-12),
-                "{what}: {got} vs {want}"
-            );
-        };
-        let want = |l: Limits, w: [f64; 4], what: &str| {
-            for (got, want) in [l.0, l.1, l.2, l.3].into_iter().zip(w) {
-                close(got, want, what);
-            }
-        };
         let a = funnel(Adjustment::Additive);
         close(a.baseline, 0.7511896668932699, "pooled ratio");
         close(a.dispersion.phi, 4.323379490422684, "phi");
         close(a.dispersion.tau2, 0.07376668075589571, "tau2");
         assert!((a.dispersion.p / 2.86567490151175e-07 - 1.0).abs() < 1e-6);
-        want(
+        limits(
             a.unit_limits[3].0,
             [
                 0.42733132521358924,
@@ -1249,7 +1231,7 @@ mod tests {
             "additive limits at (210, 230)",
         );
         let m = funnel(Adjustment::Multiplicative);
-        want(
+        limits(
             m.unit_limits[7].0,
             [
                 0.4056335238114036,

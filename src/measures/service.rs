@@ -9,9 +9,9 @@ use datafusion::prelude::SessionContext;
 use super::period::{Period, quarter_label};
 use super::query::Query;
 use super::table::{
-    OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_at, int_value, num_value, opt_num,
-    poisson_lower, poisson_upper, quotient, share, statistic, text, text_value, wilson_lower,
-    wilson_upper,
+    OutColumn, OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_at, int_value, num_value,
+    opt_num, poisson_lower, poisson_upper, quotient, share, statistic, text, text_value,
+    wilson_lower, wilson_upper,
 };
 use crate::batch::Value;
 use crate::error::Result;
@@ -23,6 +23,24 @@ pub const SERVICE_REFERRALS_SQL: Query = crate::measure_file!("service_referrals
 
 /// `queries/service_uptake.sql`.
 pub const SERVICE_UPTAKE_SQL: Query = crate::measure_file!("service_uptake");
+
+/// The lower 95% limit of referrals per 1,000 registered (`rate_lower`).
+pub const REFERRAL_RATE_LOWER: OutColumn = poisson_lower(
+    "rate_lower",
+    "referrals",
+    "population",
+    1000.0,
+    "Lower 95% limit (exact Poisson below 10 referrals, Byar's from 10)",
+);
+
+/// The upper 95% limit of referrals per 1,000 registered (`rate_upper`).
+pub const REFERRAL_RATE_UPPER: OutColumn = poisson_upper(
+    "rate_upper",
+    "referrals",
+    "population",
+    1000.0,
+    "Upper 95% limit",
+);
 
 /// The table's declaration.
 pub const SERVICE_REFERRALS: TableDef = TableDef {
@@ -52,20 +70,8 @@ pub const SERVICE_REFERRALS: TableDef = TableDef {
             1000.0,
             "Referrals per 1,000 registered population in the quarter",
         ),
-        poisson_lower(
-            "rate_lower",
-            "referrals",
-            "population",
-            1000.0,
-            "Lower 95% limit (exact Poisson below 10 referrals, Byar's from 10)",
-        ),
-        poisson_upper(
-            "rate_upper",
-            "referrals",
-            "population",
-            1000.0,
-            "Upper 95% limit",
-        ),
+        REFERRAL_RATE_LOWER,
+        REFERRAL_RATE_UPPER,
     ],
     sums: Sums {
         breakdown_key: &["period", "quarter"],

@@ -28,7 +28,7 @@ use super::period::Period;
 use super::query::Query;
 use super::table::{
     OutTable, Sums, TableBuilder, TableDef, count, int_at, int_value, num_label, num_value,
-    poisson_bound, poisson_lower, poisson_upper, quotient, text, text_column, text_value,
+    poisson_bound, quotient, text, text_column, text_value,
 };
 use crate::batch::Value;
 use crate::error::Result;
@@ -83,20 +83,8 @@ pub const REFERRAL_STRATA: TableDef = TableDef {
             1000.0,
             "Referrals per 1,000 registered: the reference rate",
         ),
-        poisson_lower(
-            "rate_lower",
-            "referrals",
-            "population",
-            1000.0,
-            "Lower 95% limit (exact Poisson below 10 referrals, Byar's from 10)",
-        ),
-        poisson_upper(
-            "rate_upper",
-            "referrals",
-            "population",
-            1000.0,
-            "Upper 95% limit",
-        ),
+        crate::measures::service::REFERRAL_RATE_LOWER,
+        crate::measures::service::REFERRAL_RATE_UPPER,
     ],
     sums: Sums {
         breakdown_key: &["period"],

@@ -34,8 +34,8 @@ use super::{EpisodeRow, PairingRules, WELLBEING_PAIRS_SQL, scores};
 use crate::error::Result;
 use crate::measures::period::OutcomeCohort;
 use crate::measures::table::{
-    OutTable, Sums, TableBuilder, TableDef, count, int_value, num_label, num_value, opt_num,
-    statistic, text, text_value,
+    OutColumn, OutTable, Sums, TableBuilder, TableDef, count, int_value, num_label, num_value,
+    opt_num, statistic, text, text_value,
 };
 use crate::scoring::Thresholds;
 use crate::stats::effect::{standardised_mean_difference, weighted_standardised_mean_difference};
@@ -58,16 +58,19 @@ pub const WEIGHT_TRIM: f64 = 0.01;
 /// Weighting needs at least this many people followed up and this many not.
 pub const MIN_TO_WEIGHT: (usize, usize) = (20, 10);
 
+/// The outcome cohort column of both tables.
+const COHORT: OutColumn = text(
+    "cohort",
+    "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
+);
+
 /// The table's declaration.
 pub const WELLBEING_ATTRITION_BIAS: TableDef = TableDef {
     name: "wellbeing_attrition_bias",
     description: "Baseline scores of people with and without a follow-up, for one score, and the change weighted for who was followed up",
     queries: &[WELLBEING_PAIRS_SQL],
     columns: &[
-        text(
-            "cohort",
-            "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
-        ),
+        COHORT,
         text("score", "Score name"),
         count(
             "with_follow_up",
@@ -155,10 +158,7 @@ pub const WELLBEING_WEIGHT_BALANCE: TableDef = TableDef {
     description: "For one score and one characteristic the chance of a follow-up was modelled on: how far the people followed up were from everyone with a baseline, before and after weighting",
     queries: &[WELLBEING_PAIRS_SQL],
     columns: &[
-        text(
-            "cohort",
-            "Outcome cohort: accepted referrals whose episode closed in the period (default) or that were received in it",
-        ),
+        COHORT,
         text("score", "Score name"),
         text(
             "characteristic",
