@@ -46,6 +46,19 @@ pub(super) struct SynthArgs {
     /// baseline as recorded (missing at random given the recorded score).
     #[arg(long, value_enum, default_value_t = AttritionOn::Latent)]
     attrition_on: AttritionOn,
+    /// How much likelier a follow-up is, on the log-odds scale, per standard
+    /// deviation of a person's own wellbeing change beyond the expected
+    /// (missing not at random: people who did not improve drop out).
+    #[arg(long, default_value_t = 0.0)]
+    attrition_mnar: f64,
+    /// Service use rising steadily over this many days before referral
+    /// (default: a short peak decaying over 45 days).
+    #[arg(long)]
+    ramp_days: Option<i32>,
+    /// An unrecorded need (its standard deviation on the log scale) that raises
+    /// both the chance of referral and every rate after referral.
+    #[arg(long, default_value_t = 0.0)]
+    hidden_need: f64,
     /// Secular change in all service use per year (0.03 = 3%).
     #[arg(long, default_value_t = 0.03)]
     trend: f64,
@@ -67,6 +80,9 @@ pub(super) fn run(args: SynthArgs, console: &Console) -> Result<i32> {
         change_by_baseline: args.change_by_baseline,
         attrition_by_baseline: args.attrition_by_baseline,
         attrition_on: args.attrition_on,
+        attrition_mnar: args.attrition_mnar,
+        ramp_days: args.ramp_days,
+        hidden_need: args.hidden_need,
         trend: args.trend,
         vendor_scheme: args.vendor_scheme,
     };

@@ -219,7 +219,8 @@ pub struct Drawn {
 /// rise by `attrition_by_baseline` per standard deviation of the latent
 /// baseline (`attrition_on` latent; its mean is about −0.7) or of the
 /// baseline as recorded (`attrition_on` recorded: missing at random given
-/// the recorded score).
+/// the recorded score), and by `attrition_mnar` per standard deviation of the
+/// person's own change beyond the expected (missing not at random).
 pub fn draw_assessments(
     rng: &mut Stream,
     person: &Person,
@@ -234,8 +235,9 @@ pub fn draw_assessments(
     let end = calendar::extract_end().min(person.exit());
     let baseline_date = (first + draw::between(rng, 0, 7)).min(end);
     let w0 = -0.7 - 0.3 * person.need + 0.9 * draw::normal(rng);
-    let w1 = w0 + options.wellbeing_effect - options.change_by_baseline * (w0 + 0.7)
-        + 0.4 * draw::normal(rng);
+    // The person's own change beyond the expected, in standard deviations.
+    let own = draw::normal(rng);
+    let w1 = w0 + options.wellbeing_effect - options.change_by_baseline * (w0 + 0.7) + 0.4 * own;
     let mut rows = Vec::new();
     // What the chance of a follow-up rests on: the latent baseline, or the
     // baseline as recorded (the first instrument's mean item on the latent
@@ -256,7 +258,11 @@ pub fn draw_assessments(
         }
     };
     // People doing worse are less likely to complete a follow-up (attrition bias).
-    let p_follow_up = 1.0 / (1.0 + (-(0.35 + options.attrition_by_baseline * basis)).exp());
+    // … and, when planted, people who did not improve (missing not at random).
+    let p_follow_up = 1.0
+        / (1.0
+            + (-(0.35 + options.attrition_by_baseline * basis + options.attrition_mnar * own))
+                .exp());
     let follow_up_date = episode
         .closure
         .map(|c| (c + draw::between(rng, -7, 14)).max(baseline_date + 42))

@@ -1,6 +1,8 @@
 //! Health and care events: a rate per person that rises before referral (the
-//! peak that makes naive before/after comparisons mislead), drifts with a
-//! secular trend, and falls by the planted effect after an accepted referral.
+//! peak that makes naive before/after comparisons mislead: a short one by
+//! default, or a steady rise over months), drifts with a secular trend, may
+//! rise after referral with an unrecorded need, and falls by the planted
+//! effect after an accepted referral.
 
 use super::calendar;
 use super::draw::{self, Stream};
@@ -29,6 +31,9 @@ pub struct Course {
     pub referral: Option<i32>,
     /// Whether support was taken up (the effect applies from the referral date).
     pub treated: bool,
+    /// Multiplier of every rate after the referral date, effect aside: an
+    /// unrecorded need that raises later use (1 without one).
+    pub after_referral: f64,
 }
 
 /// The planted effects and trend.
@@ -38,6 +43,10 @@ pub struct EventModel {
     pub effect: [f64; 4],
     /// Secular change in all rates per year (e.g. 0.03 = 3% a year).
     pub trend: f64,
+    /// Use rising steadily over this many days before referral, instead of
+    /// the short peak: the rate is multiplied by `1 + peak · (1 − d / N)` at
+    /// `d` days before referral, for `d < N`.
+    pub ramp_days: Option<i32>,
 }
 
 impl EventModel {
@@ -51,11 +60,21 @@ impl EventModel {
         let mut r = person.rates[setting] / 365.25 * self.trend_on(day);
         if let Some(referral) = course.referral {
             let before = referral - day;
-            if (0..=PEAK_WINDOW).contains(&before) {
-                r *= 1.0 + PEAK[setting] * (-f64::from(before) / PEAK_DAYS).exp();
+            match self.ramp_days {
+                Some(n) if (0..n).contains(&before) => {
+                    r *= 1.0 + PEAK[setting] * (1.0 - f64::from(before) / f64::from(n));
+                }
+                Some(_) => {}
+                None if (0..=PEAK_WINDOW).contains(&before) => {
+                    r *= 1.0 + PEAK[setting] * (-f64::from(before) / PEAK_DAYS).exp();
+                }
+                None => {}
             }
-            if course.treated && day > referral {
-                r *= 1.0 - self.effect[setting];
+            if day > referral {
+                r *= course.after_referral;
+                if course.treated {
+                    r *= 1.0 - self.effect[setting];
+                }
             }
         }
         r
@@ -77,7 +96,7 @@ impl EventModel {
         }
         for (setting, peak_size) in PEAK.iter().enumerate() {
             let peak = if course.referral.is_some() {
-                1.0 + peak_size
+                (1.0 + peak_size).max(course.after_referral)
             } else {
                 1.0
             };
@@ -99,5 +118,62 @@ impl EventModel {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> Person {
+        Person {
+            id: "P1".into(),
+            birth: 0,
+            sex: "female",
+            ethnicity: "A",
+            practice: 0,
+            lsoa: 0,
+            decile: 5,
+            registered: 0,
+            deregistered: None,
+            died: None,
+            need: 0.0,
+            rates: [365.25, 0.0, 0.0, 0.0],
+        }
+    }
+
+    /// A ramp rises linearly to 1 + peak at referral and is flat before it
+    /// starts; the hidden need multiplies use after referral, before any
+    /// effect.
+    #[test]
+    fn a_ramp_rises_steadily_and_a_hidden_need_raises_use_after_referral() {
+        let model = EventModel {
+            effect: [0.1, 0.0, 0.0, 0.0],
+            trend: 0.0,
+            ramp_days: Some(200),
+        };
+        let course = Course {
+            referral: Some(calendar::events_start() + 1000),
+            treated: true,
+            after_referral: 1.5,
+        };
+        let referral = course.referral.unwrap();
+        let rate = |day: i32| model.rate(&person(), course, 0, day);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(rate(referral - 300), 1.0));
+        assert!(close(rate(referral - 200), 1.0));
+        assert!(close(rate(referral - 100), 1.0 + PEAK[0] * 0.5));
+        assert!(close(rate(referral), 1.0 + PEAK[0]));
+        assert!(close(rate(referral + 1), 1.5 * 0.9));
+        // Without a ramp, the short peak: 1 + peak at referral, decaying.
+        let peak = EventModel {
+            ramp_days: None,
+            ..model
+        };
+        let day = referral - 45;
+        assert!(close(
+            peak.rate(&person(), course, 0, day),
+            1.0 + PEAK[0] * (-1.0_f64).exp()
+        ));
     }
 }

@@ -66,6 +66,16 @@ pub struct SynthOptions {
     pub attrition_by_baseline: f64,
     /// Whether follow-ups depend on the latent or the recorded baseline.
     pub attrition_on: episode::AttritionOn,
+    /// Log-odds of a follow-up per standard deviation of a person's own
+    /// change beyond the expected (missing not at random: people who did not
+    /// improve are followed up less often).
+    pub attrition_mnar: f64,
+    /// Use rising steadily over this many days before referral, instead of
+    /// the short pre-referral peak.
+    pub ramp_days: Option<i32>,
+    /// Standard deviation, on the log scale, of an unrecorded need that
+    /// raises the chance of referral and every rate after it.
+    pub hidden_need: f64,
     /// Secular change in service use per year.
     pub trend: f64,
     /// Write one scheme's referrals in a vendor-style layout with its mapping file.
@@ -85,6 +95,9 @@ impl Default for SynthOptions {
             change_by_baseline: 0.0,
             attrition_by_baseline: 0.5,
             attrition_on: episode::AttritionOn::Latent,
+            attrition_mnar: 0.0,
+            ramp_days: None,
+            hidden_need: 0.0,
             trend: 0.03,
             vendor_scheme: false,
         }
@@ -131,6 +144,9 @@ pub struct WellbeingTruth {
     pub attrition_by_baseline: f64,
     /// `latent` or `recorded`: what that baseline is.
     pub attrition_on: &'static str,
+    /// Log-odds of a follow-up per standard deviation of a person's own
+    /// change (0: missing at random given the baseline).
+    pub attrition_mnar: f64,
     /// Per score: people with baseline and follow-up, and the exact expected mean change among them.
     pub expected_mean_change_among_completers: BTreeMap<&'static str, ScoreTruth>,
     /// Per score: everyone with a baseline, followed up or not, and the
@@ -155,8 +171,15 @@ pub struct HealthTruth {
     pub secular_trend_per_year: f64,
     /// Peak size per setting before referral.
     pub pre_referral_peak: BTreeMap<&'static str, f64>,
-    /// Decay of the peak in days.
+    /// Decay of the peak in days (without a ramp).
     pub peak_decay_days: f64,
+    /// Days over which use rises steadily before referral, replacing the
+    /// peak (absent: the peak).
+    pub ramp_days: Option<i32>,
+    /// Standard deviation (log scale) of the unrecorded need that raises
+    /// referral and use after it (0: none); the expected change below
+    /// includes it in the counterfactual rate.
+    pub hidden_need: f64,
     /// Relative reduction after an accepted referral, per setting.
     pub relative_effect: BTreeMap<&'static str, f64>,
     /// Expected change in events per person-year over the 12 months after an accepted
@@ -182,6 +205,12 @@ pub fn generate(options: &SynthOptions, console: &Console) -> Result<Truth> {
             )));
         }
     }
+    if options.ramp_days.is_some_and(|d| !(1..=730).contains(&d)) || options.hidden_need < 0.0 {
+        return Err(Error::Usage(
+            "--ramp-days takes 1 to 730 days, and --hidden-need a standard deviation of 0 or more"
+                .to_string(),
+        ));
+    }
     let target = Named::new("the output folder (--out)", &options.out);
     let _lock = FolderLock::acquire(
         target,
@@ -199,6 +228,7 @@ pub fn generate(options: &SynthOptions, console: &Console) -> Result<Truth> {
     let model = EventModel {
         effect: [options.gp_effect, options.ae_effect, 0.0, 0.0],
         trend: options.trend,
+        ramp_days: options.ramp_days,
     };
     let mut tally = Tally::default();
     let mut events = Vec::new();
@@ -218,7 +248,15 @@ pub fn generate(options: &SynthOptions, console: &Console) -> Result<Truth> {
             );
             *tally.population.entry(key).or_default() += 1;
         }
-        let propensity = (0.8 * person.need + 0.08 * (5.5 - person.decile as f64)).exp() / 1.4;
+        // An unrecorded need (only drawn when planted, so other data stays
+        // as it was): it raises the chance of referral, and use after it.
+        let hidden = if options.hidden_need > 0.0 {
+            options.hidden_need * draw::normal(&mut rng)
+        } else {
+            0.0
+        };
+        let propensity =
+            (0.8 * person.need + 0.08 * (5.5 - person.decile as f64) + hidden).exp() / 1.4;
         let referred = person.age_on(calendar::referrals_start()) >= 18
             && draw::chance(
                 &mut rng,
@@ -236,10 +274,12 @@ pub fn generate(options: &SynthOptions, console: &Console) -> Result<Truth> {
         let course = Course {
             referral: episode.as_ref().map(|e| e.date),
             treated: episode.as_ref().is_some_and(Episode::treated),
+            after_referral: hidden.exp(),
         };
         if let Some(ep) = episode.as_ref().filter(|e| e.treated()) {
             tally.counts.treated += 1;
-            let trend = model.trend_on(ep.date + 183);
+            // The counterfactual rate after referral includes the hidden need.
+            let trend = model.trend_on(ep.date + 183) * course.after_referral;
             for s in 0..SETTINGS.len() {
                 tally.rate_change[s] -= model.effect[s] * person.rates[s] * trend;
             }
@@ -329,6 +369,7 @@ impl Tally {
                     episode::AttritionOn::Latent => "latent",
                     episode::AttritionOn::Recorded => "recorded",
                 },
+                attrition_mnar: options.attrition_mnar,
                 expected_mean_change_among_completers: score_truths(&self.changes),
                 expected_mean_change_among_baseline: score_truths(&self.changes_with_baseline),
             },
@@ -336,6 +377,8 @@ impl Tally {
                 secular_trend_per_year: options.trend,
                 pre_referral_peak: SETTINGS.iter().copied().zip(PEAK).collect(),
                 peak_decay_days: PEAK_DAYS,
+                ramp_days: options.ramp_days,
+                hidden_need: options.hidden_need,
                 relative_effect: SETTINGS
                     .iter()
                     .copied()

@@ -142,3 +142,80 @@ fn the_planted_pre_referral_peak_shows_as_regression_to_the_mean() {
     // With no true effect, use still falls after referral: the peak regresses to the mean.
     assert!(after < 0.8 * before, "before {before}, after {after}");
 }
+
+/// The harsher worlds of #21: use rising steadily over 240 days before
+/// referral (not a short peak), an unrecorded need that raises referral and
+/// later use, and follow-ups missed more often by people who did not
+/// improve. Each shows in the data or in `truth.json`.
+#[test]
+fn harsh_worlds_plant_a_long_run_up_a_hidden_need_and_attrition_not_at_random() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let run = sprout(&[
+        "synth",
+        "--people",
+        "8000",
+        "--seed",
+        "5",
+        "--out",
+        s(&data),
+        "--gp-effect",
+        "0",
+        "--ramp-days",
+        "240",
+        "--hidden-need",
+        "0.5",
+        "--attrition-mnar",
+        "1.5",
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let wh = root.path().join("wh");
+    assert_eq!(sprout(&["ingest", s(&data), "-w", s(&wh), "-q"]).code, 0);
+    // GP appointments of the referred in 120-day blocks before referral:
+    // flat before the ramp, rising through it.
+    let block = |from: i32, to: i32| {
+        let rows = query(
+            &wh,
+            &format!(
+                "SELECT count(*) AS n FROM referrals r JOIN health_events e ON e.person_id = r.person_id \
+                 WHERE e.setting = 'gp_appointment' \
+                   AND e.event_date >= r.referral_date - INTERVAL '{from}' DAY \
+                   AND e.event_date < r.referral_date - INTERVAL '{to}' DAY"
+            ),
+        );
+        rows[0]["n"].as_f64().unwrap()
+    };
+    let (flat, early, late) = (block(360, 240), block(240, 120), block(120, 0));
+    assert!(
+        early > 1.1 * flat && late > 1.25 * early,
+        "360-240 days: {flat}, 240-120: {early}, 120-0: {late}"
+    );
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap()).unwrap();
+    assert_eq!(truth["health_events"]["ramp_days"], 240);
+    assert_eq!(truth["health_events"]["hidden_need"], 0.5);
+    // Those who did not improve drop out: the change among completers
+    // overstates the change among everyone with a baseline.
+    let w = &truth["wellbeing"];
+    assert_eq!(w["attrition_mnar"], 1.5);
+    let change = |of: &str| {
+        w[of]["swemwbs_metric"]["expected_mean_change"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        change("expected_mean_change_among_completers")
+            > change("expected_mean_change_among_baseline") + 0.3,
+        "{w}"
+    );
+    // Impossible settings are refused.
+    let bad = sprout(&[
+        "synth",
+        "--out",
+        s(&root.path().join("x")),
+        "--ramp-days",
+        "0",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.all());
+}
