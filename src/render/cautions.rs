@@ -168,23 +168,25 @@ fn unbalanced(balance: &PublishedTable, pool: &str) -> Option<Caution> {
 }
 
 /// GP use of the referred already moving away from the comparators' before
-/// referral: a quarter between the reference and the index whose 95% interval
-/// excludes zero.
+/// the washout: a quarter between the reference and the washout whose 95%
+/// interval excludes zero. The washout's own quarters are left out: the
+/// run-up to referral is expected there, and the comparison leaves them out.
 fn pre_trend(events: &PublishedTable, pool: &str, washout_days: i32) -> Option<Caution> {
+    use crate::measures::health::comparison::{QUARTERS, before_washout};
     let moving = events
         .rows_where(&[("pool", pool), ("setting", "gp_appointment")])
         .any(|r| {
-            let quarter = events.cell(r, "quarter").number().unwrap_or(0.0);
+            let quarter = events.cell(r, "quarter").number().unwrap_or(0.0) as i32;
             let lower = events.cell(r, "lower").number();
             let upper = events.cell(r, "upper").number();
-            quarter < 0.0
-                && quarter > f64::from(*crate::measures::health::comparison::QUARTERS.start())
+            quarter > *QUARTERS.start()
+                && before_washout(quarter, washout_days)
                 && (lower.is_some_and(|l| l > 0.0) || upper.is_some_and(|u| u < 0.0))
         });
     moving.then(|| Caution {
         topic: "pre-trend",
         message: format!(
-            "Against the {} pool, GP use of the referred already differs from the reference quarter before referral (see health_event_study): the run-up to referral is not flat, so the estimate leans on the {washout_days}-day washout.",
+            "Against the {} pool, GP use of the referred already differs from the reference quarter before the {washout_days}-day washout (see health_event_study): the run-up to referral starts earlier than the washout allows, so the difference-in-differences may overstate the effect; see the sensitivity to parallel trends.",
             pool.replace('_', " ")
         ),
     })
@@ -323,5 +325,52 @@ mod tests {
             cautions(&matching(28, 400, Policy::None), Policy::None, 90).len(),
             1
         );
+    }
+
+    /// The washout quarter is where a run-up is expected: a departure there
+    /// alone is not a pre-trend (#21); one in a quarter before the washout is.
+    #[test]
+    fn only_quarters_before_the_washout_can_show_a_pre_trend() {
+        use crate::measures::health::comparison::HEALTH_EVENT_STUDY;
+        let events = |departing: i64| {
+            let mut t = TableBuilder::new(&HEALTH_EVENT_STUDY);
+            for q in -4..=-1_i64 {
+                let (lower, upper) = if q == departing {
+                    (0.4, 1.9)
+                } else {
+                    (-0.5, 0.5)
+                };
+                t.push_named(&[
+                    ("period", text_value("2024/25")),
+                    ("pool", text_value("declined")),
+                    ("setting", text_value("gp_appointment")),
+                    ("quarter", int_value(q)),
+                    ("sets", int_value(300)),
+                    ("case_rate", num_value(10.0)),
+                    ("comparator_rate", num_value(8.0)),
+                    ("difference", num_value(2.0)),
+                    ("versus_reference", num_value((lower + upper) / 2.0)),
+                    ("lower", num_value(lower)),
+                    ("upper", num_value(upper)),
+                ]);
+            }
+            let mut tables = matching(300, 400, Policy::None);
+            tables.push(crate::disclosure::publish(
+                &t.finish().unwrap(),
+                Policy::None,
+            ));
+            tables
+        };
+        let topics = |departing: i64, washout: i32| -> Vec<&'static str> {
+            cautions(&events(departing), Policy::None, washout)
+                .iter()
+                .map(|c| c.topic)
+                .collect()
+        };
+        assert!(topics(-1, 90).is_empty(), "the washout quarter itself");
+        assert_eq!(topics(-2, 90), ["pre-trend"]);
+        // A washout of 120 days reaches into quarter -2 as well.
+        assert!(topics(-2, 120).is_empty());
+        assert_eq!(topics(-3, 120), ["pre-trend"]);
     }
 }

@@ -11,6 +11,7 @@ pub mod funnel;
 pub mod paired;
 pub mod poisson;
 pub mod proportion;
+pub mod sensitivity;
 pub mod spc;
 pub mod standardised;
 pub mod summary;

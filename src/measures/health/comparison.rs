@@ -9,11 +9,12 @@ use super::usage::{Use, Windows, measure, rate_in, rates_in};
 use super::window::{before, present_on, quarter};
 use crate::measures::period::Period;
 use crate::measures::table::{
-    Sums, TableBuilder, TableDef, count, int_label, int_value, num_label, num_value, statistic,
-    text, text_value,
+    Sums, TableBuilder, TableDef, count, int_label, int_value, num_label, num_value, opt_num,
+    statistic, text, text_value,
 };
 use crate::stats::did::{Did, did_estimates, set_contrast};
 use crate::stats::effect::weighted_standardised_mean_difference;
+use crate::stats::sensitivity::{breakdown_m_bar, relative_magnitude_bounds};
 use crate::stats::summary::mean_ci;
 
 /// One pool's matching, with what every comparison table is built from.
@@ -318,6 +319,30 @@ pub const HEALTH_DIFFERENCE_IN_DIFFERENCES: TableDef = TableDef {
             "Upper 95% limit (percentile bootstrap over matched sets)",
         ),
         statistic(
+            "largest_pre_departure",
+            &["sets"],
+            "Largest departure from parallel trends seen before referral: the largest |versus_reference| of health_event_study over the quarters before the washout",
+        ),
+        statistic(
+            "sensitivity_lower_05",
+            &["sets"],
+            "Lower limit if the departure after referral may be up to 0.5 × the largest before it: did_lower − 0.5 × largest_pre_departure (relative magnitudes, Rambachan and Roth 2023)",
+        ),
+        statistic(
+            "sensitivity_upper_05",
+            &["sets"],
+            "Upper limit at 0.5 ×: did_upper + 0.5 × largest_pre_departure",
+        ),
+        statistic("sensitivity_lower_1", &["sets"], "Lower limit at 1 ×"),
+        statistic("sensitivity_upper_1", &["sets"], "Upper limit at 1 ×"),
+        statistic("sensitivity_lower_2", &["sets"], "Lower limit at 2 ×"),
+        statistic("sensitivity_upper_2", &["sets"], "Upper limit at 2 ×"),
+        statistic(
+            "breakdown_m_bar",
+            &["sets"],
+            "The multiple of the largest pre-referral departure at which the interval first includes zero (0: it already does): the conclusion holds unless the trend after referral could depart by more than this",
+        ),
+        statistic(
             "se",
             &["sets"],
             "Cluster-robust standard error (matched set as cluster)",
@@ -349,7 +374,14 @@ pub struct Estimation<'a> {
     pub seed: u64,
     /// Unit costs, for the costed total.
     pub costs: Option<&'a UnitCosts>,
+    /// Per setting, the largest departure from parallel trends before the
+    /// washout ([`event_study_rows`]), for the sensitivity bounds.
+    pub pre_departure: [f64; SETTINGS],
 }
+
+/// The multiples M̄ of the largest pre-referral departure the sensitivity
+/// bounds of the difference-in-differences are given at (0 is its interval).
+pub const SENSITIVITY_M_BAR: [f64; 3] = [0.5, 1.0, 2.0];
 
 /// Measured set members: the case's use and those of its measured comparators.
 fn measured_sets(
@@ -421,6 +453,12 @@ pub fn did_rows(
     for s in 0..SETTINGS {
         let [cb, ca, pb, pa] = means[s].map(|x| x / n);
         let e = &estimates[s];
+        let (d, interval) = (
+            estimation.pre_departure[s],
+            (e.bootstrap_lower, e.bootstrap_upper),
+        );
+        let widened = SENSITIVITY_M_BAR.map(|m| relative_magnitude_bounds(interval, d, m));
+        let finite = |x: f64| opt_num(x.is_finite().then_some(x));
         table.push_named(&[
             ("period", text_value(&period.label)),
             ("pool", text_value(pool.label())),
@@ -439,6 +477,14 @@ pub fn did_rows(
             ("did", num_value(e.estimate)),
             ("did_lower", num_value(e.bootstrap_lower)),
             ("did_upper", num_value(e.bootstrap_upper)),
+            ("largest_pre_departure", finite(d)),
+            ("sensitivity_lower_05", finite(widened[0].0)),
+            ("sensitivity_upper_05", finite(widened[0].1)),
+            ("sensitivity_lower_1", finite(widened[1].0)),
+            ("sensitivity_upper_1", finite(widened[1].1)),
+            ("sensitivity_lower_2", finite(widened[2].0)),
+            ("sensitivity_upper_2", finite(widened[2].1)),
+            ("breakdown_m_bar", finite(breakdown_m_bar(interval, d))),
             ("se", num_value(e.se)),
             ("cluster_lower", num_value(e.cluster_lower)),
             ("cluster_upper", num_value(e.cluster_upper)),
@@ -582,9 +628,25 @@ pub const HEALTH_EVENT_STUDY: TableDef = TableDef {
 /// Quarters of the event study, relative to the index.
 pub const QUARTERS: std::ops::RangeInclusive<i32> = -4..=4;
 
+/// Whether quarter `q` before the index ends before a washout of
+/// `washout_days` (a quarter taken as 91.3 days: 3 × 30.4375).
+pub fn before_washout(q: i32, washout_days: i32) -> bool {
+    q < 0 && -f64::from(3 * (q + 1)) * 30.4375 >= f64::from(washout_days)
+}
+
 /// Rows of `health_event_study` for one pool (a quarter before the index whose
 /// interval excludes the reference is a pre-trend: [`crate::render::cautions`]).
-pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverage: f64) {
+/// Returns, per setting, the largest departure from parallel trends seen
+/// before the washout: the largest |versus_reference| over the quarters
+/// after the reference that end before the washout (NaN when there is none),
+/// for the sensitivity bounds of the difference-in-differences.
+pub fn event_study_rows(
+    table: &mut TableBuilder,
+    matched: &Matched,
+    min_coverage: f64,
+    washout_days: i32,
+) -> [f64; SETTINGS] {
+    let mut largest = [f64::NAN; SETTINGS];
     let Matched {
         period,
         pool,
@@ -639,6 +701,9 @@ pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverag
                 .filter_map(|d| Some((d[i]?.0 - d[i]?.1) - (d[0]?.0 - d[0]?.1)))
                 .collect();
             let ci = mean_ci(&relative);
+            if q > *QUARTERS.start() && before_washout(q, washout_days) && ci.mean.is_finite() {
+                largest[s] = largest[s].max(ci.mean.abs());
+            }
             let mean = |f: &dyn Fn(&(f64, f64)) -> f64| {
                 mean_ci(&here.iter().map(f).collect::<Vec<_>>()).mean
             };
@@ -657,4 +722,5 @@ pub fn event_study_rows(table: &mut TableBuilder, matched: &Matched, min_coverag
             ]);
         }
     }
+    largest
 }

@@ -249,6 +249,12 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             &rules,
             comparison_windows(longest),
         );
+        let pre_departure = comparison::event_study_rows(
+            &mut event_table,
+            &matched,
+            options.min_coverage,
+            options.washout_days,
+        );
         for (months, naive) in &naive_changes {
             let comparison = comparison::did_rows(
                 &mut did_table,
@@ -259,6 +265,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                     reps: options.bootstrap,
                     seed: options.seed,
                     costs: options.unit_costs.as_ref(),
+                    pre_departure,
                 },
                 naive,
             );
@@ -274,7 +281,6 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                 }
             }
         }
-        comparison::event_study_rows(&mut event_table, &matched, options.min_coverage);
     }
     let mut tables = vec![
         cohort_table.finish()?,

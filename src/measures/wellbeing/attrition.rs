@@ -24,7 +24,10 @@
 //!
 //! Weighting removes bias from missing follow-ups only where they depend on
 //! what the model sees (missing at random); it cannot remove bias from
-//! follow-ups missed because people did not improve. `wellbeing_weight_balance`
+//! follow-ups missed because people did not improve. For that, the table
+//! gives the tipping points ([`crate::stats::sensitivity::tipping_delta`]):
+//! how much less people without a follow-up would have to have changed for
+//! the average change among everyone, or its interval, to reach zero. `wellbeing_weight_balance`
 //! shows, for each characteristic modelled, how far the people followed up
 //! were from everyone with a baseline before and after weighting.
 
@@ -39,6 +42,7 @@ use crate::measures::table::{
 };
 use crate::scoring::Thresholds;
 use crate::stats::effect::{standardised_mean_difference, weighted_standardised_mean_difference};
+use crate::stats::sensitivity::tipping_delta;
 use crate::stats::summary::{mean, mean_ci};
 use crate::stats::weighting::{logistic, stabilised_weights, weighted_mean};
 
@@ -139,6 +143,16 @@ pub const WELLBEING_ATTRITION_BIAS: TableDef = TableDef {
             "largest_imbalance_after",
             &["with_follow_up", "without_follow_up"],
             "Largest absolute standardised difference between the weighted people followed up and everyone with a baseline, over the characteristics modelled (wellbeing_weight_balance); below 0.1 is balanced",
+        ),
+        statistic(
+            "tipping_delta",
+            &["with_follow_up", "without_follow_up"],
+            "Tipping point (to 1 decimal): how much less people without a follow-up would have to have changed than those with one for the average change among everyone with a baseline to be zero (|complete-case change| × everyone / those without)",
+        ),
+        statistic(
+            "tipping_delta_interval",
+            &["with_follow_up", "without_follow_up"],
+            "The same for the 95% interval to reach zero (0: the complete-case interval already includes it); empty without enough pairs for inference",
         ),
         text(
             "weighting",
@@ -315,7 +329,13 @@ fn weighted_change(people: &[Person]) -> std::result::Result<Weighted, String> {
 /// A figure rounded to 2 decimals (standardised differences, as they are
 /// read), or empty.
 fn two_decimals(x: f64) -> crate::batch::Value {
-    opt_num(x.is_finite().then(|| (x * 100.0).round() / 100.0))
+    opt_num(x.is_finite().then(|| (x * 100.0).round() / 100.0 + 0.0))
+}
+
+/// A figure rounded to 1 decimal (tipping points, read as points of a
+/// score), or empty.
+fn one_decimal(x: f64) -> crate::batch::Value {
+    opt_num(x.is_finite().then(|| (x * 10.0).round() / 10.0 + 0.0))
 }
 
 /// `wellbeing_attrition_bias` and `wellbeing_weight_balance`.
@@ -352,6 +372,12 @@ pub(super) fn attrition_tables(
         let complete = mean_ci(&changes);
         let infer = changes.len() >= rules.min_pairs.max(2);
         let weighted = weighted_change(&people);
+        let tipping = tipping_delta(
+            complete.mean,
+            (complete.lower, complete.upper),
+            with.len() as f64,
+            without.len() as f64,
+        );
         let finite = |x: f64| opt_num(x.is_finite().then_some(x));
         let (w, why) = match &weighted {
             Ok(w) => (Some(w), "weighted".to_string()),
@@ -410,6 +436,11 @@ pub(super) fn attrition_tables(
                 two_decimals(w.map_or(f64::NAN, |w| {
                     w.balance.iter().map(|b| b.2.abs()).fold(f64::NAN, f64::max)
                 })),
+            ),
+            ("tipping_delta", one_decimal(tipping.estimate)),
+            (
+                "tipping_delta_interval",
+                one_decimal(if infer { tipping.interval } else { f64::NAN }),
             ),
             ("weighting", text_value(&why)),
             ("estimates", text_value(estimates)),

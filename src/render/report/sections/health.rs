@@ -60,6 +60,9 @@ pub(in crate::render::report) fn health_section(
         }
     }
     s.tables.push(t);
+    if let Some(d) = did {
+        sensitivity(&mut s, d);
+    }
     s.tables.push(standardised_use(ba));
     if let Some(m) = find(tables, "health_matching") {
         s.tables.push(view(
@@ -96,6 +99,76 @@ pub(in crate::render::report) fn health_section(
         ));
     }
     s
+}
+
+/// How far a trend after referral that differs from the comparators' could
+/// move each comparison (relative magnitudes): a sentence on GP
+/// appointments against the never referred, and a table for the longest
+/// window.
+fn sensitivity(s: &mut Section, d: &PublishedTable) {
+    let longest = (0..d.rows.len())
+        .filter_map(|r| num(d, r, "window_months"))
+        .fold(f64::NAN, f64::max);
+    let rows: Vec<usize> = (0..d.rows.len())
+        .filter(|&r| num(d, r, "window_months") == Some(longest))
+        .filter(|&r| num(d, r, "largest_pre_departure").is_some())
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    if let Some(&r) = rows.iter().find(|&&r| {
+        d.text(r, "pool") == "never_referred" && d.text(r, "setting") == "gp_appointment"
+    }) && let (Some(m), Some(dep), Some(did)) = (
+        num(d, r, "breakdown_m_bar"),
+        num(d, r, "largest_pre_departure"),
+        num(d, r, "did"),
+    ) {
+        let change = if did < 0.0 { "reduction" } else { "increase" };
+        s.intro.push(if m > 0.0 {
+            format!(
+                "Against never-referred comparators, the {change} in GP appointments holds unless the referred people's trend after referral could differ from theirs by more than {m:.2} times the largest difference seen before referral ({dep:.2} a person-year, before the washout): the larger that multiple, the sturdier the result."
+            )
+        } else {
+            "Against never-referred comparators, the interval of the change in GP appointments already includes no change, before allowing for any difference in trends after referral: the data cannot tell a change from no change.".to_string()
+        });
+    }
+    let mut t = view(
+        d,
+        &rows,
+        &[
+            Col("Comparison pool", "pool", Fmt::Text),
+            Col("Setting", "setting_label", Fmt::Text),
+            Col("Difference-in-differences (95% CI)", "did", Fmt::Signed(2)),
+            Col(
+                "Largest departure before",
+                "largest_pre_departure",
+                Fmt::Fixed(2),
+            ),
+            Col("Allowing 0.5 ×", "sensitivity_lower_05", Fmt::Text),
+            Col("Allowing 1 ×", "sensitivity_lower_1", Fmt::Text),
+            Col("Allowing 2 ×", "sensitivity_lower_2", Fmt::Text),
+            Col("Holds up to", "breakdown_m_bar", Fmt::Fixed(2)),
+        ],
+        "Could a different trend after referral explain the change? Sensitivity to parallel trends",
+        "Departures from parallel trends are the event study's differences from its reference quarter, before the washout. Each column widens the interval by that multiple of the largest departure seen before referral (relative magnitudes, after Rambachan and Roth 2023, with the largest departure taken as estimated); 'holds up to' is the multiple at which the interval first includes no change (0: it already does).",
+    );
+    let pair = |r: usize, m: &str| {
+        let (l, u) = (
+            num(d, r, &format!("sensitivity_lower_{m}")),
+            num(d, r, &format!("sensitivity_upper_{m}")),
+        );
+        match (l, u) {
+            (Some(l), Some(u)) => format!("{:+.2} to {:+.2}", l + 0.0, u + 0.0),
+            _ => show(d.cell(r, &format!("sensitivity_lower_{m}")), Fmt::Fixed(2)),
+        }
+    };
+    for (i, &r) in rows.iter().enumerate() {
+        t.rows[i][2] = interval(d, r, "did", "did_lower", "did_upper", 2);
+        t.rows[i][4] = pair(r, "05");
+        t.rows[i][5] = pair(r, "1");
+        t.rows[i][6] = pair(r, "2");
+    }
+    s.tables.push(t);
 }
 
 /// The referred people's use before and after against the registered
@@ -285,5 +358,59 @@ mod tests {
         let none = health_section(&[], &[]);
         assert!(none.empty.starts_with("No health and care events"));
         assert!(health_figure(&[]).is_none());
+    }
+
+    #[test]
+    fn the_sensitivity_to_parallel_trends_is_said_and_tabled() {
+        let did = |pool: &str, lower: f64, upper: f64, breakdown: f64| {
+            vec![
+                ("pool", t(pool)),
+                ("setting", t("gp_appointment")),
+                ("setting_label", t("GP appointment")),
+                ("window_months", Cell::Int(12)),
+                ("sets", Cell::Int(280)),
+                ("did", Cell::Num((lower + upper) / 2.0)),
+                ("did_lower", Cell::Num(lower)),
+                ("did_upper", Cell::Num(upper)),
+                ("largest_pre_departure", Cell::Num(1.76)),
+                ("sensitivity_lower_05", Cell::Num(lower - 0.88)),
+                ("sensitivity_upper_05", Cell::Num(upper + 0.88)),
+                ("sensitivity_lower_1", Cell::Num(lower - 1.76)),
+                ("sensitivity_upper_1", Cell::Num(upper + 1.76)),
+                ("sensitivity_lower_2", Cell::Num(lower - 3.52)),
+                ("sensitivity_upper_2", Cell::Num(upper + 3.52)),
+                ("breakdown_m_bar", Cell::Num(breakdown)),
+            ]
+        };
+        let rows = [
+            did("never_referred", -2.07, -0.8, 0.45),
+            did("declined", -6.5, 0.8, 0.0),
+        ];
+        let refs: Vec<&[(&str, Cell)]> = rows.iter().map(|r| r.as_slice()).collect();
+        let d = published(&HEALTH_DIFFERENCE_IN_DIFFERENCES, &refs);
+        let ba = published(
+            &HEALTH_BEFORE_AFTER,
+            &[&[
+                ("window_months", Cell::Int(12)),
+                ("setting", t("gp_appointment")),
+            ]],
+        );
+        let s = health_section(&[ba, d], &[]);
+        assert!(
+            s.intro.iter().any(|p| p.contains(
+                "the reduction in GP appointments holds unless the referred people's trend after referral could differ from theirs by more than 0.45 times the largest difference seen before referral (1.76 a person-year"
+            )),
+            "{:?}",
+            s.intro
+        );
+        let table = s
+            .tables
+            .iter()
+            .find(|t| t.caption.starts_with("Could a different trend"))
+            .unwrap();
+        assert_eq!(table.rows.len(), 2);
+        assert_eq!(table.rows[0][2], "-1.44 (-2.07 to -0.80)");
+        assert_eq!(table.rows[0][4], "-2.95 to +0.08");
+        assert_eq!(table.rows[1][7], "0");
     }
 }

@@ -159,9 +159,10 @@ fn weighted_change(s: &mut Section, bias: &PublishedTable, change: &PublishedTab
             .find(|&r| bias.text(r, "score") == score)
             .map(|r| (r, change.text(h, "score_label").to_string()))
     });
-    if let Some((r, label)) = headline
-        && num(bias, r, "weighted_change").is_some()
+    if let Some((r, label)) = &headline
+        && num(bias, *r, "weighted_change").is_some()
     {
+        let r = *r;
         let verdict = match bias.text(r, "estimates") {
             "differ" => {
                 "the two differ, so the average among those followed up is not a fair summary of everyone supported: the weighted figure is the better guide, provided follow-ups were missed for reasons these characteristics capture"
@@ -174,6 +175,19 @@ fn weighted_change(s: &mut Section, bias: &PublishedTable, change: &PublishedTab
             "Weighted so that the people followed up stand for everyone with a baseline (by their baseline score, age band, sex, deprivation, referral source and needs), {label} changed by {} on average, against {} among those followed up alone: {verdict}. Weighting cannot correct for follow-ups missed because people did not improve.",
             interval(bias, r, "weighted_change", "weighted_lower", "weighted_upper", 2),
             interval(bias, r, "complete_case_change", "complete_case_lower", "complete_case_upper", 2),
+        ));
+    }
+    if let Some((r, label)) = &headline
+        && let Some(delta) = num(bias, *r, "tipping_delta")
+    {
+        let significance = match num(bias, *r, "tipping_delta_interval") {
+            Some(d) if d > 0.0 => format!(
+                ", and stops being distinguishable from no change if they changed {d:.1} points less"
+            ),
+            _ => String::new(),
+        };
+        s.intro.push(format!(
+            "If people without a follow-up fared worse than those with one (which weighting cannot see), the average change in {label} among everyone with a baseline disappears only if they changed {delta:.1} points less than those followed up{significance}."
         ));
     }
     let mut t = view(
@@ -394,6 +408,8 @@ mod tests {
                 ("effective_share", Cell::Num(0.89)),
                 ("largest_weight", Cell::Num(2.19)),
                 ("largest_imbalance_after", Cell::Num(0.05)),
+                ("tipping_delta", Cell::Num(2.2)),
+                ("tipping_delta_interval", Cell::Num(1.6)),
                 ("weighting", t(weighting)),
                 ("estimates", t(estimates)),
             ]
@@ -409,7 +425,10 @@ mod tests {
         let refs: Vec<&[(&str, Cell)]> = rows.iter().map(|r| r.as_slice()).collect();
         let bias = published(&WELLBEING_ATTRITION_BIAS, &refs);
         let s = person_section(&[change, bias], 30, Policy::NhsDigital);
-        let sentence = s.intro.last().unwrap();
+        assert!(s.intro.last().unwrap().contains(
+            "disappears only if they changed 2.2 points less than those followed up, and stops being distinguishable from no change if they changed 1.6 points less"
+        ));
+        let sentence = &s.intro[s.intro.len() - 2];
         assert!(
             sentence.contains("SWEMWBS changed by +1.71 (+1.30 to +2.12) on average, against +1.16 (+0.82 to +1.49) among those followed up alone: the two differ"),
             "{sentence}"
