@@ -31,6 +31,7 @@ pub static TABLES: &[&TableDef] = &[
     &support::SUPPORT_OFFERED,
     &equity::EQUITY,
     &quality::DATA_QUALITY,
+    &health::washout::HEALTH_WASHOUT,
     &health::before_after::HEALTH_COHORT,
     &health::before_after::HEALTH_BEFORE_AFTER,
     &health::before_after::HEALTH_BASELINE_BANDS,

@@ -11,6 +11,7 @@ use crate::measures::health::HealthOptions;
 use crate::measures::health::costs::UnitCosts;
 use crate::measures::health::matching::MatchUnit;
 use crate::measures::health::usage::PartialBefore;
+use crate::measures::health::washout::Setting;
 use crate::measures::standardised::StandardisationOptions;
 use crate::measures::standardised::reference::ReferenceRates;
 use crate::measures::{
@@ -100,9 +101,10 @@ pub(super) struct MeasuresArgs {
     match_unit: MatchUnit,
     /// Days just before referral left out of the comparison's before window (the
     /// run-up to referral, when need peaks); GP use in them is what comparators
-    /// are matched on.
-    #[arg(long, default_value_t = HealthOptions::default().washout_days)]
-    washout_days: i32,
+    /// are matched on. `auto` chooses it from the data: where referred people's
+    /// GP use starts to leave their comparators', at least 90 days.
+    #[arg(long, value_name = "DAYS|auto", default_value_t = HealthOptions::default().washout_days)]
+    washout_days: Setting,
     /// Bootstrap resamples for the difference-in-differences intervals.
     #[arg(long, default_value_t = HealthOptions::default().bootstrap)]
     bootstrap: usize,

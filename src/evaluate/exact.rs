@@ -46,11 +46,8 @@ pub async fn run(
     let exact = |t: &OutTable| crate::disclosure::publish(t, crate::disclosure::Policy::None);
     let mut exact_tables: Vec<crate::disclosure::PublishedTable> =
         computed.tables.iter().map(exact).collect();
-    let cautions = crate::render::cautions::cautions(
-        &exact_tables,
-        crate::disclosure::Policy::None,
-        options.health.washout_days,
-    );
+    let cautions =
+        crate::render::cautions::cautions(&exact_tables, crate::disclosure::Policy::None);
     let caution_table = crate::render::cautions::table(&options.period.label, &cautions)?;
     exact_tables.push(exact(&caution_table));
     computed.tables.push(caution_table);

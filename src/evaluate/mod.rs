@@ -225,8 +225,7 @@ pub fn evaluate(
     }
     // Cautions quote figures, so they are written from the published tables:
     // a sentence says what the table beside it shows.
-    let cautions =
-        crate::render::cautions::cautions(&published, policy, measure_options.health.washout_days);
+    let cautions = crate::render::cautions::cautions(&published, policy);
     published.push(disclosure::publish(
         &crate::render::cautions::table(&period.label, &cautions)?,
         policy,

@@ -137,8 +137,9 @@ pub struct Health {
     pub comparators: usize,
     /// `practice` or `pcn`.
     pub match_unit: MatchUnit,
-    /// Days before referral left out of the comparison's before window.
-    pub washout_days: i32,
+    /// Days before referral left out of the comparison's before window, or
+    /// `"auto"` (chosen from the data).
+    pub washout_days: crate::measures::health::washout::Setting,
     /// Bootstrap resamples.
     pub bootstrap: usize,
     /// Seed of matching and bootstrap.
@@ -395,7 +396,13 @@ impl Spec {
             ("Matched within", name(h.match_unit)),
             (
                 "Washout before referral",
-                format!("{} days", h.washout_days),
+                match h.washout_days {
+                    crate::measures::health::washout::Setting::Days(days) => format!("{days} days"),
+                    crate::measures::health::washout::Setting::Auto => format!(
+                        "chosen from the data: where referred people's GP use starts to leave their comparators', at least {} days (health_washout)",
+                        crate::measures::health::washout::FLOOR_DAYS
+                    ),
+                },
             ),
             (
                 "Bootstrap",
@@ -474,6 +481,32 @@ mod tests {
         );
         assert!(spec.outputs.workbook);
         assert_eq!(spec.output, PathBuf::from("evaluation"));
+    }
+
+    #[test]
+    fn the_washout_is_a_number_of_days_or_auto() {
+        use crate::measures::health::washout::Setting;
+        let parse = |value: &str| {
+            Spec::parse(
+                &format!(
+                    "title = \"T\"\nperiod = \"2024/25\"\n[inputs]\nextracts = [\"x\"]\n[health]\nwashout_days = {value}\n"
+                ),
+                Path::new("s.toml"),
+            )
+        };
+        assert_eq!(
+            parse("\"auto\"").unwrap().health.washout_days,
+            Setting::Auto
+        );
+        assert_eq!(
+            parse("120").unwrap().health.washout_days,
+            Setting::Days(120)
+        );
+        let wrong = parse("\"soon\"").unwrap_err().to_string();
+        assert!(
+            wrong.contains("neither a number of days nor auto"),
+            "{wrong}"
+        );
     }
 
     #[test]

@@ -59,9 +59,18 @@ fn find<'a>(tables: &'a [PublishedTable], name: &str) -> Option<&'a PublishedTab
 
 /// Every caution the published health tables call for, in the order the
 /// measures are read: the data, regression to the mean, then each pool's
-/// matching (or balance) and pre-trend. `washout_days` is the setting the
-/// pre-trend caution names.
-pub fn cautions(tables: &[PublishedTable], policy: Policy, washout_days: i32) -> Vec<Caution> {
+/// matching (or balance) and pre-trend (against the washout the
+/// difference-in-differences used).
+pub fn cautions(tables: &[PublishedTable], policy: Policy) -> Vec<Caution> {
+    // The washout the comparison used (chosen from the data, or set).
+    let washout_days = find(tables, "health_difference_in_differences")
+        .and_then(|d| (0..d.rows.len()).find_map(|r| d.cell(r, "washout_days").number()))
+        .map_or(crate::measures::health::washout::FLOOR_DAYS, |w| w as i32);
+    cautions_with(tables, policy, washout_days)
+}
+
+/// [`cautions`] against a washout of `washout_days`.
+fn cautions_with(tables: &[PublishedTable], policy: Policy, washout_days: i32) -> Vec<Caution> {
     let mut out = Vec::new();
     if let Some(cohort) = find(tables, "health_cohort")
         && !cohort.rows.is_empty()
@@ -224,7 +233,7 @@ mod tests {
 
     #[test]
     fn a_caution_quotes_the_published_counts_not_the_exact_ones() {
-        let c = cautions(
+        let c = cautions_with(
             &matching(21, 693, Policy::NhsDigital),
             Policy::NhsDigital,
             90,
@@ -233,7 +242,7 @@ mod tests {
             c[0].message,
             "Only about 20 of about 695 referred people could be matched to the declined pool: its difference-in-differences is too uncertain to rely on."
         );
-        let exact = cautions(&matching(21, 693, Policy::None), Policy::None, 90);
+        let exact = cautions_with(&matching(21, 693, Policy::None), Policy::None, 90);
         assert!(
             exact[0]
                 .message
@@ -243,7 +252,7 @@ mod tests {
 
     #[test]
     fn a_count_the_table_withholds_is_withheld_in_the_sentence() {
-        let c = cautions(
+        let c = cautions_with(
             &matching(1, 165, Policy::NhsDigital),
             Policy::NhsDigital,
             90,
@@ -294,7 +303,7 @@ mod tests {
             &t.finish().unwrap(),
             Policy::None,
         )];
-        let c = cautions(&tables, Policy::None, 90);
+        let c = cautions_with(&tables, Policy::None, 90);
         assert_eq!(c.len(), 1);
         assert!(
             c[0].message.starts_with("In the 12 months before referral")
@@ -314,7 +323,7 @@ mod tests {
     fn enough_matched_sets_as_published_raise_no_caution() {
         // 28 exactly, published as 30: the table shows enough, and so does the sentence.
         assert!(
-            cautions(
+            cautions_with(
                 &matching(28, 400, Policy::NhsDigital),
                 Policy::NhsDigital,
                 90
@@ -322,7 +331,7 @@ mod tests {
             .is_empty()
         );
         assert_eq!(
-            cautions(&matching(28, 400, Policy::None), Policy::None, 90).len(),
+            cautions_with(&matching(28, 400, Policy::None), Policy::None, 90).len(),
             1
         );
     }
@@ -362,7 +371,7 @@ mod tests {
             tables
         };
         let topics = |departing: i64, washout: i32| -> Vec<&'static str> {
-            cautions(&events(departing), Policy::None, washout)
+            cautions_with(&events(departing), Policy::None, washout)
                 .iter()
                 .map(|c| c.topic)
                 .collect()

@@ -456,3 +456,88 @@ fn a_bad_unit_cost_file_is_explained() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("--health-windows"), "{}", run.all());
 }
+
+/// GP use rising over 240 days before referral (#21): with the 90-day
+/// washout the difference-in-differences against never-referred comparators
+/// counts the run-up's fall as an effect and misses the planted one; with the
+/// washout chosen from the data (`--washout-days auto`) the before window
+/// ends where the run-up begins and the interval covers it again.
+#[test]
+fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() {
+    let root = tempfile::tempdir().unwrap();
+    let (data, wh) = (root.path().join("data"), root.path().join("wh"));
+    let synth = sprout(&[
+        "synth",
+        "--people",
+        "20000",
+        "--seed",
+        "1",
+        "--out",
+        s(&data),
+        "--ramp-days",
+        "240",
+        "-q",
+    ]);
+    assert_eq!(synth.code, 0, "{}", synth.all());
+    assert_eq!(sprout(&["ingest", s(&data), "-w", s(&wh), "-q"]).code, 0);
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap()).unwrap();
+    let planted =
+        truth["health_events"]["expected_rate_change_per_person_year_12m"]["gp_appointment"]
+            .as_f64()
+            .unwrap();
+    let did = |washout: &str| {
+        let out = root.path().join(format!("m-{washout}"));
+        let run = sprout(&[
+            "measures",
+            "-w",
+            s(&wh),
+            "--period",
+            "2024/25",
+            "-o",
+            s(&out),
+            "--washout-days",
+            washout,
+            "-q",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let rows = read_csv(&out.join("health_difference_in_differences.csv"));
+        let row = find(
+            &rows,
+            &[
+                ("pool", "never_referred"),
+                ("setting", "gp_appointment"),
+                ("window_months", "12"),
+            ],
+        )
+        .clone();
+        let washout = read_csv(&out.join("health_washout.csv"));
+        (row, washout[0].clone())
+    };
+    let (fixed, told) = did("90");
+    assert!(
+        f(&fixed, "did_upper") < planted,
+        "a 90-day washout overstates: {} against {planted}",
+        fixed["did"]
+    );
+    assert!(
+        told["basis"].contains("the data put the start of the run-up earlier"),
+        "{}",
+        told["basis"]
+    );
+    let (auto, chosen) = did("auto");
+    let days = n(&chosen, "washout_days");
+    assert!(
+        (150..=300).contains(&days),
+        "{days} days: {}",
+        chosen["basis"]
+    );
+    assert_eq!(n(&auto, "washout_days"), days);
+    assert!(
+        f(&auto, "did_lower") <= planted && planted <= f(&auto, "did_upper"),
+        "{} [{}, {}] misses {planted}",
+        auto["did"],
+        auto["did_lower"],
+        auto["did_upper"]
+    );
+}

@@ -10,6 +10,7 @@
 //! - [`usage`]: one person's events and rates in a pair of windows;
 //! - [`before_after`]: the naive before/after and its baseline-use bands;
 //! - [`matching`]: exact k:1 matching from the never-referred and declined pools;
+//! - [`washout`]: the washout before referral, chosen from a monthly event study;
 //! - [`comparison`]: balance, difference-in-differences, event study, costs;
 //! - [`costs`]: the unit-cost file.
 
@@ -19,6 +20,7 @@ pub mod comparison;
 pub mod costs;
 pub mod matching;
 pub mod usage;
+pub mod washout;
 pub mod window;
 
 use datafusion::prelude::SessionContext;
@@ -45,8 +47,9 @@ pub struct HealthOptions {
     pub k: usize,
     /// Practice or PCN, matched exactly.
     pub unit: MatchUnit,
-    /// Days before the index left out of the comparison's before window.
-    pub washout_days: i32,
+    /// Days before the index left out of the comparison's before window,
+    /// or `auto` (chosen from the data, [`washout`]).
+    pub washout_days: washout::Setting,
     /// Bootstrap resamples for the difference-in-differences.
     pub bootstrap: usize,
     /// Seed of the matching order and the bootstrap.
@@ -63,7 +66,7 @@ impl Default for HealthOptions {
             min_coverage: 0.5,
             k: 1,
             unit: MatchUnit::default(),
-            washout_days: 90,
+            washout_days: washout::Setting::default(),
             bootstrap: 1000,
             seed: 1,
             unit_costs: None,
@@ -88,7 +91,7 @@ impl HealthOptions {
                 self.min_coverage
             )));
         }
-        if self.k == 0 || self.washout_days < 28 {
+        if self.k == 0 || matches!(self.washout_days, washout::Setting::Days(w) if w < 28) {
             return Err(Error::Usage(
                 "comparators (--comparators) must be at least 1, and the washout (--washout-days) at least 28 days: its GP use is what comparators are matched on".to_string(),
             ));
@@ -138,6 +141,26 @@ pub async fn health_system(
     compute(&cohort, period, options)
 }
 
+/// Match `cases` in every pool, one thread each (in [`Pool::ALL`]'s order).
+fn match_pools(
+    cohort: &Cohort,
+    cases: &[cohort::Index],
+    rules: &MatchRules,
+) -> Vec<(Pool, matching::Matching)> {
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = Pool::ALL
+            .iter()
+            .map(|&pool| {
+                scope.spawn(move || (pool, matching::match_pool(cohort, cases, pool, rules)))
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("matching does not panic"))
+            .collect()
+    })
+}
+
 /// Compute every health table from a loaded cohort.
 pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Result<HealthResult> {
     let mut cohort_table = TableBuilder::new(&before_after::HEALTH_COHORT);
@@ -155,32 +178,37 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         min_coverage: options.min_coverage,
         partial_before: options.partial_before,
     };
-    let comparison_windows = |months| Windows {
-        gap_days: options.washout_days,
-        ..naive_windows(months)
-    };
     let longest = options.windows_months.iter().copied().max().unwrap_or(12);
-    let rules = MatchRules {
+    let rules_for = |window_days| MatchRules {
         k: options.k.max(1),
         unit: options.unit,
-        window_days: options.washout_days,
+        window_days,
         min_coverage: options.min_coverage,
         seed: options.seed,
     };
-    // The pools are matched independently, one thread each.
-    let matchings: Vec<(Pool, matching::Matching)> = std::thread::scope(|scope| {
-        let threads: Vec<_> = Pool::ALL
-            .iter()
-            .map(|&pool| {
-                let rules = &rules;
-                scope.spawn(move || (pool, matching::match_pool(cohort, cases, pool, rules)))
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|t| t.join().expect("matching does not panic"))
-            .collect()
+    // Matched on the washout given, or on the shortest one; a washout chosen
+    // from the data is read off the never-referred sets, and the pools are
+    // matched again on it when it is longer.
+    let first = rules_for(match options.washout_days {
+        washout::Setting::Days(days) => days,
+        washout::Setting::Auto => washout::FLOOR_DAYS,
     });
+    let mut matchings = match_pools(cohort, cases, &first);
+    let departures = washout::departures(cohort, cases, &matchings[0].1, options.min_coverage);
+    let washout = match options.washout_days {
+        washout::Setting::Days(days) => washout::fixed(days, departures),
+        washout::Setting::Auto => washout::choose(departures),
+    };
+    let rules = rules_for(washout.days);
+    if rules.window_days != first.window_days {
+        matchings = match_pools(cohort, cases, &rules);
+    }
+    let mut washout_table = TableBuilder::new(&washout::HEALTH_WASHOUT);
+    washout::rows(&mut washout_table, period, &washout);
+    let comparison_windows = |months| Windows {
+        gap_days: washout.days,
+        ..naive_windows(months)
+    };
     let mut naive_changes = Vec::new();
     let mut headlines: Vec<Headline> = Vec::new();
     let mut after_before = Vec::new();
@@ -253,7 +281,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             &mut event_table,
             &matched,
             options.min_coverage,
-            options.washout_days,
+            washout.days,
         );
         for (months, naive) in &naive_changes {
             let comparison = comparison::did_rows(
@@ -283,6 +311,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         }
     }
     let mut tables = vec![
+        washout_table.finish()?,
         cohort_table.finish()?,
         naive_table.finish()?,
         bands_table.finish()?,

@@ -18,6 +18,13 @@ pub(in crate::render::report) fn health_section(
         ..Section::default()
     };
     s.intro.push(RTM_EXPLANATION.into());
+    if let Some(w) = find(tables, "health_washout").filter(|t| !t.rows.is_empty()) {
+        s.intro.push(format!(
+            "The comparison's before window ends {} days before referral, leaving out the run-up to it (the washout), {}.",
+            show(w.cell(0, "washout_days"), Fmt::Count),
+            w.text(0, "basis")
+        ));
+    }
     s.cautions.extend(warnings.iter().cloned());
     let Some(ba) = find(tables, "health_before_after").filter(|t| !t.rows.is_empty()) else {
         s.empty = "No health and care events were found for the referred people: no comparison was possible.".into();
@@ -320,8 +327,24 @@ mod tests {
                 ("did_upper", Cell::Num(-0.8)),
             ]],
         );
-        let s = health_section(&[ba, did], &["a caution".to_string()]);
-        assert_eq!(s.intro, vec![RTM_EXPLANATION.to_string()]);
+        let washout = published(
+            &crate::measures::health::washout::HEALTH_WASHOUT,
+            &[&[
+                ("washout_days", Cell::Int(183)),
+                (
+                    "basis",
+                    t(
+                        "chosen from the data: referred people's GP use leaves their never-referred comparators' from month -6 before referral, so the before window ends 183 days before it",
+                    ),
+                ),
+            ]],
+        );
+        let s = health_section(&[ba, did, washout], &["a caution".to_string()]);
+        assert_eq!(s.intro[0], RTM_EXPLANATION);
+        assert_eq!(
+            s.intro[1],
+            "The comparison's before window ends 183 days before referral, leaving out the run-up to it (the washout), chosen from the data: referred people's GP use leaves their never-referred comparators' from month -6 before referral, so the before window ends 183 days before it."
+        );
         assert_eq!(s.cautions, vec!["a caution"]);
         let row = &s.tables[0].rows[0];
         assert_eq!(row[0], "12");
