@@ -465,21 +465,7 @@ fn a_bad_unit_cost_file_is_explained() {
 #[test]
 fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() {
     let root = tempfile::tempdir().unwrap();
-    let (data, wh) = (root.path().join("data"), root.path().join("wh"));
-    let synth = sprout(&[
-        "synth",
-        "--people",
-        "20000",
-        "--seed",
-        "1",
-        "--out",
-        s(&data),
-        "--ramp-days",
-        "240",
-        "-q",
-    ]);
-    assert_eq!(synth.code, 0, "{}", synth.all());
-    assert_eq!(sprout(&["ingest", s(&data), "-w", s(&wh), "-q"]).code, 0);
+    let (data, wh) = synthetic_warehouse(root.path(), "20000", "1", &["--ramp-days", "240"]);
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap()).unwrap();
     let planted =

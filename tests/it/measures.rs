@@ -420,29 +420,20 @@ fn measures_on_the_sample_match_their_golden_files() {
 #[test]
 fn weighting_for_who_was_followed_up_recovers_the_change_among_everyone_with_a_baseline() {
     let root = tempfile::tempdir().unwrap();
-    let (data, wh, out) = (
-        root.path().join("data"),
-        root.path().join("wh"),
-        root.path().join("out"),
-    );
-    let synth = sprout(&[
-        "synth",
-        "--people",
+    let (data, wh) = synthetic_warehouse(
+        root.path(),
         "20000",
-        "--seed",
         "1",
-        "--out",
-        s(&data),
-        "--attrition-on",
-        "recorded",
-        "--attrition-by-baseline",
-        "1.0",
-        "--change-by-baseline",
-        "0.4",
-        "-q",
-    ]);
-    assert_eq!(synth.code, 0, "{}", synth.all());
-    assert_eq!(sprout(&["ingest", s(&data), "-w", s(&wh), "-q"]).code, 0);
+        &[
+            "--attrition-on",
+            "recorded",
+            "--attrition-by-baseline",
+            "1.0",
+            "--change-by-baseline",
+            "0.4",
+        ],
+    );
+    let out = root.path().join("out");
     let run = sprout(&[
         "measures",
         "-w",

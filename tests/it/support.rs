@@ -212,6 +212,33 @@ pub fn sample_measures(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf
     (root, out, run)
 }
 
+/// `sprout synth` of `people` people with `seed` and `extra` settings into
+/// `root/data`, ingested into `root/wh`; returns the two folders.
+pub fn synthetic_warehouse(
+    root: &Path,
+    people: &str,
+    seed: &str,
+    extra: &[&str],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (data, wh) = (root.join("data"), root.join("wh"));
+    let mut args = vec![
+        "synth",
+        "--people",
+        people,
+        "--seed",
+        seed,
+        "--out",
+        s(&data),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let synth = sprout(&args);
+    assert_eq!(synth.code, 0, "{}", synth.all());
+    let ingest = sprout(&["ingest", s(&data), "-w", s(&wh), "-q"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.all());
+    (data, wh)
+}
+
 /// Every file under `dir` (relative path → bytes), for before/after comparisons.
 pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {

@@ -150,28 +150,21 @@ fn the_planted_pre_referral_peak_shows_as_regression_to_the_mean() {
 #[test]
 fn harsh_worlds_plant_a_long_run_up_a_hidden_need_and_attrition_not_at_random() {
     let root = tempfile::tempdir().unwrap();
-    let data = root.path().join("data");
-    let run = sprout(&[
-        "synth",
-        "--people",
+    let (data, wh) = synthetic_warehouse(
+        root.path(),
         "8000",
-        "--seed",
         "5",
-        "--out",
-        s(&data),
-        "--gp-effect",
-        "0",
-        "--ramp-days",
-        "240",
-        "--hidden-need",
-        "0.5",
-        "--attrition-mnar",
-        "1.5",
-        "-q",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.all());
-    let wh = root.path().join("wh");
-    assert_eq!(sprout(&["ingest", s(&data), "-w", s(&wh), "-q"]).code, 0);
+        &[
+            "--gp-effect",
+            "0",
+            "--ramp-days",
+            "240",
+            "--hidden-need",
+            "0.5",
+            "--attrition-mnar",
+            "1.5",
+        ],
+    );
     // GP appointments of the referred in 120-day blocks before referral:
     // flat before the ramp, rising through it.
     let block = |from: i32, to: i32| {
