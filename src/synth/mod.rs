@@ -184,6 +184,9 @@ pub struct HealthTruth {
     pub relative_effect: BTreeMap<&'static str, f64>,
     /// Expected change in events per person-year over the 12 months after an accepted
     /// referral (mean over accepted people of minus effect times their counterfactual rate).
+    /// A comparison that matches only some of them describes those it matched:
+    /// `relative_effect` times their counterfactual rate (their rate after
+    /// over 1 − the effect), lower where matching leaves out the heaviest users.
     pub expected_rate_change_per_person_year_12m: BTreeMap<&'static str, f64>,
 }
 

@@ -85,14 +85,26 @@ fn naive_before_after_overstates_and_the_comparison_recovers_the_planted_effect(
         "most cases matched within PCNs: {}",
         n(gp, "sets")
     );
+    // The comparison estimates the effect among the cases it matched (exact
+    // matching leaves out the heaviest users): the planted relative reduction
+    // times their counterfactual rate after referral, their rate after over
+    // (1 − the reduction).
+    let reduction = truth["health_events"]["relative_effect"]["gp_appointment"]
+        .as_f64()
+        .unwrap();
+    let matched = -reduction / (1.0 - reduction) * f(gp, "case_after_rate");
     assert!(
-        f(gp, "did_lower") <= planted && planted <= f(gp, "did_upper"),
-        "planted {planted} in the DiD interval {} to {}",
+        matched > planted,
+        "the matched are lighter users than all the treated"
+    );
+    assert!(
+        f(gp, "did_lower") <= matched && matched <= f(gp, "did_upper"),
+        "planted {matched} among the matched in the DiD interval {} to {}",
         f(gp, "did_lower"),
         f(gp, "did_upper")
     );
     assert!(
-        f(gp, "cluster_lower") <= planted && planted <= f(gp, "cluster_upper"),
+        f(gp, "cluster_lower") <= matched && matched <= f(gp, "cluster_upper"),
         "and in the cluster-robust interval"
     );
     assert!(
@@ -457,24 +469,29 @@ fn a_bad_unit_cost_file_is_explained() {
     assert!(run.stderr.contains("--health-windows"), "{}", run.all());
 }
 
-/// GP use rising over 240 days before referral (#21): with the 90-day
-/// washout the difference-in-differences against never-referred comparators
-/// counts the run-up's fall as an effect and misses the planted one; with the
-/// washout chosen from the data (`--washout-days auto`) the before window
-/// ends where the run-up begins and the interval covers it again.
+/// GP use rising over 240 days before referral (#21): with a 90-day washout
+/// the difference-in-differences against never-referred comparators counts
+/// the run-up's fall as an effect; with the washout chosen from the data (the
+/// default) the before window ends where the run-up begins and the interval
+/// covers the planted effect again.
+///
+/// The planted effect the comparison estimates is the one among the people it
+/// matched: exact matching leaves out the heaviest users, so it is the
+/// relative reduction times the matched cases' counterfactual rate after
+/// referral, their observed rate after over (1 − the reduction), not the
+/// average over everyone treated that truth.json gives.
 #[test]
 fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() {
     let root = tempfile::tempdir().unwrap();
     let (data, wh) = synthetic_warehouse(root.path(), "20000", "1", &["--ramp-days", "240"]);
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap()).unwrap();
-    let planted =
-        truth["health_events"]["expected_rate_change_per_person_year_12m"]["gp_appointment"]
-            .as_f64()
-            .unwrap();
-    let did = |washout: &str| {
-        let out = root.path().join(format!("m-{washout}"));
-        let run = sprout(&[
+    let reduction = truth["health_events"]["relative_effect"]["gp_appointment"]
+        .as_f64()
+        .unwrap();
+    let did = |washout: &[&str]| {
+        let out = root.path().join(format!("m{}", washout.len()));
+        let mut args = vec![
             "measures",
             "-w",
             s(&wh),
@@ -482,10 +499,10 @@ fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() 
             "2024/25",
             "-o",
             s(&out),
-            "--washout-days",
-            washout,
             "-q",
-        ]);
+        ];
+        args.extend_from_slice(washout);
+        let run = sprout(&args);
         assert_eq!(run.code, 0, "{}", run.all());
         let rows = read_csv(&out.join("health_difference_in_differences.csv"));
         let row = find(
@@ -497,10 +514,11 @@ fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() 
             ],
         )
         .clone();
+        let planted = -reduction / (1.0 - reduction) * f(&row, "case_after_rate");
         let washout = read_csv(&out.join("health_washout.csv"));
-        (row, washout[0].clone())
+        (row, washout[0].clone(), planted)
     };
-    let (fixed, told) = did("90");
+    let (fixed, told, planted) = did(&["--washout-days", "90"]);
     assert!(
         f(&fixed, "did_upper") < planted,
         "a 90-day washout overstates: {} against {planted}",
@@ -511,7 +529,7 @@ fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() 
         "{}",
         told["basis"]
     );
-    let (auto, chosen) = did("auto");
+    let (auto, chosen, planted) = did(&[]);
     let days = n(&chosen, "washout_days");
     assert!(
         (150..=300).contains(&days),

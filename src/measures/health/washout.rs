@@ -27,22 +27,17 @@ use crate::measures::table::{
 };
 use crate::stats::summary::mean_ci;
 
-/// The shortest washout chosen from the data, and the default washout.
+/// The shortest washout chosen from the data.
 pub const FLOOR_DAYS: i32 = 90;
 
 /// How the washout is set: a number of days, or `auto` (chosen from the data).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Setting {
     /// Chosen from the data ([`choose`]).
+    #[default]
     Auto,
     /// This many days.
     Days(i32),
-}
-
-impl Default for Setting {
-    fn default() -> Self {
-        Setting::Days(FLOOR_DAYS)
-    }
 }
 
 impl std::str::FromStr for Setting {
