@@ -19,14 +19,7 @@ use crate::measures::table::Protection;
 /// they are (they are not the scheme's).
 pub fn published_rates(s: &Standardisation, strata: &PublishedTable) -> Option<Vec<f64>> {
     if s.supplied.is_some() {
-        let r = &s.reference;
-        return Some(
-            r.referrals
-                .iter()
-                .zip(&r.population)
-                .map(|(x, n)| if *n > 0.0 { x / n } else { 0.0 })
-                .collect(),
-        );
+        return Some(s.reference.rates());
     }
     let mut shown = std::collections::BTreeMap::new();
     let (mut total, mut shown_referrals, mut shown_list) = (None, 0.0, 0.0);

@@ -980,6 +980,19 @@ pub fn variation_label(v: Variation) -> &'static str {
 mod tests {
     use super::*;
 
+    /// The funnel of `rows` (numerator, denominator) of `kind`.
+    fn funnel_of(rows: &[(f64, f64)], kind: FunnelKind, adjustment: Adjustment) -> FunnelResult {
+        compute_funnel(
+            FunnelMeasure {
+                name: "m".into(),
+                label: "m".into(),
+                kind,
+                units: units(rows),
+            },
+            adjustment,
+        )
+    }
+
     /// `got` equals the reference value `want` to 1e-9 relative.
     fn close(got: f64, want: f64, what: &str) {
         assert!(
@@ -1041,18 +1054,7 @@ mod tests {
             (14.0, 250.0),
             (66.0, 360.0),
         ];
-        let funnel = |rows: &[(f64, f64)], kind, adjustment| {
-            compute_funnel(
-                FunnelMeasure {
-                    name: "m".into(),
-                    label: "m".into(),
-                    kind,
-                    units: units(rows),
-                },
-                adjustment,
-            )
-        };
-        let p = funnel(&proportions, FunnelKind::Proportion, Adjustment::Additive);
+        let p = funnel_of(&proportions, FunnelKind::Proportion, Adjustment::Additive);
         close(p.baseline, 0.15792682926829268, "theta");
         close(p.dispersion.phi, 6.865175431911523, "phi");
         close(p.dispersion.tau2, 0.011950454522255897, "tau2");
@@ -1072,7 +1074,7 @@ mod tests {
             ],
             "additive limits of a share",
         );
-        let m = funnel(
+        let m = funnel_of(
             &proportions,
             FunnelKind::Proportion,
             Adjustment::Multiplicative,
@@ -1087,7 +1089,7 @@ mod tests {
             ],
             "multiplicative limits of a share",
         );
-        let r = funnel(&rates, FunnelKind::Rate, Adjustment::Additive);
+        let r = funnel_of(&rates, FunnelKind::Rate, Adjustment::Additive);
         close(r.dispersion.phi, 9.817935902124683, "rate phi");
         close(r.dispersion.tau2, 0.06757889603888333, "rate tau2");
         assert!(
@@ -1106,7 +1108,7 @@ mod tests {
             ],
             "additive limits of a rate",
         );
-        let rm = funnel(&rates, FunnelKind::Rate, Adjustment::Multiplicative);
+        let rm = funnel_of(&rates, FunnelKind::Rate, Adjustment::Multiplicative);
         limits(
             rm.unit_limits[0].0,
             [
@@ -1139,17 +1141,7 @@ mod tests {
             (21.0, 39.4),
             (130.0, 92.3),
         ];
-        let funnel = |adjustment| {
-            compute_funnel(
-                FunnelMeasure {
-                    name: "m".into(),
-                    label: "m".into(),
-                    kind: FunnelKind::StandardisedRatio,
-                    units: units(&rows),
-                },
-                adjustment,
-            )
-        };
+        let funnel = |adjustment| funnel_of(&rows, FunnelKind::StandardisedRatio, adjustment);
         let a = funnel(Adjustment::Additive);
         close(a.baseline, 1.0, "target");
         close(a.dispersion.phi, 9.118893535137651, "phi");
@@ -1204,17 +1196,7 @@ mod tests {
             (70.0, 140.0),
             (44.0, 41.0),
         ];
-        let funnel = |adjustment| {
-            compute_funnel(
-                FunnelMeasure {
-                    name: "after_before_gp_appointment".into(),
-                    label: "m".into(),
-                    kind: FunnelKind::RatioOfCounts,
-                    units: units(&rows),
-                },
-                adjustment,
-            )
-        };
+        let funnel = |adjustment| funnel_of(&rows, FunnelKind::RatioOfCounts, adjustment);
         let a = funnel(Adjustment::Additive);
         close(a.baseline, 0.7511896668932699, "pooled ratio");
         close(a.dispersion.phi, 4.323379490422684, "phi");
@@ -1291,15 +1273,7 @@ mod tests {
             (&low, FunnelKind::Rate),
         ] {
             for adjustment in [Adjustment::Additive, Adjustment::Multiplicative] {
-                let f = compute_funnel(
-                    FunnelMeasure {
-                        name: "m".into(),
-                        label: "m".into(),
-                        kind,
-                        units: units(rows),
-                    },
-                    adjustment,
-                );
+                let f = funnel_of(rows, kind, adjustment);
                 let all = f
                     .grid
                     .iter()
@@ -1319,15 +1293,7 @@ mod tests {
     fn a_planted_outlier_is_flagged_and_limits_hold_their_estimate() {
         let mut rows: Vec<(f64, f64)> = (0..12).map(|i| (20.0 + f64::from(i % 3), 200.0)).collect();
         rows.push((90.0, 200.0));
-        let f = compute_funnel(
-            FunnelMeasure {
-                name: "m".into(),
-                label: "m".into(),
-                kind: FunnelKind::Proportion,
-                units: units(&rows),
-            },
-            Adjustment::None,
-        );
+        let f = funnel_of(&rows, FunnelKind::Proportion, Adjustment::None);
         assert_eq!(f.unit_limits.last().unwrap().1, Flag::High998);
         assert!(
             f.unit_limits[..12]
@@ -1368,15 +1334,7 @@ mod tests {
             (90.0, 10.0),
             (3.0, 1.0),
         ];
-        let f = compute_funnel(
-            FunnelMeasure {
-                name: "r".into(),
-                label: "r".into(),
-                kind: FunnelKind::Rate,
-                units: units(&rows),
-            },
-            Adjustment::None,
-        );
+        let f = funnel_of(&rows, FunnelKind::Rate, Adjustment::None);
         assert_eq!(f.unit_limits[3].1, Flag::High998);
         assert!(f.method.contains("Byar"));
     }

@@ -396,23 +396,22 @@ impl PopulationRates {
         }
     }
 
-    /// Events of setting `s` expected over the measured people's person-time
-    /// (`before` or after) at these rates: Σ person-years × the rate of the
-    /// person's age band (on the index day) and sex.
-    pub fn expected(&self, cohort: &Cohort, m: &Measured, s: usize, before: bool) -> f64 {
-        m.people
-            .iter()
-            .map(|(p, u)| {
-                let index = u.after.first - 1;
-                let stratum = (cohort.people.age_band(*p, index), cohort.people.sex[*p]);
-                let years = if before {
-                    u.before.years()
-                } else {
-                    u.after.years()
-                };
-                years * self.rate(stratum, s)
-            })
-            .sum()
+    /// Events expected over the measured people's person-time at these
+    /// rates, per setting, before and after: Σ person-years × the rate of the
+    /// person's age band (on the index day) and sex. Each person's stratum is
+    /// worked out once for every setting and both windows.
+    pub fn expected(&self, cohort: &Cohort, m: &Measured) -> ([f64; SETTINGS], [f64; SETTINGS]) {
+        let (mut before, mut after) = ([0.0; SETTINGS], [0.0; SETTINGS]);
+        for (p, u) in &m.people {
+            let index = u.after.first - 1;
+            let stratum = (cohort.people.age_band(*p, index), cohort.people.sex[*p]);
+            for s in 0..SETTINGS {
+                let rate = self.rate(stratum, s);
+                before[s] += u.before.years() * rate;
+                after[s] += u.after.years() * rate;
+            }
+        }
+        (before, after)
     }
 }
 
@@ -531,6 +530,7 @@ pub fn before_after_rows(
     m: &Measured,
     population: &PopulationRates,
 ) -> [Naive; SETTINGS] {
+    let (expected_before, expected_after) = population.expected(cohort, m);
     std::array::from_fn(|s| {
         let before: Vec<f64> = m.people.iter().map(|(_, u)| u.before_rate(s)).collect();
         let after: Vec<f64> = m.people.iter().map(|(_, u)| u.after_rate(s)).collect();
@@ -546,8 +546,7 @@ pub fn before_after_rows(
         let fewer = change.iter().filter(|c| **c < 0.0).count() as u64;
         let share = wilson(fewer, change.len() as u64);
         let before_rate = before_events / before_years;
-        let before_expected = population.expected(cohort, m, s, true);
-        let after_expected = population.expected(cohort, m, s, false);
+        let (before_expected, after_expected) = (expected_before[s], expected_after[s]);
         let bounds = |events: f64| {
             let (lower, upper) = poisson_interval(events, 0.95);
             (lower.unwrap_or(f64::NAN), upper)
@@ -778,7 +777,7 @@ mod tests {
         };
         let m = measure_cases(&c, &cases, windows);
         let before_years = m.people[0].1.before.years();
-        let expected = population.expected(&c, &m, 0, true);
+        let expected = population.expected(&c, &m).0[0];
         assert!(
             close(expected, before_years * 8.0 / span_years),
             "{expected}"

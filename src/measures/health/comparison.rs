@@ -629,9 +629,10 @@ pub const HEALTH_EVENT_STUDY: TableDef = TableDef {
 pub const QUARTERS: std::ops::RangeInclusive<i32> = -4..=4;
 
 /// Whether quarter `q` before the index ends before a washout of
-/// `washout_days` (a quarter taken as 91.3 days: 3 × 30.4375).
+/// `washout_days` ([`super::washout::ends_before`]: quarter q < 0 ends
+/// −3(q + 1) months before the index).
 pub fn before_washout(q: i32, washout_days: i32) -> bool {
-    q < 0 && -f64::from(3 * (q + 1)) * 30.4375 >= f64::from(washout_days)
+    q < 0 && super::washout::ends_before(-3 * (q + 1), washout_days)
 }
 
 /// Rows of `health_event_study` for one pool (a quarter before the index whose

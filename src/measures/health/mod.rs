@@ -194,7 +194,12 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         washout::Setting::Auto => washout::FLOOR_DAYS,
     });
     let mut matchings = match_pools(cohort, cases, &first);
-    let departures = washout::departures(cohort, cases, &matchings[0].1, options.min_coverage);
+    let never = matchings
+        .iter()
+        .find(|(pool, _)| *pool == Pool::NeverReferred)
+        .map(|(_, m)| m)
+        .expect("every pool is matched");
+    let departures = washout::departures(cohort, cases, never, options.min_coverage);
     let washout = match options.washout_days {
         washout::Setting::Days(days) => washout::fixed(days, departures),
         washout::Setting::Auto => washout::choose(departures),

@@ -88,6 +88,12 @@ const REFERENCE: std::ops::RangeInclusive<i32> = -12..=-10;
 /// Days in an average month.
 const MONTH_DAYS: f64 = 30.4375;
 
+/// Whether a span that ends `months` whole months before the index (taken as
+/// 30.4375 days each) ends before a washout of `washout_days`.
+pub fn ends_before(months: i32, washout_days: i32) -> bool {
+    f64::from(months) * MONTH_DAYS >= f64::from(washout_days)
+}
+
 /// One month's departure from the reference.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Departure {
@@ -212,8 +218,7 @@ pub fn fixed(days: i32, departures: Vec<Departure>) -> Washout {
 fn read_off(departures: &[Departure], matched_days: i32) -> (i32, String) {
     // Only months before the matching window: the comparators were matched
     // on GP use within it, which bends the departures there.
-    let candidate =
-        |d: &&Departure| f64::from(-d.month - 1) * MONTH_DAYS >= f64::from(matched_days);
+    let candidate = |d: &&Departure| ends_before(-d.month - 1, matched_days);
     let onset = departures.iter().filter(candidate).find(|d| {
         d.limits.0 > 0.0
             && departures

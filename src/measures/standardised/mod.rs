@@ -211,6 +211,15 @@ pub struct Standardisation {
 }
 
 impl Reference {
+    /// Each stratum's rate, referrals / population (0 without a population).
+    pub fn rates(&self) -> Vec<f64> {
+        self.referrals
+            .iter()
+            .zip(&self.population)
+            .map(|(x, n)| if *n > 0.0 { x / n } else { 0.0 })
+            .collect()
+    }
+
     /// A unit's expected referrals at other rates, one per stratum:
     /// Σ list × rate.
     pub fn expected_at(&self, unit: &Unit, rates: &[f64]) -> f64 {
