@@ -15,8 +15,15 @@ changing delta less gives m - sign(m) delta n0 / n for everyone (n = n1 +
 n0); it is zero at delta = |m| n / n0, and its interval reaches zero at
 delta = (distance from zero of the nearer limit) n / n0.
 
-Run `python3 scripts/reference/sensitivity.py`.
+Designs side by side: estimates a and b with standard errors se_a and
+se_b differ by a - b with standard error sqrt(se_a^2 + se_b^2), 95% limits
+a - b -/+ 1.959964 se and two-sided p 2 (1 - Phi(|a - b| / se)) (scipy).
+
+Run `python3 scripts/reference/sensitivity.py` (needs scipy).
 """
+
+
+from scipy.stats import norm
 
 
 def show(name, value):
@@ -48,3 +55,14 @@ for m in (0.0, 0.5, 1.0, 2.0):
 show("breakdown M", breakdown(-2.07, -0.80, 0.41))
 show("tipping SWEMWBS", tipping(1.16, 0.82, 1.49, 131, 147))
 show("tipping anxiety", tipping(-0.45, -0.64, -0.26, 174, 208))
+
+
+def design_difference(a, se_a, b, se_b):
+    d = a - b
+    se = (se_a ** 2 + se_b ** 2) ** 0.5
+    z = norm.ppf(0.975)
+    return d, se, (d - z * se, d + z * se), 2 * norm.sf(abs(d) / se)
+
+
+show("designs that disagree", design_difference(1.20, 0.19, -1.00, 0.62))
+show("designs that agree", design_difference(-0.62, 0.15, -0.90, 0.55))

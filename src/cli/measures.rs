@@ -229,12 +229,18 @@ pub(super) fn health_summary(headlines: &[measures::health::Headline]) -> String
             h.setting,
             interval(x, lo, hi)
         ));
-        for (pool, sets, x, lo, hi) in &h.comparisons {
+        for c in &h.comparisons {
+            let robust = match c.robust {
+                "no" => "  not robust (see robust_basis)",
+                "unchecked" => "  robustness unchecked",
+                _ => "",
+            };
             out.push_str(&format!(
-                "  {:<28} against {} comparators ({sets} matched)  {}\n",
+                "  {:<28} against {} comparators ({} matched)  {}{robust}\n",
                 "",
-                pool.replace('_', " "),
-                interval(*x, *lo, *hi)
+                c.pool.replace('_', " "),
+                c.sets,
+                interval(c.estimate, c.limits.0, c.limits.1)
             ));
         }
     }

@@ -55,6 +55,10 @@ pub(super) struct SynthArgs {
     /// (default: a short peak decaying over 45 days).
     #[arg(long)]
     ramp_days: Option<i32>,
+    /// Need easing back over this many days after referral (default: none;
+    /// use returns to its usual level on the day of referral).
+    #[arg(long)]
+    run_down_days: Option<i32>,
     /// An unrecorded need (its standard deviation on the log scale) that raises
     /// both the chance of referral and every rate after referral.
     #[arg(long, default_value_t = 0.0)]
@@ -82,6 +86,7 @@ pub(super) fn run(args: SynthArgs, console: &Console) -> Result<i32> {
         attrition_on: args.attrition_on,
         attrition_mnar: args.attrition_mnar,
         ramp_days: args.ramp_days,
+        run_down_days: args.run_down_days,
         hidden_need: args.hidden_need,
         trend: args.trend,
         vendor_scheme: args.vendor_scheme,

@@ -1,8 +1,8 @@
 //! Health and care events: a rate per person that rises before referral (the
 //! peak that makes naive before/after comparisons mislead: a short one by
-//! default, or a steady rise over months), drifts with a secular trend, may
-//! rise after referral with an unrecorded need, and falls by the planted
-//! effect after an accepted referral.
+//! default, or a steady rise over months), may ease back slowly after it,
+//! drifts with a secular trend, may rise after referral with an unrecorded
+//! need, and falls by the planted effect after an accepted referral.
 
 use super::calendar;
 use super::draw::{self, Stream};
@@ -47,6 +47,10 @@ pub struct EventModel {
     /// the short peak: the rate is multiplied by `1 + peak · (1 − d / N)` at
     /// `d` days before referral, for `d < N`.
     pub ramp_days: Option<i32>,
+    /// Need easing back over this many days after referral: the rate is
+    /// multiplied by `1 + peak · (1 − d / N)` at `d` days after referral,
+    /// for `0 < d < N` (before any effect, which multiplies it too).
+    pub run_down_days: Option<i32>,
 }
 
 impl EventModel {
@@ -71,6 +75,10 @@ impl EventModel {
                 None => {}
             }
             if day > referral {
+                let after = day - referral;
+                if let Some(n) = self.run_down_days.filter(|&n| after < n) {
+                    r *= 1.0 + PEAK[setting] * (1.0 - f64::from(after) / f64::from(n));
+                }
                 r *= course.after_referral;
                 if course.treated {
                     r *= 1.0 - self.effect[setting];
@@ -95,7 +103,11 @@ impl EventModel {
             return;
         }
         for (setting, peak_size) in PEAK.iter().enumerate() {
-            let peak = if course.referral.is_some() {
+            // The highest rate: the peak before referral, the need after it,
+            // and both together while a run-down lasts.
+            let peak = if course.referral.is_some() && self.run_down_days.is_some() {
+                (1.0 + peak_size) * course.after_referral.max(1.0)
+            } else if course.referral.is_some() {
                 (1.0 + peak_size).max(course.after_referral)
             } else {
                 1.0
@@ -151,6 +163,7 @@ mod tests {
             effect: [0.1, 0.0, 0.0, 0.0],
             trend: 0.0,
             ramp_days: Some(200),
+            run_down_days: None,
         };
         let course = Course {
             referral: Some(calendar::events_start() + 1000),
@@ -175,5 +188,17 @@ mod tests {
             peak.rate(&person(), course, 0, day),
             1.0 + PEAK[0] * (-1.0_f64).exp()
         ));
+        // A run-down eases back linearly after referral, under the need and
+        // the effect.
+        let easing = EventModel {
+            run_down_days: Some(60),
+            ..model
+        };
+        let rate = |day: i32| easing.rate(&person(), course, 0, day);
+        assert!(close(
+            rate(referral + 30),
+            (1.0 + PEAK[0] * 0.5) * 1.5 * 0.9
+        ));
+        assert!(close(rate(referral + 60), 1.5 * 0.9));
     }
 }

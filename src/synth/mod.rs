@@ -73,6 +73,9 @@ pub struct SynthOptions {
     /// Use rising steadily over this many days before referral, instead of
     /// the short pre-referral peak.
     pub ramp_days: Option<i32>,
+    /// Need easing back over this many days after referral, instead of
+    /// ending at it.
+    pub run_down_days: Option<i32>,
     /// Standard deviation, on the log scale, of an unrecorded need that
     /// raises the chance of referral and every rate after it.
     pub hidden_need: f64,
@@ -97,6 +100,7 @@ impl Default for SynthOptions {
             attrition_on: episode::AttritionOn::Latent,
             attrition_mnar: 0.0,
             ramp_days: None,
+            run_down_days: None,
             hidden_need: 0.0,
             trend: 0.03,
             vendor_scheme: false,
@@ -176,6 +180,9 @@ pub struct HealthTruth {
     /// Days over which use rises steadily before referral, replacing the
     /// peak (absent: the peak).
     pub ramp_days: Option<i32>,
+    /// Days over which the need eases back after referral (absent: none);
+    /// the expected change below includes it in the counterfactual rate.
+    pub run_down_days: Option<i32>,
     /// Standard deviation (log scale) of the unrecorded need that raises
     /// referral and use after it (0: none); the expected change below
     /// includes it in the counterfactual rate.
@@ -208,9 +215,13 @@ pub fn generate(options: &SynthOptions, console: &Console) -> Result<Truth> {
             )));
         }
     }
-    if options.ramp_days.is_some_and(|d| !(1..=730).contains(&d)) || options.hidden_need < 0.0 {
+    if [options.ramp_days, options.run_down_days]
+        .iter()
+        .any(|d| d.is_some_and(|d| !(1..=730).contains(&d)))
+        || options.hidden_need < 0.0
+    {
         return Err(Error::Usage(
-            "--ramp-days takes 1 to 730 days, and --hidden-need a standard deviation of 0 or more"
+            "--ramp-days and --run-down-days take 1 to 730 days, and --hidden-need a standard deviation of 0 or more"
                 .to_string(),
         ));
     }
@@ -232,6 +243,7 @@ pub fn generate(options: &SynthOptions, console: &Console) -> Result<Truth> {
         effect: [options.gp_effect, options.ae_effect, 0.0, 0.0],
         trend: options.trend,
         ramp_days: options.ramp_days,
+        run_down_days: options.run_down_days,
     };
     let mut tally = Tally::default();
     let mut events = Vec::new();
@@ -283,8 +295,15 @@ pub fn generate(options: &SynthOptions, console: &Console) -> Result<Truth> {
             tally.counts.treated += 1;
             // The counterfactual rate after referral includes the hidden need.
             let trend = model.trend_on(ep.date + 183) * course.after_referral;
-            for s in 0..SETTINGS.len() {
-                tally.rate_change[s] -= model.effect[s] * person.rates[s] * trend;
+            // A run-down of N days adds peak × m (1 − m / 2N) / 365 to the
+            // year's mean counterfactual rate, m = min(N, 365) (its linear
+            // excess averaged over the year).
+            let run_down = options.run_down_days.map_or(0.0, |n| {
+                let m = f64::from(n.min(365));
+                m * (1.0 - m / (2.0 * f64::from(n))) / 365.0
+            });
+            for (s, change) in tally.rate_change.iter_mut().enumerate() {
+                *change -= model.effect[s] * person.rates[s] * trend * (1.0 + PEAK[s] * run_down);
             }
         }
         model.draw(&mut rng, &person, course, &mut events);
@@ -381,6 +400,7 @@ impl Tally {
                 pre_referral_peak: SETTINGS.iter().copied().zip(PEAK).collect(),
                 peak_decay_days: PEAK_DAYS,
                 ramp_days: options.ramp_days,
+                run_down_days: options.run_down_days,
                 hidden_need: options.hidden_need,
                 relative_effect: SETTINGS
                     .iter()

@@ -286,7 +286,12 @@ fn sentences_quote_the_published_tables_and_shares_sit_in_their_intervals() {
         .filter(|c| c["topic"] == "comparison")
         .map(|c| c["message"].as_str())
         .collect();
-    assert!(!comparison.is_empty());
+    // A pool with fewer than 30 matched sets (as published) has its caution.
+    let few = matching
+        .iter()
+        .filter(|r| r["matched_sets"].parse::<i64>().map_or(true, |m| m < 30))
+        .count();
+    assert_eq!(comparison.len(), few, "{comparison:?}");
     for message in comparison {
         let row = matching
             .iter()

@@ -545,3 +545,75 @@ fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() 
         auto["did_upper"]
     );
 }
+
+/// An unrecorded need that raises both referral and later GP use (#21):
+/// never-referred comparators do not share it, so their estimate is biased
+/// upwards, away from the planted reduction; people who declined referral
+/// share it, and matched within the PCN when their practice has too few they
+/// are enough to show it. The never-referred estimate is then flagged as not
+/// robust, and the declined estimate covers the effect among its matched.
+#[test]
+fn an_unrecorded_need_is_caught_by_the_declined_design_and_flagged() {
+    let root = tempfile::tempdir().unwrap();
+    let (data, wh) = synthetic_warehouse(root.path(), "20000", "1", &["--hidden-need", "0.5"]);
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap()).unwrap();
+    let reduction = truth["health_events"]["relative_effect"]["gp_appointment"]
+        .as_f64()
+        .unwrap();
+    let out = root.path().join("m");
+    let run = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "--period",
+        "2024/25",
+        "-o",
+        s(&out),
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let rows = read_csv(&out.join("health_difference_in_differences.csv"));
+    let row = |pool| {
+        find(
+            &rows,
+            &[
+                ("pool", pool),
+                ("setting", "gp_appointment"),
+                ("window_months", "12"),
+            ],
+        )
+        .clone()
+    };
+    let planted = |r: &Row| -reduction / (1.0 - reduction) * f(r, "case_after_rate");
+    let never = row("never_referred");
+    assert!(
+        f(&never, "did_lower") > planted(&never),
+        "the never-referred design is biased by the need: {} against {}",
+        never["did"],
+        planted(&never)
+    );
+    assert_eq!(
+        (never["designs_agree"].as_str(), never["robust"].as_str()),
+        ("no", "no"),
+        "{}",
+        never["robust_basis"]
+    );
+    let declined = row("declined");
+    assert_eq!(declined["robust"], "no");
+    assert!(
+        f(&declined, "did_lower") <= planted(&declined)
+            && planted(&declined) <= f(&declined, "did_upper"),
+        "{} [{}, {}] misses {}",
+        declined["did"],
+        declined["did_lower"],
+        declined["did_upper"],
+        planted(&declined)
+    );
+    let matching = read_csv(&out.join("health_matching.csv"));
+    let pooled = find(&matching, &[("pool", "declined")]);
+    assert!(
+        n(pooled, "sets_within_pcn") > 0 && n(pooled, "matched_sets") > 200,
+        "{pooled:?}"
+    );
+}

@@ -89,6 +89,53 @@ pub fn tipping_delta(
     }
 }
 
+/// Two estimates of one effect by designs with different assumptions, set
+/// side by side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DesignDifference {
+    /// a − b.
+    pub difference: f64,
+    /// √(se_a² + se_b²): the estimates are taken as independent (they share
+    /// cases, which makes the difference's own standard error smaller, so
+    /// this test is conservative: it calls fewer differences).
+    pub se: f64,
+    /// Its 95% limits, difference ∓ 1.959964 · se.
+    pub limits: (f64, f64),
+    /// Two-sided p-value of the z test, 2 · (1 − Φ(|difference| / se)).
+    pub p_value: f64,
+}
+
+impl DesignDifference {
+    /// Whether the designs disagree beyond their intervals (p < 0.05).
+    pub fn disagree(&self) -> bool {
+        self.p_value < 0.05
+    }
+}
+
+/// The difference of estimates `a` and `b` with standard errors `se_a` and
+/// `se_b` (NaN figures when any is not finite or both errors are zero).
+pub fn design_difference((a, se_a): (f64, f64), (b, se_b): (f64, f64)) -> DesignDifference {
+    let difference = a - b;
+    let se = se_a.hypot(se_b);
+    if !(difference.is_finite() && se.is_finite() && se > 0.0) {
+        return DesignDifference {
+            difference: f64::NAN,
+            se: f64::NAN,
+            limits: (f64::NAN, f64::NAN),
+            p_value: f64::NAN,
+        };
+    }
+    let z = 1.959_963_984_540_054;
+    let standard = statrs::distribution::Normal::standard();
+    let tail = statrs::distribution::ContinuousCDF::sf(&standard, difference.abs() / se);
+    DesignDifference {
+        difference,
+        se,
+        limits: (difference - z * se, difference + z * se),
+        p_value: (2.0 * tail).min(1.0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +176,24 @@ mod tests {
         );
         assert!(breakdown_m_bar((0.2, 0.5), 0.0).is_infinite());
         assert!(breakdown_m_bar((0.2, 0.5), f64::NAN).is_nan());
+    }
+
+    /// `scripts/reference/sensitivity.py`: never-referred +1.20 (se 0.19)
+    /// against declined −1.00 (se 0.62); and two that agree.
+    #[test]
+    fn design_differences_match_the_script() {
+        let d = design_difference((1.20, 0.19), (-1.00, 0.62));
+        assert_close(d.difference, 2.2, 1e-12, "difference");
+        assert_close(d.se, 0.648459713474939, 1e-12, "se");
+        assert_close(d.limits.0, 0.9290423161639569, 1e-12, "lower");
+        assert_close(d.limits.1, 3.470957683836043, 1e-12, "upper");
+        assert_close(d.p_value, 0.0006921879279056843, 1e-9, "p");
+        assert!(d.disagree());
+        let agree = design_difference((-0.62, 0.15), (-0.90, 0.55));
+        assert_close(agree.p_value, 0.6233185982331436, 1e-9, "p");
+        assert!(!agree.disagree());
+        assert!(design_difference((1.0, 0.0), (0.0, 0.0)).p_value.is_nan());
+        assert!(!design_difference((1.0, f64::NAN), (0.0, 0.1)).disagree());
     }
 
     /// `scripts/reference/sensitivity.py`: SWEMWBS +1.16 (+0.82 to +1.49)

@@ -5,6 +5,7 @@
 use super::cohort::{Cohort, Index, SETTINGS, setting_code, setting_label};
 use super::costs::UnitCosts;
 use super::matching::{Comparator, MatchRules, Matching, Pool};
+use super::robustness::Verdict;
 use super::usage::{Use, Windows, measure, rate_in, rates_in};
 use super::window::{before, present_on, quarter};
 use crate::measures::period::Period;
@@ -57,6 +58,10 @@ pub const HEALTH_MATCHING: TableDef = TableDef {
         count("matched_sets", "Cases with at least one comparator"),
         count("partial_sets", "Matched sets with fewer than k comparators"),
         count("unmatched", "Cases with no comparator"),
+        count(
+            "sets_within_pcn",
+            "Declined pool matched by practice: sets with a comparator from another practice of the case's PCN (too few declined in its own)",
+        ),
         count("comparators", "Comparators used"),
         text("index_date", "How comparators' windows are anchored"),
     ],
@@ -84,6 +89,7 @@ pub fn matching_row(table: &mut TableBuilder, matched: &Matched, rules: &MatchRu
 ("matched_sets", int_value(m.sets.len())),
 ("partial_sets", int_value(m.partial)),
 ("unmatched", int_value(m.unmatched)),
+("sets_within_pcn", int_value(m.within_pcn)),
 ("comparators", int_value(comparators)),
 ("index_date", text_value(match pool {
             Pool::NeverReferred => "pseudo-index: the matched case's referral date (registered, alive and measured on it)",
@@ -342,6 +348,18 @@ pub const HEALTH_DIFFERENCE_IN_DIFFERENCES: TableDef = TableDef {
             &["sets"],
             "The multiple of the largest pre-referral departure at which the interval first includes zero (0: it already does): the conclusion holds unless the trend after referral could depart by more than this",
         ),
+        text(
+            "designs_agree",
+            "Whether the never-referred and declined designs' estimates agree within their intervals (z test of their difference at 5%): yes, no, or not compared (a pool with fewer than 30 matched sets)",
+        ),
+        text(
+            "robust",
+            "yes: the designs agree, closely enough to have seen a bias as large as the estimate, and the run-up to referral ends within the event study's reach; no: a check failed (robust_basis says which); unchecked: the designs could not be compared, or too loosely",
+        ),
+        text(
+            "robust_basis",
+            "Why the estimate is or is not called robust",
+        ),
         statistic(
             "se",
             &["sets"],
@@ -405,27 +423,29 @@ fn measured_sets(
         .collect()
 }
 
-/// Rows of `health_difference_in_differences` (and `health_costs`) for one pool
-/// and window; returns one estimate per setting, then the costed total when
-/// unit costs are given.
-pub fn did_rows(
-    table: &mut TableBuilder,
-    costs_table: &mut TableBuilder,
-    matched: &Matched,
-    estimation: Estimation,
-    naive: &[f64; SETTINGS],
-) -> Vec<Did> {
+/// One pool's difference-in-differences for one window, before it is written.
+#[derive(Debug, Clone)]
+pub struct Estimated {
+    /// Matched sets measured in both windows.
+    pub sets: usize,
+    /// Per setting, the means over sets of [case before, case after,
+    /// comparator before, comparator after] (comparators weighted 1/k).
+    pub means: [[f64; 4]; SETTINGS],
+    /// One estimate per setting, then the costed total when unit costs are given.
+    pub estimates: Vec<Did>,
+}
+
+/// The difference-in-differences of one pool and window.
+pub fn estimate(matched: &Matched, estimation: Estimation) -> Estimated {
     let Matched {
-        period,
-        pool,
         cohort,
         cases,
         matching: m,
+        ..
     } = *matched;
     let sets = measured_sets(cohort, cases, m, estimation.windows);
     let outcomes = SETTINGS + usize::from(estimation.costs.is_some());
     let mut contrasts = Vec::with_capacity(sets.len() * outcomes);
-    // Descriptive means: [case before, case after, comparator before, comparator after] per setting.
     let mut means = [[0.0f64; 4]; SETTINGS];
     for (case, comparators) in &sets {
         let w = 1.0 / comparators.len() as f64;
@@ -448,10 +468,29 @@ pub fn did_rows(
             );
         }
     }
-    let estimates = did_estimates(&contrasts, outcomes, estimation.reps, estimation.seed);
     let n = sets.len() as f64;
+    Estimated {
+        sets: sets.len(),
+        means: means.map(|m| m.map(|x| x / n)),
+        estimates: did_estimates(&contrasts, outcomes, estimation.reps, estimation.seed),
+    }
+}
+
+/// Rows of `health_difference_in_differences` (and `health_costs`) for one
+/// pool and window, with each setting's robustness verdict.
+pub fn did_rows(
+    table: &mut TableBuilder,
+    costs_table: &mut TableBuilder,
+    matched: &Matched,
+    estimation: Estimation,
+    naive: &[f64; SETTINGS],
+    (estimated, verdicts): (&Estimated, &[Verdict]),
+) {
+    let Matched { period, pool, .. } = *matched;
+    let estimates = &estimated.estimates;
     for s in 0..SETTINGS {
-        let [cb, ca, pb, pa] = means[s].map(|x| x / n);
+        let [cb, ca, pb, pa] = estimated.means[s];
+        let verdict = &verdicts[s];
         let e = &estimates[s];
         let (d, interval) = (
             estimation.pre_departure[s],
@@ -485,6 +524,9 @@ pub fn did_rows(
             ("sensitivity_lower_2", finite(widened[2].0)),
             ("sensitivity_upper_2", finite(widened[2].1)),
             ("breakdown_m_bar", finite(breakdown_m_bar(interval, d))),
+            ("designs_agree", text_value(verdict.designs_agree)),
+            ("robust", text_value(verdict.robust)),
+            ("robust_basis", text_value(&verdict.basis)),
             ("se", num_value(e.se)),
             ("cluster_lower", num_value(e.cluster_lower)),
             ("cluster_upper", num_value(e.cluster_upper)),
@@ -535,7 +577,6 @@ pub fn did_rows(
             ]);
         }
     }
-    estimates
 }
 
 /// The table's declaration.

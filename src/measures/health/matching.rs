@@ -14,7 +14,11 @@
 //! - **declined**: people whose referral in the period was declined (and who
 //!   were never accepted). Each keeps its own referral date as its index, so its
 //!   own pre-referral peak lines up with the case's; features are measured on
-//!   that date.
+//!   that date. The pool is small (a declined referral for every ten or so
+//!   accepted), so matched within practices it leaves most cases unmatched
+//!   and its estimate too wide to tell anything: when matching is by practice,
+//!   a case with too few comparators in its practice takes them from the
+//!   other practices of its PCN ([`Matching::within_pcn`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -151,6 +155,9 @@ pub struct Matching {
     pub partial: usize,
     /// People in the pool.
     pub pool_size: usize,
+    /// Sets with a comparator from another practice of the case's PCN
+    /// (declined pool matched by practice).
+    pub within_pcn: usize,
 }
 
 /// The matching key of person `p` on `day`, when their baseline band can be measured.
@@ -248,15 +255,28 @@ pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRul
         }
         Pool::Declined => {
             result.pool_size = cohort.declined.len();
+            let widen = rules.unit == MatchUnit::Practice;
+            let in_pcn = |key: Key, p: usize| Key {
+                unit: people.pcn[p],
+                ..key
+            };
             let mut by_key: HashMap<Key, Vec<Comparator>> = HashMap::new();
+            let mut by_pcn_key: HashMap<Key, Vec<Comparator>> = HashMap::new();
             let mut members: Vec<&Index> = cohort.declined.iter().collect();
             members.sort_by_key(|i| std::cmp::Reverse(order(rules.seed, i.person)));
             for m in members {
                 if let Some(k) = key_of(cohort, m.person, m.date, rules) {
-                    by_key.entry(k).or_default().push(Comparator {
+                    let member = Comparator {
                         person: m.person,
                         date: m.date,
-                    });
+                    };
+                    by_key.entry(k).or_default().push(member);
+                    if widen {
+                        by_pcn_key
+                            .entry(in_pcn(k, m.person))
+                            .or_default()
+                            .push(member);
+                    }
                 }
             }
             for (c, case) in cases.iter().enumerate() {
@@ -265,13 +285,26 @@ pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRul
                     continue;
                 };
                 let mut comparators = Vec::with_capacity(rules.k);
-                if let Some(candidates) = by_key.get_mut(&key) {
+                let mut take = |candidates: Option<&mut Vec<Comparator>>,
+                                comparators: &mut Vec<Comparator>| {
+                    let Some(candidates) = candidates else { return };
                     while comparators.len() < rules.k {
                         let Some(m) = candidates.pop() else { break };
                         if !used[m.person] {
                             used[m.person] = true;
                             comparators.push(m);
                         }
+                    }
+                };
+                take(by_key.get_mut(&key), &mut comparators);
+                let own = comparators.len();
+                if widen && own < rules.k {
+                    take(
+                        by_pcn_key.get_mut(&in_pcn(key, case.person)),
+                        &mut comparators,
+                    );
+                    if comparators.len() > own {
+                        result.within_pcn += 1;
                     }
                 }
                 record(&mut result, c, comparators, rules.k);
@@ -411,6 +444,62 @@ mod tests {
                 date: own
             }]
         );
+    }
+
+    #[test]
+    fn declined_comparators_come_from_the_case_practice_first_then_its_pcn() {
+        let mut case = person("C1", "A", "female", vec![INDEX - 30]);
+        case.referred = true;
+        let mut people = vec![case];
+        for (id, practice) in [("D1", "B"), ("D2", "A"), ("D3", "C")] {
+            let mut d = person(id, practice, "female", vec![INDEX - 30]);
+            d.referred = true;
+            people.push(d);
+        }
+        let mut c = cohort(people, DATA);
+        // Practices A and B are in one PCN, C in another.
+        c.people.pcn[2] = c.people.pcn[0];
+        c.people.pcn[1] = c.people.pcn[0];
+        c.declined = (1..=3)
+            .map(|p| Index {
+                referral_id: format!("R{p}"),
+                person: p,
+                date: INDEX,
+            })
+            .collect();
+        let cases = vec![Index {
+            referral_id: "R0".into(),
+            person: 0,
+            date: INDEX,
+        }];
+        let chosen = |m: &Matching| -> Vec<usize> {
+            m.sets[0].comparators.iter().map(|c| c.person).collect()
+        };
+        let one = match_pool(&c, &cases, Pool::Declined, &rules(1));
+        assert_eq!(
+            (chosen(&one), one.within_pcn),
+            (vec![2], 0),
+            "its own practice's D2"
+        );
+        let two = match_pool(&c, &cases, Pool::Declined, &rules(2));
+        assert_eq!(
+            (chosen(&two), two.within_pcn),
+            (vec![2, 1], 1),
+            "then the PCN's D1"
+        );
+        let three = match_pool(&c, &cases, Pool::Declined, &rules(3));
+        assert_eq!(
+            (chosen(&three), three.partial),
+            (vec![2, 1], 1),
+            "never another PCN's D3"
+        );
+        // Matched by PCN, practices do not come first and nothing is widened.
+        let by_pcn = MatchRules {
+            unit: MatchUnit::Pcn,
+            ..rules(2)
+        };
+        let m = match_pool(&c, &cases, Pool::Declined, &by_pcn);
+        assert_eq!((chosen(&m).len(), m.within_pcn), (2, 0));
     }
 
     #[test]

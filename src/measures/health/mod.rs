@@ -12,6 +12,7 @@
 //! - [`matching`]: exact k:1 matching from the never-referred and declined pools;
 //! - [`washout`]: the washout before referral, chosen from a monthly event study;
 //! - [`comparison`]: balance, difference-in-differences, event study, costs;
+//! - [`robustness`]: whether each estimate survives the checks the data allow;
 //! - [`costs`]: the unit-cost file.
 
 pub mod before_after;
@@ -19,6 +20,7 @@ pub mod cohort;
 pub mod comparison;
 pub mod costs;
 pub mod matching;
+pub mod robustness;
 pub mod usage;
 pub mod washout;
 pub mod window;
@@ -114,8 +116,23 @@ pub struct Headline {
     pub months: i32,
     /// Referred people measured, naive mean change and its 95% limits.
     pub naive: (usize, f64, f64, f64),
-    /// Per pool: label, matched sets, difference-in-differences and its bootstrap limits.
-    pub comparisons: Vec<(&'static str, usize, f64, f64, f64)>,
+    /// One per pool.
+    pub comparisons: Vec<Comparison>,
+}
+
+/// One pool's difference-in-differences in a [`Headline`].
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Pool label.
+    pub pool: &'static str,
+    /// Matched sets.
+    pub sets: usize,
+    /// Difference-in-differences.
+    pub estimate: f64,
+    /// Its bootstrap 95% limits.
+    pub limits: (f64, f64),
+    /// The robustness verdict ([`robustness::Verdict::robust`]).
+    pub robust: &'static str,
 }
 
 /// The tables of the health measures (their cautions are written from the
@@ -267,50 +284,84 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         }
         naive_changes.push((months, naive.map(|n| n.mean_change)));
     }
-    for (pool, m) in &matchings {
-        let matched = comparison::Matched {
+    let matched_pools: Vec<comparison::Matched> = matchings
+        .iter()
+        .map(|(pool, m)| comparison::Matched {
             period,
             pool: *pool,
             cohort,
             cases,
             matching: m,
-        };
-        comparison::matching_row(&mut matching_table, &matched, &rules);
+        })
+        .collect();
+    // Each pool's estimates for every window, then each judged beside the
+    // other pool's before its rows are written.
+    let mut estimated = Vec::new();
+    for matched in &matched_pools {
+        comparison::matching_row(&mut matching_table, matched, &rules);
         comparison::balance_rows(
             &mut balance_table,
-            &matched,
+            matched,
             &rules,
             comparison_windows(longest),
         );
         let pre_departure = comparison::event_study_rows(
             &mut event_table,
-            &matched,
+            matched,
             options.min_coverage,
             washout.days,
         );
-        for (months, naive) in &naive_changes {
-            let comparison = comparison::did_rows(
+        let estimation = |months| Estimation {
+            windows: comparison_windows(months),
+            reps: options.bootstrap,
+            seed: options.seed,
+            costs: options.unit_costs.as_ref(),
+            pre_departure,
+        };
+        let by_window: Vec<_> = naive_changes
+            .iter()
+            .map(|(months, _)| {
+                let e = estimation(*months);
+                (e, comparison::estimate(matched, e))
+            })
+            .collect();
+        estimated.push(by_window);
+    }
+    for (p, matched) in matched_pools.iter().enumerate() {
+        for (w, (months, naive)) in naive_changes.iter().enumerate() {
+            let (estimation, own) = &estimated[p][w];
+            let other = estimated
+                .iter()
+                .enumerate()
+                .find(|(q, _)| *q != p)
+                .map(|(_, by_window)| &by_window[w].1);
+            let verdicts: Vec<robustness::Verdict> = (0..cohort::SETTINGS)
+                .map(|s| {
+                    robustness::judge(
+                        matched.pool,
+                        &own.estimates[s],
+                        other.map(|o| &o.estimates[s]),
+                        washout.beyond_reach,
+                    )
+                })
+                .collect();
+            comparison::did_rows(
                 &mut did_table,
                 &mut cost_table,
-                &matched,
-                Estimation {
-                    windows: comparison_windows(*months),
-                    reps: options.bootstrap,
-                    seed: options.seed,
-                    costs: options.unit_costs.as_ref(),
-                    pre_departure,
-                },
+                matched,
+                *estimation,
                 naive,
+                (own, &verdicts),
             );
             if *months == longest {
-                for (h, e) in headlines.iter_mut().zip(&comparison) {
-                    h.comparisons.push((
-                        pool.label(),
-                        e.sets,
-                        e.estimate,
-                        e.bootstrap_lower,
-                        e.bootstrap_upper,
-                    ));
+                for ((h, e), v) in headlines.iter_mut().zip(&own.estimates).zip(&verdicts) {
+                    h.comparisons.push(Comparison {
+                        pool: matched.pool.label(),
+                        sets: e.sets,
+                        estimate: e.estimate,
+                        limits: (e.bootstrap_lower, e.bootstrap_upper),
+                        robust: v.robust,
+                    });
                 }
             }
         }

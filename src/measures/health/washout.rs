@@ -7,14 +7,21 @@
 //! it is read off a monthly event study: for each matched set, the case's
 //! GP rate minus its comparators' in each of the 12 months before the index,
 //! relative to the set's mean difference over the earliest three (months −12
-//! to −10, the reference); averaged over sets with a t interval. The run-up
-//! begins at the earliest month after the reference whose departure lies
-//! above zero beyond its 95% interval and from which every later month's
-//! departure is positive, among the months that end before the shortest
-//! washout (the sets are matched on GP use within it, which bends the
-//! departures there; a run-up that begins inside it keeps the shortest). The washout is the days from that month's start to
-//! the index (30.4375 a month), and never shorter than [`FLOOR_DAYS`], the
-//! days the comparators are matched on at the least.
+//! to −10, the reference); averaged over sets with a t interval.
+//!
+//! The run-up's start is fitted, not tested month by month (a steady rise is
+//! small in its first months, so the first month to depart beyond its own
+//! interval comes late): a hinge, flat before a start `s` days before the
+//! index and rising linearly after it, is fitted by weighted least squares to
+//! the months that end before the shortest washout (the sets are matched on
+//! GP use within it, which bends the departures there), for every start from
+//! the shortest washout to the earliest month's start ([`fit_hinge`]). When
+//! the best fit's slope is above zero beyond its 95% interval, the washout is
+//! the start rounded up to a whole month (30.4375 days); otherwise, and never
+//! less than, [`FLOOR_DAYS`], the days the comparators are matched on at the
+//! least. A start at the earliest month tested may lie further back than the
+//! event study reaches: the basis says so and the estimate is not called
+//! robust ([`Washout::beyond_reach`]).
 
 use super::cohort::{Cohort, Index};
 use super::matching::Matching;
@@ -25,6 +32,7 @@ use crate::measures::table::{
     Sums, TableBuilder, TableDef, count, int_label, int_value, num_value, statistic, text,
     text_value,
 };
+use crate::stats::hinge::{self, Hinge, MONTH_DAYS};
 use crate::stats::summary::mean_ci;
 
 /// The shortest washout chosen from the data.
@@ -85,9 +93,6 @@ pub const MONTHS: std::ops::RangeInclusive<i32> = -12..=-1;
 /// The reference months (the earliest three).
 const REFERENCE: std::ops::RangeInclusive<i32> = -12..=-10;
 
-/// Days in an average month.
-const MONTH_DAYS: f64 = 30.4375;
-
 /// Whether a span that ends `months` whole months before the index (taken as
 /// 30.4375 days each) ends before a washout of `washout_days`.
 pub fn ends_before(months: i32, washout_days: i32) -> bool {
@@ -116,8 +121,42 @@ pub struct Washout {
     pub days: i32,
     /// Why, in words.
     pub basis: String,
-    /// The monthly departures it was read from (empty when set by hand).
+    /// The monthly departures it was read from.
     pub departures: Vec<Departure>,
+    /// The run-up fitted to them ([`Hinge::extent_days`]: where it begins),
+    /// when there is one.
+    pub run_up: Option<Hinge>,
+    /// Whether the run-up may begin before the earliest month the event
+    /// study tests (its fitted start is there), so that no washout the data
+    /// can support is known to be long enough.
+    pub beyond_reach: bool,
+}
+
+/// The middle of month `m` in days from the index: before it for m < 0
+/// (month −1 is the 30 days before the index), after it for m > 0.
+fn middle_days(m: i32) -> f64 {
+    if m < 0 {
+        -(f64::from(m) + 0.5) * MONTH_DAYS
+    } else {
+        (f64::from(m) - 0.5) * MONTH_DAYS
+    }
+}
+
+/// The hinge ([`hinge::fit`]) through `months`, each at its middle's
+/// distance from the index with the standard error of its t interval,
+/// (upper − lower) / 3.92, for extents from `from_days` to `to_days`.
+pub fn fit_hinge(months: &[Departure], from_days: i32, to_days: i32) -> Option<Hinge> {
+    let points: Vec<(f64, f64, f64)> = months
+        .iter()
+        .map(|d| {
+            (
+                middle_days(d.month),
+                d.departure,
+                (d.limits.1 - d.limits.0) / 3.92,
+            )
+        })
+        .collect();
+    hinge::fit(&points, from_days, to_days)
 }
 
 /// Month `m` (negative) before `index`: `[index + m months, index + (m + 1) months − 1]`.
@@ -185,10 +224,12 @@ pub fn departures(
 
 /// The washout read off `departures` (see the module's documentation).
 pub fn choose(departures: Vec<Departure>) -> Washout {
-    let (days, basis) = read_off(&departures, FLOOR_DAYS);
+    let reading = read_off(&departures, FLOOR_DAYS);
     Washout {
-        days,
-        basis,
+        days: reading.days,
+        basis: format!("chosen from the data: {}", reading.why),
+        run_up: reading.run_up,
+        beyond_reach: reading.beyond_reach,
         departures,
     }
 }
@@ -196,63 +237,80 @@ pub fn choose(departures: Vec<Departure>) -> Washout {
 /// A washout set to `days`, beside what the data would choose
 /// (`departures` of sets matched on a window of `days`).
 pub fn fixed(days: i32, departures: Vec<Departure>) -> Washout {
-    let (chosen, _) = read_off(&departures, days);
+    let reading = read_off(&departures, days);
     let data = if departures.is_empty() {
         String::new()
-    } else if chosen > days {
+    } else if reading.days > days {
         format!(
-            "; the data put the start of the run-up earlier, {chosen} days before referral (washout_days = \"auto\" would use it)"
+            "; the data put the start of the run-up earlier, {} days before referral (washout_days = \"auto\" would use it)",
+            reading.days
         )
     } else {
-        "; no month before it departs from the earliest ones beyond its interval".to_string()
+        "; the data show no run-up before it".to_string()
     };
     Washout {
         days,
         basis: format!("as set ({days} days){data}"),
+        run_up: reading.run_up,
+        beyond_reach: reading.beyond_reach && reading.days > days,
         departures,
     }
 }
 
-/// The days and the reason read off `departures` of sets matched on GP use
-/// in the last `matched_days` before the index.
-fn read_off(departures: &[Departure], matched_days: i32) -> (i32, String) {
+/// What the departures say.
+struct Reading {
+    days: i32,
+    why: String,
+    run_up: Option<Hinge>,
+    beyond_reach: bool,
+}
+
+/// The washout and the reason read off `departures` of sets matched on GP
+/// use in the last `matched_days` before the index.
+fn read_off(departures: &[Departure], matched_days: i32) -> Reading {
     // Only months before the matching window: the comparators were matched
     // on GP use within it, which bends the departures there.
-    let candidate = |d: &&Departure| ends_before(-d.month - 1, matched_days);
-    let onset = departures.iter().filter(candidate).find(|d| {
-        d.limits.0 > 0.0
-            && departures
-                .iter()
-                .filter(candidate)
-                .filter(|later| later.month > d.month)
-                .all(|later| later.departure > 0.0)
-    });
+    let usable: Vec<Departure> = departures
+        .iter()
+        .filter(|d| ends_before(-d.month - 1, matched_days))
+        .copied()
+        .collect();
     let floor = format!("{matched_days} days, the shortest");
-    match onset.map(|d| d.month) {
-        Some(m) => {
-            let days = (f64::from(-m) * MONTH_DAYS).ceil() as i32;
-            if days > matched_days {
-                (
-                    days,
-                    format!(
-                        "chosen from the data: referred people's GP use leaves their never-referred comparators' from month {m} before referral, so the before window ends {days} days before it"
-                    ),
-                )
-            } else {
-                (
-                    matched_days,
-                    format!(
-                        "chosen from the data: the run-up begins in month {m}, within the {floor}"
-                    ),
-                )
-            }
-        }
-        None => (
-            matched_days,
-            format!(
-                "chosen from the data: no month before referral departs from the earliest ones beyond its interval, so {floor}"
+    let earliest = usable.iter().map(|d| d.month).min();
+    let reach = earliest.map_or(0, |m| (f64::from(-m) * MONTH_DAYS).floor() as i32);
+    let fit = fit_hinge(&usable, matched_days, reach).filter(Hinge::rises);
+    let Some(run_up) = fit else {
+        return Reading {
+            days: matched_days,
+            why: format!(
+                "no run-up to referral shows before the last {matched_days} days, so {floor}"
             ),
-        ),
+            run_up: None,
+            beyond_reach: false,
+        };
+    };
+    // Rounded up to the start of the month the rise begins in.
+    let months = (run_up.extent_days / MONTH_DAYS).ceil();
+    let days = ((months * MONTH_DAYS).ceil() as i32).max(matched_days);
+    let beyond_reach = run_up.extent_days >= f64::from(reach);
+    let rise = format!(
+        "referred people's GP use rises against their never-referred comparators' from about {:.0} days before referral ({:.2} a person-year more each month)",
+        run_up.extent_days, run_up.slope
+    );
+    let why = if days == matched_days {
+        format!("{rise}, within the {floor}")
+    } else if beyond_reach {
+        format!(
+            "{rise}, the earliest the event study can see: the rise may begin earlier still, so the before window ends {days} days before referral and the estimate may overstate the effect"
+        )
+    } else {
+        format!("{rise}, so the before window ends {days} days before referral")
+    };
+    Reading {
+        days,
+        why,
+        run_up: Some(run_up),
+        beyond_reach,
     }
 }
 
@@ -326,47 +384,77 @@ mod tests {
         }
     }
 
+    /// Departures of a run-up rising `slope` a month from `start` days before
+    /// the index (months −9 to −1, exact).
+    fn ramp(start: f64, slope: f64) -> Vec<Departure> {
+        (-9..=-1)
+            .map(|m| {
+                departure(
+                    m,
+                    slope * (start - middle_days(m)).max(0.0) / MONTH_DAYS,
+                    0.8,
+                )
+            })
+            .collect()
+    }
+
     #[test]
-    fn the_run_up_begins_at_the_first_month_that_departs_and_stays_up() {
-        // Flat to month -8, a rise from -7 (its interval above zero) with
-        // every later month positive.
-        let months = vec![
-            departure(-9, 0.1, 0.8),
-            departure(-8, -0.3, 0.8),
-            departure(-7, 1.2, 0.8),
-            departure(-6, 1.0, 0.8),
-            departure(-5, 0.5, 0.8),
-            departure(-4, 1.5, 0.8),
-            departure(-3, 2.2, 0.8),
-            departure(-2, 3.1, 0.8),
-            departure(-1, 4.0, 0.8),
-        ];
-        let mut dipped = months.clone();
-        dipped[2].departure = -0.1;
-        dipped[2].limits = (-0.9, 0.7);
-        let w = choose(months.clone());
-        // 7 months: 214 days.
+    fn months_are_fitted_at_their_middles_with_their_intervals_standard_errors() {
+        let fit = fit_hinge(&ramp(200.0, 0.8)[..6], 90, 274).unwrap();
+        assert!((fit.extent_days - 200.0).abs() < 1e-12, "{fit:?}");
+        assert!((fit.slope - 0.8).abs() < 1e-9, "{fit:?}");
+        // se(β) = (Σ w x²)^(−1/2), w = 1/(1.6/3.92)² for every month.
+        let w = (3.92_f64 / 1.6).powi(2);
+        let sxx: f64 = (-9..=-4)
+            .map(|m| ((200.0 - middle_days(m)).max(0.0) / MONTH_DAYS).powi(2) * w)
+            .sum();
+        assert!((fit.slope_se - sxx.sqrt().recip()).abs() < 1e-12);
+        assert_eq!(
+            (middle_days(-1), middle_days(1)),
+            (MONTH_DAYS / 2.0, MONTH_DAYS / 2.0)
+        );
+    }
+
+    #[test]
+    fn the_washout_ends_at_the_start_of_the_month_the_run_up_begins_in() {
+        // A rise from 200 days: month 7 before referral, 213.06 days.
+        let w = choose(ramp(200.0, 0.8));
         assert_eq!(w.days, 214);
+        assert!(!w.beyond_reach);
+        assert!(w.basis.contains("from about 200 days"), "{}", w.basis);
         // Set by hand, the data's choice is still said.
-        let set = fixed(FLOOR_DAYS, months);
+        let set = fixed(FLOOR_DAYS, ramp(200.0, 0.8));
         assert_eq!(set.days, FLOOR_DAYS);
         assert!(
             set.basis.contains("214 days before referral"),
             "{}",
             set.basis
         );
-        assert!(w.basis.contains("month -7"), "{}", w.basis);
-        // Without the rise at -7, -6 is the first that departs.
-        assert_eq!(choose(dipped).days, 183);
-        // Nothing departs: the floor.
-        let flat: Vec<Departure> = (-9..=-1).map(|m| departure(m, 0.1, 0.8)).collect();
+        // Nothing rises: the floor.
+        let flat: Vec<Departure> = (-9..=-1)
+            .map(|m| departure(m, if m % 2 == 0 { 0.1 } else { -0.1 }, 0.8))
+            .collect();
         let w = choose(flat);
-        assert_eq!(w.days, FLOOR_DAYS);
-        assert!(w.basis.contains("no month"), "{}", w.basis);
-        // A run-up within the floor keeps the floor.
+        assert_eq!((w.days, w.run_up), (FLOOR_DAYS, None));
+        assert!(w.basis.contains("no run-up"), "{}", w.basis);
+        // A rise too small for its intervals is not taken for a run-up.
+        assert_eq!(choose(ramp(200.0, 0.05)).days, FLOOR_DAYS);
+        // A run-up within the floor (months -3 to -1 are not read) keeps it.
         let late: Vec<Departure> = (-9..=-1)
-            .map(|m| departure(m, if m >= -2 { 3.0 } else { 0.0 }, 0.8))
+            .map(|m| departure(m, if m >= -3 { 3.0 } else { 0.0 }, 0.8))
             .collect();
         assert_eq!(choose(late).days, FLOOR_DAYS);
+    }
+
+    #[test]
+    fn a_run_up_from_before_the_earliest_month_is_beyond_reach() {
+        let w = choose(ramp(330.0, 0.8));
+        // The start of month -9, 273.94 days, the furthest the study sees.
+        assert_eq!(w.days, 274);
+        assert!(w.beyond_reach);
+        assert!(w.basis.contains("may begin earlier still"), "{}", w.basis);
+        // Set by hand longer than the data can see, it is not beyond reach.
+        assert!(!fixed(365, ramp(330.0, 0.8)).beyond_reach);
+        assert!(fixed(FLOOR_DAYS, ramp(330.0, 0.8)).beyond_reach);
     }
 }

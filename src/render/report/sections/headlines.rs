@@ -58,10 +58,7 @@ pub(in crate::render::report) fn headlines(
                     .map(|i| (d, i))
             });
             match comparison {
-                Some((d, i)) => sentence.push_str(&format!(
-                    "set against matched people who were never referred, the change was {} (difference-in-differences, 95% CI), the better estimate of the effect.",
-                    interval(d, i, "did", "did_lower", "did_upper", 2)
-                )),
+                Some((d, i)) => sentence.push_str(&comparison_clause(d, i, rounded)),
                 None => sentence.push_str("no comparison cohort was available, so part of this change may be regression to the mean."),
             }
             out.push(sentence);
@@ -78,6 +75,32 @@ pub(in crate::render::report) fn headlines(
         ));
     }
     out.into_iter().map(|s| capitalise(&s)).collect()
+}
+
+/// The comparison half of the GP headline, from row `i` of the published
+/// difference-in-differences (never-referred pool): the design and its
+/// assumption, whom the estimate describes, whether its interval can tell a
+/// change from none, and whether it survived the robustness checks.
+fn comparison_clause(d: &PublishedTable, i: usize, rounded: bool) -> String {
+    let mut clause = format!(
+        "set against people never referred, matched on where they are registered, age band, sex, deprivation and recent GP use (a difference-in-differences, which assumes both groups' use would have changed alike without social prescribing), the change among {} was, with its 95% CI, {}",
+        people(d.cell(i, "sets"), "matched referred people", rounded),
+        interval(d, i, "did", "did_lower", "did_upper", 2)
+    );
+    if let (Some(lower), Some(upper)) = (num(d, i, "did_lower"), num(d, i, "did_upper"))
+        && lower <= 0.0
+        && 0.0 <= upper
+    {
+        clause.push_str(": the data cannot tell a change from no change");
+    }
+    clause.push_str(match (d.text(i, "robust"), d.text(i, "designs_agree")) {
+        ("no", "no") => "; this estimate is not robust: it disagrees with the estimate against people who declined referral, so an assumption of one design or the other fails here (see the health section).",
+        ("no", _) => "; this estimate is not robust: the run-up to referral may begin before the data can show, so it may overstate the effect (see the health section).",
+        ("yes", _) => "; the estimate against people who declined referral, a design that shares whatever led to referral, agrees with it.",
+        ("unchecked", _) => "; too few people who declined referral could be matched to check it against a design that shares whatever led to referral.",
+        _ => ".",
+    });
+    clause
 }
 
 /// The headline score's change: "Among about 130 people with a wellbeing
@@ -154,6 +177,60 @@ mod tests {
         ];
         row.extend(cells.iter().cloned());
         published(&WELLBEING_CHANGE, &[&row])
+    }
+
+    fn did(robust: &str, agree: &str, limits: (f64, f64)) -> PublishedTable {
+        use crate::measures::health::comparison::HEALTH_DIFFERENCE_IN_DIFFERENCES;
+        published(
+            &HEALTH_DIFFERENCE_IN_DIFFERENCES,
+            &[&[
+                ("pool", t("never_referred")),
+                ("setting", t("gp_appointment")),
+                ("window_months", Cell::Int(12)),
+                ("sets", Cell::Int(1500)),
+                ("did", Cell::Num((limits.0 + limits.1) / 2.0)),
+                ("did_lower", Cell::Num(limits.0)),
+                ("did_upper", Cell::Num(limits.1)),
+                ("robust", t(robust)),
+                ("designs_agree", t(agree)),
+            ]],
+        )
+    }
+
+    #[test]
+    fn the_gp_headline_names_its_design_whom_it_describes_and_its_robustness() {
+        let clause =
+            |robust, agree, limits| comparison_clause(&did(robust, agree, limits), 0, true);
+        let agreed = clause("yes", "yes", (-0.9, -0.3));
+        assert!(
+            agreed.contains("which assumes both groups' use would have changed alike"),
+            "{agreed}"
+        );
+        assert!(agreed.contains("the change among about 1,500 matched referred people was, with its 95% CI, -0.6 (-0.9 to -0.3)"), "{agreed}");
+        assert!(agreed.ends_with("people who declined referral, a design that shares whatever led to referral, agrees with it."), "{agreed}");
+        assert!(
+            !agreed.contains("better estimate") && !agreed.contains("cannot tell"),
+            "{agreed}"
+        );
+        let disagreed = clause("no", "no", (0.8, 1.6));
+        assert!(
+            disagreed
+                .contains("not robust: it disagrees with the estimate against people who declined"),
+            "{disagreed}"
+        );
+        let run_up = clause("no", "yes", (-1.2, -0.6));
+        assert!(
+            run_up
+                .contains("not robust: the run-up to referral may begin before the data can show"),
+            "{run_up}"
+        );
+        let unclear = clause("unchecked", "not compared", (-0.5, 0.1));
+        assert!(
+            unclear.contains(
+                "the data cannot tell a change from no change; too few people who declined"
+            ),
+            "{unclear}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::render::charts::figure::{Figure, FigureKind, Series};
 use crate::render::report::cells::{Col, Fmt, find, interval, num, show, view};
 use crate::render::report::{Section, TableView};
 
-pub(in crate::render::report) const RTM_EXPLANATION: &str = "People are usually referred when things are at their worst, so their use of services is often unusually high just before referral and would fall afterwards even without any help: regression to the mean. A simple before-and-after comparison therefore overstates the effect. The comparison-cohort estimate sets the referred people's change against the change of similar people (same practice, age band, sex, deprivation and recent GP use) who were not referred, or who were referred and declined; the difference between the two changes (difference-in-differences) is the better estimate of the effect.";
+pub(in crate::render::report) const RTM_EXPLANATION: &str = "People are usually referred when things are at their worst, so their use of services is often unusually high just before referral and would fall afterwards even without any help: regression to the mean. A simple before-and-after comparison therefore overstates the effect. The comparison-cohort estimate sets the referred people's change against the change of similar people (same practice, age band, sex, deprivation and recent GP use) who were not referred, or who were referred and declined; the difference between the two changes (difference-in-differences) is a better estimate of the effect than the naive change, if its assumptions hold: the two designs rest on different ones, so they are set side by side below.";
 
 /// The health section: the naive before/after change beside each comparison cohort's difference-in-differences, matching and baseline bands.
 pub(in crate::render::report) fn health_section(
@@ -43,31 +43,41 @@ pub(in crate::render::report) fn health_section(
             Col("Naive change (95% CI)", "mean_change", Fmt::Signed(2)),
             Col("Against never referred (95% CI)", "mean_change", Fmt::Text),
             Col("Against declined (95% CI)", "mean_change", Fmt::Text),
+            Col("Designs agree", "mean_change", Fmt::Text),
+            Col("Never-referred estimate robust", "mean_change", Fmt::Text),
         ],
         "Events per person-year before and after referral: naive change beside the comparison-cohort estimate",
-        "Rates are events per person-year; a negative change is a fall in use. Comparison estimates are differences-in-differences against matched comparators, with bootstrap intervals.",
+        "Rates are events per person-year; a negative change is a fall in use. Comparison estimates are differences-in-differences against matched comparators, with bootstrap intervals; they describe the matched referred people. 'Designs agree': whether the two comparison estimates agree within their intervals. 'Robust': the designs agree closely enough to have seen a bias as large as the effect, and the run-up to referral ends within what the data can show; 'unchecked': too few people who declined could be matched for that check.",
     );
     for r in 0..ba.rows.len() {
         t.rows[r][0] = show(ba.cell(r, "window_months"), Fmt::Count);
         t.rows[r][5] = interval(ba, r, "mean_change", "change_lower", "change_upper", 2);
         let setting = ba.text(r, "setting").to_string();
         let months = ba.cell(r, "window_months").display();
+        let row_of = |d: &PublishedTable, pool: &str| {
+            (0..d.rows.len()).find(|&i| {
+                d.text(i, "pool") == pool
+                    && d.text(i, "setting") == setting
+                    && d.cell(i, "window_months").display() == months
+            })
+        };
         for (column, pool) in [(6, "never_referred"), (7, "declined")] {
             t.rows[r][column] = did
                 .and_then(|d| {
-                    (0..d.rows.len())
-                        .find(|&i| {
-                            d.text(i, "pool") == pool
-                                && d.text(i, "setting") == setting
-                                && d.cell(i, "window_months").display() == months
-                        })
-                        .map(|i| interval(d, i, "did", "did_lower", "did_upper", 2))
+                    row_of(d, pool).map(|i| interval(d, i, "did", "did_lower", "did_upper", 2))
                 })
                 .unwrap_or_else(|| "no comparison".into());
+        }
+        let never = did.and_then(|d| row_of(d, "never_referred").map(|i| (d, i)));
+        for (column, verdict) in [(8, "designs_agree"), (9, "robust")] {
+            t.rows[r][column] = never
+                .map(|(d, i)| d.text(i, verdict).to_string())
+                .unwrap_or_default();
         }
     }
     s.tables.push(t);
     if let Some(d) = did {
+        s.intro.extend(triangulation(d));
         sensitivity(&mut s, d);
     }
     s.tables.push(standardised_use(ba));
@@ -106,6 +116,42 @@ pub(in crate::render::report) fn health_section(
         ));
     }
     s
+}
+
+/// The GP estimates of the longest window side by side, in words: the two
+/// comparison designs, their assumptions, and whether they agree.
+fn triangulation(d: &PublishedTable) -> Option<String> {
+    let longest = (0..d.rows.len())
+        .filter_map(|r| num(d, r, "window_months"))
+        .fold(f64::NAN, f64::max);
+    let row = |pool: &str| {
+        (0..d.rows.len()).find(|&r| {
+            d.text(r, "pool") == pool
+                && d.text(r, "setting") == "gp_appointment"
+                && num(d, r, "window_months") == Some(longest)
+        })
+    };
+    let never = row("never_referred")?;
+    let mut text = format!(
+        "Two comparison designs estimate the change in GP appointments over {longest} months. Against people never referred it was {}: this design assumes that, once matched on recent GP use, the referred would have changed as the never referred did, which fails if a need the records do not show both led to referral and goes on raising use after it.",
+        interval(d, never, "did", "did_lower", "did_upper", 2)
+    );
+    if let Some(declined) = row("declined") {
+        text.push_str(&format!(
+            " Against people who were referred and declined it was {}: they share whatever led to referral, but are fewer, and declining may itself say something about them.",
+            interval(d, declined, "did", "did_lower", "did_upper", 2)
+        ));
+    }
+    text.push_str(match d.text(never, "designs_agree") {
+        "no" => " The two designs disagree beyond their intervals: at least one rests on an assumption that fails here, so neither figure should be read as the effect on its own.",
+        "yes" if d.text(never, "robust") == "unchecked" => " The two designs agree within their intervals, but the estimate against people who declined is too uncertain to rule out a bias as large as the effect itself, so the first design's assumption is not checked.",
+        "yes" => " The two designs agree within their intervals, closely enough to have seen a bias as large as the effect.",
+        _ => " Too few people who declined could be matched to check the first design against the second.",
+    });
+    if d.text(never, "robust") == "no" && d.text(never, "designs_agree") != "no" {
+        text.push_str(" The never-referred estimate is not robust: the run-up to referral may begin before the earliest month the data can show, so its before window may still hold part of it.");
+    }
+    Some(text)
 }
 
 /// How far a trend after referral that differs from the comparators' could
@@ -435,5 +481,87 @@ mod tests {
         assert_eq!(table.rows[0][2], "-1.44 (-2.07 to -0.80)");
         assert_eq!(table.rows[0][4], "-2.95 to +0.08");
         assert_eq!(table.rows[1][7], "0");
+    }
+
+    #[test]
+    fn the_designs_are_set_side_by_side_with_their_assumptions_and_verdict() {
+        let row = |pool: &str, lower: f64, upper: f64, agree: &str, robust: &str| {
+            vec![
+                ("pool", t(pool)),
+                ("setting", t("gp_appointment")),
+                ("window_months", Cell::Int(12)),
+                ("did", Cell::Num((lower + upper) / 2.0)),
+                ("did_lower", Cell::Num(lower)),
+                ("did_upper", Cell::Num(upper)),
+                ("designs_agree", t(agree)),
+                ("robust", t(robust)),
+            ]
+        };
+        let ba = published(
+            &HEALTH_BEFORE_AFTER,
+            &[&[
+                ("window_months", Cell::Int(12)),
+                ("setting", t("gp_appointment")),
+            ]],
+        );
+        let section = |rows: &[Vec<(&str, Cell)>]| {
+            let refs: Vec<&[(&str, Cell)]> = rows.iter().map(|r| r.as_slice()).collect();
+            health_section(
+                &[
+                    ba.clone(),
+                    published(&HEALTH_DIFFERENCE_IN_DIFFERENCES, &refs),
+                ],
+                &[],
+            )
+        };
+        let said = |s: &Section| {
+            s.intro
+                .iter()
+                .find(|p| p.starts_with("Two comparison designs"))
+                .cloned()
+                .unwrap()
+        };
+        let disagree = section(&[
+            row("never_referred", 0.8, 1.6, "no", "no"),
+            row("declined", -2.2, -0.2, "no", "no"),
+        ]);
+        let text = said(&disagree);
+        assert!(
+            text.contains("Against people never referred it was +1.20 (+0.80 to +1.60)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Against people who were referred and declined it was -1.20 (-2.20 to -0.20)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("disagree beyond their intervals"), "{text}");
+        assert!(!text.contains("run-up"), "{text}");
+        assert_eq!(
+            disagree.tables[0].rows[0][8..10],
+            ["no", "no"].map(String::from)
+        );
+        let run_up = said(&section(&[
+            row("never_referred", -1.2, -0.6, "yes", "no"),
+            row("declined", -1.5, 0.1, "yes", "yes"),
+        ]));
+        assert!(run_up.contains("agree within their intervals, closely enough to have seen a bias as large as the effect. The never-referred estimate is not robust: the run-up"), "{run_up}");
+        let loose = said(&section(&[
+            row("never_referred", -1.2, -0.6, "yes", "unchecked"),
+            row("declined", -3.5, 1.1, "yes", "unchecked"),
+        ]));
+        assert!(
+            loose.contains("too uncertain to rule out a bias as large as the effect itself"),
+            "{loose}"
+        );
+        let alone = said(&section(&[row(
+            "never_referred",
+            -1.2,
+            -0.6,
+            "not compared",
+            "unchecked",
+        )]));
+        assert!(alone.ends_with("Too few people who declined could be matched to check the first design against the second."), "{alone}");
     }
 }
