@@ -34,6 +34,7 @@ WORLDS = {
     "ramp240": ["--ramp-days", "240"],
     "hidden": ["--hidden-need", "0.5"],
     "hidden25": ["--hidden-need", "0.25"],
+    "rundown60": ["--run-down-days", "60"],
     "mnar": ["--attrition-mnar", "1.0"],
     "harsh": ["--ramp-days", "240", "--hidden-need", "0.5", "--attrition-mnar", "1.0"],
 }
@@ -56,7 +57,8 @@ def run(binary, world, seed, people, work, measure_args):
                    stderr=subprocess.DEVNULL)
     truth = json.load(open(os.path.join(d, "data", "truth.json")))
     e = truth["health_events"]["relative_effect"]["gp_appointment"]
-    washout = next(csv.DictReader(open(os.path.join(out, "health_washout.csv"))))["washout_days"]
+    sides = {r["side"]: r["washout_days"] for r in csv.DictReader(open(os.path.join(out, "health_washout.csv")))}
+    washout = f"{sides['before']}/{sides['after']}"
     rows = []
     for r in csv.DictReader(open(os.path.join(out, "health_difference_in_differences.csv"))):
         if r["setting"] != "gp_appointment" or r["window_months"] != "12":
@@ -92,7 +94,7 @@ def main():
     rows = [r for rs in results for r in rs]
     if args.verbose:
         for r in rows:
-            print(f"{r['world']:8} seed {r['seed']:2} {r['pool']:14} washout {r['washout']:>3} "
+            print(f"{r['world']:9} seed {r['seed']:2} {r['pool']:14} washouts {r['washout']:>7} "
                   f"sets {r['sets']:5} effect {r['effect']:+.2f} did {r['did']:+.2f} "
                   f"[{r['lower']:+.2f}, {r['upper']:+.2f}] "
                   f"{'covered' if r['covered'] else 'MISSED '} robust: {r['robust']}")

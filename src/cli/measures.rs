@@ -105,6 +105,12 @@ pub(super) struct MeasuresArgs {
     /// GP use starts to leave their comparators', at least 90 days.
     #[arg(long, value_name = "DAYS|auto", default_value_t = HealthOptions::default().washout_days)]
     washout_days: Setting,
+    /// Days just after referral left out of the comparison's after window (need
+    /// easing back after referral). `auto` chooses it from the data: how long
+    /// referred people's GP use stays above its later level against their
+    /// comparators' (0 when it does not).
+    #[arg(long, value_name = "DAYS|auto", default_value_t = HealthOptions::default().after_washout_days)]
+    after_washout_days: Setting,
     /// Bootstrap resamples for the difference-in-differences intervals.
     #[arg(long, default_value_t = HealthOptions::default().bootstrap)]
     bootstrap: usize,
@@ -131,6 +137,7 @@ pub(super) fn health_options(args: &MeasuresArgs) -> Result<HealthOptions> {
         k: args.comparators,
         unit: args.match_unit,
         washout_days: args.washout_days,
+        after_washout_days: args.after_washout_days,
         bootstrap: args.bootstrap,
         seed: args.seed,
         unit_costs: args

@@ -140,6 +140,9 @@ pub struct Health {
     /// Days before referral left out of the comparison's before window, or
     /// `"auto"` (chosen from the data).
     pub washout_days: crate::measures::health::washout::Setting,
+    /// Days after referral left out of the comparison's after window, or
+    /// `"auto"` (chosen from the data).
+    pub after_washout_days: crate::measures::health::washout::Setting,
     /// Bootstrap resamples.
     pub bootstrap: usize,
     /// Seed of matching and bootstrap.
@@ -158,6 +161,7 @@ impl Default for Health {
             comparators: o.k,
             match_unit: o.unit,
             washout_days: o.washout_days,
+            after_washout_days: o.after_washout_days,
             bootstrap: o.bootstrap,
             seed: o.seed,
             unit_costs: None,
@@ -301,6 +305,7 @@ impl Spec {
             k: h.comparators,
             unit: h.match_unit,
             washout_days: h.washout_days,
+            after_washout_days: h.after_washout_days,
             bootstrap: h.bootstrap,
             seed: h.seed,
             unit_costs: h
@@ -402,6 +407,13 @@ impl Spec {
                         "chosen from the data: where referred people's GP use starts to leave their comparators', at least {} days (health_washout)",
                         crate::measures::health::washout::FLOOR_DAYS
                     ),
+                },
+            ),
+            (
+                "Washout after referral",
+                match h.after_washout_days {
+                    crate::measures::health::washout::Setting::Days(days) => format!("{days} days"),
+                    crate::measures::health::washout::Setting::Auto => "chosen from the data: how long referred people's GP use stays above its later level against their comparators' (health_washout)".to_string(),
                 },
             ),
             (

@@ -772,6 +772,7 @@ mod tests {
         let windows = Windows {
             months: 12,
             gap_days: 0,
+            after_gap_days: 0,
             min_coverage: 0.5,
             partial_before: PartialBefore::Adjust,
         };
@@ -826,6 +827,7 @@ mod tests {
             Windows {
                 months: 6,
                 gap_days: 0,
+                after_gap_days: 0,
                 min_coverage: 0.5,
                 partial_before: PartialBefore::Adjust,
             },

@@ -280,6 +280,10 @@ pub const HEALTH_DIFFERENCE_IN_DIFFERENCES: TableDef = TableDef {
             "washout_days",
             "Days just before the index left out of the before window (the run-up to referral)",
         ),
+        int_label(
+            "after_washout_days",
+            "Days just after the index left out of the after window (the run-down after referral; 0: none)",
+        ),
         text("setting", "Service setting code, or total_cost"),
         text("setting_label", "Service setting"),
         count(
@@ -503,6 +507,10 @@ pub fn did_rows(
             ("pool", text_value(pool.label())),
             ("window_months", int_value(estimation.windows.months)),
             ("washout_days", int_value(estimation.windows.gap_days)),
+            (
+                "after_washout_days",
+                int_value(estimation.windows.after_gap_days),
+            ),
             ("setting", text_value(setting_code(s))),
             ("setting_label", text_value(setting_label(s))),
             ("sets", int_value(e.sets)),

@@ -11,6 +11,7 @@
 //! - [`before_after`]: the naive before/after and its baseline-use bands;
 //! - [`matching`]: exact k:1 matching from the never-referred and declined pools;
 //! - [`washout`]: the washout before referral, chosen from a monthly event study;
+//! - [`run_down`]: the washout after referral, the same way;
 //! - [`comparison`]: balance, difference-in-differences, event study, costs;
 //! - [`robustness`]: whether each estimate survives the checks the data allow;
 //! - [`costs`]: the unit-cost file.
@@ -21,6 +22,7 @@ pub mod comparison;
 pub mod costs;
 pub mod matching;
 pub mod robustness;
+pub mod run_down;
 pub mod usage;
 pub mod washout;
 pub mod window;
@@ -52,6 +54,9 @@ pub struct HealthOptions {
     /// Days before the index left out of the comparison's before window,
     /// or `auto` (chosen from the data, [`washout`]).
     pub washout_days: washout::Setting,
+    /// Days after the index left out of the comparison's after window, or
+    /// `auto` (chosen from the data, [`run_down`]).
+    pub after_washout_days: washout::Setting,
     /// Bootstrap resamples for the difference-in-differences.
     pub bootstrap: usize,
     /// Seed of the matching order and the bootstrap.
@@ -69,6 +74,7 @@ impl Default for HealthOptions {
             k: 1,
             unit: MatchUnit::default(),
             washout_days: washout::Setting::default(),
+            after_washout_days: washout::Setting::default(),
             bootstrap: 1000,
             seed: 1,
             unit_costs: None,
@@ -96,6 +102,11 @@ impl HealthOptions {
         if self.k == 0 || matches!(self.washout_days, washout::Setting::Days(w) if w < 28) {
             return Err(Error::Usage(
                 "comparators (--comparators) must be at least 1, and the washout (--washout-days) at least 28 days: its GP use is what comparators are matched on".to_string(),
+            ));
+        }
+        if matches!(self.after_washout_days, washout::Setting::Days(w) if !(0..=365).contains(&w)) {
+            return Err(Error::Usage(
+                "the washout after referral (--after-washout-days, after_washout_days) takes 0 to 365 days, or auto".to_string(),
             ));
         }
         self.windows_months.sort_unstable();
@@ -192,6 +203,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
     let naive_windows = |months| Windows {
         months,
         gap_days: 0,
+        after_gap_days: 0,
         min_coverage: options.min_coverage,
         partial_before: options.partial_before,
     };
@@ -216,7 +228,23 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         .find(|(pool, _)| *pool == Pool::NeverReferred)
         .map(|(_, m)| m)
         .expect("every pool is matched");
-    let departures = washout::departures(cohort, cases, never, options.min_coverage);
+    let departures = washout::departures(
+        cohort,
+        cases,
+        never,
+        options.min_coverage,
+        washout::Side::Before,
+    );
+    let after_washout = run_down::washout(
+        options.after_washout_days,
+        washout::departures(
+            cohort,
+            cases,
+            never,
+            options.min_coverage,
+            washout::Side::After,
+        ),
+    );
     let washout = match options.washout_days {
         washout::Setting::Days(days) => washout::fixed(days, departures),
         washout::Setting::Auto => washout::choose(departures),
@@ -226,9 +254,16 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         matchings = match_pools(cohort, cases, &rules);
     }
     let mut washout_table = TableBuilder::new(&washout::HEALTH_WASHOUT);
-    washout::rows(&mut washout_table, period, &washout);
+    washout::rows(&mut washout_table, period, washout::Side::Before, &washout);
+    washout::rows(
+        &mut washout_table,
+        period,
+        washout::Side::After,
+        &after_washout,
+    );
     let comparison_windows = |months| Windows {
         gap_days: washout.days,
+        after_gap_days: after_washout.days,
         ..naive_windows(months)
     };
     let mut naive_changes = Vec::new();
@@ -341,7 +376,10 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                         matched.pool,
                         &own.estimates[s],
                         other.map(|o| &o.estimates[s]),
-                        washout.beyond_reach,
+                        robustness::Reach {
+                            run_up: washout.beyond_reach,
+                            run_down: after_washout.beyond_reach,
+                        },
                     )
                 })
                 .collect();

@@ -20,9 +20,10 @@
 //! dozen people agrees with almost anything, and the estimate stays
 //! unchecked. The never-referred estimate is also not
 //! robust when the run-up to referral may begin before the earliest month
-//! the washout's event study can see ([`super::washout::Washout::beyond_reach`]):
-//! its before window may still hold part of the run-up. (Declined
-//! comparators carry their own run-up, aligned on their own referral date.)
+//! the washout's event study can see, or the run-down after it last beyond
+//! the latest ([`super::washout::Washout::beyond_reach`]): its windows may
+//! still hold part of them. (Declined comparators carry their own run-up and
+//! run-down, aligned on their own referral date.)
 
 use super::WARN_FEW_SETS;
 use super::matching::Pool;
@@ -41,10 +42,19 @@ pub struct Verdict {
     pub basis: String,
 }
 
+/// Whether the washouts may fall short of what they leave out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// The run-up may begin before the earliest month the event study sees.
+    pub run_up: bool,
+    /// The run-down may last beyond the latest month it sees.
+    pub run_down: bool,
+}
+
 /// The verdict on `own` (from `pool`), beside `other` (the other pool's
-/// estimate of the same window and setting), given whether the run-up may
-/// begin before the event study's reach.
-pub fn judge(pool: Pool, own: &Did, other: Option<&Did>, run_up_beyond_reach: bool) -> Verdict {
+/// estimate of the same window and setting), given whether the washouts
+/// may fall short.
+pub fn judge(pool: Pool, own: &Did, other: Option<&Did>, reach: Reach) -> Verdict {
     let compared = other.filter(|o| own.sets >= WARN_FEW_SETS && o.sets >= WARN_FEW_SETS);
     let difference =
         compared.map(|o| design_difference((own.estimate, own.se), (o.estimate, o.se)));
@@ -57,10 +67,15 @@ pub fn judge(pool: Pool, own: &Did, other: Option<&Did>, run_up_beyond_reach: bo
                 .to_string(),
         );
     }
-    let run_up = run_up_beyond_reach && pool == Pool::NeverReferred;
-    if run_up {
+    if pool == Pool::NeverReferred && reach.run_up {
         failed.push(
             "the run-up to referral may begin before the earliest month the event study can see, so the before window may still hold part of it and overstate the effect"
+                .to_string(),
+        );
+    }
+    if pool == Pool::NeverReferred && reach.run_down {
+        failed.push(
+            "the run-down after referral may last beyond the latest month the event study can see, so the after window may still hold part of it and understate the effect"
                 .to_string(),
         );
     }
@@ -80,7 +95,7 @@ pub fn judge(pool: Pool, own: &Did, other: Option<&Did>, run_up_beyond_reach: bo
         Some(_) if sharp => Verdict {
             robust: "yes",
             designs_agree,
-            basis: "The never-referred and declined designs agree within their intervals, closely enough to have seen a bias as large as the estimate, and the run-up to referral ends within the event study's reach.".to_string(),
+            basis: "The never-referred and declined designs agree within their intervals, closely enough to have seen a bias as large as the estimate, and the run-up to referral and the run-down after it lie within the event study's reach.".to_string(),
         },
         Some(_) => Verdict {
             robust: "unchecked",
@@ -121,7 +136,7 @@ mod tests {
             (Pool::NeverReferred, &never, &declined),
             (Pool::Declined, &declined, &never),
         ] {
-            let v = judge(pool, own, Some(other), false);
+            let v = judge(pool, own, Some(other), Reach::default());
             assert_eq!((v.robust, v.designs_agree), ("no", "no"), "{v:?}");
             assert!(v.basis.contains("disagree"), "{}", v.basis);
         }
@@ -133,13 +148,34 @@ mod tests {
         // within the estimate's 1.2.
         let never = did(1500, -1.2, 0.15);
         let declined = did(300, -0.9, 0.3);
-        let v = judge(Pool::NeverReferred, &never, Some(&declined), false);
+        let v = judge(
+            Pool::NeverReferred,
+            &never,
+            Some(&declined),
+            Reach::default(),
+        );
         assert_eq!((v.robust, v.designs_agree), ("yes", "yes"));
-        let v = judge(Pool::NeverReferred, &never, Some(&declined), true);
+        let v = judge(
+            Pool::NeverReferred,
+            &never,
+            Some(&declined),
+            Reach {
+                run_up: true,
+                run_down: false,
+            },
+        );
         assert_eq!((v.robust, v.designs_agree), ("no", "yes"));
         assert!(v.basis.contains("run-up"), "{}", v.basis);
         // Declined comparators carry their own run-up.
-        let v = judge(Pool::Declined, &declined, Some(&never), true);
+        let v = judge(
+            Pool::Declined,
+            &declined,
+            Some(&never),
+            Reach {
+                run_up: true,
+                run_down: true,
+            },
+        );
         assert_eq!(v.robust, "yes");
     }
 
@@ -148,7 +184,12 @@ mod tests {
         // Half-width 1.96 × √(0.15² + 0.55²) = 1.12 > 0.62.
         let never = did(1500, -0.62, 0.15);
         let declined = did(300, -0.9, 0.55);
-        let v = judge(Pool::NeverReferred, &never, Some(&declined), false);
+        let v = judge(
+            Pool::NeverReferred,
+            &never,
+            Some(&declined),
+            Reach::default(),
+        );
         assert_eq!((v.robust, v.designs_agree), ("unchecked", "yes"));
         assert!(
             v.basis.contains("rule out a bias as large as the estimate"),
@@ -161,7 +202,7 @@ mod tests {
     fn a_pool_with_few_sets_leaves_the_estimate_unchecked() {
         let never = did(1500, 1.2, 0.19);
         let few = did(WARN_FEW_SETS - 1, -3.0, 0.5);
-        let v = judge(Pool::NeverReferred, &never, Some(&few), false);
+        let v = judge(Pool::NeverReferred, &never, Some(&few), Reach::default());
         assert_eq!((v.robust, v.designs_agree), ("unchecked", "not compared"));
         assert!(
             v.basis.contains("fewer than 30 matched sets"),
@@ -169,10 +210,20 @@ mod tests {
             v.basis
         );
         assert_eq!(
-            judge(Pool::NeverReferred, &never, None, false).robust,
+            judge(Pool::NeverReferred, &never, None, Reach::default()).robust,
             "unchecked"
         );
         // A failed check still says no.
-        assert_eq!(judge(Pool::NeverReferred, &never, None, true).robust, "no");
+        let run_down = Reach {
+            run_up: false,
+            run_down: true,
+        };
+        let v = judge(Pool::NeverReferred, &never, None, run_down);
+        assert_eq!(v.robust, "no");
+        assert!(
+            v.basis.contains("run-down after referral may last beyond"),
+            "{}",
+            v.basis
+        );
     }
 }

@@ -33,6 +33,10 @@ pub struct Windows {
     /// Days just before the index left out of the before window (0 for the
     /// naive before/after; the washout for the comparison design).
     pub gap_days: i32,
+    /// Days just after the index left out of the after window (0 for the
+    /// naive before/after; the run-down for the comparison design): the
+    /// after window is `[index + 1 + after_gap_days, index + months]`.
+    pub after_gap_days: i32,
     /// A window observed for less than this share of its length is not used.
     pub min_coverage: f64,
     /// Partly observed before windows.
@@ -104,7 +108,10 @@ pub fn measure(cohort: &Cohort, p: usize, index: i32, windows: Windows) -> Resul
     if !long_enough(before, full_before, windows.min_coverage) {
         return Err(Exclusion::ShortBefore);
     }
-    let full_after = after(index, windows.months);
+    let full_after = Span {
+        first: index + 1 + windows.after_gap_days,
+        ..after(index, windows.months)
+    };
     let (after, after_cut) = observed(full_after, presence, data);
     if !long_enough(after, full_after, windows.min_coverage) {
         return Err(Exclusion::ShortAfter);
@@ -201,6 +208,7 @@ mod tests {
         Windows {
             months: 6,
             gap_days: 0,
+            after_gap_days: 0,
             min_coverage,
             partial_before,
         }

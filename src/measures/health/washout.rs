@@ -90,6 +90,41 @@ impl<'de> serde::Deserialize<'de> for Setting {
 /// Months of the monthly event study before the index.
 pub const MONTHS: std::ops::RangeInclusive<i32> = -12..=-1;
 
+/// Which side of the index a monthly event study looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The 12 months before, against the earliest three (the run-up).
+    Before,
+    /// The 12 months after, against the latest three (the run-down).
+    After,
+}
+
+impl Side {
+    /// Its months relative to the index.
+    fn months(self) -> std::ops::RangeInclusive<i32> {
+        match self {
+            Side::Before => MONTHS,
+            Side::After => 1..=12,
+        }
+    }
+
+    /// Its reference months, the three furthest from the index.
+    fn reference(self) -> std::ops::RangeInclusive<i32> {
+        match self {
+            Side::Before => REFERENCE,
+            Side::After => 10..=12,
+        }
+    }
+
+    /// How the outputs name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Before => "before",
+            Side::After => "after",
+        }
+    }
+}
+
 /// The reference months (the earliest three).
 const REFERENCE: std::ops::RangeInclusive<i32> = -12..=-10;
 
@@ -114,21 +149,22 @@ pub struct Departure {
     pub limits: (f64, f64),
 }
 
-/// How the washout was set.
+/// How a washout was set (before referral here; after it, [`super::run_down`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Washout {
-    /// Days before the index left out of the comparison's before window.
+    /// Days next to the index left out of the comparison's window.
     pub days: i32,
     /// Why, in words.
     pub basis: String,
     /// The monthly departures it was read from.
     pub departures: Vec<Departure>,
-    /// The run-up fitted to them ([`Hinge::extent_days`]: where it begins),
-    /// when there is one.
-    pub run_up: Option<Hinge>,
-    /// Whether the run-up may begin before the earliest month the event
-    /// study tests (its fitted start is there), so that no washout the data
-    /// can support is known to be long enough.
+    /// The rise fitted to them ([`Hinge::extent_days`]: where the run-up
+    /// begins before the index, or where the run-down ends after it), when
+    /// there is one.
+    pub fit: Option<Hinge>,
+    /// Whether the rise may reach beyond the furthest month the event study
+    /// tests (its fitted extent is there), so that no washout the data can
+    /// support is known to be long enough.
     pub beyond_reach: bool,
 }
 
@@ -159,21 +195,33 @@ pub fn fit_hinge(months: &[Departure], from_days: i32, to_days: i32) -> Option<H
     hinge::fit(&points, from_days, to_days)
 }
 
-/// Month `m` (negative) before `index`: `[index + m months, index + (m + 1) months − 1]`.
+/// Month `m` from `index`: before it (m < 0) `[index + m months, index +
+/// (m + 1) months − 1]`, after it (m > 0) `[index + (m − 1) months + 1,
+/// index + m months]` (the index day in neither).
 fn month(index: i32, m: i32) -> Span {
-    Span {
-        first: add_months(index, m),
-        last: add_months(index, m + 1) - 1,
+    if m < 0 {
+        Span {
+            first: add_months(index, m),
+            last: add_months(index, m + 1) - 1,
+        }
+    } else {
+        Span {
+            first: add_months(index, m - 1) + 1,
+            last: add_months(index, m),
+        }
     }
 }
 
-/// The monthly departures of the never-referred pool's matched sets.
+/// The monthly departures of the never-referred pool's matched sets on one
+/// side of the index, each month against the side's reference months.
 pub fn departures(
     cohort: &Cohort,
     cases: &[Index],
     matching: &Matching,
     min_coverage: f64,
+    side: Side,
 ) -> Vec<Departure> {
+    let (months, reference) = (side.months(), side.reference());
     const GP: usize = 0;
     // Per set: the case-minus-comparator GP rate in each month (None where
     // either side is not observed for the minimum share of it).
@@ -182,7 +230,8 @@ pub fn departures(
         .iter()
         .map(|set| {
             let case = &cases[set.case];
-            MONTHS
+            months
+                .clone()
                 .map(|m| {
                     let own = rate_in(cohort, case.person, GP, month(case.date, m), min_coverage)?;
                     let others: Vec<f64> = set
@@ -198,17 +247,18 @@ pub fn departures(
                 .collect()
         })
         .collect();
-    let at = |m: i32| (m - MONTHS.start()) as usize;
-    MONTHS
-        .filter(|m| !REFERENCE.contains(m))
+    let at = |m: i32| (m - months.start()) as usize;
+    months
+        .clone()
+        .filter(|m| !reference.contains(m))
         .map(|m| {
             let relative: Vec<f64> = by_set
                 .iter()
                 .filter_map(|d| {
-                    let reference: Vec<f64> = REFERENCE.clone().filter_map(|r| d[at(r)]).collect();
+                    let base: Vec<f64> = reference.clone().filter_map(|r| d[at(r)]).collect();
                     let here = d[at(m)]?;
-                    (reference.len() == REFERENCE.clone().count())
-                        .then(|| here - reference.iter().sum::<f64>() / reference.len() as f64)
+                    (base.len() == reference.clone().count())
+                        .then(|| here - base.iter().sum::<f64>() / base.len() as f64)
                 })
                 .collect();
             let ci = mean_ci(&relative);
@@ -228,7 +278,7 @@ pub fn choose(departures: Vec<Departure>) -> Washout {
     Washout {
         days: reading.days,
         basis: format!("chosen from the data: {}", reading.why),
-        run_up: reading.run_up,
+        fit: reading.run_up,
         beyond_reach: reading.beyond_reach,
         departures,
     }
@@ -251,7 +301,7 @@ pub fn fixed(days: i32, departures: Vec<Departure>) -> Washout {
     Washout {
         days,
         basis: format!("as set ({days} days){data}"),
-        run_up: reading.run_up,
+        fit: reading.run_up,
         beyond_reach: reading.beyond_reach && reading.days > days,
         departures,
     }
@@ -317,18 +367,22 @@ fn read_off(departures: &[Departure], matched_days: i32) -> Reading {
 /// The table's declaration.
 pub const HEALTH_WASHOUT: TableDef = TableDef {
     name: "health_washout",
-    description: "How the washout before referral was set: the monthly departure of referred people's GP use from their never-referred comparators', and the days chosen",
+    description: "How the washouts on either side of referral were set: the monthly departure of referred people's GP use from their never-referred comparators', and the days chosen",
     queries: super::cohort::HEALTH_QUERIES,
     columns: &[
         text("period", "Reporting period (referral dates)"),
+        text(
+            "side",
+            "before: the run-up to referral, left out of the before window; after: the run-down after it, left out of the after window",
+        ),
         int_label(
             "washout_days",
-            "Days before the index left out of the comparison's before window",
+            "Days next to the index left out of the comparison's window on this side",
         ),
         text("basis", "How the washout was set, and why"),
         int_label(
             "month",
-            "Month before the index (-9 to -1; months -12 to -10 are the reference); empty when no set could be matched",
+            "Month from the index: before, -9 to -1 (months -12 to -10 are the reference); after, 1 to 9 (months 10 to 12 are the reference); empty when no set could be matched",
         ),
         count(
             "sets",
@@ -345,8 +399,8 @@ pub const HEALTH_WASHOUT: TableDef = TableDef {
     sums: Sums::NONE,
 };
 
-/// The rows of `health_washout`.
-pub fn rows(table: &mut TableBuilder, period: &Period, washout: &Washout) {
+/// The rows of `health_washout`, one side's.
+pub fn rows(table: &mut TableBuilder, period: &Period, side: Side, washout: &Washout) {
     let common = |t: &mut TableBuilder, month, sets, d: Option<&Departure>| {
         let num = |x: Option<f64>| match x {
             Some(x) if x.is_finite() => num_value(x),
@@ -354,6 +408,7 @@ pub fn rows(table: &mut TableBuilder, period: &Period, washout: &Washout) {
         };
         t.push_named(&[
             ("period", text_value(&period.label)),
+            ("side", text_value(side.label())),
             ("washout_days", int_value(washout.days)),
             ("basis", text_value(&washout.basis)),
             ("month", month),
@@ -435,7 +490,7 @@ mod tests {
             .map(|m| departure(m, if m % 2 == 0 { 0.1 } else { -0.1 }, 0.8))
             .collect();
         let w = choose(flat);
-        assert_eq!((w.days, w.run_up), (FLOOR_DAYS, None));
+        assert_eq!((w.days, w.fit), (FLOOR_DAYS, None));
         assert!(w.basis.contains("no run-up"), "{}", w.basis);
         // A rise too small for its intervals is not taken for a run-up.
         assert_eq!(choose(ramp(200.0, 0.05)).days, FLOOR_DAYS);

@@ -95,6 +95,7 @@ fn comparison_clause(d: &PublishedTable, i: usize, rounded: bool) -> String {
     }
     clause.push_str(match (d.text(i, "robust"), d.text(i, "designs_agree")) {
         ("no", "no") => "; this estimate is not robust: it disagrees with the estimate against people who declined referral, so an assumption of one design or the other fails here (see the health section).",
+        ("no", _) if d.text(i, "robust_basis").contains("run-down") => "; this estimate is not robust: the run-down after referral may last beyond what the data can show, so it may understate the effect (see the health section).",
         ("no", _) => "; this estimate is not robust: the run-up to referral may begin before the data can show, so it may overstate the effect (see the health section).",
         ("yes", _) => "; the estimate against people who declined referral, a design that shares whatever led to referral, agrees with it.",
         ("unchecked", _) => "; too few people who declined referral could be matched to check it against a design that shares whatever led to referral.",

@@ -18,12 +18,27 @@ pub(in crate::render::report) fn health_section(
         ..Section::default()
     };
     s.intro.push(RTM_EXPLANATION.into());
-    if let Some(w) = find(tables, "health_washout").filter(|t| !t.rows.is_empty()) {
-        s.intro.push(format!(
-            "The comparison's before window ends {} days before referral, leaving out the run-up to it (the washout), {}.",
-            show(w.cell(0, "washout_days"), Fmt::Count),
-            w.text(0, "basis")
-        ));
+    if let Some(w) = find(tables, "health_washout") {
+        if let Some(r) = w.rows_where(&[("side", "before")]).next() {
+            s.intro.push(format!(
+                "The comparison's before window ends {} days before referral, leaving out the run-up to it (the washout), {}.",
+                show(w.cell(r, "washout_days"), Fmt::Count),
+                w.text(r, "basis")
+            ));
+        }
+        if let Some(r) = w.rows_where(&[("side", "after")]).next() {
+            s.intro.push(match num(w, r, "washout_days") {
+                Some(days) if days > 0.0 => format!(
+                    "Its after window starts {} days after referral, leaving out the run-down after it, {}.",
+                    show(w.cell(r, "washout_days"), Fmt::Count),
+                    w.text(r, "basis")
+                ),
+                _ => format!(
+                    "Its after window starts the day after referral ({}).",
+                    w.text(r, "basis")
+                ),
+            });
+        }
     }
     s.cautions.extend(warnings.iter().cloned());
     let Some(ba) = find(tables, "health_before_after").filter(|t| !t.rows.is_empty()) else {
@@ -149,7 +164,13 @@ fn triangulation(d: &PublishedTable) -> Option<String> {
         _ => " Too few people who declined could be matched to check the first design against the second.",
     });
     if d.text(never, "robust") == "no" && d.text(never, "designs_agree") != "no" {
-        text.push_str(" The never-referred estimate is not robust: the run-up to referral may begin before the earliest month the data can show, so its before window may still hold part of it.");
+        let basis = d.text(never, "robust_basis");
+        if basis.contains("run-up") {
+            text.push_str(" The never-referred estimate is not robust: the run-up to referral may begin before the earliest month the data can show, so its before window may still hold part of it.");
+        }
+        if basis.contains("run-down") {
+            text.push_str(" The never-referred estimate is not robust: the run-down after referral may last beyond the latest month the data can show, so its after window may still hold part of it.");
+        }
     }
     Some(text)
 }
@@ -375,21 +396,51 @@ mod tests {
         );
         let washout = published(
             &crate::measures::health::washout::HEALTH_WASHOUT,
-            &[&[
-                ("washout_days", Cell::Int(183)),
-                (
-                    "basis",
-                    t(
-                        "chosen from the data: referred people's GP use leaves their never-referred comparators' from month -6 before referral, so the before window ends 183 days before it",
+            &[
+                &[
+                    ("side", t("before")),
+                    ("washout_days", Cell::Int(183)),
+                    (
+                        "basis",
+                        t(
+                            "chosen from the data: referred people's GP use leaves their never-referred comparators' from month -6 before referral, so the before window ends 183 days before it",
+                        ),
                     ),
-                ),
-            ]],
+                ],
+                &[
+                    ("side", t("after")),
+                    ("washout_days", Cell::Int(92)),
+                    ("basis", t("chosen from the data: it eases")),
+                ],
+            ],
         );
-        let s = health_section(&[ba, did, washout], &["a caution".to_string()]);
+        let s = health_section(
+            &[ba.clone(), did.clone(), washout],
+            &["a caution".to_string()],
+        );
         assert_eq!(s.intro[0], RTM_EXPLANATION);
         assert_eq!(
             s.intro[1],
             "The comparison's before window ends 183 days before referral, leaving out the run-up to it (the washout), chosen from the data: referred people's GP use leaves their never-referred comparators' from month -6 before referral, so the before window ends 183 days before it."
+        );
+        assert_eq!(
+            s.intro[2],
+            "Its after window starts 92 days after referral, leaving out the run-down after it, chosen from the data: it eases."
+        );
+        let none_after = published(
+            &crate::measures::health::washout::HEALTH_WASHOUT,
+            &[&[
+                ("side", t("after")),
+                ("washout_days", Cell::Int(0)),
+                (
+                    "basis",
+                    t("chosen from the data: no run-down after referral shows"),
+                ),
+            ]],
+        );
+        assert_eq!(
+            health_section(&[ba.clone(), did.clone(), none_after], &[]).intro[1],
+            "Its after window starts the day after referral (chosen from the data: no run-down after referral shows)."
         );
         assert_eq!(s.cautions, vec!["a caution"]);
         let row = &s.tables[0].rows[0];
@@ -543,7 +594,13 @@ mod tests {
             ["no", "no"].map(String::from)
         );
         let run_up = said(&section(&[
-            row("never_referred", -1.2, -0.6, "yes", "no"),
+            row("never_referred", -1.2, -0.6, "yes", "no")
+                .into_iter()
+                .chain([(
+                    "robust_basis",
+                    t("Not robust: the run-up to referral may begin"),
+                )])
+                .collect(),
             row("declined", -1.5, 0.1, "yes", "yes"),
         ]));
         assert!(run_up.contains("agree within their intervals, closely enough to have seen a bias as large as the effect. The never-referred estimate is not robust: the run-up"), "{run_up}");
