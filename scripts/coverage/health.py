@@ -19,11 +19,13 @@ uncertain to check it). The claim checked: in every seed, covered or flagged.
 
 Usage: scripts/coverage/health.py SPROUT_BINARY [--seeds 20] [--people 20000]
        [--worlds mild,ramp240,hidden,mnar] [--jobs 2] [--work DIR]
+       [--measure-args "--match-on trajectory"] [--verbose]
 """
 import argparse
 import csv
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -84,13 +86,13 @@ def main():
     a.add_argument("--jobs", type=int, default=2)
     a.add_argument("--work", default=None)
     a.add_argument("--verbose", action="store_true")
-    a.add_argument("measure_args", nargs="*", help="extra arguments to sprout measures (after --)")
+    a.add_argument("--measure-args", default="", help="extra arguments to sprout measures, e.g. \"--match-on trajectory\"")
     args = a.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="sprout-coverage-")
     jobs = [(w, s) for w in args.worlds.split(",") for s in range(1, args.seeds + 1)]
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(lambda j: run(os.path.abspath(args.binary), j[0], j[1], args.people,
-                                              work, args.measure_args), jobs))
+                                              work, shlex.split(args.measure_args)), jobs))
     rows = [r for rs in results for r in rs]
     if args.verbose:
         for r in rows:

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::measures::benchmark::{Adjustment, BenchmarkOptions};
 use crate::measures::health::HealthOptions;
 use crate::measures::health::costs::UnitCosts;
-use crate::measures::health::matching::MatchUnit;
+use crate::measures::health::matching::{MatchOn, MatchUnit};
 use crate::measures::health::usage::PartialBefore;
 use crate::measures::health::washout::Setting;
 use crate::measures::standardised::StandardisationOptions;
@@ -99,6 +99,10 @@ pub(super) struct MeasuresArgs {
     /// Match comparators within the same practice or the same PCN.
     #[arg(long, value_enum, default_value_t = MatchUnit::default())]
     match_unit: MatchUnit,
+    /// Match comparators on GP use just before referral (band), or also on its
+    /// direction over the year before that (trajectory: rising, flat or falling).
+    #[arg(long, value_enum, default_value_t = MatchOn::default())]
+    match_on: MatchOn,
     /// Days just before referral left out of the comparison's before window (the
     /// run-up to referral, when need peaks); GP use in them is what comparators
     /// are matched on. `auto` chooses it from the data: where referred people's
@@ -136,6 +140,7 @@ pub(super) fn health_options(args: &MeasuresArgs) -> Result<HealthOptions> {
         min_coverage: args.min_window_coverage,
         k: args.comparators,
         unit: args.match_unit,
+        match_on: args.match_on,
         washout_days: args.washout_days,
         after_washout_days: args.after_washout_days,
         bootstrap: args.bootstrap,

@@ -30,7 +30,7 @@ use crate::export::OutputFormat;
 use crate::measures::benchmark::{Adjustment, BenchmarkOptions};
 use crate::measures::health::HealthOptions;
 use crate::measures::health::costs::UnitCosts;
-use crate::measures::health::matching::MatchUnit;
+use crate::measures::health::matching::{MatchOn, MatchUnit};
 use crate::measures::health::usage::PartialBefore;
 use crate::measures::period::OutcomeCohort;
 use crate::measures::standardised::StandardisationOptions;
@@ -137,6 +137,8 @@ pub struct Health {
     pub comparators: usize,
     /// `practice` or `pcn`.
     pub match_unit: MatchUnit,
+    /// `band` or `trajectory`.
+    pub match_on: MatchOn,
     /// Days before referral left out of the comparison's before window, or
     /// `"auto"` (chosen from the data).
     pub washout_days: crate::measures::health::washout::Setting,
@@ -160,6 +162,7 @@ impl Default for Health {
             min_window_coverage: o.min_coverage,
             comparators: o.k,
             match_unit: o.unit,
+            match_on: o.match_on,
             washout_days: o.washout_days,
             after_washout_days: o.after_washout_days,
             bootstrap: o.bootstrap,
@@ -304,6 +307,7 @@ impl Spec {
             min_coverage: h.min_window_coverage,
             k: h.comparators,
             unit: h.match_unit,
+            match_on: h.match_on,
             washout_days: h.washout_days,
             after_washout_days: h.after_washout_days,
             bootstrap: h.bootstrap,
@@ -399,6 +403,13 @@ impl Spec {
             ),
             ("Comparators per referred person", h.comparators.to_string()),
             ("Matched within", name(h.match_unit)),
+            (
+                "Matched on",
+                match h.match_on {
+                    MatchOn::Band => "GP use just before referral (banded)".to_string(),
+                    MatchOn::Trajectory => "GP use just before referral (banded) and its direction over the year before".to_string(),
+                },
+            ),
             (
                 "Washout before referral",
                 match h.washout_days {
@@ -519,6 +530,33 @@ mod tests {
             wrong.contains("neither a number of days nor auto"),
             "{wrong}"
         );
+    }
+
+    #[test]
+    fn the_washout_after_referral_and_what_is_matched_on_are_read_from_the_health_table() {
+        use crate::measures::health::washout::Setting;
+        let spec = Spec::parse(
+            "title = \"T\"\nperiod = \"2024/25\"\n[inputs]\nextracts = [\"x\"]\n[health]\nafter_washout_days = 0\nmatch_on = \"trajectory\"\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        let options = spec.health(Path::new("s.toml"), Path::new(".")).unwrap();
+        assert_eq!(options.after_washout_days, Setting::Days(0));
+        assert_eq!(options.match_on, MatchOn::Trajectory);
+        let default = Spec::parse(
+            "title = \"T\"\nperiod = \"2024/25\"\n[inputs]\nextracts = [\"x\"]\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        assert_eq!(default.health.after_washout_days, Setting::Auto);
+        assert_eq!(default.health.match_on, MatchOn::Band);
+        let wrong = Spec::parse(
+            "title = \"T\"\nperiod = \"2024/25\"\n[inputs]\nextracts = [\"x\"]\n[health]\nmatch_on = \"curve\"\n",
+            Path::new("s.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(wrong.contains("expected `band` or `trajectory`"), "{wrong}");
     }
 
     #[test]

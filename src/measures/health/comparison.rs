@@ -48,6 +48,10 @@ pub const HEALTH_MATCHING: TableDef = TableDef {
             "match_unit",
             "Organisation matched on exactly: practice or pcn",
         ),
+        text(
+            "match_on",
+            "What comparators were matched on besides age band, sex, deprivation and practice or PCN: band (GP use just before referral, banded) or trajectory (also its direction over the year before)",
+        ),
         int_label("k", "Comparators sought per case"),
         count("pool_size", "People in the pool"),
         count("cases", "Referred people (accepted referral in the period)"),
@@ -82,6 +86,7 @@ pub fn matching_row(table: &mut TableBuilder, matched: &Matched, rules: &MatchRu
 ("period", text_value(&period.label)),
 ("pool", text_value(pool.label())),
 ("match_unit", text_value(rules.unit.label())),
+("match_on", text_value(rules.on.label())),
 ("k", int_value(rules.k)),
 ("pool_size", int_value(m.pool_size)),
 ("cases", int_value(cases.len())),

@@ -4,7 +4,10 @@
 //!
 //! The baseline-use band is the GP appointment rate in the matching window,
 //! the days just before the index that the comparison's before window leaves
-//! out (see [`MatchRules::window`]).
+//! out (see [`MatchRules::window`]). Matching on the trajectory
+//! ([`MatchOn::Trajectory`]) also keys on the direction of GP use over the
+//! year before that window ([`trend_class`]), so comparators share a rise
+//! that starts before the washout.
 //!
 //! Two pools:
 //! - **never referred**: registered people with no referral at any date. Each
@@ -77,9 +80,35 @@ impl MatchUnit {
     }
 }
 
+/// What comparators are matched on, beside age band, sex, deprivation and
+/// practice or PCN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchOn {
+    /// GP use in the matching window (the washout), banded.
+    #[default]
+    Band,
+    /// That band and the direction of GP use over the year before the
+    /// matching window: rising, flat or falling from its first half to its
+    /// second ([`trend_class`]).
+    Trajectory,
+}
+
+impl MatchOn {
+    /// How the outputs name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchOn::Band => "band",
+            MatchOn::Trajectory => "trajectory",
+        }
+    }
+}
+
 /// How to match.
 #[derive(Debug, Clone, Copy)]
 pub struct MatchRules {
+    /// What besides the fixed characteristics.
+    pub on: MatchOn,
     /// Comparators per case (k:1).
     pub k: usize,
     /// Practice or PCN.
@@ -122,6 +151,9 @@ pub struct Key {
     pub unit: u32,
     /// Baseline GP band ([`matching_band`]).
     pub band: u8,
+    /// Direction of GP use over the year before the matching window
+    /// ([`trend_class`]; 0 when not matched on it, 255 when not observed).
+    pub trend: u8,
 }
 
 /// A comparator: a person and the date their windows are anchored on.
@@ -164,13 +196,52 @@ pub struct Matching {
 pub fn key_of(cohort: &Cohort, p: usize, day: i32, rules: &MatchRules) -> Option<Key> {
     let people = &cohort.people;
     let gp = rate_in(cohort, p, 0, rules.window(day), rules.min_coverage)?;
+    let trend = match rules.on {
+        MatchOn::Band => 0,
+        MatchOn::Trajectory => {
+            // The two half-years before the matching window.
+            let end = day - rules.window_days - 1;
+            let half = |from: i32, to: i32| {
+                rate_in(
+                    cohort,
+                    p,
+                    0,
+                    Span {
+                        first: end - from,
+                        last: end - to,
+                    },
+                    rules.min_coverage,
+                )
+            };
+            match (half(364, 183), half(182, 0)) {
+                (Some(first), Some(second)) => trend_class(first, second),
+                _ => u8::MAX,
+            }
+        }
+    };
     Some(Key {
         age_band: people.age_band(p, day).unwrap_or(u8::MAX),
         sex: people.sex[p],
         quintile: people.imd_quintile[p],
         unit: rules.unit.of(people, p),
         band: matching_band(gp),
+        trend,
     })
+}
+
+/// The direction of GP use from `first` to `second` (rates per
+/// person-year): 1 falling, 2 flat, 3 rising, by the ratio
+/// `(second + 4) / (first + 4)` below 2/3 or above 3/2 (the 4 a year keeps
+/// a visit in a half-year from making a light user's use rise or fall).
+pub fn trend_class(first: f64, second: f64) -> u8 {
+    let ratio = (second + 4.0) / (first + 4.0);
+    if ratio < 2.0 / 3.0 {
+        1
+    } else if ratio > 1.5 {
+        3
+    } else {
+        2
+    }
 }
 
 /// The band of the matching-window GP rate (appointments per person-year):
@@ -213,16 +284,24 @@ pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRul
             for list in cells.values_mut() {
                 list.sort_by_key(|&p| order(rules.seed, p));
             }
-            // Keys (cell, day, age band, band) for which a whole cell was scanned
+            // Keys (cell, day, age band, band, trend) for which a whole cell was scanned
             // without finding a comparator: the same key on the same day fails again.
-            let mut exhausted: HashSet<(u32, u8, u32, i32, u8, u8)> = HashSet::new();
+            let mut exhausted: HashSet<(u32, u8, u32, i32, u8, u8, u8)> = HashSet::new();
             for (c, case) in cases.iter().enumerate() {
                 let Some(key) = key_of(cohort, case.person, case.date, rules) else {
                     result.cases_without_baseline += 1;
                     continue;
                 };
                 let (sex, quintile, unit) = cell_of(&key);
-                let memo = (sex, quintile, unit, case.date, key.age_band, key.band);
+                let memo = (
+                    sex,
+                    quintile,
+                    unit,
+                    case.date,
+                    key.age_band,
+                    key.band,
+                    key.trend,
+                );
                 let mut comparators = Vec::with_capacity(rules.k);
                 if !exhausted.contains(&memo) {
                     // Scan the cell in its seeded order, measuring each unused
@@ -358,6 +437,7 @@ mod tests {
 
     fn rules(k: usize) -> MatchRules {
         MatchRules {
+            on: MatchOn::Band,
             k,
             unit: MatchUnit::Practice,
             window_days: 90,
@@ -500,6 +580,57 @@ mod tests {
         };
         let m = match_pool(&c, &cases, Pool::Declined, &by_pcn);
         assert_eq!((chosen(&m).len(), m.within_pcn), (2, 0));
+    }
+
+    #[test]
+    fn the_trend_class_reads_the_direction_of_use() {
+        assert_eq!(trend_class(4.0, 4.0), 2);
+        assert_eq!(trend_class(4.0, 10.0), 3);
+        assert_eq!(trend_class(10.0, 4.0), 1);
+        // A visit or two in a light user's year is not a trend.
+        assert_eq!(trend_class(0.0, 2.0), 2);
+    }
+
+    #[test]
+    fn matching_on_the_trajectory_takes_comparators_whose_use_rose_alike() {
+        // Two visits in the 90-day window for all; the case and N2 had none
+        // in the first half of the year before it and four in the second.
+        let window = vec![INDEX - 60, INDEX - 10];
+        let rising: Vec<i32> = [200, 170, 140, 120]
+            .iter()
+            .map(|d| INDEX - d)
+            .chain(window.clone())
+            .collect();
+        let flat: Vec<i32> = [400, 330, 200, 140]
+            .iter()
+            .map(|d| INDEX - d)
+            .chain(window.clone())
+            .collect();
+        let mut case = person("C1", "A", "female", rising.clone());
+        case.referred = true;
+        let c = cohort(
+            vec![
+                case,
+                person("N1", "A", "female", flat),
+                person("N2", "A", "female", rising),
+            ],
+            DATA,
+        );
+        let cases = vec![Index {
+            referral_id: "R1".into(),
+            person: 0,
+            date: INDEX,
+        }];
+        let on = |on: MatchOn| MatchRules { on, ..rules(2) };
+        let band = match_pool(&c, &cases, Pool::NeverReferred, &on(MatchOn::Band));
+        assert_eq!(band.sets[0].comparators.len(), 2, "both share the band");
+        let trajectory = match_pool(&c, &cases, Pool::NeverReferred, &on(MatchOn::Trajectory));
+        let chosen: Vec<usize> = trajectory.sets[0]
+            .comparators
+            .iter()
+            .map(|c| c.person)
+            .collect();
+        assert_eq!(chosen, vec![2], "only N2 rose alike");
     }
 
     #[test]

@@ -35,7 +35,7 @@ use crate::measures::table::{OutTable, TableBuilder};
 use cohort::{Cohort, setting_label};
 use comparison::Estimation;
 use costs::UnitCosts;
-use matching::{MatchRules, MatchUnit, Pool};
+use matching::{MatchOn, MatchRules, MatchUnit, Pool};
 use usage::{PartialBefore, Windows};
 
 /// How to compute the health-and-care-system measures.
@@ -51,6 +51,8 @@ pub struct HealthOptions {
     pub k: usize,
     /// Practice or PCN, matched exactly.
     pub unit: MatchUnit,
+    /// What comparators are matched on besides (band or trajectory).
+    pub match_on: MatchOn,
     /// Days before the index left out of the comparison's before window,
     /// or `auto` (chosen from the data, [`washout`]).
     pub washout_days: washout::Setting,
@@ -73,6 +75,7 @@ impl Default for HealthOptions {
             min_coverage: 0.5,
             k: 1,
             unit: MatchUnit::default(),
+            match_on: MatchOn::default(),
             washout_days: washout::Setting::default(),
             after_washout_days: washout::Setting::default(),
             bootstrap: 1000,
@@ -209,6 +212,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
     };
     let longest = options.windows_months.iter().copied().max().unwrap_or(12);
     let rules_for = |window_days| MatchRules {
+        on: options.match_on,
         k: options.k.max(1),
         unit: options.unit,
         window_days,

@@ -16,8 +16,9 @@
 //! month), otherwise the day after referral. An effect that only builds up
 //! over the first months looks the same to the data (use higher early,
 //! lower later), so the estimate then describes the effect once it has: the
-//! basis says so. An end at month 9 may lie further still: the basis says
-//! so and the estimate is not called robust.
+//! basis says so. An end at month 9, where month 9 itself departs beyond its
+//! interval, may lie further still: the basis says so and the estimate is
+//! not called robust.
 
 use super::washout::{Departure, Setting, Washout, fit_hinge};
 use crate::stats::hinge::{Hinge, MONTH_DAYS};
@@ -85,7 +86,12 @@ fn read_off(departures: &[Departure]) -> Reading {
     // Rounded up to the end of the month the run-down ends in.
     let months = (fit.extent_days / MONTH_DAYS).ceil();
     let days = (months * MONTH_DAYS).ceil() as i32;
-    let beyond_reach = fit.extent_days >= f64::from(reach);
+    // Fitted to month 9, and month 9 itself above zero beyond its interval.
+    let last_departs = usable
+        .iter()
+        .max_by_key(|d| d.month)
+        .is_some_and(|d| d.limits.0 > 0.0);
+    let beyond_reach = fit.extent_days >= f64::from(reach) && last_departs;
     let eased = format!(
         "referred people's GP use stays above its later level against their never-referred comparators' for about {:.0} days after referral ({:.2} a person-year less each month), as when need eases slowly or an effect builds up",
         fit.extent_days, fit.slope
@@ -160,5 +166,10 @@ mod tests {
         assert!(w.beyond_reach, "{w:?}");
         assert_eq!(w.days, 274);
         assert!(w.basis.contains("may last longer still"), "{}", w.basis);
+        // Month 9 itself no higher than its reference: not beyond reach.
+        let mut leaning = easing(400.0, 1.0);
+        leaning[8].departure = 0.3;
+        leaning[8].limits = (-0.5, 1.1);
+        assert!(!washout(Setting::Auto, leaning).beyond_reach);
     }
 }

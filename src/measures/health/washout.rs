@@ -19,9 +19,10 @@
 //! the best fit's slope is above zero beyond its 95% interval, the washout is
 //! the start rounded up to a whole month (30.4375 days); otherwise, and never
 //! less than, [`FLOOR_DAYS`], the days the comparators are matched on at the
-//! least. A start at the earliest month tested may lie further back than the
-//! event study reaches: the basis says so and the estimate is not called
-//! robust ([`Washout::beyond_reach`]).
+//! least. A start at the earliest month tested, where that month itself
+//! departs beyond its interval, may lie further back than the event study
+//! reaches: the basis says so and the estimate is not called robust
+//! ([`Washout::beyond_reach`]).
 
 use super::cohort::{Cohort, Index};
 use super::matching::Matching;
@@ -342,7 +343,14 @@ fn read_off(departures: &[Departure], matched_days: i32) -> Reading {
     // Rounded up to the start of the month the rise begins in.
     let months = (run_up.extent_days / MONTH_DAYS).ceil();
     let days = ((months * MONTH_DAYS).ceil() as i32).max(matched_days);
-    let beyond_reach = run_up.extent_days >= f64::from(reach);
+    // Fitted to the earliest month, and that month itself above zero beyond
+    // its interval: a fit that only leans there (a steep late rise drawn as
+    // a long gentle one) is not taken for a rise beyond reach.
+    let earliest_departs = usable
+        .iter()
+        .min_by_key(|d| d.month)
+        .is_some_and(|d| d.limits.0 > 0.0);
+    let beyond_reach = run_up.extent_days >= f64::from(reach) && earliest_departs;
     let rise = format!(
         "referred people's GP use rises against their never-referred comparators' from about {:.0} days before referral ({:.2} a person-year more each month)",
         run_up.extent_days, run_up.slope
@@ -508,6 +516,14 @@ mod tests {
         assert_eq!(w.days, 274);
         assert!(w.beyond_reach);
         assert!(w.basis.contains("may begin earlier still"), "{}", w.basis);
+        // Fitted to month -9 but month -9 itself no higher than the
+        // reference: the fit only leans there, not beyond reach.
+        let mut leaning = ramp(330.0, 0.8);
+        leaning[0].departure = 0.2;
+        leaning[0].limits = (-0.6, 1.0);
+        let fit = fit_hinge(&leaning[..6], FLOOR_DAYS, 274).unwrap();
+        assert!(fit.extent_days >= 274.0, "{fit:?}");
+        assert!(!choose(leaning).beyond_reach);
         // Set by hand longer than the data can see, it is not beyond reach.
         assert!(!fixed(365, ramp(330.0, 0.8)).beyond_reach);
         assert!(fixed(FLOOR_DAYS, ramp(330.0, 0.8)).beyond_reach);
