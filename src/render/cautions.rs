@@ -180,24 +180,41 @@ fn unbalanced(balance: &PublishedTable, pool: &str) -> Option<Caution> {
 /// the washout: a quarter between the reference and the washout whose 95%
 /// interval excludes zero. The washout's own quarters are left out: the
 /// run-up to referral is expected there, and the comparison leaves them out.
+/// A rise says the run-up starts earlier than the washout allows; a fall
+/// only that the trends were not parallel (it is no run-up, and the washout
+/// chosen from the data need not see one).
 fn pre_trend(events: &PublishedTable, pool: &str, washout_days: i32) -> Option<Caution> {
     use crate::measures::health::comparison::{QUARTERS, before_washout};
-    let moving = events
+    let departing: Vec<(Option<f64>, Option<f64>)> = events
         .rows_where(&[("pool", pool), ("setting", "gp_appointment")])
-        .any(|r| {
+        .filter(|&r| {
             let quarter = events.cell(r, "quarter").number().unwrap_or(0.0) as i32;
-            let lower = events.cell(r, "lower").number();
-            let upper = events.cell(r, "upper").number();
-            quarter > *QUARTERS.start()
-                && before_washout(quarter, washout_days)
-                && (lower.is_some_and(|l| l > 0.0) || upper.is_some_and(|u| u < 0.0))
-        });
-    moving.then(|| Caution {
+            quarter > *QUARTERS.start() && before_washout(quarter, washout_days)
+        })
+        .map(|r| {
+            (
+                events.cell(r, "lower").number(),
+                events.cell(r, "upper").number(),
+            )
+        })
+        .collect();
+    let rises = departing.iter().any(|(l, _)| l.is_some_and(|l| l > 0.0));
+    let falls = departing.iter().any(|(_, u)| u.is_some_and(|u| u < 0.0));
+    let pool_name = pool.replace('_', " ");
+    let message = if rises {
+        format!(
+            "Against the {pool_name} pool, GP use of the referred already rises above its level in the reference quarter, against the comparators', before the {washout_days}-day washout (see health_event_study): the run-up to referral starts earlier than the washout allows, so the difference-in-differences may overstate the effect; see the sensitivity to parallel trends."
+        )
+    } else if falls {
+        format!(
+            "Against the {pool_name} pool, GP use of the referred falls below its level in the reference quarter, against the comparators', before the {washout_days}-day washout (see health_event_study): this is no run-up to referral, but their trends were not parallel before it, which the difference-in-differences assumes; see the sensitivity to parallel trends."
+        )
+    } else {
+        return None;
+    };
+    Some(Caution {
         topic: "pre-trend",
-        message: format!(
-            "Against the {} pool, GP use of the referred already differs from the reference quarter before the {washout_days}-day washout (see health_event_study): the run-up to referral starts earlier than the washout allows, so the difference-in-differences may overstate the effect; see the sensitivity to parallel trends.",
-            pool.replace('_', " ")
-        ),
+        message,
     })
 }
 
@@ -341,11 +358,11 @@ mod tests {
     #[test]
     fn only_quarters_before_the_washout_can_show_a_pre_trend() {
         use crate::measures::health::comparison::HEALTH_EVENT_STUDY;
-        let events = |departing: i64| {
+        let events_moving = |departing: i64, by: f64| {
             let mut t = TableBuilder::new(&HEALTH_EVENT_STUDY);
             for q in -4..=-1_i64 {
                 let (lower, upper) = if q == departing {
-                    (0.4, 1.9)
+                    ((by * 0.4).min(by * 1.9), (by * 0.4).max(by * 1.9))
                 } else {
                     (-0.5, 0.5)
                 };
@@ -370,6 +387,7 @@ mod tests {
             ));
             tables
         };
+        let events = |departing: i64| events_moving(departing, 1.0);
         let topics = |departing: i64, washout: i32| -> Vec<&'static str> {
             cautions_with(&events(departing), Policy::None, washout)
                 .iter()
@@ -381,5 +399,23 @@ mod tests {
         // A washout of 120 days reaches into quarter -2 as well.
         assert!(topics(-2, 120).is_empty());
         assert_eq!(topics(-3, 120), ["pre-trend"]);
+        let said = |by: f64| {
+            cautions_with(&events_moving(-2, by), Policy::None, 90)[0]
+                .message
+                .clone()
+        };
+        assert!(
+            said(1.0).contains("rises above its level in the reference quarter"),
+            "{}",
+            said(1.0)
+        );
+        assert!(said(1.0).contains("may overstate the effect"));
+        // A fall is no run-up: the caution does not say the washout is too short.
+        let fall = said(-1.0);
+        assert!(
+            fall.contains("falls below") && fall.contains("this is no run-up"),
+            "{fall}"
+        );
+        assert!(!fall.contains("earlier than the washout allows"), "{fall}");
     }
 }

@@ -16,9 +16,9 @@
 //! its 95% interval means at least one design's assumption fails, and
 //! neither estimate is called robust. Agreement only counts when the
 //! comparison could have seen a bias as large as the estimate itself (the
-//! difference's 95% half-width at most |estimate|): a declined pool of a few
-//! dozen people agrees with almost anything, and the estimate stays
-//! unchecked. The never-referred estimate is also not
+//! difference's 95% half-width at most the smaller |estimate| of the two):
+//! a declined pool of a few dozen people agrees with almost anything, and
+//! the estimate stays unchecked. The never-referred estimate is also not
 //! robust when the run-up to referral may begin before the earliest month
 //! the washout's event study can see, or the run-down after it last beyond
 //! the latest ([`super::washout::Washout::beyond_reach`]): its windows may
@@ -59,7 +59,11 @@ pub fn judge(pool: Pool, own: &Did, other: Option<&Did>, reach: Reach) -> Verdic
     let difference =
         compared.map(|o| design_difference((own.estimate, own.se), (o.estimate, o.se)));
     let disagree = difference.map(|d| d.disagree());
-    let sharp = difference.is_some_and(|d| (d.limits.1 - d.limits.0) / 2.0 <= own.estimate.abs());
+    // Close enough to have seen a bias as large as the smaller estimate (a
+    // wild estimate from a few sets is not the yardstick).
+    let sharp = difference.zip(compared).is_some_and(|(d, o)| {
+        (d.limits.1 - d.limits.0) / 2.0 <= own.estimate.abs().min(o.estimate.abs())
+    });
     let mut failed = Vec::new();
     if disagree == Some(true) {
         failed.push(
@@ -196,6 +200,21 @@ mod tests {
             "{}",
             v.basis
         );
+        // A wild declined estimate from few sets: the difference's half-width,
+        // 1.96 × √(0.15² + 1.9²) = 3.74, is within its own 4.0 but not within
+        // the never-referred 0.62, so neither is called robust.
+        let wild = did(46, -4.0, 1.9);
+        for (pool, own, other) in [
+            (Pool::Declined, &wild, &never),
+            (Pool::NeverReferred, &never, &wild),
+        ] {
+            let v = judge(pool, own, Some(other), Reach::default());
+            assert_eq!(
+                (v.robust, v.designs_agree),
+                ("unchecked", "yes"),
+                "{pool:?}"
+            );
+        }
     }
 
     #[test]
