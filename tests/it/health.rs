@@ -488,67 +488,121 @@ fn a_bad_unit_cost_file_is_explained() {
     assert!(run.stderr.contains("--health-windows"), "{}", run.all());
 }
 
-/// GP use rising over 240 days before referral (#21): with a 90-day washout
-/// the difference-in-differences against never-referred comparators counts
-/// the run-up's fall as an effect; with the washout chosen from the data (the
-/// default) the before window ends where the run-up begins and the interval
-/// covers the planted effect again.
-///
-/// The planted effect the comparison estimates is the one among the people it
-/// matched: exact matching leaves out the heaviest users, so it is the
-/// relative reduction times the matched cases' counterfactual rate after
-/// referral, their observed rate after over (1 − the reduction), not the
-/// average over everyone treated that truth.json gives.
-#[test]
-fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() {
-    let root = tempfile::tempdir().unwrap();
-    let (data, wh) = synthetic_warehouse(root.path(), "20000", "1", &["--ramp-days", "240"]);
-    let truth: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap()).unwrap();
-    let reduction = truth["health_events"]["relative_effect"]["gp_appointment"]
-        .as_f64()
-        .unwrap();
-    let did = |washout: &[&str]| {
-        let out = root.path().join(format!("m{}", washout.len()));
-        let mut args = vec![
+/// A harsher synthetic world (#21): 20,000 people, seed 1, synth run with
+/// `extra`, ingested; its truth and planted relative GP reduction.
+struct World {
+    root: tempfile::TempDir,
+    wh: std::path::PathBuf,
+    truth: serde_json::Value,
+    reduction: f64,
+}
+
+impl World {
+    fn new(extra: &[&str]) -> World {
+        let root = tempfile::tempdir().unwrap();
+        let (data, wh) = synthetic_warehouse(root.path(), "20000", "1", extra);
+        let truth: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap())
+                .unwrap();
+        let reduction = truth["health_events"]["relative_effect"]["gp_appointment"]
+            .as_f64()
+            .unwrap();
+        World {
+            root,
+            wh,
+            truth,
+            reduction,
+        }
+    }
+
+    /// `sprout measures` for 2024/25 with `args`, into its own folder.
+    fn measures(&self, args: &[&str]) -> std::path::PathBuf {
+        let out = self.root.path().join(format!("m-{}", args.join("-")));
+        let mut all = vec![
             "measures",
             "-w",
-            s(&wh),
+            s(&self.wh),
             "--period",
             "2024/25",
             "-o",
             s(&out),
             "-q",
         ];
-        args.extend_from_slice(washout);
-        let run = sprout(&args);
+        all.extend_from_slice(args);
+        let run = sprout(&all);
         assert_eq!(run.code, 0, "{}", run.all());
+        out
+    }
+
+    /// The 12-month GP difference-in-differences of `pool` in `out`, and the
+    /// planted effect among its matched cases.
+    ///
+    /// The planted effect a comparison estimates is the one among the people
+    /// it matched: exact matching leaves out the heaviest users, so it is the
+    /// relative reduction times the matched cases' counterfactual rate after
+    /// referral, their observed rate after over (1 − the reduction), not the
+    /// average over everyone treated that truth.json gives.
+    fn gp_did(&self, out: &std::path::Path, pool: &str) -> (Row, f64) {
         let rows = read_csv(&out.join("health_difference_in_differences.csv"));
         let row = find(
             &rows,
             &[
-                ("pool", "never_referred"),
+                ("pool", pool),
                 ("setting", "gp_appointment"),
                 ("window_months", "12"),
             ],
         )
         .clone();
-        let planted = -reduction / (1.0 - reduction) * f(&row, "case_after_rate");
-        let washout = read_csv(&out.join("health_washout.csv"));
-        (row, washout[0].clone(), planted)
-    };
-    let (fixed, told, planted) = did(&["--washout-days", "90"]);
+        let planted = -self.reduction / (1.0 - self.reduction) * f(&row, "case_after_rate");
+        (row, planted)
+    }
+}
+
+/// Whether `row`'s interval covers `planted`, with the figures for a message.
+fn covers(row: &Row, planted: f64) -> Result<(), String> {
+    (f(row, "did_lower") <= planted && planted <= f(row, "did_upper"))
+        .then_some(())
+        .ok_or_else(|| {
+            format!(
+                "{} [{}, {}] misses {planted}",
+                row["did"], row["did_lower"], row["did_upper"]
+            )
+        })
+}
+
+/// The `side` row of `health_washout` in `out`.
+fn washout_side(out: &std::path::Path, side: &str) -> Row {
+    find(
+        &read_csv(&out.join("health_washout.csv")),
+        &[("side", side)],
+    )
+    .clone()
+}
+
+/// GP use rising over 240 days before referral (#21): with a 90-day washout
+/// the difference-in-differences against never-referred comparators counts
+/// the run-up's fall as an effect; with the washout chosen from the data (the
+/// default) the before window ends where the run-up begins and the interval
+/// covers the planted effect again.
+#[test]
+fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() {
+    let world = World::new(&["--ramp-days", "240"]);
+    let fixed_out = world.measures(&["--washout-days", "90"]);
+    let (fixed, planted) = world.gp_did(&fixed_out, "never_referred");
     assert!(
         f(&fixed, "did_upper") < planted,
         "a 90-day washout overstates: {} against {planted}",
         fixed["did"]
     );
+    let told = washout_side(&fixed_out, "before");
     assert!(
         told["basis"].contains("the data put the start of the run-up earlier"),
         "{}",
         told["basis"]
     );
-    let (auto, chosen, planted) = did(&[]);
+    let auto_out = world.measures(&[]);
+    let (auto, planted) = world.gp_did(&auto_out, "never_referred");
+    let chosen = washout_side(&auto_out, "before");
     let days = n(&chosen, "washout_days");
     assert!(
         (150..=300).contains(&days),
@@ -556,13 +610,7 @@ fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() 
         chosen["basis"]
     );
     assert_eq!(n(&auto, "washout_days"), days);
-    assert!(
-        f(&auto, "did_lower") <= planted && planted <= f(&auto, "did_upper"),
-        "{} [{}, {}] misses {planted}",
-        auto["did"],
-        auto["did_lower"],
-        auto["did_upper"]
-    );
+    covers(&auto, planted).unwrap();
 }
 
 /// An unrecorded need that raises both referral and later GP use (#21):
@@ -573,44 +621,13 @@ fn a_washout_chosen_from_the_data_ends_the_before_window_before_a_long_run_up() 
 /// robust, and the declined estimate covers the effect among its matched.
 #[test]
 fn an_unrecorded_need_is_caught_by_the_declined_design_and_flagged() {
-    let root = tempfile::tempdir().unwrap();
-    let (data, wh) = synthetic_warehouse(root.path(), "20000", "1", &["--hidden-need", "0.5"]);
-    let truth: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap()).unwrap();
-    let reduction = truth["health_events"]["relative_effect"]["gp_appointment"]
-        .as_f64()
-        .unwrap();
-    let out = root.path().join("m");
-    let run = sprout(&[
-        "measures",
-        "-w",
-        s(&wh),
-        "--period",
-        "2024/25",
-        "-o",
-        s(&out),
-        "-q",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.all());
-    let rows = read_csv(&out.join("health_difference_in_differences.csv"));
-    let row = |pool| {
-        find(
-            &rows,
-            &[
-                ("pool", pool),
-                ("setting", "gp_appointment"),
-                ("window_months", "12"),
-            ],
-        )
-        .clone()
-    };
-    let planted = |r: &Row| -reduction / (1.0 - reduction) * f(r, "case_after_rate");
-    let never = row("never_referred");
+    let world = World::new(&["--hidden-need", "0.5"]);
+    let out = world.measures(&[]);
+    let (never, planted) = world.gp_did(&out, "never_referred");
     assert!(
-        f(&never, "did_lower") > planted(&never),
-        "the never-referred design is biased by the need: {} against {}",
-        never["did"],
-        planted(&never)
+        f(&never, "did_lower") > planted,
+        "the never-referred design is biased by the need: {} against {planted}",
+        never["did"]
     );
     assert_eq!(
         (never["designs_agree"].as_str(), never["robust"].as_str()),
@@ -618,17 +635,9 @@ fn an_unrecorded_need_is_caught_by_the_declined_design_and_flagged() {
         "{}",
         never["robust_basis"]
     );
-    let declined = row("declined");
+    let (declined, planted) = world.gp_did(&out, "declined");
     assert_eq!(declined["robust"], "no");
-    assert!(
-        f(&declined, "did_lower") <= planted(&declined)
-            && planted(&declined) <= f(&declined, "did_upper"),
-        "{} [{}, {}] misses {}",
-        declined["did"],
-        declined["did_lower"],
-        declined["did_upper"],
-        planted(&declined)
-    );
+    covers(&declined, planted).unwrap();
     let matching = read_csv(&out.join("health_matching.csv"));
     let pooled = find(&matching, &[("pool", "declined")]);
     assert!(
@@ -645,57 +654,25 @@ fn an_unrecorded_need_is_caught_by_the_declined_design_and_flagged() {
 /// the matched again.
 #[test]
 fn a_washout_after_referral_leaves_out_need_easing_back() {
-    let root = tempfile::tempdir().unwrap();
-    let (data, wh) = synthetic_warehouse(root.path(), "20000", "1", &["--run-down-days", "60"]);
-    let truth: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(data.join("truth.json")).unwrap()).unwrap();
-    assert_eq!(truth["health_events"]["run_down_days"], 60);
-    let reduction = truth["health_events"]["relative_effect"]["gp_appointment"]
-        .as_f64()
-        .unwrap();
-    let did = |after: &str| {
-        let out = root.path().join(format!("m-{after}"));
-        let run = sprout(&[
-            "measures",
-            "-w",
-            s(&wh),
-            "--period",
-            "2024/25",
-            "-o",
-            s(&out),
-            "-q",
-            "--after-washout-days",
-            after,
-        ]);
-        assert_eq!(run.code, 0, "{}", run.all());
-        let rows = read_csv(&out.join("health_difference_in_differences.csv"));
-        let row = find(
-            &rows,
-            &[
-                ("pool", "never_referred"),
-                ("setting", "gp_appointment"),
-                ("window_months", "12"),
-            ],
-        )
-        .clone();
-        let planted = -reduction / (1.0 - reduction) * f(&row, "case_after_rate");
-        let washouts = read_csv(&out.join("health_washout.csv"));
-        let after_side = find(&washouts, &[("side", "after")]).clone();
-        (row, after_side, planted)
-    };
-    let (none, told, planted) = did("0");
+    let world = World::new(&["--run-down-days", "60"]);
+    assert_eq!(world.truth["health_events"]["run_down_days"], 60);
+    let none_out = world.measures(&["--after-washout-days", "0"]);
+    let (none, planted) = world.gp_did(&none_out, "never_referred");
     assert_eq!(n(&none, "after_washout_days"), 0);
     assert!(
         f(&none, "did_lower") > planted,
         "without a washout after referral the reduction is understated: {} against {planted}",
         none["did"]
     );
+    let told = washout_side(&none_out, "after");
     assert!(
         told["basis"].contains("the data put the end of the run-down later"),
         "{}",
         told["basis"]
     );
-    let (auto, chosen, planted) = did("auto");
+    let auto_out = world.measures(&[]);
+    let (auto, planted) = world.gp_did(&auto_out, "never_referred");
+    let chosen = washout_side(&auto_out, "after");
     let days = n(&chosen, "washout_days");
     assert!(
         (45..=125).contains(&days),
@@ -703,11 +680,5 @@ fn a_washout_after_referral_leaves_out_need_easing_back() {
         chosen["basis"]
     );
     assert_eq!(n(&auto, "after_washout_days"), days);
-    assert!(
-        f(&auto, "did_lower") <= planted && planted <= f(&auto, "did_upper"),
-        "{} [{}, {}] misses {planted}",
-        auto["did"],
-        auto["did_lower"],
-        auto["did_upper"]
-    );
+    covers(&auto, planted).unwrap();
 }

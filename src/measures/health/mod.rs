@@ -249,10 +249,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             washout::Side::After,
         ),
     );
-    let washout = match options.washout_days {
-        washout::Setting::Days(days) => washout::fixed(days, departures),
-        washout::Setting::Auto => washout::choose(departures),
-    };
+    let washout = washout::washout(options.washout_days, departures);
     let rules = rules_for(washout.days);
     if rules.window_days != first.window_days {
         matchings = match_pools(cohort, cases, &rules);

@@ -20,7 +20,7 @@
 //! interval, may lie further still: the basis says so and the estimate is
 //! not called robust.
 
-use super::washout::{Departure, Setting, Washout, fit_hinge};
+use super::washout::{Departure, Reading, Setting, Washout, extent, fit_hinge, settle};
 use crate::stats::hinge::{Hinge, MONTH_DAYS};
 
 /// The furthest month after the index the fit reads (months 10 to 12 are the reference).
@@ -29,42 +29,17 @@ const LAST_MONTH: i32 = 9;
 /// The washout after referral: as set, or read off `departures` (after the index).
 pub fn washout(setting: Setting, departures: Vec<Departure>) -> Washout {
     let reading = read_off(&departures);
-    match setting {
-        Setting::Auto => Washout {
-            days: reading.days,
-            basis: format!("chosen from the data: {}", reading.why),
-            fit: reading.fit,
-            beyond_reach: reading.beyond_reach,
-            departures,
+    settle(
+        setting,
+        reading,
+        departures,
+        |days| {
+            format!(
+                "; the data put the end of the run-down later, {days} days after referral (after_washout_days = \"auto\" would use it)"
+            )
         },
-        Setting::Days(days) => {
-            let data = if departures.is_empty() {
-                String::new()
-            } else if reading.days > days {
-                format!(
-                    "; the data put the end of the run-down later, {} days after referral (after_washout_days = \"auto\" would use it)",
-                    reading.days
-                )
-            } else {
-                "; the data show no run-down beyond it".to_string()
-            };
-            Washout {
-                days,
-                basis: format!("as set ({days} days){data}"),
-                fit: reading.fit,
-                beyond_reach: reading.beyond_reach && reading.days > days,
-                departures,
-            }
-        }
-    }
-}
-
-/// What the departures after the index say.
-struct Reading {
-    days: i32,
-    why: String,
-    fit: Option<Hinge>,
-    beyond_reach: bool,
+        "; the data show no run-down beyond it",
+    )
 }
 
 fn read_off(departures: &[Departure]) -> Reading {
@@ -83,15 +58,7 @@ fn read_off(departures: &[Departure]) -> Reading {
             beyond_reach: false,
         };
     };
-    // Rounded up to the end of the month the run-down ends in.
-    let months = (fit.extent_days / MONTH_DAYS).ceil();
-    let days = (months * MONTH_DAYS).ceil() as i32;
-    // Fitted to month 9, and month 9 itself above zero beyond its interval.
-    let last_departs = usable
-        .iter()
-        .max_by_key(|d| d.month)
-        .is_some_and(|d| d.limits.0 > 0.0);
-    let beyond_reach = fit.extent_days >= f64::from(reach) && last_departs;
+    let (days, beyond_reach) = extent(&fit, &usable, reach);
     let eased = format!(
         "referred people's GP use stays above its later level against their never-referred comparators' for about {:.0} days after referral ({:.2} a person-year less each month), as when need eases slowly or an effect builds up",
         fit.extent_days, fit.slope

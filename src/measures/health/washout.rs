@@ -42,7 +42,7 @@ pub const FLOOR_DAYS: i32 = 90;
 /// How the washout is set: a number of days, or `auto` (chosen from the data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Setting {
-    /// Chosen from the data ([`choose`]).
+    /// Chosen from the data ([`washout`], [`super::run_down::washout`]).
     #[default]
     Auto,
     /// This many days.
@@ -273,47 +273,94 @@ pub fn departures(
         .collect()
 }
 
-/// The washout read off `departures` (see the module's documentation).
-pub fn choose(departures: Vec<Departure>) -> Washout {
-    let reading = read_off(&departures, FLOOR_DAYS);
-    Washout {
-        days: reading.days,
-        basis: format!("chosen from the data: {}", reading.why),
-        fit: reading.run_up,
-        beyond_reach: reading.beyond_reach,
-        departures,
-    }
-}
-
-/// A washout set to `days`, beside what the data would choose
-/// (`departures` of sets matched on a window of `days`).
-pub fn fixed(days: i32, departures: Vec<Departure>) -> Washout {
-    let reading = read_off(&departures, days);
-    let data = if departures.is_empty() {
-        String::new()
-    } else if reading.days > days {
-        format!(
-            "; the data put the start of the run-up earlier, {} days before referral (washout_days = \"auto\" would use it)",
-            reading.days
-        )
-    } else {
-        "; the data show no run-up before it".to_string()
+/// The washout before referral: as set, or read off `departures` (before
+/// the index; see the module's documentation). Set by hand, it is read off
+/// sets matched on that many days, and the basis says where the data would
+/// put it.
+pub fn washout(setting: Setting, departures: Vec<Departure>) -> Washout {
+    let matched_days = match setting {
+        Setting::Auto => FLOOR_DAYS,
+        Setting::Days(days) => days,
     };
-    Washout {
-        days,
-        basis: format!("as set ({days} days){data}"),
-        fit: reading.run_up,
-        beyond_reach: reading.beyond_reach && reading.days > days,
+    let reading = read_off(&departures, matched_days);
+    settle(
+        setting,
+        reading,
         departures,
+        |days| {
+            format!(
+                "; the data put the start of the run-up earlier, {days} days before referral (washout_days = \"auto\" would use it)"
+            )
+        },
+        "; the data show no run-up before it",
+    )
+}
+
+/// What one side's departures say.
+pub(super) struct Reading {
+    /// The days the data would leave out.
+    pub days: i32,
+    /// Why, in words.
+    pub why: String,
+    /// The rise fitted, if any.
+    pub fit: Option<Hinge>,
+    /// Whether it may reach beyond the event study.
+    pub beyond_reach: bool,
+}
+
+/// One side's washout from its `reading`: the reading's own (auto), or the
+/// days set, with `further(days)` said when the data would leave out more
+/// and `none` when not.
+pub(super) fn settle(
+    setting: Setting,
+    reading: Reading,
+    departures: Vec<Departure>,
+    further: impl Fn(i32) -> String,
+    none: &str,
+) -> Washout {
+    match setting {
+        Setting::Auto => Washout {
+            days: reading.days,
+            basis: format!("chosen from the data: {}", reading.why),
+            fit: reading.fit,
+            beyond_reach: reading.beyond_reach,
+            departures,
+        },
+        Setting::Days(days) => {
+            let data = if departures.is_empty() {
+                String::new()
+            } else if reading.days > days {
+                further(reading.days)
+            } else {
+                none.to_string()
+            };
+            Washout {
+                days,
+                basis: format!("as set ({days} days){data}"),
+                fit: reading.fit,
+                beyond_reach: reading.beyond_reach && reading.days > days,
+                departures,
+            }
+        }
     }
 }
 
-/// What the departures say.
-struct Reading {
-    days: i32,
-    why: String,
-    run_up: Option<Hinge>,
-    beyond_reach: bool,
+/// Where a rising `fit` to the `usable` months leaves a washout: its extent
+/// rounded up to a whole month from the index (30.4375 days a month), and
+/// whether the rise may reach beyond the furthest month read: the fit at
+/// `reach`, and that month itself above zero beyond its interval (a fit
+/// that only leans there, a steep late rise drawn as a long gentle one, is
+/// not taken for a rise beyond reach).
+pub(super) fn extent(fit: &Hinge, usable: &[Departure], reach: i32) -> (i32, bool) {
+    let days = ((fit.extent_days / MONTH_DAYS).ceil() * MONTH_DAYS).ceil() as i32;
+    let furthest_departs = usable
+        .iter()
+        .max_by_key(|d| d.month.abs())
+        .is_some_and(|d| d.limits.0 > 0.0);
+    (
+        days,
+        fit.extent_days >= f64::from(reach) && furthest_departs,
+    )
 }
 
 /// The washout and the reason read off `departures` of sets matched on GP
@@ -336,21 +383,12 @@ fn read_off(departures: &[Departure], matched_days: i32) -> Reading {
             why: format!(
                 "no run-up to referral shows before the last {matched_days} days, so {floor}"
             ),
-            run_up: None,
+            fit: None,
             beyond_reach: false,
         };
     };
-    // Rounded up to the start of the month the rise begins in.
-    let months = (run_up.extent_days / MONTH_DAYS).ceil();
-    let days = ((months * MONTH_DAYS).ceil() as i32).max(matched_days);
-    // Fitted to the earliest month, and that month itself above zero beyond
-    // its interval: a fit that only leans there (a steep late rise drawn as
-    // a long gentle one) is not taken for a rise beyond reach.
-    let earliest_departs = usable
-        .iter()
-        .min_by_key(|d| d.month)
-        .is_some_and(|d| d.limits.0 > 0.0);
-    let beyond_reach = run_up.extent_days >= f64::from(reach) && earliest_departs;
+    let (whole_months, beyond_reach) = extent(&run_up, &usable, reach);
+    let days = whole_months.max(matched_days);
     let rise = format!(
         "referred people's GP use rises against their never-referred comparators' from about {:.0} days before referral ({:.2} a person-year more each month)",
         run_up.extent_days, run_up.slope
@@ -367,7 +405,7 @@ fn read_off(departures: &[Departure], matched_days: i32) -> Reading {
     Reading {
         days,
         why,
-        run_up: Some(run_up),
+        fit: Some(run_up),
         beyond_reach,
     }
 }
@@ -481,12 +519,12 @@ mod tests {
     #[test]
     fn the_washout_ends_at_the_start_of_the_month_the_run_up_begins_in() {
         // A rise from 200 days: month 7 before referral, 213.06 days.
-        let w = choose(ramp(200.0, 0.8));
+        let w = washout(Setting::Auto, ramp(200.0, 0.8));
         assert_eq!(w.days, 214);
         assert!(!w.beyond_reach);
         assert!(w.basis.contains("from about 200 days"), "{}", w.basis);
         // Set by hand, the data's choice is still said.
-        let set = fixed(FLOOR_DAYS, ramp(200.0, 0.8));
+        let set = washout(Setting::Days(FLOOR_DAYS), ramp(200.0, 0.8));
         assert_eq!(set.days, FLOOR_DAYS);
         assert!(
             set.basis.contains("214 days before referral"),
@@ -497,21 +535,21 @@ mod tests {
         let flat: Vec<Departure> = (-9..=-1)
             .map(|m| departure(m, if m % 2 == 0 { 0.1 } else { -0.1 }, 0.8))
             .collect();
-        let w = choose(flat);
+        let w = washout(Setting::Auto, flat);
         assert_eq!((w.days, w.fit), (FLOOR_DAYS, None));
         assert!(w.basis.contains("no run-up"), "{}", w.basis);
         // A rise too small for its intervals is not taken for a run-up.
-        assert_eq!(choose(ramp(200.0, 0.05)).days, FLOOR_DAYS);
+        assert_eq!(washout(Setting::Auto, ramp(200.0, 0.05)).days, FLOOR_DAYS);
         // A run-up within the floor (months -3 to -1 are not read) keeps it.
         let late: Vec<Departure> = (-9..=-1)
             .map(|m| departure(m, if m >= -3 { 3.0 } else { 0.0 }, 0.8))
             .collect();
-        assert_eq!(choose(late).days, FLOOR_DAYS);
+        assert_eq!(washout(Setting::Auto, late).days, FLOOR_DAYS);
     }
 
     #[test]
     fn a_run_up_from_before_the_earliest_month_is_beyond_reach() {
-        let w = choose(ramp(330.0, 0.8));
+        let w = washout(Setting::Auto, ramp(330.0, 0.8));
         // The start of month -9, 273.94 days, the furthest the study sees.
         assert_eq!(w.days, 274);
         assert!(w.beyond_reach);
@@ -523,9 +561,9 @@ mod tests {
         leaning[0].limits = (-0.6, 1.0);
         let fit = fit_hinge(&leaning[..6], FLOOR_DAYS, 274).unwrap();
         assert!(fit.extent_days >= 274.0, "{fit:?}");
-        assert!(!choose(leaning).beyond_reach);
+        assert!(!washout(Setting::Auto, leaning).beyond_reach);
         // Set by hand longer than the data can see, it is not beyond reach.
-        assert!(!fixed(365, ramp(330.0, 0.8)).beyond_reach);
-        assert!(fixed(FLOOR_DAYS, ramp(330.0, 0.8)).beyond_reach);
+        assert!(!washout(Setting::Days(365), ramp(330.0, 0.8)).beyond_reach);
+        assert!(washout(Setting::Days(FLOOR_DAYS), ramp(330.0, 0.8)).beyond_reach);
     }
 }
