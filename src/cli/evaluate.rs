@@ -20,6 +20,10 @@ pub(super) struct EvaluateArgs {
     /// Output folder instead of the spec's `output`.
     #[arg(long, short)]
     out: Option<PathBuf>,
+    /// Reporting period instead of the spec's `period` (e.g. "2025/26 Q2"), so
+    /// a quarterly run needs no edit of the spec.
+    #[arg(long, short)]
+    period: Option<String>,
     /// Confirm that outputs without disclosure control (policy "none") are for
     /// internal use; every page and sheet then says NOT FOR PUBLICATION.
     #[arg(long)]
@@ -102,6 +106,7 @@ pub(super) fn run(args: EvaluateArgs, console: &Console) -> Result<i32> {
         out: args.out,
         not_for_publication: args.not_for_publication,
         engine: args.engine.engine(),
+        period: args.period,
     };
     let mut watch = Stopwatch::start();
     let evaluation = evaluate::evaluate(&options, console, &mut watch)?;

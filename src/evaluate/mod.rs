@@ -48,6 +48,9 @@ pub struct EvaluateOptions {
     pub not_for_publication: bool,
     /// Query partitions and memory.
     pub engine: crate::engine::Engine,
+    /// Reporting period instead of the spec's `period` (a quarterly run
+    /// needs no edit of the spec).
+    pub period: Option<String>,
 }
 
 /// What an evaluation wrote.
@@ -99,7 +102,10 @@ pub fn evaluate(
         std::fs::read(path).map_err(|e| Error::io(path, "reading the evaluation spec", e))?;
     let text =
         String::from_utf8(bytes).map_err(|_| Error::config(path, "the spec is not UTF-8 text"))?;
-    let spec = Spec::parse(&text, path)?;
+    let mut spec = Spec::parse(&text, path)?;
+    if let Some(period) = &options.period {
+        spec.period = period.clone();
+    }
     let policy = spec.disclosure.policy;
     if policy == Policy::None && !options.not_for_publication {
         return Err(Error::config(

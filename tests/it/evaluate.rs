@@ -751,3 +751,71 @@ fn copy_folder(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Unit costs in the spec put the costed difference in the report in plain
+/// English with its source and price year, and what it prices passes the
+/// disclosure audit (#19, item 2); the GP headline says whom it rests on
+/// (#19, item 3).
+#[test]
+fn unit_costs_are_priced_in_the_report_and_the_gp_headline_gives_its_basis() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(
+        root.path().join("costs.toml"),
+        "source = \"Illustrative prices\"\nprice_year = \"2023/24\"\n[unit_costs]\ngp_appointment = 42\nae_attendance = 210\n",
+    )
+    .unwrap();
+    let spec = spec_in(
+        root.path(),
+        &sample_extract(),
+        "[health]\nunit_costs = \"costs.toml\"\n",
+    );
+    let run = evaluate(&spec, &["-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let report = std::fs::read_to_string(root.path().join("report/report.html")).unwrap();
+    let text = report.replace("&#x2f;", "/").replace("&#x27;", "'");
+    assert!(
+        text.contains("Priced at the unit costs of Illustrative prices (2023/24 prices)"),
+        "no cost sentence"
+    );
+    assert!(
+        text.contains("Cost of the change in service use"),
+        "no cost table"
+    );
+    assert!(
+        text.contains("The GP figures rest on about ") && text.contains("% of the referred)"),
+        "no basis"
+    );
+}
+
+/// `--period` overrides the spec's period, so a quarterly run needs no edit
+/// of the spec: its tables are the ones a spec naming that quarter gives
+/// (#19, item 1).
+#[test]
+fn the_period_can_be_set_on_the_command_line() {
+    let quarter = tempfile::tempdir().unwrap();
+    let spec = spec_in(quarter.path(), &sample_extract(), "");
+    let text = std::fs::read_to_string(&spec)
+        .unwrap()
+        .replace("period = \"2024/25\"", "period = \"2024/25 Q2\"");
+    std::fs::write(&spec, text).unwrap();
+    let run = evaluate(&spec, &["-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let overridden = tempfile::tempdir().unwrap();
+    let spec = spec_in(overridden.path(), &sample_extract(), "");
+    let run = evaluate(&spec, &["-q", "--period", "2024/25 Q2"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let tables =
+        |root: &Path, name: &str| std::fs::read(root.join("report/tables").join(name)).unwrap();
+    for name in [
+        "data_quality.csv",
+        "health_difference_in_differences.csv",
+        "wellbeing_change.csv",
+    ] {
+        assert!(
+            tables(quarter.path(), name) == tables(overridden.path(), name),
+            "{name} differs"
+        );
+    }
+    let json = std::fs::read_to_string(overridden.path().join("report/evaluation.json")).unwrap();
+    assert!(json.contains("2024/25 Q2"), "{json}");
+}

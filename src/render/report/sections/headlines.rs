@@ -57,11 +57,20 @@ pub(in crate::render::report) fn headlines(
                     })
                     .map(|i| (d, i))
             });
+            let cohort = find(tables, "health_cohort").and_then(|c| {
+                c.rows_where(&[])
+                    .find(|&k| c.cell(k, "window_months").display() == months)
+                    .map(|k| (c, k))
+            });
+            let referred = cohort.and_then(|(c, k)| num(c, k, "referred"));
             match comparison {
-                Some((d, i)) => sentence.push_str(&comparison_clause(d, i, rounded)),
+                Some((d, i)) => sentence.push_str(&comparison_clause(d, i, rounded, referred)),
                 None => sentence.push_str("no comparison cohort was available, so part of this change may be regression to the mean."),
             }
             out.push(sentence);
+            if let Some((c, k)) = cohort {
+                out.push(cohort_basis(c, k, &months, rounded));
+            }
         }
     }
     if let Some(c) = find(tables, "community_summary")
@@ -81,10 +90,17 @@ pub(in crate::render::report) fn headlines(
 /// difference-in-differences (never-referred pool): the design and its
 /// assumption, whom the estimate describes, whether its interval can tell a
 /// change from none, and whether it survived the robustness checks.
-fn comparison_clause(d: &PublishedTable, i: usize, rounded: bool) -> String {
+fn comparison_clause(d: &PublishedTable, i: usize, rounded: bool, referred: Option<f64>) -> String {
+    // The share of the referred the estimate rests on, from the published counts.
+    let share = match (num(d, i, "sets"), referred) {
+        (Some(sets), Some(all)) if all > 0.0 => {
+            format!(" ({:.0}% of the referred)", 100.0 * sets / all)
+        }
+        _ => String::new(),
+    };
     let mut clause = format!(
-        "set against people never referred, matched on where they are registered, age band, sex, deprivation and recent GP use (a difference-in-differences, which assumes both groups' use would have changed alike without social prescribing), the change among {} was, with its 95% CI, {}",
-        people(d.cell(i, "sets"), "matched referred people", rounded),
+        "set against people never referred, matched on where they are registered, age band, sex, deprivation and recent GP use (a difference-in-differences, which assumes both groups' use would have changed alike without social prescribing), the change among {}{share} matched and measured in both windows was, with its 95% CI, {}",
+        people(d.cell(i, "sets"), "referred people", rounded),
         interval(d, i, "did", "did_lower", "did_upper", 2)
     );
     if let (Some(lower), Some(upper)) = (num(d, i, "did_lower"), num(d, i, "did_upper"))
@@ -102,6 +118,33 @@ fn comparison_clause(d: &PublishedTable, i: usize, rounded: bool) -> String {
         _ => ".",
     });
     clause
+}
+
+/// Whom the GP figures rest on, from row `k` of the published
+/// `health_cohort`: the referred people measured over the windows, and how
+/// many windows the start and the end of the event data cut short.
+fn cohort_basis(c: &PublishedTable, k: usize, months: &str, rounded: bool) -> String {
+    let count = |column: &str| {
+        people(c.cell(k, column), "", rounded)
+            .trim_end()
+            .to_string()
+    };
+    let mut basis = format!(
+        "The GP figures rest on {} of {} measured over {months} months before and after referral",
+        count("measured"),
+        people(c.cell(k, "referred"), "referred people", rounded)
+    );
+    let cut_before = num(c, k, "before_data_start").is_none_or(|n| n > 0.0);
+    let cut_after = num(c, k, "after_extract_end").is_none_or(|n| n > 0.0);
+    if cut_before || cut_after {
+        basis.push_str(&format!(
+            "; the event data cut short {} before windows at its start and {} after windows at its end, so rates are per person-year observed",
+            count("before_data_start"),
+            count("after_extract_end")
+        ));
+    }
+    basis.push('.');
+    basis
 }
 
 /// The headline score's change: "Among about 130 people with a wellbeing
@@ -200,14 +243,15 @@ mod tests {
 
     #[test]
     fn the_gp_headline_names_its_design_whom_it_describes_and_its_robustness() {
-        let clause =
-            |robust, agree, limits| comparison_clause(&did(robust, agree, limits), 0, true);
+        let clause = |robust, agree, limits| {
+            comparison_clause(&did(robust, agree, limits), 0, true, Some(3750.0))
+        };
         let agreed = clause("yes", "yes", (-0.9, -0.3));
         assert!(
             agreed.contains("which assumes both groups' use would have changed alike"),
             "{agreed}"
         );
-        assert!(agreed.contains("the change among about 1,500 matched referred people was, with its 95% CI, -0.6 (-0.9 to -0.3)"), "{agreed}");
+        assert!(agreed.contains("the change among about 1,500 referred people (40% of the referred) matched and measured in both windows was, with its 95% CI, -0.6 (-0.9 to -0.3)"), "{agreed}");
         assert!(agreed.ends_with("people who declined referral, a design that shares whatever led to referral, agrees with it."), "{agreed}");
         assert!(
             !agreed.contains("better estimate") && !agreed.contains("cannot tell"),
@@ -231,6 +275,35 @@ mod tests {
                 "the data cannot tell a change from no change; too few people who declined"
             ),
             "{unclear}"
+        );
+    }
+
+    #[test]
+    fn the_gp_figures_say_whom_they_rest_on_and_which_windows_were_cut() {
+        use crate::measures::health::before_after::HEALTH_COHORT;
+        let cohort = |before: Cell, after: Cell| {
+            published(
+                &HEALTH_COHORT,
+                &[&[
+                    ("window_months", Cell::Int(12)),
+                    ("referred", Cell::Int(695)),
+                    ("measured", Cell::Int(665)),
+                    ("before_data_start", before),
+                    ("after_extract_end", after),
+                ]],
+            )
+        };
+        assert_eq!(
+            cohort_basis(&cohort(Cell::Int(340), Cell::Int(315)), 0, "12", true),
+            "The GP figures rest on about 665 of about 695 referred people measured over 12 months before and after referral; the event data cut short about 340 before windows at its start and about 315 after windows at its end, so rates are per person-year observed."
+        );
+        assert_eq!(
+            cohort_basis(&cohort(Cell::Int(0), Cell::Int(0)), 0, "12", false),
+            "The GP figures rest on 665 of 695 referred people measured over 12 months before and after referral."
+        );
+        assert!(
+            cohort_basis(&cohort(Cell::Suppressed, Cell::Int(0)), 0, "12", true)
+                .contains("cut short an undisclosed number of before windows"),
         );
     }
 

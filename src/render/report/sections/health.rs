@@ -95,6 +95,10 @@ pub(in crate::render::report) fn health_section(
         s.intro.extend(triangulation(d));
         sensitivity(&mut s, d);
     }
+    if let Some(c) = find(tables, "health_costs").filter(|c| !c.rows.is_empty()) {
+        s.intro.extend(cost_sentence(c));
+        s.tables.push(cost_table(c));
+    }
     s.tables.push(standardised_use(ba));
     if let Some(m) = find(tables, "health_matching") {
         s.tables.push(view(
@@ -173,6 +177,93 @@ fn triangulation(d: &PublishedTable) -> Option<String> {
         }
     }
     Some(text)
+}
+
+/// "£1,234.56", with the sign before the pound sign.
+fn pounds(x: f64) -> String {
+    let sign = if x < -0.005 { "-" } else { "" };
+    let pence = (x.abs() * 100.0).round() as u64;
+    format!(
+        "{sign}£{}.{:02}",
+        crate::text::thousands(pence / 100),
+        pence % 100
+    )
+}
+
+/// The costed difference against people never referred, over the longest
+/// window, summed over the costed settings (`total_cost`), in plain English:
+/// per person-year with its interval, "no demonstrable saving" when the
+/// interval includes no change, and the prices' source and year.
+fn cost_sentence(c: &PublishedTable) -> Option<String> {
+    let longest = (0..c.rows.len())
+        .filter_map(|r| num(c, r, "window_months"))
+        .fold(f64::NAN, f64::max);
+    let r = c
+        .rows_where(&[("pool", "never_referred"), ("setting", "total_cost")])
+        .find(|&r| num(c, r, "window_months") == Some(longest))?;
+    let source = format!(
+        "Priced at the unit costs of {} ({} prices)",
+        c.text(r, "cost_source"),
+        c.text(r, "price_year")
+    );
+    let (Some(x), Some(l), Some(u)) = (
+        num(c, r, "cost_did"),
+        num(c, r, "cost_lower"),
+        num(c, r, "cost_upper"),
+    ) else {
+        return Some(format!(
+            "{source}, the change in the cost of care against people never referred is withheld or could not be estimated."
+        ));
+    };
+    let verdict = if l <= 0.0 && 0.0 <= u {
+        "the interval includes no change, so there is no demonstrable saving (nor extra cost)"
+    } else if u < 0.0 {
+        "a saving: their care cost less than their comparators' change would suggest"
+    } else {
+        "an extra cost: their care cost more than their comparators' change would suggest"
+    };
+    Some(format!(
+        "{source}, the change in the cost of the matched referred people's care over {longest} months, summed over the costed settings, against people never referred was {} a person-year (95% CI {} to {}); {verdict}. It is the difference-in-differences above priced event by event, so it shares its assumptions and its verdict on robustness.",
+        pounds(x),
+        pounds(l),
+        pounds(u)
+    ))
+}
+
+/// The costed difference, setting by setting and in total, for each pool.
+fn cost_table(c: &PublishedTable) -> TableView {
+    let rows: Vec<usize> = (0..c.rows.len()).collect();
+    let mut t = view(
+        c,
+        &rows,
+        &[
+            Col("Comparison pool", "pool", Fmt::Text),
+            Col("Months", "window_months", Fmt::Count),
+            Col("Setting", "setting", Fmt::Text),
+            Col("Cost per event", "unit_cost", Fmt::Fixed(2)),
+            Col("Events difference", "events_did", Fmt::Signed(2)),
+            Col(
+                "Cost difference a person-year (95% CI)",
+                "cost_did",
+                Fmt::Text,
+            ),
+        ],
+        "Cost of the change in service use",
+        "Differences-in-differences priced at the unit costs given, per person-year; a negative difference is a saving. The total is the sum over the costed settings, with its own bootstrap interval.",
+    );
+    for (i, &r) in rows.iter().enumerate() {
+        t.rows[i][5] = match (
+            num(c, r, "cost_did"),
+            num(c, r, "cost_lower"),
+            num(c, r, "cost_upper"),
+        ) {
+            (Some(x), Some(l), Some(u)) => {
+                format!("{} ({} to {})", pounds(x), pounds(l), pounds(u))
+            }
+            _ => show(c.cell(r, "cost_did"), Fmt::Fixed(2)),
+        };
+    }
+    t
 }
 
 /// How far a trend after referral that differs from the comparators' could
@@ -620,5 +711,40 @@ mod tests {
             "unchecked",
         )]));
         assert!(alone.ends_with("Too few people who declined could be matched to check the first design against the second."), "{alone}");
+    }
+
+    #[test]
+    fn costs_are_said_in_pounds_with_their_source_and_whether_they_save() {
+        use crate::measures::health::comparison::HEALTH_COSTS;
+        let costs = |lower: f64, upper: f64| {
+            published(
+                &HEALTH_COSTS,
+                &[&[
+                    ("pool", t("never_referred")),
+                    ("window_months", Cell::Int(12)),
+                    ("setting", t("total_cost")),
+                    (
+                        "cost_source",
+                        t("Unit Costs of Health and Social Care 2024"),
+                    ),
+                    ("price_year", t("2023/24")),
+                    ("sets", Cell::Int(280)),
+                    ("cost_did", Cell::Num((lower + upper) / 2.0)),
+                    ("cost_lower", Cell::Num(lower)),
+                    ("cost_upper", Cell::Num(upper)),
+                ]],
+            )
+        };
+        let saving = cost_sentence(&costs(-1095.0, -25.0)).unwrap();
+        assert_eq!(
+            saving,
+            "Priced at the unit costs of Unit Costs of Health and Social Care 2024 (2023/24 prices), the change in the cost of the matched referred people's care over 12 months, summed over the costed settings, against people never referred was -£560.00 a person-year (95% CI -£1,095.00 to -£25.00); a saving: their care cost less than their comparators' change would suggest. It is the difference-in-differences above priced event by event, so it shares its assumptions and its verdict on robustness."
+        );
+        let unclear = cost_sentence(&costs(-95.0, 35.0)).unwrap();
+        assert!(unclear.contains("no demonstrable saving"), "{unclear}");
+        let dearer = cost_sentence(&costs(5.0, 35.0)).unwrap();
+        assert!(dearer.contains("an extra cost"), "{dearer}");
+        let table = cost_table(&costs(-95.0, 35.0));
+        assert_eq!(table.rows[0][5], "-£30.00 (-£95.00 to £35.00)");
     }
 }

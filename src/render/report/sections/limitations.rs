@@ -52,9 +52,16 @@ pub(in crate::render::report) fn limitations(
     match find(tables, "health_matching") {
         Some(m) if !m.rows.is_empty() => {
             let rounded = !inputs.stamp.not_for_publication;
+            let did = find(tables, "health_difference_in_differences");
             for r in 0..m.rows.len() {
                 let pool = m.text(r, "pool").replace('_', " ");
-                let (sets, cases) = (m.cell(r, "matched_sets"), m.cell(r, "cases"));
+                // The sets the estimate actually rests on (matched and
+                // measured in both windows of the longest window), else
+                // those matched.
+                let sets = did
+                    .and_then(|d| used_sets(d, m.text(r, "pool")))
+                    .unwrap_or_else(|| m.cell(r, "matched_sets"));
+                let cases = m.cell(r, "cases");
                 match (sets, sets.number(), cases.number()) {
                     // Withheld: few, but not none.
                     (Cell::Suppressed, _, _) => out.push(format!(
@@ -70,7 +77,7 @@ pub(in crate::render::report) fn limitations(
                         ));
                     }
                     (_, Some(s), Some(c)) if c > 0.0 && s / c < 0.5 => out.push(format!(
-                        "Only {} of {} found a {pool} comparator: the comparison describes those matched.",
+                        "Only {} of {} were matched to a {pool} comparator and measured in both windows: the comparison describes those people.",
                         people(sets, "", rounded).trim_end(),
                         people(cases, "referred people", rounded)
                     )),
@@ -153,6 +160,17 @@ pub(in crate::render::report) fn limitations(
     out
 }
 
+/// The GP difference-in-differences sets of `pool` in the longest window,
+/// as published.
+fn used_sets<'a>(d: &'a PublishedTable, pool: &str) -> Option<&'a Cell> {
+    let longest = (0..d.rows.len())
+        .filter_map(|r| num(d, r, "window_months"))
+        .fold(f64::NAN, f64::max);
+    d.rows_where(&[("pool", pool), ("setting", "gp_appointment")])
+        .find(|&r| num(d, r, "window_months") == Some(longest))
+        .map(|r| d.cell(r, "sets"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +247,44 @@ mod tests {
         assert_eq!(
             out.last().unwrap(),
             "Counts are rounded to the nearest 5 and 1 cell was suppressed to protect privacy, so totals may not add up exactly."
+        );
+    }
+
+    #[test]
+    fn the_few_matched_limitation_counts_the_sets_the_estimate_rests_on() {
+        use crate::measures::health::comparison::HEALTH_DIFFERENCE_IN_DIFFERENCES;
+        let matching = published(
+            &HEALTH_MATCHING,
+            &[&[
+                ("pool", t("never_referred")),
+                ("cases", Cell::Int(695)),
+                ("matched_sets", Cell::Int(350)),
+            ]],
+        );
+        let did = published(
+            &HEALTH_DIFFERENCE_IN_DIFFERENCES,
+            &[
+                &[
+                    ("pool", t("never_referred")),
+                    ("setting", t("gp_appointment")),
+                    ("window_months", Cell::Int(6)),
+                    ("sets", Cell::Int(340)),
+                ],
+                &[
+                    ("pool", t("never_referred")),
+                    ("setting", t("gp_appointment")),
+                    ("window_months", Cell::Int(12)),
+                    ("sets", Cell::Int(280)),
+                ],
+            ],
+        );
+        // 350 of 695 matched is half; 280 of them measured over 12 months is not.
+        let alone = said(std::slice::from_ref(&matching), 0);
+        assert!(!alone.iter().any(|l| l.starts_with("Only")), "{alone:?}");
+        let out = said(&[matching, did], 0);
+        assert!(
+            out.contains(&"Only about 280 of about 695 referred people were matched to a never referred comparator and measured in both windows: the comparison describes those people.".to_string()),
+            "{out:?}"
         );
     }
 
