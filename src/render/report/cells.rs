@@ -171,6 +171,19 @@ pub(in crate::render::report) fn follow_up_row(
     Some((q, r))
 }
 
+/// How a reader names a comparison pool or a costed setting given by its
+/// code (the code itself when it is neither).
+pub(in crate::render::report) fn label(code: &str) -> String {
+    match code {
+        "never_referred" => "Never referred".to_string(),
+        "declined" => "Declined".to_string(),
+        "total_cost" => "Total (costed settings)".to_string(),
+        other => crate::model::codes::HEALTH_SETTING
+            .label(other)
+            .map_or_else(|| other.to_string(), str::to_string),
+    }
+}
+
 pub(in crate::render::report) fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     chars
@@ -227,6 +240,14 @@ mod tests {
         // A coarsened statistic is not padded with zeros it does not carry.
         assert_eq!(show(&Cell::Num(1.5), Fmt::Fixed(2)), "1.5");
         assert_eq!(show(&Cell::Num(1.234), Fmt::Fixed(2)), "1.23");
+    }
+
+    #[test]
+    fn pools_and_settings_read_as_words() {
+        assert_eq!(label("never_referred"), "Never referred");
+        assert_eq!(label("gp_appointment"), "GP appointment");
+        assert_eq!(label("total_cost"), "Total (costed settings)");
+        assert_eq!(label("something_else"), "something_else");
     }
 
     #[test]

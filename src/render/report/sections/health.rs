@@ -2,7 +2,7 @@
 
 use crate::disclosure::PublishedTable;
 use crate::render::charts::figure::{Figure, FigureKind, Series};
-use crate::render::report::cells::{Col, Fmt, find, interval, num, show, view};
+use crate::render::report::cells::{Col, Fmt, find, interval, label, num, show, view};
 use crate::render::report::{Section, TableView};
 
 pub(in crate::render::report) const RTM_EXPLANATION: &str = "People are usually referred when things are at their worst, so their use of services is often unusually high just before referral and would fall afterwards even without any help: regression to the mean. A simple before-and-after comparison therefore overstates the effect. The comparison-cohort estimate sets the referred people's change against the change of similar people (same practice, age band, sex, deprivation and recent GP use) who were not referred, or who were referred and declined; the difference between the two changes (difference-in-differences) is a better estimate of the effect than the naive change, if its assumptions hold: the two designs rest on different ones, so they are set side by side below.";
@@ -101,7 +101,7 @@ pub(in crate::render::report) fn health_section(
     }
     s.tables.push(standardised_use(ba));
     if let Some(m) = find(tables, "health_matching") {
-        s.tables.push(view(
+        let mut t = view(
             m,
             &(0..m.rows.len()).collect::<Vec<_>>(),
             &[
@@ -114,7 +114,11 @@ pub(in crate::render::report) fn health_section(
             ],
             "How the referred were matched",
             "The comparison describes the matched people only.",
-        ));
+        );
+        for (r, row) in t.rows.iter_mut().enumerate() {
+            row[0] = label(m.text(r, "pool"));
+        }
+        s.tables.push(t);
     }
     if let Some(b) = find(tables, "health_baseline_bands") {
         s.tables.push(view(
@@ -252,6 +256,8 @@ fn cost_table(c: &PublishedTable) -> TableView {
         "Differences-in-differences priced at the unit costs given, per person-year; a negative difference is a saving. The total is the sum over the costed settings, with its own bootstrap interval.",
     );
     for (i, &r) in rows.iter().enumerate() {
+        t.rows[i][0] = label(c.text(r, "pool"));
+        t.rows[i][2] = label(c.text(r, "setting"));
         t.rows[i][5] = match (
             num(c, r, "cost_did"),
             num(c, r, "cost_lower"),
@@ -328,6 +334,7 @@ fn sensitivity(s: &mut Section, d: &PublishedTable) {
         }
     };
     for (i, &r) in rows.iter().enumerate() {
+        t.rows[i][0] = label(d.text(r, "pool"));
         t.rows[i][2] = interval(d, r, "did", "did_lower", "did_upper", 2);
         t.rows[i][4] = pair(r, "05");
         t.rows[i][5] = pair(r, "1");
@@ -746,5 +753,7 @@ mod tests {
         assert!(dearer.contains("an extra cost"), "{dearer}");
         let table = cost_table(&costs(-95.0, 35.0));
         assert_eq!(table.rows[0][5], "-£30.00 (-£95.00 to £35.00)");
+        assert_eq!(table.rows[0][0], "Never referred");
+        assert_eq!(table.rows[0][2], "Total (costed settings)");
     }
 }
