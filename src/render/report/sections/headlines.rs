@@ -1,5 +1,6 @@
 //! The headline sentences, written from published figures only.
 
+use super::limitations::attrition_of;
 use super::person::headline_score;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::render::report::cells::{
@@ -27,6 +28,12 @@ pub(in crate::render::report) fn headlines(
         && let Some(h) = headline_score(c)
     {
         out.push(wellbeing_sentence(c, h, rounded));
+        if let Some(b) = find(tables, "wellbeing_attrition_bias")
+            && let Some(r) = b.rows_where(&[("score", c.text(h, "score"))]).next()
+            && let Some(sentence) = attrition_sentence(b, r)
+        {
+            out.push(sentence);
+        }
     }
     if let Some((q, r)) = follow_up_row(tables) {
         out.push(format!(
@@ -145,6 +152,43 @@ fn cohort_basis(c: &PublishedTable, k: usize, months: &str, rounded: bool) -> St
     }
     basis.push('.');
     basis
+}
+
+/// Which way attrition probably leans the headline score's change, from
+/// row `r` of the published `wellbeing_attrition_bias`: "People with a
+/// follow-up started better off than those without (standardised difference
+/// 0.43); weighted for the baseline, the change is +1.52 (+1.10 to +1.95),
+/// so the simple average probably understates the service."
+fn attrition_sentence(b: &PublishedTable, r: usize) -> Option<String> {
+    let a = attrition_of(b, r)?;
+    let started = format!(
+        "People with a follow-up started {} off than those without on {} (standardised difference {:.2})",
+        if a.better_off { "better" } else { "worse" },
+        a.label,
+        a.size
+    );
+    Some(match a.weighting_raises {
+        Some(raises) => format!(
+            "{started}; weighted for the baseline, the change is {}, so the simple average probably {} the service.",
+            interval(
+                b,
+                r,
+                "weighted_change",
+                "weighted_lower",
+                "weighted_upper",
+                2
+            ),
+            if raises { "understates" } else { "flatters" }
+        ),
+        None => format!(
+            "{started}, so the average describes a {} group than everyone supported.",
+            if a.better_off {
+                "better-off"
+            } else {
+                "worse-off"
+            }
+        ),
+    })
 }
 
 /// The headline score's change: "Among about 130 people with a wellbeing
@@ -305,6 +349,24 @@ mod tests {
             cohort_basis(&cohort(Cell::Suppressed, Cell::Int(0)), 0, "12", true)
                 .contains("cut short an undisclosed number of before windows"),
         );
+    }
+
+    #[test]
+    fn the_headline_says_which_way_attrition_leans() {
+        use crate::render::report::sections::limitations::tests::attrition_table;
+        let b = attrition_table(&[("swemwbs_metric", 0.43, 1.16, 1.25)]);
+        assert_eq!(
+            attrition_sentence(&b, 0).unwrap(),
+            "People with a follow-up started better off than those without on SWEMWBS (metric score) (standardised difference 0.43); weighted for the baseline, the change is +1.25 (+0.95 to +1.55), so the simple average probably understates the service."
+        );
+        let same = attrition_table(&[("swemwbs_metric", 0.43, 1.16, 1.16)]);
+        assert!(
+            attrition_sentence(&same, 0)
+                .unwrap()
+                .ends_with("so the average describes a better-off group than everyone supported.")
+        );
+        let small = attrition_table(&[("swemwbs_metric", 0.05, 1.16, 1.25)]);
+        assert!(attrition_sentence(&small, 0).is_none());
     }
 
     #[test]

@@ -17,17 +17,7 @@ pub(in crate::render::report) fn limitations(
         ));
     }
     if let Some(b) = find(tables, "wellbeing_attrition_bias") {
-        for r in 0..b.rows.len() {
-            if let Some(d) = num(b, r, "standardised_mean_difference")
-                && d.abs() > 0.1
-            {
-                out.push(format!(
-                    "For {}, people with a follow-up started {} than those without (standardised difference {d:+.2}), so the average change may flatter or understate the service.",
-                    b.text(r, "score"),
-                    if d > 0.0 { "higher" } else { "lower" }
-                ));
-            }
-        }
+        out.extend(attrition(b));
     }
     if let Some(c) = find(tables, "wellbeing_change") {
         let few: Vec<String> = c
@@ -133,17 +123,27 @@ pub(in crate::render::report) fn limitations(
         ));
     }
     if let Some(q) = find(tables, "data_quality") {
-        for r in q.rows_where(&[("breakdown", "all")]) {
-            if let Some(share) = num(q, r, "share")
-                && q.text(r, "item").ends_with("recorded")
-                && share < 0.9
-            {
-                out.push(format!(
-                    "{}: {:.0}% only, so breakdowns by it are incomplete.",
+        // Follow-up is said above, once.
+        let incomplete: Vec<String> = q
+            .rows_where(&[("breakdown", "all")])
+            .filter(|&r| {
+                let item = q.text(r, "item");
+                item.ends_with("recorded") && item != "follow_up_recorded"
+            })
+            .filter_map(|r| {
+                let share = num(q, r, "share").filter(|&share| share < 0.9)?;
+                Some(format!(
+                    "{} for only {:.0}%",
                     q.text(r, "description"),
                     100.0 * share
-                ));
-            }
+                ))
+            })
+            .collect();
+        if !incomplete.is_empty() {
+            out.push(format!(
+                "Some records are incomplete ({}), so breakdowns by them are incomplete too.",
+                incomplete.join("; ")
+            ));
         }
     }
     let suppressed: usize = crate::disclosure::suppressed_cells(tables).values().sum();
@@ -160,6 +160,99 @@ pub(in crate::render::report) fn limitations(
     out
 }
 
+/// One score's attrition, from row `r` of the published
+/// `wellbeing_attrition_bias`, when those with a follow-up differ at the
+/// start from those without by a standardised difference above 0.1.
+pub(in crate::render::report) struct Attrition {
+    /// The score's label.
+    pub label: String,
+    /// Whether those followed up started better off (in the score's
+    /// direction of improvement).
+    pub better_off: bool,
+    /// The standardised difference's size.
+    pub size: f64,
+    /// Whether weighting for the baseline makes the improvement larger
+    /// (None when it leaves it as it is, or is not shown).
+    pub weighting_raises: Option<bool>,
+}
+
+/// The attrition of row `r` (see [`Attrition`]).
+pub(in crate::render::report) fn attrition_of(b: &PublishedTable, r: usize) -> Option<Attrition> {
+    let d = num(b, r, "standardised_mean_difference").filter(|d| d.abs() > 0.1)?;
+    let score = b.text(r, "score");
+    let rule = crate::scoring::Thresholds::builtin().rule(score);
+    let up = rule.is_none_or(|rule| rule.higher_is_better);
+    let weighting_raises = match (
+        num(b, r, "complete_case_change"),
+        num(b, r, "weighted_change"),
+    ) {
+        // Figures as published (two decimals): a difference under half a
+        // hundredth is none.
+        (Some(cc), Some(w)) if (w - cc).abs() >= 0.005 => Some((w > cc) == up),
+        _ => None,
+    };
+    Some(Attrition {
+        label: rule.map_or_else(|| score.to_string(), |rule| rule.label.clone()),
+        better_off: (d > 0.0) == up,
+        size: d.abs(),
+        weighting_raises,
+    })
+}
+
+/// Attrition bias, said once for every score: whether the people with a
+/// follow-up started better or worse off than those without, and which way
+/// weighting for the baseline moves the average change, so which way the
+/// simple average probably leans.
+fn attrition(b: &PublishedTable) -> Option<String> {
+    let all: Vec<Attrition> = (0..b.rows.len())
+        .filter_map(|r| attrition_of(b, r))
+        .collect();
+    if all.is_empty() {
+        return None;
+    }
+    let names = |better: bool| -> Vec<&str> {
+        all.iter()
+            .filter(|a| a.better_off == better)
+            .map(|a| a.label.as_str())
+            .collect()
+    };
+    let (better, worse) = (names(true), names(false));
+    let started = match (better.is_empty(), worse.is_empty()) {
+        (false, true) => format!("better off than those without on {}", better.join(", ")),
+        (true, false) => format!("worse off than those without on {}", worse.join(", ")),
+        _ => format!(
+            "better off than those without on {} and worse off on {}",
+            better.join(", "),
+            worse.join(", ")
+        ),
+    };
+    let (low, high) = all.iter().fold((f64::INFINITY, 0.0_f64), |(l, h), a| {
+        (l.min(a.size), h.max(a.size))
+    });
+    let raised = all
+        .iter()
+        .filter(|a| a.weighting_raises == Some(true))
+        .count();
+    let lowered = all
+        .iter()
+        .filter(|a| a.weighting_raises == Some(false))
+        .count();
+    let lean = if raised > lowered {
+        format!(
+            "; weighting for the baseline makes the improvement larger on {raised} of them, so the simple averages probably understate the service"
+        )
+    } else if lowered > raised {
+        format!(
+            "; weighting for the baseline makes the improvement smaller on {lowered} of them, so the simple averages probably flatter the service"
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "People with a follow-up started {started} (standardised differences {low:.2} to {high:.2} in size){lean}; people who did not improve may also have been followed up less, which no weighting can see (see the tipping points in the person section)."
+    ))
+}
+
 /// The GP difference-in-differences sets of `pool` in the longest window,
 /// as published.
 fn used_sets<'a>(d: &'a PublishedTable, pool: &str) -> Option<&'a Cell> {
@@ -172,7 +265,7 @@ fn used_sets<'a>(d: &'a PublishedTable, pool: &str) -> Option<&'a Cell> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::render::report) mod tests {
     use super::*;
     use crate::disclosure::Policy;
     use crate::measures::benchmark::{Adjustment, Benchmarks};
@@ -286,6 +379,54 @@ mod tests {
             out.contains(&"Only about 280 of about 695 referred people were matched to a never referred comparator and measured in both windows: the comparison describes those people.".to_string()),
             "{out:?}"
         );
+    }
+
+    /// Rows of a published `wellbeing_attrition_bias`: score, standardised
+    /// difference, complete-case and weighted change.
+    pub(in crate::render::report) fn attrition_table(
+        rows: &[(&str, f64, f64, f64)],
+    ) -> PublishedTable {
+        use crate::measures::wellbeing::attrition::WELLBEING_ATTRITION_BIAS;
+        let rows: Vec<Vec<(&str, Cell)>> = rows
+            .iter()
+            .map(|&(score, smd, cc, w)| {
+                vec![
+                    ("score", t(score)),
+                    ("standardised_mean_difference", Cell::Num(smd)),
+                    ("complete_case_change", Cell::Num(cc)),
+                    ("weighted_change", Cell::Num(w)),
+                    ("weighted_lower", Cell::Num(w - 0.3)),
+                    ("weighted_upper", Cell::Num(w + 0.3)),
+                ]
+            })
+            .collect();
+        let refs: Vec<&[(&str, Cell)]> = rows.iter().map(|r| r.as_slice()).collect();
+        published(&WELLBEING_ATTRITION_BIAS, &refs)
+    }
+
+    #[test]
+    fn attrition_is_said_once_in_each_score_s_direction_with_the_way_it_leans() {
+        // Higher SWEMWBS and lower loneliness are both better off; weighting
+        // raises SWEMWBS's improvement and lowers loneliness's score (an improvement too).
+        let b = attrition_table(&[
+            ("swemwbs_metric", 0.43, 1.16, 1.25),
+            ("ucla3_total", -0.44, -0.5, -0.7),
+            ("ons4_anxiety", 0.05, -0.4, -0.5),
+        ]);
+        let said = attrition(&b).unwrap();
+        assert_eq!(
+            said,
+            "People with a follow-up started better off than those without on SWEMWBS (metric score), UCLA-3 loneliness (standardised differences 0.43 to 0.44 in size); weighting for the baseline makes the improvement larger on 2 of them, so the simple averages probably understate the service; people who did not improve may also have been followed up less, which no weighting can see (see the tipping points in the person section)."
+        );
+        let flattering =
+            attrition(&attrition_table(&[("swemwbs_metric", -0.3, 1.2, 0.9)])).unwrap();
+        assert!(
+            flattering.contains("worse off than those without on SWEMWBS")
+                && flattering
+                    .contains("smaller on 1 of them, so the simple averages probably flatter"),
+            "{flattering}"
+        );
+        assert!(attrition(&attrition_table(&[("swemwbs_metric", 0.05, 1.2, 1.3)])).is_none());
     }
 
     #[test]
