@@ -24,6 +24,7 @@ pub static TABLES: &[&TableDef] = &[
     &wellbeing::attrition::WELLBEING_ATTRITION_BIAS,
     &wellbeing::attrition::WELLBEING_WEIGHT_BALANCE,
     &service::SERVICE_REFERRALS,
+    &service::SERVICE_REFERRALS_PERIOD,
     &service::SERVICE_UPTAKE,
     &community::COMMUNITY_ORGANISATIONS,
     &community::COMMUNITY_SUMMARY,

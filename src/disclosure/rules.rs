@@ -237,6 +237,35 @@ pub const SAME_QUANTITY: &[SameQuantity] = &[
             key: &["period", "quarter"],
         },
     },
+    // Each practice's and PCN's referrals in the period.
+    SameQuantity {
+        a: Twin {
+            table: "service_referrals_period",
+            column: "referrals",
+            when: &[("breakdown", "practice_code")],
+            key: &["period", "group"],
+        },
+        b: Twin {
+            table: "standardised_ratios",
+            column: "observed",
+            when: &[("breakdown", "practice_code")],
+            key: &["period", "group"],
+        },
+    },
+    SameQuantity {
+        a: Twin {
+            table: "service_referrals_period",
+            column: "referrals",
+            when: &[("breakdown", "pcn_code")],
+            key: &["period", "group"],
+        },
+        b: Twin {
+            table: "standardised_ratios",
+            column: "observed",
+            when: &[("breakdown", "pcn_code")],
+            key: &["period", "group"],
+        },
+    },
     // A quarter's accepted referrals.
     SameQuantity {
         a: Twin {
@@ -454,6 +483,82 @@ pub const CROSS_SUMS: &[CrossSum] = &[
             table: "equity",
             column: "population",
             when: &[("breakdown", "imd_quintile")],
+            key: &["period", "group"],
+        },
+    },
+    // Each breakdown's referrals, by quarter and in the period.
+    CrossSum {
+        parts: Twin {
+            table: "service_referrals",
+            column: "referrals",
+            when: &[("breakdown", "all")],
+            key: &["period", "group"],
+        },
+        by: None,
+        total: Twin {
+            table: "service_referrals_period",
+            column: "referrals",
+            when: &[("breakdown", "all")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "service_referrals",
+            column: "referrals",
+            when: &[("breakdown", "referral_source")],
+            key: &["period", "group"],
+        },
+        by: None,
+        total: Twin {
+            table: "service_referrals_period",
+            column: "referrals",
+            when: &[("breakdown", "referral_source")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "service_referrals",
+            column: "referrals",
+            when: &[("breakdown", "need")],
+            key: &["period", "group"],
+        },
+        by: None,
+        total: Twin {
+            table: "service_referrals_period",
+            column: "referrals",
+            when: &[("breakdown", "need")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "service_referrals",
+            column: "referrals",
+            when: &[("breakdown", "practice_code")],
+            key: &["period", "group"],
+        },
+        by: None,
+        total: Twin {
+            table: "service_referrals_period",
+            column: "referrals",
+            when: &[("breakdown", "practice_code")],
+            key: &["period", "group"],
+        },
+    },
+    CrossSum {
+        parts: Twin {
+            table: "service_referrals",
+            column: "referrals",
+            when: &[("breakdown", "pcn_code")],
+            key: &["period", "group"],
+        },
+        by: None,
+        total: Twin {
+            table: "service_referrals_period",
+            column: "referrals",
+            when: &[("breakdown", "pcn_code")],
             key: &["period", "group"],
         },
     },

@@ -82,6 +82,41 @@ pub const SERVICE_REFERRALS: TableDef = TableDef {
 };
 
 /// The table's declaration.
+pub const SERVICE_REFERRALS_PERIOD: TableDef = TableDef {
+    name: "service_referrals_period",
+    description: "Referrals received in the whole period, overall or for one group of one breakdown (service_referrals' quarters added up)",
+    queries: &[SERVICE_REFERRALS_SQL],
+    columns: &[
+        text("period", "Reporting period"),
+        text(
+            "breakdown",
+            "all, referral_source, need, practice_code or pcn_code",
+        ),
+        text("group", "Group within the breakdown"),
+        count("referrals", "Referrals received in the period"),
+        count(
+            "population",
+            "Registered population (list size) used as denominator",
+        ),
+        quotient(
+            "rate_per_1000",
+            "referrals",
+            "population",
+            1000.0,
+            "Referrals per 1,000 registered population in the period, not annualised",
+        ),
+        REFERRAL_RATE_LOWER,
+        REFERRAL_RATE_UPPER,
+    ],
+    sums: Sums {
+        breakdown_key: &["period"],
+        overlapping: &["need"],
+        not_summed: &["population"],
+        row_parts: &[],
+    },
+};
+
+/// The table's declaration.
 pub const SERVICE_UPTAKE: TableDef = TableDef {
     name: "service_uptake",
     description: "Uptake and timeliness of the referrals received in one quarter",
@@ -199,10 +234,99 @@ pub async fn service_delivery(ctx: &SessionContext, period: &Period) -> Result<V
     let dates = period.parameters();
     let referrals = SERVICE_REFERRALS_SQL.run(ctx, &dates).await?;
     let uptake = SERVICE_UPTAKE_SQL.run(ctx, &dates).await?;
+    let rows = referral_rows(&referrals);
     Ok(vec![
-        referral_table(&referrals, &period.label)?,
+        referral_table(&rows, &period.label)?,
+        period_table(&rows, &period.label)?,
         uptake_table(&uptake, &period.label)?,
     ])
+}
+
+/// One row of `queries/service_referrals.sql`.
+#[derive(Debug, Clone, PartialEq)]
+struct ReferralRow {
+    quarter: String,
+    breakdown: String,
+    group: String,
+    referrals: i64,
+    population: Option<i64>,
+}
+
+fn referral_rows(batches: &[RecordBatch]) -> Vec<ReferralRow> {
+    let mut rows = Vec::new();
+    for b in batches {
+        let (Some(breakdown), Some(group)) = (
+            crate::measures::table::column(b, "breakdown")
+                .and_then(|c| c.as_string_opt::<i32>().cloned()),
+            crate::measures::table::column(b, "group")
+                .and_then(|c| c.as_string_opt::<i32>().cloned()),
+        ) else {
+            continue;
+        };
+        for i in 0..b.num_rows() {
+            rows.push(ReferralRow {
+                quarter: quarter(b, i),
+                breakdown: breakdown.value(i).to_string(),
+                group: group.value(i).to_string(),
+                referrals: int_at(b, "referrals", i).unwrap_or(0),
+                population: int_at(b, "population", i).filter(|p| *p > 0),
+            });
+        }
+    }
+    rows
+}
+
+/// The count, population and rate cells of one referral row (rate per 1,000
+/// registered with its exact/Byar Poisson limits).
+fn referral_cells(referrals: i64, population: Option<i64>) -> [(&'static str, Value); 5] {
+    let rate = |x: f64| population.map(|p| 1000.0 * x / p as f64);
+    let (lower, upper) = poisson_interval(referrals as f64, 0.95);
+    [
+        ("referrals", int_value(referrals)),
+        ("population", population.map_or(Value::Null, Value::Int)),
+        ("rate_per_1000", opt_num(rate(referrals as f64))),
+        ("rate_lower", opt_num(lower.and_then(rate))),
+        ("rate_upper", opt_num(rate(upper))),
+    ]
+}
+
+/// The quarters added up: one row per breakdown and group, in first-seen
+/// order (the query's), with the population as given (the same in every
+/// quarter).
+fn period_rows(rows: &[ReferralRow]) -> Vec<(String, String, i64, Option<i64>)> {
+    let mut totals: Vec<(String, String, i64, Option<i64>)> = Vec::new();
+    let mut at: std::collections::HashMap<(String, String), usize> = Default::default();
+    for r in rows {
+        let key = (r.breakdown.clone(), r.group.clone());
+        match at.get(&key) {
+            Some(&i) => totals[i].2 += r.referrals,
+            None => {
+                at.insert(key, totals.len());
+                totals.push((
+                    r.breakdown.clone(),
+                    r.group.clone(),
+                    r.referrals,
+                    r.population,
+                ));
+            }
+        }
+    }
+    totals.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    totals
+}
+
+fn period_table(rows: &[ReferralRow], period: &str) -> Result<OutTable> {
+    let mut table = TableBuilder::new(&SERVICE_REFERRALS_PERIOD);
+    for (breakdown, group, referrals, population) in period_rows(rows) {
+        let mut row = vec![
+            ("period", text_value(period)),
+            ("breakdown", text_value(&breakdown)),
+            ("group", text_value(&group)),
+        ];
+        row.extend(referral_cells(referrals, population));
+        table.push_named(&row);
+    }
+    table.finish()
 }
 
 fn floats(b: &RecordBatch, name: &str, i: usize) -> Option<f64> {
@@ -217,34 +341,17 @@ fn quarter(b: &RecordBatch, i: usize) -> String {
     )
 }
 
-fn referral_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
+fn referral_table(rows: &[ReferralRow], period: &str) -> Result<OutTable> {
     let mut table = TableBuilder::new(&SERVICE_REFERRALS);
-    for b in batches {
-        let (Some(breakdown), Some(group)) = (
-            crate::measures::table::column(b, "breakdown")
-                .and_then(|c| c.as_string_opt::<i32>().cloned()),
-            crate::measures::table::column(b, "group")
-                .and_then(|c| c.as_string_opt::<i32>().cloned()),
-        ) else {
-            continue;
-        };
-        for i in 0..b.num_rows() {
-            let count = int_at(b, "referrals", i).unwrap_or(0);
-            let population = int_at(b, "population", i).filter(|p| *p > 0);
-            let rate = |x: f64| population.map(|p| 1000.0 * x / p as f64);
-            let (lower, upper) = poisson_interval(count as f64, 0.95);
-            table.push_named(&[
-                ("period", text_value(period)),
-                ("quarter", text_value(quarter(b, i))),
-                ("breakdown", text_value(breakdown.value(i))),
-                ("group", text_value(group.value(i))),
-                ("referrals", int_value(count)),
-                ("population", population.map_or(Value::Null, Value::Int)),
-                ("rate_per_1000", opt_num(rate(count as f64))),
-                ("rate_lower", opt_num(lower.and_then(rate))),
-                ("rate_upper", opt_num(rate(upper))),
-            ]);
-        }
+    for r in rows {
+        let mut row = vec![
+            ("period", text_value(period)),
+            ("quarter", text_value(&r.quarter)),
+            ("breakdown", text_value(&r.breakdown)),
+            ("group", text_value(&r.group)),
+        ];
+        row.extend(referral_cells(r.referrals, r.population));
+        table.push_named(&row);
     }
     table.finish()
 }
@@ -286,4 +393,43 @@ fn uptake_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
         }
     }
     table.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(quarter: &str, breakdown: &str, group: &str, referrals: i64) -> ReferralRow {
+        ReferralRow {
+            quarter: quarter.into(),
+            breakdown: breakdown.into(),
+            group: group.into(),
+            referrals,
+            population: Some(3640),
+        }
+    }
+
+    #[test]
+    fn the_period_adds_up_each_group_over_its_quarters() {
+        let rows = vec![
+            row("2024/25 Q1", "all", "all", 210),
+            row("2024/25 Q1", "referral_source", "pharmacy", 10),
+            row("2024/25 Q2", "all", "all", 215),
+            row("2024/25 Q2", "referral_source", "general_practice", 120),
+            row("2024/25 Q2", "referral_source", "pharmacy", 3),
+        ];
+        assert_eq!(
+            period_rows(&rows),
+            vec![
+                ("all".into(), "all".into(), 425, Some(3640)),
+                (
+                    "referral_source".into(),
+                    "general_practice".into(),
+                    120,
+                    Some(3640)
+                ),
+                ("referral_source".into(), "pharmacy".into(), 13, Some(3640)),
+            ]
+        );
+    }
 }

@@ -100,59 +100,52 @@ pub(in crate::render::report) fn monthly_referrals_figure(
     })
 }
 
-/// Referrals by source for the period (else its latest quarter).
+/// Referrals by source over the whole period (`service_referrals_period`),
+/// or, without it, the latest quarter of `service_referrals`.
 pub(in crate::render::report) fn sources_figure(tables: &[PublishedTable]) -> Option<Figure> {
-    let t = find(tables, "service_referrals")?;
-    let period_rows: Vec<usize> = t
-        .rows_where(&[("breakdown", "referral_source")])
-        .filter(|&r| t.text(r, "quarter") == "all")
-        .collect();
-    let rows = if period_rows.is_empty() {
-        let last = t
-            .rows_where(&[("breakdown", "referral_source")])
-            .map(|r| t.text(r, "quarter").to_string())
-            .max()?;
-        t.rows_where(&[("breakdown", "referral_source")])
-            .filter(|&r| t.text(r, "quarter") == last)
-            .collect()
-    } else {
-        period_rows
+    let (t, rows, when) = match find(tables, "service_referrals_period") {
+        Some(t) => {
+            let rows: Vec<usize> = t.rows_where(&[("breakdown", "referral_source")]).collect();
+            (t, rows, "the period".to_string())
+        }
+        None => {
+            let t = find(tables, "service_referrals")?;
+            let last = t
+                .rows_where(&[("breakdown", "referral_source")])
+                .map(|r| t.text(r, "quarter").to_string())
+                .max()?;
+            let rows = t
+                .rows_where(&[("breakdown", "referral_source")])
+                .filter(|&r| t.text(r, "quarter") == last)
+                .collect();
+            (t, rows, last)
+        }
     };
     if rows.is_empty() {
         return None;
     }
-    let quarter = t.text(rows[0], "quarter").to_string();
     let values: Vec<Option<f64>> = rows.iter().map(|&r| num(t, r, "referrals")).collect();
+    // Sources by name: "General practice", not general_practice.
+    let name = |r: usize| {
+        let code = t.text(r, "group");
+        crate::model::codes::REFERRAL_SOURCE
+            .label(code)
+            .map_or_else(|| code.replace('_', " "), str::to_string)
+    };
     let described: Vec<String> = rows
         .iter()
-        .map(|&r| {
-            format!(
-                "{} {}",
-                t.text(r, "group").replace('_', " "),
-                show(t.cell(r, "referrals"), Fmt::Count)
-            )
-        })
+        .map(|&r| format!("{} {}", name(r), show(t.cell(r, "referrals"), Fmt::Count)))
         .collect();
     Some(Figure {
         id: "referral_sources".into(),
-        title: format!(
-            "Referrals by source, {}",
-            if quarter == "all" {
-                "the period".to_string()
-            } else {
-                quarter
-            }
-        ),
+        title: format!("Referrals by source, {when}"),
         description: format!(
             "Bar chart of referrals by source: {}.",
             described.join(", ")
         ),
         kind: FigureKind::Bars,
         axis: "Referrals".into(),
-        categories: rows
-            .iter()
-            .map(|&r| t.text(r, "group").replace('_', " "))
-            .collect(),
+        categories: rows.iter().map(|&r| name(r)).collect(),
         series: vec![Series::values("Referrals", values)],
     })
 }
@@ -199,5 +192,45 @@ mod tests {
         );
         assert!(monthly_referrals_figure(&[]).is_none());
         assert!(sources_figure(&[]).is_none());
+    }
+
+    #[test]
+    fn the_sources_chart_covers_the_whole_period_by_name() {
+        use crate::measures::service::{SERVICE_REFERRALS, SERVICE_REFERRALS_PERIOD};
+        let quarterly = published(
+            &SERVICE_REFERRALS,
+            &[
+                &[
+                    ("quarter", t("2024/25 Q1")),
+                    ("breakdown", t("referral_source")),
+                    ("group", t("general_practice")),
+                    ("referrals", Cell::Int(115)),
+                ],
+                &[
+                    ("quarter", t("2024/25 Q4")),
+                    ("breakdown", t("referral_source")),
+                    ("group", t("general_practice")),
+                    ("referrals", Cell::Int(120)),
+                ],
+            ],
+        );
+        let period = published(
+            &SERVICE_REFERRALS_PERIOD,
+            &[&[
+                ("breakdown", t("referral_source")),
+                ("group", t("general_practice")),
+                ("referrals", Cell::Int(470)),
+            ]],
+        );
+        let whole = sources_figure(&[quarterly.clone(), period]).unwrap();
+        assert_eq!(whole.title, "Referrals by source, the period");
+        assert_eq!(whole.categories, vec!["General practice"]);
+        assert_eq!(
+            whole.description,
+            "Bar chart of referrals by source: General practice 470."
+        );
+        // Without the period's table, the latest quarter, said as such.
+        let last = sources_figure(&[quarterly]).unwrap();
+        assert_eq!(last.title, "Referrals by source, 2024/25 Q4");
     }
 }
