@@ -270,6 +270,7 @@ pub fn evaluate(
         benchmarks: &benchmarks,
         warnings: &warnings,
         settings: spec.settings(),
+        parameters: pairing.shown_parameters(),
         quarantined: ingest_report.quarantined(),
         min_pairs: pairing.min_pairs,
         policy,

@@ -50,6 +50,23 @@ pub struct PairingRules {
 }
 
 impl PairingRules {
+    /// Every named parameter of the outcome SQL this run sets (the pairing
+    /// windows and `$outcome_cohort`) as a reader sees it written: numbers
+    /// as they are, text quoted as in SQL.
+    pub fn shown_parameters(&self) -> Vec<(&'static str, String)> {
+        self.parameters()
+            .into_iter()
+            .chain([self.cohort.parameter()])
+            .map(|(name, value)| {
+                let shown = match value {
+                    ScalarValue::Utf8(Some(text)) => format!("'{text}'"),
+                    other => other.to_string(),
+                };
+                (name, shown)
+            })
+            .collect()
+    }
+
     /// The pairing windows as the named parameters of `wellbeing_pairs.sql`
     /// (`$baseline_before_days`, …).
     pub fn parameters(&self) -> [(&'static str, ScalarValue); 4] {

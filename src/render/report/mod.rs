@@ -52,6 +52,9 @@ pub struct ReportInputs<'a> {
     pub warnings: &'a [String],
     /// Settings for the methods appendix.
     pub settings: Vec<(String, String)>,
+    /// The named parameters of the measure queries as this run set them
+    /// (`outcome_cohort`, `'closed'`), filled into the methods appendix.
+    pub parameters: Vec<(&'static str, String)>,
     /// Rows quarantined at ingest.
     pub quarantined: u64,
     /// The smallest number of pairs with intervals.
@@ -165,13 +168,25 @@ pub struct Method {
     pub tables: String,
 }
 
-/// The methods appendix: every measure's header from `queries/`, and the
-/// tables the registry says it feeds.
-pub fn methods() -> Vec<Method> {
+/// `text` with each `$name` of `parameters` replaced by its value (longest
+/// names first, so no name is taken for the start of another).
+pub fn filled(text: &str, parameters: &[(&str, String)]) -> String {
+    let mut sorted: Vec<&(&str, String)> = parameters.iter().collect();
+    sorted.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+    sorted
+        .into_iter()
+        .fold(text.to_string(), |t, (name, value)| {
+            t.replace(&format!("${name}"), value)
+        })
+}
+
+/// The methods appendix: every measure's header from `queries/`, with this
+/// run's parameters filled in, and the tables the registry says it feeds.
+pub fn methods(parameters: &[(&str, String)]) -> Vec<Method> {
     crate::registry::measure_files()
         .into_iter()
         .map(|q| {
-            let field = |key: &str| q.header(key).unwrap_or_default().to_string();
+            let field = |key: &str| filled(q.header(key).unwrap_or_default(), parameters);
             Method {
                 name: q.name.to_string(),
                 title: field("title"),
@@ -278,7 +293,7 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
                     benchmarking,
                     quality,
                     limitations,
-                    methods: methods(),
+                    methods: methods(&inputs.parameters),
                     settings: &inputs.settings,
                 },
             )))
@@ -328,4 +343,39 @@ pub fn environment(folder: Option<&Path>) -> Result<minijinja::Environment<'stat
             .map_err(|e| template_error(folder, &e))?;
     }
     Ok(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_methods_appendix_quotes_this_run_s_parameters() {
+        let parameters = crate::measures::wellbeing::PairingRules::default().shown_parameters();
+        assert!(parameters.contains(&("outcome_cohort", "'closed'".to_string())));
+        let text: String = methods(&parameters)
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {} {} {}\n",
+                    m.definition, m.population, m.statistic, m.caveats
+                )
+            })
+            .collect();
+        let unfilled: Vec<&str> = text
+            .split('$')
+            .skip(1)
+            .filter(|rest| rest.starts_with(|c: char| c.is_ascii_lowercase()))
+            .collect();
+        assert!(unfilled.is_empty(), "{unfilled:?}");
+        assert!(
+            text.contains("The outcome cohort here is 'closed'"),
+            "{text}"
+        );
+        // Longest names first: `$ab` is not `$a` followed by b.
+        assert_eq!(
+            filled("$a and $ab", &[("a", "1".into()), ("ab", "2".into())]),
+            "1 and 2"
+        );
+    }
 }

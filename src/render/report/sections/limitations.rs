@@ -300,6 +300,7 @@ pub(in crate::render::report) mod tests {
                 benchmarks: &benchmarks,
                 warnings: &[],
                 settings: Vec::new(),
+                parameters: Vec::new(),
                 quarantined,
                 min_pairs: 30,
                 policy: Policy::NhsDigital,
