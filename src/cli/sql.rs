@@ -23,6 +23,11 @@ pub(super) struct SqlArgs {
     /// Write the result to a .csv, .parquet or .json file instead of printing it.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Also query the tables of a `sprout measures` folder or of an
+    /// evaluation's output folder (its published tables), each under its
+    /// file name, e.g. wellbeing_change.
+    #[arg(long)]
+    tables: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -30,11 +35,22 @@ pub(super) struct SqlArgs {
 /// Run `sprout sql`.
 pub(super) fn run(args: SqlArgs, console: &Console) -> Result<i32> {
     let source = Named::new("the warehouse (--warehouse)", &args.warehouse);
+    // An evaluation's published tables sit in its tables/ folder; a
+    // `sprout measures` folder holds them at its top.
+    let tables = args.tables.as_deref().map(|folder| {
+        if folder.join(Made::Evaluation.marker()).is_file() {
+            (folder, Made::Evaluation, folder.join("tables"))
+        } else {
+            (folder, Made::Measures, folder.to_path_buf())
+        }
+    });
+    let tables_named = tables
+        .as_ref()
+        .map(|(folder, _, _)| Named::new("the tables folder (--tables)", folder));
     if let Some(output) = &args.output {
-        check_apart(
-            &[Named::new("the output file (--output)", output)],
-            &[source],
-        )?;
+        let mut inputs = vec![source];
+        inputs.extend(tables_named);
+        check_apart(&[Named::new("the output file (--output)", output)], &inputs)?;
     }
     let _reading = FolderLock::acquire(
         source,
@@ -43,9 +59,22 @@ pub(super) fn run(args: SqlArgs, console: &Console) -> Result<i32> {
         "sprout sql",
         console,
     )?;
+    let _tables_reading = match (&tables, tables_named) {
+        (Some((_, made, _)), Some(named)) => Some(FolderLock::acquire(
+            named,
+            Access::Shared,
+            *made,
+            "sprout sql",
+            console,
+        )?),
+        _ => None,
+    };
     let warehouse = Warehouse::open(&args.warehouse)?;
     crate::engine::runtime(args.engine.target_partitions)?.block_on(async {
         let ctx = crate::engine::session(&warehouse, args.engine.engine()).await?;
+        if let Some((_, _, folder)) = &tables {
+            crate::sql::register_tables(&ctx, folder).await?;
+        }
         let frame_schema;
         let batches = {
             let batches = crate::sql::query(&ctx, &args.query).await?;

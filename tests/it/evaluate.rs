@@ -819,3 +819,20 @@ fn the_period_can_be_set_on_the_command_line() {
     let json = std::fs::read_to_string(overridden.path().join("report/evaluation.json")).unwrap();
     assert!(json.contains("2024/25 Q2"), "{json}");
 }
+
+/// An evaluation's published tables can be queried with `sprout sql
+/// --tables` (#19, item 10): the rounded figures as published.
+#[test]
+fn an_evaluation_s_published_tables_can_be_queried() {
+    let (root, out) = sample("");
+    let run = crate::support::sprout(&[
+        "sql",
+        "SELECT referrals FROM service_referrals_period WHERE breakdown = 'all'",
+        "-w",
+        s(&root.path().join("warehouse")),
+        "--tables",
+        s(&out),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("| 855 "), "{}", run.all());
+}

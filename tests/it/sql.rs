@@ -140,3 +140,41 @@ fn a_memory_size_that_is_not_one_is_refused() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("1GiB"), "{}", run.all());
 }
+
+/// `--tables` adds a `sprout measures` folder's tables, or an evaluation's
+/// published ones, beside the warehouse's (#19, item 10): the exact and the
+/// published figures can be queried and joined with the same SQL.
+#[test]
+fn measure_and_published_tables_can_be_queried_beside_the_warehouse() {
+    let (root, out, run) = sample_measures(&["-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let wh = root.path().join("wh");
+    let exact = sprout(&[
+        "sql",
+        "SELECT referrals FROM service_referrals_period WHERE breakdown = 'all'",
+        "-w",
+        s(&wh),
+        "--tables",
+        s(&out),
+    ]);
+    assert_eq!(exact.code, 0, "{}", exact.all());
+    assert!(exact.stdout.contains("| 855 "), "{}", exact.all());
+    let joined = sprout(&[
+        "sql",
+        "SELECT count(*) AS n FROM referrals r JOIN service_referrals_period p ON p.breakdown = 'referral_source' AND p.\"group\" = r.referral_source",
+        "-w",
+        s(&wh),
+        "--tables",
+        s(&out),
+    ]);
+    assert_eq!(joined.code, 0, "{}", joined.all());
+    let empty = root.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let refused = sprout(&["sql", "SELECT 1", "-w", s(&wh), "--tables", s(&empty)]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused.stderr.contains("holds no Parquet tables"),
+        "{}",
+        refused.all()
+    );
+}
