@@ -383,7 +383,9 @@ fn decode(text: &str) -> String {
 }
 
 /// What a reader sees in `workbook.xlsx`: every cell of every sheet but
-/// `about` (the stamp: hashes, version, run time), as one sheet of
+/// `about` (the stamp: hashes, version, run time) and the data dictionary
+/// (sprout's own definitions of the columns, no figure of the data: its
+/// "0.025" is a funnel's limit named in a description), as one sheet of
 /// sentences per worksheet, numbers written as their shortest decimal.
 pub fn workbook(folder: &Path) -> Result<Vec<Sheet>> {
     use calamine::Reader;
@@ -395,7 +397,7 @@ pub fn workbook(folder: &Path) -> Result<Vec<Sheet>> {
         calamine::open_workbook_auto(&path).map_err(|e| Error::file(&path, "reading", e))?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
-        if name == "about" {
+        if name == "about" || name == crate::render::workbook::DICTIONARY_SHEET {
             continue;
         }
         let range = book

@@ -72,7 +72,12 @@ fn xlsx(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {
     move |e| Error::io(path, "writing the workbook", std::io::Error::other(e))
 }
 
-/// The workbook as bytes.
+/// The last sheet: every published column with its type, protection and
+/// description (`tables/data_dictionary.csv`).
+pub const DICTIONARY_SHEET: &str = "data_dictionary";
+
+/// The workbook as bytes: `about`, `headlines`, a sheet per published table
+/// and the data dictionary.
 pub fn build(tables: &[PublishedTable], figures: &[Figure], stamp: &Stamp) -> Result<Vec<u8>> {
     let path = Path::new("workbook.xlsx");
     let e = xlsx(path);
@@ -86,7 +91,10 @@ pub fn build(tables: &[PublishedTable], figures: &[Figure], stamp: &Stamp) -> Re
     workbook.set_properties(&properties);
     let formats = Formats::new();
     let mut taken = vec!["about".to_string(), "headlines".to_string()];
-    let names: Vec<String> = tables
+    // Every published table, then the data dictionary of their columns.
+    let dictionary = crate::render::tables::dictionary(tables);
+    let sheets: Vec<&PublishedTable> = tables.iter().chain([&dictionary]).collect();
+    let names: Vec<String> = sheets
         .iter()
         .map(|t| {
             let name = sheet_name(t.name(), &taken);
@@ -94,9 +102,9 @@ pub fn build(tables: &[PublishedTable], figures: &[Figure], stamp: &Stamp) -> Re
             name
         })
         .collect();
-    about_sheet(workbook.add_worksheet(), tables, &names, stamp, &formats).map_err(&e)?;
+    about_sheet(workbook.add_worksheet(), &sheets, &names, stamp, &formats).map_err(&e)?;
     headline_sheet(workbook.add_worksheet(), figures, stamp, &formats).map_err(&e)?;
-    for (table, name) in tables.iter().zip(&names) {
+    for (table, name) in sheets.iter().zip(&names) {
         table_sheet(workbook.add_worksheet(), table, name, stamp, &formats).map_err(&e)?;
     }
     workbook.save_to_buffer().map_err(&e)
@@ -117,7 +125,7 @@ fn stamp_sheet(sheet: &mut Worksheet, stamp: &Stamp) {
 
 fn about_sheet(
     sheet: &mut Worksheet,
-    tables: &[PublishedTable],
+    tables: &[&PublishedTable],
     names: &[String],
     stamp: &Stamp,
     f: &Formats,

@@ -407,7 +407,18 @@ fn the_workbook_holds_every_published_table_cell_by_cell() {
     let dictionary = read_csv(&out.join("tables/data_dictionary.csv"));
     let mut tables: Vec<String> = dictionary.iter().map(|r| r["table_name"].clone()).collect();
     tables.dedup();
-    assert_eq!(sheets.len(), tables.len() + 2, "a sheet per table");
+    assert_eq!(
+        sheets.len(),
+        tables.len() + 3,
+        "a sheet per table, and the data dictionary"
+    );
+    assert_eq!(sheets.last().unwrap(), "data_dictionary");
+    let columns = workbook.worksheet_range("data_dictionary").unwrap();
+    assert_eq!(columns.height(), dictionary.len() + 1, "a row per column");
+    assert_eq!(
+        columns.get_value((1, 2)),
+        Some(&Data::String(dictionary[0]["column_name"].clone()))
+    );
     for (sheet, table) in sheets[2..].iter().zip(&tables) {
         assert!(
             table.starts_with(sheet.split('~').next().unwrap()),
