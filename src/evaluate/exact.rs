@@ -87,7 +87,12 @@ pub async fn run(
     watch.lap("write");
     Ok(MeasureResult {
         tables: computed.tables,
-        warnings: cautions.into_iter().map(|c| c.message).collect(),
+        warnings: computed
+            .notices
+            .iter()
+            .cloned()
+            .chain(cautions.into_iter().map(|c| c.message))
+            .collect(),
         health: computed.health,
     })
 }

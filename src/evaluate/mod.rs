@@ -210,6 +210,9 @@ pub fn evaluate(
     };
     let computed = crate::engine::runtime(options.engine.target_partitions)?
         .block_on(measures::compute(&measure_options, watch))?;
+    for notice in &computed.notices {
+        console.warn(notice);
+    }
     // One quantity, one value: what one table withholds, every table does.
     let mut published = disclosure::publish_all(&computed.tables, policy);
     for (slot, table) in published.iter_mut().zip(&computed.tables) {
@@ -242,7 +245,12 @@ pub fn evaluate(
         title: spec.title.clone(),
         period: period.label.clone(),
         spec_sha256: ingest::sha256_hex(text.as_bytes()),
-        spec_file: path.display().to_string(),
+        // The spec's own name: paths are relative to it, so the same spec
+        // run from anywhere gives the same bytes and no local path is shown.
+        spec_file: path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
         sprout_version: crate::VERSION.to_string(),
         generated_at: chrono::DateTime::from_timestamp(generated_epoch, 0)
             .map_or_else(String::new, |t| {

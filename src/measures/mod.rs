@@ -72,6 +72,9 @@ pub struct Computed {
     pub standardisation: standardised::Standardisation,
     /// The health and care system's naive and comparison estimates, side by side.
     pub health: Vec<health::Headline>,
+    /// What the user should know before reading the tables (a period the
+    /// referrals do not reach), for the terminal.
+    pub notices: Vec<String>,
 }
 
 /// Compute every measure for `options.period` (nothing is written). The
@@ -82,6 +85,10 @@ pub struct Computed {
 pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<Computed> {
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::engine::session(&warehouse, options.engine).await?;
+    let notices = period::coverage_notice(&ctx, &options.period)
+        .await?
+        .into_iter()
+        .collect();
     let person = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
     let standardisation =
         standardised::standardisation(&ctx, &options.period, &options.benchmark.standardisation)
@@ -112,5 +119,6 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
         benchmarks,
         standardisation,
         health: health.headlines,
+        notices,
     })
 }

@@ -153,6 +153,47 @@ impl Period {
     }
 }
 
+/// A warning when no referral falls in `period`, with the dates the
+/// warehouse's referrals do span (or that it holds none).
+pub async fn coverage_notice(
+    ctx: &datafusion::prelude::SessionContext,
+    period: &Period,
+) -> crate::error::Result<Option<String>> {
+    use datafusion::arrow::array::{Array, AsArray, Date32Array, Int64Array};
+    let sql = format!(
+        "SELECT count(*) FILTER (WHERE referral_date >= DATE '{}' AND referral_date <= DATE '{}') AS inside, \
+         min(referral_date) AS first, max(referral_date) AS last FROM referrals",
+        period.start, period.end
+    );
+    let batches = ctx.sql(&sql).await?.collect().await?;
+    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(None);
+    };
+    let inside = b
+        .column(0)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .map_or(0, |a| a.value(0));
+    if inside > 0 {
+        return Ok(None);
+    }
+    let dates: &Date32Array = b.column(1).as_primitive();
+    let last: &Date32Array = b.column(2).as_primitive();
+    let span = if dates.is_null(0) {
+        "the warehouse holds no referrals".to_string()
+    } else {
+        format!(
+            "the warehouse's referrals are dated {} to {}",
+            crate::days::from_date32(dates.value(0)),
+            crate::days::from_date32(last.value(0))
+        )
+    };
+    Ok(Some(format!(
+        "No referral falls in {} ({} to {}): {span}; check the period (--period, or `period` in the spec)",
+        period.label, period.start, period.end
+    )))
+}
+
 /// Which referrals make up an outcome cohort for a period.
 ///
 /// A referral belongs to the period of its referral date for activity

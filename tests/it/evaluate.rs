@@ -505,29 +505,62 @@ fn the_same_spec_and_inputs_give_byte_identical_outputs_even_under_a_memory_limi
         .map(|s| s["seconds"].as_f64().unwrap())
         .sum();
     assert!(summed <= total + 1e-6 && summed > 0.0, "{recorded}");
-    let files = |dir: &Path| -> BTreeMap<PathBuf, Vec<u8>> {
-        let mut out = BTreeMap::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    out.insert(
-                        p.strip_prefix(dir).unwrap().to_path_buf(),
-                        std::fs::read(&p).unwrap(),
-                    );
-                }
+    same_bytes(&outputs[0], &outputs[1]);
+}
+
+/// Every file below `dir`, by its path relative to `dir`.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
-        out
-    };
-    let (a, b) = (files(&outputs[0]), files(&outputs[1]));
+    }
+    out
+}
+
+/// Two output folders hold the same files, byte for byte.
+fn same_bytes(one: &Path, other: &Path) {
+    let (a, b) = (files(one), files(other));
     assert!(a.len() > 80, "{} files", a.len());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{} differs between runs", name.display());
+    }
+}
+
+/// The same spec in another folder gives the same bytes, and no local path
+/// is published: the spec is named as itself (#19, item 11; it was written
+/// as the path it was given).
+#[test]
+fn the_same_spec_in_another_folder_gives_the_same_bytes() {
+    let outputs: Vec<(tempfile::TempDir, PathBuf)> = (0..2)
+        .map(|_| {
+            let root = tempfile::tempdir().unwrap();
+            let spec = spec_in(root.path(), &sample_extract(), "");
+            let run = evaluate(&spec, &["-q"]);
+            assert_eq!(run.code, 0, "{}", run.all());
+            let out = root.path().join("report");
+            (root, out)
+        })
+        .collect();
+    same_bytes(&outputs[0].1, &outputs[1].1);
+    let folder = outputs[0].0.path().to_string_lossy().to_string();
+    for (name, bytes) in files(&outputs[0].1) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&folder),
+            "{} shows the local path {folder}",
+            name.display()
+        );
     }
 }
 

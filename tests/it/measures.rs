@@ -909,3 +909,30 @@ fn spc_limits_can_be_fixed_from_a_baseline() {
     }
     assert!(referrals[0]["warnings"].contains("only 6 points"));
 }
+
+/// A period no referral falls in is a warning that gives the data's span
+/// (#19, item 11), not a set of empty tables without a word.
+#[test]
+fn a_period_outside_the_data_is_a_warning_with_the_data_s_span() {
+    let (root, _out, run) = sample_measures(&["-q"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.stderr.contains("No referral falls"), "{}", run.all());
+    let later = sprout(&[
+        "measures",
+        "-w",
+        s(&root.path().join("wh")),
+        "--period",
+        "2030/31",
+        "-o",
+        s(&root.path().join("later")),
+        "-q",
+    ]);
+    assert_eq!(later.code, 0, "{}", later.all());
+    assert!(
+        later.stderr.contains(
+            "No referral falls in 2030/31 (2030-04-01 to 2031-03-31): the warehouse's referrals are dated 2024-04-01 to 2025-03-31"
+        ),
+        "{}",
+        later.all()
+    );
+}
