@@ -23,6 +23,9 @@ pub(in crate::render::report) fn plotted_funnel(f: &FunnelResult) -> (FunnelResu
     (out, dropped)
 }
 
+/// The fewest PCNs a funnel plot is drawn for.
+const MIN_PLOTTED_UNITS: usize = 3;
+
 /// The benchmarking summary (overdispersion) and one section per funnel, plotted without withheld units.
 pub(in crate::render::report) fn benchmark_sections(
     tables: &[PublishedTable],
@@ -57,12 +60,28 @@ pub(in crate::render::report) fn benchmark_sections(
             svg,
             description,
         };
+        let plotted = shown.measure.units.len();
         let mut s = Section {
             id: f.measure.name.clone(),
             title: f.measure.label.clone(),
-            charts: vec![chart],
+            // A funnel of one or two points compares nothing.
+            charts: if plotted >= MIN_PLOTTED_UNITS {
+                vec![chart]
+            } else {
+                Vec::new()
+            },
             ..Section::default()
         };
+        if plotted < MIN_PLOTTED_UNITS {
+            s.intro.push(format!(
+                "No funnel plot: {} to plot, and a funnel plot needs at least {MIN_PLOTTED_UNITS} to compare. The figures are in the table below.",
+                match plotted {
+                    0 => "no PCN".to_string(),
+                    1 => "only 1 PCN".to_string(),
+                    n => format!("only {n} PCNs"),
+                }
+            ));
+        }
         if let Some(t) = units {
             let rows: Vec<usize> = t
                 .rows_where(&[("measure", f.measure.name.as_str())])
@@ -292,6 +311,12 @@ mod tests {
             ..nothing()
         };
         let (_, sections) = benchmark_sections(&[units], &benchmarks);
+        // Two PCNs: no plot, and the section says why.
+        assert!(sections[0].charts.is_empty());
+        assert_eq!(
+            sections[0].intro[0],
+            "No funnel plot: only 2 PCNs to plot, and a funnel plot needs at least 3 to compare. The figures are in the table below."
+        );
         let table = &sections[0].tables[0];
         assert_eq!(
             table.headers[4..8],
@@ -374,5 +399,37 @@ mod tests {
             ["A81001", "40", "52.5", "0.76"].map(String::from)
         );
         assert_eq!(list.rows[1][1], "*");
+    }
+
+    #[test]
+    fn three_pcns_are_plotted() {
+        use crate::measures::benchmark::{FunnelKind, FunnelMeasure, FunnelUnit, compute_funnel};
+        let unit = |name: &str, x: f64| FunnelUnit {
+            unit: name.into(),
+            numerator: x,
+            denominator: 100.0,
+            hidden: false,
+        };
+        let funnel = compute_funnel(
+            FunnelMeasure {
+                name: "share_declined".into(),
+                label: "Share declined".into(),
+                kind: FunnelKind::Proportion,
+                units: vec![unit("U1", 10.0), unit("U2", 20.0), unit("U3", 30.0)],
+            },
+            Adjustment::None,
+        );
+        let benchmarks = Benchmarks {
+            funnels: vec![funnel],
+            ..nothing()
+        };
+        let (_, sections) = benchmark_sections(&[], &benchmarks);
+        assert_eq!(sections[0].charts.len(), 1);
+        assert!(
+            sections[0]
+                .intro
+                .iter()
+                .all(|p| !p.starts_with("No funnel plot"))
+        );
     }
 }
