@@ -230,24 +230,36 @@ struct BenchmarkingContext<'a> {
     spc: Section,
 }
 
+/// The SPC chart of the scheme's monthly referrals.
+const MONTHLY_REFERRALS_SPC: &str = "spc_monthly_referrals";
+
 /// Build both reports.
 pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
     let rounded = !inputs.stamp.not_for_publication;
     let tables = inputs.tables;
     let mut figures = Vec::new();
     let mut charts: Vec<ChartView> = Vec::new();
-    // A headline figure: drawn in its section, saved as a chart, and charted in the workbook.
-    let mut keep = |section: &mut Section, figure: Figure| {
+    let spc_section = spc_section(inputs.benchmarks);
+    // A headline figure: drawn in its section (or shown there as `instead`,
+    // with its own chart still saved), and charted in the workbook.
+    let mut keep_as = |section: &mut Section, figure: Figure, instead: Option<ChartView>| {
         let view = chart(&figure);
         charts.push(view.clone());
-        section.charts.push(view);
+        section.charts.push(instead.unwrap_or(view));
         figures.push(figure);
     };
-
     let mut reach = reach_section(tables);
     if let Some(f) = monthly_referrals_figure(tables) {
-        keep(&mut reach, f);
+        // The report shows the scheme's monthly referrals as its SPC chart
+        // (mean and process limits); the workbook charts the series itself.
+        let spc = spc_section
+            .charts
+            .iter()
+            .find(|c| c.id == MONTHLY_REFERRALS_SPC)
+            .cloned();
+        keep_as(&mut reach, f, spc);
     }
+    let mut keep = |section: &mut Section, figure: Figure| keep_as(section, figure, None);
     if let Some(f) = sources_figure(tables) {
         keep(&mut reach, f);
     }
@@ -261,7 +273,6 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
         keep(&mut health, f);
     }
     let (mut benchmarking, funnel_sections) = benchmark_sections(tables, inputs.benchmarks);
-    let spc_section = spc_section(inputs.benchmarks);
     for c in funnel_sections
         .iter()
         .chain([&spc_section])
