@@ -313,6 +313,28 @@ pub struct CrossSum {
     pub total: Twin,
 }
 
+/// `service_referrals`' quarters of one breakdown's groups add up to
+/// `service_referrals_period`'s rows for them.
+macro_rules! quarters_add_up {
+    ($breakdown:literal) => {
+        CrossSum {
+            parts: Twin {
+                table: "service_referrals",
+                column: "referrals",
+                when: &[("breakdown", $breakdown)],
+                key: &["period", "group"],
+            },
+            by: None,
+            total: Twin {
+                table: "service_referrals_period",
+                column: "referrals",
+                when: &[("breakdown", $breakdown)],
+                key: &["period", "group"],
+            },
+        }
+    };
+}
+
 /// Every count that adds up across two tables.
 pub const CROSS_SUMS: &[CrossSum] = &[
     // The organisations listed, against the period's summary.
@@ -487,81 +509,11 @@ pub const CROSS_SUMS: &[CrossSum] = &[
         },
     },
     // Each breakdown's referrals, by quarter and in the period.
-    CrossSum {
-        parts: Twin {
-            table: "service_referrals",
-            column: "referrals",
-            when: &[("breakdown", "all")],
-            key: &["period", "group"],
-        },
-        by: None,
-        total: Twin {
-            table: "service_referrals_period",
-            column: "referrals",
-            when: &[("breakdown", "all")],
-            key: &["period", "group"],
-        },
-    },
-    CrossSum {
-        parts: Twin {
-            table: "service_referrals",
-            column: "referrals",
-            when: &[("breakdown", "referral_source")],
-            key: &["period", "group"],
-        },
-        by: None,
-        total: Twin {
-            table: "service_referrals_period",
-            column: "referrals",
-            when: &[("breakdown", "referral_source")],
-            key: &["period", "group"],
-        },
-    },
-    CrossSum {
-        parts: Twin {
-            table: "service_referrals",
-            column: "referrals",
-            when: &[("breakdown", "need")],
-            key: &["period", "group"],
-        },
-        by: None,
-        total: Twin {
-            table: "service_referrals_period",
-            column: "referrals",
-            when: &[("breakdown", "need")],
-            key: &["period", "group"],
-        },
-    },
-    CrossSum {
-        parts: Twin {
-            table: "service_referrals",
-            column: "referrals",
-            when: &[("breakdown", "practice_code")],
-            key: &["period", "group"],
-        },
-        by: None,
-        total: Twin {
-            table: "service_referrals_period",
-            column: "referrals",
-            when: &[("breakdown", "practice_code")],
-            key: &["period", "group"],
-        },
-    },
-    CrossSum {
-        parts: Twin {
-            table: "service_referrals",
-            column: "referrals",
-            when: &[("breakdown", "pcn_code")],
-            key: &["period", "group"],
-        },
-        by: None,
-        total: Twin {
-            table: "service_referrals_period",
-            column: "referrals",
-            when: &[("breakdown", "pcn_code")],
-            key: &["period", "group"],
-        },
-    },
+    quarters_add_up!("all"),
+    quarters_add_up!("referral_source"),
+    quarters_add_up!("need"),
+    quarters_add_up!("practice_code"),
+    quarters_add_up!("pcn_code"),
     // Each practice's and PCN's referrals, by quarter and in the year.
     CrossSum {
         parts: Twin {
