@@ -373,7 +373,7 @@ fn read_off(departures: &[Departure], matched_days: i32) -> Reading {
         .filter(|d| ends_before(-d.month - 1, matched_days))
         .copied()
         .collect();
-    let floor = format!("{matched_days} days, the shortest");
+    let floor = format!("the shortest washout, {matched_days} days");
     let earliest = usable.iter().map(|d| d.month).min();
     let reach = earliest.map_or(0, |m| (f64::from(-m) * MONTH_DAYS).floor() as i32);
     let fit = fit_hinge(&usable, matched_days, reach).filter(Hinge::rises);
@@ -394,7 +394,7 @@ fn read_off(departures: &[Departure], matched_days: i32) -> Reading {
         run_up.extent_days, run_up.slope
     );
     let why = if days == matched_days {
-        format!("{rise}, within the {floor}")
+        format!("{rise}, within {floor}")
     } else if beyond_reach {
         format!(
             "{rise}, the earliest the event study can see: the rise may begin earlier still, so the before window ends {days} days before referral and the estimate may overstate the effect"
