@@ -152,6 +152,32 @@ fn regression_to_the_mean(naive: &PublishedTable) -> Option<Caution> {
     })
 }
 
+/// A balance variable in words: "GP appointment rate before referral",
+/// "age", "IMD quintile" (the code itself, spaced, when unknown).
+fn characteristic(variable: &str) -> String {
+    let setting = |code: &str| {
+        crate::model::codes::HEALTH_SETTING
+            .label(code)
+            .map(str::to_string)
+    };
+    if let Some(code) = variable.strip_suffix("_rate_before")
+        && let Some(label) = setting(code)
+    {
+        return format!("{label} rate before referral");
+    }
+    if let Some(code) = variable.strip_suffix("_rate_matching_window")
+        && let Some(label) = setting(code)
+    {
+        return format!("{label} rate in the matching window");
+    }
+    match variable {
+        "age_years" => "age".to_string(),
+        "female" => "share female".to_string(),
+        "imd_quintile" => "IMD quintile".to_string(),
+        other => other.replace('_', " "),
+    }
+}
+
 /// Characteristics that still differ by |SMD| ≥ 0.1 after matching to `pool`.
 fn unbalanced(balance: &PublishedTable, pool: &str) -> Option<Caution> {
     let list: Vec<String> = balance
@@ -161,7 +187,7 @@ fn unbalanced(balance: &PublishedTable, pool: &str) -> Option<Caution> {
             (smd.abs() >= 0.1).then(|| {
                 format!(
                     "{} (SMD {smd:+.2})",
-                    balance.text(r, "variable").replace('_', " ")
+                    characteristic(balance.text(r, "variable"))
                 )
             })
         })
@@ -169,7 +195,7 @@ fn unbalanced(balance: &PublishedTable, pool: &str) -> Option<Caution> {
     (!list.is_empty()).then(|| Caution {
         topic: "balance",
         message: format!(
-            "After matching to the {} pool these still differ by more than 0.1 standard deviations: {}. The difference-in-differences removes a gap in use that stays constant over time, not one that changes; see health_balance.",
+            "After matching to the {} pool these still differ by more than 0.1 standard deviations: {}. The difference-in-differences removes a gap in use that stays constant over time, not one that changes; see the balance table (health_balance in the tables folder).",
             pool.replace('_', " "),
             list.join(", ")
         ),
@@ -417,5 +443,19 @@ mod tests {
             "{fall}"
         );
         assert!(!fall.contains("earlier than the washout allows"), "{fall}");
+    }
+
+    #[test]
+    fn balance_characteristics_read_as_words() {
+        assert_eq!(
+            characteristic("gp_appointment_rate_before"),
+            "GP appointment rate before referral"
+        );
+        assert_eq!(
+            characteristic("ae_attendance_rate_matching_window"),
+            "A&E attendance rate in the matching window"
+        );
+        assert_eq!(characteristic("age_years"), "age");
+        assert_eq!(characteristic("something_new"), "something new");
     }
 }
