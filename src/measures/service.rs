@@ -42,6 +42,21 @@ pub const REFERRAL_RATE_UPPER: OutColumn = poisson_upper(
     "Upper 95% limit",
 );
 
+/// The breakdown of a referrals table's row.
+const BREAKDOWN: OutColumn = text(
+    "breakdown",
+    "all, referral_source, need, practice_code or pcn_code",
+);
+
+/// The group within it.
+const GROUP: OutColumn = text("group", "Group within the breakdown");
+
+/// The registered population a referrals table's rates are per.
+const POPULATION: OutColumn = count(
+    "population",
+    "Registered population (list size) used as denominator",
+);
+
 /// The table's declaration.
 pub const SERVICE_REFERRALS: TableDef = TableDef {
     name: "service_referrals",
@@ -53,16 +68,10 @@ pub const SERVICE_REFERRALS: TableDef = TableDef {
             "quarter",
             "NHS financial-year quarter of the referral date, e.g. 2025/26 Q2",
         ),
-        text(
-            "breakdown",
-            "all, referral_source, need, practice_code or pcn_code",
-        ),
-        text("group", "Group within the breakdown"),
+        BREAKDOWN,
+        GROUP,
         count("referrals", "Referrals received"),
-        count(
-            "population",
-            "Registered population (list size) used as denominator",
-        ),
+        POPULATION,
         quotient(
             "rate_per_1000",
             "referrals",
@@ -88,16 +97,10 @@ pub const SERVICE_REFERRALS_PERIOD: TableDef = TableDef {
     queries: &[SERVICE_REFERRALS_SQL],
     columns: &[
         text("period", "Reporting period"),
-        text(
-            "breakdown",
-            "all, referral_source, need, practice_code or pcn_code",
-        ),
-        text("group", "Group within the breakdown"),
+        BREAKDOWN,
+        GROUP,
         count("referrals", "Referrals received in the period"),
-        count(
-            "population",
-            "Registered population (list size) used as denominator",
-        ),
+        POPULATION,
         quotient(
             "rate_per_1000",
             "referrals",
