@@ -293,29 +293,28 @@ fn referral_cells(referrals: i64, population: Option<i64>) -> [(&'static str, Va
     ]
 }
 
-/// The quarters added up: one row per breakdown and group, in first-seen
-/// order (the query's), with the population as given (the same in every
-/// quarter).
+/// The quarters added up: one row per breakdown and group, in that order,
+/// with the population as given (the same in every quarter).
 fn period_rows(rows: &[ReferralRow]) -> Vec<(String, String, i64, Option<i64>)> {
-    let mut totals: Vec<(String, String, i64, Option<i64>)> = Vec::new();
-    let mut at: std::collections::HashMap<(String, String), usize> = Default::default();
+    let mut totals: std::collections::BTreeMap<(&str, &str), (i64, Option<i64>)> =
+        Default::default();
     for r in rows {
-        let key = (r.breakdown.clone(), r.group.clone());
-        match at.get(&key) {
-            Some(&i) => totals[i].2 += r.referrals,
-            None => {
-                at.insert(key, totals.len());
-                totals.push((
-                    r.breakdown.clone(),
-                    r.group.clone(),
-                    r.referrals,
-                    r.population,
-                ));
-            }
-        }
+        totals
+            .entry((&r.breakdown, &r.group))
+            .or_insert((0, r.population))
+            .0 += r.referrals;
     }
-    totals.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
     totals
+        .into_iter()
+        .map(|((breakdown, group), (referrals, population))| {
+            (
+                breakdown.to_string(),
+                group.to_string(),
+                referrals,
+                population,
+            )
+        })
+        .collect()
 }
 
 fn period_table(rows: &[ReferralRow], period: &str) -> Result<OutTable> {

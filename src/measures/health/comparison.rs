@@ -435,8 +435,6 @@ fn measured_sets(
 /// One pool's difference-in-differences for one window, before it is written.
 #[derive(Debug, Clone)]
 pub struct Estimated {
-    /// Matched sets measured in both windows.
-    pub sets: usize,
     /// Per setting, the means over sets of [case before, case after,
     /// comparator before, comparator after] (comparators weighted 1/k).
     pub means: [[f64; 4]; SETTINGS],
@@ -479,7 +477,6 @@ pub fn estimate(matched: &Matched, estimation: Estimation) -> Estimated {
     }
     let n = sets.len() as f64;
     Estimated {
-        sets: sets.len(),
         means: means.map(|m| m.map(|x| x / n)),
         estimates: did_estimates(&contrasts, outcomes, estimation.reps, estimation.seed),
     }

@@ -20,11 +20,8 @@
 //! interval, may lie further still: the basis says so and the estimate is
 //! not called robust.
 
-use super::washout::{Departure, Reading, Setting, Washout, extent, fit_hinge, settle};
-use crate::stats::hinge::{Hinge, MONTH_DAYS};
-
-/// The furthest month after the index the fit reads (months 10 to 12 are the reference).
-const LAST_MONTH: i32 = 9;
+use super::washout::{Departure, Reading, Setting, Washout, extent, fit_hinge, reach, settle};
+use crate::stats::hinge::Hinge;
 
 /// The washout after referral: as set, or read off `departures` (after the index).
 pub fn washout(setting: Setting, departures: Vec<Departure>) -> Washout {
@@ -42,23 +39,18 @@ pub fn washout(setting: Setting, departures: Vec<Departure>) -> Washout {
     )
 }
 
+/// What the months after the index (1 to 9; 10 to 12 are the reference)
+/// say.
 fn read_off(departures: &[Departure]) -> Reading {
-    let usable: Vec<Departure> = departures
-        .iter()
-        .filter(|d| (1..=LAST_MONTH).contains(&d.month))
-        .copied()
-        .collect();
-    let reach = (f64::from(LAST_MONTH) * MONTH_DAYS).floor() as i32;
-    let Some(fit) = fit_hinge(&usable, 1, reach).filter(Hinge::rises) else {
+    let Some(fit) = fit_hinge(departures, 1, reach(departures)).filter(Hinge::rises) else {
         return Reading {
             days: 0,
             why: "no run-down after referral shows, so the after window starts the day after it"
                 .to_string(),
-            fit: None,
             beyond_reach: false,
         };
     };
-    let (days, beyond_reach) = extent(&fit, &usable, reach);
+    let (days, beyond_reach) = extent(&fit, departures);
     let eased = format!(
         "referred people's GP use stays above its later level against their never-referred comparators' for about {:.0} days after referral ({:.2} a person-year less each month), as when need eases slowly or an effect builds up",
         fit.extent_days, fit.slope
@@ -75,7 +67,6 @@ fn read_off(departures: &[Departure]) -> Reading {
     Reading {
         days,
         why,
-        fit: Some(fit),
         beyond_reach,
     }
 }
@@ -83,6 +74,7 @@ fn read_off(departures: &[Departure]) -> Reading {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::hinge::MONTH_DAYS;
 
     /// Months 1 to 9 after the index, easing back `slope` a month until
     /// `end` days after it (exact).
@@ -114,7 +106,7 @@ mod tests {
         );
         // Nothing eases: no washout after referral.
         let flat = washout(Setting::Auto, easing(75.0, 0.0));
-        assert_eq!((flat.days, flat.fit), (0, None));
+        assert_eq!(flat.days, 0);
         assert!(flat.basis.contains("no run-down"), "{}", flat.basis);
         // Set by hand, the data's reading is still said.
         let set = washout(Setting::Days(0), easing(75.0, 2.0));

@@ -138,7 +138,7 @@ pub fn ends_before(months: i32, washout_days: i32) -> bool {
 /// One month's departure from the reference.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Departure {
-    /// Month relative to the index (−12 to −1).
+    /// Month relative to the index (−9 to −1 before it, 1 to 9 after).
     pub month: i32,
     /// Matched sets with the case and a comparator observed in the month and
     /// in the reference months.
@@ -159,10 +159,6 @@ pub struct Washout {
     pub basis: String,
     /// The monthly departures it was read from.
     pub departures: Vec<Departure>,
-    /// The rise fitted to them ([`Hinge::extent_days`]: where the run-up
-    /// begins before the index, or where the run-down ends after it), when
-    /// there is one.
-    pub fit: Option<Hinge>,
     /// Whether the rise may reach beyond the furthest month the event study
     /// tests (its fitted extent is there), so that no washout the data can
     /// support is known to be long enough.
@@ -302,8 +298,6 @@ pub(super) struct Reading {
     pub days: i32,
     /// Why, in words.
     pub why: String,
-    /// The rise fitted, if any.
-    pub fit: Option<Hinge>,
     /// Whether it may reach beyond the event study.
     pub beyond_reach: bool,
 }
@@ -322,7 +316,6 @@ pub(super) fn settle(
         Setting::Auto => Washout {
             days: reading.days,
             basis: format!("chosen from the data: {}", reading.why),
-            fit: reading.fit,
             beyond_reach: reading.beyond_reach,
             departures,
         },
@@ -337,7 +330,6 @@ pub(super) fn settle(
             Washout {
                 days,
                 basis: format!("as set ({days} days){data}"),
-                fit: reading.fit,
                 beyond_reach: reading.beyond_reach && reading.days > days,
                 departures,
             }
@@ -345,13 +337,24 @@ pub(super) fn settle(
     }
 }
 
+/// The furthest the `usable` months reach from the index, in whole days:
+/// the far end of the furthest month (0 when there is none). The hinge's
+/// extent is fitted up to it.
+pub(super) fn reach(usable: &[Departure]) -> i32 {
+    usable
+        .iter()
+        .map(|d| d.month.abs())
+        .max()
+        .map_or(0, |m| (f64::from(m) * MONTH_DAYS).floor() as i32)
+}
+
 /// Where a rising `fit` to the `usable` months leaves a washout: its extent
 /// rounded up to a whole month from the index (30.4375 days a month), and
 /// whether the rise may reach beyond the furthest month read: the fit at
-/// `reach`, and that month itself above zero beyond its interval (a fit
-/// that only leans there, a steep late rise drawn as a long gentle one, is
-/// not taken for a rise beyond reach).
-pub(super) fn extent(fit: &Hinge, usable: &[Departure], reach: i32) -> (i32, bool) {
+/// its [`reach`], and that month itself above zero beyond its interval (a
+/// fit that only leans there, a steep late rise drawn as a long gentle one,
+/// is not taken for a rise beyond reach).
+pub(super) fn extent(fit: &Hinge, usable: &[Departure]) -> (i32, bool) {
     let days = ((fit.extent_days / MONTH_DAYS).ceil() * MONTH_DAYS).ceil() as i32;
     let furthest_departs = usable
         .iter()
@@ -359,7 +362,7 @@ pub(super) fn extent(fit: &Hinge, usable: &[Departure], reach: i32) -> (i32, boo
         .is_some_and(|d| d.limits.0 > 0.0);
     (
         days,
-        fit.extent_days >= f64::from(reach) && furthest_departs,
+        fit.extent_days >= f64::from(reach(usable)) && furthest_departs,
     )
 }
 
@@ -374,20 +377,17 @@ fn read_off(departures: &[Departure], matched_days: i32) -> Reading {
         .copied()
         .collect();
     let floor = format!("the shortest washout, {matched_days} days");
-    let earliest = usable.iter().map(|d| d.month).min();
-    let reach = earliest.map_or(0, |m| (f64::from(-m) * MONTH_DAYS).floor() as i32);
-    let fit = fit_hinge(&usable, matched_days, reach).filter(Hinge::rises);
+    let fit = fit_hinge(&usable, matched_days, reach(&usable)).filter(Hinge::rises);
     let Some(run_up) = fit else {
         return Reading {
             days: matched_days,
             why: format!(
                 "no run-up to referral shows before the last {matched_days} days, so {floor}"
             ),
-            fit: None,
             beyond_reach: false,
         };
     };
-    let (whole_months, beyond_reach) = extent(&run_up, &usable, reach);
+    let (whole_months, beyond_reach) = extent(&run_up, &usable);
     let days = whole_months.max(matched_days);
     let rise = format!(
         "referred people's GP use rises against their never-referred comparators' from about {:.0} days before referral ({:.2} a person-year more each month)",
@@ -405,7 +405,6 @@ fn read_off(departures: &[Departure], matched_days: i32) -> Reading {
     Reading {
         days,
         why,
-        fit: Some(run_up),
         beyond_reach,
     }
 }
@@ -536,7 +535,7 @@ mod tests {
             .map(|m| departure(m, if m % 2 == 0 { 0.1 } else { -0.1 }, 0.8))
             .collect();
         let w = washout(Setting::Auto, flat);
-        assert_eq!((w.days, w.fit), (FLOOR_DAYS, None));
+        assert_eq!(w.days, FLOOR_DAYS);
         assert!(w.basis.contains("no run-up"), "{}", w.basis);
         // A rise too small for its intervals is not taken for a run-up.
         assert_eq!(washout(Setting::Auto, ramp(200.0, 0.05)).days, FLOOR_DAYS);

@@ -171,6 +171,26 @@ pub(in crate::render::report) fn follow_up_row(
     Some((q, r))
 }
 
+/// The longest window (`window_months`) of a published table's rows (NaN
+/// when it has none).
+pub(in crate::render::report) fn longest_window(t: &PublishedTable) -> f64 {
+    (0..t.rows.len())
+        .filter_map(|r| num(t, r, "window_months"))
+        .fold(f64::NAN, f64::max)
+}
+
+/// The row of a published health comparison table (`pool`, `setting`,
+/// `window_months`) for one pool, setting and window.
+pub(in crate::render::report) fn pool_row(
+    t: &PublishedTable,
+    pool: &str,
+    setting: &str,
+    months: f64,
+) -> Option<usize> {
+    t.rows_where(&[("pool", pool), ("setting", setting)])
+        .find(|&r| num(t, r, "window_months") == Some(months))
+}
+
 /// How a reader names a comparison pool or a costed setting given by its
 /// code (the code itself when it is neither).
 pub(in crate::render::report) fn label(code: &str) -> String {

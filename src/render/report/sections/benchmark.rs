@@ -234,6 +234,32 @@ mod tests {
         }
     }
 
+    /// A funnel of the share declined over PCNs (name, declined, referred).
+    fn share_declined(units: &[(&str, f64, f64)]) -> Benchmarks {
+        use crate::measures::benchmark::{FunnelKind, FunnelMeasure, FunnelUnit, compute_funnel};
+        let funnel = compute_funnel(
+            FunnelMeasure {
+                name: "share_declined".into(),
+                label: "Share declined".into(),
+                kind: FunnelKind::Proportion,
+                units: units
+                    .iter()
+                    .map(|&(name, x, n)| FunnelUnit {
+                        unit: name.into(),
+                        numerator: x,
+                        denominator: n,
+                        hidden: false,
+                    })
+                    .collect(),
+            },
+            Adjustment::None,
+        );
+        Benchmarks {
+            funnels: vec![funnel],
+            ..nothing()
+        }
+    }
+
     #[test]
     fn the_overdispersion_table_names_the_test_level_and_no_series_says_so() {
         let o = published(
@@ -273,24 +299,8 @@ mod tests {
 
     #[test]
     fn each_funnel_table_shows_the_99_8_limits_beside_the_95_ones() {
-        use crate::measures::benchmark::{
-            BENCHMARK_FUNNEL_UNITS, FunnelKind, FunnelMeasure, FunnelUnit, compute_funnel,
-        };
-        let unit = |name: &str, x: f64, n: f64| FunnelUnit {
-            unit: name.into(),
-            numerator: x,
-            denominator: n,
-            hidden: false,
-        };
-        let funnel = compute_funnel(
-            FunnelMeasure {
-                name: "share_declined".into(),
-                label: "Share declined".into(),
-                kind: FunnelKind::Proportion,
-                units: vec![unit("U1", 10.0, 100.0), unit("U2", 30.0, 120.0)],
-            },
-            Adjustment::None,
-        );
+        use crate::measures::benchmark::BENCHMARK_FUNNEL_UNITS;
+        let benchmarks = share_declined(&[("U1", 10.0, 100.0), ("U2", 30.0, 120.0)]);
         let units = published(
             &BENCHMARK_FUNNEL_UNITS,
             &[&[
@@ -306,10 +316,6 @@ mod tests {
                 ("flag", t("Low 95%")),
             ]],
         );
-        let benchmarks = Benchmarks {
-            funnels: vec![funnel],
-            ..nothing()
-        };
         let (_, sections) = benchmark_sections(&[units], &benchmarks);
         // Two PCNs: no plot, and the section says why.
         assert!(sections[0].charts.is_empty());
@@ -403,26 +409,11 @@ mod tests {
 
     #[test]
     fn three_pcns_are_plotted() {
-        use crate::measures::benchmark::{FunnelKind, FunnelMeasure, FunnelUnit, compute_funnel};
-        let unit = |name: &str, x: f64| FunnelUnit {
-            unit: name.into(),
-            numerator: x,
-            denominator: 100.0,
-            hidden: false,
-        };
-        let funnel = compute_funnel(
-            FunnelMeasure {
-                name: "share_declined".into(),
-                label: "Share declined".into(),
-                kind: FunnelKind::Proportion,
-                units: vec![unit("U1", 10.0), unit("U2", 20.0), unit("U3", 30.0)],
-            },
-            Adjustment::None,
-        );
-        let benchmarks = Benchmarks {
-            funnels: vec![funnel],
-            ..nothing()
-        };
+        let benchmarks = share_declined(&[
+            ("U1", 10.0, 100.0),
+            ("U2", 20.0, 100.0),
+            ("U3", 30.0, 100.0),
+        ]);
         let (_, sections) = benchmark_sections(&[], &benchmarks);
         assert_eq!(sections[0].charts.len(), 1);
         assert!(

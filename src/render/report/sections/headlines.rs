@@ -4,7 +4,7 @@ use super::limitations::attrition_of;
 use super::person::headline_score;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::render::report::cells::{
-    Fmt, capitalise, find, follow_up_row, interval, num, people, places, show,
+    Fmt, capitalise, find, follow_up_row, interval, num, people, places, pool_row, show,
 };
 
 /// The headline sentences: referrals and acceptance, the headline score's change, follow-up, GP use against the comparison cohort, community groups.
@@ -55,13 +55,9 @@ pub(in crate::render::report) fn headlines(
                 interval(ba, r, "mean_change", "change_lower", "change_upper", 2)
             );
             let comparison = did.and_then(|d| {
-                (0..d.rows.len())
-                    .find(|&i| {
-                        d.text(i, "pool") == "never_referred"
-                            && d.text(i, "setting") == "gp_appointment"
-                            && d.cell(i, "window_months").display() == months
-                            && num(d, i, "did").is_some()
-                    })
+                let window = num(ba, r, "window_months")?;
+                pool_row(d, "never_referred", "gp_appointment", window)
+                    .filter(|&i| num(d, i, "did").is_some())
                     .map(|i| (d, i))
             });
             let cohort = find(tables, "health_cohort").and_then(|c| {

@@ -2,7 +2,9 @@
 
 use crate::disclosure::PublishedTable;
 use crate::render::charts::figure::{Figure, FigureKind, Series};
-use crate::render::report::cells::{Col, Fmt, find, interval, label, num, show, view};
+use crate::render::report::cells::{
+    Col, Fmt, find, interval, label, longest_window, num, pool_row, show, view,
+};
 use crate::render::report::{Section, TableView};
 
 pub(in crate::render::report) const RTM_EXPLANATION: &str = "People are usually referred when things are at their worst, so their use of services is often unusually high just before referral and would fall afterwards even without any help: regression to the mean. A simple before-and-after comparison therefore overstates the effect. The comparison-cohort estimate sets the referred people's change against the change of similar people (same practice, age band, sex, deprivation and recent GP use) who were not referred, or who were referred and declined; the difference between the two changes (difference-in-differences) is a better estimate of the effect than the naive change, if its assumptions hold: the two designs rest on different ones, so they are set side by side below.";
@@ -68,14 +70,8 @@ pub(in crate::render::report) fn health_section(
         t.rows[r][0] = show(ba.cell(r, "window_months"), Fmt::Count);
         t.rows[r][5] = interval(ba, r, "mean_change", "change_lower", "change_upper", 2);
         let setting = ba.text(r, "setting").to_string();
-        let months = ba.cell(r, "window_months").display();
-        let row_of = |d: &PublishedTable, pool: &str| {
-            (0..d.rows.len()).find(|&i| {
-                d.text(i, "pool") == pool
-                    && d.text(i, "setting") == setting
-                    && d.cell(i, "window_months").display() == months
-            })
-        };
+        let months = num(ba, r, "window_months").unwrap_or(f64::NAN);
+        let row_of = |d: &PublishedTable, pool: &str| pool_row(d, pool, &setting, months);
         for (column, pool) in [(6, "never_referred"), (7, "declined")] {
             t.rows[r][column] = did
                 .and_then(|d| {
@@ -144,16 +140,8 @@ pub(in crate::render::report) fn health_section(
 /// The GP estimates of the longest window side by side, in words: the two
 /// comparison designs, their assumptions, and whether they agree.
 fn triangulation(d: &PublishedTable) -> Option<String> {
-    let longest = (0..d.rows.len())
-        .filter_map(|r| num(d, r, "window_months"))
-        .fold(f64::NAN, f64::max);
-    let row = |pool: &str| {
-        (0..d.rows.len()).find(|&r| {
-            d.text(r, "pool") == pool
-                && d.text(r, "setting") == "gp_appointment"
-                && num(d, r, "window_months") == Some(longest)
-        })
-    };
+    let longest = longest_window(d);
+    let row = |pool: &str| pool_row(d, pool, "gp_appointment", longest);
     let never = row("never_referred")?;
     let mut text = format!(
         "Two comparison designs estimate the change in GP appointments over {longest} months. Against people never referred it was {}: this design assumes that, once matched on recent GP use, the referred would have changed as the never referred did, which fails if a need the records do not show both led to referral and goes on raising use after it.",
@@ -199,9 +187,7 @@ fn pounds(x: f64) -> String {
 /// per person-year with its interval, "no demonstrable saving" when the
 /// interval includes no change, and the prices' source and year.
 fn cost_sentence(c: &PublishedTable) -> Option<String> {
-    let longest = (0..c.rows.len())
-        .filter_map(|r| num(c, r, "window_months"))
-        .fold(f64::NAN, f64::max);
+    let longest = longest_window(c);
     let r = c
         .rows_where(&[("pool", "never_referred"), ("setting", "total_cost")])
         .find(|&r| num(c, r, "window_months") == Some(longest))?;
@@ -277,9 +263,7 @@ fn cost_table(c: &PublishedTable) -> TableView {
 /// appointments against the never referred, and a table for the longest
 /// window.
 fn sensitivity(s: &mut Section, d: &PublishedTable) {
-    let longest = (0..d.rows.len())
-        .filter_map(|r| num(d, r, "window_months"))
-        .fold(f64::NAN, f64::max);
+    let longest = longest_window(d);
     let rows: Vec<usize> = (0..d.rows.len())
         .filter(|&r| num(d, r, "window_months") == Some(longest))
         .filter(|&r| num(d, r, "largest_pre_departure").is_some())
@@ -394,9 +378,7 @@ fn ratio(ba: &PublishedTable, r: usize, side: &str) -> String {
 /// Change in service use for the longest window: naive and against each comparison pool.
 pub(in crate::render::report) fn health_figure(tables: &[PublishedTable]) -> Option<Figure> {
     let ba = find(tables, "health_before_after")?;
-    let months = (0..ba.rows.len())
-        .filter_map(|r| num(ba, r, "window_months"))
-        .fold(f64::NAN, f64::max);
+    let months = longest_window(ba);
     if !months.is_finite() {
         return None;
     }
@@ -406,14 +388,7 @@ pub(in crate::render::report) fn health_figure(tables: &[PublishedTable]) -> Opt
     let did = find(tables, "health_difference_in_differences");
     let pick = |pool: &str, r: usize, c: &str| -> Option<f64> {
         let d = did?;
-        let setting = ba.text(r, "setting");
-        (0..d.rows.len())
-            .find(|&i| {
-                d.text(i, "pool") == pool
-                    && d.text(i, "setting") == setting
-                    && num(d, i, "window_months") == Some(months)
-            })
-            .and_then(|i| num(d, i, c))
+        pool_row(d, pool, ba.text(r, "setting"), months).and_then(|i| num(d, i, c))
     };
     let mut series = vec![Series {
         name: "Naive before/after".into(),

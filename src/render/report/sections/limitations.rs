@@ -2,7 +2,9 @@
 
 use crate::disclosure::{Cell, PublishedTable};
 use crate::render::report::ReportInputs;
-use crate::render::report::cells::{Fmt, count, find, follow_up_row, num, people, plural, show};
+use crate::render::report::cells::{
+    Fmt, count, find, follow_up_row, longest_window, num, people, plural, pool_row, show,
+};
 
 /// The limitations: follow-up and attrition bias, few pairs, non-randomised design, matching, balance, few PCNs, provisional SPC limits, quarantine, completeness and the disclosure policy.
 pub(in crate::render::report) fn limitations(
@@ -256,12 +258,7 @@ fn attrition(b: &PublishedTable) -> Option<String> {
 /// The GP difference-in-differences sets of `pool` in the longest window,
 /// as published.
 fn used_sets<'a>(d: &'a PublishedTable, pool: &str) -> Option<&'a Cell> {
-    let longest = (0..d.rows.len())
-        .filter_map(|r| num(d, r, "window_months"))
-        .fold(f64::NAN, f64::max);
-    d.rows_where(&[("pool", pool), ("setting", "gp_appointment")])
-        .find(|&r| num(d, r, "window_months") == Some(longest))
-        .map(|r| d.cell(r, "sets"))
+    pool_row(d, pool, "gp_appointment", longest_window(d)).map(|r| d.cell(r, "sets"))
 }
 
 #[cfg(test)]
