@@ -16,21 +16,7 @@ fn find<'a>(rows: &'a [Row], pairs: &[(&str, &str)]) -> &'a Row {
 /// 20,000 synthetic people (seed 7), ingested, with measures run with `extra`.
 fn synthetic(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, serde_json::Value) {
     let root = tempfile::tempdir().unwrap();
-    let x = root.path().join("x");
-    let run = sprout(&[
-        "synth",
-        "--people",
-        "20000",
-        "--seed",
-        "7",
-        "--out",
-        s(&x),
-        "-q",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.all());
-    let wh = root.path().join("wh");
-    let run = sprout(&["ingest", s(&x), "-w", s(&wh), "-q"]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    let (x, wh) = synthetic_warehouse(root.path(), "20000", "7", &[]);
     let out = root.path().join("m");
     let mut args = vec!["measures", "-w", s(&wh), "-p", "2024/25", "-o", s(&out)];
     args.extend_from_slice(extra);

@@ -213,14 +213,8 @@ pub fn sample_measures(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf
 }
 
 /// `sprout synth` of `people` people with `seed` and `extra` settings into
-/// `root/data`, ingested into `root/wh`; returns the two folders.
-pub fn synthetic_warehouse(
-    root: &Path,
-    people: &str,
-    seed: &str,
-    extra: &[&str],
-) -> (std::path::PathBuf, std::path::PathBuf) {
-    let (data, wh) = (root.join("data"), root.join("wh"));
+/// `out`.
+pub fn synthetic_extracts(out: &Path, people: &str, seed: &str, extra: &[&str]) {
     let mut args = vec![
         "synth",
         "--people",
@@ -228,12 +222,24 @@ pub fn synthetic_warehouse(
         "--seed",
         seed,
         "--out",
-        s(&data),
+        s(out),
         "-q",
     ];
     args.extend_from_slice(extra);
     let synth = sprout(&args);
     assert_eq!(synth.code, 0, "{}", synth.all());
+}
+
+/// [`synthetic_extracts`] into `root/data`, ingested into `root/wh`;
+/// returns the two folders.
+pub fn synthetic_warehouse(
+    root: &Path,
+    people: &str,
+    seed: &str,
+    extra: &[&str],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (data, wh) = (root.join("data"), root.join("wh"));
+    synthetic_extracts(&data, people, seed, extra);
     let ingest = sprout(&["ingest", s(&data), "-w", s(&wh), "-q"]);
     assert_eq!(ingest.code, 0, "{}", ingest.all());
     (data, wh)
