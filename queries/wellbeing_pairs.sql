@@ -1,11 +1,12 @@
 -- title: Paired wellbeing assessments
 -- definition: For each accepted referral and outcome instrument, the baseline is the assessment nearest the start of support (first contact, else the referral date) from $baseline_before_days days before to $baseline_after_days days after it; the follow-up is the last assessment at least $min_follow_up_days days after the baseline and no more than $follow_up_after_closure_days days after closure (any date while the episode is open). Assessments carry their referral id, or are linked by person to the episode they fall in.
 -- population: Referrals with status accepted in the outcome cohort: here $outcome_cohort; by default ('closed') those whose episode closed in the period, so that every episode has had its chance of a follow-up; with 'received', those whose referral date falls in the period.
--- statistic: One row per referral and instrument with any linked assessment: baseline and follow-up items and totals, whether any later assessment exists, and the person's characteristics for breakdowns. In Rust: each score's paired change (mean with its t interval, Wilcoxon, reliable change, band shifts), the baseline of those with and without a follow-up, and the change weighted for who was followed up: the chance of a follow-up by logistic regression on the baseline score (and its centred square), age band, sex, IMD quintile, referral source and needs; stabilised inverse-probability weights truncated at the 1st and 99th percentiles; the weighted mean change with a robust (sandwich) interval, the effective sample size and the balance of every characteristic before and after weighting.
+-- statistic: One row per referral and instrument with any linked assessment: baseline and follow-up items and totals, whether any later assessment exists, the date that puts the referral in the outcome cohort (closure or referral date), and the person's characteristics for breakdowns. In Rust: each score's paired change (mean with its t interval, Wilcoxon, reliable change, band shifts), the baseline of those with and without a follow-up, and the change weighted for who was followed up: the chance of a follow-up by logistic regression on the baseline score (and its centred square), age band, sex, IMD quintile, referral source and needs; stabilised inverse-probability weights truncated at the 1st and 99th percentiles; the weighted mean change with a robust (sandwich) interval, the effective sample size and the balance of every characteristic before and after weighting.
 -- caveats: Weighting removes bias from follow-ups missed for reasons the model's characteristics capture (missing at random), not from follow-ups missed because people did not improve. One pair per episode and instrument. Episodes without a baseline do not appear here and are counted in the attrition funnel. A follow-up recorded too soon or too late is not paired.
 WITH episodes AS (
     SELECT r.referral_id, r.person_id, r.referral_date, r.referral_source, r.scheme, r.closure_date,
            coalesce(r.first_contact_date, r.referral_date) AS start_date,
+           CASE WHEN $outcome_cohort = 'closed' THEN r.closure_date ELSE r.referral_date END AS cohort_date,
            p.pcn_code, p.sex, p.ethnicity, p.imd_decile, p.birth_month, p.age_band,
            n.needs
     FROM referrals r
@@ -62,7 +63,7 @@ follow_up AS (
           AND l.assessment_date - coalesce(e.closure_date, l.assessment_date) <= $follow_up_after_closure_days
     ) ranked WHERE pick = 1
 )
-SELECT e.referral_id, e.person_id, e.referral_date, e.referral_source, e.scheme, e.pcn_code,
+SELECT e.referral_id, e.person_id, e.referral_date, e.cohort_date, e.referral_source, e.scheme, e.pcn_code,
        e.sex, e.ethnicity, e.imd_decile, e.birth_month, e.age_band, e.needs,
        b.instrument,
        b.assessment_date AS baseline_date,

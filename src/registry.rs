@@ -13,7 +13,8 @@
 use crate::measures::query::Query;
 use crate::measures::table::TableDef;
 use crate::measures::{
-    benchmark, community, equity, health, quality, service, standardised, support, wellbeing,
+    benchmark, community, equity, health, over_time, quality, service, standardised, support,
+    wellbeing,
 };
 use crate::records;
 
@@ -32,6 +33,10 @@ pub static TABLES: &[&TableDef] = &[
     &support::SUPPORT_OFFERED,
     &equity::EQUITY,
     &quality::DATA_QUALITY,
+    &over_time::PERIOD_COMPARISON,
+    &over_time::WELLBEING_CHANGE_COMPARISON,
+    &over_time::REFERRALS_TREND,
+    &over_time::WELLBEING_CHANGE_TREND,
     &health::washout::HEALTH_WASHOUT,
     &health::before_after::HEALTH_COHORT,
     &health::before_after::HEALTH_BEFORE_AFTER,

@@ -38,6 +38,11 @@ pub fn check(sheets: &[Sheet], policy: Policy, ranges: &Ranges, findings: &mut V
                         formula_cell(sheet, &ranges[s], r, c, role, findings);
                     }
                 }
+                Role::ShareDifference { .. } => {
+                    for r in 0..sheet.rows.len() {
+                        difference_cell(sheet, r, c, role, findings);
+                    }
+                }
                 Role::Statistic { bases, p_value } => {
                     for r in 0..sheet.rows.len() {
                         statistic_cell(sheet, &ranges[s], policy, r, c, bases, *p_value, findings);
@@ -392,6 +397,41 @@ fn rate_ratio_cell(sheet: &Sheet, r: usize, c: usize, role: &Role, findings: &mu
 
 /// An empty figure beside a withheld count it rests on says something about
 /// that count (a share is empty when its denominator is 0).
+/// A difference of two shares (or a limit of its interval) must be the
+/// formula over the four published counts of its row, and withheld with any
+/// of them: computed from anything else, it would narrow the exact counts.
+fn difference_cell(sheet: &Sheet, r: usize, c: usize, role: &Role, findings: &mut Vec<Finding>) {
+    let row = &sheet.rows[r];
+    let inputs = role.inputs();
+    let v = match row[c] {
+        Cell::Empty => return empty_beside_withheld(sheet, r, c, &inputs, findings),
+        Cell::Num(v) => v,
+        _ => return,
+    };
+    if let Some(&hidden) = inputs.iter().find(|&&i| matches!(row[i], Cell::Suppressed)) {
+        findings.push(finding(
+            sheet,
+            r,
+            c,
+            Kind::Unprotected,
+            None,
+            format!(
+                "{v} is shown beside the withheld {}",
+                describe(sheet, r, hidden)
+            ),
+        ));
+    } else if formula(role, row).is_none_or(|e| (e - v).abs() > tolerance(v, decimals(v))) {
+        findings.push(finding(
+            sheet,
+            r,
+            c,
+            Kind::Contradiction,
+            None,
+            format!("{v} is not the difference of the shares of the published counts"),
+        ));
+    }
+}
+
 fn empty_beside_withheld(
     sheet: &Sheet,
     r: usize,

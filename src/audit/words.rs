@@ -149,12 +149,18 @@ pub fn quoted(sentence: &str) -> Vec<Quoted> {
             out.push(Quoted {
                 value,
                 decimals,
-                percent: followed == Some('%'),
+                // "81.3%", and a difference of shares in percentage points ("+3 pp").
+                percent: followed == Some('%') || in_points(&chars[i..]),
                 text: chars[start..i].iter().collect(),
             });
         }
     }
     out
+}
+
+/// Whether the text after a number says percentage points (" pp").
+fn in_points(after: &[char]) -> bool {
+    after.starts_with(&[' ', 'p', 'p']) && after.get(3).is_none_or(|c| !c.is_alphanumeric())
 }
 
 /// Whether `q` is some published figure as the sentence writes it.
@@ -371,5 +377,25 @@ mod tests {
         let numbers: Vec<f64> = quoted(&text).iter().map(|q| q.value).collect();
         assert_eq!(numbers, [2.66]);
         assert!(fixed_text().iter().any(|t| t.contains("2.66 times")));
+    }
+
+    #[test]
+    fn percentage_points_are_read_as_percentages_of_published_shares() {
+        let q = quoted("81.3% against 77.2%: +4 pp (+0 pp to +8 pp), 3 ppl");
+        let percent: Vec<(f64, bool)> = q.iter().map(|q| (q.value, q.percent)).collect();
+        assert_eq!(
+            percent,
+            [
+                (81.3, true),
+                (77.2, true),
+                (4.0, true),
+                (0.0, true),
+                (8.0, true),
+                (3.0, false)
+            ],
+            "'3 ppl' is not in points"
+        );
+        assert!(published(&q[2], &[0.04]));
+        assert!(!published(&q[2], &[4.0]));
     }
 }

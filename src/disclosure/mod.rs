@@ -552,6 +552,7 @@ fn protect(
                     // Derived below, from the published cells.
                     Role::Share { .. }
                     | Role::ShareBound { .. }
+                    | Role::ShareDifference { .. }
                     | Role::Quotient { .. }
                     | Role::PoissonBound { .. }
                     | Role::Scaled { .. }
@@ -729,6 +730,8 @@ fn derive(role: &Role, raw: &[Cell], published: &[Cell], c: usize) -> Option<Cel
 /// every output shows it:
 /// - share: `x / n`;
 /// - share limit: the 95% Wilson limit of `x` of `n`;
+/// - difference of shares: `x / n − x' / n'`, or a limit of its 95%
+///   Newcombe interval;
 /// - quotient: `a / b × per`;
 /// - rate limit: the Poisson limit of `count` at the role's level (exact
 ///   below 10, Byar's from 10) over `denominator`, `× per`.
@@ -755,6 +758,26 @@ pub fn formula(role: &Role, row: &[Cell]) -> Option<f64> {
             }
             let (lower, high) = crate::stats::proportion::wilson_limits(x, n, crate::stats::Z95);
             Some(if upper { high } else { lower })
+        }
+        Role::ShareDifference {
+            numerator,
+            denominator,
+            compared_numerator,
+            compared_denominator,
+            limit,
+        } => {
+            let d = crate::stats::compare::newcombe(
+                v(numerator)?,
+                v(denominator)?,
+                v(compared_numerator)?,
+                v(compared_denominator)?,
+            );
+            let value = match limit {
+                None => d.difference,
+                Some(true) => d.upper,
+                Some(false) => d.lower,
+            };
+            value.is_finite().then_some(value)
         }
         Role::Quotient {
             numerator,

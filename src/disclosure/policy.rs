@@ -203,9 +203,10 @@ impl Policy {
         if p_value {
             return significant(value, 2);
         }
+        // `+ 0.0`: a small negative rounded to nothing is 0, not "-0".
         match highest {
-            Some(h) if h >= 0.0 => round_to(value, statistic_decimals(h)),
-            _ => significant(value, 3),
+            Some(h) if h >= 0.0 => round_to(value, statistic_decimals(h)) + 0.0,
+            _ => significant(value, 3) + 0.0,
         }
     }
 }
@@ -320,6 +321,8 @@ mod tests {
         assert_eq!(p.statistic(155.0 / 8.0, Some(9.0), false), 19.0);
         assert_eq!(p.statistic(0.031_234, Some(27.0), true), 0.031);
         assert_eq!(p.statistic(1234.5678, None, false), 1230.0);
+        let zero = p.statistic(-0.03, Some(27.0), false);
+        assert!(zero == 0.0 && zero.is_sign_positive(), "not -0");
         assert_eq!(
             Policy::None.statistic(57.0 / 23.0, Some(25.0), false),
             57.0 / 23.0

@@ -296,6 +296,110 @@ pub const SAME_QUANTITY: &[SameQuantity] = &[
             key: &["period"],
         },
     },
+    // The headline shares of the period beside earlier periods' (the
+    // period's own as data_quality publishes them).
+    SameQuantity {
+        a: Twin {
+            table: "period_comparison",
+            column: "count",
+            when: &[],
+            key: &["period", "measure"],
+        },
+        b: Twin {
+            table: "data_quality",
+            column: "count",
+            when: &[("breakdown", "all")],
+            key: &["period", "item"],
+        },
+    },
+    SameQuantity {
+        a: Twin {
+            table: "period_comparison",
+            column: "denominator",
+            when: &[],
+            key: &["period", "measure"],
+        },
+        b: Twin {
+            table: "data_quality",
+            column: "denominator",
+            when: &[("breakdown", "all")],
+            key: &["period", "item"],
+        },
+    },
+    // A trend quarter's referrals and acceptances (service_uptake has the
+    // period's quarters).
+    SameQuantity {
+        a: Twin {
+            table: "referrals_trend",
+            column: "referrals",
+            when: &[],
+            key: &["period", "quarter"],
+        },
+        b: Twin {
+            table: "service_uptake",
+            column: "referred",
+            when: &[],
+            key: &["period", "quarter"],
+        },
+    },
+    SameQuantity {
+        a: Twin {
+            table: "referrals_trend",
+            column: "accepted",
+            when: &[],
+            key: &["period", "quarter"],
+        },
+        b: Twin {
+            table: "service_uptake",
+            column: "accepted",
+            when: &[],
+            key: &["period", "quarter"],
+        },
+    },
+    // The period's pairs and reliable improvements beside an earlier period's.
+    SameQuantity {
+        a: Twin {
+            table: "wellbeing_change_comparison",
+            column: "pairs",
+            when: &[],
+            key: &["period", "score"],
+        },
+        b: Twin {
+            table: "wellbeing_change",
+            column: "pairs",
+            when: &[("breakdown", "all")],
+            key: &["period", "score"],
+        },
+    },
+    SameQuantity {
+        a: Twin {
+            table: "wellbeing_change_comparison",
+            column: "reliably_improved",
+            when: &[],
+            key: &["period", "score"],
+        },
+        b: Twin {
+            table: "wellbeing_change",
+            column: "reliably_improved",
+            when: &[("breakdown", "all")],
+            key: &["period", "score"],
+        },
+    },
+    // A quarterly period's pairs, as a quarter of the trend.
+    SameQuantity {
+        a: Twin {
+            table: "wellbeing_change_trend",
+            column: "pairs",
+            when: &[],
+            key: &["period", "quarter", "score"],
+        },
+        b: Twin {
+            table: "wellbeing_change",
+            column: "pairs",
+            when: &[("breakdown", "all")],
+            key: &["period", "period", "score"],
+        },
+    },
 ];
 
 /// Counts one table breaks down that another publishes in total: for each
@@ -330,6 +434,47 @@ macro_rules! quarters_add_up {
                 column: "referrals",
                 when: &[("breakdown", $breakdown)],
                 key: &["period", "group"],
+            },
+        }
+    };
+}
+
+/// A trend's quarters (`parts`' `column`, keyed by the period and the span
+/// the quarter is one of the whole quarters of, then the score when there is
+/// one) add up to `total`'s `sum` for that span (keyed by `key`: the period
+/// itself, or the earlier period), on the rows of one measure when given.
+macro_rules! trend_adds_up {
+    ($parts:literal, $column:literal, $total:literal, $sum:literal, $measure:literal, [$($key:literal),+]) => {
+        CrossSum {
+            parts: Twin {
+                table: $parts,
+                column: $column,
+                when: &[],
+                key: &["period", "part_of"],
+            },
+            by: None,
+            total: Twin {
+                table: $total,
+                column: $sum,
+                when: &[("measure", $measure)],
+                key: &[$($key),+],
+            },
+        }
+    };
+    ($parts:literal, $column:literal, $total:literal, $sum:literal, [$($key:literal),+]) => {
+        CrossSum {
+            parts: Twin {
+                table: $parts,
+                column: $column,
+                when: &[],
+                key: &["period", "part_of", "score"],
+            },
+            by: None,
+            total: Twin {
+                table: $total,
+                column: $sum,
+                when: &[],
+                key: &[$($key),+],
             },
         }
     };
@@ -545,6 +690,54 @@ pub const CROSS_SUMS: &[CrossSum] = &[
             key: &["period", "group"],
         },
     },
+    // The trend's quarters, against the period and each earlier period
+    // they are the whole quarters of.
+    trend_adds_up!(
+        "referrals_trend",
+        "referrals",
+        "period_comparison",
+        "denominator",
+        "accepted",
+        ["period", "period"]
+    ),
+    trend_adds_up!(
+        "referrals_trend",
+        "referrals",
+        "period_comparison",
+        "compared_denominator",
+        "accepted",
+        ["period", "compared_period"]
+    ),
+    trend_adds_up!(
+        "referrals_trend",
+        "accepted",
+        "period_comparison",
+        "count",
+        "accepted",
+        ["period", "period"]
+    ),
+    trend_adds_up!(
+        "referrals_trend",
+        "accepted",
+        "period_comparison",
+        "compared_count",
+        "accepted",
+        ["period", "compared_period"]
+    ),
+    trend_adds_up!(
+        "wellbeing_change_trend",
+        "pairs",
+        "wellbeing_change_comparison",
+        "pairs",
+        ["period", "period", "score"]
+    ),
+    trend_adds_up!(
+        "wellbeing_change_trend",
+        "pairs",
+        "wellbeing_change_comparison",
+        "compared_pairs",
+        ["period", "compared_period", "score"]
+    ),
 ];
 
 /// Every list and the count it must agree with.

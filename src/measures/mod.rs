@@ -13,6 +13,7 @@
 //! - [`support`]: support offered and link-worker caseload.
 //! - [`community`]: impact on community groups (organisations receiving referrals).
 //! - [`equity`]: referral, decline and outcome completion by population group.
+//! - [`over_time`]: the headline measures against earlier periods and by quarter.
 //! - [`quality`]: data quality (completeness, impossible date orders, duplicates).
 //! - [`health`]: impact on the health and care system (before/after, matched
 //!   comparison cohorts, difference-in-differences, event study, costs).
@@ -21,6 +22,7 @@ pub mod benchmark;
 pub mod community;
 pub mod equity;
 pub mod health;
+pub mod over_time;
 pub mod period;
 pub mod quality;
 pub mod query;
@@ -98,6 +100,7 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     rest.extend(community::community_groups(&ctx, &options.period).await?);
     rest.extend(equity::equity(&ctx, &options.period, options.pairing.cohort).await?);
     rest.extend(quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?);
+    rest.extend(over_time::over_time(&ctx, &options.period, &options.pairing).await?);
     watch.lap("measures");
     let health = health::health_system(&ctx, &options.period, &options.health).await?;
     let change = person.iter().find(|t| t.name() == "wellbeing_change");

@@ -153,6 +153,124 @@ impl Period {
     }
 }
 
+/// How an earlier period is compared with the reporting period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// The period just before, of the same length (the previous quarter).
+    Previous,
+    /// The same dates a year earlier (the same quarter last year).
+    YearEarlier,
+    /// Both at once: the year before a year.
+    PreviousYear,
+}
+
+impl Comparison {
+    /// How the tables and the report name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Comparison::Previous => "previous period",
+            Comparison::YearEarlier => "same period a year earlier",
+            Comparison::PreviousYear => "previous year",
+        }
+    }
+}
+
+/// The NHS financial year (starting in April of the year returned) and
+/// quarter (1–4) of `date`.
+pub fn quarter_of(date: NaiveDate) -> (i64, i64) {
+    use chrono::Datelike;
+    let month = i64::from(date.month());
+    let fy = i64::from(date.year()) - i64::from(month < 4);
+    (fy, (month + 8) % 12 / 3 + 1)
+}
+
+/// Quarter `quarter` of financial year `fy` as a period (quarters past Q4
+/// or before Q1 roll into the next or previous year).
+fn quarter_period(fy: i64, quarter: i64) -> Period {
+    quarter_at(fy * 4 + quarter - 1)
+}
+
+/// The quarter numbered `index` (four times the financial year plus the
+/// quarter less one), as a period.
+fn quarter_at(index: i64) -> Period {
+    Period::parse(&quarter_label(index.div_euclid(4), index.rem_euclid(4) + 1))
+        .expect("a quarter label parses")
+}
+
+impl Period {
+    /// The earlier periods this one is read against: a quarter against the
+    /// previous quarter and the same quarter a year earlier; a financial year
+    /// (or four rolling quarters) against the year before; dates against the
+    /// same number of days just before and, when no longer than a year, the
+    /// same dates a year earlier.
+    pub fn comparisons(&self) -> Vec<(Comparison, Period)> {
+        let shifted =
+            |start: NaiveDate, end: NaiveDate, label: String| Period { start, end, label };
+        let year_back = |d: NaiveDate| d.checked_sub_months(chrono::Months::new(12));
+        if let Some(quarter) = self.label.strip_prefix("four quarters to ") {
+            let (fy, q) = quarter_of(Period::parse(quarter).map_or(self.end, |p| p.end));
+            let last = quarter_period(fy - 1, q);
+            let first = quarter_period(fy - 1, q - 3);
+            return vec![(
+                Comparison::PreviousYear,
+                shifted(
+                    first.start,
+                    last.end,
+                    format!("four quarters to {}", last.label),
+                ),
+            )];
+        }
+        if self.label.contains(" Q") && !self.label.contains(" to ") {
+            let (fy, q) = quarter_of(self.start);
+            return vec![
+                (Comparison::Previous, quarter_period(fy, q - 1)),
+                (Comparison::YearEarlier, quarter_period(fy - 1, q)),
+            ];
+        }
+        if !self.label.contains(' ') {
+            let (fy, _) = quarter_of(self.start);
+            let year = Period::parse(&format!("{}/{:02}", fy - 1, fy.rem_euclid(100)))
+                .expect("a financial year label parses");
+            return vec![(Comparison::PreviousYear, year)];
+        }
+        let days = (self.end - self.start).num_days() + 1;
+        let end = self.start - chrono::Duration::days(1);
+        let start = self.start - chrono::Duration::days(days);
+        let previous = shifted(start, end, format!("{start} to {end}"));
+        let earlier = match (year_back(self.start), year_back(self.end)) {
+            (Some(start), Some(end)) if end < self.start => {
+                Some(shifted(start, end, format!("{start} to {end}")))
+            }
+            _ => None,
+        };
+        match earlier {
+            // A year long (leap day or not): the year before is both.
+            Some(e) if e.end == end => vec![(Comparison::PreviousYear, e)],
+            Some(e) => vec![
+                (Comparison::Previous, previous),
+                (Comparison::YearEarlier, e),
+            ],
+            None => vec![(Comparison::Previous, previous)],
+        }
+    }
+
+    /// The whole NHS quarters of a trend ending with this period: from the
+    /// quarter holding `from` (or seven quarters before the last, whichever
+    /// is earlier) to the last quarter that ends within the period.
+    pub fn trend_quarters(&self, from: NaiveDate) -> Vec<Period> {
+        let (fy, q) = quarter_of(self.end);
+        let mut last = quarter_period(fy, q);
+        if last.end > self.end {
+            last = quarter_period(fy, q - 1);
+        }
+        let (lf, lq) = quarter_of(last.start);
+        let (ff, fq) = quarter_of(from.min(quarter_period(lf, lq - 7).start));
+        (ff * 4 + fq - 1..=lf * 4 + lq - 1)
+            .map(quarter_at)
+            .collect()
+    }
+}
+
 /// A warning when no referral falls in `period`, with the dates the
 /// warehouse's referrals do span (or that it holds none).
 pub async fn coverage_notice(
@@ -239,6 +357,95 @@ pub fn quarter_label(fy: i64, quarter: i64) -> String {
 #[cfg(test)]
 mod label_tests {
     use super::*;
+
+    fn labels(p: &str) -> Vec<(Comparison, String)> {
+        Period::parse(p)
+            .unwrap()
+            .comparisons()
+            .into_iter()
+            .map(|(c, p)| (c, p.label))
+            .collect()
+    }
+
+    #[test]
+    fn each_kind_of_period_has_its_earlier_periods() {
+        use Comparison::*;
+        assert_eq!(
+            labels("2025/26 Q1"),
+            [
+                (Previous, "2024/25 Q4".into()),
+                (YearEarlier, "2024/25 Q1".into())
+            ]
+        );
+        assert_eq!(
+            labels("2025/26 Q4"),
+            [
+                (Previous, "2025/26 Q3".into()),
+                (YearEarlier, "2024/25 Q4".into())
+            ]
+        );
+        assert_eq!(labels("2024/25"), [(PreviousYear, "2023/24".into())]);
+        assert_eq!(labels("2000/01"), [(PreviousYear, "1999/00".into())]);
+        assert_eq!(
+            labels("rolling 2025/26 Q1"),
+            [(PreviousYear, "four quarters to 2024/25 Q1".into())]
+        );
+        let rolling = Period::parse("rolling 2025/26 Q1").unwrap().comparisons();
+        assert_eq!(
+            (rolling[0].1.start, rolling[0].1.end),
+            (
+                NaiveDate::from_ymd_opt(2023, 7, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2024, 6, 30).unwrap()
+            )
+        );
+        assert_eq!(
+            labels("2025-01-01..2025-01-31"),
+            [
+                (Previous, "2024-12-01 to 2024-12-31".into()),
+                (YearEarlier, "2024-01-01 to 2024-01-31".into())
+            ]
+        );
+        assert_eq!(
+            labels("2024-01-01..2024-12-31"),
+            [(PreviousYear, "2023-01-01 to 2023-12-31".into())],
+            "a calendar year's previous year is the year before"
+        );
+        assert_eq!(
+            labels("2023-01-01..2024-06-30"),
+            [(Previous, "2021-07-03 to 2022-12-31".into())],
+            "a period over a year long has no same dates a year earlier"
+        );
+    }
+
+    #[test]
+    fn a_trend_runs_eight_quarters_or_back_to_the_earliest_comparison() {
+        let q = Period::parse("2025/26 Q2").unwrap();
+        let from = q.comparisons().iter().map(|c| c.1.start).min().unwrap();
+        let quarters: Vec<String> = q
+            .trend_quarters(from)
+            .into_iter()
+            .map(|p| p.label)
+            .collect();
+        assert_eq!(quarters.first().unwrap(), "2023/24 Q3");
+        assert_eq!(quarters.last().unwrap(), "2025/26 Q2");
+        assert_eq!(quarters.len(), 8);
+        let dates = Period::parse("2022-01-01..2025-08-15").unwrap();
+        let quarters = dates.trend_quarters(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap());
+        assert_eq!(quarters.first().unwrap().label, "2019/20 Q1");
+        assert_eq!(
+            quarters.last().unwrap().label,
+            "2025/26 Q1",
+            "a quarter the period ends inside is left out"
+        );
+        assert_eq!(
+            quarter_of(NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()),
+            (2024, 4)
+        );
+        assert_eq!(
+            quarter_of(NaiveDate::from_ymd_opt(2025, 4, 1).unwrap()),
+            (2025, 1)
+        );
+    }
 
     #[test]
     fn quarter_labels_round_trip_through_parse() {

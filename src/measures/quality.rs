@@ -79,6 +79,48 @@ pub const DATA_QUALITY: TableDef = TableDef {
     },
 };
 
+/// The headline counts of referrals in `period` (the data quality query's
+/// `all` row), as [`data_quality`] publishes them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overall {
+    /// Referrals received in the period.
+    pub referrals: i64,
+    /// Of them, accepted.
+    pub accepted: i64,
+    /// Accepted referrals in the outcome cohort.
+    pub outcome_accepted: i64,
+    /// Of them, with a follow-up assessment.
+    pub follow_up_recorded: i64,
+}
+
+/// [`Overall`] for `period`.
+pub async fn overall(
+    ctx: &SessionContext,
+    period: &Period,
+    cohort: OutcomeCohort,
+) -> Result<Overall> {
+    let batches = DATA_QUALITY_SQL
+        .run(ctx, &period.outcome_parameters(cohort))
+        .await?;
+    for b in &batches {
+        let Some(breakdown) =
+            crate::measures::table::column(b, "breakdown").and_then(|c| c.as_string_opt::<i32>())
+        else {
+            continue;
+        };
+        if let Some(i) = (0..b.num_rows()).find(|&i| breakdown.value(i) == "all") {
+            let count = |name: &str| int_at(b, name, i).unwrap_or(0);
+            return Ok(Overall {
+                referrals: count("referrals"),
+                accepted: count("accepted"),
+                outcome_accepted: count("outcome_accepted"),
+                follow_up_recorded: count("follow_up_recorded"),
+            });
+        }
+    }
+    Ok(Overall::default())
+}
+
 /// The data quality table for `period`, with the outcome items over `cohort`.
 pub async fn data_quality(
     ctx: &SessionContext,

@@ -306,7 +306,9 @@ fn table_sheet(
                 }
                 Cell::Num(x) if x.is_finite() => {
                     let format = match role {
-                        Role::Share { .. } | Role::ShareBound { .. } => &f.percent,
+                        Role::Share { .. }
+                        | Role::ShareBound { .. }
+                        | Role::ShareDifference { .. } => &f.percent,
                         Role::Count | Role::CountWhen { .. } => &f.integer,
                         _ => &f.number,
                     };

@@ -219,6 +219,18 @@ fn roles(out: &Path) -> BTreeMap<(String, String), String> {
         .collect()
 }
 
+/// A number of people, pairs or referrals written into text ("withheld: 16
+/// pairs"), which disclosure control cannot round or suppress.
+fn counted_in_words(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(2).find_map(|w| {
+        let counted = ["pairs", "people", "referrals", "episodes", "cases"]
+            .iter()
+            .any(|unit| w[1].trim_end_matches([',', '.', ';', ')']) == *unit);
+        (counted && w[0].parse::<u64>().is_ok()).then(|| format!("{} {}", w[0], w[1]))
+    })
+}
+
 #[test]
 fn no_published_table_shows_a_count_from_1_to_7() {
     let (_root, out) = sample("");
@@ -245,6 +257,22 @@ fn no_published_table_shows_a_count_from_1_to_7() {
                     }),
                     None => false,
                 };
+                // Sentences quote published figures (the audit checks each);
+                // settings are parameters ("30 pairs"), not counts.
+                let sentences =
+                    ["report_sentences", "health_warnings", "settings"].contains(&name.as_str());
+                if !sentences
+                    && roles
+                        .get(&(name.clone(), column.clone()))
+                        .map(String::as_str)
+                        == Some("label")
+                    && let Some(words) = counted_in_words(value)
+                {
+                    panic!(
+                        "{name}.csv row {} column {column} counts in words: {words} ({value})",
+                        i + 2
+                    );
+                }
                 if !is_count {
                     continue;
                 }

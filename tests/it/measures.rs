@@ -245,7 +245,7 @@ fn pairing_follows_the_rules_on_hand_built_episodes() {
     assert!((f(row, "mean_baseline") - (19.25 + 15.32) / 2.0).abs() < 1e-9);
     assert!((f(row, "mean_change") - ((25.03 - 19.25) + (19.25 - 15.32)) / 2.0).abs() < 1e-9);
     assert!(
-        row["inference"].starts_with("withheld: 2 pairs"),
+        row["inference"] == "withheld: fewer pairs than the minimum of 30",
         "{}",
         row["inference"]
     );
@@ -934,5 +934,122 @@ fn a_period_outside_the_data_is_a_warning_with_the_data_s_span() {
         ),
         "{}",
         later.all()
+    );
+}
+
+/// The rows of `table` in a measures folder.
+fn table(out: &Path, name: &str) -> Vec<HashMap<String, String>> {
+    read_csv(&out.join(format!("{name}.csv")))
+}
+
+#[test]
+fn an_earlier_period_is_measured_as_its_own_run_measures_it() {
+    let root = tempfile::tempdir().unwrap();
+    let wh = root.path().join("wh");
+    let ingest = sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.all());
+    let measure = |period: &str, folder: &str| {
+        let out = root.path().join(folder);
+        let run = sprout(&["measures", "-w", s(&wh), "--period", period, "-o", s(&out)]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        out
+    };
+    let (q3, q2) = (measure("2024/25 Q3", "q3"), measure("2024/25 Q2", "q2"));
+    // The period's shares against the previous quarter's, each as that
+    // quarter's own data quality table counts them.
+    let comparison = table(&q3, "period_comparison");
+    assert_eq!(
+        comparison.len(),
+        2,
+        "the same quarter of 2023/24 has no data"
+    );
+    let quality = |out: &Path, item: &str| {
+        let rows = table(out, "data_quality");
+        let row = rows
+            .iter()
+            .find(|r| r["breakdown"] == "all" && r["item"] == item)
+            .unwrap()
+            .clone();
+        (row["count"].clone(), row["denominator"].clone())
+    };
+    for row in &comparison {
+        assert_eq!(row["comparison"], "previous period");
+        assert_eq!(row["compared_period"], "2024/25 Q2");
+        let measure = row["measure"].as_str();
+        assert_eq!(
+            (row["count"].clone(), row["denominator"].clone()),
+            quality(&q3, measure)
+        );
+        assert_eq!(
+            (
+                row["compared_count"].clone(),
+                row["compared_denominator"].clone()
+            ),
+            quality(&q2, measure)
+        );
+        let count = |c: &str| row[c].parse::<f64>().unwrap();
+        let d = sprout::stats::compare::newcombe(
+            count("count"),
+            count("denominator"),
+            count("compared_count"),
+            count("compared_denominator"),
+        );
+        assert!((f(row, "difference_lower") - d.lower).abs() < 1e-12);
+    }
+    // Each score's change against the previous quarter's, as that quarter's
+    // wellbeing_change has it.
+    let changes = table(&q3, "wellbeing_change_comparison");
+    let (own, earlier) = (
+        table(&q3, "wellbeing_change"),
+        table(&q2, "wellbeing_change"),
+    );
+    assert!(changes.len() >= 5, "{} scores", changes.len());
+    for row in &changes {
+        let score = row["score"].as_str();
+        for (prefix, theirs) in [
+            ("", overall(&own, score)),
+            ("compared_", overall(&earlier, score)),
+        ] {
+            assert_eq!(row[&format!("{prefix}pairs")], theirs["pairs"], "{score}");
+            assert_eq!(
+                row[&format!("{prefix}mean_change")],
+                theirs["mean_change"],
+                "{score}"
+            );
+            assert_eq!(
+                row[&format!("{prefix}reliably_improved")],
+                theirs["reliably_improved"],
+                "{score}"
+            );
+        }
+    }
+    // The trend's quarters are the quarters' own uptake counts, and the
+    // period's quarter its own change.
+    let trend = table(&q3, "referrals_trend");
+    let quarters: Vec<&str> = trend.iter().map(|r| r["quarter"].as_str()).collect();
+    assert_eq!(
+        quarters,
+        ["2024/25 Q1", "2024/25 Q2", "2024/25 Q3"],
+        "back to the first quarter with referrals"
+    );
+    for (out, quarter) in [(&q2, "2024/25 Q2"), (&q3, "2024/25 Q3")] {
+        let uptake = table(out, "service_uptake");
+        let row = trend.iter().find(|r| r["quarter"] == quarter).unwrap();
+        assert_eq!(row["referrals"], uptake[0]["referred"]);
+        assert_eq!(row["accepted"], uptake[0]["accepted"]);
+        assert_eq!(row["part_of"], quarter);
+    }
+    let trend = table(&q3, "wellbeing_change_trend");
+    let row = trend
+        .iter()
+        .find(|r| r["quarter"] == "2024/25 Q3" && r["score"] == "swemwbs_metric")
+        .unwrap();
+    assert_eq!(
+        row["mean_change"],
+        overall(&own, "swemwbs_metric")["mean_change"]
+    );
+    assert_eq!(
+        row["change_lower"],
+        overall(&own, "swemwbs_metric")["change_lower"]
     );
 }

@@ -5,6 +5,7 @@
 //! `scripts/reference/wellbeing_stats.py`). Measures compute sufficient
 //! statistics or paired values in SQL; these functions turn them into results.
 
+pub mod compare;
 pub mod did;
 pub mod effect;
 pub mod funnel;

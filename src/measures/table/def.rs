@@ -65,6 +65,22 @@ pub enum Protection<C, K> {
         /// The upper limit (else the lower).
         upper: bool,
     },
+    /// One share minus another (`numerator / denominator −
+    /// compared_numerator / compared_denominator`), or a limit of its 95%
+    /// interval (Newcombe's hybrid score), recomputed from the published
+    /// counts and suppressed with any of them.
+    ShareDifference {
+        /// The share's numerator.
+        numerator: C,
+        /// The share's denominator.
+        denominator: C,
+        /// The other share's numerator.
+        compared_numerator: C,
+        /// The other share's denominator.
+        compared_denominator: C,
+        /// `None` for the difference, `Some(true)` for its upper limit.
+        limit: Option<bool>,
+    },
     /// `numerator / denominator × per`, recomputed from the published values of
     /// both (a rate per 1,000, events per person-year, referrals per
     /// organisation), and suppressed with either.
@@ -147,6 +163,8 @@ impl<C, K> Protection<C, K> {
             Protection::Count | Protection::CountWhen { .. } => "count",
             Protection::Share { .. } => "share",
             Protection::ShareBound { .. } => "share interval",
+            Protection::ShareDifference { limit: None, .. } => "difference of published shares",
+            Protection::ShareDifference { .. } => "difference of shares interval",
             Protection::Quotient { .. } => "ratio of published figures",
             Protection::PoissonBound { .. } => "rate interval",
             Protection::Scaled { .. } => "scaled count",
@@ -186,6 +204,19 @@ impl<C, K> Protection<C, K> {
                 numerator: column(numerator)?,
                 denominator: column(denominator)?,
                 upper: *upper,
+            },
+            Protection::ShareDifference {
+                numerator,
+                denominator,
+                compared_numerator,
+                compared_denominator,
+                limit,
+            } => Protection::ShareDifference {
+                numerator: column(numerator)?,
+                denominator: column(denominator)?,
+                compared_numerator: column(compared_numerator)?,
+                compared_denominator: column(compared_denominator)?,
+                limit: *limit,
             },
             Protection::Quotient {
                 numerator,
@@ -261,6 +292,18 @@ impl<C: Copy, K> Protection<C, K> {
             Protection::PoissonBound {
                 count, denominator, ..
             } => vec![count, denominator],
+            Protection::ShareDifference {
+                numerator,
+                denominator,
+                compared_numerator,
+                compared_denominator,
+                ..
+            } => vec![
+                numerator,
+                denominator,
+                compared_numerator,
+                compared_denominator,
+            ],
             Protection::Scaled { count } => vec![count],
             _ => Vec::new(),
         }
@@ -316,6 +359,19 @@ impl Declared {
             } => format!(
                 "{} 95% Wilson limit of {numerator} / {denominator}",
                 side(*upper)
+            ),
+            Protection::ShareDifference {
+                numerator,
+                denominator,
+                compared_numerator,
+                compared_denominator,
+                limit,
+            } => format!(
+                "{}{numerator} / {denominator} minus {compared_numerator} / {compared_denominator}",
+                match limit {
+                    None => String::new(),
+                    Some(upper) => format!("{} 95% Newcombe limit of ", side(*upper)),
+                }
             ),
             Protection::Quotient {
                 numerator,
@@ -466,6 +522,30 @@ const fn wilson(
             numerator,
             denominator,
             upper,
+        },
+        description,
+    )
+}
+
+/// One share minus another, or (`limit`) a limit of its 95% interval, from
+/// the published counts: the shares are `numerator / denominator` and
+/// `compared[0] / compared[1]`.
+pub const fn share_difference(
+    name: &'static str,
+    (numerator, denominator): (&'static str, &'static str),
+    compared: (&'static str, &'static str),
+    limit: Option<bool>,
+    description: &'static str,
+) -> OutColumn {
+    column(
+        name,
+        ColumnKind::Number,
+        Protection::ShareDifference {
+            numerator,
+            denominator,
+            compared_numerator: compared.0,
+            compared_denominator: compared.1,
+            limit,
         },
         description,
     )

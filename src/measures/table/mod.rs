@@ -14,8 +14,8 @@ pub mod def;
 pub use def::{
     ColumnKind, Declared, OutColumn, Protection, RowSum, Sums, TableDef, count, count_number,
     count_when, int_label, losses, num_label, p_value, poisson_bound, poisson_lower, poisson_upper,
-    quotient, rate_ratio, rate_ratio_lower, rate_ratio_upper, scaled, share, statistic, text,
-    wilson_lower, wilson_upper,
+    quotient, rate_ratio, rate_ratio_lower, rate_ratio_upper, scaled, share, share_difference,
+    statistic, text, wilson_lower, wilson_upper,
 };
 
 /// A finished output table.

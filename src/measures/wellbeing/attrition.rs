@@ -490,6 +490,7 @@ mod tests {
                     groups.push(("need", "housing".to_string()));
                 }
                 EpisodeRow {
+                    cohort_day: None,
                     instrument: "swemwbs".to_string(),
                     groups,
                     baseline: vec![Some(baseline)],

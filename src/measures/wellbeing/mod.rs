@@ -108,6 +108,9 @@ impl Default for PairingRules {
 #[derive(Debug, Clone)]
 struct EpisodeRow {
     instrument: String,
+    /// The day (days since 1970-01-01) that puts the episode in the outcome
+    /// cohort: its closure, or its referral with `--outcome-cohort received`.
+    cohort_day: Option<i32>,
     groups: Vec<(&'static str, String)>,
     baseline: Vec<Option<f64>>,
     follow_up: Option<Vec<Option<f64>>>,
@@ -153,6 +156,86 @@ pub async fn person_outcomes(
     .into_iter()
     .chain(attrition::attrition_tables(&rows, thresholds, rules)?)
     .collect())
+}
+
+/// One score's scored pairs (every episode, no breakdowns) in one span of
+/// time, as [`change_table`]'s `all` row counts them.
+#[derive(Debug, Clone)]
+pub struct SpanPairs {
+    /// Index of the span in the spans asked for.
+    pub span: usize,
+    /// Score name.
+    pub score: &'static str,
+    /// Its label.
+    pub label: String,
+    /// (baseline, follow-up) of each pair whose scores are both known.
+    pub pairs: Vec<(f64, f64)>,
+    /// Pairs that improved reliably (`None` when the score has no reliable-change rule).
+    pub reliably_improved: Option<u64>,
+}
+
+/// Each score's pairs in each of `spans`, from one run of the pairs query
+/// over the spans' whole range: an episode's pairing does not depend on the
+/// period, only whether it is in the outcome cohort does, so an episode
+/// belongs to the spans its cohort date falls in and each span's pairs are
+/// the pairs [`person_outcomes`] finds for that span as a period.
+pub async fn pairs_by_span(
+    ctx: &SessionContext,
+    spans: &[Period],
+    rules: &PairingRules,
+) -> Result<Vec<SpanPairs>> {
+    let (Some(start), Some(end)) = (
+        spans.iter().map(|s| s.start).min(),
+        spans.iter().map(|s| s.end).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let whole = Period {
+        start,
+        end,
+        label: String::new(),
+    };
+    let mut params = whole.outcome_parameters(rules.cohort);
+    params.extend(rules.parameters());
+    let rows = episode_rows(&WELLBEING_PAIRS_SQL.run(ctx, &params).await?);
+    let thresholds = Thresholds::builtin();
+    let mut out = Vec::new();
+    for (instrument, k, score, rule) in scores(&rows, thresholds) {
+        for (span, period) in spans.iter().enumerate() {
+            let (from, to) = (
+                crate::days::date32(period.start),
+                crate::days::date32(period.end),
+            );
+            let pairs: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| r.instrument == instrument)
+                .filter(|r| r.cohort_day.is_some_and(|d| from <= d && d <= to))
+                .filter_map(|r| {
+                    let follow = r.follow_up.as_ref()?;
+                    Some((
+                        r.baseline.get(k).copied().flatten()?,
+                        follow.get(k).copied().flatten()?,
+                    ))
+                })
+                .collect();
+            let classes: Vec<Option<ChangeClass>> =
+                pairs.iter().map(|(b, a)| rule.classify(*b, *a)).collect();
+            let reliably_improved = classes.iter().any(Option::is_some).then(|| {
+                classes
+                    .iter()
+                    .filter(|c| **c == Some(ChangeClass::Improved))
+                    .count() as u64
+            });
+            out.push(SpanPairs {
+                span,
+                score,
+                label: rule.label.clone(),
+                pairs,
+                reliably_improved,
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn funnel_counts(batches: &[RecordBatch]) -> (i64, i64) {
@@ -241,6 +324,7 @@ fn episode_rows(batches: &[RecordBatch]) -> Vec<EpisodeRow> {
                 groups.push(("need", need.to_string()));
             }
             out.push(EpisodeRow {
+                cohort_day: date("cohort_date", i),
                 baseline: side("b"),
                 follow_up,
                 later_assessments: int("later_assessments", i).unwrap_or(0),
@@ -664,7 +748,9 @@ fn change_row(
     let inference = if infer {
         "reported".to_string()
     } else {
-        format!("withheld: {n} pairs, fewer than the minimum of {min_pairs}")
+        // Not the number of pairs: the count column publishes it, rounded or
+        // suppressed, and text is neither.
+        format!("withheld: fewer pairs than the minimum of {min_pairs}")
     };
     let when = |x: f64| if infer { num_value(x) } else { Value::Null };
     let ci = mean_ci(&change);

@@ -22,8 +22,8 @@ use crate::measures::benchmark::Benchmarks;
 use cells::chart;
 use sections::{
     benchmark_sections, community_section, headlines, health_figure, health_section, limitations,
-    monthly_referrals_figure, person_figures, person_section, quality_section, reach_section,
-    sources_figure, spc_section,
+    monthly_referrals_figure, over_time_section, person_figures, person_section, quality_section,
+    reach_section, sources_figure, spc_section, trend_figures,
 };
 
 /// The shipped templates, by file name.
@@ -212,6 +212,7 @@ struct CommissionerContext<'a> {
     headlines: &'a [String],
     warnings: &'a [String],
     reach: Section,
+    over_time: Section,
     person: Section,
     community: Section,
     health: Section,
@@ -263,6 +264,10 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
     if let Some(f) = sources_figure(tables) {
         keep(&mut reach, f);
     }
+    let mut over_time = over_time_section(tables);
+    for f in trend_figures(tables) {
+        keep(&mut over_time, f);
+    }
     let mut person = person_section(tables, inputs.min_pairs, inputs.policy);
     for f in person_figures(tables) {
         keep(&mut person, f);
@@ -298,6 +303,7 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
                     headlines: &headlines,
                     warnings: inputs.warnings,
                     reach,
+                    over_time,
                     person,
                     community,
                     health,
