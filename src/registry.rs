@@ -13,8 +13,8 @@
 use crate::measures::query::Query;
 use crate::measures::table::TableDef;
 use crate::measures::{
-    benchmark, community, equity, health, over_time, quality, service, standardised, support,
-    wellbeing,
+    benchmark, community, context, equity, health, over_time, quality, service, standardised,
+    support, wellbeing,
 };
 use crate::records;
 
@@ -37,6 +37,8 @@ pub static TABLES: &[&TableDef] = &[
     &over_time::WELLBEING_CHANGE_COMPARISON,
     &over_time::REFERRALS_TREND,
     &over_time::WELLBEING_CHANGE_TREND,
+    &context::ORGANISATION_NAMES,
+    &context::WELLBEING_LOCAL,
     &health::washout::HEALTH_WASHOUT,
     &health::before_after::HEALTH_COHORT,
     &health::before_after::HEALTH_BEFORE_AFTER,

@@ -36,6 +36,8 @@ pub(super) struct IngestArgs {
     /// The same release's population denominators file, stored as area_population.
     #[arg(long)]
     area_population: Option<PathBuf>,
+    #[command(flatten)]
+    context: crate::ingest::context::ContextFiles,
 }
 
 pub(super) fn ingest_summary(report: &IngestReport, options: &IngestOptions) -> String {
@@ -141,6 +143,7 @@ pub(super) fn run(args: IngestArgs, console: &Console) -> Result<i32> {
         as_of: args.as_of,
         imd: args.imd,
         area_population: args.area_population,
+        context: args.context,
     };
     let report = ingest::ingest(&options, console)?;
     console.result(ingest_summary(&report, &options));

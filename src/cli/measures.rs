@@ -56,6 +56,10 @@ pub(super) struct MeasuresArgs {
     /// closed in the period, or those received in it.
     #[arg(long, value_enum, default_value_t = OutcomeCohort::default())]
     outcome_cohort: OutcomeCohort,
+    /// The local authority (ONS code, e.g. E08000026) whose ONS4 means are
+    /// published beside England's, from the estimates given at ingest.
+    #[arg(long, value_parser = crate::measures::context::area_code)]
+    local_authority: Option<String>,
     /// Funnel limits for overdispersion: auto (additive random effects when the
     /// overdispersion test gives p < 0.05), none, multiplicative or additive.
     #[arg(long, value_enum, default_value_t = Adjustment::default())]
@@ -291,6 +295,7 @@ pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
         },
         health,
         engine: args.engine.engine(),
+        local_authority: args.local_authority,
     };
     let mut watch = Stopwatch::start();
     let result = crate::engine::runtime(args.engine.target_partitions)?

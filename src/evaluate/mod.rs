@@ -133,6 +133,15 @@ pub fn evaluate(
         as_of: spec.as_of(path)?,
         imd: spec.inputs.imd.as_ref().map(|p| base.join(p)),
         area_population: spec.inputs.area_population.as_ref().map(|p| base.join(p)),
+        context: crate::ingest::context::ContextFiles {
+            ods_practices: spec.inputs.ods_practices.as_ref().map(|p| base.join(p)),
+            ods_pcns: spec.inputs.ods_pcns.as_ref().map(|p| base.join(p)),
+            wellbeing_estimates: spec
+                .inputs
+                .wellbeing_estimates
+                .as_ref()
+                .map(|p| base.join(p)),
+        },
     };
     let templates = spec.outputs.templates.as_ref().map(|t| base.join(t));
     let unit_costs = spec.health.unit_costs.as_ref().map(|p| base.join(p));
@@ -207,6 +216,7 @@ pub fn evaluate(
         benchmark,
         health,
         engine: options.engine,
+        local_authority: spec.local_authority(path)?,
     };
     let computed = crate::engine::runtime(options.engine.target_partitions)?
         .block_on(measures::compute(&measure_options, watch))?;

@@ -85,6 +85,12 @@ pub struct Inputs {
     pub imd: Option<PathBuf>,
     /// The same release's population file.
     pub area_population: Option<PathBuf>,
+    /// The ODS GP practices file (`epraccur`), for practice names.
+    pub ods_practices: Option<PathBuf>,
+    /// The ODS PCN membership file (`epcncorepartnerdetails` or `ePCN.xlsx`), for PCN names.
+    pub ods_pcns: Option<PathBuf>,
+    /// The ONS personal well-being estimates, for local ONS4 means.
+    pub wellbeing_estimates: Option<PathBuf>,
     /// The pseudonymisation key file (else `SPROUT_PSEUDONYM_KEY`).
     pub key_file: Option<PathBuf>,
     /// Dates after this day are impossible (YYYY-MM-DD; default today).
@@ -107,6 +113,10 @@ pub struct Wellbeing {
     pub min_pairs: usize,
     /// `closed` or `received`.
     pub outcome_cohort: OutcomeCohort,
+    /// The local authority (ONS code, e.g. E08000026) whose ONS4 means are
+    /// shown beside the cohort's, with England's, when `[inputs]
+    /// wellbeing_estimates` is given.
+    pub local_authority: Option<String>,
 }
 
 impl Default for Wellbeing {
@@ -119,6 +129,7 @@ impl Default for Wellbeing {
             follow_up_after_closure_days: rules.follow_up_after_closure_days,
             min_pairs: rules.min_pairs,
             outcome_cohort: rules.cohort,
+            local_authority: None,
         }
     }
 }
@@ -269,6 +280,19 @@ fn day(path: &Path, key: &str, value: &str) -> Result<NaiveDate> {
 }
 
 impl Spec {
+    /// `[wellbeing] local_authority`, checked.
+    pub fn local_authority(&self, path: &Path) -> Result<Option<String>> {
+        self.wellbeing
+            .local_authority
+            .as_deref()
+            .map(|code| {
+                crate::measures::context::area_code(code).map_err(|why| {
+                    Error::config(path, format!("[wellbeing] local_authority: {why}"))
+                })
+            })
+            .transpose()
+    }
+
     /// Parse a spec's text; errors name the file, line and column.
     pub fn parse(text: &str, path: &Path) -> Result<Spec> {
         let spec: Spec = toml::from_str(text).map_err(|e| {

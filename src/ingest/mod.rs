@@ -7,6 +7,7 @@
 //! first (people before referrals before contacts), so references can be checked.
 //! Every file's header is checked before anything is written.
 
+pub mod context;
 pub mod identity;
 pub mod lookup;
 pub mod mapping;
@@ -61,6 +62,8 @@ pub struct IngestOptions {
     pub imd: Option<PathBuf>,
     /// The same release's population denominators file (File 6), as published.
     pub area_population: Option<PathBuf>,
+    /// ODS names and ONS well-being estimates, as published.
+    pub context: context::ContextFiles,
 }
 
 /// What happened to one input file.
@@ -182,6 +185,9 @@ impl IngestOptions {
                 named.push(Named::new(role, path));
             }
         }
+        for (role, path) in self.context.named() {
+            named.push(Named::new(role, path));
+        }
         named
     }
 }
@@ -228,6 +234,7 @@ pub fn ingest_into(
         .as_deref()
         .map(AreaPopulation::load)
         .transpose()?;
+    let context = read_context(&options.context)?;
     let mut plans = Vec::new();
     let mut failures = Vec::new();
     for found in files {
@@ -287,6 +294,9 @@ pub fn ingest_into(
             .files
             .push(write_area_population(path, population, &mut warehouse)?);
     }
+    report
+        .files
+        .extend(write_context(&options.context, &context, &mut warehouse)?);
     let dates = DateRules {
         format: None,
         latest: as_of,
@@ -411,6 +421,102 @@ fn write_imd_lookup(
         ]);
     }
     write_lookup(path, table, rows, lookup.order.len() as u64, warehouse)
+}
+
+/// The context files, read.
+#[derive(Debug, Default)]
+struct Context {
+    practices: Option<context::Read<context::Practice>>,
+    memberships: Option<context::Read<context::Membership>>,
+    estimates: Option<context::Read<context::Estimate>>,
+}
+
+/// Read every context file given (before anything is written).
+fn read_context(files: &context::ContextFiles) -> Result<Context> {
+    Ok(Context {
+        practices: files
+            .ods_practices
+            .as_deref()
+            .map(context::practices)
+            .transpose()?,
+        memberships: files
+            .ods_pcns
+            .as_deref()
+            .map(context::memberships)
+            .transpose()?,
+        estimates: files
+            .wellbeing_estimates
+            .as_deref()
+            .map(context::estimates)
+            .transpose()?,
+    })
+}
+
+/// Write the context files as the `ods_practices`, `ods_pcn_members` and
+/// `wellbeing_estimates` tables.
+fn write_context(
+    files: &context::ContextFiles,
+    read: &Context,
+    warehouse: &mut Warehouse,
+) -> Result<Vec<FileReport>> {
+    let text = |s: &str| Value::Text(s.to_string());
+    let date =
+        |d: Option<NaiveDate>| d.map_or(Value::Null, |d| Value::Date(crate::days::date32(d)));
+    let number = |x: Option<f64>| x.map_or(Value::Null, Value::Float);
+    let table =
+        |name: &str| model::table(name).ok_or_else(|| Error::Usage(format!("no {name} table")));
+    let mut reports = Vec::new();
+    if let (Some(path), Some(r)) = (&files.ods_practices, &read.practices) {
+        let t = table("ods_practices")?;
+        let mut rows = BatchBuilder::new(t.schema());
+        for p in &r.rows {
+            rows.push(&[
+                text(&p.code),
+                text(&p.name),
+                text(&p.status),
+                text(&r.source),
+                date(r.latest),
+            ]);
+        }
+        reports.push(write_lookup(path, t, rows, r.rows.len() as u64, warehouse)?);
+    }
+    if let (Some(path), Some(r)) = (&files.ods_pcns, &read.memberships) {
+        let t = table("ods_pcn_members")?;
+        let mut rows = BatchBuilder::new(t.schema());
+        for m in &r.rows {
+            rows.push(&[
+                text(&m.practice_code),
+                text(&m.practice_name),
+                text(&m.pcn_code),
+                text(&m.pcn_name),
+                date(m.start),
+                date(m.end),
+                text(&r.source),
+                date(r.latest),
+            ]);
+        }
+        reports.push(write_lookup(path, t, rows, r.rows.len() as u64, warehouse)?);
+    }
+    if let (Some(path), Some(r)) = (&files.wellbeing_estimates, &read.estimates) {
+        let t = table("wellbeing_estimates")?;
+        let mut rows = BatchBuilder::new(t.schema());
+        for e in &r.rows {
+            rows.push(&[
+                text(&e.area_code),
+                text(&e.area_name),
+                text(&e.geography),
+                text(&e.indicator),
+                Value::Date(crate::days::date32(e.year_start)),
+                number(e.mean),
+                number(e.lower),
+                number(e.upper),
+                text(&e.status),
+                text(&r.source),
+            ]);
+        }
+        reports.push(write_lookup(path, t, rows, r.rows.len() as u64, warehouse)?);
+    }
+    Ok(reports)
 }
 
 /// Write the population denominators as the `area_population` table.

@@ -14,12 +14,14 @@
 //! - [`community`]: impact on community groups (organisations receiving referrals).
 //! - [`equity`]: referral, decline and outcome completion by population group.
 //! - [`over_time`]: the headline measures against earlier periods and by quarter.
+//! - [`context`]: ODS names of the practices and PCNs, and local ONS4 means.
 //! - [`quality`]: data quality (completeness, impossible date orders, duplicates).
 //! - [`health`]: impact on the health and care system (before/after, matched
 //!   comparison cohorts, difference-in-differences, event study, costs).
 
 pub mod benchmark;
 pub mod community;
+pub mod context;
 pub mod equity;
 pub mod health;
 pub mod over_time;
@@ -58,6 +60,9 @@ pub struct MeasureOptions {
     pub health: health::HealthOptions,
     /// Query partitions and memory.
     pub engine: crate::engine::Engine,
+    /// The local authority whose ONS4 means are shown beside the cohort's
+    /// (an ONS code such as E08000026), when the estimates were ingested.
+    pub local_authority: Option<String>,
 }
 
 /// Every measure of a period, computed and not yet written.
@@ -101,6 +106,7 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     rest.extend(equity::equity(&ctx, &options.period, options.pairing.cohort).await?);
     rest.extend(quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?);
     rest.extend(over_time::over_time(&ctx, &options.period, &options.pairing).await?);
+    rest.extend(context::context(&ctx, options.local_authority.as_deref()).await?);
     watch.lap("measures");
     let health = health::health_system(&ctx, &options.period, &options.health).await?;
     let change = person.iter().find(|t| t.name() == "wellbeing_change");

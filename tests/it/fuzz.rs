@@ -169,6 +169,7 @@ fn check(folder: &Path, warehouse: &Path) -> Result<(), TestCaseError> {
         as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 31),
         imd: None,
         area_population: None,
+        context: Default::default(),
     };
     tally(0, 1);
     let outcome = ingest::ingest(&options, &Console::new(true));

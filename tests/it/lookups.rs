@@ -280,3 +280,210 @@ R2,P2,2024-05-01,general_practice,accepted,2024-05-10,2024-09-01\n";
         ]
     );
 }
+
+/// The shared folder of real published files, when present.
+fn shared(path: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(path);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is absent", p.display());
+        None
+    }
+}
+
+#[test]
+fn the_real_ods_files_of_both_layouts_give_names_and_memberships() {
+    let (Some(legacy), Some(newer), Some(members), Some(workbook)) = (
+        shared("ods2025/epraccur.csv.gz"),
+        shared("ods2026/epraccur.csv.gz"),
+        shared("ods2026/epcncorepartnerdetails.csv.gz"),
+        shared("epcn2024/ePCN.xlsx"),
+    ) else {
+        return;
+    };
+    let people =
+        "person_id,sex,practice_code,pcn_code\nA,female,A81001,U89141\nB,male,Y60000,U00000\n";
+    let dir = extract(&[("x/people.csv", people.as_bytes())]);
+    for (practices, pcns, rows, memberships, latest) in [
+        (&legacy, &workbook, 16_685, 7_705, "2025-09-01"),
+        (&newer, &members, 15_407, 7_795, "2026-04-01"),
+    ] {
+        let wh = dir.out(&format!("wh{rows}"));
+        let run = sprout(&[
+            "ingest",
+            s(&dir.path().join("x")),
+            "-w",
+            s(&wh),
+            "--ods-practices",
+            s(practices),
+            "--ods-pcns",
+            s(pcns),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(count(&wh, "SELECT count(*) FROM ods_practices"), rows);
+        assert_eq!(
+            count(&wh, "SELECT count(*) FROM ods_pcn_members"),
+            memberships
+        );
+        let name = query(
+            &wh,
+            "SELECT practice_name, status, CAST(latest_date AS VARCHAR) AS latest FROM ods_practices WHERE practice_code = 'A81001'",
+        );
+        assert_eq!(name[0]["practice_name"], "THE DENSHAM SURGERY");
+        assert_eq!(
+            name[0]["latest"], latest,
+            "the file's latest date is its vintage"
+        );
+        let out = dir.out(&format!("m{rows}"));
+        let measures = sprout(&[
+            "measures",
+            "-w",
+            s(&wh),
+            "--period",
+            "2024/25",
+            "-o",
+            s(&out),
+        ]);
+        assert_eq!(measures.code, 0, "{}", measures.all());
+        let names = read_csv(&out.join("organisation_names.csv"));
+        let of = |code: &str| names.iter().find(|r| r["code"] == code).unwrap()["name"].clone();
+        assert_eq!(of("A81001"), "THE DENSHAM SURGERY");
+        assert_eq!(of("U89141"), "STOCKTON PCN");
+        assert_eq!(of("Y60000"), "", "a code ODS does not hold has no name");
+        assert!(names.iter().any(|r| r["source"].contains("records to")));
+    }
+}
+
+#[test]
+fn the_real_ons_estimates_give_the_local_and_national_means() {
+    let Some(estimates) = shared("wellbeing/personal-wellbeing-estimates.csv.gz") else {
+        return;
+    };
+    let dir = extract(&[(
+        "x/people.csv",
+        b"person_id,sex,practice_code\nA,female,A81001\n".as_slice(),
+    )]);
+    let wh = dir.out("wh");
+    let run = sprout(&[
+        "ingest",
+        s(&dir.path().join("x")),
+        "-w",
+        s(&wh),
+        "--wellbeing-estimates",
+        s(&estimates),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        count(&wh, "SELECT count(*) FROM wellbeing_estimates"),
+        20_112
+    );
+    let out = dir.out("m");
+    let measures = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "--period",
+        "2024/25",
+        "-o",
+        s(&out),
+        "--local-authority",
+        "E08000026",
+    ]);
+    assert_eq!(measures.code, 0, "{}", measures.all());
+    let local = read_csv(&out.join("wellbeing_local.csv"));
+    assert_eq!(
+        local.len(),
+        8,
+        "four indicators for Coventry and for England"
+    );
+    let coventry = local
+        .iter()
+        .find(|r| r["area_name"] == "Coventry" && r["score"] == "ons4_life_satisfaction")
+        .unwrap();
+    assert_eq!(
+        (
+            coventry["survey_year"].as_str(),
+            coventry["mean"].as_str(),
+            coventry["lower"].as_str()
+        ),
+        ("2022/23", "7.35", "7.12")
+    );
+    let refused = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "--period",
+        "2024/25",
+        "-o",
+        s(&dir.out("n")),
+        "--local-authority",
+        "Coventry",
+    ]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(refused.stderr.contains("E08000026"), "{}", refused.all());
+}
+
+#[test]
+fn crafted_estimates_sit_beside_the_cohort_in_the_report() {
+    // The published long format: one row per area, indicator and year; a
+    // value missing in the latest year falls back to the year before.
+    let mut ons = String::from(
+        "areacd,areanm,geography,indicator,period,measure,observation,unit,lci_95,uci_95,status,notes\n",
+    );
+    for (area, name) in [("E92000001", "England"), ("E06900001", "Testshire")] {
+        for indicator in ["Satisfaction", "Worthwhile", "Happiness", "Anxiety"] {
+            ons.push_str(&format!(
+                "{area},{name},x,{indicator},2021-04-01/P1Y,Mean,6.5,score,6.4,6.6,,\n"
+            ));
+            let latest = if name == "Testshire" && indicator == "Anxiety" {
+                ",score,,,x,".to_string()
+            } else {
+                "7.25,score,7.1,7.4,u,".to_string()
+            };
+            ons.push_str(&format!(
+                "{area},{name},x,{indicator},2022-04-01/P1Y,Mean,{latest}\n"
+            ));
+        }
+    }
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("pwb.csv"), ons).unwrap();
+    let spec = root.path().join("spec.toml");
+    std::fs::write(
+        &spec,
+        format!(
+            "title = \"T\"\nperiod = \"2024/25\"\noutput = \"out\"\nwarehouse = \"wh\"\n[inputs]\nextracts = [\"{}\"]\nas_of = \"2026-10-31\"\nwellbeing_estimates = \"pwb.csv\"\n[wellbeing]\nlocal_authority = \"E06900001\"\n",
+            sample_extract().display()
+        ),
+    )
+    .unwrap();
+    let run = sprout(&["evaluate", s(&spec)]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let local = read_csv(&root.path().join("out/tables/wellbeing_local.csv"));
+    let anxiety = local
+        .iter()
+        .find(|r| r["area_name"] == "Testshire" && r["score"] == "ons4_anxiety")
+        .unwrap();
+    assert_eq!(
+        anxiety["survey_year"], "2021/22",
+        "the latest year with a value"
+    );
+    assert_eq!(anxiety["reliability"], "as published");
+    let html = std::fs::read_to_string(root.path().join("out/report.html")).unwrap();
+    // minijinja writes / as &#x2f;.
+    let html = html.replace("&#x2f;", "/");
+    assert!(
+        html.contains("Testshire (2022/23)"),
+        "a column per area, headed by its latest year"
+    );
+    assert!(
+        html.contains("7.25 (7.1 to 7.4) (low reliability)"),
+        "ONS's flag is kept"
+    );
+    assert!(
+        html.contains("6.5 (6.4 to 6.6) in 2021/22"),
+        "an earlier year says so"
+    );
+}

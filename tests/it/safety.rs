@@ -78,8 +78,8 @@ fn an_output_over_the_inputs_is_refused_and_nothing_is_touched() {
     assert_eq!(tree(&data), before, "no input changed");
     assert_eq!(
         std::fs::read_dir(&data).unwrap().count(),
-        3,
-        "nothing was added beside the inputs"
+        4,
+        "nothing was added beside the inputs (extract/, ods/, the spec and README)"
     );
 }
 

@@ -111,6 +111,36 @@ pub(in crate::render::report) fn view(
     }
 }
 
+/// The published names of the practices and PCNs (`organisation_names`),
+/// by code; empty when ingest was given no ODS files.
+pub(in crate::render::report) fn organisation_names(
+    tables: &[PublishedTable],
+) -> std::collections::BTreeMap<String, String> {
+    let Some(t) = find(tables, "organisation_names") else {
+        return Default::default();
+    };
+    (0..t.rows.len())
+        .filter(|&r| !t.text(r, "name").is_empty())
+        .map(|r| (t.text(r, "code").to_string(), t.text(r, "name").to_string()))
+        .collect()
+}
+
+/// Column `column` of a report table's rows, codes shown with their names
+/// beside them ("U90000 MEADOWBANK CENTRAL PCN").
+pub(in crate::render::report) fn name_codes(
+    view: &mut TableView,
+    column: usize,
+    names: &std::collections::BTreeMap<String, String>,
+) {
+    for row in &mut view.rows {
+        if let Some(cell) = row.get_mut(column)
+            && let Some(name) = names.get(cell.as_str())
+        {
+            *cell = format!("{cell} {name}");
+        }
+    }
+}
+
 /// The published table `name`, when this run has one. A name the registry
 /// does not declare is a programming error (a renamed table would otherwise
 /// drop its section silently).

@@ -2,7 +2,7 @@
 
 use crate::disclosure::PublishedTable;
 use crate::measures::benchmark::{Benchmarks, FunnelKind, FunnelResult};
-use crate::render::report::cells::{Col, Fmt, find, view};
+use crate::render::report::cells::{Col, Fmt, find, name_codes, organisation_names, view};
 use crate::render::report::{ChartView, Section};
 
 /// A published funnel with its withheld units left out of the plot; returns
@@ -38,6 +38,21 @@ pub(in crate::render::report) fn benchmark_sections(
     };
     summary.intro.push("Funnel plots compare primary care networks (PCNs) with the pooled value: points outside the 95% limits differ more than chance would explain, outside the 99.8% limits very probably. The PCN benchmarking report has each PCN's figures.".into());
     let units = find(tables, "benchmark_funnel_units");
+    let names = organisation_names(tables);
+    if let Some(t) = find(tables, "organisation_names") {
+        let mut sources: Vec<&str> = (0..t.rows.len())
+            .map(|r| t.text(r, "source"))
+            .filter(|s| !s.is_empty())
+            .collect();
+        sources.sort_unstable();
+        sources.dedup();
+        if !sources.is_empty() {
+            summary.intro.push(format!(
+                "Practice and PCN names are those the NHS Organisation Data Service publishes, from {}.",
+                sources.join(" and ")
+            ));
+        }
+    }
     let mut sections = Vec::new();
     for f in &b.funnels {
         let (shown, dropped) = plotted_funnel(f);
@@ -100,7 +115,7 @@ pub(in crate::render::report) fn benchmark_sections(
                     Col("Denominator", "denominator", Fmt::Count),
                 ),
             };
-            s.tables.push(view(
+            let mut table = view(
                 t,
                 &rows,
                 &[
@@ -119,10 +134,12 @@ pub(in crate::render::report) fn benchmark_sections(
                     "Limits: {}. Outside the 95% limits a PCN differs more than chance would explain; outside the 99.8% limits, very probably.",
                     f.method
                 ),
-            ));
+            );
+            name_codes(&mut table, 0, &names);
+            s.tables.push(table);
         }
         match f.measure.kind {
-            FunnelKind::StandardisedRatio => standardised_ratios(&mut s, tables),
+            FunnelKind::StandardisedRatio => standardised_ratios(&mut s, tables, &names),
             FunnelKind::RatioOfCounts => s.intro.push(AFTER_BEFORE_EXPLANATION.into()),
             _ => {}
         }
@@ -154,12 +171,16 @@ const AFTER_BEFORE_EXPLANATION: &str = "Each PCN's events among its referred peo
 
 /// What a standardised referral ratio is, and every practice's and PCN's
 /// with its intervals.
-fn standardised_ratios(s: &mut Section, tables: &[PublishedTable]) {
+fn standardised_ratios(
+    s: &mut Section,
+    tables: &[PublishedTable],
+    names: &std::collections::BTreeMap<String, String>,
+) {
     s.intro.push("Each PCN's referrals against those expected had its registered list been referred at the reference rates of each stratum the title names (indirect standardisation; the scheme's own rates are those referral_strata publishes, and a reference population's are used as supplied, a stratum it lacks taking its overall rate): 1 means referred as often as its make-up predicts, 1.2 a fifth more often. The limits around 1 are the reference's, not a PCN's own interval; each practice's and PCN's own 95% and 99.8% intervals follow.".into());
     let Some(t) = find(tables, "standardised_ratios") else {
         return;
     };
-    s.tables.push(view(
+    let mut table = view(
         t,
         &(0..t.rows.len()).collect::<Vec<_>>(),
         &[
@@ -174,7 +195,9 @@ fn standardised_ratios(s: &mut Section, tables: &[PublishedTable]) {
         ],
         "Standardised referral ratios by practice and PCN",
         "Intervals: the exact Poisson interval of the observed referrals (Byar's approximation from 10) over the expected. An interval that excludes 1 means the practice or PCN refers more (or less) often than its ages and sexes predict, beyond chance.",
-    ));
+    );
+    name_codes(&mut table, 0, names);
+    s.tables.push(table);
 }
 
 /// SPC charts as published; a chart with a withheld month is left out.

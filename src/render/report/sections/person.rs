@@ -3,6 +3,7 @@
 use crate::disclosure::PublishedTable;
 use crate::render::charts::figure::{Figure, FigureKind, Series};
 use crate::render::report::Section;
+use crate::render::report::cells::show;
 use crate::render::report::cells::{Col, Fmt, find, interval, num, view};
 
 /// The report's headline score: the one with the most pairs among those with a
@@ -27,6 +28,104 @@ pub(in crate::render::report) fn headline_score(t: &PublishedTable) -> Option<us
 }
 
 /// The person section: paired change by score with intervals, the headline score by subgroup, the attrition funnel, attrition bias and the change weighted for who was followed up.
+/// The cohort's ONS4 means at baseline and follow-up beside the published
+/// means of the local authority and England (`wellbeing_local`), with a
+/// sentence naming the source and survey year; `None` without estimates or
+/// ONS4 pairs.
+fn local_context(
+    change: &PublishedTable,
+    overall: &[usize],
+    tables: &[PublishedTable],
+) -> Option<(String, crate::render::report::TableView)> {
+    let local = find(tables, "wellbeing_local").filter(|t| !t.rows.is_empty())?;
+    // Areas in the table's order (the local authority first, England last),
+    // each headed by its latest survey year; an indicator from an earlier
+    // year says so in its cell.
+    let mut areas: Vec<(String, String, String)> = Vec::new();
+    for r in 0..local.rows.len() {
+        let code = local.text(r, "area_code");
+        let year = local.text(r, "survey_year");
+        match areas.iter_mut().find(|a| a.0 == code) {
+            Some(area) if year > area.2.as_str() => area.2 = year.to_string(),
+            Some(_) => {}
+            None => areas.push((
+                code.to_string(),
+                local.text(r, "area_name").to_string(),
+                year.to_string(),
+            )),
+        }
+    }
+    let estimate = |(code, _, latest): &(String, String, String), score: &str| {
+        local
+            .rows_where(&[("area_code", code), ("score", score)])
+            .next()
+            .map_or_else(
+                || "–".to_string(),
+                |r| {
+                    let low = if local.text(r, "reliability") == "low" {
+                        " (low reliability)"
+                    } else {
+                        ""
+                    };
+                    let year = local.text(r, "survey_year");
+                    let when = if year == latest {
+                        String::new()
+                    } else {
+                        format!(" in {year}")
+                    };
+                    format!(
+                        "{} ({} to {}){low}{when}",
+                        show(local.cell(r, "mean"), Fmt::Fixed(2)),
+                        show(local.cell(r, "lower"), Fmt::Fixed(2)),
+                        show(local.cell(r, "upper"), Fmt::Fixed(2))
+                    )
+                },
+            )
+    };
+    let rows: Vec<Vec<String>> = overall
+        .iter()
+        .filter(|&&r| change.text(r, "score").starts_with("ons4_"))
+        .map(|&r| {
+            let score = change.text(r, "score");
+            let mut row = vec![
+                change.text(r, "score_label").to_string(),
+                show(change.cell(r, "mean_baseline"), Fmt::Fixed(2)),
+                show(change.cell(r, "mean_follow_up"), Fmt::Fixed(2)),
+            ];
+            row.extend(areas.iter().map(|area| estimate(area, score)));
+            row
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let source = local.text(0, "source");
+    let mut headers = vec![
+        "Score".to_string(),
+        "Cohort at baseline".to_string(),
+        "Cohort at follow-up".to_string(),
+    ];
+    let named: Vec<String> = areas
+        .iter()
+        .map(|(_, name, year)| format!("{name} ({year})"))
+        .collect();
+    headers.extend(named.iter().cloned());
+    let columns = headers.len();
+    Some((
+        format!(
+            "For context, the ONS4 means of adults in {} from ONS's personal well-being estimates (Annual Population Survey; {source}) sit beside the cohort's. They describe the whole adult population, not people like those referred, so they are context, not a comparison group.",
+            named.join(" and ")
+        ),
+        crate::render::report::TableView {
+            caption: "ONS4: the cohort beside the local and national population".into(),
+            headers,
+            numeric: (0..columns).map(|c| c > 0).collect(),
+            rows,
+            note: "Scores out of 10 with ONS's 95% confidence intervals; for anxiety, lower is better.".into(),
+        },
+    ))
+}
+
 pub(in crate::render::report) fn person_section(
     tables: &[PublishedTable],
     min_pairs: usize,
@@ -83,6 +182,10 @@ pub(in crate::render::report) fn person_section(
         t.rows[i][4] = interval(change, r, "mean_change", "change_lower", "change_upper", 2);
     }
     s.tables.push(t);
+    if let Some((intro, table)) = local_context(change, &overall, tables) {
+        s.intro.push(intro);
+        s.tables.push(table);
+    }
     if let Some(h) = headline_score(change) {
         let score = change.text(h, "score").to_string();
         let rows: Vec<usize> = change
