@@ -58,7 +58,7 @@ pub async fn run(
         let name = format!("funnel_{}.svg", f.measure.name);
         (
             name,
-            crate::render::charts::funnel::svg(&crate::render::plots::funnel(f)),
+            crate::render::charts::funnel::svg(&crate::render::plots::funnel(f, None)),
         )
     });
     let spc = computed.benchmarks.spc.iter().map(|s| {

@@ -293,6 +293,7 @@ pub fn evaluate(
         min_pairs: pairing.min_pairs,
         policy,
         templates: templates.as_deref(),
+        highlight: spec.highlight(path)?,
     })?;
     // The methods settings, which the report's appendix quotes.
     published.push(disclosure::publish(

@@ -202,6 +202,8 @@ pub struct Benchmark {
     /// A reference population's rates for the standardised referral ratios
     /// (CSV), relative to the spec.
     pub reference_rates: Option<PathBuf>,
+    /// A PCN (or practice) code to mark in every funnel and benchmarking table.
+    pub highlight: Option<String>,
 }
 
 impl Default for Benchmark {
@@ -214,6 +216,7 @@ impl Default for Benchmark {
             spc_baseline_months: None,
             standardise_by_deprivation: false,
             reference_rates: None,
+            highlight: None,
         }
     }
 }
@@ -280,6 +283,27 @@ fn day(path: &Path, key: &str, value: &str) -> Result<NaiveDate> {
 }
 
 impl Spec {
+    /// `[benchmark] highlight`, checked: an ODS code (letters and digits).
+    pub fn highlight(&self, path: &Path) -> Result<Option<&str>> {
+        match self.benchmark.highlight.as_deref() {
+            Some(code)
+                if code.is_empty()
+                    || code.len() > 8
+                    || !code
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) =>
+            {
+                Err(Error::config(
+                    path,
+                    format!(
+                        "[benchmark] highlight: '{code}' is not a PCN or practice code; write the code as the tables show it, e.g. highlight = \"U12345\""
+                    ),
+                ))
+            }
+            other => Ok(other),
+        }
+    }
+
     /// `[wellbeing] local_authority`, checked.
     pub fn local_authority(&self, path: &Path) -> Result<Option<String>> {
         self.wellbeing

@@ -132,7 +132,10 @@ mod tests {
                 ("baseline_after_days", ScalarValue::Int64(Some(14))),
                 ("min_follow_up_days", ScalarValue::Int64(Some(42))),
                 ("follow_up_after_closure_days", ScalarValue::Int64(Some(30))),
-                ("local_authority", ScalarValue::Utf8(Some("E08000026".into()))),
+                (
+                    "local_authority",
+                    ScalarValue::Utf8(Some("E08000026".into())),
+                ),
             ];
             for q in crate::registry::measure_files() {
                 let batches = q

@@ -9,9 +9,17 @@ use crate::render::charts::spc::SpcPlot;
 use crate::stats::funnel::Flag;
 
 /// The funnel plot of `f`: units with a denominator as points (at their
-/// position on the horizontal axis: [`FunnelKind::position`]), every unit
-/// beyond the 99.8% limits counted.
-pub fn funnel(f: &FunnelResult) -> FunnelPlot {
+/// position on the horizontal axis: [`FunnelKind::position`]), labelled by
+/// unit, the `highlight`ed unit marked, every unit beyond the 99.8% limits
+/// counted.
+pub fn funnel(f: &FunnelResult, highlight: Option<&str>) -> FunnelPlot {
+    let plotted: Vec<&str> = f
+        .measure
+        .units
+        .iter()
+        .filter(|u| u.denominator > 0.0)
+        .map(|u| u.unit.as_str())
+        .collect();
     let percent = f.measure.kind == FunnelKind::Proportion;
     let scale = if percent { 100.0 } else { 1.0 };
     let (x, y, centre) = match f.measure.kind {
@@ -53,6 +61,8 @@ pub fn funnel(f: &FunnelResult) -> FunnelPlot {
             .iter()
             .map(|(n, l)| (*n, (scale * l.0, scale * l.1, scale * l.2, scale * l.3)))
             .collect(),
+        highlight: highlight.and_then(|h| plotted.iter().position(|u| *u == h)),
+        labels: plotted.iter().map(|u| u.to_string()).collect(),
         baseline: scale * f.baseline,
         method: f.method.clone(),
     }

@@ -908,3 +908,58 @@ fn an_evaluation_s_published_tables_can_be_queried() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stdout.contains("| 855 "), "{}", run.all());
 }
+
+#[test]
+fn a_highlighted_pcn_is_marked_in_every_funnel_and_benchmarking_table_with_its_name() {
+    let ods = sample_extract().join("../ods");
+    let extra = format!(
+        "ods_practices = \"{}\"\nods_pcns = \"{}\"\n[benchmark]\nhighlight = \"U90001\"\n",
+        s(&ods.join("epraccur.csv")),
+        s(&ods.join("epcncorepartnerdetails.csv"))
+    );
+    let (_root, out) = sample(&extra);
+    let html = std::fs::read_to_string(out.join("benchmarking.html")).unwrap();
+    let marked: Vec<&str> = html
+        .split("<tr class=\"marked\">")
+        .skip(1)
+        .map(|row| row.split("</tr>").next().unwrap())
+        .collect();
+    assert!(marked.len() >= 4, "{} marked rows", marked.len());
+    for row in &marked {
+        assert!(row.contains("U90001 MEADOWBANK EAST PCN"), "{row}");
+    }
+    // Each plotted funnel rings the PCN (radius 9) and labels it, with a legend.
+    let funnels: Vec<&str> = html
+        .split("<svg")
+        .skip(1)
+        .filter(|svg| svg.contains("99.8% limits"))
+        .collect();
+    assert!(!funnels.is_empty());
+    for svg in funnels {
+        assert!(svg.contains("r=\"9\""), "the highlighted PCN is ringed");
+        assert!(svg.contains("U90001"), "and labelled");
+        assert!(
+            svg.contains("95% limits") && svg.contains("Within the limits"),
+            "a legend"
+        );
+    }
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("Practice and PCN names are those the NHS Organisation Data Service publishes, from epcncorepartnerdetails.csv (records to 2020-04-01) and epraccur.csv (records to 2000-04-01)"),
+        "the names' source and vintage"
+    );
+    // A code that is not one is refused with the fix.
+    let root = tempfile::tempdir().unwrap();
+    let spec = spec_in(
+        root.path(),
+        &sample_extract(),
+        "[benchmark]\nhighlight = \"East PCN\"\n",
+    );
+    let run = evaluate(&spec, &["-q"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("highlight = \"U12345\""),
+        "{}",
+        run.all()
+    );
+}

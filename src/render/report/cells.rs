@@ -108,6 +108,7 @@ pub(in crate::render::report) fn view(
             .map(|&r| cols.iter().map(|c| show(t.cell(r, c.1), c.2)).collect())
             .collect(),
         note: note.into(),
+        marked: Vec::new(),
     }
 }
 

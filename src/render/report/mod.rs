@@ -63,6 +63,8 @@ pub struct ReportInputs<'a> {
     pub policy: crate::disclosure::Policy,
     /// A folder of replacement templates.
     pub templates: Option<&'a Path>,
+    /// The PCN or practice to mark in every funnel and benchmarking table.
+    pub highlight: Option<&'a str>,
 }
 
 /// The rendered reports and their charts.
@@ -128,6 +130,8 @@ pub struct TableView {
     pub rows: Vec<Vec<String>>,
     /// A note under the table.
     pub note: String,
+    /// Rows to mark for the reader (the PCN of `[benchmark] highlight`); empty: none.
+    pub marked: Vec<bool>,
 }
 
 /// One section of a report.
@@ -277,7 +281,8 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
     if let Some(f) = health_figure(tables) {
         keep(&mut health, f);
     }
-    let (mut benchmarking, funnel_sections) = benchmark_sections(tables, inputs.benchmarks);
+    let (mut benchmarking, funnel_sections) =
+        benchmark_sections(tables, inputs.benchmarks, inputs.highlight);
     for c in funnel_sections
         .iter()
         .chain([&spc_section])

@@ -30,6 +30,7 @@ const MIN_PLOTTED_UNITS: usize = 3;
 pub(in crate::render::report) fn benchmark_sections(
     tables: &[PublishedTable],
     b: &Benchmarks,
+    highlight: Option<&str>,
 ) -> (Section, Vec<Section>) {
     let mut summary = Section {
         id: "benchmarking".into(),
@@ -57,7 +58,8 @@ pub(in crate::render::report) fn benchmark_sections(
     for f in &b.funnels {
         let (shown, dropped) = plotted_funnel(f);
         let id = format!("funnel_{}", f.measure.name);
-        let svg = crate::render::charts::funnel::svg(&crate::render::plots::funnel(&shown));
+        let svg =
+            crate::render::charts::funnel::svg(&crate::render::plots::funnel(&shown, highlight));
         let description = format!(
             "Funnel plot of {} across {} PCNs; limits by {}.{}",
             f.measure.label.to_lowercase(),
@@ -136,10 +138,14 @@ pub(in crate::render::report) fn benchmark_sections(
                 ),
             );
             name_codes(&mut table, 0, &names);
+            table.marked = rows
+                .iter()
+                .map(|&r| Some(t.text(r, "unit")) == highlight)
+                .collect();
             s.tables.push(table);
         }
         match f.measure.kind {
-            FunnelKind::StandardisedRatio => standardised_ratios(&mut s, tables, &names),
+            FunnelKind::StandardisedRatio => standardised_ratios(&mut s, tables, &names, highlight),
             FunnelKind::RatioOfCounts => s.intro.push(AFTER_BEFORE_EXPLANATION.into()),
             _ => {}
         }
@@ -175,6 +181,7 @@ fn standardised_ratios(
     s: &mut Section,
     tables: &[PublishedTable],
     names: &std::collections::BTreeMap<String, String>,
+    highlight: Option<&str>,
 ) {
     s.intro.push("Each PCN's referrals against those expected had its registered list been referred at the reference rates of each stratum the title names (indirect standardisation; the scheme's own rates are those referral_strata publishes, and a reference population's are used as supplied, a stratum it lacks taking its overall rate): 1 means referred as often as its make-up predicts, 1.2 a fifth more often. The limits around 1 are the reference's, not a PCN's own interval; each practice's and PCN's own 95% and 99.8% intervals follow.".into());
     let Some(t) = find(tables, "standardised_ratios") else {
@@ -197,6 +204,9 @@ fn standardised_ratios(
         "Intervals: the exact Poisson interval of the observed referrals (Byar's approximation from 10) over the expected. An interval that excludes 1 means the practice or PCN refers more (or less) often than its ages and sexes predict, beyond chance.",
     );
     name_codes(&mut table, 0, names);
+    table.marked = (0..t.rows.len())
+        .map(|r| Some(t.text(r, "group")) == highlight)
+        .collect();
     s.tables.push(table);
 }
 
@@ -295,7 +305,7 @@ mod tests {
                 ("method", t("additive random effects")),
             ]],
         );
-        let (summary, funnels) = benchmark_sections(&[o], &nothing());
+        let (summary, funnels) = benchmark_sections(&[o], &nothing(), None);
         assert!(funnels.is_empty());
         let table = &summary.tables[0];
         assert_eq!(
@@ -339,7 +349,7 @@ mod tests {
                 ("flag", t("Low 95%")),
             ]],
         );
-        let (_, sections) = benchmark_sections(&[units], &benchmarks);
+        let (_, sections) = benchmark_sections(&[units], &benchmarks, None);
         // Two PCNs: no plot, and the section says why.
         assert!(sections[0].charts.is_empty());
         assert_eq!(
@@ -409,7 +419,7 @@ mod tests {
             funnels: vec![funnel],
             ..nothing()
         };
-        let (_, sections) = benchmark_sections(&[units, ratios], &benchmarks);
+        let (_, sections) = benchmark_sections(&[units, ratios], &benchmarks, None);
         let s = &sections[0];
         assert!(
             s.intro
@@ -437,7 +447,7 @@ mod tests {
             ("U2", 20.0, 100.0),
             ("U3", 30.0, 100.0),
         ]);
-        let (_, sections) = benchmark_sections(&[], &benchmarks);
+        let (_, sections) = benchmark_sections(&[], &benchmarks, None);
         assert_eq!(sections[0].charts.len(), 1);
         assert!(
             sections[0]

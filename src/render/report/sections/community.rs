@@ -49,6 +49,7 @@ pub(in crate::render::report) fn community_section(tables: &[PublishedTable]) ->
                     })
                     .collect(),
                 note: "Attendance is a share of onward referrals with attendance recorded.".into(),
+                marked: Vec::new(),
             });
         }
     }

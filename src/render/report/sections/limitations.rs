@@ -302,6 +302,7 @@ pub(in crate::render::report) mod tests {
                 min_pairs: 30,
                 policy: Policy::NhsDigital,
                 templates: None,
+                highlight: None,
             },
         )
     }

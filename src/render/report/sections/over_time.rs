@@ -137,6 +137,7 @@ pub(in crate::render::report) fn over_time_section(tables: &[PublishedTable]) ->
             numeric: vec![false, false, true, true, true],
             rows,
             note: "Mean changes are shown with their 95% confidence intervals; a figure withheld to protect privacy is shown as *.".into(),
+            marked: Vec::new(),
         });
     }
     s.intro.push("The health and care system's comparisons are for the whole period only: their windows of months either side of referral do not divide into quarters.".into());

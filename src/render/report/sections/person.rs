@@ -122,6 +122,7 @@ fn local_context(
             numeric: (0..columns).map(|c| c > 0).collect(),
             rows,
             note: "Scores out of 10 with ONS's 95% confidence intervals; for anxiety, lower is better.".into(),
+            marked: Vec::new(),
         },
     ))
 }
