@@ -3,7 +3,7 @@
 //! the chart's units (per cent for a proportion), and an SPC chart's points
 //! with their month labels.
 
-use crate::measures::benchmark::{FunnelKind, FunnelResult, SpcResult};
+use crate::measures::benchmark::{FunnelKind, FunnelResult, SpcInput, SpcResult};
 use crate::render::charts::funnel::FunnelPlot;
 use crate::render::charts::spc::SpcPlot;
 use crate::stats::funnel::Flag;
@@ -81,5 +81,10 @@ pub fn spc(s: &SpcResult) -> SpcPlot {
         warnings: s.chart.warnings.clone(),
         screened: s.options.screen_moving_ranges,
         baseline: s.options.baseline_points,
+        axis: match s.input {
+            SpcInput::Counts(_) => "Referrals".to_string(),
+            SpcInput::Shares { .. } => "Share (0 to 1)".to_string(),
+        },
+        assurance: s.chart.assurance,
     }
 }
