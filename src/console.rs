@@ -64,6 +64,21 @@ impl Console {
         }
     }
 
+    /// A spinner for a long stage with no count (its message says which);
+    /// hidden when quiet or not on a terminal.
+    pub fn stage(&self) -> ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    }
+
     /// A progress bar of `len` steps (a counter when the length is unknown) labelled
     /// `label`; hidden when quiet or not on a terminal.
     pub fn progress(&self, len: Option<u64>, label: &str) -> ProgressBar {

@@ -31,6 +31,25 @@ pub struct Stopwatch {
     started: Instant,
     lap_started: Instant,
     stages: Vec<StageTiming>,
+    /// The terminal's spinner, told which stage runs next at each lap.
+    spinner: Option<indicatif::ProgressBar>,
+}
+
+/// What the terminal says runs after `stage` ends.
+fn next_stage(stage: &str) -> &'static str {
+    match stage {
+        "ingest" => "Computing the measures",
+        "measures" => "Matching and the health and care system's estimates",
+        "health" => "Disclosure control, the audit and the reports",
+        _ => "Finishing",
+    }
+}
+
+/// A run that ends early (an error) clears its spinner too.
+impl Drop for Stopwatch {
+    fn drop(&mut self) {
+        self.done();
+    }
 }
 
 /// What `--timings` writes.
@@ -50,6 +69,29 @@ impl Stopwatch {
             started: now,
             lap_started: now,
             stages: Vec::new(),
+            spinner: None,
+        }
+    }
+
+    /// Show the stages on `spinner` (from [`crate::console::Console::stage`]),
+    /// starting with `first`; cleared by [`Stopwatch::done`].
+    pub fn show(&mut self, spinner: indicatif::ProgressBar, first: &str) {
+        spinner.set_message(first.to_string());
+        self.spinner = Some(spinner);
+    }
+
+    /// Run `f` (which writes to the terminal) with the spinner out of its way.
+    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        match &self.spinner {
+            Some(spinner) => spinner.suspend(f),
+            None => f(),
+        }
+    }
+
+    /// Clear the spinner: every stage has run.
+    pub fn done(&mut self) {
+        if let Some(spinner) = self.spinner.take() {
+            spinner.finish_and_clear();
         }
     }
 
@@ -63,6 +105,9 @@ impl Stopwatch {
             peak_rss_bytes,
         });
         self.lap_started = Instant::now();
+        if let Some(spinner) = &self.spinner {
+            spinner.set_message(next_stage(stage));
+        }
     }
 
     /// The stages ended so far.

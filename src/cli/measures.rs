@@ -298,8 +298,10 @@ pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
         local_authority: args.local_authority,
     };
     let mut watch = Stopwatch::start();
+    watch.show(console.stage(), "Computing the measures");
     let result = crate::engine::runtime(args.engine.target_partitions)?
         .block_on(crate::evaluate::exact::run(&options, &mut watch, console))?;
+    watch.done();
     if let Some(path) = &args.timings {
         watch.write(path)?;
     }

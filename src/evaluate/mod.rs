@@ -208,6 +208,7 @@ pub fn evaluate(
     watch.lap("ingest");
 
     console.note(format!("Computing the measures for {}", period.label));
+    watch.show(console.stage(), "Computing the measures");
     let measure_options = MeasureOptions {
         warehouse: staged_warehouse.path().to_path_buf(),
         period: period.clone(),
@@ -221,7 +222,7 @@ pub fn evaluate(
     let computed = crate::engine::runtime(options.engine.target_partitions)?
         .block_on(measures::compute(&measure_options, watch))?;
     for notice in &computed.notices {
-        console.warn(notice);
+        watch.suspend(|| console.warn(notice));
     }
     // One quantity, one value: what one table withholds, every table does.
     let mut published = disclosure::publish_all(&computed.tables, policy);
@@ -281,7 +282,7 @@ pub fn evaluate(
             .collect(),
     };
 
-    console.note(format!("Rendering into {}", output.display()));
+    watch.suspend(|| console.note(format!("Rendering into {}", output.display())));
     let rendered = render::report::render(&render::report::ReportInputs {
         stamp: &stamp,
         tables: &published,
@@ -393,6 +394,7 @@ pub fn evaluate(
     staged_warehouse.commit()?;
     staged.commit()?;
     watch.lap("report");
+    watch.done();
     Ok(Evaluation {
         output,
         warehouse,

@@ -919,7 +919,7 @@ fn load_file(
             continue;
         }
         report.rows_read += 1;
-        if report.rows_read.is_multiple_of(10_000) {
+        if report.rows_read.is_multiple_of(1_000) {
             progress.set_position(report.rows_read);
         }
         let lines = row.lines();
@@ -973,6 +973,7 @@ fn load_file(
             }
         }
     }
+    progress.set_position(report.rows_read);
     progress.finish_and_clear();
     report.lines_read = plan.source.lines_read();
     if !report.reconciles() {
