@@ -88,6 +88,7 @@ pub fn tables(folder: &Path) -> Result<Vec<Sheet>> {
         let kind = match &row[ty] {
             "integer" => ColumnKind::Integer,
             "number" => ColumnKind::Number,
+            "date" => ColumnKind::Date,
             _ => ColumnKind::Text,
         };
         match tables.last_mut() {
@@ -178,7 +179,7 @@ fn parse(text: &str, kind: ColumnKind) -> Option<Cell> {
     Some(match (text, kind) {
         ("*", _) => Cell::Suppressed,
         ("", _) => Cell::Empty,
-        (t, ColumnKind::Text) => Cell::Text(t.to_string()),
+        (t, ColumnKind::Text | ColumnKind::Date) => Cell::Text(t.to_string()),
         (t, ColumnKind::Integer) => Cell::Int(t.parse().ok()?),
         (t, ColumnKind::Number) => Cell::Num(t.parse().ok()?),
     })

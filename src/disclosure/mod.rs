@@ -160,7 +160,9 @@ pub fn cells(table: &OutTable) -> Vec<Vec<Cell>> {
     for (c, column) in table.columns().iter().enumerate() {
         let array = batch.column(c);
         let text = match column.ty {
-            ColumnKind::Text => crate::measures::table::text_column(batch, column.name),
+            ColumnKind::Text | ColumnKind::Date => {
+                crate::measures::table::text_column(batch, column.name)
+            }
             _ => None,
         };
         for (i, row) in rows.iter_mut().enumerate() {
@@ -168,7 +170,7 @@ pub fn cells(table: &OutTable) -> Vec<Vec<Cell>> {
                 Cell::Empty
             } else {
                 match column.ty {
-                    ColumnKind::Text => text
+                    ColumnKind::Text | ColumnKind::Date => text
                         .as_ref()
                         .map_or(Cell::Empty, |a| Cell::Text(a.value(i).to_string())),
                     ColumnKind::Integer => array

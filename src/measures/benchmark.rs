@@ -10,6 +10,7 @@
 //! Limits, flags and the overdispersion adjustment used are written as tables;
 //! [`crate::render::charts`] draws them.
 
+use crate::measures::table::date;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{Date32Type, Int64Type};
 use datafusion::prelude::SessionContext;
@@ -21,7 +22,7 @@ use super::table::{
     num_label, num_value, p_value, share, statistic, text, text_value,
 };
 use crate::batch::Value;
-use crate::days::{date32, from_date32};
+use crate::days::date32;
 use crate::error::Result;
 use crate::measures::health::before_after::{AFTER_BEFORE_SETTINGS, AfterBefore};
 use crate::measures::health::cohort::{setting_code, setting_label};
@@ -844,7 +845,7 @@ pub const SPC: TableDef = TableDef {
     queries: &[MONTHLY_REFERRALS_SQL, MONTHLY_REFERRALS_BY_PCN_SQL],
     columns: &[
         text("measure", "SPC measure"),
-        text("month", "Month (first day)"),
+        date("month", "Month (first day)"),
         count_when("value", "measure", &["monthly_referrals"], "Value"),
         statistic("mean", &[], "Centre line"),
         statistic("lower", &[], "Lower process limit"),
@@ -937,7 +938,7 @@ pub fn tables(b: &Benchmarks) -> Result<Vec<OutTable>> {
             let flag = |b: bool| Value::Int(i64::from(b));
             spc_table.push_named(&[
                 ("measure", text_value(&s.name)),
-                ("month", text_value(from_date32(*month).to_string())),
+                ("month", Value::Date(*month)),
                 ("value", num_value(p.value)),
                 ("mean", num_value(p.mean)),
                 ("lower", num_value(p.lower)),

@@ -62,6 +62,19 @@ pub fn to_batch(table: &PublishedTable) -> Result<RecordBatch> {
                         .collect::<Int64Array>(),
                 ),
             ),
+            ColumnKind::Date => (
+                DataType::Date32,
+                Arc::new(
+                    cells
+                        .map(|cell| match cell {
+                            Cell::Text(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                                .ok()
+                                .map(crate::days::date32),
+                            _ => None,
+                        })
+                        .collect::<datafusion::arrow::array::Date32Array>(),
+                ),
+            ),
             ColumnKind::Number => (
                 DataType::Float64,
                 Arc::new(

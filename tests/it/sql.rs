@@ -168,6 +168,21 @@ fn measure_and_published_tables_can_be_queried_beside_the_warehouse() {
         s(&out),
     ]);
     assert_eq!(joined.code, 0, "{}", joined.all());
+    // Days are dates in Parquet, not text: a researcher's date arithmetic works.
+    let typed = sprout(&[
+        "sql",
+        "SELECT DISTINCT arrow_typeof(month) AS month_type, arrow_typeof(events_from) AS from_type FROM spc CROSS JOIN health_cohort",
+        "-w",
+        s(&wh),
+        "--tables",
+        s(&out),
+    ]);
+    assert_eq!(typed.code, 0, "{}", typed.all());
+    assert!(
+        typed.stdout.contains("Date32") && !typed.stdout.contains("Utf8"),
+        "{}",
+        typed.all()
+    );
     let empty = root.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let refused = sprout(&["sql", "SELECT 1", "-w", s(&wh), "--tables", s(&empty)]);

@@ -4,6 +4,8 @@
 //! (standardised ratios), and the same by baseline-use band (where regression
 //! to the mean shows).
 
+use crate::batch::Value;
+use crate::measures::table::date;
 use std::collections::BTreeMap;
 
 use super::cohort::{Cohort, Index, SETTINGS, setting_code, setting_label};
@@ -72,8 +74,8 @@ pub const HEALTH_COHORT: TableDef = TableDef {
             "min_window_coverage",
             "A window observed for less than this share of its length is not used",
         ),
-        text("events_from", "First day of event data in the warehouse"),
-        text(
+        date("events_from", "First day of event data in the warehouse"),
+        date(
             "events_to",
             "Last day of event data (the extract end, which censors windows)",
         ),
@@ -152,7 +154,7 @@ pub fn cohort_row(
             .filter(|(_, u)| (if before { u.before_cut } else { u.after_cut }) == cut)
             .count()
     };
-    let day = |d: Option<i32>| d.map_or(String::new(), |d| crate::days::from_date32(d).to_string());
+    let day = |d: Option<i32>| d.map_or(Value::Null, Value::Date);
     let coverage = cohort.events.coverage;
     table.push_named(&[
         ("period", text_value(&period.label)),
@@ -162,8 +164,8 @@ pub fn cohort_row(
             text_value(windows.partial_before.label()),
         ),
         ("min_window_coverage", num_value(windows.min_coverage)),
-        ("events_from", text_value(day(coverage.map(|c| c.first)))),
-        ("events_to", text_value(day(coverage.map(|c| c.last)))),
+        ("events_from", day(coverage.map(|c| c.first))),
+        ("events_to", day(coverage.map(|c| c.last))),
         ("referred", int_value(referred)),
         ("not_present", int_value(m.excluded[0])),
         ("partial_before_excluded", int_value(m.excluded[1])),

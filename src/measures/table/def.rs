@@ -19,6 +19,8 @@ pub enum ColumnKind {
     Integer,
     /// A 64-bit float.
     Number,
+    /// A calendar day (Date32 in Parquet, `YYYY-MM-DD` in CSV).
+    Date,
 }
 
 impl ColumnKind {
@@ -28,6 +30,7 @@ impl ColumnKind {
             ColumnKind::Text => "text",
             ColumnKind::Integer => "integer",
             ColumnKind::Number => "number",
+            ColumnKind::Date => "date",
         }
     }
 }
@@ -447,6 +450,11 @@ const fn column(
 /// A text column (a label).
 pub const fn text(name: &'static str, description: &'static str) -> OutColumn {
     column(name, ColumnKind::Text, Protection::Label, description)
+}
+
+/// A calendar day that labels a row (a month's first day, a data span's end).
+pub const fn date(name: &'static str, description: &'static str) -> OutColumn {
+    column(name, ColumnKind::Date, Protection::Label, description)
 }
 
 /// A whole-number column that is not a count of people or events (a

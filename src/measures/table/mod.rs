@@ -13,9 +13,9 @@ pub mod def;
 
 pub use def::{
     ColumnKind, Declared, OutColumn, Protection, RowSum, Sums, TableDef, count, count_number,
-    count_when, int_label, losses, num_label, p_value, poisson_bound, poisson_lower, poisson_upper,
-    quotient, rate_ratio, rate_ratio_lower, rate_ratio_upper, scaled, share, share_difference,
-    statistic, text, wilson_lower, wilson_upper,
+    count_when, date, int_label, losses, num_label, p_value, poisson_bound, poisson_lower,
+    poisson_upper, quotient, rate_ratio, rate_ratio_lower, rate_ratio_upper, scaled, share,
+    share_difference, statistic, text, wilson_lower, wilson_upper,
 };
 
 /// A finished output table.
@@ -49,6 +49,7 @@ pub fn schema(columns: &[OutColumn]) -> SchemaRef {
                     ColumnKind::Text => DataType::Utf8,
                     ColumnKind::Integer => DataType::Int64,
                     ColumnKind::Number => DataType::Float64,
+                    ColumnKind::Date => DataType::Date32,
                 };
                 Field::new(c.name, ty, true)
             })
