@@ -204,7 +204,10 @@ fn headline_sheet(
             if !series.lower.is_empty() {
                 sheet.write_string_with_format(r, c, "lower 95%", &f.header)?;
                 sheet.write_string_with_format(r, c + 1, "upper 95%", &f.header)?;
-                c += 2;
+                // The error bars' lengths, as formulas over the limits.
+                sheet.write_string_with_format(r, c + 2, "error bar below", &f.header)?;
+                sheet.write_string_with_format(r, c + 3, "error bar above", &f.header)?;
+                c += 4;
             }
         }
         let first = r + 1;
@@ -228,7 +231,23 @@ fn headline_sheet(
                 if !series.lower.is_empty() {
                     put(c, series.lower.get(i).copied().flatten())?;
                     put(c + 1, series.upper.get(i).copied().flatten())?;
-                    c += 2;
+                    // Lengths below and above the value, from the cells beside
+                    // them (no length where a figure is withheld).
+                    let cell = |col: u16| rust_xlsxwriter::utility::row_col_to_cell(r, col);
+                    let (value, lower, upper) = (cell(c - 1), cell(c), cell(c + 1));
+                    for (k, (from, to)) in
+                        [(&lower, &value), (&value, &upper)].into_iter().enumerate()
+                    {
+                        let formula =
+                            format!("=IF(AND(ISNUMBER({from}),ISNUMBER({to})),{to}-{from},NA())");
+                        sheet.write_formula_with_format(
+                            r,
+                            c + 2 + k as u16,
+                            formula.as_str(),
+                            &f.number,
+                        )?;
+                    }
+                    c += 4;
                 }
             }
         }
@@ -243,7 +262,7 @@ fn headline_sheet(
             chart.y_axis().set_name(figure.axis.as_str());
             let mut c: u16 = 1;
             for (s, series) in figure.series.iter().enumerate() {
-                chart
+                let added = chart
                     .add_series()
                     .set_name(series.name.as_str())
                     .set_categories(("headlines", first, 0, last, 0))
@@ -254,7 +273,29 @@ fn headline_sheet(
                                 .set_color(SERIES_HEX[s % SERIES_HEX.len()]),
                         ),
                     );
-                c += if series.lower.is_empty() { 1 } else { 3 };
+                if !series.lower.is_empty() {
+                    let range = |col: u16| {
+                        rust_xlsxwriter::ChartRange::new_from_range(
+                            "headlines",
+                            first,
+                            col,
+                            last,
+                            col,
+                        )
+                    };
+                    let mut bars = rust_xlsxwriter::ChartErrorBars::new();
+                    bars.set_type(rust_xlsxwriter::ChartErrorBarsType::Custom(
+                        range(c + 4),
+                        range(c + 3),
+                    ));
+                    // A bar chart's values run across: its error bars are horizontal.
+                    if figure.kind == FigureKind::Intervals {
+                        added.set_x_error_bars(&bars);
+                    } else {
+                        added.set_y_error_bars(&bars);
+                    }
+                }
+                c += if series.lower.is_empty() { 1 } else { 5 };
             }
             if figure.series.len() < 2 {
                 chart.legend().set_hidden();

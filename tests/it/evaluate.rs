@@ -494,6 +494,31 @@ fn the_workbook_holds_every_published_table_cell_by_cell() {
         headlines.get_value((0, 0)),
         Some(&Data::String("Referrals received per month".into()))
     );
+    // A chart titled "with 95% intervals" draws them: custom error bars from
+    // the lengths beside its series.
+    let mut zip =
+        zip::ZipArchive::new(std::fs::File::open(out.join("workbook.xlsx")).unwrap()).unwrap();
+    let mut interval_charts = 0;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        if !name.starts_with("xl/charts/chart") {
+            continue;
+        }
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut part, &mut xml).unwrap();
+        if xml.contains("95% interval") {
+            interval_charts += 1;
+            assert!(
+                xml.contains("<c:errBars>") && xml.contains("<c:errValType val=\"cust\"/>"),
+                "{name} has no error bars"
+            );
+        }
+    }
+    assert!(
+        interval_charts >= 2,
+        "{interval_charts} charts with intervals"
+    );
 }
 
 #[test]
