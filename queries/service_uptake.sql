@@ -1,6 +1,6 @@
 -- title: Uptake and timeliness by quarter
 -- definition: For referrals received in each NHS financial-year quarter of the period: how many were accepted, declined, did not attend or have no recorded status; days from referral to first contact and to first assessment; episode length from first contact to closure; contacts per accepted referral.
--- population: All referrals in the period, by the quarter of their referral date.
+-- population: All referrals in the period, by the quarter of their referral date, and in the whole period.
 -- statistic: Counts (shares with Wilson intervals in Rust); medians and 90th percentiles of days (continuous percentiles); mean contacts.
 -- caveats: Days are computed where both dates are recorded and in order; impossible orders are counted by the data quality measures, not here.
 WITH period_referrals AS (
@@ -42,5 +42,7 @@ SELECT fy, quarter,
        median(CAST(episode_days AS DOUBLE)) AS median_episode_days,
        avg(CASE WHEN status = 'accepted' THEN CAST(contacts AS DOUBLE) END) AS mean_contacts_per_accepted
 FROM episodes
-GROUP BY fy, quarter
-ORDER BY fy, quarter
+-- Each quarter, and (fy and quarter empty) the whole period: its medians
+-- cannot be had from the quarters'.
+GROUP BY GROUPING SETS ((fy, quarter), ())
+ORDER BY fy NULLS LAST, quarter NULLS LAST

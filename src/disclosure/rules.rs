@@ -296,6 +296,35 @@ pub const SAME_QUANTITY: &[SameQuantity] = &[
             key: &["period"],
         },
     },
+    // The period's referrals and acceptances, in its uptake and its data quality.
+    SameQuantity {
+        a: Twin {
+            table: "service_uptake_period",
+            column: "referred",
+            when: &[],
+            key: &["period"],
+        },
+        b: Twin {
+            table: "data_quality",
+            column: "denominator",
+            when: &[("breakdown", "all"), ("item", "accepted")],
+            key: &["period"],
+        },
+    },
+    SameQuantity {
+        a: Twin {
+            table: "service_uptake_period",
+            column: "accepted",
+            when: &[],
+            key: &["period"],
+        },
+        b: Twin {
+            table: "data_quality",
+            column: "count",
+            when: &[("breakdown", "all"), ("item", "accepted")],
+            key: &["period"],
+        },
+    },
     // The headline shares of the period beside earlier periods' (the
     // period's own as data_quality publishes them).
     SameQuantity {
@@ -434,6 +463,49 @@ macro_rules! quarters_add_up {
                 column: "referrals",
                 when: &[("breakdown", $breakdown)],
                 key: &["period", "group"],
+            },
+        }
+    };
+}
+
+/// `support_offered`'s quarters of `column` add up, activity type by
+/// activity type, to `support_offered_period`'s.
+macro_rules! support_adds_up {
+    ($column:literal) => {
+        CrossSum {
+            parts: Twin {
+                table: "support_offered",
+                column: $column,
+                when: &[],
+                key: &["period", "activity_type"],
+            },
+            by: None,
+            total: Twin {
+                table: "support_offered_period",
+                column: $column,
+                when: &[],
+                key: &["period", "activity_type"],
+            },
+        }
+    };
+}
+
+/// `service_uptake`'s quarters of `column` add up to `service_uptake_period`'s.
+macro_rules! uptake_adds_up {
+    ($column:literal) => {
+        CrossSum {
+            parts: Twin {
+                table: "service_uptake",
+                column: $column,
+                when: &[],
+                key: &["period"],
+            },
+            by: None,
+            total: Twin {
+                table: "service_uptake_period",
+                column: $column,
+                when: &[],
+                key: &["period"],
             },
         }
     };
@@ -690,6 +762,19 @@ pub const CROSS_SUMS: &[CrossSum] = &[
             key: &["period", "group"],
         },
     },
+    // Each activity type's quarters add up to the whole period's.
+    support_adds_up!("accepted"),
+    support_adds_up!("onward_referrals"),
+    support_adds_up!("connected"),
+    support_adds_up!("connected_of"),
+    // Each status's quarters add up to the whole period's.
+    uptake_adds_up!("referred"),
+    uptake_adds_up!("accepted"),
+    uptake_adds_up!("declined"),
+    uptake_adds_up!("did_not_attend"),
+    uptake_adds_up!("no_status"),
+    uptake_adds_up!("with_first_contact"),
+    uptake_adds_up!("with_assessment"),
     // The trend's quarters, against the period and each earlier period
     // they are the whole quarters of.
     trend_adds_up!(

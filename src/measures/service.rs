@@ -119,117 +119,135 @@ pub const SERVICE_REFERRALS_PERIOD: TableDef = TableDef {
     },
 };
 
+/// The columns of the uptake tables, by quarter and for the whole period.
+const UPTAKE_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period"),
+    text(
+        "quarter",
+        "NHS financial-year quarter of the referral date ('whole period' in service_uptake_period)",
+    ),
+    count("referred", "Referrals received"),
+    count("accepted", "Accepted"),
+    share("accepted_share", "accepted", "referred", "Share accepted"),
+    wilson_lower(
+        "accepted_lower",
+        "accepted",
+        "referred",
+        "Lower 95% Wilson limit",
+    ),
+    wilson_upper(
+        "accepted_upper",
+        "accepted",
+        "referred",
+        "Upper 95% Wilson limit",
+    ),
+    count("declined", "Declined"),
+    share("declined_share", "declined", "referred", "Share declined"),
+    wilson_lower(
+        "declined_lower",
+        "declined",
+        "referred",
+        "Lower 95% Wilson limit",
+    ),
+    wilson_upper(
+        "declined_upper",
+        "declined",
+        "referred",
+        "Upper 95% Wilson limit",
+    ),
+    count("did_not_attend", "Did not attend / not contactable"),
+    share(
+        "did_not_attend_share",
+        "did_not_attend",
+        "referred",
+        "Share who did not attend",
+    ),
+    wilson_lower(
+        "did_not_attend_lower",
+        "did_not_attend",
+        "referred",
+        "Lower 95% Wilson limit",
+    ),
+    wilson_upper(
+        "did_not_attend_upper",
+        "did_not_attend",
+        "referred",
+        "Upper 95% Wilson limit",
+    ),
+    count("no_status", "No status recorded"),
+    count(
+        "with_first_contact",
+        "Referrals with a first contact on or after the referral date",
+    ),
+    statistic(
+        "median_days_to_first_contact",
+        &["with_first_contact"],
+        "Median days from referral to first contact",
+    ),
+    statistic(
+        "p90_days_to_first_contact",
+        &["with_first_contact"],
+        "90th percentile of days to first contact",
+    ),
+    count(
+        "with_assessment",
+        "Referrals with an assessment on or after the referral date",
+    ),
+    statistic(
+        "median_days_to_first_assessment",
+        &["with_assessment"],
+        "Median days from referral to first assessment",
+    ),
+    statistic(
+        "p90_days_to_first_assessment",
+        &["with_assessment"],
+        "90th percentile of days to first assessment",
+    ),
+    statistic(
+        "median_episode_days",
+        &["accepted"],
+        "Median days from first contact to closure (closed episodes)",
+    ),
+    statistic(
+        "mean_contacts_per_accepted",
+        &["accepted"],
+        "Mean link-worker contacts per accepted referral",
+    ),
+];
+
+/// The statuses of the uptake tables add up to the referrals.
+const UPTAKE_SUMS: Sums = Sums {
+    breakdown_key: &[],
+    overlapping: &[],
+    not_summed: &[],
+    row_parts: &[RowSum {
+        parts: &[
+            "referred",
+            "accepted",
+            "declined",
+            "did_not_attend",
+            "no_status",
+        ],
+        prefer: Some("no_status"),
+    }],
+};
+
 /// The table's declaration.
 pub const SERVICE_UPTAKE: TableDef = TableDef {
     name: "service_uptake",
     description: "Uptake and timeliness of the referrals received in one quarter",
     queries: &[SERVICE_UPTAKE_SQL],
-    columns: &[
-        text("period", "Reporting period"),
-        text("quarter", "NHS financial-year quarter of the referral date"),
-        count("referred", "Referrals received"),
-        count("accepted", "Accepted"),
-        share("accepted_share", "accepted", "referred", "Share accepted"),
-        wilson_lower(
-            "accepted_lower",
-            "accepted",
-            "referred",
-            "Lower 95% Wilson limit",
-        ),
-        wilson_upper(
-            "accepted_upper",
-            "accepted",
-            "referred",
-            "Upper 95% Wilson limit",
-        ),
-        count("declined", "Declined"),
-        share("declined_share", "declined", "referred", "Share declined"),
-        wilson_lower(
-            "declined_lower",
-            "declined",
-            "referred",
-            "Lower 95% Wilson limit",
-        ),
-        wilson_upper(
-            "declined_upper",
-            "declined",
-            "referred",
-            "Upper 95% Wilson limit",
-        ),
-        count("did_not_attend", "Did not attend / not contactable"),
-        share(
-            "did_not_attend_share",
-            "did_not_attend",
-            "referred",
-            "Share who did not attend",
-        ),
-        wilson_lower(
-            "did_not_attend_lower",
-            "did_not_attend",
-            "referred",
-            "Lower 95% Wilson limit",
-        ),
-        wilson_upper(
-            "did_not_attend_upper",
-            "did_not_attend",
-            "referred",
-            "Upper 95% Wilson limit",
-        ),
-        count("no_status", "No status recorded"),
-        count(
-            "with_first_contact",
-            "Referrals with a first contact on or after the referral date",
-        ),
-        statistic(
-            "median_days_to_first_contact",
-            &["with_first_contact"],
-            "Median days from referral to first contact",
-        ),
-        statistic(
-            "p90_days_to_first_contact",
-            &["with_first_contact"],
-            "90th percentile of days to first contact",
-        ),
-        count(
-            "with_assessment",
-            "Referrals with an assessment on or after the referral date",
-        ),
-        statistic(
-            "median_days_to_first_assessment",
-            &["with_assessment"],
-            "Median days from referral to first assessment",
-        ),
-        statistic(
-            "p90_days_to_first_assessment",
-            &["with_assessment"],
-            "90th percentile of days to first assessment",
-        ),
-        statistic(
-            "median_episode_days",
-            &["accepted"],
-            "Median days from first contact to closure (closed episodes)",
-        ),
-        statistic(
-            "mean_contacts_per_accepted",
-            &["accepted"],
-            "Mean link-worker contacts per accepted referral",
-        ),
-    ],
-    sums: Sums {
-        breakdown_key: &[],
-        overlapping: &[],
-        not_summed: &[],
-        row_parts: &[RowSum {
-            parts: &[
-                "referred",
-                "accepted",
-                "declined",
-                "did_not_attend",
-                "no_status",
-            ],
-            prefer: Some("no_status"),
-        }],
-    },
+    columns: UPTAKE_COLUMNS,
+    sums: UPTAKE_SUMS,
+};
+
+/// The table's declaration.
+pub const SERVICE_UPTAKE_PERIOD: TableDef = TableDef {
+    name: "service_uptake_period",
+    description: "Uptake and timeliness of the referrals received in the whole period (its medians from the referrals themselves, not the quarters')",
+    queries: &[SERVICE_UPTAKE_SQL],
+    columns: UPTAKE_COLUMNS,
+    sums: UPTAKE_SUMS,
 };
 
 /// The service delivery tables for `period`.
@@ -241,7 +259,8 @@ pub async fn service_delivery(ctx: &SessionContext, period: &Period) -> Result<V
     Ok(vec![
         referral_table(&rows, &period.label)?,
         period_table(&rows, &period.label)?,
-        uptake_table(&uptake, &period.label)?,
+        uptake_table(&uptake, &period.label, false)?,
+        uptake_table(&uptake, &period.label, true)?,
     ])
 }
 
@@ -358,14 +377,30 @@ fn referral_table(rows: &[ReferralRow], period: &str) -> Result<OutTable> {
     table.finish()
 }
 
-fn uptake_table(batches: &[RecordBatch], period: &str) -> Result<OutTable> {
-    let mut table = TableBuilder::new(&SERVICE_UPTAKE);
+/// `service_uptake` (each quarter's row of the query) or, `whole`,
+/// `service_uptake_period` (its row without a quarter).
+fn uptake_table(batches: &[RecordBatch], period: &str, whole: bool) -> Result<OutTable> {
+    let mut table = TableBuilder::new(if whole {
+        &SERVICE_UPTAKE_PERIOD
+    } else {
+        &SERVICE_UPTAKE
+    });
     for b in batches {
         for i in 0..b.num_rows() {
+            if int_at(b, "fy", i).is_none() != whole {
+                continue;
+            }
             let referred = int_at(b, "referred", i).unwrap_or(0);
             let mut row: Vec<(String, Value)> = vec![
                 ("period".into(), text_value(period)),
-                ("quarter".into(), text_value(quarter(b, i))),
+                (
+                    "quarter".into(),
+                    text_value(if whole {
+                        "whole period".to_string()
+                    } else {
+                        quarter(b, i)
+                    }),
+                ),
                 ("referred".into(), int_value(referred)),
             ];
             for status in ["accepted", "declined", "did_not_attend"] {

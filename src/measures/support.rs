@@ -1,6 +1,7 @@
 //! Support offered (onward referrals, people connected, activity types) and
 //! link-worker caseload against NHS England's guide.
 
+use crate::measures::table::OutColumn;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;
 
@@ -51,54 +52,100 @@ pub const SUPPORT_OFFERED: TableDef = TableDef {
     name: "support_offered",
     description: "Support offered to the accepted referrals of one quarter",
     queries: &[SUPPORT_OFFERED_SQL],
-    columns: &[
-        text("period", "Reporting period"),
-        text("quarter", "NHS financial-year quarter of the referral date"),
-        text("activity_type", "'all', or one activity type"),
-        count(
-            "accepted",
-            "Accepted referrals (with an onward referral of this type, for a type)",
-        ),
-        count("onward_referrals", "Onward referrals"),
-        quotient(
-            "onward_per_accepted",
-            "onward_referrals",
-            "accepted",
-            1.0,
-            "Onward referrals per accepted referral",
-        ),
-        count(
-            "connected",
-            "Accepted referrals with at least one onward referral attended ('all'), or attended onward referrals (a type)",
-        ),
-        count(
-            "connected_of",
-            "What connected is counted out of: accepted ('all') or onward_referrals (a type)",
-        ),
-        share(
-            "connected_share",
-            "connected",
-            "connected_of",
-            "connected / connected_of",
-        ),
-        wilson_lower(
-            "connected_lower",
-            "connected",
-            "connected_of",
-            "Lower 95% Wilson limit",
-        ),
-        wilson_upper(
-            "connected_upper",
-            "connected",
-            "connected_of",
-            "Upper 95% Wilson limit",
-        ),
-    ],
+    columns: SUPPORT_COLUMNS,
     sums: Sums::NONE,
 };
 
+/// The table's declaration.
+pub const SUPPORT_OFFERED_PERIOD: TableDef = TableDef {
+    name: "support_offered_period",
+    description: "Support offered to the accepted referrals of the whole period (support_offered's quarters added up)",
+    queries: &[SUPPORT_OFFERED_SQL],
+    columns: SUPPORT_COLUMNS,
+    sums: Sums::NONE,
+};
+
+/// The columns of the support tables, by quarter and for the whole period.
+const SUPPORT_COLUMNS: &[OutColumn] = &[
+    text("period", "Reporting period"),
+    text(
+        "quarter",
+        "NHS financial-year quarter of the referral date ('whole period' in support_offered_period)",
+    ),
+    text("activity_type", "'all', or one activity type"),
+    count(
+        "accepted",
+        "Accepted referrals (with an onward referral of this type, for a type)",
+    ),
+    count("onward_referrals", "Onward referrals"),
+    quotient(
+        "onward_per_accepted",
+        "onward_referrals",
+        "accepted",
+        1.0,
+        "Onward referrals per accepted referral",
+    ),
+    count(
+        "connected",
+        "Accepted referrals with at least one onward referral attended ('all'), or attended onward referrals (a type)",
+    ),
+    count(
+        "connected_of",
+        "What connected is counted out of: accepted ('all') or onward_referrals (a type)",
+    ),
+    share(
+        "connected_share",
+        "connected",
+        "connected_of",
+        "connected / connected_of",
+    ),
+    wilson_lower(
+        "connected_lower",
+        "connected",
+        "connected_of",
+        "Lower 95% Wilson limit",
+    ),
+    wilson_upper(
+        "connected_upper",
+        "connected",
+        "connected_of",
+        "Upper 95% Wilson limit",
+    ),
+];
+
 fn int_of(b: &RecordBatch, name: &str, i: usize) -> i64 {
     int_at(b, name, i).unwrap_or(0)
+}
+
+/// One row of the support tables.
+fn support_row(
+    period: &str,
+    quarter: &str,
+    activity: &str,
+    [accepted, onward, connected]: [i64; 3],
+) -> Vec<(&'static str, crate::batch::Value)> {
+    let of = if activity == "all" { accepted } else { onward };
+    let share = wilson(connected as u64, of as u64);
+    vec![
+        ("period", text_value(period)),
+        ("quarter", text_value(quarter)),
+        ("activity_type", text_value(activity)),
+        ("accepted", int_value(accepted)),
+        ("onward_referrals", int_value(onward)),
+        (
+            "onward_per_accepted",
+            num_value(if accepted > 0 {
+                onward as f64 / accepted as f64
+            } else {
+                f64::NAN
+            }),
+        ),
+        ("connected", int_value(connected)),
+        ("connected_of", int_value(of)),
+        ("connected_share", num_value(share.p)),
+        ("connected_lower", num_value(share.lower)),
+        ("connected_upper", num_value(share.upper)),
+    ]
 }
 
 /// The caseload and support-offered tables for `period`.
@@ -131,44 +178,52 @@ pub async fn support(ctx: &SessionContext, period: &Period) -> Result<Vec<OutTab
             ]);
         }
     }
-    let mut offered = TableBuilder::new(&SUPPORT_OFFERED);
+    // (quarter, activity type) → (accepted, onward referrals, connected).
+    let mut rows: Vec<(String, String, [i64; 3])> = Vec::new();
     for b in &SUPPORT_OFFERED_SQL.run(ctx, &dates).await? {
         let Some(activity) = text_column(b, "activity_type") else {
             continue;
         };
         for i in 0..b.num_rows() {
-            let (accepted, onward, connected) = (
-                int_of(b, "accepted", i),
-                int_of(b, "onward_referrals", i),
-                int_of(b, "connected", i),
-            );
-            let all = activity.value(i) == "all";
-            let of = if all { accepted } else { onward };
-            let share = wilson(connected as u64, of as u64);
-            offered.push_named(&[
-                ("period", text_value(&period.label)),
-                (
-                    "quarter",
-                    text_value(quarter_label(int_of(b, "fy", i), int_of(b, "quarter", i))),
-                ),
-                ("activity_type", text_value(activity.value(i))),
-                ("accepted", int_value(accepted)),
-                ("onward_referrals", int_value(onward)),
-                (
-                    "onward_per_accepted",
-                    num_value(if accepted > 0 {
-                        onward as f64 / accepted as f64
-                    } else {
-                        f64::NAN
-                    }),
-                ),
-                ("connected", int_value(connected)),
-                ("connected_of", int_value(of)),
-                ("connected_share", num_value(share.p)),
-                ("connected_lower", num_value(share.lower)),
-                ("connected_upper", num_value(share.upper)),
-            ]);
+            rows.push((
+                quarter_label(int_of(b, "fy", i), int_of(b, "quarter", i)),
+                activity.value(i).to_string(),
+                [
+                    int_of(b, "accepted", i),
+                    int_of(b, "onward_referrals", i),
+                    int_of(b, "connected", i),
+                ],
+            ));
         }
     }
-    Ok(vec![caseload.finish()?, offered.finish()?])
+    // The whole period: each activity type's quarters added up (a referral
+    // belongs to one quarter, so its counts add).
+    let mut whole: std::collections::BTreeMap<&str, [i64; 3]> = Default::default();
+    for (_, activity, counts) in &rows {
+        let sum = whole.entry(activity.as_str()).or_default();
+        for (s, c) in sum.iter_mut().zip(counts) {
+            *s += c;
+        }
+    }
+    let mut offered = TableBuilder::new(&SUPPORT_OFFERED);
+    for (quarter, activity, counts) in &rows {
+        offered.push_named(&support_row(&period.label, quarter, activity, *counts));
+    }
+    let mut period_offered = TableBuilder::new(&SUPPORT_OFFERED_PERIOD);
+    // `all` first, as in the quarters.
+    let mut activities: Vec<&&str> = whole.keys().collect();
+    activities.sort_by_key(|a| (**a != "all", **a));
+    for activity in activities {
+        period_offered.push_named(&support_row(
+            &period.label,
+            "whole period",
+            activity,
+            whole[*activity],
+        ));
+    }
+    Ok(vec![
+        caseload.finish()?,
+        offered.finish()?,
+        period_offered.finish()?,
+    ])
 }

@@ -1053,3 +1053,51 @@ fn an_earlier_period_is_measured_as_its_own_run_measures_it() {
         overall(&own, "swemwbs_metric")["change_lower"]
     );
 }
+
+#[test]
+fn by_quarter_tables_have_their_whole_period_beside_them() {
+    let (_root, out, run) = sample_measures(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let sum = |rows: &[HashMap<String, String>],
+               column: &str,
+               pick: &dyn Fn(&HashMap<String, String>) -> bool|
+     -> i64 {
+        rows.iter()
+            .filter(|r| pick(r))
+            .map(|r| r[column].parse::<i64>().unwrap())
+            .sum()
+    };
+    let quarters = table(&out, "service_uptake");
+    let whole = table(&out, "service_uptake_period");
+    assert_eq!(whole.len(), 1);
+    assert_eq!(whole[0]["quarter"], "whole period");
+    for column in [
+        "referred",
+        "accepted",
+        "declined",
+        "did_not_attend",
+        "no_status",
+        "with_first_contact",
+    ] {
+        assert_eq!(
+            sum(&quarters, column, &|_| true),
+            whole[0][column].parse::<i64>().unwrap(),
+            "{column}"
+        );
+    }
+    assert_eq!(whole[0]["referred"], "855");
+    assert!(!whole[0]["median_days_to_first_contact"].is_empty());
+    let quarters = table(&out, "support_offered");
+    let whole = table(&out, "support_offered_period");
+    assert_eq!(whole[0]["activity_type"], "all");
+    for row in &whole {
+        let activity = row["activity_type"].clone();
+        for column in ["accepted", "onward_referrals", "connected", "connected_of"] {
+            assert_eq!(
+                sum(&quarters, column, &|r| r["activity_type"] == activity),
+                row[column].parse::<i64>().unwrap(),
+                "{activity} {column}"
+            );
+        }
+    }
+}

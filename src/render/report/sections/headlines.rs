@@ -1,6 +1,7 @@
 //! The headline sentences, written from published figures only.
 
 use super::limitations::attrition_of;
+use super::over_time::points;
 use super::person::headline_score;
 use crate::disclosure::{Cell, PublishedTable};
 use crate::render::report::cells::{
@@ -23,6 +24,9 @@ pub(in crate::render::report) fn headlines(
             people(q.cell(r, "denominator"), "referrals", rounded),
             show(q.cell(r, "share"), Fmt::Percent)
         ));
+    }
+    if let Some(sentence) = compared_sentence(tables, rounded) {
+        out.push(sentence);
     }
     if let Some(c) = find(tables, "wellbeing_change")
         && let Some(h) = headline_score(c)
@@ -87,6 +91,34 @@ pub(in crate::render::report) fn headlines(
         ));
     }
     out.into_iter().map(|s| capitalise(&s)).collect()
+}
+
+/// Referrals and acceptance against the first earlier period
+/// (`period_comparison`): "Against 2024/25 Q2 (the previous period), about
+/// 205 referrals were received, against about 225 referrals then; the share
+/// accepted changed by +0.5 pp (-7.1 pp to +8.0 pp, 95% CI)".
+fn compared_sentence(tables: &[PublishedTable], rounded: bool) -> Option<String> {
+    let t = find(tables, "period_comparison")?;
+    let r = t.rows_where(&[("measure", "accepted")]).next()?;
+    let interval = match (
+        t.cell(r, "difference_lower").number(),
+        t.cell(r, "difference_upper").number(),
+    ) {
+        (Some(_), Some(_)) => format!(
+            " ({} to {}, 95% CI)",
+            points(t.cell(r, "difference_lower")),
+            points(t.cell(r, "difference_upper"))
+        ),
+        _ => String::new(),
+    };
+    Some(format!(
+        "Against {} (the {}), {} were received, against {} then; the share accepted changed by {}{interval}.",
+        t.text(r, "compared_period"),
+        t.text(r, "comparison"),
+        people(t.cell(r, "denominator"), "referrals", rounded),
+        people(t.cell(r, "compared_denominator"), "referrals", rounded),
+        points(t.cell(r, "difference"))
+    ))
 }
 
 /// The comparison half of the GP headline, from row `i` of the published
@@ -426,6 +458,29 @@ mod tests {
         assert!(wellbeing_sentence(&flat, 0, false).contains(
             "SWEMWBS (metric score) did not change on average (too few pairs for an interval)"
         ));
+    }
+
+    #[test]
+    fn the_period_is_set_against_the_previous_one_in_points() {
+        use crate::measures::over_time::PERIOD_COMPARISON;
+        let t = published(
+            &PERIOD_COMPARISON,
+            &[&[
+                ("comparison", t("previous period")),
+                ("compared_period", t("2024/25 Q2")),
+                ("measure", t("accepted")),
+                ("denominator", Cell::Int(205)),
+                ("compared_denominator", Cell::Int(225)),
+                ("difference", Cell::Num(0.00488)),
+                ("difference_lower", Cell::Num(-0.0713)),
+                ("difference_upper", Cell::Num(0.0801)),
+            ]],
+        );
+        assert_eq!(
+            compared_sentence(&[t], true).unwrap(),
+            "Against 2024/25 Q2 (the previous period), about 205 referrals were received, against about 225 referrals then; the share accepted changed by +0.5 pp (-7.1 pp to +8.0 pp, 95% CI)."
+        );
+        assert!(compared_sentence(&[], true).is_none());
     }
 
     #[test]

@@ -15,29 +15,35 @@ pub(in crate::render::report) fn reach_section(tables: &[PublishedTable]) -> Sec
     s.intro.push("Referrals count by the date they were received. Rates are per 1,000 people registered with the practices in the extract.".into());
     if let Some(t) = find(tables, "service_uptake") {
         let rows: Vec<usize> = (0..t.rows.len()).collect();
-        s.tables.push(view(
+        let columns = [
+            Col("Quarter", "quarter", Fmt::Text),
+            Col("Referred", "referred", Fmt::Count),
+            Col("Accepted", "accepted_share", Fmt::Percent),
+            Col("Declined", "declined_share", Fmt::Percent),
+            Col("Did not attend", "did_not_attend_share", Fmt::Percent),
+            Col(
+                "Median days to first contact",
+                "median_days_to_first_contact",
+                Fmt::Fixed(0),
+            ),
+            Col(
+                "Contacts per accepted referral",
+                "mean_contacts_per_accepted",
+                Fmt::Fixed(1),
+            ),
+        ];
+        let mut table = view(
             t,
             &rows,
-            &[
-                Col("Quarter", "quarter", Fmt::Text),
-                Col("Referred", "referred", Fmt::Count),
-                Col("Accepted", "accepted_share", Fmt::Percent),
-                Col("Declined", "declined_share", Fmt::Percent),
-                Col("Did not attend", "did_not_attend_share", Fmt::Percent),
-                Col(
-                    "Median days to first contact",
-                    "median_days_to_first_contact",
-                    Fmt::Fixed(0),
-                ),
-                Col(
-                    "Contacts per accepted referral",
-                    "mean_contacts_per_accepted",
-                    Fmt::Fixed(1),
-                ),
-            ],
+            &columns,
             "Uptake and timeliness by quarter",
-            "Percentages are of referrals received in the quarter.",
-        ));
+            "Percentages are of referrals received in the quarter; the whole period's medians are of its referrals, not of the quarters' medians.",
+        );
+        if let Some(whole) = find(tables, "service_uptake_period") {
+            let all: Vec<usize> = (0..whole.rows.len()).collect();
+            table.rows.extend(view(whole, &all, &columns, "", "").rows);
+        }
+        s.tables.push(table);
     }
     if let Some(t) = find(tables, "equity") {
         let rows: Vec<usize> = t
