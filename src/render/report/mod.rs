@@ -231,6 +231,8 @@ struct CommissionerContext<'a> {
 #[derive(Serialize)]
 struct BenchmarkingContext<'a> {
     stamp: &'a Stamp,
+    /// The page's index: (anchor, title) of each measure's section and chart.
+    index: Vec<(String, String)>,
     funnels: Vec<Section>,
     spc: Section,
 }
@@ -244,7 +246,7 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
     let tables = inputs.tables;
     let mut figures = Vec::new();
     let mut charts: Vec<ChartView> = Vec::new();
-    let spc_section = spc_section(inputs.benchmarks);
+    let spc_section = spc_section(inputs.benchmarks, &cells::organisation_names(tables));
     // A headline figure: drawn in its section (or shown there as `instead`,
     // with its own chart still saved), and charted in the workbook.
     let mut keep_as = |section: &mut Section, figure: Figure, instead: Option<ChartView>| {
@@ -327,6 +329,16 @@ pub fn render(inputs: &ReportInputs) -> Result<Rendered> {
             t.render(minijinja::Value::from(minijinja::value::Serde(
                 &BenchmarkingContext {
                     stamp: inputs.stamp,
+                    index: funnel_sections
+                        .iter()
+                        .map(|f| (format!("funnel-{}", f.id), f.title.clone()))
+                        .chain(
+                            spc_section
+                                .charts
+                                .iter()
+                                .map(|c| (format!("figure-{}", c.id), c.title.clone())),
+                        )
+                        .collect(),
                     funnels: funnel_sections,
                     spc: spc_section,
                 },

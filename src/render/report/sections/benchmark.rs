@@ -100,9 +100,31 @@ pub(in crate::render::report) fn benchmark_sections(
             ));
         }
         if let Some(t) = units {
-            let rows: Vec<usize> = t
+            // Highest value first (the static page's order to read a
+            // ranking in); units whose every figure is withheld are left
+            // out, so hundreds of PCNs do not print pages of stars.
+            let mut rows: Vec<usize> = t
                 .rows_where(&[("measure", f.measure.name.as_str())])
+                .filter(|&r| {
+                    ["numerator", "denominator", "value"]
+                        .iter()
+                        .any(|c| !matches!(t.cell(r, c), crate::disclosure::Cell::Suppressed))
+                })
                 .collect();
+            let all_withheld = t
+                .rows_where(&[("measure", f.measure.name.as_str())])
+                .count()
+                > rows.len();
+            rows.sort_by(|&a, &b| {
+                let value = |r: usize| t.cell(r, "value").number().filter(|x| x.is_finite());
+                match (value(a), value(b)) {
+                    (Some(x), Some(y)) => y.total_cmp(&x),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                }
+                .then(t.text(a, "unit").cmp(t.text(b, "unit")))
+            });
             let (numerator, denominator) = match f.measure.kind {
                 FunnelKind::StandardisedRatio => (
                     Col("Observed", "numerator", Fmt::Count),
@@ -131,10 +153,15 @@ pub(in crate::render::report) fn benchmark_sections(
                     Col("Upper 99.8%", "upper998", Fmt::Fixed(3)),
                     Col("Compared with the rest", "flag", Fmt::Text),
                 ],
-                format!("{} by PCN", f.measure.label),
+                format!("{} by PCN, highest first", f.measure.label),
                 format!(
-                    "Limits: {}. Outside the 95% limits a PCN differs more than chance would explain; outside the 99.8% limits, very probably.",
-                    f.method
+                    "Limits: {}. Outside the 95% limits a PCN differs more than chance would explain; outside the 99.8% limits, very probably.{}",
+                    f.method,
+                    if all_withheld {
+                        " PCNs whose every figure is withheld to protect privacy are not listed (benchmark_funnel_units in the tables folder lists them)."
+                    } else {
+                        ""
+                    }
                 ),
             );
             name_codes(&mut table, 0, &names);
@@ -211,7 +238,10 @@ fn standardised_ratios(
 }
 
 /// SPC charts as published; a chart with a withheld month is left out.
-pub(in crate::render::report) fn spc_section(b: &Benchmarks) -> Section {
+pub(in crate::render::report) fn spc_section(
+    b: &Benchmarks,
+    names: &std::collections::BTreeMap<String, String>,
+) -> Section {
     let mut s = Section {
         id: "spc".into(),
         title: "Month by month".into(),
@@ -225,13 +255,34 @@ pub(in crate::render::report) fn spc_section(b: &Benchmarks) -> Section {
             ));
             continue;
         }
+        let mut plot = crate::render::plots::spc(chart);
+        // A PCN's chart is titled with its name beside its code.
+        let title = match chart
+            .name
+            .strip_prefix(crate::measures::benchmark::PCN_SPC_PREFIX)
+            .and_then(|code| names.get(code).map(|name| (code, name)))
+        {
+            Some((code, name)) => chart.label.replace(code, &format!("{code} {name}")),
+            None => chart.label.clone(),
+        };
+        let icons: String = [
+            crate::render::charts::spc::variation_icon(&plot.points),
+            crate::render::charts::spc::assurance_icon(plot.assurance),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|icon| format!(" Icon: {}.", icon.words))
+        .collect();
         s.charts.push(ChartView {
             id: format!("spc_{}", chart.name),
-            title: chart.label.clone(),
-            svg: crate::render::charts::spc::svg(&crate::render::plots::spc(chart)),
+            title: title.clone(),
+            svg: {
+                plot.title.clone_from(&title);
+                crate::render::charts::spc::svg(&plot)
+            },
             description: format!(
-                "XmR chart of {} over {} months. {}{}",
-                chart.label.to_lowercase(),
+                "XmR chart: {}, over {} months.{icons} {}{}",
+                title,
                 chart.chart.points.len(),
                 crate::render::charts::spc::limits_wording(
                     chart.options.screen_moving_ranges,
@@ -326,7 +377,7 @@ mod tests {
             "{}",
             table.note
         );
-        let spc = spc_section(&nothing());
+        let spc = spc_section(&nothing(), &Default::default());
         assert_eq!(spc.empty, "No monthly series to chart.");
     }
 
@@ -370,6 +421,42 @@ mod tests {
                 .note
                 .contains("outside the 99.8% limits, very probably")
         );
+    }
+
+    #[test]
+    fn a_funnel_table_reads_highest_first_without_rows_of_stars() {
+        use crate::measures::benchmark::BENCHMARK_FUNNEL_UNITS;
+        let benchmarks = share_declined(&[("U1", 10.0, 100.0), ("U2", 30.0, 120.0)]);
+        let row = |unit: &str, value: Cell| -> Vec<(&'static str, Cell)> {
+            let star = matches!(value, Cell::Suppressed);
+            let count = |n| if star { Cell::Suppressed } else { Cell::Int(n) };
+            vec![
+                ("measure", t("share_declined")),
+                ("unit", t(unit)),
+                ("numerator", count(10)),
+                ("denominator", count(100)),
+                ("value", value),
+            ]
+        };
+        let rows = [
+            row("U1", Cell::Num(0.1)),
+            row("U2", Cell::Suppressed),
+            row("U3", Cell::Num(0.25)),
+            row("U4", Cell::Num(0.1)),
+        ];
+        let rows: Vec<&[(&str, Cell)]> = rows.iter().map(Vec::as_slice).collect();
+        let units = published(&BENCHMARK_FUNNEL_UNITS, &rows);
+        let (_, sections) = benchmark_sections(&[units], &benchmarks, Some("U4"));
+        let table = &sections[0].tables[0];
+        let order: Vec<&str> = table.rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(order, ["U3", "U1", "U4"], "highest first, ties by code");
+        assert_eq!(table.marked, [false, false, true]);
+        assert!(
+            table.note.contains("whose every figure is withheld"),
+            "{}",
+            table.note
+        );
+        assert!(table.caption.ends_with("by PCN, highest first"));
     }
 
     #[test]
