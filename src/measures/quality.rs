@@ -29,12 +29,12 @@ const ITEMS: [(&str, &str, &str); 9] = [
     (
         "baseline_recorded",
         "outcome_accepted",
-        "accepted referrals in the outcome cohort (see outcome_cohort) with a baseline assessment",
+        "accepted referrals in the outcome cohort (closed in the period, or received in it: see the outcome_cohort column) with a baseline assessment",
     ),
     (
         "follow_up_recorded",
         "outcome_accepted",
-        "accepted referrals in the outcome cohort (see outcome_cohort) with a follow-up assessment",
+        "accepted referrals in the outcome cohort (closed in the period, or received in it: see the outcome_cohort column) with a follow-up assessment",
     ),
     (
         "impossible_date_order",

@@ -229,11 +229,11 @@ fn pre_trend(events: &PublishedTable, pool: &str, washout_days: i32) -> Option<C
     let pool_name = pool.replace('_', " ");
     let message = if rises {
         format!(
-            "Against the {pool_name} pool, GP use of the referred already rises above its level in the reference quarter, against the comparators', before the {washout_days}-day washout (see health_event_study): the run-up to referral starts earlier than the washout allows, so the difference-in-differences may overstate the effect; see the sensitivity to parallel trends."
+            "Against the {pool_name} pool, GP use of the referred already rises above its level in the reference quarter, against the comparators', before the {washout_days}-day washout (see the event study, health_event_study in the tables folder): the run-up to referral starts earlier than the washout allows, so the difference-in-differences may overstate the effect; see the sensitivity to parallel trends."
         )
     } else if falls {
         format!(
-            "Against the {pool_name} pool, GP use of the referred falls below its level in the reference quarter, against the comparators', before the {washout_days}-day washout (see health_event_study): this is no run-up to referral, but their trends were not parallel before it, which the difference-in-differences assumes; see the sensitivity to parallel trends."
+            "Against the {pool_name} pool, GP use of the referred falls below its level in the reference quarter, against the comparators', before the {washout_days}-day washout (see the event study, health_event_study in the tables folder): this is no run-up to referral, but their trends were not parallel before it, which the difference-in-differences assumes; see the sensitivity to parallel trends."
         )
     } else {
         return None;

@@ -988,3 +988,49 @@ fn a_highlighted_pcn_is_marked_in_every_funnel_and_benchmarking_table_with_its_n
         run.all()
     );
 }
+
+#[test]
+fn the_reports_name_groups_in_words_not_codes() {
+    let (_root, out) = sample("");
+    let tables: std::collections::BTreeSet<String> =
+        read_csv(&out.join("tables/data_dictionary.csv"))
+            .into_iter()
+            .map(|r| r["table_name"].clone())
+            .collect();
+    for page in ["report.html", "benchmarking.html"] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        // The methods appendix and the footer name measure files, tables and
+        // input files on purpose.
+        let shown = html
+            .split("id=\"methods\"")
+            .next()
+            .unwrap()
+            .split("<footer")
+            .next()
+            .unwrap();
+        let mut text = String::new();
+        let mut inside = false;
+        for c in shown.chars() {
+            match c {
+                '<' => inside = true,
+                '>' => {
+                    inside = false;
+                    text.push(' ');
+                }
+                c if !inside => text.push(c),
+                _ => {}
+            }
+        }
+        let codes: Vec<&str> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| {
+                w.contains('_')
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            })
+            // A table named as a file to look in, and the statistic d_z.
+            .filter(|w| !tables.contains(*w) && *w != "d_z" && *w != "outcome_cohort")
+            .collect();
+        assert!(codes.is_empty(), "{page} shows codes: {codes:?}");
+    }
+}

@@ -26,6 +26,7 @@ pub(in crate::render::report) fn show(cell: &Cell, fmt: Fmt) -> String {
     match (cell, fmt) {
         (Cell::Suppressed, _) => "*".to_string(),
         (Cell::Empty, _) => "–".to_string(),
+        (Cell::Text(s), Fmt::Text) => words(s),
         (Cell::Text(s), _) => s.clone(),
         (Cell::Int(n), Fmt::Count | Fmt::Text) => count(*n),
         (c, Fmt::Count) => c
@@ -222,6 +223,47 @@ pub(in crate::render::report) fn pool_row(
         .find(|&r| num(t, r, "window_months") == Some(months))
 }
 
+/// A code as a reader names it: a pool, a setting, a breakdown, a referral
+/// source, a need or an activity type in words ("General practice", not
+/// general_practice); any other snake_case code with spaces; other text as it is.
+pub(in crate::render::report) fn words(text: &str) -> String {
+    use crate::model::codes::{ACTIVITY_TYPE, NEED, REFERRAL_SOURCE};
+    let is_code = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !is_code {
+        return text.to_string();
+    }
+    let breakdown = match text {
+        "all" => Some("All"),
+        "age_band" => Some("Age band"),
+        "sex" => Some("Sex"),
+        "ethnicity_group" | "ethnic_group" => Some("Ethnic group"),
+        "imd_quintile" => Some("IMD quintile"),
+        "core20" => Some("Core20"),
+        "referral_source" => Some("Referral source"),
+        "need" => Some("Need"),
+        "scheme" => Some("Scheme"),
+        "pcn_code" => Some("PCN"),
+        "practice_code" => Some("Practice"),
+        "link_worker_id" => Some("Link worker"),
+        "activity_type" => Some("Activity type"),
+        _ => None,
+    };
+    if let Some(words) = breakdown {
+        return words.to_string();
+    }
+    let labelled = label(text);
+    if labelled != text {
+        return labelled;
+    }
+    [&REFERRAL_SOURCE, &NEED, &ACTIVITY_TYPE]
+        .iter()
+        .find_map(|list| list.label(text))
+        .map_or_else(|| capitalise(&text.replace('_', " ")), str::to_string)
+}
+
 /// How a reader names a comparison pool or a costed setting given by its
 /// code (the code itself when it is neither).
 pub(in crate::render::report) fn label(code: &str) -> String {
@@ -280,6 +322,22 @@ pub(in crate::render::report) fn t(s: &str) -> Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_read_as_words_and_other_text_as_it_is() {
+        assert_eq!(words("general_practice"), "General practice");
+        assert_eq!(words("never_referred"), "Never referred");
+        assert_eq!(words("gp_appointment"), "GP appointment");
+        assert_eq!(words("age_band"), "Age band");
+        assert_eq!(words("pcn_code"), "PCN");
+        assert_eq!(words("some_new_code"), "Some new code");
+        assert_eq!(
+            words("U90001 MEADOWBANK EAST PCN"),
+            "U90001 MEADOWBANK EAST PCN"
+        );
+        assert_eq!(words("2024/25 Q1"), "2024/25 Q1");
+        assert_eq!(words("45-54"), "45-54");
+    }
 
     #[test]
     fn cells_show_withheld_as_a_star_and_missing_as_a_dash() {

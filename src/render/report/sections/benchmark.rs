@@ -139,6 +139,11 @@ pub(in crate::render::report) fn benchmark_sections(
                     Col("Denominator", "denominator", Fmt::Count),
                 ),
             };
+            // Shares as percentages, as everywhere in the report.
+            let figure = match f.measure.kind {
+                FunnelKind::Proportion => Fmt::Percent,
+                _ => Fmt::Fixed(3),
+            };
             let mut table = view(
                 t,
                 &rows,
@@ -146,11 +151,11 @@ pub(in crate::render::report) fn benchmark_sections(
                     Col("PCN", "unit", Fmt::Text),
                     numerator,
                     denominator,
-                    Col("Value", "value", Fmt::Fixed(3)),
-                    Col("Lower 95%", "lower95", Fmt::Fixed(3)),
-                    Col("Upper 95%", "upper95", Fmt::Fixed(3)),
-                    Col("Lower 99.8%", "lower998", Fmt::Fixed(3)),
-                    Col("Upper 99.8%", "upper998", Fmt::Fixed(3)),
+                    Col("Value", "value", figure),
+                    Col("Lower 95%", "lower95", figure),
+                    Col("Upper 95%", "upper95", figure),
+                    Col("Lower 99.8%", "lower998", figure),
+                    Col("Upper 99.8%", "upper998", figure),
                     Col("Compared with the rest", "flag", Fmt::Text),
                 ],
                 format!("{} by PCN, highest first", f.measure.label),
@@ -179,7 +184,7 @@ pub(in crate::render::report) fn benchmark_sections(
         sections.push(s);
     }
     if let Some(t) = find(tables, "benchmark_overdispersion") {
-        summary.tables.push(view(
+        let mut table = view(
             t,
             &(0..t.rows.len()).collect::<Vec<_>>(),
             &[
@@ -194,7 +199,18 @@ pub(in crate::render::report) fn benchmark_sections(
                 "Where they do (p below {}), the limits are widened so that only real outliers are flagged.",
                 crate::measures::benchmark::OVERDISPERSION_LEVEL
             ),
-        ));
+        );
+        // Each measure by its funnel's title.
+        for (row, r) in table.rows.iter_mut().zip(0..t.rows.len()) {
+            if let Some(f) = b
+                .funnels
+                .iter()
+                .find(|f| f.measure.name == t.text(r, "measure"))
+            {
+                row[0].clone_from(&f.measure.label);
+            }
+        }
+        summary.tables.push(table);
     }
     (summary, sections)
 }
@@ -362,7 +378,7 @@ mod tests {
         assert_eq!(
             table.rows,
             vec![vec![
-                "declined_share",
+                "Declined share",
                 "9",
                 "1.84",
                 "0.012",
@@ -414,7 +430,7 @@ mod tests {
         );
         assert_eq!(
             table.rows[0][4..8],
-            ["0.105", "0.27", "0.06", "0.33"].map(String::from)
+            ["10.5%", "27.0%", "6.0%", "33.0%"].map(String::from)
         );
         assert!(
             table

@@ -229,23 +229,54 @@ pub(in crate::render::report) fn person_section(
     }
     if let Some(bias) = find(tables, "wellbeing_attrition_bias") {
         let rows: Vec<usize> = (0..bias.rows.len()).collect();
-        s.tables.push(view(
+        let mut table = view(
             bias,
             &rows,
             &[
                 Col("Score", "score", Fmt::Text),
                 Col("With follow-up", "with_follow_up", Fmt::Count),
-                Col("Their baseline mean", "mean_baseline_with_follow_up", Fmt::Fixed(2)),
+                Col(
+                    "Their baseline mean",
+                    "mean_baseline_with_follow_up",
+                    Fmt::Fixed(2),
+                ),
                 Col("Without follow-up", "without_follow_up", Fmt::Count),
-                Col("Their baseline mean", "mean_baseline_without_follow_up", Fmt::Fixed(2)),
-                Col("Standardised difference", "standardised_mean_difference", Fmt::Signed(2)),
+                Col(
+                    "Their baseline mean",
+                    "mean_baseline_without_follow_up",
+                    Fmt::Fixed(2),
+                ),
+                Col(
+                    "Standardised difference",
+                    "standardised_mean_difference",
+                    Fmt::Signed(2),
+                ),
             ],
             "Did the people followed up start differently?",
             "A standardised difference beyond ±0.1 means those followed up started differently from those who were not, so the average change may not describe everyone.",
-        ));
+        );
+        label_scores(&mut table, change);
+        s.tables.push(table);
         weighted_change(&mut s, bias, change);
     }
     s
+}
+
+/// Column 0 of a report table's rows (score codes) as the scores' labels
+/// from `wellbeing_change`.
+fn label_scores(t: &mut crate::render::report::TableView, change: &PublishedTable) {
+    for row in &mut t.rows {
+        let code = row[0].clone();
+        if let Some(r) = (0..change.rows.len()).find(|&r| words_of(change.text(r, "score")) == code)
+        {
+            row[0] = change.text(r, "score_label").to_string();
+        }
+    }
+}
+
+/// A score code as `view` shows it.
+fn words_of(code: &str) -> String {
+    crate::render::report::cells::words(code)
 }
 
 /// The change weighted for who was followed up, beside the complete-case
@@ -311,8 +342,9 @@ fn weighted_change(s: &mut Section, bias: &PublishedTable, change: &PublishedTab
             Col("Estimates", "estimates", Fmt::Text),
         ],
         "Change among everyone with a baseline, weighting for who was followed up",
-        "Inverse-probability weighting: the chance of a follow-up is modelled (logistic regression) on the baseline score, age band, sex, IMD quintile, referral source and needs, and each person followed up counts as one over that chance (stabilised, truncated at the 1st and 99th percentiles); 95% intervals from robust standard errors. The effective share is how much of the sample the weights leave (the more they vary, the less); an imbalance under 0.1 after weighting means the weighted people followed up resemble everyone with a baseline on that characteristic (wellbeing_weight_balance has each). The estimates differ when the change among those followed up lies outside the weighted change's interval.",
+        "Inverse-probability weighting: the chance of a follow-up is modelled (logistic regression) on the baseline score, age band, sex, IMD quintile, referral source and needs, and each person followed up counts as one over that chance (stabilised, truncated at the 1st and 99th percentiles); 95% intervals from robust standard errors. The effective share is how much of the sample the weights leave (the more they vary, the less); an imbalance under 0.1 after weighting means the weighted people followed up resemble everyone with a baseline on that characteristic (the weighting balance table, wellbeing_weight_balance in the tables folder, has each). The estimates differ when the change among those followed up lies outside the weighted change's interval.",
     );
+    label_scores(&mut t, change);
     for (i, &r) in rows.iter().enumerate() {
         t.rows[i][1] = interval(
             bias,
@@ -473,7 +505,7 @@ mod tests {
         assert_eq!(s.tables[1].caption, "SWEMWBS by subgroup");
         assert_eq!(
             s.tables[1].rows,
-            vec![vec!["sex", "female", "70", "+1.2 (+0.8 to +1.6)", "20.0%"]]
+            vec![vec!["Sex", "Female", "70", "+1.2 (+0.8 to +1.6)", "20.0%"]]
         );
         let none = person_section(&[], 30, Policy::NhsDigital);
         assert_eq!(none.empty, "No wellbeing assessments were found.");
@@ -542,13 +574,13 @@ mod tests {
         assert_eq!(
             table.rows[0],
             vec![
-                "swemwbs_metric",
+                "SWEMWBS",
                 "+1.16 (+0.82 to +1.49)",
                 "+1.71 (+1.30 to +2.12)",
                 "89.0%",
                 "2.19",
                 "0.05",
-                "differ"
+                "Differ"
             ]
         );
     }

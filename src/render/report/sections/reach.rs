@@ -194,7 +194,7 @@ mod tests {
         assert_eq!(s.tables[1].rows.len(), 1, "the all row is left out");
         assert_eq!(
             s.tables[1].rows[0][..5],
-            ["sex", "female", "455", "–", "1.25"].map(String::from)
+            ["Sex", "Female", "455", "–", "1.25"].map(String::from)
         );
         assert!(monthly_referrals_figure(&[]).is_none());
         assert!(sources_figure(&[]).is_none());
