@@ -41,6 +41,7 @@ pub static TABLES: &[&TableDef] = &[
     &over_time::WELLBEING_CHANGE_TREND,
     &context::ORGANISATION_NAMES,
     &context::WELLBEING_LOCAL,
+    &context::DENOMINATORS,
     &health::washout::HEALTH_WASHOUT,
     &health::before_after::HEALTH_COHORT,
     &health::before_after::HEALTH_BEFORE_AFTER,

@@ -141,6 +141,7 @@ pub fn evaluate(
                 .wellbeing_estimates
                 .as_ref()
                 .map(|p| base.join(p)),
+            list_sizes: spec.inputs.list_sizes.as_ref().map(|p| base.join(p)),
         },
     };
     let templates = spec.outputs.templates.as_ref().map(|t| base.join(t));

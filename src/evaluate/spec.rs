@@ -91,6 +91,9 @@ pub struct Inputs {
     pub ods_pcns: Option<PathBuf>,
     /// The ONS personal well-being estimates, for local ONS4 means.
     pub wellbeing_estimates: Option<PathBuf>,
+    /// NHS England's practice list sizes (`gp-reg-pat-prac-all.csv`), the
+    /// denominators of referral rates when no population extract is given.
+    pub list_sizes: Option<PathBuf>,
     /// The pseudonymisation key file (else `SPROUT_PSEUDONYM_KEY`).
     pub key_file: Option<PathBuf>,
     /// Dates after this day are impossible (YYYY-MM-DD; default today).

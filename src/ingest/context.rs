@@ -37,6 +37,11 @@ pub struct ContextFiles {
     /// or .csv.gz) as downloaded: local ONS4 means beside the cohort's.
     #[arg(long)]
     pub wellbeing_estimates: Option<std::path::PathBuf>,
+    /// NHS England's "Patients Registered at a GP Practice" practice totals
+    /// (`gp-reg-pat-prac-all.csv`) as downloaded: each practice's list size,
+    /// the denominator of referral rates when no population extract is given.
+    #[arg(long)]
+    pub list_sizes: Option<std::path::PathBuf>,
 }
 
 impl ContextFiles {
@@ -254,6 +259,85 @@ pub fn memberships(path: &Path) -> Result<Read<Membership>> {
     })
 }
 
+/// One practice's registered list from the practice totals file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListSize {
+    /// Practice ODS code (`CODE`).
+    pub practice_code: String,
+    /// Patients registered (`NUMBER_OF_PATIENTS`).
+    pub patients: i64,
+    /// The file's extract date (`EXTRACT_DATE`).
+    pub extract_date: NaiveDate,
+}
+
+/// Read "Patients Registered at a GP Practice" (`gp-reg-pat-prac-all.csv`):
+/// one row per practice with `SEX` and `AGE` both `ALL`. A breakdown file
+/// (by sex or age) is refused: its rows are not list sizes.
+pub fn list_sizes(path: &Path) -> Result<Read<ListSize>> {
+    let all = rows(path, None)?;
+    let fix = "point sprout at gp-reg-pat-prac-all.csv (the practice totals) as downloaded from NHS England";
+    let Some((_, header)) = all.first() else {
+        return Err(Error::input(path, "the file is empty", fix));
+    };
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
+            .ok_or_else(|| {
+                Error::input(
+                    path,
+                    format!("no column '{name}'; the columns are {}", header.join(", ")),
+                    fix,
+                )
+            })
+    };
+    let (code, patients, extract, sex, age) = (
+        column("CODE")?,
+        column("NUMBER_OF_PATIENTS")?,
+        column("EXTRACT_DATE")?,
+        column("SEX")?,
+        column("AGE")?,
+    );
+    let mut out = Vec::new();
+    let mut latest = None;
+    for (line, row) in &all[1..] {
+        let field = |i: usize| row.get(i).map_or("", |s| s.trim());
+        if field(sex) != "ALL" || field(age) != "ALL" {
+            return Err(Error::input(
+                path,
+                format!(
+                    "line {line}: SEX {} and AGE {}: a breakdown, not a practice's total",
+                    field(sex),
+                    field(age)
+                ),
+                fix,
+            ));
+        }
+        let bad = |what: &str| {
+            Error::input(
+                path,
+                format!("line {line}: {what} '{}' is not valid", field(patients)),
+                fix,
+            )
+        };
+        let extract_date = NaiveDate::parse_from_str(field(extract), "%Y-%m-%d")
+            .map_err(|_| bad("EXTRACT_DATE"))?;
+        latest = latest.max(Some(extract_date));
+        out.push(ListSize {
+            practice_code: field(code).to_string(),
+            patients: field(patients)
+                .parse()
+                .map_err(|_| bad("NUMBER_OF_PATIENTS"))?,
+            extract_date,
+        });
+    }
+    Ok(Read {
+        source: file_name(path),
+        latest,
+        rows: out,
+    })
+}
+
 /// Read the ONS personal well-being estimates (long format).
 pub fn estimates(path: &Path) -> Result<Read<Estimate>> {
     let all = rows(path, None)?;
@@ -386,6 +470,28 @@ mod tests {
         assert_eq!(read.rows[0].status, "active");
         let bad = practices(&write(dir.path(), "bad.csv", "code,name\nA81001,X\n")).unwrap_err();
         assert!(bad.to_string().contains("epraccur"), "{bad}");
+    }
+
+    #[test]
+    fn list_sizes_are_practice_totals_and_a_breakdown_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = "PUBLICATION,EXTRACT_DATE,TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,CODE,POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\r\n";
+        let totals = format!(
+            "{header}GP_PRAC_PAT_LIST,2025-04-01,GP,16C,E38000247,A81001,TS18 1HU,ALL,ALL,3904\r\n"
+        );
+        let read = list_sizes(&write(dir.path(), "gp-reg-pat-prac-all.csv", &totals)).unwrap();
+        assert_eq!(read.rows[0].patients, 3904);
+        assert_eq!(read.latest, NaiveDate::from_ymd_opt(2025, 4, 1));
+        let by_sex = format!(
+            "{header}GP_PRAC_PAT_LIST,2025-04-01,GP,16C,E38000247,A81001,TS18 1HU,MALE,ALL,1900\r\n"
+        );
+        let refused = list_sizes(&write(dir.path(), "by-sex.csv", &by_sex)).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("a breakdown, not a practice's total"),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -429,6 +429,7 @@ struct Context {
     practices: Option<context::Read<context::Practice>>,
     memberships: Option<context::Read<context::Membership>>,
     estimates: Option<context::Read<context::Estimate>>,
+    list_sizes: Option<context::Read<context::ListSize>>,
 }
 
 /// Read every context file given (before anything is written).
@@ -449,11 +450,16 @@ fn read_context(files: &context::ContextFiles) -> Result<Context> {
             .as_deref()
             .map(context::estimates)
             .transpose()?,
+        list_sizes: files
+            .list_sizes
+            .as_deref()
+            .map(context::list_sizes)
+            .transpose()?,
     })
 }
 
-/// Write the context files as the `ods_practices`, `ods_pcn_members` and
-/// `wellbeing_estimates` tables.
+/// Write the context files as the `ods_practices`, `ods_pcn_members`,
+/// `wellbeing_estimates` and `practice_list_sizes` tables.
 fn write_context(
     files: &context::ContextFiles,
     read: &Context,
@@ -511,6 +517,19 @@ fn write_context(
                 number(e.lower),
                 number(e.upper),
                 text(&e.status),
+                text(&r.source),
+            ]);
+        }
+        reports.push(write_lookup(path, t, rows, r.rows.len() as u64, warehouse)?);
+    }
+    if let (Some(path), Some(r)) = (&files.list_sizes, &read.list_sizes) {
+        let t = table("practice_list_sizes")?;
+        let mut rows = BatchBuilder::new(t.schema());
+        for l in &r.rows {
+            rows.push(&[
+                text(&l.practice_code),
+                Value::Int(l.patients),
+                Value::Date(crate::days::date32(l.extract_date)),
                 text(&r.source),
             ]);
         }

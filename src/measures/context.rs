@@ -11,7 +11,8 @@ use datafusion::prelude::SessionContext;
 
 use super::query::Query;
 use super::table::{
-    OutTable, Sums, TableBuilder, TableDef, num_label, text, text_column, text_value,
+    OutTable, Sums, TableBuilder, TableDef, date, int_at, int_label, int_value, num_label, text,
+    text_column, text_value,
 };
 use crate::batch::Value;
 use crate::error::Result;
@@ -21,6 +22,25 @@ pub const ORGANISATION_NAMES_SQL: Query = crate::measure_file!("organisation_nam
 
 /// `queries/wellbeing_estimates.sql`.
 pub const WELLBEING_ESTIMATES_SQL: Query = crate::measure_file!("wellbeing_estimates");
+
+/// `queries/denominators.sql`.
+pub const DENOMINATORS_SQL: Query = crate::measure_file!("denominators");
+
+/// The table's declaration.
+pub const DENOMINATORS: TableDef = TableDef {
+    name: "denominators",
+    description: "Where the registered population that referral rates are per 1,000 of comes from",
+    queries: &[DENOMINATORS_SQL],
+    columns: &[
+        text(
+            "source",
+            "the population extract, or the published list sizes file",
+        ),
+        date("extract_date", "The published file's extract date"),
+        int_label("practices", "Practices with a list from it"),
+    ],
+    sums: Sums::NONE,
+};
 
 /// The table's declaration.
 pub const ORGANISATION_NAMES: TableDef = TableDef {
@@ -84,7 +104,7 @@ pub fn area_code(code: &str) -> std::result::Result<String, String> {
     }
 }
 
-/// Both context tables (empty when ingest was given no such files).
+/// The context tables (empty when ingest was given no such files).
 pub async fn context(ctx: &SessionContext, local_authority: Option<&str>) -> Result<Vec<OutTable>> {
     let mut names = TableBuilder::new(&ORGANISATION_NAMES);
     for b in ORGANISATION_NAMES_SQL.run(ctx, &[]).await? {
@@ -157,7 +177,39 @@ pub async fn context(ctx: &SessionContext, local_authority: Option<&str>) -> Res
             ]);
         }
     }
-    Ok(vec![names.finish()?, local.finish()?])
+    let mut denominators = TableBuilder::new(&DENOMINATORS);
+    for b in DENOMINATORS_SQL.run(ctx, &[]).await? {
+        let dates = crate::measures::table::column(&b, "extract_date")
+            .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned());
+        for i in 0..b.num_rows() {
+            denominators.push_named(&[
+                (
+                    "source",
+                    text_value(
+                        text_column(&b, "source")
+                            .map(|a| a.value(i).to_string())
+                            .unwrap_or_default(),
+                    ),
+                ),
+                (
+                    "extract_date",
+                    dates
+                        .as_ref()
+                        .filter(|a| !a.is_null(i))
+                        .map_or(Value::Null, |a| Value::Date(a.value(i))),
+                ),
+                (
+                    "practices",
+                    int_value(int_at(&b, "practices", i).unwrap_or(0)),
+                ),
+            ]);
+        }
+    }
+    Ok(vec![
+        names.finish()?,
+        local.finish()?,
+        denominators.finish()?,
+    ])
 }
 
 #[cfg(test)]

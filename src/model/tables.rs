@@ -510,6 +510,19 @@ pub static TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "practice_list_sizes",
+        description: "One practice's registered list from NHS England's Patients Registered at a GP Practice totals, as published (ingest --list-sizes)",
+        origin: Origin::Lookup,
+        unique: &[],
+        references: &[],
+        columns: &[
+            req("practice_code", Text, "Practice ODS code"),
+            req("list_size", Integer, "Patients registered"),
+            req("extract_date", Date, "The publication's extract date"),
+            req("source", Text, "File the list sizes were read from"),
+        ],
+    },
+    Table {
         name: "wellbeing_estimates",
         description: "One ONS personal well-being (ONS4) mean for one area and year, as published (ingest --wellbeing-estimates)",
         origin: Origin::Lookup,

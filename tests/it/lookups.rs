@@ -487,3 +487,75 @@ fn crafted_estimates_sit_beside_the_cohort_in_the_report() {
         "an earlier year says so"
     );
 }
+
+#[test]
+fn published_list_sizes_are_the_denominators_without_a_population_extract() {
+    let Some(lists) = shared("gpreg2025/gp-reg-pat-prac-all.csv") else {
+        return;
+    };
+    // Two real practices (A81001 has 3,904 patients, A81002 18,758), one PCN,
+    // and a practice the published file does not hold.
+    let people = "person_id,sex,practice_code,pcn_code\nA,female,A81001,U12345\nB,male,A81002,U12345\nC,male,Y99999,U54321\n";
+    let referrals = "referral_id,person_id,referral_date,referral_source,status\nR1,A,2024-05-01,general_practice,accepted\nR2,B,2024-05-02,pharmacy,accepted\nR3,C,2024-05-03,pharmacy,declined\n";
+    let dir = extract(&[
+        ("x/people.csv", people.as_bytes()),
+        ("x/referrals.csv", referrals.as_bytes()),
+    ]);
+    let wh = dir.out("wh");
+    let run = sprout(&[
+        "ingest",
+        s(&dir.path().join("x")),
+        "-w",
+        s(&wh),
+        "--list-sizes",
+        s(&lists),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        count(&wh, "SELECT count(*) FROM practice_list_sizes"),
+        6_239
+    );
+    let out = dir.out("m");
+    let measures = sprout(&[
+        "measures",
+        "-w",
+        s(&wh),
+        "--period",
+        "2024/25",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(measures.code, 0, "{}", measures.all());
+    let rows = read_csv(&out.join("service_referrals_period.csv"));
+    let population = |breakdown: &str, group: &str| {
+        rows.iter()
+            .find(|r| r["breakdown"] == breakdown && r["group"] == group)
+            .map(|r| r["population"].clone())
+            .unwrap()
+    };
+    assert_eq!(population("practice_code", "A81001"), "3904");
+    assert_eq!(
+        population("pcn_code", "U12345"),
+        "22662",
+        "its practices' lists added up"
+    );
+    assert_eq!(
+        population("practice_code", "Y99999"),
+        "",
+        "not in the file: no rate"
+    );
+    assert_eq!(
+        population("all", "all"),
+        "22662",
+        "only the extract's practices"
+    );
+    let source = read_csv(&out.join("denominators.csv"));
+    assert_eq!(
+        (
+            source[0]["source"].as_str(),
+            source[0]["extract_date"].as_str(),
+            source[0]["practices"].as_str()
+        ),
+        ("gp-reg-pat-prac-all.csv", "2025-04-01", "2")
+    );
+}

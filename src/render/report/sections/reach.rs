@@ -13,6 +13,17 @@ pub(in crate::render::report) fn reach_section(tables: &[PublishedTable]) -> Sec
         ..Section::default()
     };
     s.intro.push("Referrals count by the date they were received. Rates are per 1,000 people registered with the practices in the extract.".into());
+    if let Some(d) = find(tables, "denominators")
+        && let Some(r) = (0..d.rows.len()).next()
+        && d.text(r, "source") != "the population extract"
+    {
+        s.intro.push(format!(
+            "The registered lists are NHS England's published list sizes ({}, extracted {}), for the {} practices of the people extract that it holds: they count everyone registered.",
+            d.text(r, "source"),
+            d.text(r, "extract_date"),
+            show(d.cell(r, "practices"), Fmt::Count)
+        ));
+    }
     if let Some(t) = find(tables, "service_uptake") {
         let rows: Vec<usize> = (0..t.rows.len()).collect();
         let columns = [
