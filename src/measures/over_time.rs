@@ -329,7 +329,7 @@ pub async fn over_time(
     let trend = referrals_trend(ctx, period, &quarters, &parts).await?;
     let mut scores = TableBuilder::new(&WELLBEING_CHANGE_TREND);
     let offset = 1 + earlier.len();
-    for (score, _) in score_order(&pairs) {
+    for score in score_order(&pairs) {
         for (q, quarter) in quarters.iter().enumerate() {
             if let Some(p) = pairs
                 .iter()
@@ -579,11 +579,11 @@ fn trend_change_row(
 }
 
 /// The scores in the order the pairs came (instrument, then score).
-fn score_order(pairs: &[SpanPairs]) -> Vec<(&'static str, usize)> {
-    let mut seen: Vec<(&'static str, usize)> = Vec::new();
-    for (i, p) in pairs.iter().enumerate() {
-        if !seen.iter().any(|(s, _)| *s == p.score) {
-            seen.push((p.score, i));
+fn score_order(pairs: &[SpanPairs]) -> Vec<&'static str> {
+    let mut seen: Vec<&'static str> = Vec::new();
+    for p in pairs {
+        if !seen.contains(&p.score) {
+            seen.push(p.score);
         }
     }
     seen
