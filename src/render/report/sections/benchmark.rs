@@ -62,7 +62,7 @@ pub(in crate::render::report) fn benchmark_sections(
             crate::render::charts::funnel::svg(&crate::render::plots::funnel(&shown, highlight));
         let description = format!(
             "Funnel plot of {} across {} PCNs; limits by {}.{}",
-            f.measure.label.to_lowercase(),
+            lower_first(&f.measure.label),
             f.measure.units.len(),
             f.method,
             if dropped > 0 {
@@ -158,7 +158,15 @@ pub(in crate::render::report) fn benchmark_sections(
                     Col("Upper 99.8%", "upper998", figure),
                     Col("Compared with the rest", "flag", Fmt::Text),
                 ],
-                format!("{} by PCN, highest first", f.measure.label),
+                format!(
+                    "{}{}, highest first",
+                    f.measure.label,
+                    if f.measure.label.ends_with("by PCN") {
+                        ""
+                    } else {
+                        " by PCN"
+                    }
+                ),
                 format!(
                     "Limits: {}. Outside the 95% limits a PCN differs more than chance would explain; outside the 99.8% limits, very probably.{}",
                     f.method,
@@ -213,6 +221,18 @@ pub(in crate::render::report) fn benchmark_sections(
         summary.tables.push(table);
     }
     (summary, sections)
+}
+
+/// `text` with its first letter in lower case, unless its first word is an
+/// abbreviation ("A&E", "GP"); the rest as it is ("PCN", names).
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), text.chars().nth(1)) {
+        (Some(first), Some(second)) if second.is_lowercase() => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// What a funnel of events after against before referral shows.
@@ -437,6 +457,26 @@ mod tests {
                 .note
                 .contains("outside the 99.8% limits, very probably")
         );
+    }
+
+    #[test]
+    fn a_title_in_a_sentence_keeps_its_abbreviations() {
+        assert_eq!(
+            lower_first("Share declined by PCN"),
+            "share declined by PCN"
+        );
+        assert_eq!(lower_first("A&E attendances"), "A&E attendances");
+        assert_eq!(lower_first("GP appointments"), "GP appointments");
+    }
+
+    #[test]
+    fn the_style_sets_each_pcn_spc_chart_at_half_width_by_its_figure_id() {
+        let css = include_str!("../../../../reports/style.css");
+        let id = format!(
+            "figure[id^=\"figure-spc_{}\"]",
+            crate::measures::benchmark::PCN_SPC_PREFIX
+        );
+        assert!(css.contains(&id), "{id} is not in style.css");
     }
 
     #[test]
