@@ -96,7 +96,12 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
         .await?
         .into_iter()
         .collect();
-    let person = wellbeing::person_outcomes(&ctx, &options.period, &options.pairing).await?;
+    // The period's paired assessments, for its person outcomes and (beside
+    // the earlier days') its change over time: the pairs query runs once
+    // for the period.
+    let episodes = wellbeing::Episodes::load(&ctx, &options.period, &options.pairing).await?;
+    let person =
+        wellbeing::person_outcomes(&ctx, &options.period, &options.pairing, &episodes).await?;
     let standardisation =
         standardised::standardisation(&ctx, &options.period, &options.benchmark.standardisation)
             .await?;
@@ -105,7 +110,8 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     rest.extend(community::community_groups(&ctx, &options.period).await?);
     rest.extend(equity::equity(&ctx, &options.period, options.pairing.cohort).await?);
     rest.extend(quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?);
-    rest.extend(over_time::over_time(&ctx, &options.period, &options.pairing).await?);
+    rest.extend(over_time::over_time(&ctx, &options.period, &options.pairing, &episodes).await?);
+    drop(episodes);
     rest.extend(context::context(&ctx, options.local_authority.as_deref()).await?);
     watch.lap("measures");
     let health = health::health_system(&ctx, &options.period, &options.health).await?;

@@ -22,7 +22,7 @@ use super::table::{
     OutColumn, OutTable, Sums, TableBuilder, TableDef, count, int_at, int_value, num_value, share,
     share_difference, statistic, text, text_value, wilson_lower, wilson_upper,
 };
-use super::wellbeing::{PairingRules, SpanPairs, WELLBEING_PAIRS_SQL, pairs_by_span};
+use super::wellbeing::{Episodes, PairingRules, SpanPairs, WELLBEING_PAIRS_SQL, pairs_by_span};
 use crate::batch::Value;
 use crate::error::Result;
 use crate::stats::compare::{Difference, newcombe, welch};
@@ -270,11 +270,13 @@ pub const WELLBEING_CHANGE_TREND: TableDef = TableDef {
     sums: Sums::NONE,
 };
 
-/// The four change-over-time tables for `period`.
+/// The four change-over-time tables for `period`, whose `episodes` the
+/// person outcomes loaded: only the days before it are loaded here.
 pub async fn over_time(
     ctx: &SessionContext,
     period: &Period,
     rules: &PairingRules,
+    episodes: &Episodes,
 ) -> Result<Vec<OutTable>> {
     let Some(first) = first_referral(ctx).await? else {
         return empty();
@@ -303,7 +305,20 @@ pub async fn over_time(
     let mut spans = vec![period.clone()];
     spans.extend(earlier.iter().map(|e| e.1.clone()));
     spans.extend(quarters.iter().cloned());
-    let pairs = pairs_by_span(ctx, &spans, rules).await?;
+    // The episodes before the period (the trend's and earlier periods' days),
+    // beside the period's own: together they cover every span once.
+    let before = match spans.iter().map(|s| s.start).min() {
+        Some(start) if start < period.start => {
+            let days = Period {
+                start,
+                end: period.start - chrono::Duration::days(1),
+                label: String::new(),
+            };
+            Episodes::load(ctx, &days, rules).await?
+        }
+        _ => Episodes::default(),
+    };
+    let pairs = pairs_by_span(&[episodes, &before], &spans);
     let parts = part_of(&quarters, &spans[..1 + earlier.len()]);
     let cohort = rules.cohort.label();
     let mut comparison = TableBuilder::new(&PERIOD_COMPARISON);

@@ -136,25 +136,41 @@ pub const BREAKDOWNS: [&str; 9] = [
     "core20",
 ];
 
-/// Compute the person-outcome tables for `period`.
+/// The paired assessments of the episodes whose cohort date falls in a
+/// range of days, scored (the pairs query's rows), in the query's order.
+#[derive(Debug, Default)]
+pub struct Episodes(Vec<EpisodeRow>);
+
+impl Episodes {
+    /// Run the pairs query for the outcome cohort of `range`.
+    pub async fn load(ctx: &SessionContext, range: &Period, rules: &PairingRules) -> Result<Self> {
+        let mut params = range.outcome_parameters(rules.cohort);
+        params.extend(rules.parameters());
+        Ok(Episodes(episode_rows(
+            &WELLBEING_PAIRS_SQL.run(ctx, &params).await?,
+        )))
+    }
+}
+
+/// Compute the person-outcome tables for `period` from its `episodes`
+/// ([`Episodes::load`] for the same period and rules).
 pub async fn person_outcomes(
     ctx: &SessionContext,
     period: &Period,
     rules: &PairingRules,
+    episodes: &Episodes,
 ) -> Result<Vec<OutTable>> {
-    let mut params = period.outcome_parameters(rules.cohort);
+    let params = period.outcome_parameters(rules.cohort);
     let funnel = REFERRAL_FUNNEL_SQL.run(ctx, &params).await?;
     let (referred, accepted) = funnel_counts(&funnel);
-    params.extend(rules.parameters());
-    let batches = WELLBEING_PAIRS_SQL.run(ctx, &params).await?;
-    let rows = episode_rows(&batches);
+    let rows = &episodes.0;
     let thresholds = Thresholds::builtin();
     Ok([
-        funnel_table(&rows, referred, accepted, rules.cohort)?,
-        change_table(&rows, rules, thresholds, &period.label)?,
+        funnel_table(rows, referred, accepted, rules.cohort)?,
+        change_table(rows, rules, thresholds, &period.label)?,
     ]
     .into_iter()
-    .chain(attrition::attrition_tables(&rows, thresholds, rules)?)
+    .chain(attrition::attrition_tables(rows, thresholds, rules)?)
     .collect())
 }
 
@@ -174,33 +190,17 @@ pub struct SpanPairs {
     pub reliably_improved: Option<u64>,
 }
 
-/// Each score's pairs in each of `spans`, from one run of the pairs query
-/// over the spans' whole range: an episode's pairing does not depend on the
-/// period, only whether it is in the outcome cohort does, so an episode
-/// belongs to the spans its cohort date falls in and each span's pairs are
-/// the pairs [`person_outcomes`] finds for that span as a period.
-pub async fn pairs_by_span(
-    ctx: &SessionContext,
-    spans: &[Period],
-    rules: &PairingRules,
-) -> Result<Vec<SpanPairs>> {
-    let (Some(start), Some(end)) = (
-        spans.iter().map(|s| s.start).min(),
-        spans.iter().map(|s| s.end).max(),
-    ) else {
-        return Ok(Vec::new());
-    };
-    let whole = Period {
-        start,
-        end,
-        label: String::new(),
-    };
-    let mut params = whole.outcome_parameters(rules.cohort);
-    params.extend(rules.parameters());
-    let rows = episode_rows(&WELLBEING_PAIRS_SQL.run(ctx, &params).await?);
+/// Each score's pairs in each of `spans`, from episodes loaded over ranges
+/// that together cover them without overlapping: an episode's pairing does
+/// not depend on the period, only whether it is in the outcome cohort does,
+/// so an episode belongs to the spans its cohort date falls in and each
+/// span's pairs are the pairs [`person_outcomes`] finds for that span as a
+/// period.
+pub fn pairs_by_span(episodes: &[&Episodes], spans: &[Period]) -> Vec<SpanPairs> {
+    let rows: Vec<&EpisodeRow> = episodes.iter().flat_map(|e| e.0.iter()).collect();
     let thresholds = Thresholds::builtin();
     let mut out = Vec::new();
-    for (instrument, k, score, rule) in scores(&rows, thresholds) {
+    for (instrument, k, score, rule) in scores(rows.iter().copied(), thresholds) {
         for (span, period) in spans.iter().enumerate() {
             let (from, to) = (
                 crate::days::date32(period.start),
@@ -235,7 +235,7 @@ pub async fn pairs_by_span(
             });
         }
     }
-    Ok(out)
+    out
 }
 
 fn funnel_counts(batches: &[RecordBatch]) -> (i64, i64) {
@@ -339,10 +339,10 @@ fn episode_rows(batches: &[RecordBatch]) -> Vec<EpisodeRow> {
 /// Every (instrument, score index, score name, rule) present in `rows`, in
 /// instrument then score order, for scores that have thresholds.
 fn scores<'a>(
-    rows: &'a [EpisodeRow],
+    rows: impl IntoIterator<Item = &'a EpisodeRow>,
     thresholds: &'a Thresholds,
 ) -> Vec<(&'a str, usize, &'static str, &'a ScoreRule)> {
-    let mut instruments: Vec<&str> = rows.iter().map(|r| r.instrument.as_str()).collect();
+    let mut instruments: Vec<&str> = rows.into_iter().map(|r| r.instrument.as_str()).collect();
     instruments.sort_unstable();
     instruments.dedup();
     instruments
