@@ -33,4 +33,4 @@ FROM codes c
 LEFT JOIN epraccur e ON c.kind = 'practice' AND e.code = c.code
 LEFT JOIN members mp ON c.kind = 'practice' AND mp.practice_code = c.code AND mp.practice_pick = 1
 LEFT JOIN members mc ON c.kind = 'pcn' AND mc.pcn_code = c.code AND mc.pcn_pick = 1
-ORDER BY CASE c.kind WHEN 'pcn' THEN 0 ELSE 1 END, c.code
+ORDER BY c.kind, c.code
