@@ -107,19 +107,7 @@ fn formula_cell(
         return;
     }
     let Cell::Num(v) = row[c] else { return };
-    if let Some(&hidden) = [a, b].iter().find(|&&i| matches!(row[i], Cell::Suppressed)) {
-        findings.push(finding(
-            sheet,
-            r,
-            c,
-            Kind::Unprotected,
-            None,
-            format!(
-                "{v} is shown beside the withheld {}",
-                describe(sheet, r, hidden)
-            ),
-        ));
-    }
+    shown_beside_withheld(sheet, r, c, v, &[a, b], findings);
     if formula(role, row).is_some_and(|e| (e - v).abs() <= 1e-9 * e.abs().max(1e-12)) {
         return;
     }
@@ -408,19 +396,8 @@ fn difference_cell(sheet: &Sheet, r: usize, c: usize, role: &Role, findings: &mu
         Cell::Num(v) => v,
         _ => return,
     };
-    if let Some(&hidden) = inputs.iter().find(|&&i| matches!(row[i], Cell::Suppressed)) {
-        findings.push(finding(
-            sheet,
-            r,
-            c,
-            Kind::Unprotected,
-            None,
-            format!(
-                "{v} is shown beside the withheld {}",
-                describe(sheet, r, hidden)
-            ),
-        ));
-    } else if formula(role, row).is_none_or(|e| (e - v).abs() > tolerance(v, decimals(v))) {
+    let withheld = shown_beside_withheld(sheet, r, c, v, &inputs, findings);
+    if !withheld && formula(role, row).is_none_or(|e| (e - v).abs() > tolerance(v, decimals(v))) {
         findings.push(finding(
             sheet,
             r,
@@ -430,6 +407,34 @@ fn difference_cell(sheet: &Sheet, r: usize, c: usize, role: &Role, findings: &mu
             format!("{v} is not the difference of the shares of the published counts"),
         ));
     }
+}
+
+/// A figure `v` shown while one of the `inputs` it rests on is withheld:
+/// reported; whether it was.
+fn shown_beside_withheld(
+    sheet: &Sheet,
+    r: usize,
+    c: usize,
+    v: f64,
+    inputs: &[usize],
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let row = &sheet.rows[r];
+    let Some(&hidden) = inputs.iter().find(|&&i| matches!(row[i], Cell::Suppressed)) else {
+        return false;
+    };
+    findings.push(finding(
+        sheet,
+        r,
+        c,
+        Kind::Unprotected,
+        None,
+        format!(
+            "{v} is shown beside the withheld {}",
+            describe(sheet, r, hidden)
+        ),
+    ));
+    true
 }
 
 fn empty_beside_withheld(

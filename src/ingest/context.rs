@@ -163,6 +163,21 @@ fn ods_date(path: &Path, line: u64, text: &str) -> Result<Option<NaiveDate>> {
         })
 }
 
+/// The index of the column headed `name` (a byte-order mark and spaces
+/// aside), or an error naming the columns there are and `fix`.
+fn named_column(path: &Path, header: &[String], name: &str, fix: &str) -> Result<usize> {
+    header
+        .iter()
+        .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
+        .ok_or_else(|| {
+            Error::input(
+                path,
+                format!("no column '{name}'; the columns are {}", header.join(", ")),
+                fix,
+            )
+        })
+}
+
 /// Whether `code` looks like an ODS organisation code (letters and digits).
 fn is_code(code: &str) -> bool {
     !code.is_empty() && code.len() <= 8 && code.chars().all(|c| c.is_ascii_alphanumeric())
@@ -279,18 +294,7 @@ pub fn list_sizes(path: &Path) -> Result<Read<ListSize>> {
     let Some((_, header)) = all.first() else {
         return Err(Error::input(path, "the file is empty", fix));
     };
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
-            .ok_or_else(|| {
-                Error::input(
-                    path,
-                    format!("no column '{name}'; the columns are {}", header.join(", ")),
-                    fix,
-                )
-            })
-    };
+    let column = |name: &str| named_column(path, header, name, fix);
     let (code, patients, extract, sex, age) = (
         column("CODE")?,
         column("NUMBER_OF_PATIENTS")?,
@@ -349,16 +353,12 @@ pub fn estimates(path: &Path) -> Result<Read<Estimate>> {
         ));
     };
     let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
-            .ok_or_else(|| {
-                Error::input(
-                    path,
-                    format!("no column '{name}'; the columns are {}", header.join(", ")),
-                    "point sprout at personal-wellbeing-estimates.csv as downloaded (areacd, areanm, geography, indicator, period, observation, lci_95, uci_95, status)",
-                )
-            })
+        named_column(
+            path,
+            header,
+            name,
+            "point sprout at personal-wellbeing-estimates.csv as downloaded (areacd, areanm, geography, indicator, period, observation, lci_95, uci_95, status)",
+        )
     };
     let [
         code,
