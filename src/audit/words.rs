@@ -164,23 +164,40 @@ fn in_points(after: &[char]) -> bool {
 }
 
 /// Whether `q` is some published figure as the sentence writes it.
-/// `known` holds the published figures' absolute values, sorted: only those
-/// within half a unit of the last decimal written (a little more, for
-/// rounding at the edge) are formatted and compared.
+/// `known` holds the published figures' absolute values, sorted. A figure
+/// within half a unit of the last decimal written shows as the number; only
+/// figures at the very edge of that half unit (where rounding ties and
+/// binary fractions decide) are formatted and compared. The figure nearest
+/// the number is tried first, so a check costs two binary searches however
+/// many figures lie near it (national tables publish millions).
 fn published(q: &Quoted, known: &[f64]) -> bool {
     let scale = if q.percent { 100.0 } else { 1.0 };
     let half = 0.5 * 10f64.powi(-(q.decimals as i32));
-    let (lo, hi) = (
-        (q.value - 2.0 * half) / scale,
-        (q.value + 2.0 * half) / scale,
-    );
+    let edge = (half * 1e-6).max(q.value * 1e-12);
+    let shows_as_number = |w: f64| {
+        let distance = (w * scale - q.value).abs();
+        distance < half - edge
+            || (distance <= half + edge
+                && format!("{:.*}", q.decimals, w * scale)
+                    .parse::<f64>()
+                    .is_ok_and(|s| (s - q.value).abs() <= 1e-9))
+    };
+    let nearest = known.partition_point(|&w| w * scale < q.value);
+    if [nearest.checked_sub(1), Some(nearest)]
+        .into_iter()
+        .flatten()
+        .filter_map(|i| known.get(i))
+        .any(|&w| shows_as_number(w))
+    {
+        return true;
+    }
+    // The nearest figures are not it: any other within reach is at an edge.
+    let (lo, hi) = ((q.value - half - edge) / scale, (q.value + half + edge) / scale);
     let start = known.partition_point(|&w| w < lo);
-    known[start..].iter().take_while(|&&w| w <= hi).any(|&w| {
-        let shown = format!("{:.*}", q.decimals, w * scale);
-        shown
-            .parse::<f64>()
-            .is_ok_and(|s| (s - q.value).abs() <= 1e-9)
-    })
+    known[start..]
+        .iter()
+        .take_while(|&&w| w <= hi)
+        .any(|&w| shows_as_number(w))
 }
 
 /// Check the numbers in every sentence against every published figure.
@@ -397,5 +414,22 @@ mod tests {
         );
         assert!(published(&q[2], &[0.04]));
         assert!(!published(&q[2], &[4.0]));
+    }
+
+    #[test]
+    fn a_number_is_a_figure_that_rounds_to_it_ties_to_even() {
+        let q = |text: &str| quoted(text).remove(0);
+        assert!(published(&q("3 people"), &[1.0, 2.6, 9.0]));
+        assert!(published(&q("2 people"), &[2.5]), "2.5 shows as 2");
+        assert!(!published(&q("3 people"), &[2.5]), "2.5 does not show as 3");
+        assert!(published(&q("4 people"), &[3.5]), "3.5 shows as 4");
+        assert!(!published(&q("3 people"), &[2.4999, 3.5001]));
+        assert!(published(&q("0.13"), &[0.125, 0.1251]), "0.1251 shows as 0.13");
+        assert!(published(&q("12.5%"), &[0.1, 0.12549, 0.2]));
+        assert!(!published(&q("12.5%"), &[0.1, 0.12551, 0.2]));
+        // Many figures near the number, none of them it.
+        let near: Vec<f64> = (0..100_000).map(|i| 7.0 + f64::from(i) * 1e-6).collect();
+        assert!(!published(&q("6.9"), &near));
+        assert!(published(&q("7.0"), &near));
     }
 }

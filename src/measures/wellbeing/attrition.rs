@@ -31,7 +31,7 @@
 //! shows, for each characteristic modelled, how far the people followed up
 //! were from everyone with a baseline before and after weighting.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{EpisodeRow, PairingRules, WELLBEING_PAIRS_SQL, scores};
 use crate::error::Result;
@@ -216,14 +216,8 @@ fn design(people: &[Person]) -> Design {
         "baseline_score_squared".to_string(),
     ];
     let centre = people.iter().map(|p| p.baseline).sum::<f64>() / people.len() as f64;
-    let mut columns: Vec<Vec<f64>> = vec![
-        vec![1.0; people.len()],
-        people.iter().map(|p| p.baseline).collect(),
-        people
-            .iter()
-            .map(|p| (p.baseline - centre).powi(2))
-            .collect(),
-    ];
+    // Each kept level's column, found by (characteristic, level).
+    let mut indicator: HashMap<(&str, &str), usize> = HashMap::new();
     for characteristic in CHARACTERISTICS {
         // (people with the level, of them followed up)
         let mut levels: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -244,24 +238,25 @@ fn design(people: &[Person]) -> Design {
             if !enough || (!several && Some(*level) == most_common) {
                 continue;
             }
+            indicator.insert((characteristic, level), names.len());
             names.push(format!("{characteristic}: {level}"));
-            columns.push(
-                people
-                    .iter()
-                    .map(|p| {
-                        f64::from(u8::from(
-                            p.row
-                                .groups
-                                .iter()
-                                .any(|(b, l)| *b == characteristic && l == level),
-                        ))
-                    })
-                    .collect(),
-            );
         }
     }
-    let rows = (0..people.len())
-        .map(|i| columns.iter().map(|c| c[i]).collect())
+    // One pass over each person's groups sets their indicators.
+    let rows = people
+        .iter()
+        .map(|p| {
+            let mut row = vec![0.0; names.len()];
+            row[0] = 1.0;
+            row[1] = p.baseline;
+            row[2] = (p.baseline - centre).powi(2);
+            for (b, l) in &p.row.groups {
+                if let Some(&c) = indicator.get(&(*b, l.as_str())) {
+                    row[c] = 1.0;
+                }
+            }
+            row
+        })
         .collect();
     Design { names, rows }
 }
