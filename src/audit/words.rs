@@ -192,7 +192,10 @@ fn published(q: &Quoted, known: &[f64]) -> bool {
         return true;
     }
     // The nearest figures are not it: any other within reach is at an edge.
-    let (lo, hi) = ((q.value - half - edge) / scale, (q.value + half + edge) / scale);
+    let (lo, hi) = (
+        (q.value - half - edge) / scale,
+        (q.value + half + edge) / scale,
+    );
     let start = known.partition_point(|&w| w < lo);
     known[start..]
         .iter()
@@ -424,7 +427,10 @@ mod tests {
         assert!(!published(&q("3 people"), &[2.5]), "2.5 does not show as 3");
         assert!(published(&q("4 people"), &[3.5]), "3.5 shows as 4");
         assert!(!published(&q("3 people"), &[2.4999, 3.5001]));
-        assert!(published(&q("0.13"), &[0.125, 0.1251]), "0.1251 shows as 0.13");
+        assert!(
+            published(&q("0.13"), &[0.125, 0.1251]),
+            "0.1251 shows as 0.13"
+        );
         assert!(published(&q("12.5%"), &[0.1, 0.12549, 0.2]));
         assert!(!published(&q("12.5%"), &[0.1, 0.12551, 0.2]));
         // Many figures near the number, none of them it.

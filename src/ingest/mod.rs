@@ -7,6 +7,7 @@
 //! first (people before referrals before contacts), so references can be checked.
 //! Every file's header is checked before anything is written.
 
+pub mod checking;
 pub mod context;
 pub mod identity;
 pub mod lookup;
@@ -32,6 +33,7 @@ use crate::folder::paths::Named;
 use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
 use crate::model::{self, Origin, Storage, Table};
 use crate::warehouse::{InputRecord, Keys, Warehouse, part_name, quarantine_part_name};
+use checking::Judged;
 use identity::Pseudonymiser;
 use lookup::{AreaPopulation, ImdLookup};
 use mapping::{Mapping, SourceMapping};
@@ -932,31 +934,23 @@ fn load_file(
     let mut report = FileReport::whole(&plan.path, table.name, 0, plan.source.header_lines);
     report.notes = std::mem::take(&mut plan.source.notes);
     let progress = console.progress(None, &name);
-    while let Some(row) = plan.source.next_row()? {
-        if row.is_blank() {
-            report.blank_lines += row.lines();
-            continue;
-        }
+    checking::each_row(&mut plan.source, &mut validator, |judged| {
+        let (line, last_line, lines, checked) = match judged {
+            Judged::Blank { lines } => {
+                report.blank_lines += lines;
+                return Ok(());
+            }
+            Judged::Row {
+                line,
+                last_line,
+                lines,
+                checked,
+            } => (line, last_line, lines, checked),
+        };
         report.rows_read += 1;
         if report.rows_read.is_multiple_of(1_000) {
             progress.set_position(report.rows_read);
         }
-        let lines = row.lines();
-        let runaway = runaway::check(
-            &row,
-            &validator.plans,
-            &plan.source.header,
-            plan.source.delimiter,
-        );
-        let checked = match (runaway, row.problem) {
-            (Some(problem), _) => Err(vec![problem]),
-            (None, Some((field, problem))) => Err(vec![RowProblem {
-                column: field.and_then(|i| plan.source.header.get(i).cloned()),
-                value: None,
-                problem,
-            }]),
-            (None, None) => validator.check(&row.fields, row.line),
-        };
         match checked {
             Ok(values) => {
                 report.rows_accepted += 1;
@@ -983,15 +977,16 @@ fn load_file(
                 report.rows_quarantined += 1;
                 report.lines_quarantined += lines;
                 if lines > 1 && report.long_records.len() < 5 {
-                    report.long_records.push((row.line, row.last_line));
+                    report.long_records.push((line, last_line));
                 }
                 for p in &problems {
                     *report.problems.entry(p.problem.kind).or_default() += 1;
-                    quarantine.push(row.line, row.last_line, p);
+                    quarantine.push(line, last_line, p);
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     progress.set_position(report.rows_read);
     progress.finish_and_clear();
     report.lines_read = plan.source.lines_read();

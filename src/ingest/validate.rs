@@ -172,8 +172,44 @@ pub struct RowValidator<'k> {
 }
 
 impl RowValidator<'_> {
-    /// The row's values (one per table column), or every problem found.
+    /// The row's values (one per table column), or every problem found; its
+    /// ids are remembered, so a later row with the same id is a duplicate.
     pub fn check(&mut self, fields: &[String], line: u64) -> Result<Vec<Value>, Vec<RowProblem>> {
+        let mut values = self.read_values(fields)?;
+        if self.table.name == "people" {
+            self.fill_imd(&mut values);
+        }
+        let values = self.checked_row(values)?;
+        for u in &mut self.unique {
+            if let Value::Text(id) = &values[u.index] {
+                u.seen.insert(id.clone(), line);
+            }
+        }
+        Ok(values)
+    }
+
+    /// Whether rows can be checked apart, in any order and on any thread
+    /// ([`RowValidator::check_apart`]): no ids to remember from row to row,
+    /// and no IMD deciles to fill and count.
+    pub fn stateless(&self) -> bool {
+        self.unique.is_empty() && self.table.name != "people"
+    }
+
+    /// [`RowValidator::check`] of a row of a table whose rows are checked
+    /// apart ([`RowValidator::stateless`]).
+    pub fn check_apart(&self, fields: &[String]) -> Result<Vec<Value>, Vec<RowProblem>> {
+        debug_assert!(
+            self.stateless(),
+            "{} rows are checked in order",
+            self.table.name
+        );
+        let values = self.read_values(fields)?;
+        self.checked_row(values)
+    }
+
+    /// Every value parsed (all problems reported together), then the person
+    /// (NHS number and pseudonym) worked out.
+    fn read_values(&self, fields: &[String]) -> Result<Vec<Value>, Vec<RowProblem>> {
         let mut values = Vec::with_capacity(self.plans.len());
         let mut problems = Vec::new();
         for plan in &self.plans {
@@ -201,21 +237,22 @@ impl RowValidator<'_> {
         if problems.is_empty() {
             self.person(&mut values, &mut problems);
         }
-        if problems.is_empty() && self.table.name == "people" {
-            self.fill_imd(&mut values);
-        }
         if problems.is_empty() {
-            self.table_rules(&values, &mut problems);
+            Ok(values)
+        } else {
+            Err(problems)
         }
+    }
+
+    /// The table's rules across columns, then ids: unique, and known to the
+    /// tables they refer to.
+    fn checked_row(&self, values: Vec<Value>) -> Result<Vec<Value>, Vec<RowProblem>> {
+        let mut problems = Vec::new();
+        self.table_rules(&values, &mut problems);
         if problems.is_empty() {
             self.keys(&values, &mut problems);
         }
         if problems.is_empty() {
-            for u in &mut self.unique {
-                if let Value::Text(id) = &values[u.index] {
-                    u.seen.insert(id.clone(), line);
-                }
-            }
             Ok(values)
         } else {
             Err(problems)

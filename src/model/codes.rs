@@ -151,6 +151,23 @@ pub fn age_band_of(age: i32) -> &'static str {
     }
 }
 
+/// The position in [`AGE_BAND`] of an age's band (the band [`age_band_of`]
+/// names), without comparing text: the health stage asks it for every
+/// candidate comparator.
+pub fn age_band_position(age: i32) -> u8 {
+    match age {
+        i32::MIN..=17 => 0,
+        18..=24 => 1,
+        25..=34 => 2,
+        35..=44 => 3,
+        45..=54 => 4,
+        55..=64 => 5,
+        65..=74 => 6,
+        75..=84 => 7,
+        _ => 8,
+    }
+}
+
 /// Vintage of an IMD decile (and so of the LSOA geography it is defined on).
 pub static IMD_VINTAGE: CodeList = CodeList {
     name: "imd_vintage",
@@ -360,6 +377,10 @@ mod tests {
         assert_eq!(age_band_of(85), "85+");
         for age in 0..110 {
             assert!(AGE_BAND.resolve(age_band_of(age)).is_some());
+            assert_eq!(
+                AGE_BAND.codes[usize::from(age_band_position(age))].code,
+                age_band_of(age)
+            );
         }
     }
 

@@ -414,3 +414,65 @@ fn a_corrected_file_replaces_its_earlier_rows_and_quarantine() {
         "{manifest}"
     );
 }
+
+#[test]
+fn health_events_checked_on_every_core_keep_the_files_order_and_lines() {
+    // Rows of a table without ids to remember are checked on several threads
+    // in chunks of 4,096: problems either side of a chunk's edge, a blank
+    // line and an unknown person must keep their exact lines, and the
+    // accepted rows the file's order.
+    let bad_dates = [1_000, 4_097, 4_098, 4_099, 12_289, 19_999];
+    let mut body = String::from("person_id,event_date,setting\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2016, 1, 1).unwrap();
+    for line in 2..=20_001u32 {
+        if line == 8_000 {
+            body.push_str(",,\n");
+        } else if bad_dates.contains(&line) {
+            body.push_str("P1,2024-02-30,gp_appointment\n");
+        } else if line == 15_000 {
+            body.push_str("P9,2024-01-01,gp_appointment\n");
+        } else {
+            let day = start + chrono::Days::new(u64::from(line / 8));
+            body.push_str(&format!("P{},{day},gp_appointment\n", 1 + line % 3));
+        }
+    }
+    let (run, dir) = ingest(&[("health_events.csv", body.as_bytes())]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(
+        summary(&run, "health_events.csv"),
+        (20_001, 19_999, 19_992, 7)
+    );
+    let lines: Vec<i64> = quarantine(&dir.out("wh"))
+        .into_iter()
+        .map(|(_, line, _, _)| line)
+        .collect();
+    assert_eq!(lines, [1_000, 4_097, 4_098, 4_099, 12_289, 15_000, 19_999]);
+    // The part file holds the accepted rows in the file's order.
+    let part = std::fs::read_dir(dir.out("wh").join("health_events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .expect("a part file");
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(part).unwrap(),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut days = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let column = batch.column_by_name("event_date").unwrap();
+        let dates = column
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::Date32Array>()
+            .unwrap();
+        days.extend(dates.values().iter().copied());
+    }
+    assert_eq!(days.len(), 19_992);
+    assert!(
+        days.is_sorted(),
+        "accepted rows are written in the file's order"
+    );
+}

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::measures::period::Period;
 use crate::measures::query::Query;
 use crate::measures::table::text_column;
-use crate::model::codes::{AGE_BAND, HEALTH_SETTING, age_band_of};
+use crate::model::codes::{AGE_BAND, HEALTH_SETTING, age_band_position};
 
 /// Health settings in output order (the order of the code list).
 pub const SETTINGS: usize = 4;
@@ -75,14 +75,7 @@ impl People {
     /// Age band (index into the age-band codes) on `day`, when known.
     pub fn age_band(&self, p: usize, day: i32) -> Option<u8> {
         match self.birth[p] {
-            Some(b) => {
-                let band = age_band_of(crate::days::age_in_years(b, day));
-                AGE_BAND
-                    .codes
-                    .iter()
-                    .position(|c| c.code == band)
-                    .map(|i| i as u8)
-            }
+            Some(b) => Some(age_band_position(crate::days::age_in_years(b, day))),
             None => self.recorded_band[p],
         }
     }

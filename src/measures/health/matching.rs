@@ -23,7 +23,7 @@
 //!   a case with too few comparators in its practice takes them from the
 //!   other practices of its PCN ([`Matching::within_pcn`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::cohort::{Cohort, Index, People};
 use super::usage::rate_in;
@@ -266,11 +266,9 @@ fn order(seed: u64, p: usize) -> u64 {
 pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRules) -> Matching {
     let people = &cohort.people;
     let mut result = Matching::default();
-    let mut used = vec![false; people.ids.len()];
-    let cell_of = |k: &Key| (k.sex, k.quintile, k.unit);
     match pool {
         Pool::NeverReferred => {
-            let mut cells: HashMap<(u32, u8, u32), Vec<usize>> = HashMap::new();
+            let mut cells: HashMap<Cell, Vec<usize>> = HashMap::new();
             for p in 0..people.ids.len() {
                 if !people.ever_referred[p] {
                     result.pool_size += 1;
@@ -281,58 +279,51 @@ pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRul
                         .push(p);
                 }
             }
-            for list in cells.values_mut() {
-                list.sort_by_key(|&p| order(rules.seed, p));
-            }
-            // Keys (cell, day, age band, band, trend) for which a whole cell was scanned
-            // without finding a comparator: the same key on the same day fails again.
-            let mut exhausted: HashSet<(u32, u8, u32, i32, u8, u8, u8)> = HashSet::new();
-            for (c, case) in cases.iter().enumerate() {
-                let Some(key) = key_of(cohort, case.person, case.date, rules) else {
-                    result.cases_without_baseline += 1;
-                    continue;
-                };
-                let (sex, quintile, unit) = cell_of(&key);
-                let memo = (
-                    sex,
-                    quintile,
-                    unit,
-                    case.date,
-                    key.age_band,
-                    key.band,
-                    key.trend,
-                );
-                let mut comparators = Vec::with_capacity(rules.k);
-                if !exhausted.contains(&memo) {
-                    // Scan the cell in its seeded order, measuring each unused
-                    // candidate on the case's own index day, until k match.
-                    let list = cells.entry((sex, quintile, unit)).or_default();
-                    if list.len() > 64 && list.iter().take(list.len() / 2).all(|&p| used[p]) {
-                        list.retain(|&p| !used[p]);
-                    }
-                    for &p in list.iter() {
-                        if comparators.len() == rules.k {
-                            break;
-                        }
-                        if used[p] || !present_on(people.presence[p], case.date) {
-                            continue;
-                        }
-                        if key_of(cohort, p, case.date, rules) == Some(key) {
-                            used[p] = true;
-                            comparators.push(Comparator {
-                                person: p,
-                                date: case.date,
-                            });
-                        }
-                    }
-                    if comparators.is_empty() {
-                        exhausted.insert(memo);
-                    }
+            let keys: Vec<Option<Key>> = cases
+                .iter()
+                .map(|case| key_of(cohort, case.person, case.date, rules))
+                .collect();
+            result.cases_without_baseline = keys.iter().filter(|k| k.is_none()).count();
+            // A person is in one cell, so cells share no comparator: each is
+            // matched on its own, cells spread over the cores, and the sets
+            // put back in case order are those of one pass over the cases.
+            let mut cases_of: BTreeMap<Cell, Vec<usize>> = BTreeMap::new();
+            for (c, key) in keys.iter().enumerate() {
+                if let Some(key) = key {
+                    cases_of.entry(cell_of(key)).or_default().push(c);
                 }
+            }
+            let work: Vec<CellWork> = cases_of
+                .into_iter()
+                .map(|(cell, cell_cases)| {
+                    let mut candidates = cells.remove(&cell).unwrap_or_default();
+                    candidates.sort_by_key(|&p| order(rules.seed, p));
+                    CellWork {
+                        cases: cell_cases,
+                        candidates,
+                    }
+                })
+                .collect();
+            let keys = &keys;
+            let mut found: Vec<(usize, Vec<Comparator>)> = std::thread::scope(|scope| {
+                let threads: Vec<_> = share_out(work, worker_threads())
+                    .into_iter()
+                    .map(|share| {
+                        scope.spawn(move || match_cells(cohort, cases, keys, share, rules))
+                    })
+                    .collect();
+                threads
+                    .into_iter()
+                    .flat_map(|t| t.join().expect("matching does not panic"))
+                    .collect()
+            });
+            found.sort_unstable_by_key(|(c, _)| *c);
+            for (c, comparators) in found {
                 record(&mut result, c, comparators, rules.k);
             }
         }
         Pool::Declined => {
+            let mut used = vec![false; people.ids.len()];
             result.pool_size = cohort.declined.len();
             let widen = rules.unit == MatchUnit::Practice;
             let in_pcn = |key: Key, p: usize| Key {
@@ -391,6 +382,108 @@ pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRul
         }
     }
     result
+}
+
+/// The exact-matching cell of the never-referred pool: sex, IMD quintile
+/// and practice or PCN.
+type Cell = (u32, u8, u32);
+
+fn cell_of(key: &Key) -> Cell {
+    (key.sex, key.quintile, key.unit)
+}
+
+/// One cell's cases (in case order) and its pool members (in the seeded order).
+struct CellWork {
+    cases: Vec<usize>,
+    candidates: Vec<usize>,
+}
+
+/// Threads to match on: the cores there are, at most 8.
+fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// Cells dealt to `threads` shares of about equal work (most cases first,
+/// each to the share with the fewest cases so far).
+fn share_out(mut work: Vec<CellWork>, threads: usize) -> Vec<Vec<CellWork>> {
+    work.sort_by_key(|w| std::cmp::Reverse(w.cases.len()));
+    let mut shares: Vec<(usize, Vec<CellWork>)> =
+        (0..threads.max(1)).map(|_| (0, Vec::new())).collect();
+    for w in work {
+        let lightest = shares
+            .iter_mut()
+            .min_by_key(|(load, _)| *load)
+            .expect("at least one share");
+        lightest.0 += w.cases.len();
+        lightest.1.push(w);
+    }
+    shares
+        .into_iter()
+        .map(|(_, share)| share)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Match the cases of some cells, each cell's in case order: scan the cell
+/// in its seeded order, measuring each unused candidate on the case's own
+/// index day, until k match.
+fn match_cells(
+    cohort: &Cohort,
+    cases: &[Index],
+    keys: &[Option<Key>],
+    cells: Vec<CellWork>,
+    rules: &MatchRules,
+) -> Vec<(usize, Vec<Comparator>)> {
+    let people = &cohort.people;
+    let mut used = vec![false; people.ids.len()];
+    let mut found = Vec::new();
+    for CellWork {
+        cases: cell_cases,
+        candidates: mut list,
+    } in cells
+    {
+        // (day, age band, band, trend) for which the whole cell was scanned
+        // without finding a comparator: the same key on the same day fails again.
+        let mut exhausted: HashSet<(i32, u8, u8, u8)> = HashSet::new();
+        for c in cell_cases {
+            let case = &cases[c];
+            let key = keys[c].expect("only cases with a key are matched");
+            let memo = (case.date, key.age_band, key.band, key.trend);
+            let mut comparators = Vec::with_capacity(rules.k);
+            if !exhausted.contains(&memo) {
+                if list.len() > 64 && list.iter().take(list.len() / 2).all(|&p| used[p]) {
+                    list.retain(|&p| !used[p]);
+                }
+                for &p in &list {
+                    if comparators.len() == rules.k {
+                        break;
+                    }
+                    if used[p] || !present_on(people.presence[p], case.date) {
+                        continue;
+                    }
+                    if has_key(cohort, p, case.date, rules, &key) {
+                        used[p] = true;
+                        comparators.push(Comparator {
+                            person: p,
+                            date: case.date,
+                        });
+                    }
+                }
+                if comparators.is_empty() {
+                    exhausted.insert(memo);
+                }
+            }
+            found.push((c, comparators));
+        }
+    }
+    found
+}
+
+/// Whether person `p` has `key` on `day`: [`key_of`], with the age band
+/// (cheap, and the most often different) compared before any use is counted.
+fn has_key(cohort: &Cohort, p: usize, day: i32, rules: &MatchRules, key: &Key) -> bool {
+    cohort.people.age_band(p, day).unwrap_or(u8::MAX) == key.age_band
+        && key_of(cohort, p, day, rules) == Some(*key)
 }
 
 fn record(result: &mut Matching, case: usize, comparators: Vec<Comparator>, k: usize) {
