@@ -232,23 +232,20 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         .find(|(pool, _)| *pool == Pool::NeverReferred)
         .map(|(_, m)| m)
         .expect("every pool is matched");
-    let departures = washout::departures(
-        cohort,
-        cases,
-        never,
-        options.min_coverage,
-        washout::Side::Before,
-    );
-    let after_washout = run_down::washout(
-        options.after_washout_days,
-        washout::departures(
-            cohort,
-            cases,
-            never,
-            options.min_coverage,
-            washout::Side::After,
-        ),
-    );
+    // The monthly departures before and after the index, side by side.
+    let (departures, after_departures) = std::thread::scope(|scope| {
+        let side = |side| {
+            scope.spawn(move || {
+                washout::departures(cohort, cases, never, options.min_coverage, side)
+            })
+        };
+        let (before, after) = (side(washout::Side::Before), side(washout::Side::After));
+        (
+            before.join().expect("the event study does not panic"),
+            after.join().expect("the event study does not panic"),
+        )
+    });
+    let after_washout = run_down::washout(options.after_washout_days, after_departures);
     let washout = washout::washout(options.washout_days, departures);
     let rules = rules_for(washout.days);
     if rules.window_days != first.window_days {
@@ -354,13 +351,20 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             costs: options.unit_costs.as_ref(),
             pre_departure,
         };
-        let by_window: Vec<_> = naive_changes
-            .iter()
-            .map(|(months, _)| {
-                let e = estimation(*months);
-                (e, comparison::estimate(matched, e))
-            })
-            .collect();
+        // Each window's estimate (its bootstrap most of all) on its own thread.
+        let by_window: Vec<_> = std::thread::scope(|scope| {
+            let threads: Vec<_> = naive_changes
+                .iter()
+                .map(|(months, _)| {
+                    let e = estimation(*months);
+                    scope.spawn(move || (e, comparison::estimate(matched, e)))
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().expect("estimation does not panic"))
+                .collect()
+        });
         estimated.push(by_window);
     }
     for (p, matched) in matched_pools.iter().enumerate() {
