@@ -1,6 +1,14 @@
 //! The query engine: a DataFusion session with every warehouse table
 //! registered, its partitions and memory bound, and the runtime queries run on.
 
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use datafusion::execution::memory_pool::{
+    GreedyMemoryPool, MemoryConsumer, MemoryLimit, MemoryPool, MemoryReservation,
+    TrackConsumersPool, UnboundedMemoryPool,
+};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -25,14 +33,15 @@ pub struct Engine {
 /// pool's equal shares were too small for one final aggregation's first step at
 /// national scale), wrapped to name the largest consumers if a query still runs out;
 /// joins become sort-merge joins and batches smaller (see below). Spill files
-/// go to the system's temporary folder (`TMPDIR`).
+/// go to the system's temporary folder (`TMPDIR`). Either way the pool keeps
+/// its high-water mark for `--timings` ([`pool_peak`]).
 pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionContext> {
     // DATAFUSION_* environment variables tune the engine (for example
     // DATAFUSION_EXECUTION_BATCH_SIZE); partitions are always set here.
     let mut config = SessionConfig::from_env()?
         .with_target_partitions(engine.target_partitions.max(1))
         .with_information_schema(true);
-    let mut runtime = RuntimeEnvBuilder::new();
+    let mut pool: Arc<dyn MemoryPool> = Arc::new(UnboundedMemoryPool::default());
     if let Some(limit) = engine.memory_limit {
         // Hash joins cannot spill in DataFusion 55: under a limit, joins are
         // sort-merge joins (whose sorts spill), and batches are a quarter of
@@ -47,16 +56,105 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
             .sort_spill_reservation_bytes
             .min(usize::try_from(limit / 64).unwrap_or(usize::MAX));
         config = config.with_batch_size(MEMORY_LIMITED_BATCH_ROWS);
-        // DataFusion's own: a GreedyMemoryPool naming its top five consumers.
-        runtime = runtime.with_memory_limit(usize::try_from(limit).unwrap_or(usize::MAX), 1.0);
+        // As DataFusion's own `with_memory_limit`: a GreedyMemoryPool naming
+        // its top five consumers.
+        pool = Arc::new(TrackConsumersPool::new(
+            GreedyMemoryPool::new(usize::try_from(limit).unwrap_or(usize::MAX)),
+            NonZeroUsize::new(5).expect("five is not zero"),
+        ));
     }
-    let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(HighWater::new(pool)))
+        .build_arc()?;
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
     warehouse.register(&ctx).await?;
     Ok(ctx)
 }
 
 /// Rows per batch when the memory pool is bounded (DataFusion's default is 8,192).
 const MEMORY_LIMITED_BATCH_ROWS: usize = 2048;
+
+/// The most a session's memory pool (`ctx.runtime_env().memory_pool`) has
+/// held since the last call, in bytes (then the mark restarts from what it
+/// holds now); `None` for the pool of a session not made by [`session`].
+pub fn pool_peak(pool: &dyn MemoryPool) -> Option<u64> {
+    let pool: &dyn std::any::Any = pool;
+    let high_water = pool.downcast_ref::<HighWater>()?;
+    let peak = high_water
+        .peak
+        .swap(high_water.inner.reserved(), Ordering::Relaxed);
+    u64::try_from(peak).ok()
+}
+
+/// A memory pool that remembers the most its inner pool has held: what
+/// DataFusion's operators reserved, beside the process's resident memory
+/// (which also holds sprout's own data).
+#[derive(Debug)]
+struct HighWater {
+    inner: Arc<dyn MemoryPool>,
+    peak: AtomicUsize,
+}
+
+impl HighWater {
+    fn new(inner: Arc<dyn MemoryPool>) -> HighWater {
+        HighWater {
+            inner,
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    fn mark(&self) {
+        self.peak
+            .fetch_max(self.inner.reserved(), Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Display for HighWater {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl MemoryPool for HighWater {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn register(&self, consumer: &MemoryConsumer) {
+        self.inner.register(consumer);
+    }
+
+    fn unregister(&self, consumer: &MemoryConsumer) {
+        self.inner.unregister(consumer);
+    }
+
+    fn grow(&self, reservation: &MemoryReservation, additional: usize) {
+        self.inner.grow(reservation, additional);
+        self.mark();
+    }
+
+    fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
+        self.inner.shrink(reservation, shrink);
+    }
+
+    fn try_grow(
+        &self,
+        reservation: &MemoryReservation,
+        additional: usize,
+    ) -> datafusion::error::Result<()> {
+        self.inner.try_grow(reservation, additional)?;
+        self.mark();
+        Ok(())
+    }
+
+    fn reserved(&self) -> usize {
+        self.inner.reserved()
+    }
+
+    fn memory_limit(&self) -> MemoryLimit {
+        self.inner.memory_limit()
+    }
+}
 
 /// Parse a memory size: whole bytes, or a number with a unit (`KiB`, `MiB`,
 /// `GiB`, `TiB`, or `K`, `M`, `G`, `T` meaning the same powers of 1,024),

@@ -92,6 +92,16 @@ pub enum Error {
     #[error("query failed: {0}")]
     Query(#[from] datafusion::error::DataFusionError),
 
+    /// A measure file's query was rejected or failed in the engine (for
+    /// example out of memory under `--memory-limit`).
+    #[error("queries/{query}.sql failed: {source}")]
+    MeasureQuery {
+        /// The measure file's stem.
+        query: &'static str,
+        /// What the engine said.
+        source: datafusion::error::DataFusionError,
+    },
+
     /// Arrow could not build or convert a batch.
     #[error("arrow: {0}")]
     Arrow(#[from] datafusion::arrow::error::ArrowError),

@@ -1,9 +1,12 @@
 //! Stage timings and peak memory of one run, written by `--timings FILE`.
 //!
 //! A [`Stopwatch`] is started before the first stage and told when each stage
-//! ends. For each stage it records the wall time and, on Linux, the peak
-//! resident memory (`VmHWM` in `/proc/self/status`), resetting the peak after
-//! each reading so that every stage's figure covers only that stage. The scale
+//! ends. For each stage it records the wall time, the CPU time of all the
+//! process's threads (so CPU over wall time is how many cores were busy) and,
+//! on Linux, the peak resident memory (`VmHWM` in `/proc/self/status`),
+//! resetting the peak after each reading so that every stage's figure covers
+//! only that stage; and, once told the query engine's session, the most its
+//! memory pool held in the stage (DataFusion's share of the resident peak). The scale
 //! benchmark (`benches/scale/`) reads these files; users can read them to size
 //! a machine.
 
@@ -21,8 +24,13 @@ pub struct StageTiming {
     pub stage: &'static str,
     /// Wall time in seconds.
     pub seconds: f64,
+    /// CPU time of every thread during the stage, in seconds (Linux only).
+    pub cpu_seconds: Option<f64>,
     /// Peak resident memory during the stage, in bytes (Linux only).
     pub peak_rss_bytes: Option<u64>,
+    /// The most the query engine's memory pool held during the stage, in
+    /// bytes (None before the engine starts).
+    pub pool_peak_bytes: Option<u64>,
 }
 
 /// Times the stages of a run.
@@ -30,7 +38,11 @@ pub struct StageTiming {
 pub struct Stopwatch {
     started: Instant,
     lap_started: Instant,
+    cpu_started: Option<f64>,
+    lap_cpu_started: Option<f64>,
     stages: Vec<StageTiming>,
+    /// The query engine's memory pool, whose high-water mark is read at each lap.
+    engine: Option<std::sync::Arc<dyn datafusion::execution::memory_pool::MemoryPool>>,
     /// The terminal's spinner, told which stage runs next at each lap.
     spinner: Option<indicatif::ProgressBar>,
 }
@@ -57,7 +69,11 @@ impl Drop for Stopwatch {
 struct Timings<'a> {
     stages: &'a [StageTiming],
     total_seconds: f64,
+    cpu_seconds: Option<f64>,
+    /// CPU over wall time: how many cores were busy on average.
+    cores_busy: Option<f64>,
     peak_rss_bytes: Option<u64>,
+    pool_peak_bytes: Option<u64>,
 }
 
 impl Stopwatch {
@@ -65,12 +81,24 @@ impl Stopwatch {
     pub fn start() -> Stopwatch {
         reset_peak();
         let now = Instant::now();
+        let cpu = cpu_seconds();
         Stopwatch {
             started: now,
             lap_started: now,
+            cpu_started: cpu,
+            lap_cpu_started: cpu,
             stages: Vec::new(),
+            engine: None,
             spinner: None,
         }
+    }
+
+    /// From now on, record the high-water mark of `ctx`'s memory pool
+    /// (a session made by [`crate::engine::session`]) at each lap.
+    pub fn watch_engine(&mut self, ctx: &datafusion::prelude::SessionContext) {
+        let pool = std::sync::Arc::clone(&ctx.runtime_env().memory_pool);
+        crate::engine::pool_peak(pool.as_ref());
+        self.engine = Some(pool);
     }
 
     /// Show the stages on `spinner` (from [`crate::console::Console::stage`]),
@@ -99,12 +127,19 @@ impl Stopwatch {
     pub fn lap(&mut self, stage: &'static str) {
         let peak_rss_bytes = peak_rss();
         reset_peak();
+        let cpu = cpu_seconds();
         self.stages.push(StageTiming {
             stage,
             seconds: self.lap_started.elapsed().as_secs_f64(),
+            cpu_seconds: cpu.zip(self.lap_cpu_started).map(|(now, then)| now - then),
             peak_rss_bytes,
+            pool_peak_bytes: self
+                .engine
+                .as_ref()
+                .and_then(|pool| crate::engine::pool_peak(pool.as_ref())),
         });
         self.lap_started = Instant::now();
+        self.lap_cpu_started = cpu;
         if let Some(spinner) = &self.spinner {
             spinner.set_message(next_stage(stage));
         }
@@ -117,10 +152,19 @@ impl Stopwatch {
 
     /// Write the stages, the total time and the overall peak as JSON (atomically).
     pub fn write(&self, path: &Path) -> Result<()> {
+        let total_seconds = self.started.elapsed().as_secs_f64();
+        let cpu_seconds = cpu_seconds()
+            .zip(self.cpu_started)
+            .map(|(now, then)| now - then);
         let timings = Timings {
             stages: &self.stages,
-            total_seconds: self.started.elapsed().as_secs_f64(),
+            total_seconds,
+            cpu_seconds,
+            cores_busy: cpu_seconds
+                .filter(|_| total_seconds > 0.0)
+                .map(|cpu| cpu / total_seconds),
             peak_rss_bytes: self.stages.iter().filter_map(|s| s.peak_rss_bytes).max(),
+            pool_peak_bytes: self.stages.iter().filter_map(|s| s.pool_peak_bytes).max(),
         };
         let json = serde_json::to_vec_pretty(&timings)
             .map_err(|e| Error::io(path, "writing timings", std::io::Error::other(e)))?;
@@ -134,6 +178,17 @@ fn peak_rss() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// CPU time of every thread of this process so far (user and system), in
+/// seconds: fields 14 and 15 of `/proc/self/stat`, in clock ticks of
+/// 1/100 s (`USER_HZ`, 100 on every Linux architecture sprout builds for).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |field: usize| fields.get(field - 3)?.parse::<u64>().ok();
+    Some((ticks(14)? + ticks(15)?) as f64 / 100.0)
 }
 
 /// Reset the kernel's peak to the current resident size (Linux 4.0+; a no-op elsewhere).
@@ -153,12 +208,24 @@ mod tests {
         std::hint::black_box(&grown);
         watch.lap("measures");
         drop(grown);
+        // A stage that keeps one core busy for a while shows its CPU time.
+        let busy = Instant::now();
+        let mut x = 0u64;
+        while busy.elapsed().as_millis() < 300 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        watch.lap("health");
         let names: Vec<_> = watch.stages().iter().map(|s| s.stage).collect();
-        assert_eq!(names, ["ingest", "measures"]);
+        assert_eq!(names, ["ingest", "measures", "health"]);
+        if cfg!(target_os = "linux") {
+            let cpu = watch.stages()[2]
+                .cpu_seconds
+                .expect("Linux reports CPU time");
+            assert!(cpu >= 0.2, "a 0.3 s busy loop took {cpu} s of CPU");
+        }
         assert!(watch.stages().iter().all(|s| s.seconds >= 0.0));
         if cfg!(target_os = "linux") {
-            let peaks: Vec<u64> = watch
-                .stages()
+            let peaks: Vec<u64> = watch.stages()[..2]
                 .iter()
                 .map(|s| s.peak_rss_bytes.expect("Linux reports VmHWM"))
                 .collect();

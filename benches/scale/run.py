@@ -153,7 +153,11 @@ def evaluate(sprout, folder, extra=(), name="timings"):
     recorded = json.loads(timings.read_text())
     # The peak is sprout's own reading of the kernel's high-water mark, stage
     # by stage (wait4's figure is reset with it, so it is not used here).
-    return {"seconds": seconds, "peak": recorded["peak_rss_bytes"], "stages": recorded["stages"]}
+    # CPU over wall time (cores busy) and the most DataFusion's memory pool
+    # held (its share of the peak; the rest is sprout's own data) are sprout's
+    # readings too.
+    return {"seconds": seconds, "peak": recorded["peak_rss_bytes"], "stages": recorded["stages"],
+            "cores_busy": recorded.get("cores_busy"), "pool_peak": recorded.get("pool_peak_bytes")}
 
 
 def sizes(sprout, warehouse):
@@ -448,10 +452,12 @@ def report(data, command):
         "Stage wall times, with each stage's peak resident memory in brackets. "
         "*Measures* is every SQL measure and its statistics; *matching/DiD* is the "
         "health and care system (cohort, windows, matching, difference-in-differences, "
-        "event study, bootstrap); *report* is disclosure control and every output.",
+        "event study, bootstrap); *report* is disclosure control and every output. "
+        "*Cores busy* is CPU over wall time; *query pool* the most DataFusion's "
+        "memory pool held (the rest of the peak is sprout's own data).",
         "",
-        "| tier | ingest | measures | matching/DiD | report | **end to end** | **peak memory** | s per million events |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| tier | ingest | measures | matching/DiD | report | **end to end** | **peak memory** | query pool | cores busy | s per million events |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
     def stage_cells(run):
@@ -466,7 +472,8 @@ def report(data, command):
         per_million = run["seconds"] / (t["sizes"]["health_events"] / 1e6)
         lines.append(
             f"| {tier} | " + " | ".join(stage_cells(run))
-            + f" | **{run['seconds']:.1f} s** | **{gib(run['peak'])}** | {per_million:.2f} |"
+            + f" | **{run['seconds']:.1f} s** | **{gib(run['peak'])}** | "
+            + f"{gib(run.get('pool_peak') or 0)} | {run.get('cores_busy') or 0:.2f} | {per_million:.2f} |"
         )
     if "limited" in data["tiers"].get("L", {}):
         run = data["tiers"]["L"]["limited"]

@@ -188,25 +188,6 @@ impl RowValidator<'_> {
         Ok(values)
     }
 
-    /// Whether rows can be checked apart, in any order and on any thread
-    /// ([`RowValidator::check_apart`]): no ids to remember from row to row,
-    /// and no IMD deciles to fill and count.
-    pub fn stateless(&self) -> bool {
-        self.unique.is_empty() && self.table.name != "people"
-    }
-
-    /// [`RowValidator::check`] of a row of a table whose rows are checked
-    /// apart ([`RowValidator::stateless`]).
-    pub fn check_apart(&self, fields: &[String]) -> Result<Vec<Value>, Vec<RowProblem>> {
-        debug_assert!(
-            self.stateless(),
-            "{} rows are checked in order",
-            self.table.name
-        );
-        let values = self.read_values(fields)?;
-        self.checked_row(values)
-    }
-
     /// Every value parsed (all problems reported together), then the person
     /// (NHS number and pseudonym) worked out.
     fn read_values(&self, fields: &[String]) -> Result<Vec<Value>, Vec<RowProblem>> {

@@ -92,6 +92,7 @@ pub struct Computed {
 pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<Computed> {
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::engine::session(&warehouse, options.engine).await?;
+    watch.watch_engine(&ctx);
     let notices = period::coverage_notice(&ctx, &options.period)
         .await?
         .into_iter()

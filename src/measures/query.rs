@@ -61,7 +61,16 @@ impl Query {
         ctx: &SessionContext,
         params: &[(&str, ScalarValue)],
     ) -> Result<Vec<RecordBatch>> {
-        Ok(self.frame(ctx, params).await?.collect().await?)
+        let frame = self.frame(ctx, params).await?;
+        frame.collect().await.map_err(|e| self.failed(e))
+    }
+
+    /// The engine's error `source`, naming this measure file.
+    fn failed(&self, source: datafusion::error::DataFusionError) -> crate::error::Error {
+        crate::error::Error::MeasureQuery {
+            query: self.name,
+            source,
+        }
     }
 
     /// Run the statement read-only and hand each result batch to `each` as it
@@ -73,9 +82,10 @@ impl Query {
         mut each: impl FnMut(&RecordBatch),
     ) -> Result<()> {
         use futures::StreamExt;
-        let mut stream = self.frame(ctx, params).await?.execute_stream().await?;
+        let frame = self.frame(ctx, params).await?;
+        let mut stream = frame.execute_stream().await.map_err(|e| self.failed(e))?;
         while let Some(batch) = stream.next().await {
-            each(&batch?);
+            each(&batch.map_err(|e| self.failed(e))?);
         }
         Ok(())
     }
@@ -93,16 +103,35 @@ impl Query {
             .iter()
             .map(|(k, v)| ((*k).to_string(), v.clone()))
             .collect();
-        Ok(ctx
-            .sql_with_options(self.text, options)
-            .await?
-            .with_param_values(values)?)
+        ctx.sql_with_options(self.text, options)
+            .await
+            .and_then(|frame| frame.with_param_values(values))
+            .map_err(|e| self.failed(e))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A measure query the engine refuses names its file, so a user under
+    /// `--memory-limit` (or a developer) knows which one to look at.
+    #[test]
+    fn a_failed_measure_query_names_its_file() {
+        let runtime = crate::engine::runtime(1).expect("runtime");
+        let query = Query {
+            name: "no_such_table",
+            text: "SELECT * FROM no_such_table",
+        };
+        let error = runtime
+            .block_on(query.run(&SessionContext::new(), &[]))
+            .expect_err("the table does not exist");
+        let message = error.to_string();
+        assert!(
+            message.starts_with("queries/no_such_table.sql failed: "),
+            "{message}"
+        );
+    }
 
     /// Every measure file plans and runs against empty tables of the
     /// declared warehouse schema (`model::TABLES`), with every parameter the

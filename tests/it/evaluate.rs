@@ -558,6 +558,13 @@ fn the_same_spec_and_inputs_give_byte_identical_outputs_even_under_a_memory_limi
         .map(|s| s["seconds"].as_f64().unwrap())
         .sum();
     assert!(summed <= total + 1e-6 && summed > 0.0, "{recorded}");
+    // The query engine's pool held something (its share of the peak), and
+    // CPU time gives how many cores were busy.
+    let pool = recorded["pool_peak_bytes"].as_u64().unwrap_or(0);
+    let rss = recorded["peak_rss_bytes"].as_u64().unwrap_or(u64::MAX);
+    assert!(pool > 0 && pool <= 64 << 20 && pool < rss, "{recorded}");
+    let cores = recorded["cores_busy"].as_f64().unwrap_or(0.0);
+    assert!(cores > 0.0, "{recorded}");
     same_bytes(&outputs[0], &outputs[1]);
 }
 

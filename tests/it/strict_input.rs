@@ -416,11 +416,10 @@ fn a_corrected_file_replaces_its_earlier_rows_and_quarantine() {
 }
 
 #[test]
-fn health_events_checked_on_every_core_keep_the_files_order_and_lines() {
-    // Rows of a table without ids to remember are checked on several threads
-    // in chunks of 4,096: problems either side of a chunk's edge, a blank
-    // line and an unknown person must keep their exact lines, and the
-    // accepted rows the file's order.
+fn a_long_events_file_keeps_its_order_and_lines() {
+    // Problems either side of 4,096-row edges (where a reader working in
+    // chunks would split the file), a blank line and an unknown person must
+    // keep their exact lines, and the accepted rows the file's order.
     let bad_dates = [1_000, 4_097, 4_098, 4_099, 12_289, 19_999];
     let mut body = String::from("person_id,event_date,setting\n");
     let start = chrono::NaiveDate::from_ymd_opt(2016, 1, 1).unwrap();
