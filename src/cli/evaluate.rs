@@ -29,7 +29,7 @@ pub(super) struct EvaluateArgs {
     #[arg(long)]
     not_for_publication: bool,
     #[command(flatten)]
-    engine: EngineArgs,
+    pub(super) engine: EngineArgs,
     /// Write each stage's wall time and peak memory (ingest, measures, health,
     /// report) to this JSON file.
     #[arg(long)]

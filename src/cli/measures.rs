@@ -130,7 +130,7 @@ pub(super) struct MeasuresArgs {
     #[arg(long)]
     unit_costs: Option<PathBuf>,
     #[command(flatten)]
-    engine: EngineArgs,
+    pub(super) engine: EngineArgs,
     /// Write each stage's wall time and peak memory (measures, health, write)
     /// to this JSON file.
     #[arg(long)]

@@ -86,12 +86,31 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
+    if cli
+        .command
+        .engine()
+        .is_some_and(|e| e.memory_limit.is_some())
+    {
+        crate::engine::few_allocator_arenas();
+    }
     let console = Console::new(cli.quiet);
     match run(cli.command, &console) {
         Ok(code) => code,
         Err(e) => {
             console.error(e.to_string());
             2
+        }
+    }
+}
+
+impl Command {
+    /// How the command's queries run, for a command that queries the warehouse.
+    fn engine(&self) -> Option<crate::engine::Engine> {
+        match self {
+            Command::Measures(args) => Some(args.engine.engine()),
+            Command::Evaluate(args) => Some(args.engine.engine()),
+            Command::Sql(args) => Some(args.engine.engine()),
+            Command::Ingest(_) | Command::Synth(_) | Command::Audit(_) | Command::Schema(_) => None,
         }
     }
 }

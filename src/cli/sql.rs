@@ -29,7 +29,7 @@ pub(super) struct SqlArgs {
     #[arg(long)]
     tables: Option<PathBuf>,
     #[command(flatten)]
-    engine: EngineArgs,
+    pub(super) engine: EngineArgs,
 }
 
 /// Run `sprout sql`.

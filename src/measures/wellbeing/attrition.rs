@@ -223,7 +223,7 @@ fn design(people: &[Person]) -> Design {
         let mut levels: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for p in people {
             for (_, level) in p.row.groups.iter().filter(|(b, _)| *b == characteristic) {
-                let e = levels.entry(level.as_str()).or_default();
+                let e = levels.entry(level).or_default();
                 e.0 += 1;
                 e.1 += usize::from(p.change.is_some());
             }
@@ -251,7 +251,7 @@ fn design(people: &[Person]) -> Design {
             row[1] = p.baseline;
             row[2] = (p.baseline - centre).powi(2);
             for (b, l) in &p.row.groups {
-                if let Some(&c) = indicator.get(&(*b, l.as_str())) {
+                if let Some(&c) = indicator.get(&(*b, &**l)) {
                     row[c] = 1.0;
                 }
             }
@@ -345,7 +345,7 @@ pub(super) fn attrition_tables(
     for (instrument, k, score, _) in scores(rows, thresholds) {
         let people: Vec<Person> = rows
             .iter()
-            .filter(|r| r.instrument == instrument)
+            .filter(|r| &*r.instrument == instrument)
             .filter_map(|r| {
                 let baseline = r.baseline.get(k).copied().flatten()?;
                 let follow_up = r
@@ -472,21 +472,18 @@ mod tests {
                 let followed = (i * 37 + (baseline as u32) * 11) % 30 < (baseline as u32) - 4;
                 let change = 3.0 - 0.25 * (baseline - 21.0) + f64::from((i * 5) % 7) / 3.0 - 1.0;
                 let mut groups = vec![
-                    (
-                        "sex",
-                        if i % 2 == 0 { "female" } else { "male" }.to_string(),
-                    ),
+                    ("sex", if i % 2 == 0 { "female" } else { "male" }.into()),
                     (
                         "age_band",
-                        if i % 3 == 0 { "25-34" } else { "65-74" }.to_string(),
+                        if i % 3 == 0 { "25-34" } else { "65-74" }.into(),
                     ),
                 ];
                 if i < 3 {
-                    groups.push(("need", "housing".to_string()));
+                    groups.push(("need", "housing".into()));
                 }
                 EpisodeRow {
                     cohort_day: None,
-                    instrument: "swemwbs".to_string(),
+                    instrument: "swemwbs".into(),
                     groups,
                     baseline: vec![Some(baseline)],
                     follow_up: followed.then(|| vec![Some(baseline + change)]),

@@ -9,8 +9,9 @@
 pub mod attrition;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{Date32Type, Float64Type, Int64Type};
 use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
@@ -107,18 +108,18 @@ impl Default for PairingRules {
 /// One referral episode with its baseline (and maybe follow-up) for one instrument.
 #[derive(Debug, Clone)]
 struct EpisodeRow {
-    instrument: String,
+    instrument: Arc<str>,
     /// The day (days since 1970-01-01) that puts the episode in the outcome
     /// cohort: its closure, or its referral with `--outcome-cohort received`.
     cohort_day: Option<i32>,
-    groups: Vec<(&'static str, String)>,
+    groups: Vec<GroupKey>,
     baseline: Vec<Option<f64>>,
     follow_up: Option<Vec<Option<f64>>>,
     later_assessments: i64,
 }
 
 /// A breakdown and a group within it, e.g. (`sex`, `female`).
-type GroupKey = (&'static str, String);
+type GroupKey = (&'static str, Arc<str>);
 
 /// Scored (baseline, follow-up) pairs of a group, and how many pairs could not be scored.
 type GroupPairs = (Vec<(f64, f64)>, u64);
@@ -146,9 +147,16 @@ impl Episodes {
     pub async fn load(ctx: &SessionContext, range: &Period, rules: &PairingRules) -> Result<Self> {
         let mut params = range.outcome_parameters(rules.cohort);
         params.extend(rules.parameters());
-        Ok(Episodes(episode_rows(
-            &WELLBEING_PAIRS_SQL.run(ctx, &params).await?,
-        )))
+        // Rows are read batch by batch as the query yields them, so the
+        // query's result is never held whole beside the episodes.
+        let mut labels = Labels::default();
+        let mut rows = Vec::new();
+        WELLBEING_PAIRS_SQL
+            .for_each_batch(ctx, &params, |batch| {
+                add_episode_rows(batch, &mut labels, &mut rows);
+            })
+            .await?;
+        Ok(Episodes(rows))
     }
 }
 
@@ -208,7 +216,7 @@ pub fn pairs_by_span(episodes: &[&Episodes], spans: &[Period]) -> Vec<SpanPairs>
             );
             let pairs: Vec<(f64, f64)> = rows
                 .iter()
-                .filter(|r| r.instrument == instrument)
+                .filter(|r| &*r.instrument == instrument)
                 .filter(|r| r.cohort_day.is_some_and(|d| from <= d && d <= to))
                 .filter_map(|r| {
                     let follow = r.follow_up.as_ref()?;
@@ -253,87 +261,146 @@ fn funnel_counts(batches: &[RecordBatch]) -> (i64, i64) {
     (get("referred"), get("accepted"))
 }
 
-/// Read the pairs query's rows and score both sides.
-fn episode_rows(batches: &[RecordBatch]) -> Vec<EpisodeRow> {
-    let mut out = Vec::new();
-    for batch in batches {
-        let text = |name: &str, i: usize| -> Option<String> {
-            let c = crate::measures::table::column(batch, name)?;
-            let a = c.as_string_opt::<i32>()?;
-            (!a.is_null(i)).then(|| a.value(i).to_string())
+/// Labels shared by many episodes (instruments and groups such as a PCN
+/// code or `female`), each held once: an episode keeps a pointer, not its
+/// own copy of the text.
+#[derive(Debug, Default)]
+struct Labels(std::collections::HashSet<Arc<str>>);
+
+impl Labels {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(label) = self.0.get(text) {
+            return Arc::clone(label);
+        }
+        let label: Arc<str> = Arc::from(text);
+        self.0.insert(Arc::clone(&label));
+        label
+    }
+}
+
+/// The pairs query's columns of one result batch, looked up once.
+struct PairColumns<'a> {
+    batch: &'a RecordBatch,
+    baseline_items: Vec<Option<&'a ArrayRef>>,
+    follow_up_items: Vec<Option<&'a ArrayRef>>,
+}
+
+impl<'a> PairColumns<'a> {
+    fn new(batch: &'a RecordBatch) -> Self {
+        let items = |prefix: &str| {
+            (1..=MAX_ITEMS)
+                .map(|k| crate::measures::table::column(batch, &format!("{prefix}{k}")))
+                .collect()
         };
-        let int = |name: &str, i: usize| int_at(batch, name, i);
-        let float = |name: &str, i: usize| -> Option<f64> {
-            let a =
-                crate::measures::table::column(batch, name)?.as_primitive_opt::<Float64Type>()?;
-            (!a.is_null(i)).then(|| a.value(i))
-        };
-        let date = |name: &str, i: usize| -> Option<i32> {
-            let a =
-                crate::measures::table::column(batch, name)?.as_primitive_opt::<Date32Type>()?;
-            (!a.is_null(i)).then(|| a.value(i))
-        };
-        for i in 0..batch.num_rows() {
-            let Some(instrument) = text("instrument", i) else {
-                continue;
-            };
-            let side = |prefix: &str| {
-                let mut items = [None; MAX_ITEMS];
-                for (k, item) in items.iter_mut().enumerate() {
-                    *item = int(&format!("{prefix}{}", k + 1), i);
-                }
-                scoring::score(&instrument, &items, float(&format!("{prefix}_total"), i))
-            };
-            let follow_up = date("follow_up_date", i).map(|_| side("f"));
-            let age_band = match (date("birth_month", i), date("referral_date", i)) {
-                (Some(birth), Some(referred)) => {
-                    age_band_of(age_in_years(birth, referred)).to_string()
-                }
-                _ => text("age_band", i).unwrap_or_else(|| "unknown".to_string()),
-            };
-            let known = |v: Option<String>| v.unwrap_or_else(|| "unknown".to_string());
-            let mut groups = vec![
-                ("pcn_code", known(text("pcn_code", i))),
-                ("scheme", known(text("scheme", i))),
-                ("referral_source", known(text("referral_source", i))),
-                ("age_band", age_band),
-                ("sex", known(text("sex", i))),
-                (
-                    "ethnicity_group",
-                    text("ethnicity", i)
-                        .and_then(|e| ethnic_group(&e))
-                        .unwrap_or("not stated or not known")
-                        .to_string(),
-                ),
-                (
-                    "imd_quintile",
-                    int("imd_decile", i)
-                        .map_or("unknown".to_string(), |d| ((d + 1) / 2).to_string()),
-                ),
-            ];
-            if let Some(decile) = int("imd_decile", i) {
-                // Core20: the most deprived national quintile (deciles 1 and 2).
-                let core20 = if decile <= 2 { "Core20" } else { "not Core20" };
-                groups.push(("core20", core20.to_string()));
-            }
-            for need in text("needs", i)
-                .unwrap_or_default()
-                .split(';')
-                .filter(|n| !n.is_empty())
-            {
-                groups.push(("need", need.to_string()));
-            }
-            out.push(EpisodeRow {
-                cohort_day: date("cohort_date", i),
-                baseline: side("b"),
-                follow_up,
-                later_assessments: int("later_assessments", i).unwrap_or(0),
-                instrument,
-                groups,
-            });
+        PairColumns {
+            batch,
+            baseline_items: items("b"),
+            follow_up_items: items("f"),
         }
     }
-    out
+
+    fn text(&self, name: &str, i: usize) -> Option<&'a str> {
+        let a = crate::measures::table::column(self.batch, name)?.as_string_opt::<i32>()?;
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+
+    fn int(&self, name: &str, i: usize) -> Option<i64> {
+        int_at(self.batch, name, i)
+    }
+
+    fn float(&self, name: &str, i: usize) -> Option<f64> {
+        let a =
+            crate::measures::table::column(self.batch, name)?.as_primitive_opt::<Float64Type>()?;
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+
+    fn date(&self, name: &str, i: usize) -> Option<i32> {
+        let a =
+            crate::measures::table::column(self.batch, name)?.as_primitive_opt::<Date32Type>()?;
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+
+    fn items(columns: &[Option<&ArrayRef>], i: usize) -> [Option<i64>; MAX_ITEMS] {
+        let mut items = [None; MAX_ITEMS];
+        for (item, column) in items.iter_mut().zip(columns) {
+            *item = column
+                .and_then(|c| c.as_primitive_opt::<Int64Type>())
+                .filter(|a| !a.is_null(i))
+                .map(|a| a.value(i));
+        }
+        items
+    }
+}
+
+/// Read one batch of the pairs query's rows into `out`, scoring both sides.
+fn add_episode_rows(batch: &RecordBatch, labels: &mut Labels, out: &mut Vec<EpisodeRow>) {
+    let columns = PairColumns::new(batch);
+    for i in 0..batch.num_rows() {
+        let Some(instrument) = columns.text("instrument", i) else {
+            continue;
+        };
+        let side = |items: &[Option<&ArrayRef>], total: &str| {
+            scoring::score(
+                instrument,
+                &PairColumns::items(items, i),
+                columns.float(total, i),
+            )
+        };
+        let follow_up = columns
+            .date("follow_up_date", i)
+            .map(|_| side(&columns.follow_up_items, "f_total"));
+        let age_band = match (
+            columns.date("birth_month", i),
+            columns.date("referral_date", i),
+        ) {
+            (Some(birth), Some(referred)) => age_band_of(age_in_years(birth, referred)),
+            _ => columns.text("age_band", i).unwrap_or("unknown"),
+        };
+        let known = |name: &str| columns.text(name, i).unwrap_or("unknown");
+        let decile = columns.int("imd_decile", i);
+        let quintile = decile.map(|d| ((d + 1) / 2).to_string());
+        let mut groups = vec![
+            ("pcn_code", labels.get(known("pcn_code"))),
+            ("scheme", labels.get(known("scheme"))),
+            ("referral_source", labels.get(known("referral_source"))),
+            ("age_band", labels.get(age_band)),
+            ("sex", labels.get(known("sex"))),
+            (
+                "ethnicity_group",
+                labels.get(
+                    columns
+                        .text("ethnicity", i)
+                        .and_then(ethnic_group)
+                        .unwrap_or("not stated or not known"),
+                ),
+            ),
+            (
+                "imd_quintile",
+                labels.get(quintile.as_deref().unwrap_or("unknown")),
+            ),
+        ];
+        if let Some(decile) = decile {
+            // Core20: the most deprived national quintile (deciles 1 and 2).
+            let core20 = if decile <= 2 { "Core20" } else { "not Core20" };
+            groups.push(("core20", labels.get(core20)));
+        }
+        for need in columns
+            .text("needs", i)
+            .unwrap_or_default()
+            .split(';')
+            .filter(|n| !n.is_empty())
+        {
+            groups.push(("need", labels.get(need)));
+        }
+        out.push(EpisodeRow {
+            cohort_day: columns.date("cohort_date", i),
+            baseline: side(&columns.baseline_items, "b_total"),
+            follow_up,
+            later_assessments: columns.int("later_assessments", i).unwrap_or(0),
+            instrument: labels.get(instrument),
+            groups,
+        });
+    }
 }
 
 /// Every (instrument, score index, score name, rule) present in `rows`, in
@@ -342,7 +409,7 @@ fn scores<'a>(
     rows: impl IntoIterator<Item = &'a EpisodeRow>,
     thresholds: &'a Thresholds,
 ) -> Vec<(&'a str, usize, &'static str, &'a ScoreRule)> {
-    let mut instruments: Vec<&str> = rows.into_iter().map(|r| r.instrument.as_str()).collect();
+    let mut instruments: Vec<&str> = rows.into_iter().map(|r| &*r.instrument).collect();
     instruments.sort_unstable();
     instruments.dedup();
     instruments
@@ -404,7 +471,7 @@ fn funnel_table(
     let mut table = TableBuilder::new(&WELLBEING_ATTRITION_FUNNEL);
     let mut by_instrument: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
     for r in rows {
-        let e = by_instrument.entry(r.instrument.as_str()).or_default();
+        let e = by_instrument.entry(&*r.instrument).or_default();
         e.0 += 1;
         e.1 += i64::from(r.later_assessments > 0);
         e.2 += i64::from(r.follow_up.is_some());
@@ -682,9 +749,10 @@ fn change_table(
     period: &str,
 ) -> Result<OutTable> {
     let mut table = TableBuilder::new(&WELLBEING_CHANGE);
+    let all: Arc<str> = Arc::from("all");
     for (instrument, k, score, rule) in scores(rows, thresholds) {
         let mut groups: BTreeMap<GroupKey, GroupPairs> = BTreeMap::new();
-        for r in rows.iter().filter(|r| r.instrument == instrument) {
+        for r in rows.iter().filter(|r| &*r.instrument == instrument) {
             let Some(follow) = &r.follow_up else { continue };
             let pair = match (
                 r.baseline.get(k).copied().flatten(),
@@ -693,7 +761,7 @@ fn change_table(
                 (Some(b), Some(f)) => Some((b, f)),
                 _ => None,
             };
-            let keys = std::iter::once(("all", "all".to_string())).chain(r.groups.iter().cloned());
+            let keys = std::iter::once(("all", Arc::clone(&all))).chain(r.groups.iter().cloned());
             for key in keys {
                 let entry = groups.entry(key).or_default();
                 match pair {
@@ -807,7 +875,7 @@ fn change_row(
         ("score", text_value(score)),
         ("score_label", text_value(&rule.label)),
         ("breakdown", text_value(*breakdown)),
-        ("group", text_value(group.clone())),
+        ("group", text_value(group.to_string())),
         ("pairs", int_value(n)),
         ("unscorable_pairs", int_value(unscorable)),
         ("mean_baseline", num_value(mean(&before))),
