@@ -125,6 +125,7 @@ impl Stopwatch {
 
     /// The stage `stage` has just ended; the next one starts now.
     pub fn lap(&mut self, stage: &'static str) {
+        crate::engine::return_freed_memory();
         let peak_rss_bytes = peak_rss();
         reset_peak();
         let cpu = cpu_seconds();
