@@ -278,7 +278,8 @@ impl Labels {
     }
 }
 
-/// The pairs query's columns of one result batch, looked up once.
+/// The pairs query's item columns of one result batch, looked up once (the
+/// other columns are still found by name for each row).
 struct PairColumns<'a> {
     batch: &'a RecordBatch,
     baseline_items: Vec<Option<&'a ArrayRef>>,
