@@ -32,7 +32,7 @@ pub struct Engine {
 /// come, first served: sorts and aggregations spill when it is full; a fair
 /// pool's equal shares were too small for one final aggregation's first step at
 /// national scale) in which no one consumer may hold more than its share
-/// ([`Shares`]), wrapped to name the largest consumers if a query still runs
+/// ([`Pool`]), wrapped to name the largest consumers if a query still runs
 /// out; joins become sort-merge joins and batches smaller (see below). Spill
 /// files go to the system's temporary folder (`TMPDIR`). Either way the pool
 /// keeps its high-water mark for `--timings` ([`pool_peak`]).
@@ -42,7 +42,7 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
     let mut config = SessionConfig::from_env()?
         .with_target_partitions(engine.target_partitions.max(1))
         .with_information_schema(true);
-    let mut pool: Arc<dyn MemoryPool> = Arc::new(UnboundedMemoryPool::default());
+    let mut pool = Pool::unshared(Arc::new(UnboundedMemoryPool::default()));
     if let Some(limit) = engine.memory_limit {
         // Hash joins cannot spill in DataFusion 55: under a limit, joins are
         // sort-merge joins (whose sorts spill), and batches are a quarter of
@@ -60,17 +60,17 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
         // As DataFusion's own `with_memory_limit`: a GreedyMemoryPool naming
         // its top five consumers; here with a share for each consumer.
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        pool = Arc::new(Shares::new(
+        pool = Pool::shared(
             Arc::new(TrackConsumersPool::new(
                 GreedyMemoryPool::new(limit),
                 NonZeroUsize::new(5).expect("five is not zero"),
             )),
             limit,
-            engine.target_partitions.max(1),
-        ));
+            engine.target_partitions,
+        );
     }
     let runtime = RuntimeEnvBuilder::new()
-        .with_memory_pool(Arc::new(HighWater::new(pool)))
+        .with_memory_pool(Arc::new(pool))
         .build_arc()?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     warehouse.register(&ctx).await?;
@@ -126,90 +126,23 @@ const MEMORY_LIMITED_BATCH_ROWS: usize = 2048;
 /// holds now); `None` for the pool of a session not made by [`session`].
 pub fn pool_peak(pool: &dyn MemoryPool) -> Option<u64> {
     let pool: &dyn std::any::Any = pool;
-    let high_water = pool.downcast_ref::<HighWater>()?;
-    let peak = high_water
-        .peak
-        .swap(high_water.inner.reserved(), Ordering::Relaxed);
+    let pool = pool.downcast_ref::<Pool>()?;
+    let peak = pool.peak.swap(pool.inner.reserved(), Ordering::Relaxed);
     u64::try_from(peak).ok()
 }
 
-/// A memory pool that remembers the most its inner pool has held: what
-/// DataFusion's operators reserved, beside the process's resident memory
-/// (which also holds sprout's own data).
-#[derive(Debug)]
-struct HighWater {
-    inner: Arc<dyn MemoryPool>,
-    peak: AtomicUsize,
-}
-
-impl HighWater {
-    fn new(inner: Arc<dyn MemoryPool>) -> HighWater {
-        HighWater {
-            inner,
-            peak: AtomicUsize::new(0),
-        }
-    }
-
-    fn mark(&self) {
-        self.peak
-            .fetch_max(self.inner.reserved(), Ordering::Relaxed);
-    }
-}
-
-impl std::fmt::Display for HighWater {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl MemoryPool for HighWater {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn register(&self, consumer: &MemoryConsumer) {
-        self.inner.register(consumer);
-    }
-
-    fn unregister(&self, consumer: &MemoryConsumer) {
-        self.inner.unregister(consumer);
-    }
-
-    fn grow(&self, reservation: &MemoryReservation, additional: usize) {
-        self.inner.grow(reservation, additional);
-        self.mark();
-    }
-
-    fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
-        self.inner.shrink(reservation, shrink);
-    }
-
-    fn try_grow(
-        &self,
-        reservation: &MemoryReservation,
-        additional: usize,
-    ) -> datafusion::error::Result<()> {
-        self.inner.try_grow(reservation, additional)?;
-        self.mark();
-        Ok(())
-    }
-
-    fn reserved(&self) -> usize {
-        self.inner.reserved()
-    }
-
-    fn memory_limit(&self) -> MemoryLimit {
-        self.inner.memory_limit()
-    }
-}
-
-/// Consumers that may be busy at once in each partition, for [`Shares`]:
+/// Consumers that may be busy at once in each partition, for [`Pool`]'s shares:
 /// a sort filling, the sort feeding it merging its spill files, and an
 /// aggregation or exchange beside them.
 const CONSUMERS_PER_PARTITION: usize = 4;
 
-/// A bounded pool in which no one consumer (a sort, a merge, an
-/// aggregation) may hold more than its share:
+/// The pool a session's operators reserve memory from: its inner pool,
+/// remembering the most that pool has held (what DataFusion's operators
+/// reserved, beside the process's resident memory, which also holds
+/// sprout's own data), and under a limit giving each consumer a share.
+///
+/// With a share, no one consumer (a sort, a merge, an aggregation) may hold
+/// more than
 ///
 /// share = limit / (CONSUMERS_PER_PARTITION × partitions)
 ///
@@ -224,29 +157,53 @@ const CONSUMERS_PER_PARTITION: usize = 4;
 /// batch larger than a share under a small limit), so that it can go on;
 /// the pool's limit still holds.
 #[derive(Debug)]
-struct Shares {
+struct Pool {
     inner: Arc<dyn MemoryPool>,
-    share: usize,
+    peak: AtomicUsize,
+    share: Option<Share>,
+}
+
+/// One consumer's share of a bounded pool ([`Pool`]).
+#[derive(Debug, Clone, Copy)]
+struct Share {
+    bytes: usize,
     limit: usize,
 }
 
-impl Shares {
-    fn new(inner: Arc<dyn MemoryPool>, limit: usize, partitions: usize) -> Shares {
-        Shares {
+impl Pool {
+    /// `inner` with its high-water mark kept, every consumer free to take what it holds.
+    fn unshared(inner: Arc<dyn MemoryPool>) -> Pool {
+        Pool {
             inner,
-            share: limit / (CONSUMERS_PER_PARTITION * partitions),
-            limit,
+            peak: AtomicUsize::new(0),
+            share: None,
         }
+    }
+
+    /// `inner`, bounded at `limit` bytes, shared among the consumers of `partitions` partitions.
+    fn shared(inner: Arc<dyn MemoryPool>, limit: usize, partitions: usize) -> Pool {
+        Pool {
+            share: Some(Share {
+                bytes: limit / (CONSUMERS_PER_PARTITION * partitions.max(1)),
+                limit,
+            }),
+            ..Pool::unshared(inner)
+        }
+    }
+
+    fn mark(&self) {
+        self.peak
+            .fetch_max(self.inner.reserved(), Ordering::Relaxed);
     }
 }
 
-impl std::fmt::Display for Shares {
+impl std::fmt::Display for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.inner.fmt(f)
     }
 }
 
-impl MemoryPool for Shares {
+impl MemoryPool for Pool {
     fn name(&self) -> &str {
         self.inner.name()
     }
@@ -261,6 +218,7 @@ impl MemoryPool for Shares {
 
     fn grow(&self, reservation: &MemoryReservation, additional: usize) {
         self.inner.grow(reservation, additional);
+        self.mark();
     }
 
     fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
@@ -273,19 +231,24 @@ impl MemoryPool for Shares {
         additional: usize,
     ) -> datafusion::error::Result<()> {
         let held = reservation.size();
-        if held > 0 && held.saturating_add(additional) > self.share {
+        if let Some(share) = self.share
+            && held > 0
+            && held.saturating_add(additional) > share.bytes
+        {
             return Err(datafusion::error::DataFusionError::ResourcesExhausted(
                 format!(
                     "{} would hold {} bytes, more than one consumer's share ({} bytes) \
                      of the {}-byte memory limit; raise --memory-limit",
                     reservation.consumer().name(),
                     held.saturating_add(additional),
-                    self.share,
-                    self.limit
+                    share.bytes,
+                    share.limit
                 ),
             ));
         }
-        self.inner.try_grow(reservation, additional)
+        self.inner.try_grow(reservation, additional)?;
+        self.mark();
+        Ok(())
     }
 
     fn reserved(&self) -> usize {
@@ -360,7 +323,7 @@ mod tests {
         };
         let greedy: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(limit));
         assert_eq!(fill(greedy), (limit, false));
-        let shared: Arc<dyn MemoryPool> = Arc::new(Shares::new(
+        let shared: Arc<dyn MemoryPool> = Arc::new(Pool::shared(
             Arc::new(GreedyMemoryPool::new(limit)),
             limit,
             2,
@@ -373,7 +336,7 @@ mod tests {
     #[test]
     fn an_empty_consumer_may_take_one_step_beyond_its_share() {
         let limit = 1 << 20;
-        let pool: Arc<dyn MemoryPool> = Arc::new(Shares::new(
+        let pool: Arc<dyn MemoryPool> = Arc::new(Pool::shared(
             Arc::new(GreedyMemoryPool::new(limit)),
             limit,
             2,

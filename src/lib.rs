@@ -30,7 +30,8 @@
 //! - Shared plumbing below ingest, measures and render: `days` (Arrow
 //!   Date32 days and ages), [`batch`] (typed values built into Arrow batches),
 //!   `export` (batches written as CSV, Parquet or JSON), [`text`] (text
-//!   made safe to show).
+//!   made safe to show), `threads` (work shared out over the cores, results
+//!   in order).
 
 pub(crate) mod atomic;
 pub mod audit;
@@ -57,6 +58,7 @@ pub(crate) mod stages;
 pub use sprout_stats as stats;
 pub(crate) mod synth;
 pub mod text;
+pub(crate) mod threads;
 pub mod warehouse;
 
 /// The sprout version, stamped into every warehouse and output.

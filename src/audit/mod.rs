@@ -199,12 +199,22 @@ pub fn audit(sheets: &[Sheet], policy: Policy) -> Audit {
             how: "written without disclosure control (policy none): every count is exact; NOT FOR PUBLICATION".into(),
         });
     } else {
-        let mut ranges = sums::narrow(sheets, policy, &mut findings);
-        sums::across(sheets, &mut ranges, &mut findings);
-        derived::check(sheets, policy, &ranges, &mut findings);
-        words::lists(sheets, policy, &mut findings);
-        words::twins(sheets, &mut findings);
-        words::sentences(sheets, &mut findings);
+        // The checks of words (lists, twins, sentences) need no ranges, so
+        // they run on a thread of their own beside the checks of sums.
+        let words = std::thread::scope(|scope| {
+            let words = scope.spawn(|| {
+                let mut found = Vec::new();
+                words::lists(sheets, policy, &mut found);
+                words::twins(sheets, &mut found);
+                words::sentences(sheets, &mut found);
+                found
+            });
+            let mut ranges = sums::narrow(sheets, policy, &mut findings);
+            sums::across(sheets, &mut ranges, &mut findings);
+            derived::check(sheets, policy, &ranges, &mut findings);
+            words.join().expect("the checks of words do not panic")
+        });
+        findings.extend(words);
     }
     findings.sort_by(|a, b| {
         (&a.table, a.row, &a.column, a.kind).cmp(&(&b.table, b.row, &b.column, b.kind))
@@ -222,19 +232,33 @@ pub fn audit(sheets: &[Sheet], policy: Policy) -> Audit {
 /// tables, pages and workbook ([`read`]).
 pub fn audit_folder(folder: &std::path::Path) -> crate::error::Result<Audit> {
     let policy = read::policy(folder)?;
-    audit_written(folder, policy, read::tables(folder)?)
+    audit_written(folder, policy, || read::tables(folder))
 }
 
-/// Audit `tables` with the pages and the workbook written in `folder`, under
-/// `policy` (for `evaluate`, before it writes `evaluation.json`).
+/// Audit the tables `tables` reads with the pages and the workbook written in
+/// `folder`, under `policy` (for `evaluate`, before it writes
+/// `evaluation.json`). The three are read side by side, each on a thread.
 pub fn audit_written(
     folder: &std::path::Path,
     policy: Policy,
-    mut tables: Vec<Sheet>,
+    tables: impl FnOnce() -> crate::error::Result<Vec<Sheet>> + Send,
 ) -> crate::error::Result<Audit> {
-    tables.extend(read::pages(folder)?);
-    tables.extend(read::workbook(folder)?);
-    Ok(audit(&tables, policy))
+    let (tables, pages, workbook) = std::thread::scope(|scope| {
+        let pages = scope.spawn(|| read::pages(folder));
+        let workbook = scope.spawn(|| read::workbook(folder));
+        let tables = tables();
+        (
+            tables,
+            pages.join().expect("reading the pages does not panic"),
+            workbook
+                .join()
+                .expect("reading the workbook does not panic"),
+        )
+    });
+    let mut sheets = tables?;
+    sheets.extend(pages?);
+    sheets.extend(workbook?);
+    Ok(audit(&sheets, policy))
 }
 
 pub use crate::disclosure::policy::decimals;

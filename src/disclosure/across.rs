@@ -95,8 +95,13 @@ impl Matrix {
                 parts: rows.iter().map(|&r| (offset + r, cb)).collect(),
             });
             described.push(of.clone());
-            for ((key, group), rows) in &groups_of {
-                if *key != k || rows.iter().any(|&r| ranges[r][ca].is_none()) {
+            // The groups of this total: its key with every breakdown (the
+            // empty breakdown sorts first), in the map's order.
+            let groups = groups_of
+                .range((k.clone(), String::new())..)
+                .take_while(|((key, _), _)| *key == k);
+            for ((_, group), rows) in groups {
+                if rows.iter().any(|&r| ranges[r][ca].is_none()) {
                     continue;
                 }
                 sums.push(Sum {

@@ -5,6 +5,8 @@
 //! publishes beside another: lists and the counts that number them, and one
 //! quantity published in two tables.
 
+use std::collections::HashMap;
+
 use crate::measures::table::{OutColumn, Protection, TableDef};
 
 /// How one column is protected, with the columns it rests on as indices
@@ -210,9 +212,13 @@ impl SameQuantity {
         else {
             return Vec::new();
         };
+        let mut twins_of: HashMap<&[String], Vec<usize>> = HashMap::new();
+        for (key, rb) in &rows_b {
+            twins_of.entry(key.as_slice()).or_default().push(*rb);
+        }
         let mut pairs = Vec::new();
         for (key, ra) in &rows_a {
-            for (_, rb) in rows_b.iter().filter(|(k, _)| k == key) {
+            for rb in twins_of.get(key.as_slice()).into_iter().flatten() {
                 pairs.push(((*ra, ca), (*rb, cb)));
             }
         }

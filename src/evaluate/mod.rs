@@ -324,27 +324,49 @@ pub fn evaluate(
     // Markup shows extract text (names, labels): control characters and
     // bidirectional overrides in it are written out, never acted on.
     let markup = |text: &str| crate::text::visible_markup(text).into_owned();
-    if spec.outputs.commissioner_report {
-        put(
-            "report.html".into(),
-            markup(&rendered.commissioner).as_bytes(),
-        )?;
-    }
-    if spec.outputs.benchmarking_report {
-        put(
-            "benchmarking.html".into(),
-            markup(&rendered.benchmarking).as_bytes(),
-        )?;
-    }
-    for (name, svg) in &rendered.charts {
-        put(format!("charts/{name}.svg"), markup(svg).as_bytes())?;
-    }
-    if spec.outputs.workbook {
-        let xlsx = render::workbook::build(&published, &rendered.figures, &stamp)?;
+    // The workbook and the tables are built and written on threads of
+    // their own while the pages and charts are written here; the files are
+    // listed in the same order whichever finishes first.
+    let (workbook, tables_written) = std::thread::scope(|scope| -> Result<_> {
+        let workbook = spec.outputs.workbook.then(|| {
+            scope.spawn(|| render::workbook::build(&published, &rendered.figures, &stamp))
+        });
+        let tables = (!spec.outputs.tables.is_empty()).then(|| {
+            scope.spawn(|| {
+                render::tables::write_all(&published, &root.join("tables"), &spec.outputs.tables)
+            })
+        });
+        let pages = (|| -> Result<()> {
+            if spec.outputs.commissioner_report {
+                put(
+                    "report.html".into(),
+                    markup(&rendered.commissioner).as_bytes(),
+                )?;
+            }
+            if spec.outputs.benchmarking_report {
+                put(
+                    "benchmarking.html".into(),
+                    markup(&rendered.benchmarking).as_bytes(),
+                )?;
+            }
+            for (name, svg) in &rendered.charts {
+                put(format!("charts/{name}.svg"), markup(svg).as_bytes())?;
+            }
+            Ok(())
+        })();
+        let workbook = workbook
+            .map(|t| t.join().expect("building the workbook does not panic"))
+            .transpose();
+        let tables = tables
+            .map(|t| t.join().expect("writing the tables does not panic"))
+            .transpose();
+        pages?;
+        Ok((workbook?, tables?.is_some()))
+    })?;
+    if let Some(xlsx) = workbook {
         put("workbook.xlsx".into(), &xlsx)?;
     }
-    if !spec.outputs.tables.is_empty() {
-        render::tables::write_all(&published, &root.join("tables"), &spec.outputs.tables)?;
+    if tables_written {
         for t in &published {
             for f in &spec.outputs.tables {
                 files.push(format!("tables/{}.{}", t.name(), f.extension()));
@@ -357,16 +379,17 @@ pub fn evaluate(
     // written, its HTML pages and its workbook). Under a publication policy
     // a finding stops the run: nothing is swapped in and the previous output
     // stays.
-    let tables = if spec
+    let csv_written = spec
         .outputs
         .tables
-        .contains(&crate::export::OutputFormat::Csv)
-    {
-        crate::audit::read::tables(root)?
-    } else {
-        published.iter().map(crate::audit::Sheet::of).collect()
-    };
-    let audit = crate::audit::audit_written(root, policy, tables)?;
+        .contains(&crate::export::OutputFormat::Csv);
+    let audit = crate::audit::audit_written(root, policy, || {
+        if csv_written {
+            crate::audit::read::tables(root)
+        } else {
+            Ok(published.iter().map(crate::audit::Sheet::of).collect())
+        }
+    })?;
     let suppressed = disclosure::suppressed_cells(&published);
     let record = Record {
         stamp: &stamp,

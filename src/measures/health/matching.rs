@@ -306,7 +306,7 @@ pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRul
                 .collect();
             let keys = &keys;
             let mut found: Vec<(usize, Vec<Comparator>)> = std::thread::scope(|scope| {
-                let threads: Vec<_> = share_out(work, worker_threads())
+                let threads: Vec<_> = share_out(work, crate::threads::workers())
                     .into_iter()
                     .map(|share| {
                         scope.spawn(move || match_cells(cohort, cases, keys, share, rules))
@@ -396,11 +396,6 @@ fn cell_of(key: &Key) -> Cell {
 struct CellWork {
     cases: Vec<usize>,
     candidates: Vec<usize>,
-}
-
-/// Threads to match on: the cores there are, at most 8.
-fn worker_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 /// Cells dealt to `threads` shares of about equal work (most cases first,

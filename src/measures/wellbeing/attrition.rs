@@ -342,7 +342,10 @@ pub(super) fn attrition_tables(
     let cohort: OutcomeCohort = rules.cohort;
     let mut table = TableBuilder::new(&WELLBEING_ATTRITION_BIAS);
     let mut balance = TableBuilder::new(&WELLBEING_WEIGHT_BALANCE);
-    for (instrument, k, score, _) in scores(rows, thresholds) {
+    // Each score's people and its response model, the scores shared out
+    // over the cores (the model's fit is most of the work).
+    let scored = scores(rows, thresholds);
+    let modelled = crate::threads::map_in_order(&scored, |&(instrument, k, _, _)| {
         let people: Vec<Person> = rows
             .iter()
             .filter(|r| &*r.instrument == instrument)
@@ -359,6 +362,10 @@ pub(super) fn attrition_tables(
                 })
             })
             .collect();
+        let weighted = weighted_change(&people);
+        (people, weighted)
+    });
+    for (&(_, _, score, _), (people, weighted)) in scored.iter().zip(modelled) {
         let (with, without): (Vec<&Person>, Vec<&Person>) =
             people.iter().partition(|p| p.change.is_some());
         let with_baseline: Vec<f64> = with.iter().map(|p| p.baseline).collect();
@@ -366,7 +373,6 @@ pub(super) fn attrition_tables(
         let changes: Vec<f64> = with.iter().filter_map(|p| p.change).collect();
         let complete = mean_ci(&changes);
         let infer = changes.len() >= rules.min_pairs.max(2);
-        let weighted = weighted_change(&people);
         let tipping = tipping_delta(
             complete.mean,
             (complete.lower, complete.upper),

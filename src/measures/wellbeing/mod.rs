@@ -11,16 +11,18 @@ pub mod attrition;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{Date32Type, Float64Type, Int64Type};
+use datafusion::arrow::array::{
+    Array, AsArray, Date32Array, Float64Array, Int64Array, PrimitiveArray, RecordBatch, StringArray,
+};
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, Date32Type, Float64Type, Int64Type};
 use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
 
 use super::period::{OutcomeCohort, Period};
 use super::query::Query;
 use super::table::{
-    OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_at, int_label, int_value, losses,
-    num_value, p_value, share, statistic, text, text_value, wilson_lower, wilson_upper,
+    OutTable, RowSum, Sums, TableBuilder, TableDef, count, int_label, int_value, losses, num_value,
+    p_value, share, statistic, text, text_value, wilson_lower, wilson_upper,
 };
 use crate::batch::Value;
 use crate::days::age_in_years;
@@ -278,99 +280,142 @@ impl Labels {
     }
 }
 
-/// The pairs query's item columns of one result batch, looked up once (the
-/// other columns are still found by name for each row).
+/// The pairs query's columns of one result batch, each looked up once and
+/// typed (a column missing or of another type reads as empty).
 struct PairColumns<'a> {
-    batch: &'a RecordBatch,
-    baseline_items: Vec<Option<&'a ArrayRef>>,
-    follow_up_items: Vec<Option<&'a ArrayRef>>,
+    text: [Option<&'a StringArray>; PairColumns::TEXT.len()],
+    dates: [Option<&'a Date32Array>; PairColumns::DATES.len()],
+    baseline_total: Option<&'a Float64Array>,
+    follow_up_total: Option<&'a Float64Array>,
+    imd_decile: Option<&'a Int64Array>,
+    later_assessments: Option<&'a Int64Array>,
+    baseline_items: Vec<Option<&'a Int64Array>>,
+    follow_up_items: Vec<Option<&'a Int64Array>>,
+}
+
+/// A text column of the pairs query ([`PairColumns::TEXT`] in this order).
+#[derive(Clone, Copy)]
+enum Text {
+    Instrument,
+    PcnCode,
+    Scheme,
+    ReferralSource,
+    Sex,
+    Ethnicity,
+    AgeBand,
+    Needs,
+}
+
+/// A date column of the pairs query ([`PairColumns::DATES`] in this order).
+#[derive(Clone, Copy)]
+enum Date {
+    Cohort,
+    FollowUp,
+    BirthMonth,
+    Referral,
 }
 
 impl<'a> PairColumns<'a> {
+    const TEXT: [&'static str; 8] = [
+        "instrument",
+        "pcn_code",
+        "scheme",
+        "referral_source",
+        "sex",
+        "ethnicity",
+        "age_band",
+        "needs",
+    ];
+    const DATES: [&'static str; 4] = [
+        "cohort_date",
+        "follow_up_date",
+        "birth_month",
+        "referral_date",
+    ];
+
     fn new(batch: &'a RecordBatch) -> Self {
+        let column = |name: &str| crate::measures::table::column(batch, name);
+        let ints = |name: &str| column(name).and_then(|c| c.as_primitive_opt::<Int64Type>());
+        let floats = |name: &str| column(name).and_then(|c| c.as_primitive_opt::<Float64Type>());
         let items = |prefix: &str| {
             (1..=MAX_ITEMS)
-                .map(|k| crate::measures::table::column(batch, &format!("{prefix}{k}")))
+                .map(|k| ints(&format!("{prefix}{k}")))
                 .collect()
         };
         PairColumns {
-            batch,
+            text: Self::TEXT.map(|name| column(name).and_then(|c| c.as_string_opt::<i32>())),
+            dates: Self::DATES
+                .map(|name| column(name).and_then(|c| c.as_primitive_opt::<Date32Type>())),
+            baseline_total: floats("b_total"),
+            follow_up_total: floats("f_total"),
+            imd_decile: ints("imd_decile"),
+            later_assessments: ints("later_assessments"),
             baseline_items: items("b"),
             follow_up_items: items("f"),
         }
     }
 
-    fn text(&self, name: &str, i: usize) -> Option<&'a str> {
-        let a = crate::measures::table::column(self.batch, name)?.as_string_opt::<i32>()?;
+    fn text(&self, column: Text, i: usize) -> Option<&'a str> {
+        let a = self.text[column as usize]?;
         (!a.is_null(i)).then(|| a.value(i))
     }
 
-    fn int(&self, name: &str, i: usize) -> Option<i64> {
-        int_at(self.batch, name, i)
+    fn date(&self, column: Date, i: usize) -> Option<i32> {
+        value_at(self.dates[column as usize], i)
     }
 
-    fn float(&self, name: &str, i: usize) -> Option<f64> {
-        let a =
-            crate::measures::table::column(self.batch, name)?.as_primitive_opt::<Float64Type>()?;
-        (!a.is_null(i)).then(|| a.value(i))
-    }
-
-    fn date(&self, name: &str, i: usize) -> Option<i32> {
-        let a =
-            crate::measures::table::column(self.batch, name)?.as_primitive_opt::<Date32Type>()?;
-        (!a.is_null(i)).then(|| a.value(i))
-    }
-
-    fn items(columns: &[Option<&ArrayRef>], i: usize) -> [Option<i64>; MAX_ITEMS] {
+    fn items(columns: &[Option<&Int64Array>], i: usize) -> [Option<i64>; MAX_ITEMS] {
         let mut items = [None; MAX_ITEMS];
         for (item, column) in items.iter_mut().zip(columns) {
-            *item = column
-                .and_then(|c| c.as_primitive_opt::<Int64Type>())
-                .filter(|a| !a.is_null(i))
-                .map(|a| a.value(i));
+            *item = value_at(*column, i);
         }
         items
     }
+}
+
+/// Row `i` of a typed column, `None` when null or the column is missing.
+fn value_at<T: ArrowPrimitiveType>(a: Option<&PrimitiveArray<T>>, i: usize) -> Option<T::Native> {
+    a.filter(|a| !a.is_null(i)).map(|a| a.value(i))
 }
 
 /// Read one batch of the pairs query's rows into `out`, scoring both sides.
 fn add_episode_rows(batch: &RecordBatch, labels: &mut Labels, out: &mut Vec<EpisodeRow>) {
     let columns = PairColumns::new(batch);
     for i in 0..batch.num_rows() {
-        let Some(instrument) = columns.text("instrument", i) else {
+        let Some(instrument) = columns.text(Text::Instrument, i) else {
             continue;
         };
-        let side = |items: &[Option<&ArrayRef>], total: &str| {
+        let side = |items: &[Option<&Int64Array>], total: Option<&Float64Array>| {
             scoring::score(
                 instrument,
                 &PairColumns::items(items, i),
-                columns.float(total, i),
+                value_at(total, i),
             )
         };
         let follow_up = columns
-            .date("follow_up_date", i)
-            .map(|_| side(&columns.follow_up_items, "f_total"));
+            .date(Date::FollowUp, i)
+            .map(|_| side(&columns.follow_up_items, columns.follow_up_total));
         let age_band = match (
-            columns.date("birth_month", i),
-            columns.date("referral_date", i),
+            columns.date(Date::BirthMonth, i),
+            columns.date(Date::Referral, i),
         ) {
             (Some(birth), Some(referred)) => age_band_of(age_in_years(birth, referred)),
-            _ => columns.text("age_band", i).unwrap_or("unknown"),
+            _ => columns.text(Text::AgeBand, i).unwrap_or("unknown"),
         };
-        let known = |name: &str| columns.text(name, i).unwrap_or("unknown");
-        let decile = columns.int("imd_decile", i);
+        let known = |column: Text| columns.text(column, i).unwrap_or("unknown");
+        let decile = value_at(columns.imd_decile, i);
         let quintile = decile.map(|d| ((d + 1) / 2).to_string());
         let mut groups = vec![
-            ("pcn_code", labels.get(known("pcn_code"))),
-            ("scheme", labels.get(known("scheme"))),
-            ("referral_source", labels.get(known("referral_source"))),
+            ("pcn_code", labels.get(known(Text::PcnCode))),
+            ("scheme", labels.get(known(Text::Scheme))),
+            ("referral_source", labels.get(known(Text::ReferralSource))),
             ("age_band", labels.get(age_band)),
-            ("sex", labels.get(known("sex"))),
+            ("sex", labels.get(known(Text::Sex))),
             (
                 "ethnicity_group",
                 labels.get(
                     columns
-                        .text("ethnicity", i)
+                        .text(Text::Ethnicity, i)
                         .and_then(ethnic_group)
                         .unwrap_or("not stated or not known"),
                 ),
@@ -386,7 +431,7 @@ fn add_episode_rows(batch: &RecordBatch, labels: &mut Labels, out: &mut Vec<Epis
             groups.push(("core20", labels.get(core20)));
         }
         for need in columns
-            .text("needs", i)
+            .text(Text::Needs, i)
             .unwrap_or_default()
             .split(';')
             .filter(|n| !n.is_empty())
@@ -394,10 +439,10 @@ fn add_episode_rows(batch: &RecordBatch, labels: &mut Labels, out: &mut Vec<Epis
             groups.push(("need", labels.get(need)));
         }
         out.push(EpisodeRow {
-            cohort_day: columns.date("cohort_date", i),
-            baseline: side(&columns.baseline_items, "b_total"),
+            cohort_day: columns.date(Date::Cohort, i),
+            baseline: side(&columns.baseline_items, columns.baseline_total),
             follow_up,
-            later_assessments: columns.int("later_assessments", i).unwrap_or(0),
+            later_assessments: value_at(columns.later_assessments, i).unwrap_or(0),
             instrument: labels.get(instrument),
             groups,
         });
