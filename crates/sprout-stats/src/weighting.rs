@@ -48,25 +48,32 @@ impl LogisticFit {
 /// singular under separation (not converged). `None` when there are no rows,
 /// the rows differ in length, or X′WX is singular from the start (a column
 /// that is constant or a copy of others).
+///
+/// Each row's sums run over its non-zero entries only (a design of
+/// indicators is mostly zeros): a zero term adds nothing, so the sums, and
+/// the fit, are the same as over every entry.
 pub fn logistic(x: &[Vec<f64>], y: &[bool]) -> Option<LogisticFit> {
     let k = x.first()?.len();
     if k == 0 || x.len() != y.len() || x.iter().any(|r| r.len() != k) {
         return None;
     }
+    let design = Sparse::of(x);
     let mut beta = vec![0.0; k];
-    let mut loglik = log_likelihood(x, y, &beta);
+    let mut loglik = design.log_likelihood(y, &beta);
     for iteration in 1..=MAX_ITERATIONS {
         let mut information = vec![vec![0.0; k]; k];
         let mut score = vec![0.0; k];
-        for (row, &yi) in x.iter().zip(y) {
-            let p = probability(row, &beta);
+        for (r, &yi) in y.iter().enumerate() {
+            let (columns, values) = design.row(r);
+            let p = 1.0 / (1.0 + (-design.eta(r, &beta)).exp());
             let w = p * (1.0 - p);
             let residual = f64::from(u8::from(yi)) - p;
             // The lower triangle of X′WX: all the solver reads.
-            for (a, (s, info)) in score.iter_mut().zip(&mut information).enumerate() {
-                *s += row[a] * residual;
-                for (cell, xb) in info.iter_mut().zip(&row[..=a]) {
-                    *cell += w * row[a] * xb;
+            for (i, (&a, &xa)) in columns.iter().zip(values).enumerate() {
+                score[a] += xa * residual;
+                let info = &mut information[a];
+                for (&b, &xb) in columns[..=i].iter().zip(&values[..=i]) {
+                    info[b] += w * xa * xb;
                 }
             }
         }
@@ -88,7 +95,7 @@ pub fn logistic(x: &[Vec<f64>], y: &[bool]) -> Option<LogisticFit> {
         let mut next_loglik;
         loop {
             next = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
-            next_loglik = log_likelihood(x, y, &next);
+            next_loglik = design.log_likelihood(y, &next);
             if next_loglik >= loglik - 1e-12 || scale < 1e-6 {
                 break;
             }
@@ -116,25 +123,60 @@ pub fn logistic(x: &[Vec<f64>], y: &[bool]) -> Option<LogisticFit> {
     })
 }
 
-fn probability(row: &[f64], beta: &[f64]) -> f64 {
-    let eta: f64 = row.iter().zip(beta).map(|(x, b)| x * b).sum();
-    1.0 / (1.0 + (-eta).exp())
+/// A design's non-zero entries, row by row (compressed rows), in column order.
+struct Sparse {
+    /// offsets[r]..offsets[r + 1] index `columns` and `values` for row r.
+    offsets: Vec<usize>,
+    columns: Vec<usize>,
+    values: Vec<f64>,
 }
 
-/// ℓ(β), computed stably: yᵢηᵢ − log(1 + e^ηᵢ).
-fn log_likelihood(x: &[Vec<f64>], y: &[bool], beta: &[f64]) -> f64 {
-    x.iter()
-        .zip(y)
-        .map(|(row, &yi)| {
-            let eta: f64 = row.iter().zip(beta).map(|(x, b)| x * b).sum();
-            let log1p_exp = if eta > 0.0 {
-                eta + (-eta).exp().ln_1p()
-            } else {
-                eta.exp().ln_1p()
-            };
-            f64::from(u8::from(yi)) * eta - log1p_exp
-        })
-        .sum()
+impl Sparse {
+    fn of(x: &[Vec<f64>]) -> Sparse {
+        let mut sparse = Sparse {
+            offsets: Vec::with_capacity(x.len() + 1),
+            columns: Vec::new(),
+            values: Vec::new(),
+        };
+        sparse.offsets.push(0);
+        for row in x {
+            for (c, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    sparse.columns.push(c);
+                    sparse.values.push(v);
+                }
+            }
+            sparse.offsets.push(sparse.columns.len());
+        }
+        sparse
+    }
+
+    fn row(&self, r: usize) -> (&[usize], &[f64]) {
+        let span = self.offsets[r]..self.offsets[r + 1];
+        (&self.columns[span.clone()], &self.values[span])
+    }
+
+    /// ηᵣ = xᵣ′β.
+    fn eta(&self, r: usize, beta: &[f64]) -> f64 {
+        let (columns, values) = self.row(r);
+        columns.iter().zip(values).map(|(&c, x)| x * beta[c]).sum()
+    }
+
+    /// ℓ(β), computed stably: yᵢηᵢ − log(1 + e^ηᵢ).
+    fn log_likelihood(&self, y: &[bool], beta: &[f64]) -> f64 {
+        y.iter()
+            .enumerate()
+            .map(|(r, &yi)| {
+                let eta = self.eta(r, beta);
+                let log1p_exp = if eta > 0.0 {
+                    eta + (-eta).exp().ln_1p()
+                } else {
+                    eta.exp().ln_1p()
+                };
+                f64::from(u8::from(yi)) * eta - log1p_exp
+            })
+            .sum()
+    }
 }
 
 /// Solve A s = b for a symmetric positive definite A, given by its lower
