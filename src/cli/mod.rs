@@ -86,12 +86,8 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
-    if cli
-        .command
-        .engine()
-        .is_some_and(|e| e.memory_limit.is_some())
-    {
-        crate::engine::few_allocator_arenas();
+    if let Some(engine) = cli.command.engine() {
+        crate::engine::few_allocator_arenas(engine.target_partitions);
     }
     let console = Console::new(cli.quiet);
     match run(cli.command, &console) {

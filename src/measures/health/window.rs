@@ -6,10 +6,6 @@
 //! later of registration start and the first day of event data, to the earliest
 //! of deregistration, death and the last day of event data (the extract end).
 
-use chrono::Months;
-
-use crate::days::{date32, from_date32};
-
 /// An inclusive run of days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -31,17 +27,7 @@ impl Span {
     }
 }
 
-/// `day` moved by whole calendar months (negative: back), clamped to month ends
-/// (31 March minus one month is 28 or 29 February).
-pub fn add_months(day: i32, months: i32) -> i32 {
-    let date = from_date32(day);
-    let moved = if months >= 0 {
-        date.checked_add_months(Months::new(months.unsigned_abs()))
-    } else {
-        date.checked_sub_months(Months::new(months.unsigned_abs()))
-    };
-    moved.map_or(day, date32)
-}
+pub use crate::days::add_months;
 
 /// The window of `months` before `index`, ending `gap_days` before the index
 /// day: `[index − months, index − 1 − gap_days]`.
@@ -163,6 +149,7 @@ pub fn count_in(days: &[i32], span: Span) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::days::date32;
     use chrono::NaiveDate;
 
     fn d(y: i32, m: u32, day: u32) -> i32 {
