@@ -41,7 +41,8 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
     // DATAFUSION_EXECUTION_BATCH_SIZE); partitions are always set here.
     let mut config = SessionConfig::from_env()?
         .with_target_partitions(engine.target_partitions.max(1))
-        .with_information_schema(true);
+        .with_information_schema(true)
+        .with_extension(Arc::new(crate::stages::QueryLog::default()));
     let mut pool = Pool::unshared(Arc::new(UnboundedMemoryPool::default()));
     if let Some(limit) = engine.memory_limit {
         // Hash joins cannot spill in DataFusion 55: under a limit, joins are

@@ -6,7 +6,8 @@
 //! on Linux, the peak resident memory (`VmHWM` in `/proc/self/status`),
 //! resetting the peak after each reading so that every stage's figure covers
 //! only that stage; and, once told the query engine's session, the most its
-//! memory pool held in the stage (DataFusion's share of the resident peak). The scale
+//! memory pool held in the stage (DataFusion's share of the resident peak),
+//! and each measure query that finished in it with its time and rows. The scale
 //! benchmark (`benches/scale/`) reads these files; users can read them to size
 //! a machine.
 
@@ -31,6 +32,57 @@ pub struct StageTiming {
     /// The most the query engine's memory pool held during the stage, in
     /// bytes (None before the engine starts).
     pub pool_peak_bytes: Option<u64>,
+    /// The measure queries that finished during the stage, in the order they
+    /// finished.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<QueryTiming>,
+}
+
+/// One run of a measure file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct QueryTiming {
+    /// The file's stem in `queries/`.
+    pub query: &'static str,
+    /// Wall time from planning to the last row, in seconds; for a query whose
+    /// rows are handed over as they arrive, including sprout's reading of them.
+    pub seconds: f64,
+    /// Rows returned.
+    pub rows: usize,
+}
+
+/// The measure queries a session has run and not yet reported: kept in the
+/// session's configuration ([`crate::engine::session`]), added to by
+/// [`crate::measures::query::Query`], taken at each lap of the stopwatch.
+#[derive(Debug, Default)]
+pub struct QueryLog(std::sync::Mutex<Vec<QueryTiming>>);
+
+impl QueryLog {
+    /// The log of `ctx`'s session (`None` for a session not made by
+    /// [`crate::engine::session`]).
+    pub fn of(ctx: &datafusion::prelude::SessionContext) -> Option<std::sync::Arc<QueryLog>> {
+        ctx.state_ref().read().config().get_extension::<QueryLog>()
+    }
+
+    /// Note that `query` returned `rows` rows after `seconds`.
+    pub fn record(&self, query: &'static str, seconds: f64, rows: usize) {
+        self.entries().push(QueryTiming {
+            query,
+            seconds,
+            rows,
+        });
+    }
+
+    /// The queries recorded since the last call.
+    fn take(&self) -> Vec<QueryTiming> {
+        std::mem::take(&mut *self.entries())
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<QueryTiming>> {
+        // A panic elsewhere while the lock was held leaves whole entries.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Times the stages of a run.
@@ -43,6 +95,8 @@ pub struct Stopwatch {
     stages: Vec<StageTiming>,
     /// The query engine's memory pool, whose high-water mark is read at each lap.
     engine: Option<std::sync::Arc<dyn datafusion::execution::memory_pool::MemoryPool>>,
+    /// The query engine's log of measure queries, taken at each lap.
+    queries: Option<std::sync::Arc<QueryLog>>,
     /// The terminal's spinner, told which stage runs next at each lap.
     spinner: Option<indicatif::ProgressBar>,
 }
@@ -89,6 +143,7 @@ impl Stopwatch {
             lap_cpu_started: cpu,
             stages: Vec::new(),
             engine: None,
+            queries: None,
             spinner: None,
         }
     }
@@ -99,6 +154,7 @@ impl Stopwatch {
         let pool = std::sync::Arc::clone(&ctx.runtime_env().memory_pool);
         crate::engine::pool_peak(pool.as_ref());
         self.engine = Some(pool);
+        self.queries = QueryLog::of(ctx);
     }
 
     /// Show the stages on `spinner` (from [`crate::console::Console::stage`]),
@@ -138,6 +194,11 @@ impl Stopwatch {
                 .engine
                 .as_ref()
                 .and_then(|pool| crate::engine::pool_peak(pool.as_ref())),
+            queries: self
+                .queries
+                .as_ref()
+                .map(|log| log.take())
+                .unwrap_or_default(),
         });
         self.lap_started = Instant::now();
         self.lap_cpu_started = cpu;

@@ -61,8 +61,22 @@ impl Query {
         ctx: &SessionContext,
         params: &[(&str, ScalarValue)],
     ) -> Result<Vec<RecordBatch>> {
+        let started = std::time::Instant::now();
         let frame = self.frame(ctx, params).await?;
-        frame.collect().await.map_err(|e| self.failed(e))
+        let batches = frame.collect().await.map_err(|e| self.failed(e))?;
+        self.log(
+            ctx,
+            started,
+            batches.iter().map(RecordBatch::num_rows).sum(),
+        );
+        Ok(batches)
+    }
+
+    /// Note this query's time and rows in the session's log, for `--timings`.
+    fn log(&self, ctx: &SessionContext, started: std::time::Instant, rows: usize) {
+        if let Some(log) = crate::stages::QueryLog::of(ctx) {
+            log.record(self.name, started.elapsed().as_secs_f64(), rows);
+        }
     }
 
     /// The engine's error `source`, naming this measure file.
@@ -82,11 +96,16 @@ impl Query {
         mut each: impl FnMut(&RecordBatch),
     ) -> Result<()> {
         use futures::StreamExt;
+        let started = std::time::Instant::now();
         let frame = self.frame(ctx, params).await?;
         let mut stream = frame.execute_stream().await.map_err(|e| self.failed(e))?;
+        let mut rows = 0;
         while let Some(batch) = stream.next().await {
-            each(&batch.map_err(|e| self.failed(e))?);
+            let batch = batch.map_err(|e| self.failed(e))?;
+            rows += batch.num_rows();
+            each(&batch);
         }
+        self.log(ctx, started, rows);
         Ok(())
     }
 

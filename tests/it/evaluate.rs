@@ -565,6 +565,37 @@ fn the_same_spec_and_inputs_give_byte_identical_outputs_even_under_a_memory_limi
     assert!(pool > 0 && pool <= 64 << 20 && pool < rss, "{recorded}");
     let cores = recorded["cores_busy"].as_f64().unwrap_or(0.0);
     assert!(cores > 0.0, "{recorded}");
+    // Each measure query is listed in the stage it finished in, with its
+    // time and rows: the pairs query among the measures, the health events
+    // in the health stage; none before the engine starts.
+    let queries_in = |stage: usize| -> Vec<(String, f64, u64)> {
+        recorded["stages"][stage]["queries"]
+            .as_array()
+            .map(|q| {
+                q.iter()
+                    .map(|q| {
+                        (
+                            q["query"].as_str().unwrap().to_string(),
+                            q["seconds"].as_f64().unwrap(),
+                            q["rows"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(queries_in(0).is_empty(), "{recorded}");
+    let measures = queries_in(1);
+    let pairs = measures.iter().find(|q| q.0 == "wellbeing_pairs");
+    assert!(pairs.is_some_and(|q| q.1 > 0.0 && q.2 > 0), "{recorded}");
+    assert!(
+        queries_in(2)
+            .iter()
+            .any(|q| q.0 == "health_events" && q.2 > 0),
+        "{recorded}"
+    );
+    let in_queries: f64 = (1..=2).flat_map(queries_in).map(|q| q.1).sum();
+    assert!(in_queries <= total, "{recorded}");
     same_bytes(&outputs[0], &outputs[1]);
 }
 
