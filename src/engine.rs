@@ -138,6 +138,11 @@ pub fn pool_peak(pool: &dyn MemoryPool) -> Option<u64> {
     u64::try_from(peak).ok()
 }
 
+/// The part of a bounded pool (one in this many bytes) that consumers
+/// which can spill (sorts, aggregations) leave for those which cannot (the
+/// merges of spilled runs, join buffers), for [`Pool`].
+const UNSPILLABLE_RESERVE: usize = 4;
+
 /// Consumers that may be busy at once in each partition, for [`Pool`]'s shares:
 /// a sort filling, the sort feeding it merging its spill files, and an
 /// aggregation or exchange beside them.
@@ -163,6 +168,12 @@ const CONSUMERS_PER_PARTITION: usize = 4;
 /// consumer holding nothing may take more than its share in one step (one
 /// batch larger than a share under a small limit), so that it can go on;
 /// the pool's limit still holds.
+///
+/// Consumers that can spill also leave a quarter of the pool to those that
+/// cannot ([`UNSPILLABLE_RESERVE`]): a query with many sorts at once (its
+/// sort-merge joins sort both sides) otherwise fills the pool with sorts
+/// that could have spilled, and the merge of one of them, which cannot,
+/// finds no room for its next batch (tier XL under 2 GiB failed so).
 #[derive(Debug)]
 struct Pool {
     inner: Arc<dyn MemoryPool>,
@@ -170,11 +181,13 @@ struct Pool {
     share: Option<Share>,
 }
 
-/// One consumer's share of a bounded pool ([`Pool`]).
+/// One consumer's share of a bounded pool ([`Pool`]), and what consumers
+/// that can spill may hold together.
 #[derive(Debug, Clone, Copy)]
 struct Share {
     bytes: usize,
     limit: usize,
+    spillable: usize,
 }
 
 impl Pool {
@@ -193,6 +206,7 @@ impl Pool {
             share: Some(Share {
                 bytes: limit / (CONSUMERS_PER_PARTITION * partitions.max(1)),
                 limit,
+                spillable: limit - limit / UNSPILLABLE_RESERVE,
             }),
             ..Pool::unshared(inner)
         }
@@ -240,18 +254,34 @@ impl MemoryPool for Pool {
         let held = reservation.size();
         if let Some(share) = self.share
             && held > 0
-            && held.saturating_add(additional) > share.bytes
         {
-            return Err(datafusion::error::DataFusionError::ResourcesExhausted(
-                format!(
-                    "{} would hold {} bytes, more than one consumer's share ({} bytes) \
-                     of the {}-byte memory limit; raise --memory-limit",
-                    reservation.consumer().name(),
-                    held.saturating_add(additional),
-                    share.bytes,
-                    share.limit
-                ),
-            ));
+            let consumer = reservation.consumer();
+            if held.saturating_add(additional) > share.bytes {
+                return Err(datafusion::error::DataFusionError::ResourcesExhausted(
+                    format!(
+                        "{} would hold {} bytes, more than one consumer's share ({} bytes) \
+                         of the {}-byte memory limit; raise --memory-limit",
+                        consumer.name(),
+                        held.saturating_add(additional),
+                        share.bytes,
+                        share.limit
+                    ),
+                ));
+            }
+            if consumer.can_spill()
+                && self.inner.reserved().saturating_add(additional) > share.spillable
+            {
+                return Err(datafusion::error::DataFusionError::ResourcesExhausted(
+                    format!(
+                        "{} would take the consumers that can spill beyond {} bytes \
+                         of the {}-byte memory limit (the rest is kept for those that \
+                         cannot); raise --memory-limit",
+                        consumer.name(),
+                        share.spillable,
+                        share.limit
+                    ),
+                ));
+            }
         }
         self.inner.try_grow(reservation, additional)?;
         self.mark();
@@ -355,6 +385,37 @@ mod tests {
         sort.free();
         let other = MemoryConsumer::new("other").register(&pool);
         assert!(other.try_grow(limit + 1).is_err(), "the pool's limit holds");
+    }
+
+    /// Sorts fill the pool up to three quarters of it, then spill; a merge
+    /// of spilled runs, which cannot spill, still finds room beside them.
+    #[test]
+    fn sorts_leave_room_for_what_cannot_spill() {
+        let limit = 1 << 20;
+        let step = 16 << 10;
+        let pool: Arc<dyn MemoryPool> = Arc::new(Pool::shared(
+            Arc::new(GreedyMemoryPool::new(limit)),
+            limit,
+            1,
+        ));
+        let sorts: Vec<_> = (0..8)
+            .map(|i| {
+                let sort = MemoryConsumer::new(format!("sort {i}"))
+                    .with_can_spill(true)
+                    .register(&pool);
+                while sort.try_grow(step).is_ok() {}
+                sort
+            })
+            .collect();
+        // Three quarters, and one first step of each sort that came later.
+        let held: usize = sorts.iter().map(MemoryReservation::size).sum();
+        assert!(held <= limit * 3 / 4 + sorts.len() * step, "{held}");
+        let merge = MemoryConsumer::new("merge").register(&pool);
+        for _ in 0..8 {
+            merge
+                .try_grow(step)
+                .expect("room kept for what cannot spill");
+        }
     }
 
     #[test]
