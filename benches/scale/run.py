@@ -449,7 +449,10 @@ def report(data, command):
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for tier, t in data["tiers"].items():
-        s = t["sizes"]
+        s = t.get("sizes")
+        if not s:
+            lines.append(f"| {tier} | | {t['referred']:,} | | | | |")
+            continue
         lines.append(
             f"| {tier} | {s['people']:,} | {t['referred']:,} | {s['referrals']:,} | "
             f"{s['assessments']:,} | {s['health_events']:,} | {s['events_of_referred']:,} |"
@@ -478,6 +481,10 @@ def report(data, command):
 
     for tier, t in data["tiers"].items():
         run = t["evaluate"]
+        if "error" in run:
+            lines.append(f"| {tier} (`--memory-limit {t['memory_limit']}`) | failed: {run['error']} "
+                         "| | | | | | | | |")
+            continue
         name = f"{tier} (`--memory-limit {t['memory_limit']}`)" if t.get("memory_limit") else tier
         lines.append(
             f"| {name} | " + " | ".join(stage_cells(run))
@@ -816,7 +823,13 @@ def main():
             ),
         }
         if "error" in result["evaluate"]:
-            raise SystemExit(f"sprout evaluate failed at tier {tier}: {result['evaluate']['error']}")
+            if not limit:
+                raise SystemExit(f"sprout evaluate failed at tier {tier}: {result['evaluate']['error']}")
+            # A bounded tier that fails is a finding for BENCHMARKS.md, not the
+            # end of the benchmark; its warehouse was not kept, so no sizes.
+            say(f"    failed: {result['evaluate']['error']}")
+            data["tiers"][tier] = result
+            continue
         say(f"    {result['evaluate']['seconds']:.1f} s, peak {gib(result['evaluate']['peak'])}")
         result["sizes"] = sizes(sprout, folder / "warehouse")
         if tier == "L":
