@@ -1,5 +1,6 @@
 //! The query engine: a DataFusion session with every warehouse table
-//! registered, its partitions and memory bound, and the runtime queries run on.
+//! registered, its partitions and memory bound and a log of the measure
+//! queries it ran, the runtime queries run on, and the C allocator's settings.
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -42,7 +43,7 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
     let mut config = SessionConfig::from_env()?
         .with_target_partitions(engine.target_partitions.max(1))
         .with_information_schema(true)
-        .with_extension(Arc::new(crate::stages::QueryLog::default()));
+        .with_extension(Arc::new(QueryLog::default()));
     let mut pool = Pool::unshared(Arc::new(UnboundedMemoryPool::default()));
     if let Some(limit) = engine.memory_limit {
         // Hash joins cannot spill in DataFusion 55: under a limit, joins are
@@ -76,6 +77,53 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     warehouse.register(&ctx).await?;
     Ok(ctx)
+}
+
+/// One run of a measure file.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct QueryTiming {
+    /// The file's stem in `queries/`.
+    pub query: &'static str,
+    /// Wall time from planning to the last row, in seconds; for a query whose
+    /// rows are handed over as they arrive, including sprout's reading of them.
+    pub seconds: f64,
+    /// Rows returned.
+    pub rows: usize,
+}
+
+/// The measure queries a session has run and not yet reported: kept in the
+/// session's configuration ([`crate::engine::session`]), added to by
+/// [`crate::measures::query::Query`], taken at each lap of the stopwatch ([`crate::stages`]).
+#[derive(Debug, Default)]
+pub struct QueryLog(std::sync::Mutex<Vec<QueryTiming>>);
+
+impl QueryLog {
+    /// The log of `ctx`'s session (`None` for a session not made by
+    /// [`crate::engine::session`]).
+    pub fn of(ctx: &datafusion::prelude::SessionContext) -> Option<std::sync::Arc<QueryLog>> {
+        ctx.state_ref().read().config().get_extension::<QueryLog>()
+    }
+
+    /// Note that `query` returned `rows` rows after `seconds`.
+    pub fn record(&self, query: &'static str, seconds: f64, rows: usize) {
+        self.entries().push(QueryTiming {
+            query,
+            seconds,
+            rows,
+        });
+    }
+
+    /// The queries recorded since the last call.
+    pub(crate) fn take(&self) -> Vec<QueryTiming> {
+        std::mem::take(&mut *self.entries())
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<QueryTiming>> {
+        // A panic elsewhere while the lock was held leaves whole entries.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// For a command that runs queries on `partitions` partitions, have the C

@@ -35,54 +35,7 @@ pub struct StageTiming {
     /// The measure queries that finished during the stage, in the order they
     /// finished.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub queries: Vec<QueryTiming>,
-}
-
-/// One run of a measure file.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct QueryTiming {
-    /// The file's stem in `queries/`.
-    pub query: &'static str,
-    /// Wall time from planning to the last row, in seconds; for a query whose
-    /// rows are handed over as they arrive, including sprout's reading of them.
-    pub seconds: f64,
-    /// Rows returned.
-    pub rows: usize,
-}
-
-/// The measure queries a session has run and not yet reported: kept in the
-/// session's configuration ([`crate::engine::session`]), added to by
-/// [`crate::measures::query::Query`], taken at each lap of the stopwatch.
-#[derive(Debug, Default)]
-pub struct QueryLog(std::sync::Mutex<Vec<QueryTiming>>);
-
-impl QueryLog {
-    /// The log of `ctx`'s session (`None` for a session not made by
-    /// [`crate::engine::session`]).
-    pub fn of(ctx: &datafusion::prelude::SessionContext) -> Option<std::sync::Arc<QueryLog>> {
-        ctx.state_ref().read().config().get_extension::<QueryLog>()
-    }
-
-    /// Note that `query` returned `rows` rows after `seconds`.
-    pub fn record(&self, query: &'static str, seconds: f64, rows: usize) {
-        self.entries().push(QueryTiming {
-            query,
-            seconds,
-            rows,
-        });
-    }
-
-    /// The queries recorded since the last call.
-    fn take(&self) -> Vec<QueryTiming> {
-        std::mem::take(&mut *self.entries())
-    }
-
-    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<QueryTiming>> {
-        // A panic elsewhere while the lock was held leaves whole entries.
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+    pub queries: Vec<crate::engine::QueryTiming>,
 }
 
 /// Times the stages of a run.
@@ -96,7 +49,7 @@ pub struct Stopwatch {
     /// The query engine's memory pool, whose high-water mark is read at each lap.
     engine: Option<std::sync::Arc<dyn datafusion::execution::memory_pool::MemoryPool>>,
     /// The query engine's log of measure queries, taken at each lap.
-    queries: Option<std::sync::Arc<QueryLog>>,
+    queries: Option<std::sync::Arc<crate::engine::QueryLog>>,
     /// The terminal's spinner, told which stage runs next at each lap.
     spinner: Option<indicatif::ProgressBar>,
 }
@@ -154,7 +107,7 @@ impl Stopwatch {
         let pool = std::sync::Arc::clone(&ctx.runtime_env().memory_pool);
         crate::engine::pool_peak(pool.as_ref());
         self.engine = Some(pool);
-        self.queries = QueryLog::of(ctx);
+        self.queries = crate::engine::QueryLog::of(ctx);
     }
 
     /// Show the stages on `spinner` (from [`crate::console::Console::stage`]),

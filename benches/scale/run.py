@@ -521,8 +521,9 @@ def report(data, command):
             "The limit bounds DataFusion's memory pool (no one sort, merge or aggregation "
             "may hold more than the limit over four consumers per partition; sorts and "
             "aggregations spill to temporary files beyond it; joins become sort-merge "
-            "joins, which spill, and batches are 2,048 rows), and the C allocator keeps "
-            "two arenas and hands freed pages back between stages. Memory outside the pool "
+            "joins, which spill, and batches are 2,048 rows; sorts leave a quarter of the "
+            "pool to what cannot spill). In every run the C allocator keeps one arena per "
+            "partition and hands freed pages back between stages. Memory outside the pool "
             "(ingest's id sets, the health cohort held by sprout's own Rust code) is "
             "not bounded by it. Published tables are compared byte for byte with the "
             "unbounded run.",
@@ -740,6 +741,16 @@ def analysis(data):
         "sprout's own Rust; the health stage's cohort is read into Rust on one thread before "
         "matching and the windows' difference-in-differences share the cores (profile below)."
     )
+    if run["peak"] >= TARGET_PEAK:
+        worst = max(run["stages"], key=lambda s: s["peak_rss_bytes"] or 0)
+        out.append(
+            f"- **Peak memory**: the unbounded run's peak ({gib(run['peak'])}) is in the "
+            f"{worst['stage']} stage, of which DataFusion's pool held "
+            f"{gib(worst['pool_peak_bytes'] or 0)} (unbounded, the pairs query's joins and "
+            "sorts keep their inputs in memory); the rest is sprout's own data. Under "
+            f"`--memory-limit {LIMIT}` the same run holds at most "
+            f"{gib(large.get('limited', {}).get('peak') or 0)}."
+        )
     rows = {r["query"]: r for r in large.get("side_by_side", [])}
     tot = totals(large["side_by_side"]) if "side_by_side" in large else {"sprout": None}
     if "wellbeing_pairs" in rows and tot["sprout"]:

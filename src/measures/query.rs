@@ -74,7 +74,7 @@ impl Query {
 
     /// Note this query's time and rows in the session's log, for `--timings`.
     fn log(&self, ctx: &SessionContext, started: std::time::Instant, rows: usize) {
-        if let Some(log) = crate::stages::QueryLog::of(ctx) {
+        if let Some(log) = crate::engine::QueryLog::of(ctx) {
             log.record(self.name, started.elapsed().as_secs_f64(), rows);
         }
     }

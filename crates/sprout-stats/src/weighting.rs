@@ -5,7 +5,8 @@
 //! given the model's characteristics).
 //!
 //! - [`logistic`]: the model, by Newton–Raphson (iteratively reweighted least
-//!   squares), as statsmodels' `GLM(family=Binomial())` fits it.
+//!   squares), as statsmodels' `GLM(family=Binomial())` fits it; with
+//!   [`SparseRows`], of a design given by its non-zero entries.
 //! - [`stabilised_weights`]: P̂(follow-up) / p̂ᵢ, truncated at percentiles.
 //! - [`weighted_mean`]: the weighted mean with its robust (sandwich) interval
 //!   and the effective sample size.
@@ -49,15 +50,21 @@ impl LogisticFit {
 /// the rows differ in length, or X′WX is singular from the start (a column
 /// that is constant or a copy of others).
 ///
-/// Each row's sums run over its non-zero entries only (a design of
-/// indicators is mostly zeros): a zero term adds nothing, so the sums, and
-/// the fit, are the same as over every entry.
+/// The rows are read as their non-zero entries ([`SparseRows`], the same
+/// fit: [`logistic_sparse`]).
 pub fn logistic(x: &[Vec<f64>], y: &[bool]) -> Option<LogisticFit> {
-    let k = x.first()?.len();
-    if k == 0 || x.len() != y.len() || x.iter().any(|r| r.len() != k) {
+    logistic_sparse(&SparseRows::from_dense(x)?, y)
+}
+
+/// [`logistic`] of a design given by its non-zero entries. Each row's sums
+/// run over those entries only (a design of indicators is mostly zeros): a
+/// zero term adds nothing, so the sums, and the fit, are the same as over
+/// every entry. `None` also when the rows and `y` differ in number.
+pub fn logistic_sparse(design: &SparseRows, y: &[bool]) -> Option<LogisticFit> {
+    let k = design.width;
+    if k == 0 || design.len() != y.len() || y.is_empty() {
         return None;
     }
-    let design = Sparse::of(x);
     let mut beta = vec![0.0; k];
     let mut loglik = design.log_likelihood(y, &beta);
     for iteration in 1..=MAX_ITERATIONS {
@@ -123,32 +130,88 @@ pub fn logistic(x: &[Vec<f64>], y: &[bool]) -> Option<LogisticFit> {
     })
 }
 
-/// A design's non-zero entries, row by row (compressed rows), in column order.
-struct Sparse {
+/// A design matrix by its non-zero entries, row by row (compressed rows),
+/// each row's in column order: a design of indicators held in a fraction of
+/// its dense size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparseRows {
+    width: usize,
     /// offsets[r]..offsets[r + 1] index `columns` and `values` for row r.
     offsets: Vec<usize>,
     columns: Vec<usize>,
     values: Vec<f64>,
 }
 
-impl Sparse {
-    fn of(x: &[Vec<f64>]) -> Sparse {
-        let mut sparse = Sparse {
-            offsets: Vec::with_capacity(x.len() + 1),
+impl SparseRows {
+    /// No rows yet, of `width` columns.
+    pub fn new(width: usize) -> SparseRows {
+        SparseRows {
+            width,
+            offsets: vec![0],
             columns: Vec::new(),
             values: Vec::new(),
-        };
-        sparse.offsets.push(0);
-        for row in x {
-            for (c, &v) in row.iter().enumerate() {
-                if v != 0.0 {
-                    sparse.columns.push(c);
-                    sparse.values.push(v);
-                }
-            }
-            sparse.offsets.push(sparse.columns.len());
         }
-        sparse
+    }
+
+    /// Dense rows (`None` when there are none or they differ in length).
+    pub fn from_dense(x: &[Vec<f64>]) -> Option<SparseRows> {
+        let width = x.first()?.len();
+        if x.iter().any(|r| r.len() != width) {
+            return None;
+        }
+        let mut sparse = SparseRows::new(width);
+        for row in x {
+            sparse.push_row(row.iter().copied().enumerate());
+        }
+        Some(sparse)
+    }
+
+    /// Add a row from its (column, value) entries in increasing column
+    /// order; zeros are left out.
+    ///
+    /// # Panics
+    /// When a column is beyond the width or the columns do not increase.
+    pub fn push_row(&mut self, entries: impl IntoIterator<Item = (usize, f64)>) {
+        let start = self.columns.len();
+        for (c, v) in entries {
+            assert!(c < self.width, "column {c} of a design {} wide", self.width);
+            assert!(
+                self.columns.len() == start || self.columns[self.columns.len() - 1] < c,
+                "a row's columns increase"
+            );
+            if v != 0.0 {
+                self.columns.push(c);
+                self.values.push(v);
+            }
+        }
+        self.offsets.push(self.columns.len());
+    }
+
+    /// Rows.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Column `c` of every row, zeros included.
+    pub fn column(&self, c: usize) -> Vec<f64> {
+        (0..self.len())
+            .map(|r| {
+                let (columns, values) = self.row(r);
+                columns.binary_search(&c).map_or(0.0, |i| values[i])
+            })
+            .collect()
+    }
+
+    /// The fitted probability of each row: 1 / (1 + exp(−xᵣ′β)).
+    pub fn probabilities(&self, fit: &LogisticFit) -> Vec<f64> {
+        (0..self.len())
+            .map(|r| 1.0 / (1.0 + (-self.eta(r, &fit.coefficients)).exp()))
+            .collect()
     }
 
     fn row(&self, r: usize) -> (&[usize], &[f64]) {
@@ -390,6 +453,29 @@ mod tests {
         assert_close(t.bounds.1, 1.343264792641553, 1e-8, "90th percentile");
         let mt = weighted_mean(&followed, &t.weights);
         assert_close(mt.mean, 6.6619304828476995, 1e-8, "truncated weighted mean");
+    }
+
+    /// The same design given densely or by its non-zero entries: the same
+    /// fit to the bit, the same probabilities and columns.
+    #[test]
+    fn a_sparse_design_is_the_dense_one() {
+        let (b, g, f, _) = crafted();
+        let x: Vec<Vec<f64>> = b.iter().zip(&g).map(|(b, g)| vec![1.0, *b, *g]).collect();
+        let mut sparse = SparseRows::new(3);
+        for (b, g) in b.iter().zip(&g) {
+            sparse.push_row([(0, 1.0), (1, *b), (2, *g)]);
+        }
+        assert_eq!(SparseRows::from_dense(&x), Some(sparse.clone()));
+        let (dense_fit, sparse_fit) = (
+            logistic(&x, &f).unwrap(),
+            logistic_sparse(&sparse, &f).unwrap(),
+        );
+        assert_eq!(dense_fit, sparse_fit);
+        let dense_p: Vec<f64> = x.iter().map(|r| dense_fit.probability(r)).collect();
+        assert_eq!(sparse.probabilities(&sparse_fit), dense_p);
+        assert_eq!(sparse.column(2), g);
+        assert!(logistic_sparse(&sparse, &f[1..]).is_none());
+        assert!(SparseRows::from_dense(&[vec![1.0], vec![1.0, 2.0]]).is_none());
     }
 
     #[test]

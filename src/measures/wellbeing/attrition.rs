@@ -44,7 +44,7 @@ use crate::scoring::Thresholds;
 use crate::stats::effect::{standardised_mean_difference, weighted_standardised_mean_difference};
 use crate::stats::sensitivity::tipping_delta;
 use crate::stats::summary::{mean, mean_ci};
-use crate::stats::weighting::{logistic, stabilised_weights, weighted_mean};
+use crate::stats::weighting::{SparseRows, logistic_sparse, stabilised_weights, weighted_mean};
 
 /// The characteristics, besides the baseline score, that the chance of a
 /// follow-up is modelled on (`need` may take several values per episode).
@@ -202,7 +202,7 @@ struct Person<'a> {
 /// first) and one row per person.
 struct Design {
     names: Vec<String>,
-    rows: Vec<Vec<f64>>,
+    rows: SparseRows,
 }
 
 /// The columns of the follow-up model: the intercept, the baseline score
@@ -242,22 +242,27 @@ fn design(people: &[Person]) -> Design {
             names.push(format!("{characteristic}: {level}"));
         }
     }
-    // One pass over each person's groups sets their indicators.
-    let rows = people
-        .iter()
-        .map(|p| {
-            let mut row = vec![0.0; names.len()];
-            row[0] = 1.0;
-            row[1] = p.baseline;
-            row[2] = (p.baseline - centre).powi(2);
-            for (b, l) in &p.row.groups {
-                if let Some(&c) = indicator.get(&(*b, &**l)) {
-                    row[c] = 1.0;
-                }
-            }
-            row
-        })
-        .collect();
+    // One pass over each person's groups finds their indicators; a row
+    // holds only its non-zero entries.
+    let mut rows = SparseRows::new(names.len());
+    let mut set = Vec::new();
+    for p in people {
+        set.clear();
+        set.extend(
+            p.row
+                .groups
+                .iter()
+                .filter_map(|(b, l)| indicator.get(&(*b, &**l)).copied()),
+        );
+        set.sort_unstable();
+        set.dedup();
+        let first = [
+            (0, 1.0),
+            (1, p.baseline),
+            (2, (p.baseline - centre).powi(2)),
+        ];
+        rows.push_row(first.into_iter().chain(set.iter().map(|&c| (c, 1.0))));
+    }
     Design { names, rows }
 }
 
@@ -284,9 +289,9 @@ fn weighted_change(people: &[Person]) -> std::result::Result<Weighted, String> {
     }
     let design = design(people);
     let responded: Vec<bool> = people.iter().map(|p| p.change.is_some()).collect();
-    let fit = logistic(&design.rows, &responded)
+    let fit = logistic_sparse(&design.rows, &responded)
         .ok_or_else(|| "not weighted: the follow-up model could not be fitted".to_string())?;
-    let probabilities: Vec<f64> = design.rows.iter().map(|r| fit.probability(r)).collect();
+    let probabilities = design.rows.probabilities(&fit);
     let weights = stabilised_weights(&probabilities, &responded, WEIGHT_TRIM);
     let changes: Vec<f64> = people.iter().filter_map(|p| p.change).collect();
     let m = weighted_mean(&changes, &weights.weights);
@@ -298,13 +303,12 @@ fn weighted_change(people: &[Person]) -> std::result::Result<Weighted, String> {
         .enumerate()
         .skip(1)
         .map(|(c, name)| {
-            let all: Vec<f64> = design.rows.iter().map(|r| r[c]).collect();
-            let of_followed: Vec<f64> = design
-                .rows
+            let all = design.rows.column(c);
+            let of_followed: Vec<f64> = all
                 .iter()
                 .zip(&responded)
                 .filter(|(_, f)| **f)
-                .map(|(r, _)| r[c])
+                .map(|(x, _)| *x)
                 .collect();
             let smd =
                 |w: &[f64]| weighted_standardised_mean_difference(&of_followed, w, &all, &ones_all);
