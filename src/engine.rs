@@ -321,9 +321,9 @@ impl MemoryPool for Pool {
             {
                 return Err(datafusion::error::DataFusionError::ResourcesExhausted(
                     format!(
-                        "{} would take the consumers that can spill beyond {} bytes \
-                         of the {}-byte memory limit (the rest is kept for those that \
-                         cannot); raise --memory-limit",
+                        "{} can spill, and would fill the pool beyond {} bytes of the \
+                         {}-byte memory limit (the rest is kept for consumers that cannot \
+                         spill); raise --memory-limit",
                         consumer.name(),
                         share.spillable,
                         share.limit
