@@ -35,9 +35,13 @@ pub const MAX_ITERATIONS: usize = 100;
 impl LogisticFit {
     /// The fitted probability of one row: 1 / (1 + exp(−x′β)).
     pub fn probability(&self, row: &[f64]) -> f64 {
-        let eta: f64 = row.iter().zip(&self.coefficients).map(|(x, b)| x * b).sum();
-        1.0 / (1.0 + (-eta).exp())
+        logistic_function(row.iter().zip(&self.coefficients).map(|(x, b)| x * b).sum())
     }
+}
+
+/// The logistic function 1 / (1 + e^(−η)).
+fn logistic_function(eta: f64) -> f64 {
+    1.0 / (1.0 + (-eta).exp())
 }
 
 /// Logistic regression of `y` on the rows of `x` by maximum likelihood.
@@ -72,7 +76,7 @@ pub fn logistic_sparse(design: &SparseRows, y: &[bool]) -> Option<LogisticFit> {
         let mut score = vec![0.0; k];
         for (r, &yi) in y.iter().enumerate() {
             let (columns, values) = design.row(r);
-            let p = 1.0 / (1.0 + (-design.eta(r, &beta)).exp());
+            let p = logistic_function(design.eta(r, &beta));
             let w = p * (1.0 - p);
             let residual = f64::from(u8::from(yi)) - p;
             // The lower triangle of X′WX: all the solver reads.
@@ -210,7 +214,7 @@ impl SparseRows {
     /// The fitted probability of each row: 1 / (1 + exp(−xᵣ′β)).
     pub fn probabilities(&self, fit: &LogisticFit) -> Vec<f64> {
         (0..self.len())
-            .map(|r| 1.0 / (1.0 + (-self.eta(r, &fit.coefficients)).exp()))
+            .map(|r| logistic_function(self.eta(r, &fit.coefficients)))
             .collect()
     }
 
