@@ -29,7 +29,8 @@
 //!   timings (`--timings`); `faults`: crash and full-disk test hooks.
 //! - Shared plumbing below ingest, measures and render: `days` (Arrow
 //!   Date32 days and ages), [`batch`] (typed values built into Arrow batches),
-//!   `export` (batches written as CSV, Parquet or JSON), [`text`] (text
+//!   `export` (batches written as CSV, Parquet or JSON), [`ids`] (id sets
+//!   held in one buffer, for ingest's checks), [`text`] (text
 //!   made safe to show), `threads` (work shared out over the cores, results
 //!   in order).
 
@@ -46,6 +47,7 @@ pub mod evaluate;
 pub(crate) mod export;
 pub(crate) mod faults;
 pub(crate) mod folder;
+pub mod ids;
 pub mod ingest;
 pub mod measures;
 pub mod model;

@@ -7,7 +7,7 @@
 //! row counts, and the row count of every table. Every file is written to a
 //! temporary name and renamed into place.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -25,14 +25,14 @@ use crate::atomic::{self, AtomicFile};
 use crate::error::{Error, Result};
 use crate::model::{self, SCHEMA_VERSION};
 
-/// A set of ids. Hashed with foldhash (already in the tree through
-/// DataFusion): ingest looks up every row's ids, and std's SipHash spent a
+/// A set of ids, held in one buffer ([`crate::ids::IdMap`]). Hashed with
+/// foldhash: ingest looks up every row's ids, and std's SipHash spent a
 /// tenth of national-scale ingest. Fixed seed: ids come from local files, and
 /// nothing depends on the iteration order.
-pub type Keys = HashSet<String, foldhash::fast::FixedState>;
+pub type Keys = crate::ids::IdMap<()>;
 
 /// A date (Date32 days) for each id, hashed like [`Keys`].
-pub type DaysOf = std::collections::HashMap<String, i32, foldhash::fast::FixedState>;
+pub type DaysOf = crate::ids::IdMap<i32>;
 
 /// Name of the manifest file in the warehouse folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -173,7 +173,7 @@ impl Warehouse {
             }
             read_columns(&path, &[column], |batch| {
                 let values = batch.column(0).as_string::<i32>();
-                keys.extend(values.iter().flatten().map(str::to_string));
+                keys.extend(values.iter().flatten());
             })?;
         }
         Ok(keys)
@@ -190,7 +190,7 @@ impl Warehouse {
                     .as_primitive::<datafusion::arrow::datatypes::Date32Type>();
                 for (id, date) in ids.iter().zip(dates.iter()) {
                     if let (Some(id), Some(date)) = (id, date) {
-                        days.insert(id.to_string(), date);
+                        days.insert(id, date);
                     }
                 }
             })?;

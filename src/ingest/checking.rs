@@ -9,7 +9,7 @@ use crate::error::Result;
 
 /// What reading one record came to.
 #[derive(Debug)]
-pub enum Judged {
+pub enum Judged<'v> {
     /// A blank line (or a row of delimiters) over this many physical lines.
     Blank {
         /// Physical lines it covers.
@@ -24,31 +24,41 @@ pub enum Judged {
         /// Physical lines it covers.
         lines: u64,
         /// The values, one per table column, or the problems.
-        checked: std::result::Result<Vec<Value>, Vec<RowProblem>>,
+        checked: std::result::Result<&'v [Value], Vec<RowProblem>>,
     },
 }
 
 /// Read every row of `source`, judge it with `validator`, and hand each to
 /// `take` in the file's order.
 ///
-/// On one thread: judging rows on every core in chunks (tried for #20) cost
-/// twice the CPU and a third more time on a national events file, nearly all
-/// of it in the allocator freeing on one thread what another made.
+/// On one thread, with one row's buffers reused for the next: judging rows
+/// on every core in chunks (tried for #20) cost twice the CPU and a third
+/// more time on a national events file, nearly all of it in the allocator
+/// freeing on one thread what another made.
 pub fn each_row(
     source: &mut Source,
     validator: &mut RowValidator,
     mut take: impl FnMut(Judged) -> Result<()>,
 ) -> Result<()> {
-    while let Some(mut row) = source.next_row()? {
+    let mut row = RawRow::default();
+    let mut values = Vec::new();
+    while source.next_row_into(&mut row)? {
         let judged = if row.is_blank() {
             Judged::Blank { lines: row.lines() }
         } else {
             let early = early_problem(&mut row, &validator.plans, &source.header, source.delimiter);
             let checked = match early {
                 Some(problem) => Err(vec![problem]),
-                None => validator.check(&row.fields, row.line),
+                None => validator
+                    .check(&row.fields, row.line, &mut values)
+                    .map(|()| values.as_slice()),
             };
-            row_judged(&row, checked)
+            Judged::Row {
+                line: row.line,
+                last_line: row.last_line,
+                lines: row.lines(),
+                checked,
+            }
         };
         take(judged)?;
     }
@@ -71,13 +81,4 @@ fn early_problem(
             problem,
         })
     })
-}
-
-fn row_judged(row: &RawRow, checked: std::result::Result<Vec<Value>, Vec<RowProblem>>) -> Judged {
-    Judged::Row {
-        line: row.line,
-        last_line: row.last_line,
-        lines: row.lines(),
-        checked,
-    }
 }

@@ -873,9 +873,11 @@ fn load_file(
     } else {
         None
     };
+    let plans = std::mem::take(&mut plan.validator_plans);
     let mut validator = RowValidator {
         table,
-        plans: std::mem::take(&mut plan.validator_plans),
+        positions: validate::positions(&plans),
+        plans,
         dates,
         pseudonymiser: if plan.has_nhs_number {
             pseudonymiser

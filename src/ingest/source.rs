@@ -154,29 +154,47 @@ impl Source {
 
     /// The next row, or `None` at the end of the file.
     pub fn next_row(&mut self) -> Result<Option<RawRow>> {
-        let row = self.read_row()?;
-        if row.is_some() {
-            self.handed_out += 1;
-        }
-        Ok(row)
+        let mut row = RawRow::default();
+        Ok(self.next_row_into(&mut row)?.then_some(row))
     }
 
-    fn read_row(&mut self) -> Result<Option<RawRow>> {
+    /// Read the next row into `row`, reusing its buffers (a CSV row's
+    /// values are copied into the strings the last row left); `false` at
+    /// the end of the file.
+    pub fn next_row_into(&mut self, row: &mut RawRow) -> Result<bool> {
+        let read = self.read_row(row)?;
+        if read {
+            self.handed_out += 1;
+        }
+        Ok(read)
+    }
+
+    fn read_row(&mut self, row: &mut RawRow) -> Result<bool> {
+        let mut give = |next: Option<RawRow>| match next {
+            Some(next) => {
+                *row = next;
+                true
+            }
+            None => false,
+        };
         match &mut self.rows {
-            Rows::Memory(rows) => Ok(rows.next()),
+            Rows::Memory(rows) => Ok(give(rows.next())),
             Rows::Csv {
                 reader,
                 record,
                 pending,
                 compressed,
             } => {
-                if let Some(row) = pending.take() {
-                    return Ok(Some(row));
+                if let Some(next) = pending.take() {
+                    return Ok(give(Some(next)));
                 }
                 let width = self.header.len();
                 match reader.read(record) {
-                    Ok(false) => Ok(None),
-                    Ok(true) => Ok(Some(csv_row(record, width, &self.header))),
+                    Ok(false) => Ok(false),
+                    Ok(true) => {
+                        csv_row(record, width, &self.header, row);
+                        Ok(true)
+                    }
                     Err(e) => Err(read_error(&self.path, e, &self.header, *compressed)),
                 }
             }
@@ -188,7 +206,7 @@ impl Source {
             } => {
                 while columns.first().is_none_or(|c| *next >= c.len()) {
                     match reader.next() {
-                        None => return Ok(None),
+                        None => return Ok(false),
                         Some(batch) => {
                             let batch = batch.map_err(|e| {
                                 Error::input(
@@ -204,7 +222,7 @@ impl Source {
                                 .collect::<Result<_>>()?;
                             *next = 0;
                             if columns.is_empty() {
-                                return Ok(None);
+                                return Ok(false);
                             }
                         }
                     }
@@ -222,12 +240,12 @@ impl Source {
                         }
                     })
                     .collect();
-                Ok(Some(RawRow {
+                Ok(give(Some(RawRow {
                     line: *line,
                     last_line: *line,
                     fields,
                     ..RawRow::default()
-                }))
+                })))
             }
         }
     }
@@ -266,18 +284,16 @@ fn read_error(path: &Path, e: ReadError, header: &[String], compressed: bool) ->
 }
 
 /// Decode one CSV record; a wrong field count or bytes that are not UTF-8 mark the row.
-fn csv_row(record: &Record, width: usize, header: &[String]) -> RawRow {
-    let mut row = RawRow {
-        line: record.first_line,
-        last_line: record.last_line,
-        fields: Vec::with_capacity(width),
-        problem: None,
-        spans: record.spans.clone(),
-        overflow: record.overflow.clone(),
-    };
+fn csv_row(record: &Record, width: usize, header: &[String], row: &mut RawRow) {
+    row.line = record.first_line;
+    row.last_line = record.last_line;
+    row.problem = None;
+    row.spans.clone_from(&record.spans);
+    row.overflow.clone_from(&record.overflow);
+    let mut fields = 0;
     for (i, bytes) in record.iter().enumerate() {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => row.fields.push(text.trim().to_string()),
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
             Err(e) => {
                 let column = header
                     .get(i)
@@ -294,11 +310,19 @@ fn csv_row(record: &Record, width: usize, header: &[String]) -> RawRow {
                         ),
                     ),
                 ));
-                row.fields
-                    .push(String::from_utf8_lossy(bytes).trim().to_string());
+                String::from_utf8_lossy(bytes)
             }
+        };
+        match row.fields.get_mut(fields) {
+            Some(field) => {
+                field.clear();
+                field.push_str(text.trim());
+            }
+            None => row.fields.push(text.trim().to_string()),
         }
+        fields += 1;
     }
+    row.fields.truncate(fields);
     if row.problem.is_none()
         && row.fields.len() != width
         && !(row.fields.len() == 1 && row.fields[0].is_empty())
@@ -315,7 +339,6 @@ fn csv_row(record: &Record, width: usize, header: &[String]) -> RawRow {
             ),
         ));
     }
-    row
 }
 
 fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result<Source> {
@@ -395,7 +418,9 @@ fn open_csv(path: &Path, mapping: &SourceMapping, expected: &[String]) -> Result
     } else {
         header = (1..=first.len()).map(|i| format!("column_{i}")).collect();
         if read(&mut reader, &mut record)? {
-            pending = Some(csv_row(&record, header.len(), &header));
+            let mut row = RawRow::default();
+            csv_row(&record, header.len(), &header, &mut row);
+            pending = Some(row);
         }
     }
     Ok(Source {

@@ -124,8 +124,20 @@ pub struct RowProblem {
     pub problem: Problem,
 }
 
+/// Each table column's index among the plans, by column name.
+pub type Positions = HashMap<&'static str, usize, foldhash::fast::FixedState>;
+
+/// The index of each plan's column, for the rules that look columns up by name.
+pub fn positions(plans: &[ColumnPlan]) -> Positions {
+    plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.column.name, i))
+        .collect()
+}
+
 /// Ids accepted from one file, with the line each was on (hashed like [`Keys`]).
-pub type SeenIds = HashMap<String, u64, foldhash::fast::FixedState>;
+pub type SeenIds = crate::ids::IdMap<u64>;
 
 /// A unique column being checked: ids already in the warehouse and ids seen in this file.
 pub struct UniqueCheck<'k> {
@@ -153,6 +165,8 @@ pub struct RowValidator<'k> {
     pub table: &'static Table,
     /// One plan per table column.
     pub plans: Vec<ColumnPlan>,
+    /// Each table column's index in `plans` ([`positions`]).
+    pub positions: Positions,
     /// Date parsing rules of the source.
     pub dates: DateRules,
     /// Pseudonymiser, when the source carries NHS numbers.
@@ -172,54 +186,62 @@ pub struct RowValidator<'k> {
 }
 
 impl RowValidator<'_> {
-    /// The row's values (one per table column), or every problem found; its
-    /// ids are remembered, so a later row with the same id is a duplicate.
-    pub fn check(&mut self, fields: &[String], line: u64) -> Result<Vec<Value>, Vec<RowProblem>> {
-        let mut values = self.read_values(fields)?;
+    /// The row's values (one per table column) written into `values`, or
+    /// every problem found; its ids are remembered, so a later row with the
+    /// same id is a duplicate. `values` is reused from row to row: a text
+    /// value is copied into the string the last row left in its place.
+    pub fn check(
+        &mut self,
+        fields: &[String],
+        line: u64,
+        values: &mut Vec<Value>,
+    ) -> Result<(), Vec<RowProblem>> {
+        self.read_values(fields, values)?;
         if self.table.name == "people" {
-            self.fill_imd(&mut values);
+            self.fill_imd(values);
         }
-        let values = self.checked_row(values)?;
+        self.checked_row(values)?;
         for u in &mut self.unique {
             if let Value::Text(id) = &values[u.index] {
-                u.seen.insert(id.clone(), line);
+                u.seen.insert(id, line);
             }
         }
-        Ok(values)
+        Ok(())
     }
 
     /// Every value parsed (all problems reported together), then the person
     /// (NHS number and pseudonym) worked out.
-    fn read_values(&self, fields: &[String]) -> Result<Vec<Value>, Vec<RowProblem>> {
-        let mut values = Vec::with_capacity(self.plans.len());
+    fn read_values(
+        &self,
+        fields: &[String],
+        values: &mut Vec<Value>,
+    ) -> Result<(), Vec<RowProblem>> {
+        values.resize(self.plans.len(), Value::Null);
         let mut problems = Vec::new();
-        for plan in &self.plans {
+        for (plan, slot) in self.plans.iter().zip(values.iter_mut()) {
             let raw = match (plan.field, &plan.constant) {
                 (Some(i), _) => fields.get(i).map_or("", String::as_str),
                 (None, Some(c)) => c.as_str(),
                 (None, None) => "",
             };
-            match self.parse(plan, raw) {
-                Ok(v) => values.push(v),
-                Err(problem) => {
-                    values.push(Value::Null);
-                    problems.push(RowProblem {
-                        column: Some(
-                            plan.header
-                                .clone()
-                                .unwrap_or_else(|| plan.column.name.to_string()),
-                        ),
-                        value: Some(redact(plan.column, raw)),
-                        problem,
-                    });
-                }
+            if let Err(problem) = self.parse(plan, raw, slot) {
+                *slot = Value::Null;
+                problems.push(RowProblem {
+                    column: Some(
+                        plan.header
+                            .clone()
+                            .unwrap_or_else(|| plan.column.name.to_string()),
+                    ),
+                    value: Some(redact(plan.column, raw)),
+                    problem,
+                });
             }
         }
         if problems.is_empty() {
-            self.person(&mut values, &mut problems);
+            self.person(values, &mut problems);
         }
         if problems.is_empty() {
-            Ok(values)
+            Ok(())
         } else {
             Err(problems)
         }
@@ -227,20 +249,21 @@ impl RowValidator<'_> {
 
     /// The table's rules across columns, then ids: unique, and known to the
     /// tables they refer to.
-    fn checked_row(&self, values: Vec<Value>) -> Result<Vec<Value>, Vec<RowProblem>> {
+    fn checked_row(&self, values: &[Value]) -> Result<(), Vec<RowProblem>> {
         let mut problems = Vec::new();
-        self.table_rules(&values, &mut problems);
+        self.table_rules(values, &mut problems);
         if problems.is_empty() {
-            self.keys(&values, &mut problems);
+            self.keys(values, &mut problems);
         }
         if problems.is_empty() {
-            Ok(values)
+            Ok(())
         } else {
             Err(problems)
         }
     }
 
-    fn parse(&self, plan: &ColumnPlan, raw: &str) -> Result<Value, Problem> {
+    /// Parse `raw` as `plan`'s column into `slot`.
+    fn parse(&self, plan: &ColumnPlan, raw: &str, slot: &mut Value) -> Result<(), Problem> {
         let column = plan.column;
         if raw.is_empty() {
             let covered_by_nhs = column.name == "person_id" && self.pseudonymiser.is_some();
@@ -250,7 +273,8 @@ impl RowValidator<'_> {
                     format!("{} is required but empty", column.name),
                 ))
             } else {
-                Ok(Value::Null)
+                *slot = Value::Null;
+                Ok(())
             };
         }
         let breaks = line_breaks(raw);
@@ -297,29 +321,27 @@ impl RowValidator<'_> {
             };
             return Err(Problem::new("unpseudonymised_nhs_number", fix));
         }
-        let value = match column.ty {
-            ColumnType::Text => Value::Text(raw.to_string()),
-            ColumnType::Date => Value::Date(crate::days::date32(self.dates.parse(raw)?)),
+        match column.ty {
+            // A coded column's value is its canonical code, set by `check_value`.
+            ColumnType::Text if matches!(column.check, Check::Code(_) | Check::Codes(_)) => {}
+            ColumnType::Text => set_text(slot, raw),
+            ColumnType::Date => *slot = Value::Date(crate::days::date32(self.dates.parse(raw)?)),
             ColumnType::YearMonth => {
-                Value::Date(crate::days::date32(self.dates.parse_year_month(raw)?))
+                *slot = Value::Date(crate::days::date32(self.dates.parse_year_month(raw)?));
             }
-            ColumnType::Integer => Value::Int(values::parse_integer(raw)?),
-            ColumnType::Decimal => Value::Float(values::parse_decimal(raw)?),
-            ColumnType::Boolean => Value::Bool(values::parse_boolean(raw)?),
-        };
-        check_value(plan, raw, value)
+            ColumnType::Integer => *slot = Value::Int(values::parse_integer(raw)?),
+            ColumnType::Decimal => *slot = Value::Float(values::parse_decimal(raw)?),
+            ColumnType::Boolean => *slot = Value::Bool(values::parse_boolean(raw)?),
+        }
+        check_value(plan, raw, slot)
     }
 
     /// Replace an NHS number by its pseudonym, and refuse ids that are NHS numbers.
     fn person(&self, values: &mut [Value], problems: &mut Vec<RowProblem>) {
-        let Some(nhs) = self
-            .plans
-            .iter()
-            .position(|p| p.column.name == "nhs_number")
-        else {
+        let Some(&nhs) = self.positions.get("nhs_number") else {
             return;
         };
-        let person = self.plans.iter().position(|p| p.column.name == "person_id");
+        let person = self.positions.get("person_id").copied();
         match (&values[nhs], self.pseudonymiser) {
             (Value::Text(raw), Some(key)) => match identity::parse_nhs_number(raw) {
                 Ok(digits) => {
@@ -397,7 +419,7 @@ impl RowValidator<'_> {
     /// across vintages.
     fn fill_imd(&mut self, values: &mut [Value]) {
         let Some(lookup) = self.imd else { return };
-        let index = |name: &str| self.plans.iter().position(|p| p.column.name == name);
+        let index = |name: &str| self.positions.get(name).copied();
         let (Some(lsoa), Some(decile), Some(vintage)) = (
             index("lsoa_code"),
             index("imd_decile"),
@@ -433,10 +455,9 @@ impl RowValidator<'_> {
     /// Rules that involve more than one column.
     fn table_rules(&self, values: &[Value], problems: &mut Vec<RowProblem>) {
         let get = |name: &str| {
-            self.plans
-                .iter()
-                .position(|p| p.column.name == name)
-                .map_or(&Value::Null, |i| &values[i])
+            self.positions
+                .get(name)
+                .map_or(&Value::Null, |&i| &values[i])
         };
         let mut row_problem = |column: Option<&str>, kind, detail: String| {
             problems.push(RowProblem {
@@ -540,9 +561,8 @@ impl RowValidator<'_> {
         let Some(instrument) = instruments::instrument(code) else {
             return;
         };
-        let items: Vec<(usize, &Value)> = (1..=MAX_ITEMS)
-            .map(|i| (i, get(&format!("item_{i}"))))
-            .collect();
+        let items: [(usize, &Value); MAX_ITEMS] =
+            std::array::from_fn(|i| (i + 1, get(instruments::ITEM_COLUMNS[i])));
         let any_item = items.iter().any(|(_, v)| **v != Value::Null);
         if instrument.licensed {
             if *get("total") == Value::Null && *get("vendor_level") == Value::Null {
@@ -572,7 +592,7 @@ impl RowValidator<'_> {
                 .find(|(_, v)| **v == Value::Null)
         {
             row_problem(
-                Some(&format!("item_{i}")),
+                Some(instruments::ITEM_COLUMNS[i - 1]),
                 "missing_item",
                 format!(
                     "{code} item {i} ({}) is empty; {code} is scored from all {} items and sprout does not prorate: record the answer, or leave the assessment out",
@@ -583,10 +603,10 @@ impl RowValidator<'_> {
         }
         for (i, value) in items {
             let Value::Int(v) = value else { continue };
-            let column = format!("item_{i}");
+            let column = instruments::ITEM_COLUMNS[i - 1];
             if i > instrument.items {
                 row_problem(
-                    Some(&column),
+                    Some(column),
                     "unexpected_item",
                     format!(
                         "{code} has {} items, but item_{i} has a value",
@@ -595,7 +615,7 @@ impl RowValidator<'_> {
                 );
             } else if !(instrument.item_min..=instrument.item_max).contains(v) {
                 row_problem(
-                    Some(&column),
+                    Some(column),
                     "out_of_range",
                     format!(
                         "{code} item {i} ({}) is {v}; answers run from {} to {}",
@@ -653,11 +673,25 @@ pub fn quarantined_text(raw: &str) -> String {
     format!("{kept}… ({chars} characters in all)")
 }
 
-/// Apply a column's code list, range or pattern check.
-fn check_value(plan: &ColumnPlan, raw: &str, value: Value) -> Result<Value, Problem> {
+/// `slot` set to the text `text`, in the string it holds if it holds one.
+fn set_text(slot: &mut Value, text: &str) {
+    match slot {
+        Value::Text(held) => {
+            held.clear();
+            held.push_str(text);
+        }
+        _ => *slot = Value::Text(text.to_string()),
+    }
+}
+
+/// Apply a column's code list, range or pattern check to `value`, parsed
+/// from `raw`: a coded column's value becomes its canonical code (or codes).
+fn check_value(plan: &ColumnPlan, raw: &str, value: &mut Value) -> Result<(), Problem> {
     let column = plan.column;
     let code = |s: &str| -> Result<&'static str, Problem> {
-        if let Some(mapped) = plan.codes.get(&s.to_lowercase()) {
+        if !plan.codes.is_empty()
+            && let Some(mapped) = plan.codes.get(&s.to_lowercase())
+        {
             return Ok(mapped);
         }
         let (Check::Code(list) | Check::Codes(list)) = column.check else {
@@ -675,9 +709,12 @@ fn check_value(plan: &ColumnPlan, raw: &str, value: Value) -> Result<Value, Prob
             )
         })
     };
-    match (column.check, value) {
-        (Check::None, v) => Ok(v),
-        (Check::Code(_), _) => Ok(Value::Text(code(raw)?.to_string())),
+    match (column.check, &*value) {
+        (Check::None, _) => Ok(()),
+        (Check::Code(_), _) => {
+            set_text(value, code(raw)?);
+            Ok(())
+        }
         (Check::Codes(_), _) => {
             let mut codes = Vec::new();
             for part in raw
@@ -690,27 +727,25 @@ fn check_value(plan: &ColumnPlan, raw: &str, value: Value) -> Result<Value, Prob
                     codes.push(c);
                 }
             }
-            Ok(Value::Codes(codes))
+            *value = Value::Codes(codes);
+            Ok(())
         }
-        (Check::Range(lo, hi), Value::Int(v)) if !(lo..=hi).contains(&v) => Err(Problem::new(
+        (Check::Range(lo, hi), Value::Int(v)) if !(lo..=hi).contains(v) => Err(Problem::new(
             "out_of_range",
             format!("{} is {v}; it must be from {lo} to {hi}", column.name),
         )),
-        (Check::Range(..), v) => Ok(v),
-        (Check::Lsoa, v) => shaped(
-            v,
+        (Check::Range(..), _) => Ok(()),
+        (Check::Lsoa, _) => shaped(
             raw,
             values::is_coded(raw, &["E01", "W01", "S01"], 6),
             "an LSOA code (E01 and 6 digits)",
         ),
-        (Check::Practice, v) => shaped(
-            v,
+        (Check::Practice, _) => shaped(
             raw,
             values::is_practice_code(raw),
             "an ODS practice code (a capital letter and 5 digits)",
         ),
-        (Check::Pcn, v) => shaped(
-            v,
+        (Check::Pcn, _) => shaped(
             raw,
             values::is_coded(raw, &["U"], 5),
             "a PCN code (U and 5 digits)",
@@ -718,9 +753,9 @@ fn check_value(plan: &ColumnPlan, raw: &str, value: Value) -> Result<Value, Prob
     }
 }
 
-fn shaped(value: Value, raw: &str, ok: bool, what: &str) -> Result<Value, Problem> {
+fn shaped(raw: &str, ok: bool, what: &str) -> Result<(), Problem> {
     if ok {
-        Ok(value)
+        Ok(())
     } else {
         Err(Problem::new(
             "invalid_code",

@@ -59,8 +59,9 @@ impl DateRules {
     pub fn parse_year_month(&self, raw: &str) -> Result<NaiveDate, Problem> {
         let ym = raw.trim();
         let date = if ym.len() == 7 && ym.as_bytes()[4] == b'-' {
-            NaiveDate::parse_from_str(&format!("{ym}-01"), "%Y-%m-%d")
-                .map_err(|_| self.unparsed(raw, true))?
+            iso_month(ym)
+                .or_else(|| NaiveDate::parse_from_str(&format!("{ym}-01"), "%Y-%m-%d").ok())
+                .ok_or_else(|| self.unparsed(raw, true))?
         } else {
             self.parse(raw)?
         };
@@ -150,13 +151,29 @@ fn iso_prefix(raw: &str) -> Option<&str> {
 /// of tens of millions of values.
 fn iso_day(day: &str) -> Option<NaiveDate> {
     let b = day.as_bytes();
-    let number = |digits: &[u8]| {
-        digits
-            .iter()
-            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
-    };
     let year = i32::try_from(number(&b[..4])).ok()?;
     NaiveDate::from_ymd_opt(year, number(&b[5..7]), number(&b[8..10]))
+}
+
+/// The first day of a month written `YYYY-MM` (seven bytes, `-` fifth) in
+/// digits, read from them: `None` for other text or an impossible month.
+/// Where it finds a month, chrono's `%Y-%m-%d` parse of the text with `-01`
+/// added finds the same; chrono also reads a few other shapes (`2024- 1`),
+/// so the caller asks it when this finds none.
+fn iso_month(month: &str) -> Option<NaiveDate> {
+    let b = month.as_bytes();
+    if !b[..4].iter().chain(&b[5..7]).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let year = i32::try_from(number(&b[..4])).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&b[5..7]), 1)
+}
+
+/// The number its ASCII digits write.
+fn number(digits: &[u8]) -> u32 {
+    digits
+        .iter()
+        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
 }
 
 /// Three groups of digits separated by `/`, `-` or `.`: a date, even if an impossible one.
@@ -249,6 +266,29 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn iso_months_read_from_digits_agree_with_chrono() {
+        let mut texts: Vec<String> = Vec::new();
+        for year in ["2024", "1900", "0000", "9999", "+202", "20a4", " 202"] {
+            for month in [
+                "00", "01", "02", "09", "10", "12", "13", "1 ", " 1", "+1", "ab",
+            ] {
+                texts.push(format!("{year}-{month}"));
+            }
+        }
+        let mut found = 0;
+        for text in &texts {
+            let chrono = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").ok();
+            if let Some(month) = iso_month(text) {
+                assert_eq!(Some(month), chrono, "{text}");
+                found += 1;
+            } else if text.bytes().filter(u8::is_ascii_digit).count() == 6 {
+                assert_eq!(chrono, None, "{text}");
+            }
+        }
+        assert_eq!(found, 4 * 5);
     }
 
     #[test]

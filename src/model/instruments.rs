@@ -10,6 +10,12 @@ use serde::Serialize;
 /// How many item columns an assessment row can carry (WEMWBS has the most).
 pub const MAX_ITEMS: usize = 14;
 
+/// The assessments table's item columns, `item_1` to `item_14`.
+pub const ITEM_COLUMNS: [&str; MAX_ITEMS] = [
+    "item_1", "item_2", "item_3", "item_4", "item_5", "item_6", "item_7", "item_8", "item_9",
+    "item_10", "item_11", "item_12", "item_13", "item_14",
+];
+
 /// The item layout of one instrument.
 #[derive(Debug, Serialize)]
 pub struct Instrument {
@@ -137,6 +143,18 @@ pub fn instrument(code: &str) -> Option<&'static Instrument> {
 mod tests {
     use super::*;
     use crate::model::codes::INSTRUMENT;
+
+    #[test]
+    fn the_item_columns_are_the_assessments_tables() {
+        let table = crate::model::table("assessments").unwrap();
+        let items: Vec<&str> = table
+            .columns
+            .iter()
+            .map(|c| c.name)
+            .filter(|n| n.starts_with("item_"))
+            .collect();
+        assert_eq!(items, ITEM_COLUMNS);
+    }
 
     #[test]
     fn every_instrument_code_has_a_layout_and_fits_the_item_columns() {
