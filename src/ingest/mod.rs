@@ -239,8 +239,11 @@ pub fn ingest_into(
     let context = read_context(&options.context)?;
     let mut plans = Vec::new();
     let mut failures = Vec::new();
-    for found in files {
-        match plan_file(&found, imd.is_some(), console) {
+    // Every file's bytes hashed on every core (a national extract is
+    // gigabytes), then each planned in order.
+    let hashes = crate::threads::map_in_order(&files, |found| sha256_file(&found.path));
+    for (found, sha256) in files.iter().zip(hashes) {
+        match plan_file(found, sha256, imd.is_some(), console) {
             Ok(plan) => plans.push(plan),
             Err(e) => failures.push(e.to_string()),
         }
@@ -653,8 +656,14 @@ fn walk_folder(
     Ok(())
 }
 
-/// Work out a file's table and column mapping, and check its header.
-fn plan_file(found: &Found, imd_lookup: bool, console: &Console) -> Result<Plan> {
+/// Work out a file's table and column mapping, and check its header; its
+/// bytes hash to `sha256` (or could not be read).
+fn plan_file(
+    found: &Found,
+    sha256: Result<String>,
+    imd_lookup: bool,
+    console: &Console,
+) -> Result<Plan> {
     let path = found.path.as_path();
     let mapping = found.mapping.as_ref();
     let name = file_name(path);
@@ -738,7 +747,7 @@ fn plan_file(found: &Found, imd_lookup: bool, console: &Console) -> Result<Plan>
     Ok(Plan {
         path: path.to_path_buf(),
         location: location(path),
-        sha256: sha256_file(path)?,
+        sha256: sha256?,
         mapping: source_mapping,
         source,
         validator_plans: plans,

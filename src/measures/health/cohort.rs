@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::FixedState;
+
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{Date32Type, Int64Type};
 use datafusion::prelude::SessionContext;
@@ -186,7 +188,7 @@ pub struct Cohort {
 /// Read the cohort for `period`.
 pub async fn load(ctx: &SessionContext, period: &Period) -> Result<Cohort> {
     let people = read_people(&HEALTH_PEOPLE_SQL.run(ctx, &[]).await?)?;
-    let lookup: HashMap<&str, usize> = people
+    let lookup: HashMap<&str, usize, FixedState> = people
         .ids
         .iter()
         .enumerate()
@@ -247,7 +249,7 @@ pub async fn load(ctx: &SessionContext, period: &Period) -> Result<Cohort> {
 
 fn read_people(batches: &[RecordBatch]) -> Result<People> {
     let mut people = People::default();
-    let mut interned: HashMap<String, u32> = HashMap::new();
+    let mut interned: HashMap<String, u32, FixedState> = HashMap::default();
     let mut intern = |s: &str, names: &mut Vec<String>| -> u32 {
         if let Some(&i) = interned.get(s) {
             return i;
@@ -328,7 +330,11 @@ fn read_people(batches: &[RecordBatch]) -> Result<People> {
 }
 
 /// Add one batch of events to the per-setting (person, day) lists.
-fn add_events(b: &RecordBatch, lookup: &HashMap<&str, usize>, lists: &mut [Vec<(u32, i32)>]) {
+fn add_events(
+    b: &RecordBatch,
+    lookup: &HashMap<&str, usize, FixedState>,
+    lists: &mut [Vec<(u32, i32)>],
+) {
     let (Some(persons), Some(settings)) = (text_column(b, "person_id"), text_column(b, "setting"))
     else {
         return;

@@ -172,6 +172,27 @@ pub async fn health_system(
     compute(&cohort, period, options)
 }
 
+/// One window's naive tables, built on a thread of its own.
+struct WindowRows {
+    cohort: TableBuilder,
+    naive: TableBuilder,
+    bands: TableBuilder,
+    /// Each setting's naive summary.
+    summaries: Option<[before_after::Naive; cohort::SETTINGS]>,
+    /// Referred people measured in both windows.
+    measured: usize,
+    /// Each PCN's events after against before (the longest window only).
+    after_before: Vec<before_after::AfterBefore>,
+}
+
+/// One pool's comparison tables and its estimates for every window.
+struct PoolRows<'a> {
+    matching: TableBuilder,
+    balance: TableBuilder,
+    events: TableBuilder,
+    by_window: Vec<(Estimation<'a>, comparison::Estimated)>,
+}
+
 /// Match `cases` in every pool, one thread each (in [`Pool::ALL`]'s order).
 fn match_pools(
     cohort: &Cohort,
@@ -264,59 +285,6 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         after_gap_days: after_washout.days,
         ..naive_windows(months)
     };
-    let mut naive_changes = Vec::new();
-    let mut headlines: Vec<Headline> = Vec::new();
-    let mut after_before = Vec::new();
-    for &months in &options.windows_months {
-        let windows = naive_windows(months);
-        let measured = before_after::measure_cases(cohort, cases, windows);
-        before_after::cohort_row(
-            &mut cohort_table,
-            period,
-            windows,
-            cohort,
-            cases.len(),
-            &measured,
-        );
-        let population = before_after::population_rates(cohort, period, months);
-        let naive = before_after::before_after_rows(
-            &mut naive_table,
-            (period, cohort),
-            &measured,
-            &population,
-        );
-        if months == longest {
-            after_before = before_after::after_before_by_pcn(cohort, &measured);
-        }
-        let uses: Vec<usage::Use> = measured.people.iter().map(|(_, u)| *u).collect();
-        before_after::band_rows(&mut bands_table, period, months, "referred", &uses);
-        for (pool, m) in &matchings {
-            let comparators: Vec<usage::Use> = m
-                .sets
-                .iter()
-                .flat_map(|s| &s.comparators)
-                .filter_map(|c| usage::measure(cohort, c.person, c.date, windows).ok())
-                .collect();
-            before_after::band_rows(&mut bands_table, period, months, pool.label(), &comparators);
-        }
-        // Nobody measured (no events, no referrals): the tables say so; no headline.
-        if months == longest && !measured.people.is_empty() {
-            headlines = (0..naive.len())
-                .map(|s| Headline {
-                    setting: setting_label(s),
-                    months,
-                    naive: (
-                        measured.people.len(),
-                        naive[s].mean_change,
-                        naive[s].limits.0,
-                        naive[s].limits.1,
-                    ),
-                    comparisons: Vec::new(),
-                })
-                .collect();
-        }
-        naive_changes.push((months, naive.map(|n| n.mean_change)));
-    }
     let matched_pools: Vec<comparison::Matched> = matchings
         .iter()
         .map(|(pool, m)| comparison::Matched {
@@ -327,19 +295,68 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             matching: m,
         })
         .collect();
-    // Each pool's estimates for every window, then each judged beside the
-    // other pool's before its rows are written.
-    let mut estimated = Vec::new();
-    for matched in &matched_pools {
-        comparison::matching_row(&mut matching_table, matched, &rules);
+    // Each window's naive tables, and each pool's comparison tables and
+    // estimates (every window's on a thread of its own), all side by side;
+    // their rows are put together in window and pool order.
+    let window_rows = |months: i32| {
+        let windows = naive_windows(months);
+        let mut rows = WindowRows {
+            cohort: TableBuilder::new(&before_after::HEALTH_COHORT),
+            naive: TableBuilder::new(&before_after::HEALTH_BEFORE_AFTER),
+            bands: TableBuilder::new(&before_after::HEALTH_BASELINE_BANDS),
+            summaries: None,
+            measured: 0,
+            after_before: Vec::new(),
+        };
+        let measured = before_after::measure_cases(cohort, cases, windows);
+        before_after::cohort_row(
+            &mut rows.cohort,
+            period,
+            windows,
+            cohort,
+            cases.len(),
+            &measured,
+        );
+        let population = before_after::population_rates(cohort, period, months);
+        rows.summaries = Some(before_after::before_after_rows(
+            &mut rows.naive,
+            (period, cohort),
+            &measured,
+            &population,
+        ));
+        if months == longest {
+            rows.after_before = before_after::after_before_by_pcn(cohort, &measured);
+        }
+        rows.measured = measured.people.len();
+        let uses: Vec<usage::Use> = measured.people.iter().map(|(_, u)| *u).collect();
+        before_after::band_rows(&mut rows.bands, period, months, "referred", &uses);
+        for (pool, m) in &matchings {
+            let comparators: Vec<usage::Use> = m
+                .sets
+                .iter()
+                .flat_map(|s| &s.comparators)
+                .filter_map(|c| usage::measure(cohort, c.person, c.date, windows).ok())
+                .collect();
+            before_after::band_rows(&mut rows.bands, period, months, pool.label(), &comparators);
+        }
+        rows
+    };
+    let pool_rows = |matched: &comparison::Matched| {
+        let mut rows = PoolRows {
+            matching: TableBuilder::new(&comparison::HEALTH_MATCHING),
+            balance: TableBuilder::new(&comparison::HEALTH_BALANCE),
+            events: TableBuilder::new(&comparison::HEALTH_EVENT_STUDY),
+            by_window: Vec::new(),
+        };
+        comparison::matching_row(&mut rows.matching, matched, &rules);
         comparison::balance_rows(
-            &mut balance_table,
+            &mut rows.balance,
             matched,
             &rules,
             comparison_windows(longest),
         );
         let pre_departure = comparison::event_study_rows(
-            &mut event_table,
+            &mut rows.events,
             matched,
             options.min_coverage,
             washout.days,
@@ -351,12 +368,12 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             costs: options.unit_costs.as_ref(),
             pre_departure,
         };
-        // Each window's estimate (its bootstrap most of all) on its own thread.
-        let by_window: Vec<_> = std::thread::scope(|scope| {
-            let threads: Vec<_> = naive_changes
+        rows.by_window = std::thread::scope(|scope| {
+            let threads: Vec<_> = options
+                .windows_months
                 .iter()
-                .map(|(months, _)| {
-                    let e = estimation(*months);
+                .map(|&months| {
+                    let e = estimation(months);
                     scope.spawn(move || (e, comparison::estimate(matched, e)))
                 })
                 .collect();
@@ -365,7 +382,64 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                 .map(|t| t.join().expect("estimation does not panic"))
                 .collect()
         });
-        estimated.push(by_window);
+        rows
+    };
+    let (by_window, by_pool): (Vec<WindowRows>, Vec<PoolRows>) = std::thread::scope(|scope| {
+        let windows: Vec<_> = options
+            .windows_months
+            .iter()
+            .map(|&months| scope.spawn(move || window_rows(months)))
+            .collect();
+        let pools: Vec<_> = matched_pools
+            .iter()
+            .map(|matched| scope.spawn(|| pool_rows(matched)))
+            .collect();
+        (
+            windows
+                .into_iter()
+                .map(|t| t.join().expect("the naive measures do not panic"))
+                .collect(),
+            pools
+                .into_iter()
+                .map(|t| t.join().expect("the comparison does not panic"))
+                .collect(),
+        )
+    });
+    let mut naive_changes = Vec::new();
+    let mut headlines: Vec<Headline> = Vec::new();
+    let mut after_before = Vec::new();
+    for (&months, rows) in options.windows_months.iter().zip(by_window) {
+        cohort_table.append(rows.cohort)?;
+        naive_table.append(rows.naive)?;
+        bands_table.append(rows.bands)?;
+        let naive = rows.summaries.expect("every window is summarised");
+        if months == longest {
+            after_before = rows.after_before;
+            // Nobody measured (no events, no referrals): the tables say so; no headline.
+            if rows.measured > 0 {
+                headlines = (0..naive.len())
+                    .map(|s| Headline {
+                        setting: setting_label(s),
+                        months,
+                        naive: (
+                            rows.measured,
+                            naive[s].mean_change,
+                            naive[s].limits.0,
+                            naive[s].limits.1,
+                        ),
+                        comparisons: Vec::new(),
+                    })
+                    .collect();
+            }
+        }
+        naive_changes.push((months, naive.map(|n| n.mean_change)));
+    }
+    let mut estimated = Vec::new();
+    for rows in by_pool {
+        matching_table.append(rows.matching)?;
+        balance_table.append(rows.balance)?;
+        event_table.append(rows.events)?;
+        estimated.push(rows.by_window);
     }
     for (p, matched) in matched_pools.iter().enumerate() {
         for (w, (months, naive)) in naive_changes.iter().enumerate() {

@@ -60,6 +60,8 @@ pub fn schema(columns: &[OutColumn]) -> SchemaRef {
 /// Collects rows of a documented table.
 pub struct TableBuilder {
     def: &'static TableDef,
+    /// Rows appended from other builders ([`TableBuilder::append`]), in order.
+    earlier: Vec<RecordBatch>,
     rows: BatchBuilder,
 }
 
@@ -68,8 +70,19 @@ impl TableBuilder {
     pub fn new(def: &'static TableDef) -> Self {
         TableBuilder {
             def,
+            earlier: Vec::new(),
             rows: BatchBuilder::new(schema(def.columns)),
         }
+    }
+
+    /// Add every row of `later` (rows of the same table, built elsewhere,
+    /// on another thread perhaps) after the rows so far.
+    pub fn append(&mut self, mut later: TableBuilder) -> Result<()> {
+        debug_assert_eq!(self.def.name, later.def.name);
+        self.earlier.push(self.rows.finish()?);
+        self.earlier.append(&mut later.earlier);
+        self.earlier.push(later.rows.finish()?);
+        Ok(())
     }
 
     /// Add a row of values in column order (NaN numbers become empty). The
@@ -117,9 +130,17 @@ impl TableBuilder {
 
     /// The finished table.
     pub fn finish(mut self) -> Result<OutTable> {
+        let last = self.rows.finish()?;
+        let batch = if self.earlier.is_empty() {
+            last
+        } else {
+            let schema = last.schema();
+            self.earlier.push(last);
+            datafusion::arrow::compute::concat_batches(&schema, &self.earlier)?
+        };
         Ok(OutTable {
             def: self.def,
-            batch: self.rows.finish()?,
+            batch,
         })
     }
 }
@@ -197,6 +218,29 @@ mod tests {
         t.push_named(&[("pairs", int_value(3)), ("group", text_value("a"))]);
         let t = t.finish().unwrap();
         assert_eq!(int_at(&t.batch, "pairs", 0), Some(3));
+    }
+
+    #[test]
+    fn rows_appended_from_other_builders_follow_in_order() {
+        let row = |t: &mut TableBuilder, n: i64| {
+            t.push_named(&[("group", text_value(format!("g{n}"))), ("pairs", int_value(n))]);
+        };
+        let mut whole = TableBuilder::new(&T);
+        let mut first = TableBuilder::new(&T);
+        let mut second = TableBuilder::new(&T);
+        let mut third = TableBuilder::new(&T);
+        for n in 0..5 {
+            row(&mut whole, n);
+        }
+        row(&mut first, 0);
+        row(&mut second, 1);
+        row(&mut second, 2);
+        row(&mut third, 3);
+        second.append(third).unwrap();
+        first.append(TableBuilder::new(&T)).unwrap();
+        first.append(second).unwrap();
+        row(&mut first, 4);
+        assert_eq!(first.finish().unwrap().batch, whole.finish().unwrap().batch);
     }
 
     #[test]
