@@ -110,8 +110,12 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     rest.extend(support::support(&ctx, &options.period).await?);
     rest.extend(community::community_groups(&ctx, &options.period).await?);
     rest.extend(equity::equity(&ctx, &options.period, options.pairing.cohort).await?);
-    rest.extend(quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?);
-    rest.extend(over_time::over_time(&ctx, &options.period, &options.pairing, &episodes).await?);
+    let (quality, now) =
+        quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?;
+    rest.extend(quality);
+    rest.extend(
+        over_time::over_time(&ctx, &options.period, &options.pairing, &episodes, now).await?,
+    );
     drop(episodes);
     rest.extend(context::context(&ctx, options.local_authority.as_deref()).await?);
     watch.lap("measures");

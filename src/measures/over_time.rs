@@ -271,12 +271,15 @@ pub const WELLBEING_CHANGE_TREND: TableDef = TableDef {
 };
 
 /// The four change-over-time tables for `period`, whose `episodes` the
-/// person outcomes loaded: only the days before it are loaded here.
+/// person outcomes loaded and whose referrals, acceptance and follow-up
+/// (`now`) the data quality table counted: only the days before it are
+/// loaded here.
 pub async fn over_time(
     ctx: &SessionContext,
     period: &Period,
     rules: &PairingRules,
     episodes: &Episodes,
+    now: Overall,
 ) -> Result<Vec<OutTable>> {
     let Some(first) = first_referral(ctx).await? else {
         return empty();
@@ -289,7 +292,6 @@ pub async fn over_time(
             earlier.push((comparison, span, overall));
         }
     }
-    let now = quality::overall(ctx, period, rules.cohort).await?;
     let quarters: Vec<Period> = period
         .trend_quarters(
             earlier

@@ -1,7 +1,7 @@
 //! Data quality: completeness, impossible date orders and possible duplicates,
 //! overall, by practice and by link worker.
 
-use datafusion::arrow::array::AsArray;
+use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::prelude::SessionContext;
 
 use super::period::{OutcomeCohort, Period};
@@ -102,7 +102,12 @@ pub async fn overall(
     let batches = DATA_QUALITY_SQL
         .run(ctx, &period.outcome_parameters(cohort))
         .await?;
-    for b in &batches {
+    Ok(overall_of(&batches))
+}
+
+/// [`Overall`] from the data quality query's rows: its `all` row.
+fn overall_of(batches: &[RecordBatch]) -> Overall {
+    for b in batches {
         let Some(breakdown) =
             crate::measures::table::column(b, "breakdown").and_then(|c| c.as_string_opt::<i32>())
         else {
@@ -110,23 +115,25 @@ pub async fn overall(
         };
         if let Some(i) = (0..b.num_rows()).find(|&i| breakdown.value(i) == "all") {
             let count = |name: &str| int_at(b, name, i).unwrap_or(0);
-            return Ok(Overall {
+            return Overall {
                 referrals: count("referrals"),
                 accepted: count("accepted"),
                 outcome_accepted: count("outcome_accepted"),
                 follow_up_recorded: count("follow_up_recorded"),
-            });
+            };
         }
     }
-    Ok(Overall::default())
+    Overall::default()
 }
 
-/// The data quality table for `period`, with the outcome items over `cohort`.
+/// The data quality table for `period`, with the outcome items over
+/// `cohort`, and the period's [`Overall`] from the same query (the
+/// comparisons over time set it beside earlier periods').
 pub async fn data_quality(
     ctx: &SessionContext,
     period: &Period,
     cohort: OutcomeCohort,
-) -> Result<Vec<OutTable>> {
+) -> Result<(Vec<OutTable>, Overall)> {
     let params = period.outcome_parameters(cohort);
     let batches = DATA_QUALITY_SQL.run(ctx, &params).await?;
     let mut table = TableBuilder::new(&DATA_QUALITY);
@@ -158,5 +165,5 @@ pub async fn data_quality(
             }
         }
     }
-    Ok(vec![table.finish()?])
+    Ok((vec![table.finish()?], overall_of(&batches)))
 }

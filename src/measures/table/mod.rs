@@ -223,7 +223,10 @@ mod tests {
     #[test]
     fn rows_appended_from_other_builders_follow_in_order() {
         let row = |t: &mut TableBuilder, n: i64| {
-            t.push_named(&[("group", text_value(format!("g{n}"))), ("pairs", int_value(n))]);
+            t.push_named(&[
+                ("group", text_value(format!("g{n}"))),
+                ("pairs", int_value(n)),
+            ]);
         };
         let mut whole = TableBuilder::new(&T);
         let mut first = TableBuilder::new(&T);
