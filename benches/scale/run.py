@@ -734,12 +734,13 @@ def analysis(data):
     ) or ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in run["stages"])
     out.append(
         f"- **End to end and cores busy**: of {run['seconds']:.0f} s, {stages}. Ingest "
-        "validates each file's rows on one thread (a national events file is one file; "
-        "checking in parallel chunks was tried and cost twice the CPU in glibc's allocator); "
-        "the measures run one query after another, each on both cores, but the statistics "
-        "between them (pairing, the follow-up model per score, the change over time) are "
-        "sprout's own Rust; the health stage's cohort is read into Rust on one thread before "
-        "matching and the windows' difference-in-differences share the cores (profile below)."
+        "loads files side by side but each file's rows on one thread, so it starts with the "
+        "people file alone (every other table refers to it) and ends with the largest file "
+        "alone; the measures run one query after another, each on both cores, but the "
+        "statistics between them (pairing, the follow-up model per score, the change over "
+        "time) are sprout's own Rust; the health stage reads its cohort into Rust on one "
+        "thread, then matches, and only then builds the naive windows and each pool's "
+        "comparison side by side (profile below)."
     )
     if run["peak"] >= TARGET_PEAK:
         worst = max(run["stages"], key=lambda s: s["peak_rss_bytes"] or 0)
