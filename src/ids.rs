@@ -36,16 +36,6 @@ struct Slot {
 }
 
 impl<V: Copy> IdMap<V> {
-    /// An empty map with room for `ids` ids.
-    pub fn with_capacity(ids: usize) -> Self {
-        IdMap {
-            text: String::new(),
-            values: Vec::with_capacity(ids),
-            table: HashTable::with_capacity(ids),
-            hasher: FixedState::default(),
-        }
-    }
-
     /// How many ids.
     pub fn len(&self) -> usize {
         self.values.len()
@@ -133,7 +123,7 @@ mod tests {
 
     #[test]
     fn a_set_of_ids() {
-        let mut set = IdMap::<()>::with_capacity(2);
+        let mut set = IdMap::<()>::default();
         assert!(set.is_empty());
         set.extend(["P1", "P2", "P1", "P10"]);
         assert_eq!(set.len(), 3);

@@ -178,7 +178,7 @@ struct WindowRows {
     naive: TableBuilder,
     bands: TableBuilder,
     /// Each setting's naive summary.
-    summaries: Option<[before_after::Naive; cohort::SETTINGS]>,
+    summaries: [before_after::Naive; cohort::SETTINGS],
     /// Referred people measured in both windows.
     measured: usize,
     /// Each PCN's events after against before (the longest window only).
@@ -300,17 +300,12 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
     // their rows are put together in window and pool order.
     let window_rows = |months: i32| {
         let windows = naive_windows(months);
-        let mut rows = WindowRows {
-            cohort: TableBuilder::new(&before_after::HEALTH_COHORT),
-            naive: TableBuilder::new(&before_after::HEALTH_BEFORE_AFTER),
-            bands: TableBuilder::new(&before_after::HEALTH_BASELINE_BANDS),
-            summaries: None,
-            measured: 0,
-            after_before: Vec::new(),
-        };
+        let mut cohort_rows = TableBuilder::new(&before_after::HEALTH_COHORT);
+        let mut naive_rows = TableBuilder::new(&before_after::HEALTH_BEFORE_AFTER);
+        let mut band_rows = TableBuilder::new(&before_after::HEALTH_BASELINE_BANDS);
         let measured = before_after::measure_cases(cohort, cases, windows);
         before_after::cohort_row(
-            &mut rows.cohort,
+            &mut cohort_rows,
             period,
             windows,
             cohort,
@@ -318,18 +313,14 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
             &measured,
         );
         let population = before_after::population_rates(cohort, period, months);
-        rows.summaries = Some(before_after::before_after_rows(
-            &mut rows.naive,
+        let summaries = before_after::before_after_rows(
+            &mut naive_rows,
             (period, cohort),
             &measured,
             &population,
-        ));
-        if months == longest {
-            rows.after_before = before_after::after_before_by_pcn(cohort, &measured);
-        }
-        rows.measured = measured.people.len();
+        );
         let uses: Vec<usage::Use> = measured.people.iter().map(|(_, u)| *u).collect();
-        before_after::band_rows(&mut rows.bands, period, months, "referred", &uses);
+        before_after::band_rows(&mut band_rows, period, months, "referred", &uses);
         for (pool, m) in &matchings {
             let comparators: Vec<usage::Use> = m
                 .sets
@@ -337,9 +328,20 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
                 .flat_map(|s| &s.comparators)
                 .filter_map(|c| usage::measure(cohort, c.person, c.date, windows).ok())
                 .collect();
-            before_after::band_rows(&mut rows.bands, period, months, pool.label(), &comparators);
+            before_after::band_rows(&mut band_rows, period, months, pool.label(), &comparators);
         }
-        rows
+        WindowRows {
+            cohort: cohort_rows,
+            naive: naive_rows,
+            bands: band_rows,
+            summaries,
+            measured: measured.people.len(),
+            after_before: if months == longest {
+                before_after::after_before_by_pcn(cohort, &measured)
+            } else {
+                Vec::new()
+            },
+        }
     };
     let pool_rows = |matched: &comparison::Matched| {
         let mut rows = PoolRows {
@@ -412,7 +414,7 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         cohort_table.append(rows.cohort)?;
         naive_table.append(rows.naive)?;
         bands_table.append(rows.bands)?;
-        let naive = rows.summaries.expect("every window is summarised");
+        let naive = rows.summaries;
         if months == longest {
             after_before = rows.after_before;
             // Nobody measured (no events, no referrals): the tables say so; no headline.
