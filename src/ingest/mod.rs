@@ -906,10 +906,12 @@ fn load_file(
         references: table
             .references
             .iter()
-            .map(|r| ReferenceCheck {
-                index: index_of(r.column),
-                parent: r.table,
-                keys: parent_keys.get(r.table).map_or(&empty, |k| k.as_ref()),
+            .map(|r| {
+                ReferenceCheck::new(
+                    index_of(r.column),
+                    r.table,
+                    parent_keys.get(r.table).map_or(&empty, |k| k.as_ref()),
+                )
             })
             .collect(),
         imd,

@@ -152,6 +152,21 @@ impl Source {
         }
     }
 
+    /// A source of rows already read, for tests.
+    #[cfg(test)]
+    pub fn from_rows(header: Vec<String>, rows: Vec<RawRow>) -> Source {
+        Source {
+            path: PathBuf::from("rows.csv"),
+            header,
+            delimiter: None,
+            header_lines: 0,
+            sheet: None,
+            notes: Vec::new(),
+            rows: Rows::Memory(rows.into_iter()),
+            handed_out: 0,
+        }
+    }
+
     /// The next row, or `None` at the end of the file.
     pub fn next_row(&mut self) -> Result<Option<RawRow>> {
         let mut row = RawRow::default();

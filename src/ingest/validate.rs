@@ -157,6 +157,35 @@ pub struct ReferenceCheck<'k> {
     pub parent: &'static str,
     /// Ids present in the parent table.
     pub keys: &'k Keys,
+    /// The last id found among `keys`: an extract's rows for one person
+    /// usually come together, and looking an id up among millions is a
+    /// cache miss.
+    last_known: String,
+}
+
+impl<'k> ReferenceCheck<'k> {
+    /// A check that column `index`'s ids are among `parent`'s `keys`.
+    pub fn new(index: usize, parent: &'static str, keys: &'k Keys) -> Self {
+        ReferenceCheck {
+            index,
+            parent,
+            keys,
+            last_known: String::new(),
+        }
+    }
+
+    /// Whether `id` is among the parent's ids.
+    fn knows(&mut self, id: &str) -> bool {
+        if id == self.last_known {
+            return true;
+        }
+        let known = self.keys.contains(id);
+        if known {
+            self.last_known.clear();
+            self.last_known.push_str(id);
+        }
+        known
+    }
 }
 
 /// Validates the rows of one source file.
@@ -249,7 +278,7 @@ impl RowValidator<'_> {
 
     /// The table's rules across columns, then ids: unique, and known to the
     /// tables they refer to.
-    fn checked_row(&self, values: &[Value]) -> Result<(), Vec<RowProblem>> {
+    fn checked_row(&mut self, values: &[Value]) -> Result<(), Vec<RowProblem>> {
         let mut problems = Vec::new();
         self.table_rules(values, &mut problems);
         if problems.is_empty() {
@@ -369,7 +398,7 @@ impl RowValidator<'_> {
         }
     }
 
-    fn keys(&self, values: &[Value], problems: &mut Vec<RowProblem>) {
+    fn keys(&mut self, values: &[Value], problems: &mut Vec<RowProblem>) {
         for u in &self.unique {
             let Value::Text(id) = &values[u.index] else {
                 continue;
@@ -394,11 +423,11 @@ impl RowValidator<'_> {
                 problem: Problem::new("duplicate_id", detail),
             });
         }
-        for r in &self.references {
+        for r in &mut self.references {
             let Value::Text(id) = &values[r.index] else {
                 continue;
             };
-            if !r.keys.contains(id) {
+            if !r.knows(id) {
                 let plan = &self.plans[r.index];
                 problems.push(RowProblem {
                     column: plan.header.clone(),

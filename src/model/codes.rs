@@ -29,8 +29,15 @@ pub struct CodeList {
 
 impl CodeList {
     /// The canonical code for `input` (matched on code, label or alias, ignoring case).
+    ///
+    /// A value that is exactly a canonical code (most values of an extract)
+    /// is found by comparing bytes alone; every code resolves to itself
+    /// (tested), so this finds what the full search would.
     pub fn resolve(&self, input: &str) -> Option<&'static str> {
         let input = input.trim();
+        if let Some(exact) = self.codes.iter().find(|c| c.code == input) {
+            return Some(exact.code);
+        }
         self.codes
             .iter()
             .find(|c| {
@@ -352,6 +359,45 @@ mod tests {
         assert_eq!(ETHNICITY.resolve("a"), Some("A"));
         assert_eq!(ETHNICITY.resolve("I"), None, "I is not an ethnic category");
         assert_eq!(ETHNICITY.resolve("99"), Some("99"));
+    }
+
+    /// Every list the data model checks, for tests over all of them.
+    const LISTS: [&CodeList; 12] = [
+        &SEX,
+        &ETHNICITY,
+        &AGE_BAND,
+        &IMD_VINTAGE,
+        &REFERRAL_SOURCE,
+        &NEED,
+        &REFERRAL_STATUS,
+        &CONTACT_MODE,
+        &ACTIVITY_TYPE,
+        &ORGANISATION_CATEGORY,
+        &HEALTH_SETTING,
+        &INSTRUMENT,
+    ];
+
+    #[test]
+    fn every_code_resolves_to_itself_before_any_other_codes_label_or_alias() {
+        // `resolve` returns an exact code at once; that is what the search
+        // in list order finds too only if no earlier code claims the same
+        // spelling as its code (in another case), label or alias.
+        for list in LISTS {
+            for (i, code) in list.codes.iter().enumerate() {
+                let earlier = list.codes[..i].iter().find(|c| {
+                    c.code.eq_ignore_ascii_case(code.code)
+                        || c.label.eq_ignore_ascii_case(code.code)
+                        || c.aliases.iter().any(|a| a.eq_ignore_ascii_case(code.code))
+                });
+                assert!(
+                    earlier.is_none(),
+                    "{}: '{}' is also an earlier code's code, label or alias",
+                    list.name,
+                    code.code
+                );
+                assert_eq!(list.resolve(code.code), Some(code.code));
+            }
+        }
     }
 
     #[test]

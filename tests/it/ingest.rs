@@ -371,3 +371,64 @@ fn the_same_extracts_give_a_byte_identical_warehouse() {
     }
     assert!(snapshots[0] == snapshots[1]);
 }
+
+/// A people file of `rows` rows after the header, with `bad` rows given a
+/// sex that is not a code.
+fn many_people(rows: usize, bad: &[usize]) -> String {
+    let mut csv = String::from(
+        "person_id,birth_month,sex,ethnicity,practice_code,pcn_code,registration_start\n",
+    );
+    for i in 1..=rows {
+        let sex = if bad.contains(&i) {
+            "sometimes"
+        } else {
+            "female"
+        };
+        csv.push_str(&format!("P{i},1960-04,{sex},A,A81001,U12345,2001-01-01\n"));
+    }
+    csv
+}
+
+#[test]
+fn rows_keep_their_order_and_lines_across_the_chunks_the_reader_hands_on() {
+    // Rows are read ahead on their own thread in chunks of 1,024: bad rows
+    // on either side of a chunk's edge, and at the very end, are quarantined
+    // on their own lines, and every other row arrives once, in order.
+    let bad = [1, 1023, 1024, 1025, 2048, 2049, 3000];
+    let fixture = extract(&[("people.csv", many_people(3000, &bad).as_bytes())]);
+    let wh = fixture.out("warehouse");
+    let run = sprout(&["ingest", s(fixture.path()), "-w", s(&wh)]);
+    assert_eq!(run.code, 1, "rows were quarantined: {}", run.all());
+    let lines: Vec<i64> = quarantine(&wh).iter().map(|q| q.1).collect();
+    // Line 1 is the header, so row i is on line i + 1.
+    let expected: Vec<i64> = bad.iter().map(|&i| i as i64 + 1).collect();
+    assert_eq!(lines, expected);
+    let ids = query(&wh, "SELECT person_id FROM people");
+    let kept: Vec<String> = ids
+        .iter()
+        .map(|r| r["person_id"].as_str().unwrap().to_string())
+        .collect();
+    let wanted: Vec<String> = (1..=3000)
+        .filter(|i| !bad.contains(i))
+        .map(|i| format!("P{i}"))
+        .collect();
+    assert_eq!(kept, wanted, "rows are stored in the file's order");
+}
+
+#[test]
+fn a_quote_left_open_after_several_chunks_stops_the_file_and_names_its_line() {
+    let mut csv = many_people(2500, &[]);
+    csv.push_str("P2501,1960-04,\"female,A,A81001,U12345,2001-01-01\n");
+    csv.push_str("P2502,1960-04,female,A,A81001,U12345,2001-01-01\n");
+    let fixture = extract(&[("people.csv", csv.as_bytes())]);
+    let wh = fixture.out("warehouse");
+    let run = sprout(&["ingest", s(fixture.path()), "-w", s(&wh)]);
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(
+        run.all()
+            .contains("line 2502: a quote (\") opened in column 'sex' is never closed"),
+        "{}",
+        run.all()
+    );
+    assert!(!wh.join("people").exists(), "nothing of the file is stored");
+}
