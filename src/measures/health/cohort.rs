@@ -11,6 +11,7 @@ use datafusion::arrow::datatypes::{Date32Type, Int64Type};
 use datafusion::prelude::SessionContext;
 
 use super::window::{Coverage, Presence};
+use crate::days::Ymd;
 use crate::error::Result;
 use crate::measures::period::Period;
 use crate::measures::query::Query;
@@ -51,8 +52,8 @@ pub fn setting_label(s: usize) -> &'static str {
 pub struct People {
     /// Person ids, sorted.
     pub ids: Vec<String>,
-    /// First day of the birth month, when known.
-    pub birth: Vec<Option<i32>>,
+    /// First day of the birth month, when known (packed, for ages).
+    pub birth: Vec<Option<Ymd>>,
     /// Recorded age band (index into the age-band codes), used when there is no birth month.
     pub recorded_band: Vec<Option<u8>>,
     /// Sex code (interned).
@@ -76,8 +77,14 @@ pub struct People {
 impl People {
     /// Age band (index into the age-band codes) on `day`, when known.
     pub fn age_band(&self, p: usize, day: i32) -> Option<u8> {
+        self.age_band_on(p, Ymd::of(day))
+    }
+
+    /// [`People::age_band`] on a date already packed, for loops over many
+    /// people on one day.
+    pub fn age_band_on(&self, p: usize, on: Ymd) -> Option<u8> {
         match self.birth[p] {
-            Some(b) => Some(age_band_position(crate::days::age_in_years(b, day))),
+            Some(b) => Some(age_band_position(b.years_to(on))),
             None => self.recorded_band[p],
         }
     }
@@ -85,7 +92,7 @@ impl People {
     /// Age in years on `day` (the band's midpoint when only a band is recorded).
     pub fn age(&self, p: usize, day: i32) -> Option<f64> {
         match self.birth[p] {
-            Some(b) => Some(f64::from(crate::days::age_in_years(b, day))),
+            Some(b) => Some(f64::from(b.years_to(Ymd::of(day)))),
             None => self.recorded_band[p].map(|i| match AGE_BAND.codes[i as usize].code {
                 "85+" => 90.0,
                 code => code
@@ -297,7 +304,7 @@ fn read_people(batches: &[RecordBatch]) -> Result<People> {
         };
         for i in 0..b.num_rows() {
             people.ids.push(ids.value(i).to_string());
-            people.birth.push(opt_date(&birth, i));
+            people.birth.push(opt_date(&birth, i).map(Ymd::of));
             people.recorded_band.push(
                 (!bands.is_null(i))
                     .then(|| AGE_BAND.codes.iter().position(|c| c.code == bands.value(i)))
@@ -401,7 +408,7 @@ pub mod testing {
         for (i, p) in people.iter().enumerate() {
             let pp = &mut c.people;
             pp.ids.push(p.id.to_string());
-            pp.birth.push(Some(p.birth));
+            pp.birth.push(Some(Ymd::of(p.birth)));
             pp.recorded_band.push(None);
             pp.sex.push(intern(p.sex));
             pp.imd_quintile.push(p.quintile);

@@ -716,14 +716,20 @@ pub fn event_study_rows(
             let case = &cases[set.case];
             QUARTERS
                 .map(|q| {
-                    let case_rates =
-                        rates_in(cohort, case.person, quarter(case.date, q), min_coverage)?;
+                    // Comparators from the never-referred pool share the case's day.
+                    let span = quarter(case.date, q);
+                    let on = |day: i32| {
+                        if day == case.date {
+                            span
+                        } else {
+                            quarter(day, q)
+                        }
+                    };
+                    let case_rates = rates_in(cohort, case.person, span, min_coverage)?;
                     let rates: Vec<[f64; SETTINGS]> = set
                         .comparators
                         .iter()
-                        .filter_map(|c| {
-                            rates_in(cohort, c.person, quarter(c.date, q), min_coverage)
-                        })
+                        .filter_map(|c| rates_in(cohort, c.person, on(c.date), min_coverage))
                         .collect();
                     (!rates.is_empty()).then(|| {
                         let mean = std::array::from_fn(|s| {

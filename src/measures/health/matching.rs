@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::cohort::{Cohort, Index, People};
 use super::usage::rate_in;
 use super::window::{Span, present_on};
+use crate::days::Ymd;
 
 /// The comparison pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,6 +195,18 @@ pub struct Matching {
 
 /// The matching key of person `p` on `day`, when their baseline band can be measured.
 pub fn key_of(cohort: &Cohort, p: usize, day: i32, rules: &MatchRules) -> Option<Key> {
+    let age_band = cohort.people.age_band(p, day).unwrap_or(u8::MAX);
+    key_in_age_band(cohort, p, day, rules, age_band)
+}
+
+/// [`key_of`] for a person whose age band on `day` is known to be `age_band`.
+fn key_in_age_band(
+    cohort: &Cohort,
+    p: usize,
+    day: i32,
+    rules: &MatchRules,
+    age_band: u8,
+) -> Option<Key> {
     let people = &cohort.people;
     let gp = rate_in(cohort, p, 0, rules.window(day), rules.min_coverage)?;
     let trend = match rules.on {
@@ -220,7 +233,7 @@ pub fn key_of(cohort: &Cohort, p: usize, day: i32, rules: &MatchRules) -> Option
         }
     };
     Some(Key {
-        age_band: people.age_band(p, day).unwrap_or(u8::MAX),
+        age_band,
         sex: people.sex[p],
         quintile: people.imd_quintile[p],
         unit: rules.unit.of(people, p),
@@ -444,6 +457,7 @@ fn match_cells(
             let case = &cases[c];
             let key = keys[c].expect("only cases with a key are matched");
             let memo = (case.date, key.age_band, key.band, key.trend);
+            let on = Ymd::of(case.date);
             let mut comparators = Vec::with_capacity(rules.k);
             if !exhausted.contains(&memo) {
                 if list.len() > 64 && list.iter().take(list.len() / 2).all(|&p| used[p]) {
@@ -456,7 +470,7 @@ fn match_cells(
                     if used[p] || !present_on(people.presence[p], case.date) {
                         continue;
                     }
-                    if has_key(cohort, p, case.date, rules, &key) {
+                    if has_key(cohort, p, (case.date, on), rules, &key) {
                         used[p] = true;
                         comparators.push(Comparator {
                             person: p,
@@ -474,11 +488,18 @@ fn match_cells(
     found
 }
 
-/// Whether person `p` has `key` on `day`: [`key_of`], with the age band
-/// (cheap, and the most often different) compared before any use is counted.
-fn has_key(cohort: &Cohort, p: usize, day: i32, rules: &MatchRules, key: &Key) -> bool {
-    cohort.people.age_band(p, day).unwrap_or(u8::MAX) == key.age_band
-        && key_of(cohort, p, day, rules) == Some(*key)
+/// Whether person `p` has `key` on `day` (given as a Date32 day and
+/// packed): [`key_of`], with the age band (cheap, and the most often
+/// different) compared before any use is counted.
+fn has_key(
+    cohort: &Cohort,
+    p: usize,
+    (day, on): (i32, Ymd),
+    rules: &MatchRules,
+    key: &Key,
+) -> bool {
+    let age_band = cohort.people.age_band_on(p, on).unwrap_or(u8::MAX);
+    age_band == key.age_band && key_in_age_band(cohort, p, day, rules, age_band) == Some(*key)
 }
 
 fn record(result: &mut Matching, case: usize, comparators: Vec<Comparator>, k: usize) {

@@ -230,13 +230,20 @@ pub fn departures(
             months
                 .clone()
                 .map(|m| {
-                    let own = rate_in(cohort, case.person, GP, month(case.date, m), min_coverage)?;
+                    // Comparators from the never-referred pool share the case's day.
+                    let span = month(case.date, m);
+                    let on = |day: i32| {
+                        if day == case.date {
+                            span
+                        } else {
+                            month(day, m)
+                        }
+                    };
+                    let own = rate_in(cohort, case.person, GP, span, min_coverage)?;
                     let others: Vec<f64> = set
                         .comparators
                         .iter()
-                        .filter_map(|c| {
-                            rate_in(cohort, c.person, GP, month(c.date, m), min_coverage)
-                        })
+                        .filter_map(|c| rate_in(cohort, c.person, GP, on(c.date), min_coverage))
                         .collect();
                     (!others.is_empty())
                         .then(|| own - others.iter().sum::<f64>() / others.len() as f64)
