@@ -75,6 +75,16 @@ pub struct People {
 }
 
 impl People {
+    /// The interned number of a sex code, when anyone has it.
+    pub fn sex_code(&self, code: &str) -> Option<u32> {
+        self.sex
+            .iter()
+            .copied()
+            .find(|&s| self.names[s as usize] == code)
+    }
+}
+
+impl People {
     /// Age band (index into the age-band codes) on `day`, when known.
     pub fn age_band(&self, p: usize, day: i32) -> Option<u8> {
         self.age_band_on(p, Ymd::of(day))
@@ -89,10 +99,10 @@ impl People {
         }
     }
 
-    /// Age in years on `day` (the band's midpoint when only a band is recorded).
-    pub fn age(&self, p: usize, day: i32) -> Option<f64> {
+    /// Age in years on the day `on` (the band's midpoint when only a band is recorded).
+    pub fn age_on(&self, p: usize, on: Ymd) -> Option<f64> {
         match self.birth[p] {
-            Some(b) => Some(f64::from(b.years_to(Ymd::of(day)))),
+            Some(b) => Some(f64::from(b.years_to(on))),
             None => self.recorded_band[p].map(|i| match AGE_BAND.codes[i as usize].code {
                 "85+" => 90.0,
                 code => code

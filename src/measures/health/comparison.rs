@@ -6,8 +6,9 @@ use super::cohort::{Cohort, Index, SETTINGS, setting_code, setting_label};
 use super::costs::UnitCosts;
 use super::matching::{Comparator, MatchRules, Matching, Pool};
 use super::robustness::Verdict;
-use super::usage::{Use, Windows, measure, rate_in, rates_in};
-use super::window::{before, present_on, quarter};
+use super::usage::{Use, Windows, measure_around, rate_in, rates_in};
+use super::window::{Span, before, present_on, quarter};
+use crate::days::Ymd;
 use crate::measures::period::Period;
 use crate::measures::table::{
     Sums, TableBuilder, TableDef, count, int_label, int_value, num_label, num_value, opt_num,
@@ -145,32 +146,63 @@ const BALANCE_VARIABLES: [&str; 8] = [
 /// comparison's before window, which matching leaves free.
 pub const MATCHED_VARIABLES: usize = 4;
 
-/// The balance characteristics of person `p` on `day` (NaN where unknown).
-fn characteristics(
-    cohort: &Cohort,
-    p: usize,
+/// What the balance characteristics need of one day, worked out once for
+/// the many people measured on it (a pool on the period's first day, a
+/// case's comparators on the case's).
+#[derive(Debug, Clone, Copy)]
+struct OnDay {
     day: i32,
-    rules: &MatchRules,
+    packed: Ymd,
+    /// The comparison's before window.
+    before: Span,
+    /// The matching window.
+    matching: Span,
+}
+
+/// How the balance characteristics are measured.
+struct Measuring<'a> {
+    cohort: &'a Cohort,
+    rules: &'a MatchRules,
     before_window: Windows,
-) -> [f64; 8] {
-    let people = &cohort.people;
-    let span = before(day, before_window.months, before_window.gap_days);
-    let rates = rates_in(cohort, p, span, before_window.min_coverage);
-    let rate = |s: usize| rates.map_or(f64::NAN, |r| r[s]);
-    let female = people.names[people.sex[p] as usize] == "female";
-    [
-        people.age(p, day).unwrap_or(f64::NAN),
-        if female { 1.0 } else { 0.0 },
-        match people.imd_quintile[p] {
-            0 => f64::NAN,
-            q => f64::from(q),
-        },
-        rate_in(cohort, p, 0, rules.window(day), rules.min_coverage).unwrap_or(f64::NAN),
-        rate(0),
-        rate(1),
-        rate(2),
-        rate(3),
-    ]
+    /// The interned code of "female".
+    female: Option<u32>,
+    /// The last day measured on.
+    last: Option<OnDay>,
+}
+
+impl Measuring<'_> {
+    /// The balance characteristics of person `p` on `day` (NaN where unknown).
+    fn characteristics(&mut self, p: usize, day: i32) -> [f64; 8] {
+        let on = match self.last {
+            Some(on) if on.day == day => on,
+            _ => *self.last.insert(OnDay {
+                day,
+                packed: Ymd::of(day),
+                before: before(day, self.before_window.months, self.before_window.gap_days),
+                matching: self.rules.window(day),
+            }),
+        };
+        let (cohort, people) = (self.cohort, &self.cohort.people);
+        let rates = rates_in(cohort, p, on.before, self.before_window.min_coverage);
+        let rate = |s: usize| rates.map_or(f64::NAN, |r| r[s]);
+        [
+            people.age_on(p, on.packed).unwrap_or(f64::NAN),
+            if Some(people.sex[p]) == self.female {
+                1.0
+            } else {
+                0.0
+            },
+            match people.imd_quintile[p] {
+                0 => f64::NAN,
+                q => f64::from(q),
+            },
+            rate_in(cohort, p, 0, on.matching, self.rules.min_coverage).unwrap_or(f64::NAN),
+            rate(0),
+            rate(1),
+            rate(2),
+            rate(3),
+        ]
+    }
 }
 
 /// Weighted values of each characteristic (NaNs left out).
@@ -206,7 +238,14 @@ pub fn balance_rows(
         cases,
         matching: m,
     } = *matched;
-    let characteristics = |p, day| characteristics(cohort, p, day, rules, before_window);
+    let mut measuring = Measuring {
+        cohort,
+        rules,
+        before_window,
+        female: cohort.people.sex_code("female"),
+        last: None,
+    };
+    let mut characteristics = |p, day| measuring.characteristics(p, day);
     let (mut all_cases, mut whole_pool) = (Sample::default(), Sample::default());
     for c in cases {
         all_cases.add(characteristics(c.person, c.date), 1.0);
@@ -421,11 +460,16 @@ fn measured_sets(
         .iter()
         .filter_map(|set| {
             let case = &cases[set.case];
-            let case_use = measure(cohort, case.person, case.date, windows).ok()?;
+            let mut around = None;
+            let case_day = windows.around_reusing(&mut around, case.date);
+            let case_use = measure_around(cohort, case.person, case_day, windows).ok()?;
             let comparators: Vec<Use> = set
                 .comparators
                 .iter()
-                .filter_map(|c: &Comparator| measure(cohort, c.person, c.date, windows).ok())
+                .filter_map(|c: &Comparator| {
+                    let day = windows.around_reusing(&mut around, c.date);
+                    measure_around(cohort, c.person, day, windows).ok()
+                })
                 .collect();
             (!comparators.is_empty()).then_some((case_use, comparators))
         })

@@ -322,11 +322,15 @@ pub fn compute(cohort: &Cohort, period: &Period, options: &HealthOptions) -> Res
         let uses: Vec<usage::Use> = measured.people.iter().map(|(_, u)| *u).collect();
         before_after::band_rows(&mut band_rows, period, months, "referred", &uses);
         for (pool, m) in &matchings {
+            let mut around = None;
             let comparators: Vec<usage::Use> = m
                 .sets
                 .iter()
                 .flat_map(|s| &s.comparators)
-                .filter_map(|c| usage::measure(cohort, c.person, c.date, windows).ok())
+                .filter_map(|c| {
+                    let day = windows.around_reusing(&mut around, c.date);
+                    usage::measure_around(cohort, c.person, day, windows).ok()
+                })
                 .collect();
             before_after::band_rows(&mut band_rows, period, months, pool.label(), &comparators);
         }

@@ -43,6 +43,40 @@ pub struct Windows {
     pub partial_before: PartialBefore,
 }
 
+/// The full before and after windows around one index day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Around {
+    index: i32,
+    before: Span,
+    after: Span,
+}
+
+impl Windows {
+    /// The full windows around `index`: before it
+    /// `[index − months, index − 1 − gap_days]`, after it
+    /// `[index + 1 + after_gap_days, index + months]`.
+    pub fn around(&self, index: i32) -> Around {
+        Around {
+            index,
+            before: before(index, self.months, self.gap_days),
+            after: Span {
+                first: index + 1 + self.after_gap_days,
+                ..after(index, self.months)
+            },
+        }
+    }
+
+    /// [`Windows::around`], reusing `last` when it is around the same day:
+    /// the comparators of a set share their case's day, and working out
+    /// calendar months for each of millions of them costs more than counting.
+    pub fn around_reusing(&self, last: &mut Option<Around>, index: i32) -> Around {
+        match *last {
+            Some(known) if known.index == index => known,
+            _ => *last.insert(self.around(index)),
+        }
+    }
+}
+
 /// Why a person could not be measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Exclusion {
@@ -93,14 +127,24 @@ impl Use {
 
 /// Measure person `p` around `index` (the index day in neither window).
 pub fn measure(cohort: &Cohort, p: usize, index: i32, windows: Windows) -> Result<Use, Exclusion> {
+    measure_around(cohort, p, windows.around(index), windows)
+}
+
+/// [`measure`] with the full windows around the index already worked out.
+pub fn measure_around(
+    cohort: &Cohort,
+    p: usize,
+    around: Around,
+    windows: Windows,
+) -> Result<Use, Exclusion> {
     let presence = cohort.people.presence[p];
     let Some(data) = cohort.events.coverage else {
         return Err(Exclusion::ShortBefore);
     };
-    if !present_on(presence, index) {
+    if !present_on(presence, around.index) {
         return Err(Exclusion::NotPresent);
     }
-    let full_before = before(index, windows.months, windows.gap_days);
+    let full_before = around.before;
     let (before, before_cut) = observed(full_before, presence, data);
     if before_cut != Cut::None && windows.partial_before == PartialBefore::Exclude {
         return Err(Exclusion::PartialBefore);
@@ -108,10 +152,7 @@ pub fn measure(cohort: &Cohort, p: usize, index: i32, windows: Windows) -> Resul
     if !long_enough(before, full_before, windows.min_coverage) {
         return Err(Exclusion::ShortBefore);
     }
-    let full_after = Span {
-        first: index + 1 + windows.after_gap_days,
-        ..after(index, windows.months)
-    };
+    let full_after = around.after;
     let (after, after_cut) = observed(full_after, presence, data);
     if !long_enough(after, full_after, windows.min_coverage) {
         return Err(Exclusion::ShortAfter);
@@ -227,6 +268,26 @@ mod tests {
         assert_eq!((u.before_events[0], u.after_events[0]), (1, 2));
         assert_eq!((u.before.days(), u.after.days()), (183, 183));
         assert!((u.before_rate(0) - 365.25 / 183.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn windows_reused_for_the_same_day_are_the_windows_of_that_day() {
+        let w = Windows {
+            gap_days: 30,
+            after_gap_days: 14,
+            ..windows(0.5, PartialBefore::Adjust)
+        };
+        let mut last = None;
+        for day in [INDEX, INDEX, INDEX + 1, INDEX, INDEX + 1, INDEX + 1] {
+            assert_eq!(w.around_reusing(&mut last, day), w.around(day));
+        }
+        let a = w.around(INDEX);
+        assert_eq!(a.before, before(INDEX, w.months, 30));
+        assert_eq!(a.after.first, INDEX + 15);
+        assert_eq!(a.after.last, after(INDEX, w.months).last);
+        let c = one(ALWAYS, vec![INDEX - 40, INDEX - 10, INDEX + 10, INDEX + 20]);
+        let u = measure(&c, 0, INDEX, w).unwrap();
+        assert_eq!((u.before_events[0], u.after_events[0]), (1, 1));
     }
 
     #[test]
