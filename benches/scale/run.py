@@ -734,9 +734,10 @@ def analysis(data):
     ) or ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in run["stages"])
     out.append(
         f"- **End to end and cores busy**: of {run['seconds']:.0f} s, {stages}. Ingest "
-        "loads files side by side but each file's rows on one thread, so it starts with the "
-        "people file alone (every other table refers to it) and ends with the largest file "
-        "alone; the measures run one query after another, each on both cores, but the "
+        "loads files side by side, each file read ahead of its checks on a thread of its "
+        "own, but it hashes every file before loading any, and checks each file's rows on "
+        "one thread, so the people file (every other table refers to it) is checked alone "
+        "at the start and the largest file alone at the end; the measures run one query after another, each on both cores, but the "
         "statistics between them (pairing, the follow-up model per score, the change over "
         "time) are sprout's own Rust; the health stage reads its cohort into Rust on one "
         "thread, then matches, and only then builds the naive windows and each pool's "
