@@ -176,7 +176,7 @@ impl<'k> ReferenceCheck<'k> {
 
     /// Whether `id` is among the parent's ids.
     fn knows(&mut self, id: &str) -> bool {
-        if id == self.last_known {
+        if !self.last_known.is_empty() && id == self.last_known {
             return true;
         }
         let known = self.keys.contains(id);
@@ -790,5 +790,25 @@ fn shaped(raw: &str, ok: bool, what: &str) -> Result<(), Problem> {
             "invalid_code",
             format!("'{raw}' is not {what}"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_check_remembers_only_ids_it_found() {
+        let mut keys = Keys::default();
+        keys.extend(["P1", "P2"]);
+        let mut check = ReferenceCheck::new(0, "people", &keys);
+        let asked = ["", "P1", "P1", "P9", "P9", "P1", "P2", "", "P2", "P3"];
+        let known: Vec<bool> = asked.iter().map(|id| check.knows(id)).collect();
+        assert_eq!(
+            known,
+            [
+                false, true, true, false, false, true, true, false, true, false
+            ]
+        );
     }
 }

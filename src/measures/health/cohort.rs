@@ -82,9 +82,7 @@ impl People {
             .copied()
             .find(|&s| self.names[s as usize] == code)
     }
-}
 
-impl People {
     /// Age band (index into the age-band codes) on `day`, when known.
     pub fn age_band(&self, p: usize, day: i32) -> Option<u8> {
         self.age_band_on(p, Ymd::of(day))
