@@ -37,6 +37,33 @@ pub fn map_in_order<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
     done.into_iter().map(|(_, r)| r).collect()
 }
 
+/// [`map_in_order`] with the costliest items (by `cost`) started first, so
+/// the largest is not left to one core at the end while the others idle;
+/// the results still come back in the items' order.
+pub fn map_in_order_costliest_first<T: Sync, R: Send>(
+    items: &[T],
+    cost: impl Fn(&T) -> u64,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let order = costliest_first(items, cost);
+    let done = map_in_order(&order, |&i| f(&items[i]));
+    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    for (i, r) in order.into_iter().zip(done) {
+        results[i] = Some(r);
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every item is done once"))
+        .collect()
+}
+
+/// The items' positions, costliest first (ties in the items' order).
+fn costliest_first<T>(items: &[T], cost: impl Fn(&T) -> u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cost(&items[i])));
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +77,25 @@ mod tests {
             i * i
         });
         assert_eq!(out, items.iter().map(|i| i * i).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_costliest_are_taken_first_and_results_keep_the_items_order() {
+        let items: Vec<u64> = vec![3, 50, 7, 50, 1, 20];
+        let started = std::sync::Mutex::new(Vec::new());
+        let out = map_in_order_costliest_first(
+            &items,
+            |&x| x,
+            |&x| {
+                started.lock().unwrap().push(x);
+                x * 10
+            },
+        );
+        assert_eq!(out, [30, 500, 70, 500, 10, 200]);
+        let mut started = started.into_inner().unwrap();
+        started.sort_unstable();
+        assert_eq!(started, [1, 3, 7, 20, 50, 50], "each item done once");
+        assert_eq!(costliest_first(&items, |&x| x), [1, 3, 5, 2, 0, 4]);
     }
 
     #[test]

@@ -240,8 +240,11 @@ pub fn ingest_into(
     let mut plans = Vec::new();
     let mut failures = Vec::new();
     // Every file's bytes hashed on every core (a national extract is
-    // gigabytes), then each planned in order.
-    let hashes = crate::threads::map_in_order(&files, |found| sha256_file(&found.path));
+    // gigabytes), the largest first, then each planned in order.
+    let size = |found: &Found| std::fs::metadata(&found.path).map_or(0, |m| m.len());
+    let hashes = crate::threads::map_in_order_costliest_first(&files, size, |found| {
+        sha256_file(&found.path)
+    });
     for (found, sha256) in files.iter().zip(hashes) {
         match plan_file(found, sha256, imd.is_some(), console) {
             Ok(plan) => plans.push(plan),
