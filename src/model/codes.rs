@@ -432,20 +432,7 @@ mod tests {
 
     #[test]
     fn no_code_list_has_an_ambiguous_spelling() {
-        for list in [
-            &SEX,
-            &ETHNICITY,
-            &AGE_BAND,
-            &IMD_VINTAGE,
-            &REFERRAL_SOURCE,
-            &NEED,
-            &REFERRAL_STATUS,
-            &CONTACT_MODE,
-            &ACTIVITY_TYPE,
-            &ORGANISATION_CATEGORY,
-            &HEALTH_SETTING,
-            &INSTRUMENT,
-        ] {
+        for list in LISTS {
             for code in list.codes {
                 let mut spellings = vec![code.code, code.label];
                 spellings.extend(code.aliases);

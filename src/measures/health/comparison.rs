@@ -7,7 +7,7 @@ use super::costs::UnitCosts;
 use super::matching::{Comparator, MatchRules, Matching, Pool};
 use super::robustness::Verdict;
 use super::usage::{Use, Windows, measure_around, rate_in, rates_in};
-use super::window::{Span, before, present_on, quarter};
+use super::window::{Span, before, present_on, quarter, shared_with_case};
 use crate::days::Ymd;
 use crate::measures::period::Period;
 use crate::measures::table::{
@@ -760,16 +760,8 @@ pub fn event_study_rows(
             let case = &cases[set.case];
             QUARTERS
                 .map(|q| {
-                    // Comparators from the never-referred pool share the case's day.
-                    let span = quarter(case.date, q);
-                    let on = |day: i32| {
-                        if day == case.date {
-                            span
-                        } else {
-                            quarter(day, q)
-                        }
-                    };
-                    let case_rates = rates_in(cohort, case.person, span, min_coverage)?;
+                    let on = shared_with_case(case.date, |day| quarter(day, q));
+                    let case_rates = rates_in(cohort, case.person, on(case.date), min_coverage)?;
                     let rates: Vec<[f64; SETTINGS]> = set
                         .comparators
                         .iter()

@@ -27,7 +27,7 @@
 use super::cohort::{Cohort, Index};
 use super::matching::Matching;
 use super::usage::rate_in;
-use super::window::{Span, add_months};
+use super::window::{Span, add_months, shared_with_case};
 use crate::measures::period::Period;
 use crate::measures::table::{
     Sums, TableBuilder, TableDef, count, int_label, int_value, num_value, statistic, text,
@@ -230,16 +230,8 @@ pub fn departures(
             months
                 .clone()
                 .map(|m| {
-                    // Comparators from the never-referred pool share the case's day.
-                    let span = month(case.date, m);
-                    let on = |day: i32| {
-                        if day == case.date {
-                            span
-                        } else {
-                            month(day, m)
-                        }
-                    };
-                    let own = rate_in(cohort, case.person, GP, span, min_coverage)?;
+                    let on = shared_with_case(case.date, |day| month(day, m));
+                    let own = rate_in(cohort, case.person, GP, on(case.date), min_coverage)?;
                     let others: Vec<f64> = set
                         .comparators
                         .iter()

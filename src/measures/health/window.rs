@@ -46,6 +46,14 @@ pub fn after(index: i32, months: i32) -> Span {
     }
 }
 
+/// `span_of` a case's day, worked out once and handed to every comparator
+/// on that day (the never-referred pool's take the case's), and worked out
+/// afresh for a comparator on a day of its own.
+pub fn shared_with_case(case_day: i32, span_of: impl Fn(i32) -> Span) -> impl Fn(i32) -> Span {
+    let span = span_of(case_day);
+    move |day| if day == case_day { span } else { span_of(day) }
+}
+
 /// Quarter `q` relative to `index` for the event study: for q < 0
 /// `[index + 3q months, index + 3(q+1) months − 1]` (so −1 ends the day before
 /// the index), for q ≥ 0 `[index + 3q months + 1, index + 3(q+1) months]`.
@@ -185,6 +193,15 @@ mod tests {
         assert_eq!(quarter(index, -1).first, d(2023, 12, 31));
         assert_eq!(quarter(index, 0).last, d(2024, 6, 30));
         assert_eq!(quarter(index, 1).first, d(2024, 7, 1));
+    }
+
+    #[test]
+    fn a_span_shared_with_the_case_is_the_span_of_each_day() {
+        let case = d(2024, 3, 31);
+        let on = shared_with_case(case, |day| quarter(day, -2));
+        for day in [case, d(2024, 2, 29), case, d(2025, 1, 31)] {
+            assert_eq!(on(day), quarter(day, -2));
+        }
     }
 
     #[test]
