@@ -500,9 +500,11 @@ def report(data, command):
             "",
             "Each measure query as `--timings` records it (from planning to its last row; "
             "for `wellbeing_pairs` and `health_events`, whose rows sprout reads as they "
-            "arrive, including that reading), in the order they ran, and the rest of each "
+            "arrive, including that reading), in the order they finished, and the rest of each "
             "stage: sprout's own statistics in Rust (pairing, the follow-up model, matching, "
-            "the windows' difference-in-differences and bootstrap).",
+            "the windows' difference-in-differences and bootstrap). In the measures stage "
+            "the person outcomes and the other families run side by side, so their queries' "
+            "seconds overlap and the rest is left out when they add up to more than the stage.",
             "",
             "| stage | query | seconds | rows |",
             "|---|---|---:|---:|",
@@ -511,7 +513,8 @@ def report(data, command):
             for q in stage["queries"]:
                 lines.append(f"| {stage['stage']} | `{q['query']}` | {q['seconds']:.2f} | {q['rows']:,} |")
             rest = stage["seconds"] - sum(q["seconds"] for q in stage["queries"])
-            lines.append(f"| {stage['stage']} | *not in a query* | {rest:.2f} | |")
+            if rest >= 0:
+                lines.append(f"| {stage['stage']} | *not in a query* | {rest:.2f} | |")
     if "limited" in data["tiers"].get("L", {}):
         run = data["tiers"]["L"]["limited"]
         lines += [

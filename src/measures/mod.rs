@@ -36,6 +36,8 @@ pub mod wellbeing;
 
 use std::path::PathBuf;
 
+use datafusion::prelude::SessionContext;
+
 use crate::error::Result;
 use crate::stages::Stopwatch;
 use crate::warehouse::Warehouse;
@@ -89,6 +91,13 @@ pub struct Computed {
 /// measures (matching, difference-in-differences), whose lap is `health`
 /// and includes the funnels, some of which (before and after referral by
 /// PCN) need the health cohort.
+///
+/// The person outcomes and the other families of measures run side by side
+/// when the engine's pool is unbounded: the pairs query keeps about one core
+/// busy, and the other families' queries and statistics fill the other.
+/// Each family returns its tables in the same order whichever finishes
+/// first. With a memory limit they run one after the other, so that no two
+/// families' queries share the bounded pool.
 pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<Computed> {
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::engine::session(&warehouse, options.engine).await?;
@@ -97,22 +106,16 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
         .await?
         .into_iter()
         .collect();
-    // The period's paired assessments, for its person outcomes and (beside
-    // the earlier days') its change over time: the pairs query runs once
-    // for the period.
-    let episodes = wellbeing::Episodes::load(&ctx, &options.period, &options.pairing).await?;
-    let person =
-        wellbeing::person_outcomes(&ctx, &options.period, &options.pairing, &episodes).await?;
-    let standardisation =
-        standardised::standardisation(&ctx, &options.period, &options.benchmark.standardisation)
-            .await?;
-    let mut rest = service::service_delivery(&ctx, &options.period).await?;
-    rest.extend(support::support(&ctx, &options.period).await?);
-    rest.extend(community::community_groups(&ctx, &options.period).await?);
-    rest.extend(equity::equity(&ctx, &options.period, options.pairing.cohort).await?);
-    let (quality, now) =
-        quality::data_quality(&ctx, &options.period, options.pairing.cohort).await?;
-    rest.extend(quality);
+    let person = person_family(ctx.clone(), options.clone());
+    let others = other_families(ctx.clone(), options.clone());
+    let ((episodes, person), (standardisation, mut rest, now)) =
+        if options.engine.memory_limit.is_none() {
+            let person = tokio::spawn(person);
+            let others = tokio::spawn(others);
+            (joined(person.await)?, joined(others.await)?)
+        } else {
+            (person.await?, others.await?)
+        };
     rest.extend(
         over_time::over_time(&ctx, &options.period, &options.pairing, &episodes, now).await?,
     );
@@ -141,4 +144,45 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
         health: health.headlines,
         notices,
     })
+}
+
+/// The period's paired assessments and its person outcomes. The pairs query
+/// runs once for the period: its episodes also serve the change over time
+/// (beside the earlier days').
+async fn person_family(
+    ctx: SessionContext,
+    options: MeasureOptions,
+) -> Result<(wellbeing::Episodes, Vec<OutTable>)> {
+    let episodes = wellbeing::Episodes::load(&ctx, &options.period, &options.pairing).await?;
+    let person =
+        wellbeing::person_outcomes(&ctx, &options.period, &options.pairing, &episodes).await?;
+    Ok((episodes, person))
+}
+
+/// The standardisation strata and the tables of service delivery, support,
+/// community groups, equity and data quality, with the period's
+/// overall counts that the change over time sets beside earlier periods'.
+async fn other_families(
+    ctx: SessionContext,
+    options: MeasureOptions,
+) -> Result<(
+    standardised::Standardisation,
+    Vec<OutTable>,
+    quality::Overall,
+)> {
+    let period = &options.period;
+    let standardisation =
+        standardised::standardisation(&ctx, period, &options.benchmark.standardisation).await?;
+    let mut rest = service::service_delivery(&ctx, period).await?;
+    rest.extend(support::support(&ctx, period).await?);
+    rest.extend(community::community_groups(&ctx, period).await?);
+    rest.extend(equity::equity(&ctx, period, options.pairing.cohort).await?);
+    let (quality, now) = quality::data_quality(&ctx, period, options.pairing.cohort).await?;
+    rest.extend(quality);
+    Ok((standardisation, rest, now))
+}
+
+/// The result of a spawned family of measures; a panic in it is raised again here.
+fn joined<T>(done: std::result::Result<T, tokio::task::JoinError>) -> T {
+    done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
