@@ -65,34 +65,9 @@ pub fn did_estimates(contrasts: &[f64], outcomes: usize, reps: usize, seed: u64)
     };
     let mut replicates = vec![Vec::with_capacity(reps); outcomes];
     if sets >= 2 && reps > 0 {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut sum = vec![0.0; outcomes];
-        let mut n = vec![0.0f64; outcomes];
-        // Each resample is drawn as how many times each set is picked, then the
-        // rows are read in order: the same resample as gathering the picked rows,
-        // without a random read of a large table for every draw.
-        let mut picks = vec![0u32; sets];
-        for _ in 0..reps {
-            sum.iter_mut().for_each(|x| *x = 0.0);
-            n.iter_mut().for_each(|x| *x = 0.0);
-            picks.iter_mut().for_each(|c| *c = 0);
-            for _ in 0..sets {
-                picks[rng.random_range(0..sets)] += 1;
-            }
-            for (row, &count) in contrasts.chunks_exact(outcomes).zip(&picks) {
-                if count == 0 {
-                    continue;
-                }
-                let count = f64::from(count);
-                for (o, x) in row.iter().enumerate() {
-                    if !x.is_nan() {
-                        sum[o] += count * x;
-                        n[o] += count;
-                    }
-                }
-            }
-            for o in 0..outcomes {
-                replicates[o].push(if n[o] > 0.0 { sum[o] / n[o] } else { f64::NAN });
+        for means in resample_means(contrasts, outcomes, reps, seed) {
+            for (o, m) in means.into_iter().enumerate() {
+                replicates[o].push(m);
             }
         }
     }
@@ -116,6 +91,142 @@ pub fn did_estimates(contrasts: &[f64], outcomes: usize, reps: usize, seed: u64)
                 bootstrap_upper: quantile_sorted(&boot, 0.975),
             }
         })
+        .collect()
+}
+
+/// Below this many draws (sets × resamples) the bootstrap runs on the
+/// calling thread alone: starting threads would cost more than it saves.
+const DRAWS_ON_ONE_THREAD: usize = 1 << 20;
+
+/// Each resample's mean contrast per outcome, in resample order: `reps`
+/// resamples of the sets drawn in turn from one ChaCha8 stream seeded by
+/// `seed`. Large bootstraps draw on the calling thread and sum on others
+/// (see [`resample_means_side_by_side`]); the draws and each resample's sums
+/// are the same either way, so are the means, to the bit.
+fn resample_means(contrasts: &[f64], outcomes: usize, reps: usize, seed: u64) -> Vec<Vec<f64>> {
+    let sets = contrasts.len() / outcomes;
+    let rng = ChaCha8Rng::seed_from_u64(seed);
+    let summers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8)) - 1;
+    if summers == 0 || sets.saturating_mul(reps) < DRAWS_ON_ONE_THREAD {
+        resample_means_in_turn(contrasts, outcomes, reps, rng)
+    } else {
+        resample_means_side_by_side(contrasts, outcomes, reps, rng, summers)
+    }
+}
+
+/// [`resample_means`] on the calling thread: draw a resample, sum it, draw the next.
+fn resample_means_in_turn(
+    contrasts: &[f64],
+    outcomes: usize,
+    reps: usize,
+    mut rng: ChaCha8Rng,
+) -> Vec<Vec<f64>> {
+    let mut picks = vec![0u32; contrasts.len() / outcomes];
+    (0..reps)
+        .map(|_| {
+            draw(&mut rng, &mut picks);
+            means_of(contrasts, outcomes, &picks)
+        })
+        .collect()
+}
+
+/// [`resample_means`] with the resamples drawn in order on the calling
+/// thread (one random stream cannot be split without changing its draws)
+/// and summed on `summers` threads, each taking the next drawn resample.
+/// The buffers of picks go back to the drawer to be drawn into again, so at
+/// most `2 × summers + 1` resamples are held at once.
+fn resample_means_side_by_side(
+    contrasts: &[f64],
+    outcomes: usize,
+    reps: usize,
+    mut rng: ChaCha8Rng,
+    summers: usize,
+) -> Vec<Vec<f64>> {
+    use std::sync::{Mutex, mpsc};
+    let sets = contrasts.len() / outcomes;
+    let (free, free_buffers) = mpsc::channel::<Vec<u32>>();
+    for _ in 0..2 * summers + 1 {
+        free.send(vec![0; sets])
+            .expect("the drawer holds the buffers' end");
+    }
+    let (drawn, to_sum) = mpsc::channel::<(usize, Vec<u32>)>();
+    let to_sum = Mutex::new(to_sum);
+    let (summed, results) = mpsc::channel::<(usize, Vec<f64>)>();
+    let mut means = vec![Vec::new(); reps];
+    std::thread::scope(|scope| {
+        for _ in 0..summers {
+            let (free, summed, to_sum) = (free.clone(), summed.clone(), &to_sum);
+            scope.spawn(move || {
+                loop {
+                    // The lock is let go as soon as a resample is taken.
+                    let next = to_sum
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .recv();
+                    let Ok((r, picks)) = next else { return };
+                    let m = means_of(contrasts, outcomes, &picks);
+                    // Once every resample is drawn the drawer stops taking
+                    // buffers back; one not taken back is simply dropped.
+                    let _ = free.send(picks);
+                    if summed.send((r, m)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        // Only the summers hold these ends now: if they all stopped, the
+        // drawer's wait for a buffer ends in an error rather than for ever.
+        drop((free, summed));
+        for r in 0..reps {
+            let mut picks = free_buffers
+                .recv()
+                .expect("a summer hands every buffer back");
+            draw(&mut rng, &mut picks);
+            drawn
+                .send((r, picks))
+                .expect("the summers take resamples until the drawing ends");
+        }
+        drop(drawn);
+        for (r, m) in results {
+            means[r] = m;
+        }
+    });
+    means
+}
+
+/// One resample of the sets with replacement, as how many times each set is
+/// picked: `picks.len()` draws from `rng`.
+fn draw(rng: &mut ChaCha8Rng, picks: &mut [u32]) {
+    let sets = picks.len();
+    picks.fill(0);
+    for _ in 0..sets {
+        picks[rng.random_range(0..sets)] += 1;
+    }
+}
+
+/// Each outcome's mean contrast in one resample: Σ picks·c / Σ picks over
+/// the sets in order, leaving out NaN contrasts (NaN when nothing is left).
+/// Reading the rows in order with their counts gives the same resample as
+/// gathering the picked rows, without a random read of a large table for
+/// every draw.
+fn means_of(contrasts: &[f64], outcomes: usize, picks: &[u32]) -> Vec<f64> {
+    let mut sum = vec![0.0; outcomes];
+    let mut n = vec![0.0f64; outcomes];
+    for (row, &count) in contrasts.chunks_exact(outcomes).zip(picks) {
+        if count == 0 {
+            continue;
+        }
+        let count = f64::from(count);
+        for (o, x) in row.iter().enumerate() {
+            if !x.is_nan() {
+                sum[o] += count * x;
+                n[o] += count;
+            }
+        }
+    }
+    sum.iter()
+        .zip(&n)
+        .map(|(s, n)| if *n > 0.0 { s / n } else { f64::NAN })
         .collect()
 }
 
@@ -155,6 +266,51 @@ mod tests {
         assert_close(did.cluster_upper, 0.3678882762451303, 1e-9, "upper");
         assert_eq!(did.sets, 6);
         assert!(did.bootstrap_lower.is_nan(), "no resamples asked for");
+    }
+
+    /// Summing the resamples on other threads than the one drawing them
+    /// gives every resample's means to the bit, in order, however many
+    /// threads sum (NaN contrasts and an outcome never measured included).
+    #[test]
+    fn resamples_summed_side_by_side_are_the_resamples_summed_in_turn() {
+        let outcomes = 3;
+        let contrasts: Vec<f64> = (0..997)
+            .flat_map(|i| {
+                let x = f64::from(i);
+                [
+                    (x * 0.37).sin() * 4.0 - 0.5,
+                    if i % 7 == 0 {
+                        f64::NAN
+                    } else {
+                        x / 997.0 - 0.3
+                    },
+                    f64::NAN,
+                ]
+            })
+            .collect();
+        let reps = 101;
+        let in_turn =
+            resample_means_in_turn(&contrasts, outcomes, reps, ChaCha8Rng::seed_from_u64(42));
+        assert_eq!(in_turn.len(), reps);
+        assert!(in_turn.iter().all(|m| m[2].is_nan() && m[0].is_finite()));
+        let bits = |means: &[Vec<f64>]| -> Vec<Vec<u64>> {
+            means
+                .iter()
+                .map(|m| m.iter().map(|x| x.to_bits()).collect())
+                .collect()
+        };
+        for summers in [1, 2, 3] {
+            let side_by_side = resample_means_side_by_side(
+                &contrasts,
+                outcomes,
+                reps,
+                ChaCha8Rng::seed_from_u64(42),
+                summers,
+            );
+            assert_eq!(bits(&side_by_side), bits(&in_turn), "{summers} summers");
+        }
+        // Resamples differ from one another: the stream moves on.
+        assert_ne!(in_turn[0][0].to_bits(), in_turn[1][0].to_bits());
     }
 
     #[test]

@@ -85,8 +85,14 @@ pub fn weighted_standardised_mean_difference(
     x2: &[f64],
     w2: &[f64],
 ) -> f64 {
-    let (m1, v1) = weighted_mean_var(x1, w1);
-    let (m2, v2) = weighted_mean_var(x2, w2);
+    standardised_difference(weighted_mean_var(x1, w1), weighted_mean_var(x2, w2))
+}
+
+/// The standardised difference (m₁ − m₂) / √((v₁ + v₂)/2) of two groups'
+/// weighted means and variances ([`weighted_mean_var`]): 0 when neither
+/// varies and the means agree, NaN when neither varies and they differ. One
+/// group's summary can then serve several comparisons.
+pub fn standardised_difference((m1, v1): (f64, f64), (m2, v2): (f64, f64)) -> f64 {
     let pooled = ((v1 + v2) / 2.0).sqrt();
     if pooled > 0.0 {
         (m1 - m2) / pooled
@@ -98,8 +104,9 @@ pub fn weighted_standardised_mean_difference(
     }
 }
 
-/// Weighted mean and reliability-weighted variance (NaN when undefined).
-fn weighted_mean_var(x: &[f64], w: &[f64]) -> (f64, f64) {
+/// Weighted mean m = Σwx / Σw and reliability-weighted variance
+/// Σw(x − m)² / (Σw − Σw²/Σw) (NaN when undefined).
+pub fn weighted_mean_var(x: &[f64], w: &[f64]) -> (f64, f64) {
     let sw: f64 = w.iter().sum();
     let sw2: f64 = w.iter().map(|w| w * w).sum();
     let m = x.iter().zip(w).map(|(x, w)| x * w).sum::<f64>() / sw;
@@ -165,5 +172,31 @@ mod tests {
         assert!(
             weighted_standardised_mean_difference(&same, &[1.0; 2], &same, &[1.0; 2]).abs() < 1e-15
         );
+    }
+
+    #[test]
+    fn a_groups_summary_serves_several_differences_with_the_same_result() {
+        let x2 = [4.0, 6.0, 11.0, 2.0, 5.0, 8.0];
+        let w2 = [0.5, 0.5, 1.0, 1.0, 0.5, 0.5];
+        // By hand: Σw = 4, Σw² = 3, Σwx = 24.5, so m = 6.125; Σw(x − m)² =
+        // 45.4375, so v = 45.4375 / (4 − 3/4).
+        let (m, v) = weighted_mean_var(&x2, &w2);
+        assert_close(m, 6.125, 1e-12, "weighted mean");
+        assert_close(v, 45.4375 / 3.25, 1e-12, "weighted variance");
+        let shared = weighted_mean_var(&x2, &w2);
+        for (x1, w1) in [
+            (&[7.0, 12.0, 3.0, 9.0, 15.0][..], &[1.0; 5][..]),
+            (&[1.0, 2.0][..], &[0.3, 2.5][..]),
+        ] {
+            assert_eq!(
+                standardised_difference(weighted_mean_var(x1, w1), shared).to_bits(),
+                weighted_standardised_mean_difference(x1, w1, &x2, &w2).to_bits()
+            );
+        }
+        assert_eq!(
+            standardised_difference((2.0, 0.0), (2.0, 0.0)).to_bits(),
+            0f64.to_bits()
+        );
+        assert!(standardised_difference((2.0, 0.0), (1.0, 0.0)).is_nan());
     }
 }

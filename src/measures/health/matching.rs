@@ -25,6 +25,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use foldhash::fast::FixedState;
+
 use super::cohort::{Cohort, Index, People};
 use super::usage::rate_in;
 use super::window::{Span, present_on};
@@ -281,7 +283,7 @@ pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRul
     let mut result = Matching::default();
     match pool {
         Pool::NeverReferred => {
-            let mut cells: HashMap<Cell, Vec<usize>> = HashMap::new();
+            let mut cells: HashMap<Cell, Vec<usize>, FixedState> = HashMap::default();
             for p in 0..people.ids.len() {
                 if !people.ever_referred[p] {
                     result.pool_size += 1;
@@ -343,8 +345,8 @@ pub fn match_pool(cohort: &Cohort, cases: &[Index], pool: Pool, rules: &MatchRul
                 unit: people.pcn[p],
                 ..key
             };
-            let mut by_key: HashMap<Key, Vec<Comparator>> = HashMap::new();
-            let mut by_pcn_key: HashMap<Key, Vec<Comparator>> = HashMap::new();
+            let mut by_key: HashMap<Key, Vec<Comparator>, FixedState> = HashMap::default();
+            let mut by_pcn_key: HashMap<Key, Vec<Comparator>, FixedState> = HashMap::default();
             let mut members: Vec<&Index> = cohort.declined.iter().collect();
             members.sort_by_key(|i| std::cmp::Reverse(order(rules.seed, i.person)));
             for m in members {
@@ -452,7 +454,7 @@ fn match_cells(
     {
         // (day, age band, band, trend) for which the whole cell was scanned
         // without finding a comparator: the same key on the same day fails again.
-        let mut exhausted: HashSet<(i32, u8, u8, u8)> = HashSet::new();
+        let mut exhausted: HashSet<(i32, u8, u8, u8), FixedState> = HashSet::default();
         for c in cell_cases {
             let case = &cases[c];
             let key = keys[c].expect("only cases with a key are matched");

@@ -33,6 +33,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use foldhash::fast::FixedState;
+
 use super::{EpisodeRow, PairingRules, WELLBEING_PAIRS_SQL, scores};
 use crate::error::Result;
 use crate::measures::period::OutcomeCohort;
@@ -41,7 +43,9 @@ use crate::measures::table::{
     opt_num, statistic, text, text_value,
 };
 use crate::scoring::Thresholds;
-use crate::stats::effect::{standardised_mean_difference, weighted_standardised_mean_difference};
+use crate::stats::effect::{
+    standardised_difference, standardised_mean_difference, weighted_mean_var,
+};
 use crate::stats::sensitivity::tipping_delta;
 use crate::stats::summary::{mean, mean_ci};
 use crate::stats::weighting::{SparseRows, logistic_sparse, stabilised_weights, weighted_mean};
@@ -216,18 +220,23 @@ fn design(people: &[Person]) -> Design {
         "baseline_score_squared".to_string(),
     ];
     let centre = people.iter().map(|p| p.baseline).sum::<f64>() / people.len() as f64;
-    // Each kept level's column, found by (characteristic, level).
-    let mut indicator: HashMap<(&str, &str), usize> = HashMap::new();
-    for characteristic in CHARACTERISTICS {
-        // (people with the level, of them followed up)
-        let mut levels: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for p in people {
-            for (_, level) in p.row.groups.iter().filter(|(b, _)| *b == characteristic) {
-                let e = levels.entry(level).or_default();
-                e.0 += 1;
-                e.1 += usize::from(p.change.is_some());
-            }
+    // (people with the level, of them followed up) of each (characteristic, level).
+    let mut counts: HashMap<(&str, &str), (usize, usize), FixedState> = HashMap::default();
+    for p in people {
+        for (characteristic, level) in &p.row.groups {
+            let e = counts.entry((characteristic, level)).or_default();
+            e.0 += 1;
+            e.1 += usize::from(p.change.is_some());
         }
+    }
+    // Each kept level's column, found by (characteristic, level).
+    let mut indicator: HashMap<(&str, &str), usize, FixedState> = HashMap::default();
+    for characteristic in CHARACTERISTICS {
+        let levels: BTreeMap<&str, (usize, usize)> = counts
+            .iter()
+            .filter(|((c, _), _)| *c == characteristic)
+            .map(|(&(_, level), &n)| (level, n))
+            .collect();
         let most_common = levels
             .iter()
             .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(a.0)))
@@ -310,8 +319,10 @@ fn weighted_change(people: &[Person]) -> std::result::Result<Weighted, String> {
                 .filter(|(_, f)| **f)
                 .map(|(x, _)| *x)
                 .collect();
+            // Everyone's mean and variance, worked out once for both differences.
+            let everyone = weighted_mean_var(&all, &ones_all);
             let smd =
-                |w: &[f64]| weighted_standardised_mean_difference(&of_followed, w, &all, &ones_all);
+                |w: &[f64]| standardised_difference(weighted_mean_var(&of_followed, w), everyone);
             (name.clone(), smd(&ones_followed), smd(&weights.weights))
         })
         .collect();

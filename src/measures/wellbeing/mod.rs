@@ -267,7 +267,7 @@ fn funnel_counts(batches: &[RecordBatch]) -> (i64, i64) {
 /// code or `female`), each held once: an episode keeps a pointer, not its
 /// own copy of the text.
 #[derive(Debug, Default)]
-struct Labels(std::collections::HashSet<Arc<str>>);
+struct Labels(std::collections::HashSet<Arc<str>, foldhash::fast::FixedState>);
 
 impl Labels {
     fn get(&mut self, text: &str) -> Arc<str> {
