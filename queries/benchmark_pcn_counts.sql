@@ -9,9 +9,10 @@ WITH period_referrals AS (
     WHERE r.referral_date >= $period_start AND r.referral_date <= $period_end
 ),
 contact_counts AS (
-    SELECT c.referral_id, count(*) AS contacts
-    FROM contacts c JOIN period_referrals r ON r.referral_id = c.referral_id
-    GROUP BY c.referral_id
+    -- Every referral's contacts: cheaper than evaluating period_referrals a
+    -- second time to pick the period's first (DataFusion evaluates a CTE
+    -- again at every reference). The join below keeps the period's.
+    SELECT referral_id, count(*) AS contacts FROM contacts GROUP BY referral_id
 )
 SELECT r.pcn_code,
        count(*) AS referred,

@@ -29,9 +29,13 @@ banded AS (
     FROM aged
 ),
 referred AS (
-    SELECT 'practice' AS level, practice_code AS unit, age_band, sex, imd_quintile, count(*) AS referrals FROM banded GROUP BY 2, 3, 4, 5
-    UNION ALL
-    SELECT 'pcn' AS level, pcn_code AS unit, age_band, sex, imd_quintile, count(*) AS referrals FROM banded GROUP BY 2, 3, 4, 5
+    -- Practices and PCNs in one pass over the period's referrals (DataFusion
+    -- evaluates a CTE again at every reference).
+    SELECT CASE WHEN grouping(practice_code) = 0 THEN 'practice' ELSE 'pcn' END AS level,
+           CASE WHEN grouping(practice_code) = 0 THEN practice_code ELSE pcn_code END AS unit,
+           age_band, sex, imd_quintile, count(*) AS referrals
+    FROM banded
+    GROUP BY GROUPING SETS ((practice_code, age_band, sex, imd_quintile), (pcn_code, age_band, sex, imd_quintile))
 ),
 registered AS (
     SELECT 'practice' AS level, practice_code AS unit, age_band, sex,

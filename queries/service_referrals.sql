@@ -11,15 +11,22 @@ WITH period_referrals AS (
     WHERE r.referral_date >= $period_start AND r.referral_date <= $period_end
 ),
 counts AS (
-    SELECT fy, quarter, 'all' AS breakdown, 'all' AS grp, count(*) AS referrals FROM period_referrals GROUP BY fy, quarter
-    UNION ALL
-    SELECT fy, quarter, 'referral_source' AS breakdown, referral_source AS grp, count(*) AS referrals FROM period_referrals GROUP BY fy, quarter, referral_source
+    -- One pass over the period's referrals for every breakdown but needs
+    -- (DataFusion evaluates a CTE again at every reference).
+    SELECT fy, quarter,
+           CASE WHEN grouping(referral_source) = 0 THEN 'referral_source'
+                WHEN grouping(practice_code) = 0 THEN 'practice_code'
+                WHEN grouping(pcn_code) = 0 THEN 'pcn_code'
+                ELSE 'all' END AS breakdown,
+           CASE WHEN grouping(referral_source) = 0 THEN referral_source
+                WHEN grouping(practice_code) = 0 THEN practice_code
+                WHEN grouping(pcn_code) = 0 THEN pcn_code
+                ELSE 'all' END AS grp,
+           count(*) AS referrals
+    FROM period_referrals
+    GROUP BY GROUPING SETS ((fy, quarter), (fy, quarter, referral_source), (fy, quarter, practice_code), (fy, quarter, pcn_code))
     UNION ALL
     SELECT r.fy, r.quarter, 'need' AS breakdown, n.need AS grp, count(*) AS referrals FROM period_referrals r JOIN referral_needs n ON n.referral_id = r.referral_id GROUP BY r.fy, r.quarter, n.need
-    UNION ALL
-    SELECT fy, quarter, 'practice_code' AS breakdown, practice_code AS grp, count(*) AS referrals FROM period_referrals GROUP BY fy, quarter, practice_code
-    UNION ALL
-    SELECT fy, quarter, 'pcn_code' AS breakdown, pcn_code AS grp, count(*) AS referrals FROM period_referrals GROUP BY fy, quarter, pcn_code
 ),
 -- The registered lists: the population extract, else the published list
 -- sizes of the practices the people extract names.
