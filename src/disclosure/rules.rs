@@ -212,7 +212,8 @@ impl SameQuantity {
         else {
             return Vec::new();
         };
-        let mut twins_of: HashMap<&[String], Vec<usize>> = HashMap::new();
+        let mut twins_of: HashMap<&[String], Vec<usize>, foldhash::fast::FixedState> =
+            HashMap::default();
         for (key, rb) in &rows_b {
             twins_of.entry(key.as_slice()).or_default().push(*rb);
         }
