@@ -112,7 +112,10 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
         if options.engine.memory_limit.is_none() {
             let person = tokio::spawn(person);
             let others = tokio::spawn(others);
-            (joined(person.await)?, joined(others.await)?)
+            // Both are waited for, so a failure leaves nothing running and
+            // the person outcomes' failure is the one told, as in turn.
+            let (person, others) = (joined(person.await), joined(others.await));
+            (person?, others?)
         } else {
             (person.await?, others.await?)
         };
