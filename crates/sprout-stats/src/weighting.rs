@@ -201,14 +201,45 @@ impl SparseRows {
         self.len() == 0
     }
 
-    /// Column `c` of every row, zeros included.
-    pub fn column(&self, c: usize) -> Vec<f64> {
-        (0..self.len())
-            .map(|r| {
-                let (columns, values) = self.row(r);
-                columns.binary_search(&c).map_or(0.0, |i| values[i])
-            })
-            .collect()
+    /// The transpose: row `c` of it is column `c` of these rows, its entries
+    /// in row order, so that [`SparseRows::dense_row`] of it reads a column
+    /// in one pass over its non-zero entries (a counting sort by column).
+    pub fn transposed(&self) -> SparseRows {
+        let mut offsets = vec![0usize; self.width + 1];
+        for &c in &self.columns {
+            offsets[c + 1] += 1;
+        }
+        for c in 0..self.width {
+            offsets[c + 1] += offsets[c];
+        }
+        let mut next = offsets.clone();
+        let mut rows = vec![0usize; self.columns.len()];
+        let mut values = vec![0.0; self.values.len()];
+        for r in 0..self.len() {
+            let (columns, row_values) = self.row(r);
+            for (&c, &x) in columns.iter().zip(row_values) {
+                let slot = &mut next[c];
+                rows[*slot] = r;
+                values[*slot] = x;
+                *slot += 1;
+            }
+        }
+        SparseRows {
+            width: self.len(),
+            offsets,
+            columns: rows,
+            values,
+        }
+    }
+
+    /// Row `r` with its zeros (`width` values).
+    pub fn dense_row(&self, r: usize) -> Vec<f64> {
+        let mut dense = vec![0.0; self.width];
+        let (columns, values) = self.row(r);
+        for (&c, &x) in columns.iter().zip(values) {
+            dense[c] = x;
+        }
+        dense
     }
 
     /// The fitted probability of each row: 1 / (1 + exp(−xᵣ′β)).
@@ -477,7 +508,22 @@ mod tests {
         assert_eq!(dense_fit, sparse_fit);
         let dense_p: Vec<f64> = x.iter().map(|r| dense_fit.probability(r)).collect();
         assert_eq!(sparse.probabilities(&sparse_fit), dense_p);
-        assert_eq!(sparse.column(2), g);
+        let by_column = sparse.transposed();
+        assert_eq!(by_column.len(), 3);
+        assert_eq!(by_column.dense_row(2), g);
+        assert_eq!(by_column.dense_row(0), vec![1.0; g.len()]);
+        // Zeros come back where a row has no entry; the transpose of the
+        // transpose is the rows themselves.
+        let mut gaps = SparseRows::new(4);
+        gaps.push_row([(0, 1.0), (3, 2.5)]);
+        gaps.push_row([(1, -1.0)]);
+        gaps.push_row([(0, 4.0), (1, 0.5), (3, 7.0)]);
+        let t = gaps.transposed();
+        assert_eq!(t.dense_row(0), [1.0, 0.0, 4.0]);
+        assert_eq!(t.dense_row(1), [0.0, -1.0, 0.5]);
+        assert_eq!(t.dense_row(2), [0.0, 0.0, 0.0]);
+        assert_eq!(t.dense_row(3), [2.5, 0.0, 7.0]);
+        assert_eq!(t.transposed(), gaps);
         assert!(logistic_sparse(&sparse, &f[1..]).is_none());
         assert!(SparseRows::from_dense(&[vec![1.0], vec![1.0, 2.0]]).is_none());
     }

@@ -44,7 +44,7 @@ use crate::measures::table::{
 };
 use crate::scoring::Thresholds;
 use crate::stats::effect::{
-    standardised_difference, standardised_mean_difference, weighted_mean_var,
+    standardised_difference, standardised_mean_difference, weight_sums, weighted_mean_var_of,
 };
 use crate::stats::sensitivity::tipping_delta;
 use crate::stats::summary::{mean, mean_ci};
@@ -304,15 +304,22 @@ fn weighted_change(people: &[Person]) -> std::result::Result<Weighted, String> {
     let weights = stabilised_weights(&probabilities, &responded, WEIGHT_TRIM);
     let changes: Vec<f64> = people.iter().filter_map(|p| p.change).collect();
     let m = weighted_mean(&changes, &weights.weights);
+    // Each group's weights and their sums, the same for every characteristic.
     let ones_followed = vec![1.0; followed];
     let ones_all = vec![1.0; people.len()];
+    let sums = (
+        weight_sums(&ones_followed),
+        weight_sums(&ones_all),
+        weight_sums(&weights.weights),
+    );
+    let by_column = design.rows.transposed();
     let balance = design
         .names
         .iter()
         .enumerate()
         .skip(1)
         .map(|(c, name)| {
-            let all = design.rows.column(c);
+            let all = by_column.dense_row(c);
             let of_followed: Vec<f64> = all
                 .iter()
                 .zip(&responded)
@@ -320,10 +327,15 @@ fn weighted_change(people: &[Person]) -> std::result::Result<Weighted, String> {
                 .map(|(x, _)| *x)
                 .collect();
             // Everyone's mean and variance, worked out once for both differences.
-            let everyone = weighted_mean_var(&all, &ones_all);
-            let smd =
-                |w: &[f64]| standardised_difference(weighted_mean_var(&of_followed, w), everyone);
-            (name.clone(), smd(&ones_followed), smd(&weights.weights))
+            let everyone = weighted_mean_var_of(&all, &ones_all, sums.1);
+            let smd = |w: &[f64], sums| {
+                standardised_difference(weighted_mean_var_of(&of_followed, w, sums), everyone)
+            };
+            (
+                name.clone(),
+                smd(&ones_followed, sums.0),
+                smd(&weights.weights, sums.2),
+            )
         })
         .collect();
     Ok(Weighted {

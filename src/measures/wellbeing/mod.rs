@@ -8,7 +8,7 @@
 
 pub mod attrition;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -17,6 +17,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{ArrowPrimitiveType, Date32Type, Float64Type, Int64Type};
 use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
+use foldhash::fast::FixedState;
 
 use super::period::{OutcomeCohort, Period};
 use super::query::Query;
@@ -267,7 +268,7 @@ fn funnel_counts(batches: &[RecordBatch]) -> (i64, i64) {
 /// code or `female`), each held once: an episode keeps a pointer, not its
 /// own copy of the text.
 #[derive(Debug, Default)]
-struct Labels(std::collections::HashSet<Arc<str>, foldhash::fast::FixedState>);
+struct Labels(std::collections::HashSet<Arc<str>, FixedState>);
 
 impl Labels {
     fn get(&mut self, text: &str) -> Arc<str> {
@@ -795,9 +796,9 @@ fn change_table(
     period: &str,
 ) -> Result<OutTable> {
     let mut table = TableBuilder::new(&WELLBEING_CHANGE);
-    let all: Arc<str> = Arc::from("all");
     for (instrument, k, score, rule) in scores(rows, thresholds) {
-        let mut groups: BTreeMap<GroupKey, GroupPairs> = BTreeMap::new();
+        // Keyed by the labels' text, borrowed: no label is copied per row.
+        let mut groups: HashMap<(&str, &str), GroupPairs, FixedState> = HashMap::default();
         for r in rows.iter().filter(|r| &*r.instrument == instrument) {
             let Some(follow) = &r.follow_up else { continue };
             let pair = match (
@@ -807,7 +808,8 @@ fn change_table(
                 (Some(b), Some(f)) => Some((b, f)),
                 _ => None,
             };
-            let keys = std::iter::once(("all", Arc::clone(&all))).chain(r.groups.iter().cloned());
+            let keys =
+                std::iter::once(("all", "all")).chain(r.groups.iter().map(|(b, g)| (*b, &**g)));
             for key in keys {
                 let entry = groups.entry(key).or_default();
                 match pair {
@@ -823,8 +825,11 @@ fn change_table(
                 1 + BREAKDOWNS.iter().position(|x| *x == b).unwrap_or(99)
             }
         };
-        let mut keys: Vec<_> = groups.keys().cloned().collect();
-        keys.sort_by(|a, b| (order(a.0), &a.1).cmp(&(order(b.0), &b.1)));
+        // Breakdowns in their order, groups by label (then by breakdown name,
+        // for breakdowns of no known order: keys are unique, so this is a
+        // total order whatever the map's).
+        let mut keys: Vec<(&str, &str)> = groups.keys().copied().collect();
+        keys.sort_by(|a, b| (order(a.0), a.1, a.0).cmp(&(order(b.0), b.1, b.0)));
         for key in keys {
             let (pairs, unscorable) = &groups[&key];
             table.push_named(&change_row(
@@ -848,7 +853,7 @@ fn change_row(
     (period, cohort): (&str, &str),
     score: &str,
     rule: &ScoreRule,
-    (breakdown, group): &GroupKey,
+    (breakdown, group): &(&str, &str),
     pairs: &[(f64, f64)],
     unscorable: u64,
     min_pairs: usize,
@@ -921,7 +926,7 @@ fn change_row(
         ("score", text_value(score)),
         ("score_label", text_value(&rule.label)),
         ("breakdown", text_value(*breakdown)),
-        ("group", text_value(group.to_string())),
+        ("group", text_value(*group)),
         ("pairs", int_value(n)),
         ("unscorable_pairs", int_value(unscorable)),
         ("mean_baseline", num_value(mean(&before))),
