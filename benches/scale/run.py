@@ -740,9 +740,10 @@ def analysis(data):
         "loads files side by side, each file read ahead of its checks on a thread of its "
         "own, but it hashes every file before loading any, and checks each file's rows on "
         "one thread, so the people file (every other table refers to it) is checked alone "
-        "at the start and the largest file alone at the end; the measures run one query after another, each on both cores, but the "
-        "statistics between them (pairing, the follow-up model per score, the change over "
-        "time) are sprout's own Rust; the health stage reads its cohort into Rust on one "
+        "at the start and the largest file alone at the end; the measures run the person "
+        "outcomes (the pairs query, then pairing and the follow-up model in sprout's own "
+        "Rust) beside the other families, which finish first and leave the person outcomes "
+        "and then the change over time to run on their own; the health stage reads its cohort into Rust on one "
         "thread, then matches, and only then builds the naive windows and each pool's "
         "comparison side by side (profile below)."
     )
