@@ -785,7 +785,64 @@ def analysis(data):
             f"{worst['stage']} stage, of which the pool held {gib(worst['pool_peak_bytes'] or 0)}; "
             "the rest is sprout's own data."
         )
+    out += growth(data)
     return out
+
+
+def growth(data):
+    """Where tier XL's cost per event grows beyond tier L's: each stage's and
+    each query's XL time over its time in the bounded L run, against the
+    growth in events."""
+    large, xl = data["tiers"].get("L"), data["tiers"].get("XL")
+    if not (large and xl) or "error" in xl["evaluate"]:
+        return []
+    base = large.get("limited")
+    if not base or "error" in base:
+        base = large["evaluate"]
+    scale = xl["sizes"]["health_events"] / large["sizes"]["health_events"]
+    if per_million(xl) / per_million(large, base) - 1 <= TARGET_LINEAR:
+        return []
+    stages = {s["stage"]: s for s in base["stages"]}
+    grew = []
+    queries = []
+    for s in xl["evaluate"]["stages"]:
+        b = stages.get(s["stage"])
+        if not b:
+            continue
+        grew.append(f"{s['stage']} {s['seconds'] / b['seconds']:.1f}×")
+        before = {}
+        for q in b.get("queries", []):
+            before.setdefault(q["query"], []).append(q["seconds"])
+        after = {}
+        for q in s.get("queries", []):
+            after.setdefault(q["query"], []).append(q["seconds"])
+        for name, xs in after.items():
+            if name in before and sum(before[name]) >= 0.5:
+                queries.append((sum(xs) / sum(before[name]), name, sum(xs), sum(before[name])))
+        rest = s["seconds"] - sum(sum(x) for x in after.values())
+        rest_b = b["seconds"] - sum(sum(x) for x in before.values())
+        if after and rest > 0 and rest_b > 0:
+            queries.append((rest / rest_b, f"{s['stage']}: not in a query", rest, rest_b))
+    queries.sort(reverse=True)
+    worst = "; ".join(
+        f"{name} {x:.1f} s against {y:.1f} s ({r:.1f}×)"
+        for r, name, x, y in queries[:4]
+    )
+    peak = max(xl["evaluate"]["stages"], key=lambda s: s["peak_rss_bytes"] or 0)
+    pools = (
+        xl.get("memory_limit") or "?",
+        LIMIT if base is large.get("limited") else "no limit",
+    )
+    return [
+        f"- **Linear growth**: tier XL has {scale:.1f}× tier L's events. Its stages took, "
+        f"against the L run under {pools[1]}: {', '.join(grew)}. Grew most: {worst}. "
+        f"XL's pool ({pools[0]}) holds half as much per row as L's, so the queries that "
+        "sort or join every referral, assessment or person spill more of their input "
+        "to disk and merge it back (their joins are sort-merge joins under a limit). "
+        f"XL's peak ({gib(peak['peak_rss_bytes'])}, in the {peak['stage']} stage, of which "
+        f"the pool held {gib(peak['pool_peak_bytes'] or 0)}) is sprout's own data, which "
+        "no pool bounds: the health cohort's events and the pairs read from the pairs query."
+    ]
 
 
 def published_identical(a, b):
