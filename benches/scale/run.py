@@ -772,27 +772,36 @@ def analysis(data):
             "(`linked`, two joins and a union) are computed twice, and both `lag()` windows sort "
             f"the wide rows (14 items and a total). Without it, sprout ÷ DuckDB is {rest_s / rest_d:.2f}."
         )
+        complete = {
+            q: r for q, r in rows.items() if all("error" not in r[e] for e in ENGINES)
+        }
         gaps = sorted(
             (
                 (r["sprout"]["seconds"] - min(r["duckdb"]["seconds"], r["polars"]["seconds"]), q)
-                for q, r in rows.items()
-                if q != "wellbeing_pairs" and all("error" not in r[e] for e in ENGINES)
+                for q, r in complete.items()
+                if q != "wellbeing_pairs"
             ),
             reverse=True,
         )[:4]
         fastest = sum(
             1
-            for r in rows.values()
-            if all("error" not in r[e] for e in ENGINES)
-            and r["polars"]["seconds"] < min(r["sprout"]["seconds"], r["duckdb"]["seconds"])
+            for r in complete.values()
+            if r["polars"]["seconds"] < min(r["sprout"]["seconds"], r["duckdb"]["seconds"])
+        )
+        writing = (
+            " `health_events` and `health_people` return every event and every registered "
+            "person, and most of their time is writing those rows to Parquet (checked apart "
+            "from this run at tier L: the same `health_events` query counted instead of "
+            "written took about a tenth of the time)."
+            if any(q in ("health_events", "health_people") for _, q in gaps)
+            else ""
         )
         out.append(
             "- **The other queries**: the largest gaps to the faster of DuckDB and polars are "
             + ", ".join(f"`{q}` ({g:+.1f} s)" for g, q in gaps)
-            + ". `health_events` and `health_people` return every event and every registered "
-            "person, and most of their time is writing those rows to Parquet: the same "
-            "`health_events` query counted instead of written takes about a tenth of the "
-            f"time. polars is the fastest of the three on {fastest} of the {len(rows)} queries."
+            + "."
+            + writing
+            + f" polars is the fastest of the three on {fastest} of the {len(complete)} queries."
         )
     lim = large.get("limited", {})
     if "error" in lim:
@@ -850,17 +859,12 @@ def growth(data):
         if not b:
             continue
         grew.append(f"{s['stage']} {s['seconds'] / b['seconds']:.1f}×")
-        before = {}
-        for q in b.get("queries", []):
-            before.setdefault(q["query"], []).append(q["seconds"])
-        after = {}
-        for q in s.get("queries", []):
-            after.setdefault(q["query"], []).append(q["seconds"])
-        for name, xs in after.items():
-            if name in before and sum(before[name]) >= 0.5:
-                queries.append((sum(xs) / sum(before[name]), name, sum(xs), sum(before[name])))
-        rest = s["seconds"] - sum(sum(x) for x in after.values())
-        rest_b = b["seconds"] - sum(sum(x) for x in before.values())
+        before, after = query_seconds(b), query_seconds(s)
+        for name, x in after.items():
+            if before.get(name, 0) >= 0.5:
+                queries.append((x / before[name], name, x, before[name]))
+        rest = s["seconds"] - sum(after.values())
+        rest_b = b["seconds"] - sum(before.values())
         if after and rest > 0 and rest_b > 0:
             queries.append((rest / rest_b, f"{s['stage']}: not in a query", rest, rest_b))
     queries.sort(reverse=True)
@@ -868,21 +872,36 @@ def growth(data):
         f"{name} {x:.1f} s against {y:.1f} s ({r:.1f}×)"
         for r, name, x, y in queries[:4]
     )
-    peak = max(xl["evaluate"]["stages"], key=lambda s: s["peak_rss_bytes"] or 0)
-    pools = (
-        xl.get("memory_limit") or "?",
-        LIMIT if base is large.get("limited") else "no limit",
+    bounded = base is large.get("limited")
+    spilling = (
+        f"XL's pool ({xl.get('memory_limit')}) holds half as much per row as L's "
+        f"({LIMIT}), so the queries that sort or join every referral, assessment or "
+        "person spill more of their input to disk and merge it back (their joins are "
+        "sort-merge joins under a limit). "
+        if bounded
+        else ""
     )
+    peak = max(xl["evaluate"]["stages"], key=lambda s: s["peak_rss_bytes"] or 0)
+    held = {
+        "health": ": the health cohort's events",
+        "measures": ": the pairs read from the pairs query",
+    }.get(peak["stage"], "")
     return [
         f"- **Linear growth**: tier XL has {scale:.1f}× tier L's events. Its stages took, "
-        f"against the L run under {pools[1]}: {', '.join(grew)}. Grew most: {worst}. "
-        f"XL's pool ({pools[0]}) holds half as much per row as L's, so the queries that "
-        "sort or join every referral, assessment or person spill more of their input "
-        "to disk and merge it back (their joins are sort-merge joins under a limit). "
+        f"against the L run {'under ' + LIMIT if bounded else 'without a limit'}: "
+        f"{', '.join(grew)}. Grew most: {worst}. {spilling}"
         f"XL's peak ({gib(peak['peak_rss_bytes'])}, in the {peak['stage']} stage, of which "
-        f"the pool held {gib(peak['pool_peak_bytes'] or 0)}) is sprout's own data, which "
-        "no pool bounds: the health cohort's events and the pairs read from the pairs query."
+        f"the pool held {gib(peak['pool_peak_bytes'] or 0)}) is mostly sprout's own data, "
+        f"which no pool bounds{held}."
     ]
+
+
+def query_seconds(stage):
+    """Each query's seconds in a stage (a query run twice, summed)."""
+    seconds = {}
+    for q in stage.get("queries", []):
+        seconds[q["query"]] = seconds.get(q["query"], 0) + q["seconds"]
+    return seconds
 
 
 def published_identical(a, b):
