@@ -16,8 +16,11 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::error::Result;
 use crate::warehouse::Warehouse;
 
-/// How queries run: how many partitions (threads) and how much memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub mod cluster;
+
+/// How queries run: how many partitions (threads), how much memory, and
+/// whether on a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Engine {
     /// Query partitions; set explicitly so that results do not depend on the machine.
     pub target_partitions: usize,
@@ -25,9 +28,14 @@ pub struct Engine {
     /// aggregations and joins that would exceed it spill to temporary files
     /// instead; `None` leaves the pool unbounded.
     pub memory_limit: Option<u64>,
+    /// Run the measure queries on a Ballista cluster ([`cluster`]); the
+    /// partitions and memory limit above are then the cluster's partitions
+    /// and the client's own pool.
+    pub cluster: Option<cluster::Cluster>,
 }
 
-/// A session with every warehouse table registered.
+/// A session with every warehouse table registered; with a cluster, one
+/// whose queries run there ([`cluster::connect`]).
 ///
 /// With a memory limit the pool is DataFusion's `GreedyMemoryPool` (first
 /// come, first served: sorts and aggregations spill when it is full; a fair
@@ -76,7 +84,10 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
         .build_arc()?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     warehouse.register(&ctx).await?;
-    Ok(ctx)
+    match &engine.cluster {
+        None => Ok(ctx),
+        Some(on) => cluster::connect(ctx, on, warehouse).await,
+    }
 }
 
 /// One run of a measure file.
@@ -89,6 +100,9 @@ pub struct QueryTiming {
     pub seconds: f64,
     /// Rows returned.
     pub rows: usize,
+    /// Where the query was answered, when the session is on a cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered: Option<cluster::Answered>,
 }
 
 /// The measure queries a session has run and not yet reported: kept in the
@@ -104,12 +118,20 @@ impl QueryLog {
         ctx.state_ref().read().config().get_extension::<QueryLog>()
     }
 
-    /// Note that `query` returned `rows` rows after `seconds`.
-    pub fn record(&self, query: &'static str, seconds: f64, rows: usize) {
+    /// Note that `query` returned `rows` rows after `seconds` (`answered`
+    /// where, on a cluster).
+    pub fn record(
+        &self,
+        query: &'static str,
+        seconds: f64,
+        rows: usize,
+        answered: Option<cluster::Answered>,
+    ) {
         self.entries().push(QueryTiming {
             query,
             seconds,
             rows,
+            answered,
         });
     }
 
@@ -378,8 +400,13 @@ pub fn parse_memory_size(text: &str) -> std::result::Result<u64, String> {
 
 /// A query runtime with `threads` worker threads.
 pub fn runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(threads.max(1));
+    // A cluster session talks gRPC and keeps time (Ballista's clients and,
+    // with `standalone`, its scheduler and executors).
+    #[cfg(feature = "cluster")]
+    builder.enable_all();
+    builder
         .build()
         .map_err(|e| crate::error::Error::Usage(format!("cannot start the query runtime: {e}")))
 }

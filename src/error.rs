@@ -88,6 +88,19 @@ pub enum Error {
         problem: String,
     },
 
+    /// The cluster (`--cluster`) cannot run the queries: sprout was built
+    /// without it, the scheduler is unreachable, or its executors do not read
+    /// the warehouse the client does. Nothing was computed.
+    #[error("cluster {address}: {problem}\n  fix: {fix}")]
+    Cluster {
+        /// The cluster's address as given.
+        address: String,
+        /// What is wrong.
+        problem: String,
+        /// What the user can do.
+        fix: String,
+    },
+
     /// A query was rejected or failed in the engine.
     #[error("query failed: {0}")]
     Query(#[from] datafusion::error::DataFusionError),

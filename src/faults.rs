@@ -7,7 +7,10 @@
 //! rename) or `write:manifest.json`. The integration tests use them to check
 //! that every rename and every write can fail without losing anything.
 //! `SPROUT_LEAK=TABLE` publishes one table's exact figures, so the tests can
-//! check that the disclosure audit stops such a run.
+//! check that the disclosure audit stops such a run. `SPROUT_CLUSTER_WRONG=QUERY`
+//! drops the last row of one measure query's result from a cluster, as a
+//! wrong-result bug in the cluster would, so the tests can check that
+//! `--cluster-verify` catches it and publishes the client's result.
 
 use std::path::Path;
 
@@ -61,5 +64,19 @@ pub fn leak(table: &str) -> bool {
 #[cfg(not(debug_assertions))]
 #[inline(always)]
 pub fn leak(_table: &str) -> bool {
+    false
+}
+
+/// Whether `SPROUT_CLUSTER_WRONG` names the measure file `query`: its result
+/// from a cluster then loses its last row.
+#[cfg(debug_assertions)]
+pub fn cluster_wrong(query: &str) -> bool {
+    std::env::var("SPROUT_CLUSTER_WRONG").is_ok_and(|v| v == query)
+}
+
+/// Release builds never falsify a cluster's result.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub fn cluster_wrong(_query: &str) -> bool {
     false
 }

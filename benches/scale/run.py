@@ -615,7 +615,49 @@ def report(data, command):
             "|---:|---|",
             *[f"| {share:.2f}% | `{symbol[:110]}` |" for share, _, symbol in prof["top"]],
         ]
+    lines += cluster_section(ROOT / "BENCHMARKS-cluster.json")
     return "\n".join(lines) + "\n"
+
+
+def cluster_section(path):
+    """The measure queries on a Ballista cluster beside the local run, from
+    `benches/scale/cluster.py`'s own run (its date and commit are given)."""
+    if not path.exists():
+        return []
+    c = json.loads(path.read_text())
+    local, cluster = c["runs"]["local"], c["runs"]["cluster"]
+    total = {name: sum(q["seconds"] for q in r["queries"].values()) for name, r in c["runs"].items()}
+    lines = [
+        "",
+        f"## On a Ballista cluster (tier {c['tier']})",
+        "",
+        f"From a separate run of `{c['command']}` on {c['date']} at commit {c['machine']['commit']} "
+        f"(`BENCHMARKS-cluster.json`): the same evaluation of {c['referred']:,} referred people on this "
+        f"machine (`--target-partitions 2`) and with `{c['cluster']}`, a Ballista 55 scheduler and two "
+        "executors inside sprout exchanging shuffle files over gRPC on loopback, one after the other. "
+        "On 2 cores no speed-up is expected; the point is equal results and the cost of the "
+        "cluster's planning, gRPC and shuffle files.",
+        "",
+        f"- **Build**: `cargo build --release --locked --features cluster`, {c['build']}",
+        f"- **Published tables byte-identical**: {'yes' if c['identical'] else '**no**'}",
+        f"- **End to end**: {local['seconds']:.1f} s here, {cluster['seconds']:.1f} s on the cluster "
+        f"({cluster['seconds'] / local['seconds']:.2f} times); the measure queries "
+        f"{total['local']:.1f} s against {total['cluster']:.1f} s "
+        f"({total['cluster'] / total['local']:.2f} times)",
+        "",
+        "| query | here (s) | on the cluster (s) | ratio | answered |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, q in local["queries"].items():
+        other = cluster["queries"].get(name)
+        if not other:
+            continue
+        ratio = other["seconds"] / q["seconds"] if q["seconds"] else float("nan")
+        lines.append(
+            f"| {name} | {q['seconds']:.2f} | {other['seconds']:.2f} | {ratio:.2f} | "
+            f"{', '.join(other['answered'])} |"
+        )
+    return lines
 
 
 def totals(rows):

@@ -61,6 +61,25 @@ struct EngineArgs {
     /// Default: unbounded.
     #[arg(long, value_parser = crate::engine::parse_memory_size)]
     memory_limit: Option<u64>,
+    /// Run the measure queries on an Apache DataFusion Ballista cluster: its
+    /// scheduler's address, df://HOST:PORT, or `standalone[:EXECUTORS]` for
+    /// one started inside this process. The warehouse must be at the same
+    /// path on every executor. Needs a sprout built with `--features cluster`.
+    #[arg(long, value_name = "ADDRESS")]
+    cluster: Option<crate::engine::cluster::Place>,
+    /// With --cluster: run every measure query on this machine too and
+    /// compare; where they differ this machine's result is used, with a warning.
+    #[arg(long, requires = "cluster")]
+    cluster_verify: bool,
+    /// With --cluster: how many partitions each query is split into on the
+    /// cluster. Default: the executors' total vcores, as the scheduler's REST
+    /// API reports them (`standalone`: --target-partitions).
+    #[arg(long, requires = "cluster", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    partitions: Option<u32>,
+    /// With --cluster: Ballista's adaptive planning (joins and partition
+    /// counts chosen from finished stages' statistics).
+    #[arg(long, requires = "cluster", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    adaptive_planning: bool,
 }
 
 impl EngineArgs {
@@ -68,6 +87,15 @@ impl EngineArgs {
         crate::engine::Engine {
             target_partitions: self.target_partitions,
             memory_limit: self.memory_limit,
+            cluster: self
+                .cluster
+                .clone()
+                .map(|place| crate::engine::cluster::Cluster {
+                    place,
+                    adaptive_planning: self.adaptive_planning,
+                    verify: self.cluster_verify,
+                    partitions: self.partitions.map(|n| n as usize),
+                }),
         }
     }
 }

@@ -77,7 +77,22 @@ pub(super) fn run(args: SqlArgs, console: &Console) -> Result<i32> {
         }
         let frame_schema;
         let batches = {
-            let batches = crate::sql::query(&ctx, &args.query).await?;
+            let mut batches = crate::sql::query(&ctx, &args.query).await?;
+            // --cluster-verify: the same query on this machine, whose rows
+            // are printed where the cluster's differ.
+            if let Some(on) = crate::engine::cluster::OnCluster::of(&ctx)
+                && on.verify
+            {
+                let local = crate::sql::query(&on.local, &args.query).await?;
+                if on.compare("(the query)", &batches, &local)?
+                    == crate::engine::cluster::Answered::BothDiffered
+                {
+                    console.warn(
+                        "the query gave different results on the cluster than on this machine; this machine's are shown. Report it to sprout's maintainers with the query and the Ballista version",
+                    );
+                }
+                batches = local;
+            }
             frame_schema = batches.first().map(|b| b.schema());
             batches
         };

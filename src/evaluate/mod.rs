@@ -198,6 +198,7 @@ pub fn evaluate(
     let pairing = spec.pairing();
     let health = spec.health(path, base)?;
     let benchmark = spec.benchmark(path, base)?;
+    let engine = spec.engine(&options.engine);
     let generated_epoch = run_time()?;
 
     // The warehouse is rebuilt beside the old one, and both it and the
@@ -217,10 +218,10 @@ pub fn evaluate(
         pairing,
         benchmark,
         health,
-        engine: options.engine,
+        engine: engine.clone(),
         local_authority: spec.local_authority(path)?,
     };
-    let computed = crate::engine::runtime(options.engine.target_partitions)?
+    let computed = crate::engine::runtime(engine.target_partitions)?
         .block_on(measures::compute(&measure_options, watch))?;
     for notice in &computed.notices {
         watch.suspend(|| console.warn(notice));

@@ -67,6 +67,23 @@ pub struct Spec {
     /// What to write.
     #[serde(default)]
     pub outputs: Outputs,
+    /// Where the measure queries run.
+    #[serde(default)]
+    pub engine: EngineSpec,
+}
+
+/// `[engine]`: where the measure queries run (the command line's
+/// `--cluster` and `--cluster-verify` take precedence).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSpec {
+    /// A Ballista scheduler, `df://HOST:PORT`, or `standalone[:EXECUTORS]`.
+    pub cluster: Option<crate::engine::cluster::Place>,
+    /// Run every measure query on this machine too and compare.
+    #[serde(default)]
+    pub verify: bool,
+    /// Partitions of each query on the cluster (default: the executors' total vcores).
+    pub partitions: Option<std::num::NonZeroUsize>,
 }
 
 fn default_output() -> PathBuf {
@@ -305,6 +322,23 @@ impl Spec {
             }
             other => Ok(other),
         }
+    }
+
+    /// How the queries run: `engine` from the command line, on the spec's
+    /// cluster when the command line names none.
+    pub fn engine(&self, engine: &crate::engine::Engine) -> crate::engine::Engine {
+        let mut engine = engine.clone();
+        if engine.cluster.is_none()
+            && let Some(place) = &self.engine.cluster
+        {
+            engine.cluster = Some(crate::engine::cluster::Cluster {
+                place: place.clone(),
+                adaptive_planning: true,
+                verify: self.engine.verify,
+                partitions: self.engine.partitions.map(std::num::NonZeroUsize::get),
+            });
+        }
+        engine
     }
 
     /// `[wellbeing] local_authority`, checked.

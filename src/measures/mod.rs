@@ -100,7 +100,7 @@ pub struct Computed {
 /// families' queries share the bounded pool.
 pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<Computed> {
     let warehouse = Warehouse::open(&options.warehouse)?;
-    let ctx = crate::engine::session(&warehouse, options.engine).await?;
+    let ctx = crate::engine::session(&warehouse, options.engine.clone()).await?;
     watch.watch_engine(&ctx);
     let notices = period::coverage_notice(&ctx, &options.period)
         .await?
@@ -135,6 +135,10 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     let benchmarks =
         benchmark::benchmarks(&ctx, &options.period, change, more, &options.benchmark).await?;
     watch.lap("health");
+    let mut notices: Vec<String> = notices;
+    if let Some(on) = crate::engine::cluster::OnCluster::of(&ctx) {
+        notices.extend(on.warnings());
+    }
     let mut tables = person;
     tables.extend(benchmark::tables(&benchmarks)?);
     tables.extend(standardised::tables(&standardisation)?);

@@ -12,6 +12,7 @@ use datafusion::common::ScalarValue;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 
+use crate::engine::cluster::{Answered, OnCluster};
 use crate::error::Result;
 
 /// One measure file.
@@ -55,27 +56,73 @@ impl Query {
             .map(|(_, v)| v.trim())
     }
 
-    /// Run the statement read-only with named parameters.
+    /// Run the statement read-only with named parameters. On a cluster
+    /// session ([`OnCluster`]) the query runs there, or on the client when it
+    /// is one of [`crate::engine::cluster::RUN_LOCALLY`], or on both and
+    /// compared under `--cluster-verify`.
     pub async fn run(
         &self,
         ctx: &SessionContext,
         params: &[(&str, ScalarValue)],
     ) -> Result<Vec<RecordBatch>> {
         let started = std::time::Instant::now();
-        let frame = self.frame(ctx, params).await?;
-        let batches = frame.collect().await.map_err(|e| self.failed(e))?;
+        let (batches, answered) = match OnCluster::of(ctx) {
+            None => (self.collect(ctx, params).await?, None),
+            Some(on) => self.on_cluster(ctx, &on, params).await?,
+        };
         self.log(
             ctx,
             started,
             batches.iter().map(RecordBatch::num_rows).sum(),
+            answered,
         );
         Ok(batches)
     }
 
+    async fn collect(
+        &self,
+        ctx: &SessionContext,
+        params: &[(&str, ScalarValue)],
+    ) -> Result<Vec<RecordBatch>> {
+        let frame = self.frame(ctx, params).await?;
+        frame.collect().await.map_err(|e| self.failed(e))
+    }
+
+    /// The query's rows from a cluster session, and where they came from.
+    async fn on_cluster(
+        &self,
+        ctx: &SessionContext,
+        on: &OnCluster,
+        params: &[(&str, ScalarValue)],
+    ) -> Result<(Vec<RecordBatch>, Option<Answered>)> {
+        if OnCluster::runs_locally(self.name) {
+            return Ok((
+                self.collect(&on.local, params).await?,
+                Some(Answered::Client),
+            ));
+        }
+        let mut cluster = self.collect(ctx, params).await?;
+        if crate::faults::cluster_wrong(self.name) {
+            wrong_by_one_row(&mut cluster);
+        }
+        if !on.verify {
+            return Ok((cluster, Some(Answered::Cluster)));
+        }
+        let client = self.collect(&on.local, params).await?;
+        let answered = on.compare(self.name, &cluster, &client)?;
+        Ok((client, Some(answered)))
+    }
+
     /// Note this query's time and rows in the session's log, for `--timings`.
-    fn log(&self, ctx: &SessionContext, started: std::time::Instant, rows: usize) {
+    fn log(
+        &self,
+        ctx: &SessionContext,
+        started: std::time::Instant,
+        rows: usize,
+        answered: Option<Answered>,
+    ) {
         if let Some(log) = crate::engine::QueryLog::of(ctx) {
-            log.record(self.name, started.elapsed().as_secs_f64(), rows);
+            log.record(self.name, started.elapsed().as_secs_f64(), rows, answered);
         }
     }
 
@@ -88,7 +135,9 @@ impl Query {
     }
 
     /// Run the statement read-only and hand each result batch to `each` as it
-    /// arrives, so a large result is never held whole in memory.
+    /// arrives, so a large result is never held whole in memory. On a
+    /// cluster session it runs as [`Query::run`] says; compared under
+    /// `--cluster-verify`, both results are held.
     pub async fn for_each_batch(
         &self,
         ctx: &SessionContext,
@@ -97,7 +146,21 @@ impl Query {
     ) -> Result<()> {
         use futures::StreamExt;
         let started = std::time::Instant::now();
-        let frame = self.frame(ctx, params).await?;
+        let (ctx, answered) = match OnCluster::of(ctx) {
+            None => (ctx.clone(), None),
+            Some(on) if on.verify && !OnCluster::runs_locally(self.name) => {
+                let (batches, answered) = self.on_cluster(ctx, &on, params).await?;
+                batches.iter().for_each(&mut each);
+                let rows = batches.iter().map(RecordBatch::num_rows).sum();
+                self.log(ctx, started, rows, answered);
+                return Ok(());
+            }
+            Some(on) if OnCluster::runs_locally(self.name) => {
+                (on.local.clone(), Some(Answered::Client))
+            }
+            Some(_) => (ctx.clone(), Some(Answered::Cluster)),
+        };
+        let frame = self.frame(&ctx, params).await?;
         let mut stream = frame.execute_stream().await.map_err(|e| self.failed(e))?;
         let mut rows = 0;
         while let Some(batch) = stream.next().await {
@@ -105,7 +168,7 @@ impl Query {
             rows += batch.num_rows();
             each(&batch);
         }
-        self.log(ctx, started, rows);
+        self.log(&ctx, started, rows, answered);
         Ok(())
     }
 
@@ -126,6 +189,16 @@ impl Query {
             .await
             .and_then(|frame| frame.with_param_values(values))
             .map_err(|e| self.failed(e))
+    }
+}
+
+/// Drop the last row of a result (for `SPROUT_CLUSTER_WRONG`, [`crate::faults`]).
+fn wrong_by_one_row(batches: &mut Vec<RecordBatch>) {
+    while let Some(last) = batches.pop() {
+        if last.num_rows() > 0 {
+            batches.push(last.slice(0, last.num_rows() - 1));
+            return;
+        }
     }
 }
 

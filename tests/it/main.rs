@@ -5,6 +5,7 @@
 mod audit;
 mod bad_input;
 mod browser;
+mod cluster;
 mod evaluate;
 mod fuzz;
 mod health;

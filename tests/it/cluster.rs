@@ -1,0 +1,267 @@
+//! `--cluster`: the measure queries on an Apache DataFusion Ballista cluster.
+//!
+//! Built with the cargo feature `cluster` (`.ci/run` runs
+//! `cargo test --locked --features cluster --test it cluster`), the sample
+//! evaluation runs on a cluster started inside sprout (a real scheduler and
+//! two executors over gRPC on loopback), with `--cluster-verify` so that every
+//! measure query's result is compared with the client's engine, and its
+//! published tables are compared byte for byte with a run on this machine.
+//! Without the feature, `--cluster` says how to build it.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{Run, s, sprout_with_env};
+
+/// The sample evaluation's spec with its paths made absolute and its
+/// warehouse and output in `root`.
+fn sample_spec(root: &Path) -> PathBuf {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let text = std::fs::read_to_string(data.join("evaluation.toml")).unwrap();
+    let mut spec = String::new();
+    for line in text.lines() {
+        let line = match line.split_once(" = ").map(|(k, _)| k) {
+            Some("output") => format!("output = \"{}\"", s(&root.join("evaluation"))),
+            Some("warehouse") => format!("warehouse = \"{}\"", s(&root.join("warehouse"))),
+            _ => line
+                .replace("\"extract\"", &format!("\"{}\"", s(&data.join("extract"))))
+                .replace("\"ods/", &format!("\"{}/ods/", s(&data))),
+        };
+        spec.push_str(&line);
+        spec.push('\n');
+    }
+    let path = root.join("evaluation.toml");
+    std::fs::write(&path, spec).unwrap();
+    path
+}
+
+fn evaluate(spec: &Path, out: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut all = vec!["evaluate", s(spec), "--out", s(out), "-q"];
+    all.extend_from_slice(args);
+    let mut env = env.to_vec();
+    env.push(("SOURCE_DATE_EPOCH", "1750000000"));
+    sprout_with_env(&all, &env)
+}
+
+#[cfg(not(feature = "cluster"))]
+#[test]
+fn cluster_without_the_feature_says_how_to_build_it() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = sample_spec(root.path());
+    let run = evaluate(
+        &spec,
+        &root.path().join("out"),
+        &["--cluster", "df://localhost:50050"],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("built without cluster support")
+            && run.stderr.contains("--features cluster"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !root.path().join("out").exists(),
+        "nothing is published when the cluster cannot be used"
+    );
+}
+
+/// A wrong address is refused by the command line with the forms it takes.
+#[test]
+fn cluster_address_is_checked() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = sample_spec(root.path());
+    let run = evaluate(
+        &spec,
+        &root.path().join("out"),
+        &["--cluster", "http://scheduler:50050"],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("df://HOST:PORT"), "{}", run.stderr);
+}
+
+#[cfg(feature = "cluster")]
+mod on_a_cluster {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::support::tree;
+
+    /// The measure files in `queries/`, by stem.
+    fn measure_files() -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("queries"))
+                .unwrap()
+                .filter_map(|e| {
+                    let path = e.unwrap().path();
+                    (path.extension()? == "sql")
+                        .then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
+                })
+                .collect();
+        names.sort();
+        names
+    }
+
+    /// Each measure query in a `--timings` file with where it was answered.
+    fn answered(timings: &Path) -> BTreeMap<String, Vec<String>> {
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(timings).unwrap()).unwrap();
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for stage in json["stages"].as_array().unwrap() {
+            for query in stage["queries"].as_array().into_iter().flatten() {
+                out.entry(query["query"].as_str().unwrap().to_string())
+                    .or_default()
+                    .push(query["answered"].as_str().unwrap_or("absent").to_string());
+            }
+        }
+        out
+    }
+
+    /// The published tables: every file under `tables/`.
+    fn tables(out: &Path) -> BTreeMap<String, Vec<u8>> {
+        tree(&out.join("tables"))
+    }
+
+    /// Every measure query gives the same result on an in-process cluster of
+    /// two executors as on this machine (compared by `--cluster-verify`,
+    /// which records where each was answered in `--timings`), with Ballista's
+    /// adaptive planning on and off, and the published tables are byte-identical.
+    #[test]
+    fn every_query_and_published_table_is_equal_on_a_cluster() {
+        let root = tempfile::tempdir().unwrap();
+        let spec = sample_spec(root.path());
+        let local_out = root.path().join("local");
+        let run = evaluate(&spec, &local_out, &["--target-partitions", "4"], &[]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let local = tables(&local_out);
+        assert!(local.keys().any(|k| k.ends_with(".parquet")), "{local:?}");
+        let expected = measure_files();
+        for adaptive in ["true", "false"] {
+            let out = root.path().join(format!("cluster-{adaptive}"));
+            let timings = root.path().join(format!("timings-{adaptive}.json"));
+            let run = evaluate(
+                &spec,
+                &out,
+                &[
+                    "--target-partitions",
+                    "4",
+                    "--cluster",
+                    "standalone:2",
+                    "--cluster-verify",
+                    "--adaptive-planning",
+                    adaptive,
+                    "--timings",
+                    s(&timings),
+                ],
+                &[],
+            );
+            assert_eq!(run.code, 0, "adaptive {adaptive}: {}", run.all());
+            assert!(
+                !run.stderr.contains("different results"),
+                "adaptive {adaptive}: {}",
+                run.stderr
+            );
+            let answered = answered(&timings);
+            assert_eq!(
+                answered.keys().cloned().collect::<Vec<_>>(),
+                expected,
+                "every measure file runs in the sample evaluation"
+            );
+            for (query, places) in &answered {
+                let local_only = sprout::engine::cluster::RUN_LOCALLY
+                    .iter()
+                    .any(|(name, _)| name == query);
+                let want = if local_only { "client" } else { "both_equal" };
+                assert!(
+                    places.iter().all(|p| p == want),
+                    "adaptive {adaptive}: {query} answered {places:?}"
+                );
+            }
+            let published = tables(&out);
+            assert_eq!(
+                published.keys().collect::<Vec<_>>(),
+                local.keys().collect::<Vec<_>>()
+            );
+            for (name, bytes) in &local {
+                assert!(
+                    published[name] == *bytes,
+                    "adaptive {adaptive}: {name} differs from this machine's run"
+                );
+            }
+        }
+    }
+
+    /// A cluster's wrong result (a row lost, as a shuffle bug would) is
+    /// caught by `--cluster-verify`: the client's result is published and
+    /// the query named in a warning. Without `--cluster-verify` the same
+    /// fault reaches the tables, which is why a query that ever differs is
+    /// moved to RUN_LOCALLY.
+    #[test]
+    fn a_wrong_cluster_result_is_caught_and_not_published() {
+        let root = tempfile::tempdir().unwrap();
+        let spec = sample_spec(root.path());
+        let local_out = root.path().join("local");
+        let run = evaluate(&spec, &local_out, &[], &[]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let fault = [("SPROUT_CLUSTER_WRONG", "community_organisations")];
+        let checked = root.path().join("checked");
+        let timings = root.path().join("timings.json");
+        let run = evaluate(
+            &spec,
+            &checked,
+            &[
+                "--cluster",
+                "standalone",
+                "--cluster-verify",
+                "--timings",
+                s(&timings),
+            ],
+            &fault,
+        );
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert!(
+            run.stderr.contains(
+                "queries/community_organisations.sql gave different results on the cluster"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            answered(&timings)["community_organisations"],
+            vec!["both_differed".to_string()]
+        );
+        assert!(tables(&checked) == tables(&local_out));
+        let unchecked = root.path().join("unchecked");
+        let run = evaluate(&spec, &unchecked, &["--cluster", "standalone"], &fault);
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert!(
+            tables(&unchecked) != tables(&local_out),
+            "the fault changes a published table when not verified"
+        );
+    }
+
+    /// An unreachable scheduler is refused before anything is computed or
+    /// published, with the fix.
+    #[test]
+    fn an_unreachable_scheduler_is_refused_with_the_fix() {
+        let root = tempfile::tempdir().unwrap();
+        let spec = sample_spec(root.path());
+        // A port nothing listens on: bound, then released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let address = format!("df://127.0.0.1:{port}");
+        let out = root.path().join("out");
+        let run = evaluate(&spec, &out, &["--cluster", &address], &[]);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr.contains(&format!("cluster {address}")) && run.stderr.contains("fix:"),
+            "{}",
+            run.stderr
+        );
+        assert!(!out.exists());
+    }
+}
