@@ -241,6 +241,54 @@ mod on_a_cluster {
         );
     }
 
+    /// Executors that read other files at the warehouse's path (here: a
+    /// manifest that no longer matches its files, as a stale copy on one
+    /// machine would look) are refused before any query runs, naming the
+    /// table, both counts and the fix.
+    #[test]
+    fn a_cluster_reading_other_files_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let warehouse = root.path().join("warehouse");
+        let run = crate::support::sprout(&[
+            "ingest",
+            s(&crate::support::sample_extract()),
+            "--warehouse",
+            s(&warehouse),
+            "--as-of",
+            "2026-10-31",
+            "-q",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let query = [
+            "sql",
+            "SELECT count(*) AS n FROM referrals",
+            "--warehouse",
+            s(&warehouse),
+        ];
+        let mut on_cluster = query.to_vec();
+        on_cluster.extend(["--cluster", "standalone"]);
+        let run = crate::support::sprout(&on_cluster);
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert!(run.stdout.contains("855"), "{}", run.stdout);
+        let manifest = warehouse.join("manifest.json");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let stale = text.replace("\"referrals\": 855", "\"referrals\": 900");
+        assert_ne!(
+            stale, text,
+            "the manifest counts the sample's 855 referrals"
+        );
+        std::fs::write(&manifest, stale).unwrap();
+        let run = crate::support::sprout(&on_cluster);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr.contains("read 855 rows of referrals")
+                && run.stderr.contains("holds 900")
+                && run.stderr.contains("fix: the warehouse must be at"),
+            "{}",
+            run.stderr
+        );
+    }
+
     /// An unreachable scheduler is refused before anything is computed or
     /// published, with the fix.
     #[test]
