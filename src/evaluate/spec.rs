@@ -84,6 +84,9 @@ pub struct EngineSpec {
     pub verify: bool,
     /// Partitions of each query on the cluster (default: the executors' total vcores).
     pub partitions: Option<std::num::NonZeroUsize>,
+    /// Ballista's adaptive planning (default off, as `--adaptive-planning`).
+    #[serde(default)]
+    pub adaptive_planning: bool,
 }
 
 fn default_output() -> PathBuf {
@@ -333,7 +336,7 @@ impl Spec {
         {
             engine.cluster = Some(crate::engine::cluster::Cluster {
                 place: place.clone(),
-                adaptive_planning: true,
+                adaptive_planning: self.engine.adaptive_planning,
                 verify: self.engine.verify,
                 partitions: self.engine.partitions.map(std::num::NonZeroUsize::get),
             });

@@ -95,7 +95,7 @@ impl Query {
         on: &OnCluster,
         params: &[(&str, ScalarValue)],
     ) -> Result<(Vec<RecordBatch>, Option<Answered>)> {
-        if OnCluster::runs_locally(self.name) {
+        if on.runs_locally(self.name) {
             return Ok((
                 self.collect(&on.local, params).await?,
                 Some(Answered::Client),
@@ -148,16 +148,14 @@ impl Query {
         let started = std::time::Instant::now();
         let (ctx, answered) = match OnCluster::of(ctx) {
             None => (ctx.clone(), None),
-            Some(on) if on.verify && !OnCluster::runs_locally(self.name) => {
+            Some(on) if on.verify && !on.runs_locally(self.name) => {
                 let (batches, answered) = self.on_cluster(ctx, &on, params).await?;
                 batches.iter().for_each(&mut each);
                 let rows = batches.iter().map(RecordBatch::num_rows).sum();
                 self.log(ctx, started, rows, answered);
                 return Ok(());
             }
-            Some(on) if OnCluster::runs_locally(self.name) => {
-                (on.local.clone(), Some(Answered::Client))
-            }
+            Some(on) if on.runs_locally(self.name) => (on.local.clone(), Some(Answered::Client)),
             Some(_) => (ctx.clone(), Some(Answered::Cluster)),
         };
         let frame = self.frame(&ctx, params).await?;

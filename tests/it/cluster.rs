@@ -169,9 +169,7 @@ mod on_a_cluster {
                 "every measure file runs in the sample evaluation"
             );
             for (query, places) in &answered {
-                let local_only = sprout::engine::cluster::RUN_LOCALLY
-                    .iter()
-                    .any(|(name, _)| name == query);
+                let local_only = sprout::engine::cluster::runs_locally(query, adaptive == "true");
                 let want = if local_only { "client" } else { "both_equal" };
                 assert!(
                     places.iter().all(|p| p == want),
