@@ -306,13 +306,6 @@ pub async fn connect(
     use ballista::prelude::SessionConfigExt;
     use datafusion::execution::SessionStateBuilder;
 
-    // Ballista's settings for distributed plans (no round-robin
-    // repartitioning, sort-merge joins, …) are applied here, before any
-    // scheduler sees the configuration: an in-process scheduler plans with
-    // it as given, and with DataFusion's defaults a join of two joins never
-    // finishes. The tables are the client session's (one catalog list,
-    // shared): the new state must not register a fresh, empty default
-    // catalog over it.
     let partitions = match (&cluster.place, cluster.partitions) {
         (_, Some(n)) => n,
         (Place::Standalone { .. }, None) => local.copied_config().target_partitions(),
@@ -329,6 +322,13 @@ pub async fn connect(
                 })?
         }
     };
+    // Ballista's settings for distributed plans (no round-robin
+    // repartitioning, sort-merge joins, …) are applied here, before any
+    // scheduler sees the configuration: an in-process scheduler plans with
+    // it as given, and with DataFusion's defaults a join of two joins never
+    // finishes. The tables are the client session's (one catalog list,
+    // shared): the new state must not register a fresh, empty default
+    // catalog over it.
     let config = local
         .copied_config()
         .with_target_partitions(partitions)

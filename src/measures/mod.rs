@@ -102,7 +102,7 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::engine::session(&warehouse, options.engine.clone()).await?;
     watch.watch_engine(&ctx);
-    let notices = period::coverage_notice(&ctx, &options.period)
+    let mut notices: Vec<String> = period::coverage_notice(&ctx, &options.period)
         .await?
         .into_iter()
         .collect();
@@ -135,7 +135,6 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     let benchmarks =
         benchmark::benchmarks(&ctx, &options.period, change, more, &options.benchmark).await?;
     watch.lap("health");
-    let mut notices: Vec<String> = notices;
     if let Some(on) = crate::engine::cluster::OnCluster::of(&ctx) {
         notices.extend(on.warnings());
     }

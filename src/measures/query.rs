@@ -59,16 +59,20 @@ impl Query {
     /// Run the statement read-only with named parameters. On a cluster
     /// session ([`OnCluster`]) the query runs there, or on the client when it
     /// is one of [`crate::engine::cluster::RUN_LOCALLY`], or on both and
-    /// compared under `--cluster-verify`.
+    /// compared under `--cluster-verify` ([`Query::route`]).
     pub async fn run(
         &self,
         ctx: &SessionContext,
         params: &[(&str, ScalarValue)],
     ) -> Result<Vec<RecordBatch>> {
         let started = std::time::Instant::now();
-        let (batches, answered) = match OnCluster::of(ctx) {
-            None => (self.collect(ctx, params).await?, None),
-            Some(on) => self.on_cluster(ctx, &on, params).await?,
+        let (batches, answered) = match self.route(ctx) {
+            Route::One(at, Some(Answered::Cluster)) => (
+                self.collect_on_cluster(&at, params).await?,
+                Some(Answered::Cluster),
+            ),
+            Route::One(at, answered) => (self.collect(&at, params).await?, answered),
+            Route::Both(on) => self.compared(ctx, &on, params).await?,
         };
         self.log(
             ctx,
@@ -77,6 +81,19 @@ impl Query {
             answered,
         );
         Ok(batches)
+    }
+
+    /// Where this query runs on `ctx`'s session, decided once for
+    /// [`Query::run`] and [`Query::for_each_batch`].
+    fn route(&self, ctx: &SessionContext) -> Route {
+        match OnCluster::of(ctx) {
+            None => Route::One(ctx.clone(), None),
+            Some(on) if on.runs_locally(self.name) => {
+                Route::One(on.local.clone(), Some(Answered::Client))
+            }
+            Some(on) if on.verify => Route::Both(on),
+            Some(_) => Route::One(ctx.clone(), Some(Answered::Cluster)),
+        }
     }
 
     async fn collect(
@@ -88,26 +105,29 @@ impl Query {
         frame.collect().await.map_err(|e| self.failed(e))
     }
 
-    /// The query's rows from a cluster session, and where they came from.
-    async fn on_cluster(
+    /// The query's rows from a cluster session (one row short where
+    /// `SPROUT_CLUSTER_WRONG` names it, [`crate::faults`]).
+    async fn collect_on_cluster(
+        &self,
+        ctx: &SessionContext,
+        params: &[(&str, ScalarValue)],
+    ) -> Result<Vec<RecordBatch>> {
+        let mut batches = self.collect(ctx, params).await?;
+        if crate::faults::cluster_wrong(self.name) {
+            wrong_by_one_row(&mut batches);
+        }
+        Ok(batches)
+    }
+
+    /// The query's rows from the cluster and from the client, compared; the
+    /// client's are the ones used.
+    async fn compared(
         &self,
         ctx: &SessionContext,
         on: &OnCluster,
         params: &[(&str, ScalarValue)],
     ) -> Result<(Vec<RecordBatch>, Option<Answered>)> {
-        if on.runs_locally(self.name) {
-            return Ok((
-                self.collect(&on.local, params).await?,
-                Some(Answered::Client),
-            ));
-        }
-        let mut cluster = self.collect(ctx, params).await?;
-        if crate::faults::cluster_wrong(self.name) {
-            wrong_by_one_row(&mut cluster);
-        }
-        if !on.verify {
-            return Ok((cluster, Some(Answered::Cluster)));
-        }
+        let cluster = self.collect_on_cluster(ctx, params).await?;
         let client = self.collect(&on.local, params).await?;
         let answered = on.compare(self.name, &cluster, &client)?;
         Ok((client, Some(answered)))
@@ -146,19 +166,17 @@ impl Query {
     ) -> Result<()> {
         use futures::StreamExt;
         let started = std::time::Instant::now();
-        let (ctx, answered) = match OnCluster::of(ctx) {
-            None => (ctx.clone(), None),
-            Some(on) if on.verify && !on.runs_locally(self.name) => {
-                let (batches, answered) = self.on_cluster(ctx, &on, params).await?;
+        let (at, answered) = match self.route(ctx) {
+            Route::One(at, answered) => (at, answered),
+            Route::Both(on) => {
+                let (batches, answered) = self.compared(ctx, &on, params).await?;
                 batches.iter().for_each(&mut each);
                 let rows = batches.iter().map(RecordBatch::num_rows).sum();
                 self.log(ctx, started, rows, answered);
                 return Ok(());
             }
-            Some(on) if on.runs_locally(self.name) => (on.local.clone(), Some(Answered::Client)),
-            Some(_) => (ctx.clone(), Some(Answered::Cluster)),
         };
-        let frame = self.frame(&ctx, params).await?;
+        let frame = self.frame(&at, params).await?;
         let mut stream = frame.execute_stream().await.map_err(|e| self.failed(e))?;
         let mut rows = 0;
         while let Some(batch) = stream.next().await {
@@ -166,7 +184,7 @@ impl Query {
             rows += batch.num_rows();
             each(&batch);
         }
-        self.log(&ctx, started, rows, answered);
+        self.log(ctx, started, rows, answered);
         Ok(())
     }
 
@@ -188,6 +206,15 @@ impl Query {
             .and_then(|frame| frame.with_param_values(values))
             .map_err(|e| self.failed(e))
     }
+}
+
+/// Where a measure query runs ([`Query::route`]).
+enum Route {
+    /// On one session: this one (`None`, no cluster, or `Cluster`), or the
+    /// client's (`Client`, a query in RUN_LOCALLY).
+    One(SessionContext, Option<Answered>),
+    /// On the cluster and on the client, compared (`--cluster-verify`).
+    Both(std::sync::Arc<OnCluster>),
 }
 
 /// Drop the last row of a result (for `SPROUT_CLUSTER_WRONG`, [`crate::faults`]).
