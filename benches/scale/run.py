@@ -275,6 +275,9 @@ DIALECTS = {
         # No array_sort: an ordered string_agg gives the same text.
         (r"array_to_string\(array_sort\(array_agg\((\w+)\)\), ('[^']*')\)",
          r"string_agg(\1, \2 ORDER BY \1)"),
+        # No array_sort: the aggregate sorts its own list instead.
+        (r"array_sort\(array_agg\((\w+)\) FILTER \(([^()]*)\)\)",
+         r"array_agg(\1 ORDER BY \1) FILTER (\2)"),
         # Cannot sort by a CASE of integer literals: sort by booleans instead.
         (r"ORDER BY CASE breakdown WHEN 'all' THEN 0 WHEN 'practice_code' THEN 1 ELSE 2 END",
          "ORDER BY breakdown <> 'all', breakdown <> 'practice_code'"),

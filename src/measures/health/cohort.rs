@@ -344,32 +344,37 @@ fn read_people(batches: &[RecordBatch]) -> Result<People> {
     Ok(people)
 }
 
-/// Add one batch of events to the per-setting (person, day) lists.
+/// Add one batch of per-person event lists (a list column per setting, named
+/// by its code; NULL where the person has none) to the per-setting (person,
+/// day) lists.
 fn add_events(
     b: &RecordBatch,
     lookup: &HashMap<&str, usize, FixedState>,
     lists: &mut [Vec<(u32, i32)>],
 ) {
-    let (Some(persons), Some(settings)) = (text_column(b, "person_id"), text_column(b, "setting"))
-    else {
+    let Some(persons) = text_column(b, "person_id") else {
         return;
     };
-    let Some(dates) = crate::measures::table::column(b, "event_date")
-        .and_then(|c| c.as_primitive_opt::<Date32Type>().cloned())
-    else {
-        return;
-    };
-    for i in 0..b.num_rows() {
+    let persons: Vec<Option<u32>> = (0..b.num_rows())
         // Ingest quarantines events of unknown people, so every id is found.
-        let Some(&p) = lookup.get(persons.value(i)) else {
+        .map(|i| lookup.get(persons.value(i)).map(|&p| p as u32))
+        .collect();
+    for (s, list) in lists.iter_mut().enumerate() {
+        let Some(days) =
+            crate::measures::table::column(b, setting_code(s)).and_then(|c| c.as_list_opt::<i32>())
+        else {
             continue;
         };
-        if let Some(s) = HEALTH_SETTING
-            .codes
-            .iter()
-            .position(|c| c.code == settings.value(i))
-        {
-            lists[s].push((p as u32, dates.value(i)));
+        for (i, person) in persons.iter().enumerate() {
+            let Some(p) = *person else { continue };
+            if days.is_null(i) {
+                continue;
+            }
+            let person_days = days.value(i);
+            let Some(person_days) = person_days.as_primitive_opt::<Date32Type>() else {
+                continue;
+            };
+            list.extend(person_days.iter().flatten().map(|d| (p, d)));
         }
     }
 }
