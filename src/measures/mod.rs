@@ -102,10 +102,8 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     let warehouse = Warehouse::open(&options.warehouse)?;
     let ctx = crate::engine::session(&warehouse, options.engine.clone()).await?;
     watch.watch_engine(&ctx);
-    let mut notices: Vec<String> = period::coverage_notice(&ctx, &options.period)
-        .await?
-        .into_iter()
-        .collect();
+    let span = period::ReferralSpan::load(&ctx, &options.period).await?;
+    let mut notices: Vec<String> = span.notice(&options.period).into_iter().collect();
     let person = person_family(ctx.clone(), options.clone());
     let others = other_families(ctx.clone(), options.clone());
     let ((episodes, person), (standardisation, mut rest, now)) =
@@ -120,7 +118,13 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
             (person.await?, others.await?)
         };
     rest.extend(
-        over_time::over_time(&ctx, &options.period, &options.pairing, &episodes, now).await?,
+        over_time::over_time(
+            &ctx,
+            &options.period,
+            &options.pairing,
+            (&episodes, now, span),
+        )
+        .await?,
     );
     drop(episodes);
     rest.extend(context::context(&ctx, options.local_authority.as_deref()).await?);

@@ -13,9 +13,10 @@
 //! system's comparisons are not repeated by period: their 12-month windows
 //! either side of referral do not divide into quarters.
 
+use datafusion::arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;
 
-use super::period::{Comparison, Period, quarter_label};
+use super::period::{Comparison, Period, REFERRAL_SPAN_SQL, ReferralSpan, quarter_label};
 use super::quality::{self, DATA_QUALITY_SQL, Overall};
 use super::service::SERVICE_UPTAKE_SQL;
 use super::table::{
@@ -219,7 +220,7 @@ const TREND_KEY: [OutColumn; 3] = [
 pub const REFERRALS_TREND: TableDef = TableDef {
     name: "referrals_trend",
     description: "Referrals received and accepted in one quarter of the trend up to the period",
-    queries: &[SERVICE_UPTAKE_SQL],
+    queries: &[SERVICE_UPTAKE_SQL, REFERRAL_SPAN_SQL],
     columns: &[
         TREND_KEY[0],
         TREND_KEY[1],
@@ -247,7 +248,7 @@ pub const REFERRALS_TREND: TableDef = TableDef {
 pub const WELLBEING_CHANGE_TREND: TableDef = TableDef {
     name: "wellbeing_change_trend",
     description: "One score's paired change in the outcome cohort of one quarter of the trend up to the period",
-    queries: &[WELLBEING_PAIRS_SQL],
+    queries: &[WELLBEING_PAIRS_SQL, REFERRAL_SPAN_SQL],
     columns: &[
         TREND_KEY[0],
         TREND_KEY[1],
@@ -271,27 +272,66 @@ pub const WELLBEING_CHANGE_TREND: TableDef = TableDef {
 };
 
 /// The four change-over-time tables for `period`, whose `episodes` the
-/// person outcomes loaded and whose referrals, acceptance and follow-up
-/// (`now`) the data quality table counted: only the days before it are
-/// loaded here.
+/// person outcomes loaded, whose referrals, acceptance and follow-up (`now`)
+/// the data quality table counted, and whose referrals' dates `span` gives:
+/// only the days before the period are loaded here.
+///
+/// Every query here is bound before any result is looked at: the earlier
+/// days are loaded over the widest range the trend could need (from every
+/// earlier period, whether or not it holds referrals), and the days before
+/// the first referral, or before earlier periods without referrals, are left
+/// out afterwards. So the queries a run makes follow from the period and the
+/// settings alone, and `sprout queries` can write them all out beforehand.
 pub async fn over_time(
     ctx: &SessionContext,
     period: &Period,
     rules: &PairingRules,
-    episodes: &Episodes,
-    now: Overall,
+    (episodes, now, span): (&Episodes, Overall, ReferralSpan),
 ) -> Result<Vec<OutTable>> {
-    let Some(first) = first_referral(ctx).await? else {
-        return empty();
-    };
-    let mut earlier = Vec::new();
+    let mut compared = Vec::new();
     for (comparison, span) in period.comparisons() {
         let overall = quality::overall(ctx, &span, rules.cohort).await?;
-        // A period before the data began has nothing to compare with.
-        if overall.referrals > 0 {
-            earlier.push((comparison, span, overall));
-        }
+        compared.push((comparison, span, overall));
     }
+    let widest = period.trend_quarters(
+        compared
+            .iter()
+            .map(|e| e.1.start)
+            .min()
+            .unwrap_or(period.start),
+    );
+    let widest_start = widest
+        .iter()
+        .chain(compared.iter().map(|e| &e.1))
+        .map(|p| p.start)
+        .min()
+        .unwrap_or(period.start);
+    let earlier_days = if widest_start < period.start {
+        let days = Period {
+            start: widest_start,
+            end: period.start - chrono::Duration::days(1),
+            label: String::new(),
+        };
+        Episodes::load(ctx, &days, rules).await?
+    } else {
+        Episodes::default()
+    };
+    let uptake = match (widest.first(), widest.last()) {
+        (Some(first), Some(last)) => {
+            let range = Period {
+                start: first.start,
+                end: last.end,
+                label: String::new(),
+            };
+            SERVICE_UPTAKE_SQL.run(ctx, &range.parameters()).await?
+        }
+        _ => Vec::new(),
+    };
+    let Some(first) = span.first() else {
+        return empty();
+    };
+    // A period before the data began has nothing to compare with.
+    let earlier: Vec<_> = compared.into_iter().filter(|e| e.2.referrals > 0).collect();
     let quarters: Vec<Period> = period
         .trend_quarters(
             earlier
@@ -310,14 +350,7 @@ pub async fn over_time(
     // The episodes before the period (the trend's and earlier periods' days),
     // beside the period's own: together they cover every span once.
     let before = match spans.iter().map(|s| s.start).min() {
-        Some(start) if start < period.start => {
-            let days = Period {
-                start,
-                end: period.start - chrono::Duration::days(1),
-                label: String::new(),
-            };
-            Episodes::load(ctx, &days, rules).await?
-        }
+        Some(start) if start < period.start => earlier_days.from_day(start),
         _ => Episodes::default(),
     };
     let pairs = pairs_by_span(&[episodes, &before], &spans);
@@ -343,7 +376,7 @@ pub async fn over_time(
             }
         }
     }
-    let trend = referrals_trend(ctx, period, &quarters, &parts).await?;
+    let trend = referrals_trend(&uptake, period, &quarters, &parts)?;
     let mut scores = TableBuilder::new(&WELLBEING_CHANGE_TREND);
     let offset = 1 + earlier.len();
     for score in score_order(&pairs) {
@@ -379,23 +412,6 @@ fn empty() -> Result<Vec<OutTable>> {
     .into_iter()
     .map(|def| TableBuilder::new(def).finish())
     .collect()
-}
-
-/// The date of the warehouse's first referral.
-async fn first_referral(ctx: &SessionContext) -> Result<Option<chrono::NaiveDate>> {
-    use datafusion::arrow::array::{Array, AsArray};
-    use datafusion::arrow::datatypes::Date32Type;
-    let batches = ctx
-        .sql("SELECT min(referral_date) AS first FROM referrals")
-        .await?
-        .collect()
-        .await?;
-    Ok(batches
-        .iter()
-        .find(|b| b.num_rows() > 0)
-        .and_then(|b| b.column(0).as_primitive_opt::<Date32Type>().cloned())
-        .filter(|a| !a.is_null(0))
-        .map(|a| crate::days::from_date32(a.value(0))))
 }
 
 /// For each quarter, the label of the span (the period or an earlier one)
@@ -606,25 +622,17 @@ fn score_order(pairs: &[SpanPairs]) -> Vec<&'static str> {
     seen
 }
 
-/// `referrals_trend`: the uptake query run over the trend's quarters.
-async fn referrals_trend(
-    ctx: &SessionContext,
+/// `referrals_trend`: the trend's quarters, from the uptake query run over
+/// them (and perhaps earlier quarters, which are not shown).
+fn referrals_trend(
+    uptake: &[RecordBatch],
     period: &Period,
     quarters: &[Period],
     parts: &[String],
 ) -> Result<OutTable> {
     let mut table = TableBuilder::new(&REFERRALS_TREND);
-    let (Some(first), Some(last)) = (quarters.first(), quarters.last()) else {
-        return table.finish();
-    };
-    let range = Period {
-        start: first.start,
-        end: last.end,
-        label: String::new(),
-    };
-    let batches = SERVICE_UPTAKE_SQL.run(ctx, &range.parameters()).await?;
     let mut counts = std::collections::BTreeMap::new();
-    for b in &batches {
+    for b in uptake {
         for i in 0..b.num_rows() {
             if let (Some(fy), Some(q)) = (int_at(b, "fy", i), int_at(b, "quarter", i)) {
                 counts.insert(

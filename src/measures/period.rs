@@ -271,45 +271,68 @@ impl Period {
     }
 }
 
-/// A warning when no referral falls in `period`, with the dates the
-/// warehouse's referrals do span (or that it holds none).
-pub async fn coverage_notice(
-    ctx: &datafusion::prelude::SessionContext,
-    period: &Period,
-) -> crate::error::Result<Option<String>> {
-    use datafusion::arrow::array::{Array, AsArray, Date32Array, Int64Array};
-    let sql = format!(
-        "SELECT count(*) FILTER (WHERE referral_date >= DATE '{}' AND referral_date <= DATE '{}') AS inside, \
-         min(referral_date) AS first, max(referral_date) AS last FROM referrals",
-        period.start, period.end
-    );
-    let batches = ctx.sql(&sql).await?.collect().await?;
-    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
-        return Ok(None);
-    };
-    let inside = b
-        .column(0)
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .map_or(0, |a| a.value(0));
-    if inside > 0 {
-        return Ok(None);
+/// `queries/referral_span.sql`.
+pub const REFERRAL_SPAN_SQL: crate::measures::query::Query = crate::measure_file!("referral_span");
+
+/// How many referrals fall in a period, and the dates all referrals span
+/// (`queries/referral_span.sql`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReferralSpan {
+    /// Referrals whose referral date is in the period.
+    pub in_period: i64,
+    /// The first and last referral dates, when there are referrals.
+    pub dates: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl ReferralSpan {
+    /// Read the span for `period`.
+    pub async fn load(
+        ctx: &datafusion::prelude::SessionContext,
+        period: &Period,
+    ) -> crate::error::Result<ReferralSpan> {
+        use crate::measures::table::column;
+        use datafusion::arrow::array::{Array, AsArray};
+        use datafusion::arrow::datatypes::{Date32Type, Int64Type};
+        let batches = REFERRAL_SPAN_SQL.run(ctx, &period.parameters()).await?;
+        let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+            return Ok(ReferralSpan::default());
+        };
+        let date = |name: &str| {
+            column(b, name)
+                .and_then(|c| c.as_primitive_opt::<Date32Type>())
+                .filter(|a| !a.is_null(0))
+                .map(|a| crate::days::from_date32(a.value(0)))
+        };
+        Ok(ReferralSpan {
+            in_period: column(b, "in_period")
+                .and_then(|c| c.as_primitive_opt::<Int64Type>())
+                .map_or(0, |a| a.value(0)),
+            dates: date("first_referral").zip(date("last_referral")),
+        })
     }
-    let dates: &Date32Array = b.column(1).as_primitive();
-    let last: &Date32Array = b.column(2).as_primitive();
-    let span = if dates.is_null(0) {
-        "the warehouse holds no referrals".to_string()
-    } else {
-        format!(
-            "the warehouse's referrals are dated {} to {}",
-            crate::days::from_date32(dates.value(0)),
-            crate::days::from_date32(last.value(0))
-        )
-    };
-    Ok(Some(format!(
-        "No referral falls in {} ({} to {}): {span}; check the period (--period, or `period` in the spec)",
-        period.label, period.start, period.end
-    )))
+
+    /// The first referral's date.
+    pub fn first(&self) -> Option<NaiveDate> {
+        self.dates.map(|(first, _)| first)
+    }
+
+    /// A warning when no referral falls in `period`, with the dates the
+    /// warehouse's referrals do span (or that it holds none).
+    pub fn notice(&self, period: &Period) -> Option<String> {
+        if self.in_period > 0 {
+            return None;
+        }
+        let span = match self.dates {
+            None => "the warehouse holds no referrals".to_string(),
+            Some((first, last)) => {
+                format!("the warehouse's referrals are dated {first} to {last}")
+            }
+        };
+        Some(format!(
+            "No referral falls in {} ({} to {}): {span}; check the period (--period, or `period` in the spec)",
+            period.label, period.start, period.end
+        ))
+    }
 }
 
 /// Which referrals make up an outcome cohort for a period.

@@ -161,6 +161,13 @@ impl Episodes {
             .await?;
         Ok(Episodes(rows))
     }
+
+    /// Only the episodes whose cohort date is on or after `start`.
+    pub fn from_day(mut self, start: chrono::NaiveDate) -> Episodes {
+        let start = crate::days::date32(start);
+        self.0.retain(|r| r.cohort_day.is_some_and(|d| d >= start));
+        self
+    }
 }
 
 /// Compute the person-outcome tables for `period` from its `episodes`
