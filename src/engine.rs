@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::warehouse::Warehouse;
 
 pub mod cluster;
+pub mod exchange;
 
 /// How queries run: how many partitions (threads), how much memory, and
 /// whether on a cluster.
@@ -95,6 +96,10 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
 pub struct QueryTiming {
     /// The file's stem in `queries/`.
     pub query: &'static str,
+    /// The values of the parameters its SQL names (`sprout queries` writes
+    /// the same queries with the same values).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub parameters: std::collections::BTreeMap<String, exchange::Literal>,
     /// Wall time from planning to the last row, in seconds; for a query whose
     /// rows are handed over as they arrive, including sprout's reading of them.
     pub seconds: f64,
@@ -118,17 +123,18 @@ impl QueryLog {
         ctx.state_ref().read().config().get_extension::<QueryLog>()
     }
 
-    /// Note that `query` returned `rows` rows after `seconds` (`answered`
-    /// where, on a cluster).
+    /// Note that `binding`'s query returned `rows` rows after `seconds`
+    /// (`answered` where, on a cluster).
     pub fn record(
         &self,
-        query: &'static str,
+        (query, binding): (&'static str, exchange::Binding),
         seconds: f64,
         rows: usize,
         answered: Option<cluster::Answered>,
     ) {
         self.entries().push(QueryTiming {
             query,
+            parameters: binding.parameters,
             seconds,
             rows,
             answered,

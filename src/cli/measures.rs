@@ -29,14 +29,34 @@ pub(super) struct MeasuresArgs {
     /// Warehouse folder.
     #[arg(long, short, default_value = "warehouse")]
     warehouse: PathBuf,
+    /// Answer the measure queries from their results, computed elsewhere,
+    /// instead of the warehouse: a folder written by `sprout queries` (same
+    /// period and settings) holding each query's result as Parquet, named as
+    /// its queries.json says.
+    #[arg(long, value_name = "DIR")]
+    query_results: Option<PathBuf>,
+    /// Output folder for the tables (Parquet, CSV, JSON, data_dictionary.csv) and charts/.
+    #[arg(long, short, default_value = "out/measures")]
+    out: PathBuf,
+    #[command(flatten)]
+    settings: MeasureSettings,
+    #[command(flatten)]
+    pub(super) engine: EngineArgs,
+    /// Write each stage's wall time and peak memory (measures, health, write)
+    /// to this JSON file.
+    #[arg(long)]
+    timings: Option<PathBuf>,
+}
+
+/// The period and every setting of the measures; shared by `sprout
+/// measures` and `sprout queries`.
+#[derive(Debug, Args)]
+pub(super) struct MeasureSettings {
     /// Reporting period: 2025/26, 2025/26 Q2, rolling 2025/26 Q2 (four quarters), or
     /// 2025-04-01..2025-09-30; referrals count by referral date, outcomes by closure date
     /// (see --outcome-cohort).
     #[arg(long, short)]
     period: String,
-    /// Output folder for the tables (Parquet, CSV, JSON, data_dictionary.csv) and charts/.
-    #[arg(long, short, default_value = "out/measures")]
-    out: PathBuf,
     /// Baseline may be up to this many days before the start of support.
     #[arg(long, default_value_t = PairingRules::default().baseline_before_days)]
     baseline_before_days: i64,
@@ -129,15 +149,9 @@ pub(super) struct MeasuresArgs {
     /// costed difference.
     #[arg(long)]
     unit_costs: Option<PathBuf>,
-    #[command(flatten)]
-    pub(super) engine: EngineArgs,
-    /// Write each stage's wall time and peak memory (measures, health, write)
-    /// to this JSON file.
-    #[arg(long)]
-    timings: Option<PathBuf>,
 }
 
-pub(super) fn health_options(args: &MeasuresArgs) -> Result<HealthOptions> {
+pub(super) fn health_options(args: &MeasureSettings) -> Result<HealthOptions> {
     HealthOptions {
         windows_months: args.health_windows.clone(),
         partial_before: args.partial_before,
@@ -263,40 +277,59 @@ pub(super) fn health_summary(headlines: &[measures::health::Headline]) -> String
     out
 }
 
+impl MeasureSettings {
+    /// The library's options for these settings, reading from `warehouse`
+    /// (or `query_results`) and writing to `out`.
+    pub(super) fn options(
+        self,
+        (warehouse, query_results): (PathBuf, Option<PathBuf>),
+        out: PathBuf,
+        engine: crate::engine::Engine,
+    ) -> Result<MeasureOptions> {
+        let args = self;
+        let health = health_options(&args)?;
+        Ok(MeasureOptions {
+            warehouse,
+            query_results,
+            period: Period::parse(&args.period)?,
+            out,
+            pairing: PairingRules {
+                baseline_before_days: args.baseline_before_days,
+                baseline_after_days: args.baseline_after_days,
+                min_follow_up_days: args.min_follow_up_days,
+                follow_up_after_closure_days: args.follow_up_after_closure_days,
+                min_pairs: args.min_pairs,
+                cohort: args.outcome_cohort,
+            },
+            benchmark: BenchmarkOptions {
+                adjustment: args.funnel_adjustment,
+                rebase: args.spc_rebase,
+                declined_target: args.declined_target,
+                spc_screen: args.spc_screen_moving_ranges,
+                spc_baseline_months: args.spc_baseline_months,
+                standardisation: StandardisationOptions {
+                    by_deprivation: args.standardise_by_deprivation,
+                    reference: args
+                        .reference_rates
+                        .as_deref()
+                        .map(|p| ReferenceRates::read(p, &p.display().to_string()))
+                        .transpose()?,
+                },
+            },
+            health,
+            engine,
+            local_authority: args.local_authority,
+        })
+    }
+}
+
 /// Run `sprout measures`.
 pub(super) fn run(args: MeasuresArgs, console: &Console) -> Result<i32> {
-    let health = health_options(&args)?;
-    let options = MeasureOptions {
-        warehouse: args.warehouse,
-        period: Period::parse(&args.period)?,
-        out: args.out,
-        pairing: PairingRules {
-            baseline_before_days: args.baseline_before_days,
-            baseline_after_days: args.baseline_after_days,
-            min_follow_up_days: args.min_follow_up_days,
-            follow_up_after_closure_days: args.follow_up_after_closure_days,
-            min_pairs: args.min_pairs,
-            cohort: args.outcome_cohort,
-        },
-        benchmark: BenchmarkOptions {
-            adjustment: args.funnel_adjustment,
-            rebase: args.spc_rebase,
-            declined_target: args.declined_target,
-            spc_screen: args.spc_screen_moving_ranges,
-            spc_baseline_months: args.spc_baseline_months,
-            standardisation: StandardisationOptions {
-                by_deprivation: args.standardise_by_deprivation,
-                reference: args
-                    .reference_rates
-                    .as_deref()
-                    .map(|p| ReferenceRates::read(p, &p.display().to_string()))
-                    .transpose()?,
-            },
-        },
-        health,
-        engine: args.engine.engine(),
-        local_authority: args.local_authority,
-    };
+    let options = args.settings.options(
+        (args.warehouse, args.query_results),
+        args.out,
+        args.engine.engine(),
+    )?;
     let mut watch = Stopwatch::start();
     watch.show(console.stage(), "Computing the measures");
     let result = crate::engine::runtime(args.engine.target_partitions)?

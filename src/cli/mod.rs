@@ -10,6 +10,7 @@ mod audit;
 mod evaluate;
 mod ingest;
 mod measures;
+mod queries;
 mod schema;
 mod sql;
 mod synth;
@@ -42,6 +43,9 @@ enum Command {
     Sql(sql::SqlArgs),
     /// Compute the outcome measures for a period and write their exact tables.
     Measures(measures::MeasuresArgs),
+    /// Write every measure query of a period in another engine's SQL, for
+    /// `sprout measures --query-results`.
+    Queries(queries::QueriesArgs),
     /// Run a whole evaluation from its spec: ingest, measures, disclosure control,
     /// reports, workbook and tables.
     Evaluate(evaluate::EvaluateArgs),
@@ -135,7 +139,11 @@ impl Command {
             Command::Measures(args) => Some(args.engine.engine()),
             Command::Evaluate(args) => Some(args.engine.engine()),
             Command::Sql(args) => Some(args.engine.engine()),
-            Command::Ingest(_) | Command::Synth(_) | Command::Audit(_) | Command::Schema(_) => None,
+            Command::Ingest(_)
+            | Command::Synth(_)
+            | Command::Audit(_)
+            | Command::Schema(_)
+            | Command::Queries(_) => None,
         }
     }
 }
@@ -147,6 +155,7 @@ fn run(command: Command, console: &Console) -> Result<i32> {
         Command::Audit(args) => audit::run(args, console),
         Command::Schema(args) => schema::run(args, console),
         Command::Measures(args) => measures::run(args, console),
+        Command::Queries(args) => queries::run(args, console),
         Command::Evaluate(args) => evaluate::run(args, console),
         Command::Sql(args) => sql::run(args, console),
     }

@@ -26,17 +26,26 @@ pub struct MeasureResult {
 /// `options.out`, which is built beside its target and swapped in whole, with
 /// `measures.json` listing what was written. Refused before anything is read
 /// when the output overlaps the warehouse, is a folder sprout did not make, or
-/// is in use; the warehouse is read under a shared lock.
+/// is in use; the warehouse (or the query results) is read under a shared lock.
 pub async fn run(
     options: &MeasureOptions,
     watch: &mut Stopwatch,
     console: &Console,
 ) -> Result<MeasureResult> {
     let target = Named::new("the output folder (--out)", &options.out);
-    let source = Named::new("the warehouse (--warehouse)", &options.warehouse);
+    let (source, made) = match &options.query_results {
+        Some(dir) => (
+            Named::new("the query results (--query-results)", dir),
+            Made::Queries,
+        ),
+        None => (
+            Named::new("the warehouse (--warehouse)", &options.warehouse),
+            Made::Warehouse,
+        ),
+    };
     check_apart(&[target], &[source])?;
     let command = "sprout measures";
-    let _reading = FolderLock::acquire(source, Access::Shared, Made::Warehouse, command, console)?;
+    let _reading = FolderLock::acquire(source, Access::Shared, made, command, console)?;
     let _writing =
         FolderLock::acquire(target, Access::Exclusive, Made::Measures, command, console)?;
     check_replaceable(target, Made::Measures)?;

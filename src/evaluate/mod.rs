@@ -213,6 +213,7 @@ pub fn evaluate(
     watch.show(console.stage(), "Computing the measures");
     let measure_options = MeasureOptions {
         warehouse: staged_warehouse.path().to_path_buf(),
+        query_results: None,
         period: period.clone(),
         out: output.clone(),
         pairing,

@@ -26,6 +26,8 @@ pub enum Made {
     Measures,
     /// Synthetic extracts (`sprout synth`).
     Synthetic,
+    /// Measure queries written for another engine (`sprout queries`).
+    Queries,
 }
 
 /// Files an operating system leaves in folders people open; never a reason to refuse.
@@ -39,6 +41,7 @@ impl Made {
             Made::Evaluation => "evaluation.json",
             Made::Measures => "measures.json",
             Made::Synthetic => "truth.json",
+            Made::Queries => crate::engine::exchange::MANIFEST,
         }
     }
 
@@ -52,6 +55,7 @@ impl Made {
             Made::Evaluation => json.get("stamp").is_some_and(has_version) && lists_files,
             Made::Measures => has_version(json) && lists_files,
             Made::Synthetic => json.get("generator").is_some_and(has_version) && lists_files,
+            Made::Queries => has_version(json) && lists_files && json.get("queries").is_some(),
         }
     }
 }

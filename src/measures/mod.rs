@@ -34,10 +34,12 @@ pub mod support;
 pub mod table;
 pub mod wellbeing;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use datafusion::prelude::SessionContext;
 
+use crate::engine::exchange::{Binding, Exchange};
 use crate::error::Result;
 use crate::stages::Stopwatch;
 use crate::warehouse::Warehouse;
@@ -50,6 +52,9 @@ use wellbeing::PairingRules;
 pub struct MeasureOptions {
     /// Warehouse folder.
     pub warehouse: PathBuf,
+    /// A queries folder whose results answer the measure queries in place
+    /// of the warehouse (`--query-results`, [`crate::engine::exchange`]).
+    pub query_results: Option<PathBuf>,
     /// Reporting period.
     pub period: Period,
     /// Output folder for the tables.
@@ -99,8 +104,31 @@ pub struct Computed {
 /// first. With a memory limit they run one after the other, so that no two
 /// families' queries share the bounded pool.
 pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<Computed> {
-    let warehouse = Warehouse::open(&options.warehouse)?;
-    let ctx = crate::engine::session(&warehouse, options.engine.clone()).await?;
+    let ctx = match &options.query_results {
+        Some(dir) => Exchange::replaying(dir)?,
+        None => {
+            let warehouse = Warehouse::open(&options.warehouse)?;
+            crate::engine::session(&warehouse, options.engine.clone()).await?
+        }
+    };
+    compute_on(ctx, options, watch).await
+}
+
+/// Every measure query a run with `options` makes, with its parameters: the
+/// measures run once over no data, noting each query instead of running it
+/// ([`Exchange::Record`]).
+pub async fn queries(options: &MeasureOptions) -> Result<BTreeSet<Binding>> {
+    let ctx = Exchange::recording();
+    compute_on(ctx.clone(), options, &mut Stopwatch::start()).await?;
+    Ok(Exchange::of(&ctx).map(|e| e.recorded()).unwrap_or_default())
+}
+
+/// [`compute`] on a session already made.
+async fn compute_on(
+    ctx: SessionContext,
+    options: &MeasureOptions,
+    watch: &mut Stopwatch,
+) -> Result<Computed> {
     watch.watch_engine(&ctx);
     let span = period::ReferralSpan::load(&ctx, &options.period).await?;
     let mut notices: Vec<String> = span.notice(&options.period).into_iter().collect();

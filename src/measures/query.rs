@@ -13,6 +13,7 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 
 use crate::engine::cluster::{Answered, OnCluster};
+use crate::engine::exchange::{Binding, Exchange};
 use crate::error::Result;
 
 /// One measure file.
@@ -67,6 +68,7 @@ impl Query {
     ) -> Result<Vec<RecordBatch>> {
         let started = std::time::Instant::now();
         let (batches, answered) = match self.route(ctx) {
+            Route::Elsewhere(exchange) => (exchange.answer(self, params).await?, None),
             Route::One(at, Some(Answered::Cluster)) => (
                 self.collect_on_cluster(&at, params).await?,
                 Some(Answered::Cluster),
@@ -75,7 +77,7 @@ impl Query {
             Route::Both(on) => self.compared(ctx, &on, params).await?,
         };
         self.log(
-            ctx,
+            (ctx, params),
             started,
             batches.iter().map(RecordBatch::num_rows).sum(),
             answered,
@@ -86,6 +88,9 @@ impl Query {
     /// Where this query runs on `ctx`'s session, decided once for
     /// [`Query::run`] and [`Query::for_each_batch`].
     fn route(&self, ctx: &SessionContext) -> Route {
+        if let Some(exchange) = Exchange::of(ctx) {
+            return Route::Elsewhere(exchange);
+        }
         match OnCluster::of(ctx) {
             None => Route::One(ctx.clone(), None),
             Some(on) if on.runs_locally(self.name) => {
@@ -136,13 +141,18 @@ impl Query {
     /// Note this query's time and rows in the session's log, for `--timings`.
     fn log(
         &self,
-        ctx: &SessionContext,
+        (ctx, params): (&SessionContext, &[(&str, ScalarValue)]),
         started: std::time::Instant,
         rows: usize,
         answered: Option<Answered>,
     ) {
         if let Some(log) = crate::engine::QueryLog::of(ctx) {
-            log.record(self.name, started.elapsed().as_secs_f64(), rows, answered);
+            log.record(
+                (self.name, Binding::of(self, params)),
+                started.elapsed().as_secs_f64(),
+                rows,
+                answered,
+            );
         }
     }
 
@@ -168,11 +178,18 @@ impl Query {
         let started = std::time::Instant::now();
         let (at, answered) = match self.route(ctx) {
             Route::One(at, answered) => (at, answered),
+            Route::Elsewhere(exchange) => {
+                let batches = exchange.answer(self, params).await?;
+                batches.iter().for_each(&mut each);
+                let rows = batches.iter().map(RecordBatch::num_rows).sum();
+                self.log((ctx, params), started, rows, None);
+                return Ok(());
+            }
             Route::Both(on) => {
                 let (batches, answered) = self.compared(ctx, &on, params).await?;
                 batches.iter().for_each(&mut each);
                 let rows = batches.iter().map(RecordBatch::num_rows).sum();
-                self.log(ctx, started, rows, answered);
+                self.log((ctx, params), started, rows, answered);
                 return Ok(());
             }
         };
@@ -184,7 +201,7 @@ impl Query {
             rows += batch.num_rows();
             each(&batch);
         }
-        self.log(ctx, started, rows, answered);
+        self.log((ctx, params), started, rows, answered);
         Ok(())
     }
 
@@ -215,6 +232,9 @@ enum Route {
     One(SessionContext, Option<Answered>),
     /// On the cluster and on the client, compared (`--cluster-verify`).
     Both(std::sync::Arc<OnCluster>),
+    /// By another engine: noted for `sprout queries`, or read from its
+    /// results (`--query-results`).
+    Elsewhere(std::sync::Arc<Exchange>),
 }
 
 /// Drop the last row of a result (for `SPROUT_CLUSTER_WRONG`, [`crate::faults`]).

@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod cluster;
 mod evaluate;
+mod exchange;
 mod fuzz;
 mod health;
 mod ingest;

@@ -1,0 +1,656 @@
+//! The measure queries answered by another engine: `sprout queries` writes
+//! every query a run makes, with its parameters bound, in another engine's
+//! SQL ([`Dialect`]), and `sprout measures --query-results DIR` reads those
+//! queries' results back in place of running them. Statistics, disclosure
+//! control and rendering stay with sprout.
+//!
+//! Both work through one session extension, [`Exchange`], which
+//! [`crate::measures::query::Query`] consults before running anything:
+//!
+//! - [`Exchange::Record`]: each query's [`Binding`] (its file and the values
+//!   of the parameters it names) is noted and nothing runs; every result is
+//!   empty. The measures bind all their queries from the period and the
+//!   settings alone, before looking at any result, so this dry run notes the
+//!   same queries a run over data makes (a test checks it).
+//! - [`Exchange::Replay`]: each query's result is read from the Parquet file
+//!   that `queries.json` names for its binding, and its columns cast to the
+//!   types sprout's own engine gives that query.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::ScalarValue;
+use datafusion::prelude::SessionContext;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::measures::query::Query;
+
+/// The file, inside a queries folder, that lists every query and its result.
+pub const MANIFEST: &str = "queries.json";
+
+/// One value bound to a parameter, as the measures bind them; in
+/// `queries.json` a number, a date as text YYYY-MM-DD, or other text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Literal {
+    /// A whole number (days, counts).
+    Integer(i64),
+    /// A date.
+    Date(#[serde(with = "iso_date")] chrono::NaiveDate),
+    /// Text (a cohort rule, an area code).
+    Text(String),
+}
+
+/// A date as text, YYYY-MM-DD (and only that).
+mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &chrono::NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&d.format("%Y-%m-%d"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono::NaiveDate, D::Error> {
+        let text = String::deserialize(d)?;
+        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(serde::de::Error::custom)
+    }
+}
+
+impl Literal {
+    /// The literal for a bound value.
+    fn of(value: &ScalarValue) -> Literal {
+        match value {
+            ScalarValue::Date32(Some(d)) => Literal::Date(crate::days::from_date32(*d)),
+            ScalarValue::Int64(Some(n)) => Literal::Integer(*n),
+            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => {
+                Literal::Text(s.clone())
+            }
+            other => Literal::Text(other.to_string()),
+        }
+    }
+
+    /// The value again, for sprout's own engine.
+    fn scalar(&self) -> ScalarValue {
+        match self {
+            Literal::Integer(n) => ScalarValue::Int64(Some(*n)),
+            Literal::Date(d) => ScalarValue::Date32(Some(crate::days::date32(*d))),
+            Literal::Text(s) => ScalarValue::Utf8(Some(s.clone())),
+        }
+    }
+
+    /// The value as an SQL literal (the same in every dialect written).
+    fn sql(&self) -> String {
+        match self {
+            Literal::Integer(n) => n.to_string(),
+            Literal::Date(d) => format!("DATE '{d}'"),
+            Literal::Text(s) => format!("'{}'", s.replace('\'', "''")),
+        }
+    }
+}
+
+/// One run of a measure file: its name and the values of the parameters its
+/// SQL names (others the caller passed are left out), by parameter name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Binding {
+    /// The file's stem in `queries/`.
+    pub query: String,
+    /// Each parameter the SQL names, with its value.
+    pub parameters: BTreeMap<String, Literal>,
+}
+
+impl Binding {
+    /// The binding of `query` run with `params`.
+    pub fn of(query: &Query, params: &[(&str, ScalarValue)]) -> Binding {
+        Binding {
+            query: query.name.to_string(),
+            parameters: params
+                .iter()
+                .filter(|(name, _)| names_parameter(query.text, name))
+                .map(|(name, value)| ((*name).to_string(), Literal::of(value)))
+                .collect(),
+        }
+    }
+}
+
+/// Whether `sql` names the parameter `$name` (not merely one that starts with it).
+fn names_parameter(sql: &str, name: &str) -> bool {
+    let marker = format!("${name}");
+    sql.match_indices(&marker).any(|(at, _)| {
+        !sql[at + marker.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// An engine whose SQL `sprout queries` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// Apache DataFusion's, as sprout runs it (parameters written in).
+    Datafusion,
+    /// DuckDB's.
+    Duckdb,
+}
+
+impl Dialect {
+    /// Its name on the command line and in `queries.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Datafusion => "datafusion",
+            Dialect::Duckdb => "duckdb",
+        }
+    }
+
+    /// The rules that rewrite sprout's SQL (DataFusion's) for this engine:
+    /// (what is rewritten, pattern, replacement). Parameters are written in
+    /// as literals in every dialect, before these rules.
+    pub fn rules(self) -> &'static [(&'static str, &'static str, &'static str)] {
+        match self {
+            Dialect::Datafusion => &[],
+            Dialect::Duckdb => &[(
+                "`/` divides integers into a fraction in DuckDB; `//` is DataFusion's whole division",
+                r"\) / (\d+) AS (VARCHAR|BIGINT)",
+                ") // $1 AS $2",
+            )],
+        }
+    }
+
+    /// `query`'s statement (without its header) with `binding`'s values
+    /// written in, rewritten by this dialect's rules.
+    pub fn write(self, query: &Query, binding: &Binding) -> String {
+        let mut sql: String = query
+            .text
+            .lines()
+            .filter(|l| !l.starts_with("-- ") || !is_header_line(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // Longer names first, so that `$period_start` is never read as a
+        // shorter name followed by text.
+        let mut names: Vec<&String> = binding.parameters.keys().collect();
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        for name in names {
+            let literal = binding.parameters[name].sql();
+            sql = replace_parameter(&sql, name, &literal);
+        }
+        for (_, pattern, replacement) in self.rules() {
+            let pattern = regex::Regex::new(pattern).expect("a dialect rule is a valid pattern");
+            sql = pattern.replace_all(&sql, *replacement).into_owned();
+        }
+        let mut sql = sql.trim().trim_end_matches(';').to_string();
+        sql.push('\n');
+        sql
+    }
+}
+
+/// Whether a comment line is one of the measure file's header fields.
+fn is_header_line(line: &str) -> bool {
+    crate::measures::query::HEADER_FIELDS
+        .iter()
+        .any(|field| line.starts_with(&format!("-- {field}:")))
+}
+
+/// `sql` with every `$name` (and not `$name_more`) replaced by `literal`.
+fn replace_parameter(sql: &str, name: &str, literal: &str) -> String {
+    let marker = format!("${name}");
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(&marker) {
+        let after = &rest[at + marker.len()..];
+        let longer = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        out.push_str(&rest[..at]);
+        out.push_str(if longer { &marker } else { literal });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One query of a queries folder: its SQL file, the result file it is
+/// answered from, and its binding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The SQL file, in the folder.
+    pub file: String,
+    /// Where its result is expected, in the folder: one Parquet file, or a
+    /// folder of Parquet parts read in name order.
+    pub result: String,
+    /// The query and its parameters.
+    #[serde(flatten)]
+    pub binding: Binding,
+}
+
+/// `queries.json`: what `sprout queries` wrote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The sprout that wrote the queries; results are read only by the same version.
+    pub sprout_version: String,
+    /// The dialect written.
+    pub dialect: Dialect,
+    /// The reporting period.
+    pub period: String,
+    /// Every file written (the SQL files and this manifest).
+    pub files: Vec<String>,
+    /// Every query, in file-name order.
+    pub queries: Vec<Entry>,
+}
+
+impl Manifest {
+    /// The entries for `bindings`: each query's files are named after it,
+    /// numbered when it runs with more than one binding.
+    pub fn new(dialect: Dialect, period: &str, bindings: &BTreeSet<Binding>) -> Manifest {
+        let mut per_query: BTreeMap<&str, usize> = BTreeMap::new();
+        for b in bindings {
+            *per_query.entry(b.query.as_str()).or_default() += 1;
+        }
+        let mut numbered: BTreeMap<&str, usize> = BTreeMap::new();
+        let queries: Vec<Entry> = bindings
+            .iter()
+            .map(|b| {
+                let stem = if per_query[b.query.as_str()] > 1 {
+                    let k = numbered.entry(b.query.as_str()).or_default();
+                    *k += 1;
+                    format!("{}.{k}", b.query)
+                } else {
+                    b.query.clone()
+                };
+                Entry {
+                    file: format!("{stem}.sql"),
+                    result: format!("{stem}.parquet"),
+                    binding: b.clone(),
+                }
+            })
+            .collect();
+        let mut files: Vec<String> = queries.iter().map(|e| e.file.clone()).collect();
+        files.push(MANIFEST.to_string());
+        Manifest {
+            sprout_version: crate::VERSION.to_string(),
+            dialect,
+            period: period.to_string(),
+            files,
+            queries,
+        }
+    }
+
+    /// Read `dir`'s manifest, refusing one from another sprout version.
+    pub fn read(dir: &Path) -> Result<Manifest> {
+        let path = dir.join(MANIFEST);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, "reading", e))?;
+        let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::config(
+                &path,
+                format!("not a queries.json written by `sprout queries`: {e}"),
+            )
+        })?;
+        if manifest.sprout_version != crate::VERSION {
+            return Err(Error::refused(
+                format!(
+                    "{} was written by sprout {}, and this is sprout {}",
+                    path.display(),
+                    manifest.sprout_version,
+                    crate::VERSION
+                ),
+                "write the queries again with this sprout (`sprout queries`) and run them again, or use the sprout that wrote them",
+            ));
+        }
+        Ok(manifest)
+    }
+}
+
+/// How a session's measure queries are answered, when not by its engine.
+#[derive(Debug)]
+pub enum Exchange {
+    /// Note each query's binding and answer it with no rows (`sprout queries`).
+    Record(Mutex<BTreeSet<Binding>>),
+    /// Answer each query from the results in a queries folder.
+    Replay(Replay),
+}
+
+/// The results of a queries folder, and a session that knows the types
+/// each query's columns have in sprout's engine.
+pub struct Replay {
+    dir: PathBuf,
+    manifest: Manifest,
+    /// Empty tables of the declared warehouse schema, to plan each query on.
+    planner: SessionContext,
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("dir", &self.dir)
+            .field("manifest", &self.manifest)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Exchange {
+    /// The exchange of `ctx`'s session, when its queries are answered elsewhere.
+    pub fn of(ctx: &SessionContext) -> Option<Arc<Exchange>> {
+        ctx.state_ref().read().config().get_extension::<Exchange>()
+    }
+
+    /// A session whose queries are noted and answered with no rows.
+    pub fn recording() -> SessionContext {
+        session(Exchange::Record(Mutex::new(BTreeSet::new())))
+    }
+
+    /// A session whose queries are answered from the results in `dir`.
+    pub fn replaying(dir: &Path) -> Result<SessionContext> {
+        let manifest = Manifest::read(dir)?;
+        Ok(session(Exchange::Replay(Replay {
+            dir: dir.to_path_buf(),
+            manifest,
+            planner: declared_tables()?,
+        })))
+    }
+
+    /// The bindings noted so far (none when replaying).
+    pub fn recorded(&self) -> BTreeSet<Binding> {
+        match self {
+            Exchange::Record(seen) => seen.lock().expect("not poisoned").clone(),
+            Exchange::Replay(_) => BTreeSet::new(),
+        }
+    }
+
+    /// The rows of `query` run with `params`.
+    pub async fn answer(
+        &self,
+        query: &Query,
+        params: &[(&str, ScalarValue)],
+    ) -> Result<Vec<RecordBatch>> {
+        let binding = Binding::of(query, params);
+        match self {
+            Exchange::Record(seen) => {
+                seen.lock().expect("not poisoned").insert(binding);
+                Ok(Vec::new())
+            }
+            Exchange::Replay(replay) => replay.read(query, &binding).await,
+        }
+    }
+}
+
+impl Replay {
+    /// The result of `binding`, as sprout's engine types its columns.
+    async fn read(&self, query: &Query, binding: &Binding) -> Result<Vec<RecordBatch>> {
+        let manifest_path = self.dir.join(MANIFEST);
+        let Some(entry) = self.manifest.queries.iter().find(|e| &e.binding == binding) else {
+            return Err(Error::refused(
+                format!(
+                    "{} lists no result for queries/{}.sql with {}",
+                    manifest_path.display(),
+                    binding.query,
+                    shown(binding)
+                ),
+                "write the queries with the same period and settings as this run (`sprout queries`), run them, and save their results beside them",
+            ));
+        };
+        let path = self.dir.join(&entry.result);
+        let expected = self.schema(query, binding).await?;
+        let batches = read_parquet(&path, &entry.file)?;
+        batches
+            .iter()
+            .map(|b| conform(b, &expected, &path))
+            .collect()
+    }
+
+    /// The columns and types of `query`'s result in sprout's engine.
+    async fn schema(&self, query: &Query, binding: &Binding) -> Result<SchemaRef> {
+        let values: Vec<(String, ScalarValue)> = binding
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.scalar()))
+            .collect();
+        let frame = self
+            .planner
+            .sql(query.text)
+            .await
+            .and_then(|f| f.with_param_values(values))?;
+        Ok(Arc::new(frame.schema().as_arrow().clone()))
+    }
+}
+
+/// `binding`'s parameters as a reader would write them.
+fn shown(binding: &Binding) -> String {
+    if binding.parameters.is_empty() {
+        return "no parameters".to_string();
+    }
+    binding
+        .parameters
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", v.sql()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A session carrying `exchange`, with no tables.
+fn session(exchange: Exchange) -> SessionContext {
+    let config = datafusion::prelude::SessionConfig::new()
+        .with_extension(Arc::new(exchange))
+        .with_extension(Arc::new(super::QueryLog::default()));
+    SessionContext::new_with_config(config)
+}
+
+/// A session with every declared warehouse table, empty.
+fn declared_tables() -> Result<SessionContext> {
+    use datafusion::datasource::MemTable;
+    let ctx = SessionContext::new();
+    for table in crate::model::TABLES {
+        let empty = MemTable::try_new(table.schema(), vec![vec![]])?;
+        ctx.register_table(table.name, Arc::new(empty))?;
+    }
+    Ok(ctx)
+}
+
+/// The batches of a result: one Parquet file, or a folder of Parquet parts
+/// read in name order.
+fn read_parquet(path: &Path, sql_file: &str) -> Result<Vec<RecordBatch>> {
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let missing = || {
+        Error::refused(
+            format!("there is no result at {}", path.display()),
+            format!(
+                "run {sql_file} (in the same folder) and save its result there as Parquet: one file, or a folder of parts in the query's order"
+            ),
+        )
+    };
+    let parts: Vec<PathBuf> = if path.is_dir() {
+        let mut parts: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| Error::io(path, "listing", e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        parts.sort();
+        parts
+    } else if path.is_file() {
+        vec![path.to_path_buf()]
+    } else {
+        return Err(missing());
+    };
+    let mut batches = Vec::new();
+    for part in parts {
+        let file = std::fs::File::open(&part).map_err(|e| Error::io(&part, "reading", e))?;
+        let unreadable = |e: &dyn std::fmt::Display| {
+            Error::config(&part, format!("not a readable Parquet file: {e}"))
+        };
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| b.build())
+            .map_err(|e| unreadable(&e))?;
+        for batch in reader {
+            batches.push(batch.map_err(|e| unreadable(&e))?);
+        }
+    }
+    Ok(batches)
+}
+
+/// `batch`'s columns by name, cast to `expected`'s types (another engine
+/// may sum into wider integers, or write text and lists differently).
+fn conform(batch: &RecordBatch, expected: &SchemaRef, path: &Path) -> Result<RecordBatch> {
+    use datafusion::arrow::compute::{CastOptions, cast_with_options};
+    let options = CastOptions {
+        safe: false,
+        ..CastOptions::default()
+    };
+    let mut columns = Vec::with_capacity(expected.fields().len());
+    for field in expected.fields() {
+        let schema = batch.schema();
+        let found = schema
+            .index_of(field.name())
+            .ok()
+            .or_else(|| {
+                schema
+                    .fields()
+                    .iter()
+                    .position(|f| f.name().eq_ignore_ascii_case(field.name()))
+            })
+            .ok_or_else(|| {
+                Error::config(
+                    path,
+                    format!(
+                        "the result has no column {} (it has {})",
+                        field.name(),
+                        schema
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+        let column =
+            cast_with_options(batch.column(found), field.data_type(), &options).map_err(|e| {
+                Error::config(
+                    path,
+                    format!(
+                        "column {} cannot be read as {}: {e}",
+                        field.name(),
+                        field.data_type()
+                    ),
+                )
+            })?;
+        columns.push(column);
+    }
+    let relaxed = Arc::new(datafusion::arrow::datatypes::Schema::new(
+        expected
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect::<Vec<_>>(),
+    ));
+    RecordBatch::try_new(relaxed, columns).map_err(|e| Error::config(path, e.to_string()))
+}
+
+/// Write `bindings` as `dialect`'s SQL into the new folder `dir` (staged and
+/// swapped in whole), with `queries.json`; returns the manifest.
+pub fn write_queries(
+    dir: &Path,
+    dialect: Dialect,
+    period: &str,
+    bindings: &BTreeSet<Binding>,
+) -> Result<Manifest> {
+    let manifest = Manifest::new(dialect, period, bindings);
+    let staged = crate::folder::StagedDir::create(dir)?;
+    for entry in &manifest.queries {
+        let query = crate::registry::measure_files()
+            .into_iter()
+            .find(|q| q.name == entry.binding.query)
+            .expect("a recorded query is a measure file");
+        crate::atomic::write(
+            &staged.path().join(&entry.file),
+            dialect.write(query, &entry.binding).as_bytes(),
+        )?;
+    }
+    let mut json = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| Error::io(&dir.join(MANIFEST), "writing", std::io::Error::other(e)))?;
+    json.push('\n');
+    crate::atomic::write(&staged.path().join(MANIFEST), json.as_bytes())?;
+    staged.commit()?;
+    Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAIRS: Query = Query {
+        name: "demo",
+        text: "-- title: Demo\n-- definition: d\nSELECT a FROM t\nWHERE d >= $period_start AND d <= $period_end AND x = $period_start_x AND c = $cohort\n  AND n >= -$days",
+    };
+
+    #[test]
+    fn a_binding_keeps_only_the_parameters_the_sql_names_and_writes_them_in() {
+        let day = |d: &str| {
+            ScalarValue::Date32(Some(crate::days::date32(
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap(),
+            )))
+        };
+        let params = [
+            ("period_start", day("2024-04-01")),
+            ("period_end", day("2025-03-31")),
+            ("period_start_x", ScalarValue::Int64(Some(7))),
+            ("cohort", ScalarValue::Utf8(Some("it's closed".into()))),
+            ("days", ScalarValue::Int64(Some(14))),
+            ("unused", ScalarValue::Int64(Some(1))),
+        ];
+        let binding = Binding::of(&PAIRS, &params);
+        assert_eq!(
+            binding.parameters.keys().collect::<Vec<_>>(),
+            [
+                "cohort",
+                "days",
+                "period_end",
+                "period_start",
+                "period_start_x"
+            ]
+        );
+        let sql = Dialect::Datafusion.write(&PAIRS, &binding);
+        assert_eq!(
+            sql,
+            "SELECT a FROM t\nWHERE d >= DATE '2024-04-01' AND d <= DATE '2025-03-31' AND x = 7 AND c = 'it''s closed'\n  AND n >= -14\n"
+        );
+    }
+
+    #[test]
+    fn duckdb_divides_integers_whole() {
+        let q = Query {
+            name: "q",
+            text: "SELECT CAST((a + 1) / 2 AS VARCHAR) AS x, CAST((b + 2) / 3 AS BIGINT) AS y FROM t",
+        };
+        let b = Binding::of(&q, &[]);
+        assert_eq!(
+            Dialect::Duckdb.write(&q, &b),
+            "SELECT CAST((a + 1) // 2 AS VARCHAR) AS x, CAST((b + 2) // 3 AS BIGINT) AS y FROM t\n"
+        );
+    }
+
+    #[test]
+    fn files_are_named_by_query_and_numbered_only_when_one_runs_more_than_once() {
+        let b = |q: &str, n: i64| Binding {
+            query: q.to_string(),
+            parameters: [("n".to_string(), Literal::Integer(n))].into(),
+        };
+        let bindings: BTreeSet<Binding> = [b("a", 2), b("a", 1), b("b", 1)].into();
+        let m = Manifest::new(Dialect::Duckdb, "2024/25", &bindings);
+        let names: Vec<(&str, &str)> = m
+            .queries
+            .iter()
+            .map(|e| (e.file.as_str(), e.result.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("a.1.sql", "a.1.parquet"),
+                ("a.2.sql", "a.2.parquet"),
+                ("b.sql", "b.parquet")
+            ]
+        );
+        assert_eq!(m.queries[0].binding, b("a", 1));
+    }
+}

@@ -1,0 +1,251 @@
+//! `sprout queries` and `sprout measures --query-results`: the measure
+//! queries written out for another engine, and their results read back.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::support::{s, sample_extract, sprout, tree};
+
+/// The sample data ingested into `root/wh`.
+fn sample_warehouse(root: &Path) -> std::path::PathBuf {
+    let wh = root.join("wh");
+    let ingest = sprout(&["ingest", s(&sample_extract()), "-w", s(&wh), "-q"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.all());
+    wh
+}
+
+/// `sprout queries` with `settings` into `out`.
+fn write_queries(out: &Path, dialect: &str, settings: &[&str]) {
+    let mut args = vec!["queries", "--dialect", dialect, "--out", s(out)];
+    args.extend_from_slice(settings);
+    let run = sprout(&args);
+    assert_eq!(run.code, 0, "{}", run.all());
+}
+
+/// `sprout measures` over `wh` (or `--query-results results`) with `settings` into `out`.
+fn measures(source: (&str, &Path), out: &Path, settings: &[&str]) -> crate::support::Run {
+    let mut args = vec!["measures", source.0, s(source.1), "-o", s(out), "-q"];
+    args.extend_from_slice(settings);
+    sprout(&args)
+}
+
+/// Each (query, parameters) in a queries folder's manifest.
+fn manifest_bindings(dir: &Path) -> BTreeSet<String> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("queries.json")).unwrap()).unwrap();
+    manifest["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| format!("{} {}", q["query"], q["parameters"]))
+        .collect()
+}
+
+/// Each (query, parameters) a run's `--timings` records.
+fn timed_bindings(timings: &Path) -> BTreeSet<String> {
+    let t: serde_json::Value = serde_json::from_slice(&std::fs::read(timings).unwrap()).unwrap();
+    t["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|stage| stage["queries"].as_array().cloned().unwrap_or_default())
+        .map(|q| {
+            let parameters = q.get("parameters").cloned().unwrap_or_default();
+            let parameters = if parameters.is_null() {
+                serde_json::json!({})
+            } else {
+                parameters
+            };
+            format!("{} {}", q["query"], parameters)
+        })
+        .collect()
+}
+
+/// The queries written beforehand, from the period and settings alone, are
+/// exactly the queries a run over data makes, with the same values: a query
+/// bound only after looking at a result would be missing or different.
+#[test]
+fn the_queries_written_beforehand_are_the_queries_a_run_makes() {
+    let root = tempfile::tempdir().unwrap();
+    let wh = sample_warehouse(root.path());
+    let variants: [&[&str]; 2] = [
+        &["--period", "2024/25"],
+        &[
+            "--period",
+            "2024/25 Q3",
+            "--outcome-cohort",
+            "received",
+            "--min-follow-up-days",
+            "30",
+            "--local-authority",
+            "E08000026",
+        ],
+    ];
+    for (k, settings) in variants.iter().enumerate() {
+        let queries = root.path().join(format!("q{k}"));
+        write_queries(&queries, "duckdb", settings);
+        let timings = root.path().join(format!("t{k}.json"));
+        let out = root.path().join(format!("m{k}"));
+        let mut with_timings = settings.to_vec();
+        with_timings.extend(["--timings", s(&timings)]);
+        let run = measures(("-w", &wh), &out, &with_timings);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let (written, made) = (manifest_bindings(&queries), timed_bindings(&timings));
+        assert!(written.len() > 20, "{written:?}");
+        assert_eq!(written, made, "settings {settings:?}");
+    }
+}
+
+/// Results computed elsewhere give the same tables as the warehouse: here
+/// sprout's own engine answers its own written queries one by one (`sprout
+/// sql`), so every file is byte-identical; a missing result, or results for
+/// other settings, are refused with the fix.
+#[test]
+fn results_computed_elsewhere_give_the_same_tables() {
+    let root = tempfile::tempdir().unwrap();
+    let wh = sample_warehouse(root.path());
+    let queries = root.path().join("q");
+    let settings = ["--period", "2024/25"];
+    write_queries(&queries, "datafusion", &settings);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(queries.join("queries.json")).unwrap()).unwrap();
+    let entries = manifest["queries"].as_array().unwrap().clone();
+
+    // Before any result is there: the first query's file is named, and how to make it.
+    let out = root.path().join("from_results");
+    let missing = measures(("--query-results", &queries), &out, &settings);
+    assert_eq!(missing.code, 2, "{}", missing.all());
+    assert!(
+        missing.stderr.contains("there is no result at")
+            && missing.stderr.contains("save its result there as Parquet"),
+        "{}",
+        missing.all()
+    );
+    assert!(!out.exists(), "nothing is written");
+
+    for e in &entries {
+        let sql = std::fs::read_to_string(queries.join(e["file"].as_str().unwrap())).unwrap();
+        let result = queries.join(e["result"].as_str().unwrap());
+        let run = sprout(&["sql", "-q", "-w", s(&wh), "-o", s(&result), "--", &sql]);
+        assert_eq!(run.code, 0, "{}: {}", e["file"], run.all());
+    }
+    let local = root.path().join("local");
+    let run = measures(("-w", &wh), &local, &settings);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let run = measures(("--query-results", &queries), &out, &settings);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let (a, b) = (tree(&local), tree(&out));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    for (name, bytes) in &a {
+        assert!(&b[name] == bytes, "{name} differs");
+    }
+
+    // Other settings bind other values: their queries are not these.
+    let other = measures(
+        ("--query-results", &queries),
+        &root.path().join("other"),
+        &["--period", "2024/25", "--min-follow-up-days", "30"],
+    );
+    assert_eq!(other.code, 2, "{}", other.all());
+    assert!(
+        other
+            .stderr
+            .contains("lists no result for queries/wellbeing_pairs.sql with")
+            && other.stderr.contains("min_follow_up_days = 30"),
+        "{}",
+        other.all()
+    );
+
+    // The queries folder now holds the user's results: writing queries over
+    // it again is refused, and nothing in it changes.
+    let before = tree(&queries);
+    let again = sprout(&[
+        "queries",
+        "--dialect",
+        "duckdb",
+        "--period",
+        "2024/25",
+        "--out",
+        s(&queries),
+    ]);
+    assert_eq!(again.code, 2, "{}", again.all());
+    assert_eq!(tree(&queries), before);
+}
+
+/// Numbers agree to 7 significant digits (DataFusion's percentile_cont
+/// rounds its interpolation weight to 1e-6; DuckDB's does not).
+fn same_cell(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-7 * x.abs().max(y.abs()),
+        _ => false,
+    }
+}
+
+/// DuckDB answers the DuckDB dialect's queries
+/// (`scripts/query_results/duckdb_results.py`) and the tables are those of
+/// the warehouse, number for number. Skipped where Python has no duckdb.
+#[test]
+fn duckdb_results_give_the_same_tables() {
+    let has_duckdb = std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_duckdb {
+        eprintln!("skipped: python3 has no duckdb module (pip install duckdb)");
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let wh = sample_warehouse(root.path());
+    let queries = root.path().join("q");
+    let settings = ["--period", "2024/25"];
+    write_queries(&queries, "duckdb", &settings);
+    let schema = root.path().join("schema.json");
+    let run = sprout(&["schema", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    std::fs::write(&schema, run.stdout).unwrap();
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/query_results/duckdb_results.py");
+    let duck = std::process::Command::new("python3")
+        .args([s(&script), s(&wh), s(&queries), s(&schema)])
+        .output()
+        .unwrap();
+    assert!(
+        duck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&duck.stderr)
+    );
+    let (local, out) = (root.path().join("local"), root.path().join("duck"));
+    let run = measures(("-w", &wh), &local, &settings);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let run = measures(("--query-results", &queries), &out, &settings);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let (a, b) = (tree(&local), tree(&out));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        if name.ends_with(".csv") {
+            let (x, y) = (
+                String::from_utf8_lossy(bytes).into_owned(),
+                String::from_utf8_lossy(&b[name]).into_owned(),
+            );
+            let (xs, ys): (Vec<&str>, Vec<&str>) = (x.lines().collect(), y.lines().collect());
+            assert_eq!(xs.len(), ys.len(), "{name}: rows");
+            for (l, m) in xs.iter().zip(&ys) {
+                let (lc, mc): (Vec<&str>, Vec<&str>) =
+                    (l.split(',').collect(), m.split(',').collect());
+                assert!(
+                    lc.len() == mc.len() && lc.iter().zip(&mc).all(|(p, q)| same_cell(p, q)),
+                    "{name}:\n{l}\n{m}"
+                );
+            }
+        } else if !name.ends_with(".parquet") && !name.ends_with(".json") {
+            assert!(&b[name] == bytes, "{name} differs");
+        }
+    }
+}
