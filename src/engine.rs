@@ -16,8 +16,8 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::error::Result;
 use crate::warehouse::Warehouse;
 
+pub mod binding;
 pub mod cluster;
-pub mod exchange;
 
 /// How queries run: how many partitions (threads), how much memory, and
 /// whether on a cluster.
@@ -99,7 +99,7 @@ pub struct QueryTiming {
     /// The values of the parameters its SQL names (`sprout queries` writes
     /// the same queries with the same values).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub parameters: std::collections::BTreeMap<String, exchange::Literal>,
+    pub parameters: std::collections::BTreeMap<String, binding::Literal>,
     /// Wall time from planning to the last row, in seconds; for a query whose
     /// rows are handed over as they arrive, including sprout's reading of them.
     pub seconds: f64,
@@ -127,7 +127,7 @@ impl QueryLog {
     /// (`answered` where, on a cluster).
     pub fn record(
         &self,
-        (query, binding): (&'static str, exchange::Binding),
+        (query, binding): (&'static str, binding::Binding),
         seconds: f64,
         rows: usize,
         answered: Option<cluster::Answered>,

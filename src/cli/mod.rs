@@ -82,7 +82,7 @@ struct EngineArgs {
     partitions: Option<u32>,
     /// With --cluster: Ballista's adaptive planning (joins and partition
     /// counts chosen from finished stages' statistics). Off by default: it
-    /// never finishes two of the measure queries, which then run here.
+    /// never finishes three of the measure queries, which then run here.
     #[arg(long, requires = "cluster", default_value_t = false, action = clap::ArgAction::Set, value_name = "BOOL")]
     adaptive_planning: bool,
 }

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::console::Console;
-use crate::engine::exchange::{self, Dialect};
 use crate::error::Result;
 use crate::folder::paths::Named;
 use crate::folder::{Access, FolderLock, Made, check_replaceable};
+use crate::measures::exchange::{self, Dialect};
 
 use super::measures::MeasureSettings;
 
@@ -48,8 +48,18 @@ pub(super) fn run(args: QueriesArgs, console: &Console) -> Result<i32> {
         },
     )?;
     let bindings = crate::engine::runtime(1)?.block_on(crate::measures::queries(&options))?;
-    let manifest =
-        exchange::write_queries(&args.out, args.dialect, &options.period.label, &bindings)?;
+    let manifest = exchange::write_queries(
+        &args.out,
+        args.dialect,
+        &options.period.label,
+        (
+            &bindings,
+            &crate::registry::measure_files()
+                .into_iter()
+                .map(|q| (q.name, q.statement()))
+                .collect(),
+        ),
+    )?;
     console.result(format!(
         "{} queries for {} written to {} in {}'s SQL: run each, save its result as the Parquet file queries.json names beside it, then `sprout measures --query-results {}` with the same period and settings\n",
         manifest.queries.len(),

@@ -30,6 +30,9 @@ pub enum Made {
     Queries,
 }
 
+/// The marker of a queries folder (`sprout queries`), which lists every query.
+pub const QUERIES_MANIFEST: &str = "queries.json";
+
 /// Files an operating system leaves in folders people open; never a reason to refuse.
 const SYSTEM_FILES: &[&str] = &[".DS_Store", "Thumbs.db", "desktop.ini"];
 
@@ -41,7 +44,7 @@ impl Made {
             Made::Evaluation => "evaluation.json",
             Made::Measures => "measures.json",
             Made::Synthetic => "truth.json",
-            Made::Queries => crate::engine::exchange::MANIFEST,
+            Made::Queries => QUERIES_MANIFEST,
         }
     }
 

@@ -23,6 +23,7 @@ pub mod benchmark;
 pub mod community;
 pub mod context;
 pub mod equity;
+pub mod exchange;
 pub mod health;
 pub mod over_time;
 pub mod period;
@@ -39,10 +40,11 @@ use std::path::PathBuf;
 
 use datafusion::prelude::SessionContext;
 
-use crate::engine::exchange::{Binding, Exchange};
+use crate::engine::binding::Binding;
 use crate::error::Result;
 use crate::stages::Stopwatch;
 use crate::warehouse::Warehouse;
+use exchange::Exchange;
 use period::Period;
 use table::OutTable;
 use wellbeing::PairingRules;
@@ -53,7 +55,7 @@ pub struct MeasureOptions {
     /// Warehouse folder.
     pub warehouse: PathBuf,
     /// A queries folder whose results answer the measure queries in place
-    /// of the warehouse (`--query-results`, [`crate::engine::exchange`]).
+    /// of the warehouse (`--query-results`, [`exchange`]).
     pub query_results: Option<PathBuf>,
     /// Reporting period.
     pub period: Period,

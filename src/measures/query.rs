@@ -12,9 +12,10 @@ use datafusion::common::ScalarValue;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 
+use crate::engine::binding::Binding;
 use crate::engine::cluster::{Answered, OnCluster};
-use crate::engine::exchange::{Binding, Exchange};
 use crate::error::Result;
+use crate::measures::exchange::Exchange;
 
 /// One measure file.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +48,19 @@ macro_rules! measure_file {
 pub const HEADER_FIELDS: [&str; 5] = ["title", "definition", "population", "statistic", "caveats"];
 
 impl Query {
+    /// The statement: the file without its header's lines.
+    pub fn statement(&self) -> String {
+        self.text
+            .lines()
+            .filter(|l| {
+                !HEADER_FIELDS
+                    .iter()
+                    .any(|field| l.starts_with(&format!("-- {field}:")))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// A header field's text (e.g. `title`).
     pub fn header(&self, field: &str) -> Option<&'static str> {
         self.text
@@ -68,7 +82,9 @@ impl Query {
     ) -> Result<Vec<RecordBatch>> {
         let started = std::time::Instant::now();
         let (batches, answered) = match self.route(ctx) {
-            Route::Elsewhere(exchange) => (exchange.answer(self, params).await?, None),
+            Route::Elsewhere(exchange) => {
+                (exchange.answer((self.name, self.text), params).await?, None)
+            }
             Route::One(at, Some(Answered::Cluster)) => (
                 self.collect_on_cluster(&at, params).await?,
                 Some(Answered::Cluster),
@@ -148,7 +164,7 @@ impl Query {
     ) {
         if let Some(log) = crate::engine::QueryLog::of(ctx) {
             log.record(
-                (self.name, Binding::of(self, params)),
+                (self.name, Binding::of(self.name, self.text, params)),
                 started.elapsed().as_secs_f64(),
                 rows,
                 answered,
@@ -179,7 +195,7 @@ impl Query {
         let (at, answered) = match self.route(ctx) {
             Route::One(at, answered) => (at, answered),
             Route::Elsewhere(exchange) => {
-                let batches = exchange.answer(self, params).await?;
+                let batches = exchange.answer((self.name, self.text), params).await?;
                 batches.iter().for_each(&mut each);
                 let rows = batches.iter().map(RecordBatch::num_rows).sum();
                 self.log((ctx, params), started, rows, None);

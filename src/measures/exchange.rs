@@ -26,105 +26,11 @@ use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
 
+use crate::engine::binding::Binding;
 use crate::error::{Error, Result};
-use crate::measures::query::Query;
 
 /// The file, inside a queries folder, that lists every query and its result.
-pub const MANIFEST: &str = "queries.json";
-
-/// One value bound to a parameter, as the measures bind them; in
-/// `queries.json` a number, a date as text YYYY-MM-DD, or other text.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Literal {
-    /// A whole number (days, counts).
-    Integer(i64),
-    /// A date.
-    Date(#[serde(with = "iso_date")] chrono::NaiveDate),
-    /// Text (a cohort rule, an area code).
-    Text(String),
-}
-
-/// A date as text, YYYY-MM-DD (and only that).
-mod iso_date {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(d: &chrono::NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&d.format("%Y-%m-%d"))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono::NaiveDate, D::Error> {
-        let text = String::deserialize(d)?;
-        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(serde::de::Error::custom)
-    }
-}
-
-impl Literal {
-    /// The literal for a bound value.
-    fn of(value: &ScalarValue) -> Literal {
-        match value {
-            ScalarValue::Date32(Some(d)) => Literal::Date(crate::days::from_date32(*d)),
-            ScalarValue::Int64(Some(n)) => Literal::Integer(*n),
-            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => {
-                Literal::Text(s.clone())
-            }
-            other => Literal::Text(other.to_string()),
-        }
-    }
-
-    /// The value again, for sprout's own engine.
-    fn scalar(&self) -> ScalarValue {
-        match self {
-            Literal::Integer(n) => ScalarValue::Int64(Some(*n)),
-            Literal::Date(d) => ScalarValue::Date32(Some(crate::days::date32(*d))),
-            Literal::Text(s) => ScalarValue::Utf8(Some(s.clone())),
-        }
-    }
-
-    /// The value as an SQL literal (the same in every dialect written).
-    fn sql(&self) -> String {
-        match self {
-            Literal::Integer(n) => n.to_string(),
-            Literal::Date(d) => format!("DATE '{d}'"),
-            Literal::Text(s) => format!("'{}'", s.replace('\'', "''")),
-        }
-    }
-}
-
-/// One run of a measure file: its name and the values of the parameters its
-/// SQL names (others the caller passed are left out), by parameter name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Binding {
-    /// The file's stem in `queries/`.
-    pub query: String,
-    /// Each parameter the SQL names, with its value.
-    pub parameters: BTreeMap<String, Literal>,
-}
-
-impl Binding {
-    /// The binding of `query` run with `params`.
-    pub fn of(query: &Query, params: &[(&str, ScalarValue)]) -> Binding {
-        Binding {
-            query: query.name.to_string(),
-            parameters: params
-                .iter()
-                .filter(|(name, _)| names_parameter(query.text, name))
-                .map(|(name, value)| ((*name).to_string(), Literal::of(value)))
-                .collect(),
-        }
-    }
-}
-
-/// Whether `sql` names the parameter `$name` (not merely one that starts with it).
-fn names_parameter(sql: &str, name: &str) -> bool {
-    let marker = format!("${name}");
-    sql.match_indices(&marker).any(|(at, _)| {
-        !sql[at + marker.len()..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
-}
+pub const MANIFEST: &str = crate::folder::QUERIES_MANIFEST;
 
 /// An engine whose SQL `sprout queries` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
@@ -159,15 +65,10 @@ impl Dialect {
         }
     }
 
-    /// `query`'s statement (without its header) with `binding`'s values
-    /// written in, rewritten by this dialect's rules.
-    pub fn write(self, query: &Query, binding: &Binding) -> String {
-        let mut sql: String = query
-            .text
-            .lines()
-            .filter(|l| !l.starts_with("-- ") || !is_header_line(l))
-            .collect::<Vec<_>>()
-            .join("\n");
+    /// A measure file's `statement` (its SQL without the header) with
+    /// `binding`'s values written in, rewritten by this dialect's rules.
+    pub fn write(self, statement: &str, binding: &Binding) -> String {
+        let mut sql = statement.to_string();
         // Longer names first, so that `$period_start` is never read as a
         // shorter name followed by text.
         let mut names: Vec<&String> = binding.parameters.keys().collect();
@@ -184,13 +85,6 @@ impl Dialect {
         sql.push('\n');
         sql
     }
-}
-
-/// Whether a comment line is one of the measure file's header fields.
-fn is_header_line(line: &str) -> bool {
-    crate::measures::query::HEADER_FIELDS
-        .iter()
-        .any(|field| line.starts_with(&format!("-- {field}:")))
 }
 
 /// `sql` with every `$name` (and not `$name_more`) replaced by `literal`.
@@ -359,26 +253,26 @@ impl Exchange {
         }
     }
 
-    /// The rows of `query` run with `params`.
+    /// The rows of the measure file `name`, whose SQL is `sql`, run with `params`.
     pub async fn answer(
         &self,
-        query: &Query,
+        (name, sql): (&str, &str),
         params: &[(&str, ScalarValue)],
     ) -> Result<Vec<RecordBatch>> {
-        let binding = Binding::of(query, params);
+        let binding = Binding::of(name, sql, params);
         match self {
             Exchange::Record(seen) => {
                 seen.lock().expect("not poisoned").insert(binding);
                 Ok(Vec::new())
             }
-            Exchange::Replay(replay) => replay.read(query, &binding).await,
+            Exchange::Replay(replay) => replay.read(sql, &binding).await,
         }
     }
 }
 
 impl Replay {
     /// The result of `binding`, as sprout's engine types its columns.
-    async fn read(&self, query: &Query, binding: &Binding) -> Result<Vec<RecordBatch>> {
+    async fn read(&self, sql: &str, binding: &Binding) -> Result<Vec<RecordBatch>> {
         let manifest_path = self.dir.join(MANIFEST);
         let Some(entry) = self.manifest.queries.iter().find(|e| &e.binding == binding) else {
             return Err(Error::refused(
@@ -392,7 +286,7 @@ impl Replay {
             ));
         };
         let path = self.dir.join(&entry.result);
-        let expected = self.schema(query, binding).await?;
+        let expected = self.schema(sql, binding).await?;
         let batches = read_parquet(&path, &entry.file)?;
         batches
             .iter()
@@ -400,8 +294,8 @@ impl Replay {
             .collect()
     }
 
-    /// The columns and types of `query`'s result in sprout's engine.
-    async fn schema(&self, query: &Query, binding: &Binding) -> Result<SchemaRef> {
+    /// The columns and types of the result of `sql` in sprout's engine.
+    async fn schema(&self, sql: &str, binding: &Binding) -> Result<SchemaRef> {
         let values: Vec<(String, ScalarValue)> = binding
             .parameters
             .iter()
@@ -409,7 +303,7 @@ impl Replay {
             .collect();
         let frame = self
             .planner
-            .sql(query.text)
+            .sql(sql)
             .await
             .and_then(|f| f.with_param_values(values))?;
         Ok(Arc::new(frame.schema().as_arrow().clone()))
@@ -433,7 +327,7 @@ fn shown(binding: &Binding) -> String {
 fn session(exchange: Exchange) -> SessionContext {
     let config = datafusion::prelude::SessionConfig::new()
         .with_extension(Arc::new(exchange))
-        .with_extension(Arc::new(super::QueryLog::default()));
+        .with_extension(Arc::new(crate::engine::QueryLog::default()));
     SessionContext::new_with_config(config)
 }
 
@@ -548,23 +442,21 @@ fn conform(batch: &RecordBatch, expected: &SchemaRef, path: &Path) -> Result<Rec
 }
 
 /// Write `bindings` as `dialect`'s SQL into the new folder `dir` (staged and
-/// swapped in whole), with `queries.json`; returns the manifest.
+/// swapped in whole), with `queries.json`; `statements` has each measure
+/// file's SQL without its header, by name. Returns the manifest.
 pub fn write_queries(
     dir: &Path,
     dialect: Dialect,
     period: &str,
-    bindings: &BTreeSet<Binding>,
+    (bindings, statements): (&BTreeSet<Binding>, &BTreeMap<&str, String>),
 ) -> Result<Manifest> {
     let manifest = Manifest::new(dialect, period, bindings);
     let staged = crate::folder::StagedDir::create(dir)?;
     for entry in &manifest.queries {
-        let query = crate::registry::measure_files()
-            .into_iter()
-            .find(|q| q.name == entry.binding.query)
-            .expect("a recorded query is a measure file");
+        let statement = &statements[entry.binding.query.as_str()];
         crate::atomic::write(
             &staged.path().join(&entry.file),
-            dialect.write(query, &entry.binding).as_bytes(),
+            dialect.write(statement, &entry.binding).as_bytes(),
         )?;
     }
     let mut json = serde_json::to_string_pretty(&manifest)
@@ -578,11 +470,9 @@ pub fn write_queries(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::binding::Literal;
 
-    const PAIRS: Query = Query {
-        name: "demo",
-        text: "-- title: Demo\n-- definition: d\nSELECT a FROM t\nWHERE d >= $period_start AND d <= $period_end AND x = $period_start_x AND c = $cohort\n  AND n >= -$days",
-    };
+    const DEMO: &str = "SELECT a FROM t\nWHERE d >= $period_start AND d <= $period_end AND x = $period_start_x AND c = $cohort\n  AND n >= -$days";
 
     #[test]
     fn a_binding_keeps_only_the_parameters_the_sql_names_and_writes_them_in() {
@@ -599,7 +489,7 @@ mod tests {
             ("days", ScalarValue::Int64(Some(14))),
             ("unused", ScalarValue::Int64(Some(1))),
         ];
-        let binding = Binding::of(&PAIRS, &params);
+        let binding = Binding::of("demo", DEMO, &params);
         assert_eq!(
             binding.parameters.keys().collect::<Vec<_>>(),
             [
@@ -610,7 +500,7 @@ mod tests {
                 "period_start_x"
             ]
         );
-        let sql = Dialect::Datafusion.write(&PAIRS, &binding);
+        let sql = Dialect::Datafusion.write(DEMO, &binding);
         assert_eq!(
             sql,
             "SELECT a FROM t\nWHERE d >= DATE '2024-04-01' AND d <= DATE '2025-03-31' AND x = 7 AND c = 'it''s closed'\n  AND n >= -14\n"
@@ -619,13 +509,10 @@ mod tests {
 
     #[test]
     fn duckdb_divides_integers_whole() {
-        let q = Query {
-            name: "q",
-            text: "SELECT CAST((a + 1) / 2 AS VARCHAR) AS x, CAST((b + 2) / 3 AS BIGINT) AS y FROM t",
-        };
-        let b = Binding::of(&q, &[]);
+        let q = "SELECT CAST((a + 1) / 2 AS VARCHAR) AS x, CAST((b + 2) / 3 AS BIGINT) AS y FROM t";
+        let b = Binding::of("q", q, &[]);
         assert_eq!(
-            Dialect::Duckdb.write(&q, &b),
+            Dialect::Duckdb.write(q, &b),
             "SELECT CAST((a + 1) // 2 AS VARCHAR) AS x, CAST((b + 2) // 3 AS BIGINT) AS y FROM t\n"
         );
     }
