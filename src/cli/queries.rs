@@ -15,8 +15,8 @@ use super::measures::MeasureSettings;
 
 #[derive(Debug, Args)]
 pub(super) struct QueriesArgs {
-    /// Whose SQL to write: datafusion (sprout's own, parameters written in)
-    /// or duckdb.
+    /// Whose SQL to write: datafusion (sprout's own, parameters written in),
+    /// duckdb, or spark (Spark SQL 3.4 or later, as on Databricks).
     #[arg(long, value_enum)]
     dialect: Dialect,
     /// Folder for the queries (one .sql file per query run) and
