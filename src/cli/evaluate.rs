@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::console::Console;
 use crate::error::Result;
-use crate::evaluate::{self, EvaluateOptions, Evaluation};
+use crate::evaluate::{self, EvaluateOptions, Evaluation, Source};
 use crate::stages::Stopwatch;
 use crate::text::thousands;
 
@@ -39,15 +39,24 @@ pub(super) struct EvaluateArgs {
 pub(super) fn evaluation_summary(e: &Evaluation) -> String {
     let rows: u64 = e.ingest.files.iter().map(|f| f.rows_read).sum();
     let quarantined = e.ingest.quarantined();
-    let mut out = format!(
-        "Evaluated {} ({}) from {} input files ({} lines, {} records, {} quarantined)\n\n",
-        e.stamp.title,
-        e.stamp.period,
-        e.ingest.files.len(),
-        thousands(e.ingest.lines_read()),
-        thousands(rows),
-        thousands(quarantined)
-    );
+    let mut out = match &e.source {
+        Source::Warehouse(_) => format!(
+            "Evaluated {} ({}) from {} input files ({} lines, {} records, {} quarantined)\n\n",
+            e.stamp.title,
+            e.stamp.period,
+            e.ingest.files.len(),
+            thousands(e.ingest.lines_read()),
+            thousands(rows),
+            thousands(quarantined)
+        ),
+        Source::QueryResults(dir) => format!(
+            "Evaluated {} ({}) from the query results in {} ({} files)\n\n",
+            e.stamp.title,
+            e.stamp.period,
+            dir.display(),
+            e.stamp.inputs.len()
+        ),
+    };
     for f in &e.ingest.files {
         if f.header_lines + f.rows_read != f.lines_read {
             out.push_str(&format!("  {}\n", line_account(f)));
@@ -85,16 +94,18 @@ pub(super) fn evaluation_summary(e: &Evaluation) -> String {
         "Tables:     {}\n",
         e.output.join("tables").display()
     ));
-    out.push_str(&format!(
-        "Warehouse:  {} (row-level: not for publication)\n",
-        e.warehouse.display()
-    ));
-    if quarantined > 0 {
+    if let Source::Warehouse(warehouse) = &e.source {
         out.push_str(&format!(
-            "\n{} rows quarantined: sprout sql \"SELECT * FROM quarantine ORDER BY source_file, line\" --warehouse {}\n",
-            thousands(quarantined),
-            e.warehouse.display()
+            "Warehouse:  {} (row-level: not for publication)\n",
+            warehouse.display()
         ));
+        if quarantined > 0 {
+            out.push_str(&format!(
+                "\n{} rows quarantined: sprout sql \"SELECT * FROM quarantine ORDER BY source_file, line\" --warehouse {}\n",
+                thousands(quarantined),
+                warehouse.display()
+            ));
+        }
     }
     out
 }

@@ -58,8 +58,8 @@ pub struct EvaluateOptions {
 pub struct Evaluation {
     /// The output folder.
     pub output: PathBuf,
-    /// The warehouse folder.
-    pub warehouse: PathBuf,
+    /// What the measures were computed from.
+    pub source: Source,
     /// Files written, relative to the output folder, in order.
     pub files: Vec<String>,
     /// What ingest did.
@@ -74,6 +74,16 @@ pub struct Evaluation {
     pub suppressed: usize,
     /// The disclosure audit of the outputs.
     pub audit: crate::audit::Audit,
+}
+
+/// What an evaluation's measures were computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The warehouse it rebuilt from the extracts.
+    Warehouse(PathBuf),
+    /// The query results in a folder written by `sprout queries`
+    /// (`[inputs] query_results`).
+    QueryResults(PathBuf),
 }
 
 /// The run time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
@@ -125,6 +135,7 @@ pub fn evaluate(
         Some(w) => base.join(w),
         None => output.parent().unwrap_or(Path::new(".")).join("warehouse"),
     };
+    let query_results = spec.inputs.query_results.as_ref().map(|p| base.join(p));
     let ingest_options = IngestOptions {
         inputs: spec.inputs.extracts.iter().map(|p| base.join(p)).collect(),
         warehouse: warehouse.clone(),
@@ -158,7 +169,19 @@ pub fn evaluate(
         Named::new(output_role, &output),
         Named::new("the warehouse (`warehouse` in the spec)", &warehouse),
     ];
+    // With query results nothing is ingested and no warehouse is built.
+    let targets = if query_results.is_some() {
+        &targets[..1]
+    } else {
+        &targets[..]
+    };
     let mut inputs = ingest_options.named_inputs();
+    if let Some(dir) = &query_results {
+        inputs.push(Named::new(
+            "the query results (`query_results` in the spec)",
+            dir,
+        ));
+    }
     inputs.push(Named::new("the spec", path));
     if let Some(t) = &templates {
         inputs.push(Named::new("the templates folder", t));
@@ -174,26 +197,35 @@ pub fn evaluate(
     if let Some(r) = &reference_rates {
         inputs.push(Named::new("the reference-rates file", r));
     }
-    check_apart(&targets, &inputs)?;
+    check_apart(targets, &inputs)?;
     let command = "sprout evaluate";
-    let _locks = [
-        FolderLock::acquire(
-            targets[0],
-            Access::Exclusive,
-            Made::Evaluation,
+    let mut _locks = vec![FolderLock::acquire(
+        targets[0],
+        Access::Exclusive,
+        Made::Evaluation,
+        command,
+        console,
+    )?];
+    match &query_results {
+        Some(dir) => _locks.push(FolderLock::acquire(
+            Named::new("the query results (`query_results` in the spec)", dir),
+            Access::Shared,
+            Made::Queries,
             command,
             console,
-        )?,
-        FolderLock::acquire(
+        )?),
+        None => _locks.push(FolderLock::acquire(
             targets[1],
             Access::Exclusive,
             Made::Warehouse,
             command,
             console,
-        )?,
-    ];
+        )?),
+    }
     check_replaceable(targets[0], Made::Evaluation)?;
-    check_replaceable(targets[1], Made::Warehouse)?;
+    if query_results.is_none() {
+        check_replaceable(targets[1], Made::Warehouse)?;
+    }
     let period = Period::parse(&spec.period)?;
     let pairing = spec.pairing();
     let health = spec.health(path, base)?;
@@ -204,16 +236,27 @@ pub fn evaluate(
     // The warehouse is rebuilt beside the old one, and both it and the
     // outputs are swapped in only when everything is written: a failure at
     // any stage leaves the previous warehouse and outputs as they were.
-    console.note(format!("Ingesting into {}", warehouse.display()));
-    let staged_warehouse = StagedDir::create(&warehouse)?;
-    let ingest_report = ingest::ingest_into(&ingest_options, staged_warehouse.path(), console)?;
+    let (staged_warehouse, ingest_report) = match &query_results {
+        Some(dir) => {
+            console.note(format!("Reading the query results in {}", dir.display()));
+            (None, IngestReport::default())
+        }
+        None => {
+            console.note(format!("Ingesting into {}", warehouse.display()));
+            let staged = StagedDir::create(&warehouse)?;
+            let report = ingest::ingest_into(&ingest_options, staged.path(), console)?;
+            (Some(staged), report)
+        }
+    };
     watch.lap("ingest");
 
     console.note(format!("Computing the measures for {}", period.label));
     watch.show(console.stage(), "Computing the measures");
     let measure_options = MeasureOptions {
-        warehouse: staged_warehouse.path().to_path_buf(),
-        query_results: None,
+        warehouse: staged_warehouse
+            .as_ref()
+            .map_or_else(PathBuf::new, |s| s.path().to_path_buf()),
+        query_results: query_results.clone(),
         period: period.clone(),
         out: output.clone(),
         pairing,
@@ -254,7 +297,27 @@ pub fn evaluate(
         policy,
     ));
     let warnings: Vec<String> = cautions.into_iter().map(|c| c.message).collect();
-    let manifest = Warehouse::open(staged_warehouse.path())?.manifest().clone();
+    let inputs: Vec<StampInput> = match (&staged_warehouse, &query_results) {
+        (Some(staged), _) => Warehouse::open(staged.path())?
+            .manifest()
+            .inputs
+            .iter()
+            .map(|i| StampInput {
+                file: i.file.clone(),
+                table: i.table.clone(),
+                sha256: i.sha256.clone(),
+            })
+            .collect(),
+        (None, Some(dir)) => crate::measures::exchange::result_files(dir)?
+            .into_iter()
+            .map(|(file, table, sha256)| StampInput {
+                file,
+                table,
+                sha256,
+            })
+            .collect(),
+        (None, None) => Vec::new(),
+    };
     let stamp = Stamp {
         title: spec.title.clone(),
         period: period.label.clone(),
@@ -274,15 +337,7 @@ pub fn evaluate(
         policy: policy.name().to_string(),
         policy_description: policy.description(),
         not_for_publication: !policy.publishable(),
-        inputs: manifest
-            .inputs
-            .iter()
-            .map(|i| StampInput {
-                file: i.file.clone(),
-                table: i.table.clone(),
-                sha256: i.sha256.clone(),
-            })
-            .collect(),
+        inputs,
     };
 
     watch.suspend(|| console.note(format!("Rendering into {}", output.display())));
@@ -417,13 +472,18 @@ pub fn evaluate(
             findings: audit.summary(),
         });
     }
-    staged_warehouse.commit()?;
+    if let Some(staged) = staged_warehouse {
+        staged.commit()?;
+    }
     staged.commit()?;
     watch.lap("report");
     watch.done();
     Ok(Evaluation {
         output,
-        warehouse,
+        source: match query_results {
+            Some(dir) => Source::QueryResults(dir),
+            None => Source::Warehouse(warehouse),
+        },
         files,
         ingest: ingest_report,
         warnings,

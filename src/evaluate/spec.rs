@@ -10,6 +10,7 @@
 //!
 //! [inputs]
 //! extracts = ["extract"]              # files or folders, as for `sprout ingest`
+//! # or, instead of extracts: query_results = "queries" (a `sprout queries` folder with its results)
 //! as_of = "2025-06-30"                # dates after this are impossible (default: today)
 //!
 //! [disclosure]
@@ -98,7 +99,11 @@ fn default_output() -> PathBuf {
 #[serde(deny_unknown_fields)]
 pub struct Inputs {
     /// Extract files or folders.
+    #[serde(default)]
     pub extracts: Vec<PathBuf>,
+    /// Instead of extracts: a folder written by `sprout queries` holding each
+    /// measure query's result, computed elsewhere (no warehouse is built).
+    pub query_results: Option<PathBuf>,
     /// A mapping file for every extract.
     pub mapping: Option<PathBuf>,
     /// The official IMD file.
@@ -118,6 +123,44 @@ pub struct Inputs {
     pub key_file: Option<PathBuf>,
     /// Dates after this day are impossible (YYYY-MM-DD; default today).
     pub as_of: Option<String>,
+}
+
+impl Inputs {
+    /// Extracts or query results, not both; with query results, nothing
+    /// that only ingest reads.
+    fn check(&self, path: &Path) -> Result<()> {
+        if self.query_results.is_none() {
+            return Ok(());
+        }
+        let ingest_only = [
+            ("extracts", !self.extracts.is_empty()),
+            ("mapping", self.mapping.is_some()),
+            ("imd", self.imd.is_some()),
+            ("area_population", self.area_population.is_some()),
+            ("ods_practices", self.ods_practices.is_some()),
+            ("ods_pcns", self.ods_pcns.is_some()),
+            ("wellbeing_estimates", self.wellbeing_estimates.is_some()),
+            ("list_sizes", self.list_sizes.is_some()),
+            ("key_file", self.key_file.is_some()),
+            ("as_of", self.as_of.is_some()),
+        ];
+        let given: Vec<&str> = ingest_only
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(name, _)| *name)
+            .collect();
+        if given.is_empty() {
+            return Ok(());
+        }
+        Err(Error::config(
+            path,
+            format!(
+                "[inputs] has query_results and {}: with query results nothing is ingested (the queries ran where the data is), so remove {} or query_results",
+                given.join(", "),
+                if given.len() == 1 { "it" } else { "them" }
+            ),
+        ))
+    }
 }
 
 /// `[wellbeing]`.
@@ -370,6 +413,7 @@ impl Spec {
                 .unwrap_or_default();
             Error::config(path, format!("{at}{}", e.message()))
         })?;
+        spec.inputs.check(path)?;
         Ok(spec)
     }
 

@@ -577,6 +577,41 @@ fn conform(batch: &RecordBatch, expected: &SchemaRef, path: &Path) -> Result<Rec
     RecordBatch::try_new(relaxed, columns).map_err(|e| Error::config(path, e.to_string()))
 }
 
+/// Every result file of the queries folder `dir`, as an evaluation's stamp
+/// lists its inputs: (file in the folder, what it is, SHA-256 of its bytes).
+pub fn result_files(dir: &Path) -> Result<Vec<(String, String, String)>> {
+    let manifest = Manifest::read(dir)?;
+    let mut files = Vec::new();
+    for entry in &manifest.queries {
+        let path = dir.join(&entry.result);
+        let parts: Vec<PathBuf> = if path.is_dir() {
+            let mut parts: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map_err(|e| Error::io(&path, "listing", e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+                .collect();
+            parts.sort();
+            parts
+        } else {
+            vec![path]
+        };
+        for part in parts {
+            let bytes = std::fs::read(&part).map_err(|e| Error::io(&part, "reading", e))?;
+            let name = part
+                .strip_prefix(dir)
+                .unwrap_or(&part)
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.push((
+                name,
+                format!("result of {}", entry.file),
+                crate::ingest::sha256_hex(&bytes),
+            ));
+        }
+    }
+    Ok(files)
+}
+
 /// Write `bindings` as `dialect`'s SQL into the new folder `dir` (staged and
 /// swapped in whole), with `queries.json`; `statements` has each measure
 /// file's SQL without its header, by name. Returns the manifest.

@@ -249,3 +249,97 @@ fn duckdb_results_give_the_same_tables() {
         }
     }
 }
+
+/// `sprout evaluate` with `[inputs] query_results` instead of extracts
+/// builds no warehouse and publishes the same tables (disclosure control
+/// and the audit included) as the evaluation of the extracts the results
+/// came from; its stamp lists each result file with its hash. A spec that
+/// also names extracts is refused.
+#[test]
+fn an_evaluation_from_query_results_publishes_the_same_tables() {
+    let epoch = ("SOURCE_DATE_EPOCH", "1750000000");
+    let root = tempfile::tempdir().unwrap();
+    let spec = |name: &str, inputs: &str| {
+        let path = root.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "title = \"Sample\"\nperiod = \"2024/25\"\noutput = \"{name}.out\"\nwarehouse = \"wh\"\n[inputs]\n{inputs}\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let from_extracts = spec(
+        "extracts",
+        &format!(
+            "extracts = [\"{}\"]\nas_of = \"2026-10-31\"",
+            s(&sample_extract())
+        ),
+    );
+    let run = crate::support::sprout_with_env(&["evaluate", s(&from_extracts), "-q"], &[epoch]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let wh = root.path().join("wh");
+    let queries = root.path().join("q");
+    write_queries(&queries, "datafusion", &["--period", "2024/25"]);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(queries.join("queries.json")).unwrap()).unwrap();
+    for e in manifest["queries"].as_array().unwrap() {
+        let sql = std::fs::read_to_string(queries.join(e["file"].as_str().unwrap())).unwrap();
+        let result = queries.join(e["result"].as_str().unwrap());
+        let run = sprout(&["sql", "-q", "-w", s(&wh), "-o", s(&result), "--", &sql]);
+        assert_eq!(run.code, 0, "{}: {}", e["file"], run.all());
+    }
+    let wh_before = tree(&wh);
+    let from_results = spec("results", "query_results = \"q\"");
+    let run = crate::support::sprout_with_env(&["evaluate", s(&from_results)], &[epoch]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("from the query results in") && !run.stdout.contains("Warehouse:"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(tree(&wh), wh_before, "no warehouse is built or touched");
+    let (a, b) = (
+        tree(&root.path().join("extracts.out/tables")),
+        tree(&root.path().join("results.out/tables")),
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        // What ingest read, and the run's settings (which name the inputs), differ.
+        if name.starts_with("ingest_summary.") || name.starts_with("settings.") {
+            continue;
+        }
+        assert!(&b[name] == bytes, "{name} differs");
+    }
+    let record: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.path().join("results.out/evaluation.json")).unwrap(),
+    )
+    .unwrap();
+    let inputs = record["stamp"]["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), manifest["queries"].as_array().unwrap().len());
+    assert!(
+        inputs
+            .iter()
+            .all(|i| i["table"].as_str().unwrap().starts_with("result of ")
+                && i["sha256"].as_str().unwrap().len() == 64),
+        "{inputs:?}"
+    );
+    assert_eq!(record["audit"]["findings"], serde_json::json!([]));
+
+    let both = spec(
+        "both",
+        &format!(
+            "query_results = \"q\"\nextracts = [\"{}\"]",
+            s(&sample_extract())
+        ),
+    );
+    let run = crate::support::sprout_with_env(&["evaluate", s(&both)], &[epoch]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("[inputs] has query_results and extracts"),
+        "{}",
+        run.all()
+    );
+}
