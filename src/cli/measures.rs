@@ -33,7 +33,7 @@ pub(super) struct MeasuresArgs {
     /// instead of the warehouse: a folder written by `sprout queries` (same
     /// period and settings) holding each query's result as Parquet, named as
     /// its queries.json says.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["warehouse", "cluster"])]
     query_results: Option<PathBuf>,
     /// Output folder for the tables (Parquet, CSV, JSON, data_dictionary.csv) and charts/.
     #[arg(long, short, default_value = "out/measures")]

@@ -160,6 +160,44 @@ fn results_computed_elsewhere_give_the_same_tables() {
         other.all()
     );
 
+    // Results written for another sprout version are refused, with the fix.
+    let manifest_path = queries.join("queries.json");
+    let original = std::fs::read_to_string(&manifest_path).unwrap();
+    std::fs::write(
+        &manifest_path,
+        original.replace(
+            &format!("\"sprout_version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+            "\"sprout_version\": \"0.0.1\"",
+        ),
+    )
+    .unwrap();
+    let old = measures(
+        ("--query-results", &queries),
+        &root.path().join("old"),
+        &settings,
+    );
+    assert_eq!(old.code, 2, "{}", old.all());
+    assert!(
+        old.stderr.contains("was written by sprout 0.0.1")
+            && old
+                .stderr
+                .contains("write the queries again with this sprout"),
+        "{}",
+        old.all()
+    );
+    std::fs::write(&manifest_path, original).unwrap();
+    let with_cluster = measures(
+        ("--query-results", &queries),
+        &root.path().join("cl"),
+        &["--period", "2024/25", "--cluster", "standalone"],
+    );
+    assert_eq!(with_cluster.code, 2, "{}", with_cluster.all());
+    assert!(
+        with_cluster.stderr.contains("cannot be used with"),
+        "{}",
+        with_cluster.all()
+    );
+
     // The queries folder now holds the user's results: writing queries over
     // it again is refused, and nothing in it changes.
     let before = tree(&queries);
