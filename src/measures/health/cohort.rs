@@ -365,16 +365,23 @@ fn add_events(
         else {
             continue;
         };
+        // Each person's dates are a range of the one values array (no slice
+        // made per person).
+        let Some(values) = days.values().as_primitive_opt::<Date32Type>() else {
+            continue;
+        };
+        let offsets = days.value_offsets();
         for (i, person) in persons.iter().enumerate() {
             let Some(p) = *person else { continue };
             if days.is_null(i) {
                 continue;
             }
-            let person_days = days.value(i);
-            let Some(person_days) = person_days.as_primitive_opt::<Date32Type>() else {
-                continue;
-            };
-            list.extend(person_days.iter().flatten().map(|d| (p, d)));
+            let range = offsets[i] as usize..offsets[i + 1] as usize;
+            list.extend(
+                range
+                    .filter(|&j| values.is_valid(j))
+                    .map(|j| (p, values.value(j))),
+            );
         }
     }
 }
