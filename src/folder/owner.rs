@@ -37,6 +37,15 @@ pub const QUERIES_MANIFEST: &str = "queries.json";
 const SYSTEM_FILES: &[&str] = &[".DS_Store", "Thumbs.db", "desktop.ini"];
 
 impl Made {
+    /// Every kind.
+    pub const ALL: [Made; 5] = [
+        Made::Warehouse,
+        Made::Evaluation,
+        Made::Measures,
+        Made::Synthetic,
+        Made::Queries,
+    ];
+
     /// The file that marks a folder of this kind as sprout's.
     pub fn marker(self) -> &'static str {
         match self {

@@ -33,7 +33,7 @@ impl StagedDir {
         let target = super::paths::resolve(target);
         let staging = sibling(&target, "staging", std::process::id());
         if staging.join(STAGING_MARKER).exists() {
-            std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, "clearing", e))?;
+            remove_markers_last(&staging, || {}).map_err(|e| Error::io(&staging, "clearing", e))?;
         }
         std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, "creating folder", e))?;
         // An empty marker made in one step (not written and renamed), so a
@@ -94,7 +94,8 @@ impl StagedDir {
         let marker = self.target.join(STAGING_MARKER);
         std::fs::remove_file(&marker).map_err(|e| Error::io(&marker, "removing", e))?;
         if had_old {
-            std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, "removing", e))?;
+            remove_markers_last(&old, || crash_point("removing-old", &name))
+                .map_err(|e| Error::io(&old, "removing", e))?;
         }
         Ok(())
     }
@@ -103,9 +104,37 @@ impl StagedDir {
 impl Drop for StagedDir {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
+            let _ = remove_markers_last(&self.staging, || {});
         }
     }
+}
+
+/// Remove a folder sprout made with its marker files last (the staging
+/// marker and each kind's, [`Made::marker`]): a run killed part way leaves
+/// a folder still marked, or an empty one, both of which recovery finishes
+/// removing, never one it can no longer tell is sprout's. `before_markers`
+/// runs when only the markers are left (a crash point).
+fn remove_markers_last(folder: &Path, before_markers: impl FnOnce()) -> std::io::Result<()> {
+    let is_marker = |name: &std::ffi::OsStr| {
+        name == STAGING_MARKER || Made::ALL.iter().any(|m| name == m.marker())
+    };
+    let mut markers = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let path = entry.path();
+        if is_marker(&entry.file_name()) {
+            markers.push(path);
+        } else if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    before_markers();
+    for marker in markers {
+        std::fs::remove_file(&marker)?;
+    }
+    std::fs::remove_dir(folder)
 }
 
 /// Make the renames and files in `folder` durable (best effort: not every
@@ -213,7 +242,7 @@ pub fn recover(target: &Path, made: Made) -> Result<Vec<String>> {
         ));
     }
     for old in olds {
-        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, "removing", e))?;
+        remove_markers_last(&old, || {}).map_err(|e| Error::io(&old, "removing", e))?;
         done.push(format!(
             "removed {}, the previous version of {} left by a run stopped just after replacing it",
             old.display(),
@@ -221,7 +250,7 @@ pub fn recover(target: &Path, made: Made) -> Result<Vec<String>> {
         ));
     }
     for staging in found.staging {
-        std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, "removing", e))?;
+        remove_markers_last(&staging, || {}).map_err(|e| Error::io(&staging, "removing", e))?;
         done.push(format!(
             "removed {}, left unfinished by a run that stopped",
             staging.display()

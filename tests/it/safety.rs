@@ -275,8 +275,10 @@ fn readers_share_the_warehouse_and_a_writer_waits_for_none() {
     assert!(read.stderr.contains("in use"), "{}", read.all());
 }
 
-/// The crash points of one swap, in order.
-const STEPS: [&str; 3] = ["staged", "moved-aside", "swapped"];
+/// The crash points of one swap, in order (`removing-old`: the previous
+/// folder emptied but for its markers, which go last so that recovery can
+/// still tell it is sprout's).
+const STEPS: [&str; 4] = ["staged", "moved-aside", "swapped", "removing-old"];
 
 #[test]
 fn a_run_killed_at_any_rename_loses_nothing_and_the_next_run_recovers() {
@@ -341,7 +343,11 @@ fn a_run_killed_at_a_random_moment_loses_nothing() {
             differing.is_empty(),
             "killed after {delay_ms} ms, then rerun: {differing:?} differ"
         );
-        assert!(swap_leftovers(root.path()).is_empty(), "{delay_ms} ms");
+        assert!(
+            swap_leftovers(root.path()).is_empty(),
+            "{delay_ms} ms: {:?}",
+            swap_leftovers(root.path())
+        );
     }
 }
 
