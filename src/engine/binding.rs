@@ -83,18 +83,24 @@ impl Binding {
             query: query.to_string(),
             parameters: params
                 .iter()
-                .filter(|(name, _)| names_parameter(sql, name))
+                .filter(|(name, _)| parameter_uses(sql, name).next().is_some())
                 .map(|(name, value)| ((*name).to_string(), Literal::of(value)))
                 .collect(),
         }
     }
 }
 
-/// Whether `sql` names the parameter `$name` (not merely one that starts with it).
-fn names_parameter(sql: &str, name: &str) -> bool {
+/// Where `sql` names the parameter `$name`: the byte range of each `$name`
+/// that is not the start of a longer name (`$period_start_x`).
+pub fn parameter_uses<'a>(
+    sql: &'a str,
+    name: &str,
+) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
     let marker = format!("${name}");
-    sql.match_indices(&marker).any(|(at, _)| {
-        !sql[at + marker.len()..]
+    let len = marker.len();
+    let starts: Vec<usize> = sql.match_indices(&marker).map(|(at, _)| at).collect();
+    starts.into_iter().map(move |at| at..at + len).filter(|r| {
+        !sql[r.end..]
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::binding::Binding;
+use crate::engine::binding::{Binding, parameter_uses};
 
 /// An engine whose SQL `sprout queries` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
@@ -196,22 +196,16 @@ fn with_null_order(clause: &str) -> String {
         .join(", ")
 }
 
-/// `sql` with every `$name` (and not `$name_more`) replaced by `literal`.
+/// `sql` with every use of `$name` ([`parameter_uses`]) replaced by `literal`.
 fn replace_parameter(sql: &str, name: &str, literal: &str) -> String {
-    let marker = format!("${name}");
     let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    while let Some(at) = rest.find(&marker) {
-        let after = &rest[at + marker.len()..];
-        let longer = after
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-        out.push_str(&rest[..at]);
-        out.push_str(if longer { &marker } else { literal });
-        rest = after;
+    let mut copied = 0;
+    for used in parameter_uses(sql, name) {
+        out.push_str(&sql[copied..used.start]);
+        out.push_str(literal);
+        copied = used.end;
     }
-    out.push_str(rest);
+    out.push_str(&sql[copied..]);
     out
 }
 
