@@ -290,9 +290,9 @@ impl ReferralSpan {
         ctx: &datafusion::prelude::SessionContext,
         period: &Period,
     ) -> crate::error::Result<ReferralSpan> {
-        use crate::measures::table::column;
+        use crate::measures::table::{column, int_at};
         use datafusion::arrow::array::{Array, AsArray};
-        use datafusion::arrow::datatypes::{Date32Type, Int64Type};
+        use datafusion::arrow::datatypes::Date32Type;
         let batches = REFERRAL_SPAN_SQL.run(ctx, &period.parameters()).await?;
         let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
             return Ok(ReferralSpan::default());
@@ -304,9 +304,7 @@ impl ReferralSpan {
                 .map(|a| crate::days::from_date32(a.value(0)))
         };
         Ok(ReferralSpan {
-            in_period: column(b, "in_period")
-                .and_then(|c| c.as_primitive_opt::<Int64Type>())
-                .map_or(0, |a| a.value(0)),
+            in_period: int_at(b, "in_period", 0).unwrap_or(0),
             dates: date("first_referral").zip(date("last_referral")),
         })
     }

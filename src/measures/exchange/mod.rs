@@ -31,6 +31,7 @@ use datafusion::prelude::SessionContext;
 pub use dialect::Dialect;
 pub use folder::{MANIFEST, Manifest, result_files, write_queries};
 use replay::Replay;
+pub use replay::declared_tables;
 
 use crate::engine::binding::Binding;
 use crate::error::Result;

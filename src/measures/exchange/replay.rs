@@ -93,8 +93,9 @@ fn shown(binding: &Binding) -> String {
         .join(", ")
 }
 
-/// A session with every declared warehouse table, empty.
-fn declared_tables() -> Result<SessionContext> {
+/// A session with every declared warehouse table, empty: to plan a measure
+/// query without data.
+pub fn declared_tables() -> Result<SessionContext> {
     use datafusion::datasource::MemTable;
     let ctx = SessionContext::new();
     for table in crate::model::TABLES {
