@@ -29,11 +29,26 @@ fn measures(source: (&str, &Path), out: &Path, settings: &[&str]) -> crate::supp
     sprout(&args)
 }
 
+/// A queries folder's `queries.json`.
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("queries.json")).unwrap()).unwrap()
+}
+
+/// Answer every query of the queries folder `dir` with sprout's own engine
+/// over `wh`, one `sprout sql` each, saving each result where
+/// `queries.json` says.
+fn answer_with_sprout(dir: &Path, wh: &Path) {
+    for e in manifest(dir)["queries"].as_array().unwrap() {
+        let sql = std::fs::read_to_string(dir.join(e["file"].as_str().unwrap())).unwrap();
+        let result = dir.join(e["result"].as_str().unwrap());
+        let run = sprout(&["sql", "-q", "-w", s(wh), "-o", s(&result), "--", &sql]);
+        assert_eq!(run.code, 0, "{}: {}", e["file"], run.all());
+    }
+}
+
 /// Each (query, parameters) in a queries folder's manifest.
 fn manifest_bindings(dir: &Path) -> BTreeSet<String> {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("queries.json")).unwrap()).unwrap();
-    manifest["queries"]
+    manifest(dir)["queries"]
         .as_array()
         .unwrap()
         .iter()
@@ -107,9 +122,6 @@ fn results_computed_elsewhere_give_the_same_tables() {
     let queries = root.path().join("q");
     let settings = ["--period", "2024/25"];
     write_queries(&queries, "datafusion", &settings);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(queries.join("queries.json")).unwrap()).unwrap();
-    let entries = manifest["queries"].as_array().unwrap().clone();
 
     // Before any result is there: the first query's file is named, and how to make it.
     let out = root.path().join("from_results");
@@ -123,12 +135,7 @@ fn results_computed_elsewhere_give_the_same_tables() {
     );
     assert!(!out.exists(), "nothing is written");
 
-    for e in &entries {
-        let sql = std::fs::read_to_string(queries.join(e["file"].as_str().unwrap())).unwrap();
-        let result = queries.join(e["result"].as_str().unwrap());
-        let run = sprout(&["sql", "-q", "-w", s(&wh), "-o", s(&result), "--", &sql]);
-        assert_eq!(run.code, 0, "{}: {}", e["file"], run.all());
-    }
+    answer_with_sprout(&queries, &wh);
     let local = root.path().join("local");
     let run = measures(("-w", &wh), &local, &settings);
     assert_eq!(run.code, 0, "{}", run.all());
@@ -320,14 +327,7 @@ fn an_evaluation_from_query_results_publishes_the_same_tables() {
     let wh = root.path().join("wh");
     let queries = root.path().join("q");
     write_queries(&queries, "datafusion", &["--period", "2024/25"]);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(queries.join("queries.json")).unwrap()).unwrap();
-    for e in manifest["queries"].as_array().unwrap() {
-        let sql = std::fs::read_to_string(queries.join(e["file"].as_str().unwrap())).unwrap();
-        let result = queries.join(e["result"].as_str().unwrap());
-        let run = sprout(&["sql", "-q", "-w", s(&wh), "-o", s(&result), "--", &sql]);
-        assert_eq!(run.code, 0, "{}: {}", e["file"], run.all());
-    }
+    answer_with_sprout(&queries, &wh);
     let wh_before = tree(&wh);
     let from_results = spec("results", "query_results = \"q\"");
     let run = crate::support::sprout_with_env(&["evaluate", s(&from_results)], &[epoch]);
@@ -355,7 +355,10 @@ fn an_evaluation_from_query_results_publishes_the_same_tables() {
     )
     .unwrap();
     let inputs = record["stamp"]["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), manifest["queries"].as_array().unwrap().len());
+    assert_eq!(
+        inputs.len(),
+        manifest(&queries)["queries"].as_array().unwrap().len()
+    );
     assert!(
         inputs
             .iter()
