@@ -14,7 +14,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::Result;
-use crate::warehouse::Warehouse;
+use crate::warehouse::{Location, Warehouse};
 
 pub mod binding;
 pub mod cluster;
@@ -86,8 +86,32 @@ pub async fn session(warehouse: &Warehouse, engine: Engine) -> Result<SessionCon
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     warehouse.register(&ctx).await?;
     match &engine.cluster {
+        None if matches!(warehouse.location(), Location::Store { .. }) => {
+            check_copy(&ctx, warehouse).await?;
+            Ok(ctx)
+        }
         None => Ok(ctx),
         Some(on) => cluster::connect(ctx, on, warehouse).await,
+    }
+}
+
+/// Refuse a warehouse in an object store whose tables' rows differ from its
+/// manifest's (a copy made only in part, or still under way). A cluster
+/// checks the same on its executors ([`cluster::connect`]).
+async fn check_copy(ctx: &SessionContext, warehouse: &Warehouse) -> Result<()> {
+    let location = warehouse.location();
+    match warehouse.first_miscounted(ctx).await {
+        Ok(None) => Ok(()),
+        Ok(Some((table, counted, expected))) => Err(crate::error::Error::warehouse(
+            location,
+            format!(
+                "{counted} rows of {table} are there, where its manifest.json says {expected}: the copy is not whole; copy the folder again, the manifest last"
+            ),
+        )),
+        Err(e) => Err(crate::error::Error::warehouse(
+            location,
+            format!("cannot read its tables ({e}); check the AWS_* environment variables"),
+        )),
     }
 }
 

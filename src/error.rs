@@ -79,11 +79,11 @@ pub enum Error {
         findings: String,
     },
 
-    /// The warehouse folder is missing, damaged or from an incompatible version.
-    #[error("warehouse {path}: {problem}")]
+    /// The warehouse is missing, damaged or from an incompatible version.
+    #[error("warehouse {location}: {problem}")]
     Warehouse {
-        /// The warehouse folder.
-        path: PathBuf,
+        /// The warehouse folder or object store URL.
+        location: String,
         /// What is wrong.
         problem: String,
     },
@@ -168,10 +168,10 @@ impl Error {
         }
     }
 
-    /// A warehouse problem in `path`.
-    pub fn warehouse(path: &Path, problem: impl Into<String>) -> Self {
+    /// A warehouse problem at `location`.
+    pub fn warehouse(location: &crate::warehouse::Location, problem: impl Into<String>) -> Self {
         Error::Warehouse {
-            path: path.to_path_buf(),
+            location: location.to_string(),
             problem: problem.into(),
         }
     }

@@ -21,14 +21,17 @@ use crate::measures::{
     wellbeing::PairingRules,
 };
 use crate::stages::Stopwatch;
+use crate::warehouse::Location;
 
 use super::{EngineArgs, parse_day};
 
 #[derive(Debug, Args)]
 pub(super) struct MeasuresArgs {
-    /// Warehouse folder.
+    /// Warehouse folder, or a copy of one in S3 or an S3-compatible store
+    /// (s3://BUCKET/PATH, read with the AWS_* environment variables; cluster
+    /// builds).
     #[arg(long, short, default_value = "warehouse")]
-    warehouse: PathBuf,
+    warehouse: Location,
     /// Answer the measure queries from their results, computed elsewhere,
     /// instead of the warehouse: a folder written by `sprout queries` (same
     /// period and settings) holding each query's result as Parquet, named as
@@ -282,7 +285,7 @@ impl MeasureSettings {
     /// (or `query_results`) and writing to `out`.
     pub(super) fn options(
         self,
-        (warehouse, query_results): (PathBuf, Option<PathBuf>),
+        (warehouse, query_results): (Location, Option<PathBuf>),
         out: PathBuf,
         engine: crate::engine::Engine,
     ) -> Result<MeasureOptions> {

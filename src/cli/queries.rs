@@ -39,7 +39,7 @@ pub(super) fn run(args: QueriesArgs, console: &Console) -> Result<i32> {
     )?;
     check_replaceable(target, Made::Queries)?;
     let options = args.settings.options(
-        (PathBuf::new(), None),
+        (PathBuf::new().into(), None),
         args.out.clone(),
         crate::engine::Engine {
             target_partitions: 1,

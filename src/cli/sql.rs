@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::folder::paths::Named;
 use crate::folder::{Access, FolderLock, Made, check_apart};
 use crate::text::thousands;
-use crate::warehouse::Warehouse;
+use crate::warehouse::{Location, Warehouse};
 
 use super::EngineArgs;
 
@@ -17,9 +17,11 @@ use super::EngineArgs;
 pub(super) struct SqlArgs {
     /// One SELECT statement; tables are named as in `sprout schema`.
     query: String,
-    /// Warehouse folder.
+    /// Warehouse folder, or a copy of one in S3 or an S3-compatible store
+    /// (s3://BUCKET/PATH, read with the AWS_* environment variables; cluster
+    /// builds).
     #[arg(long, short, default_value = "warehouse")]
-    warehouse: PathBuf,
+    warehouse: Location,
     /// Write the result to a .csv, .parquet or .json file instead of printing it.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -34,7 +36,12 @@ pub(super) struct SqlArgs {
 
 /// Run `sprout sql`.
 pub(super) fn run(args: SqlArgs, console: &Console) -> Result<i32> {
-    let source = Named::new("the warehouse (--warehouse)", &args.warehouse);
+    // A warehouse in an object store is read as it is, unlocked; its copy is
+    // checked against its manifest instead.
+    let source = match &args.warehouse {
+        Location::Folder(root) => Some(Named::new("the warehouse (--warehouse)", root)),
+        Location::Store { .. } => None,
+    };
     // An evaluation's published tables sit in its tables/ folder; a
     // `sprout measures` folder holds them at its top.
     let tables = args.tables.as_deref().map(|folder| {
@@ -48,17 +55,20 @@ pub(super) fn run(args: SqlArgs, console: &Console) -> Result<i32> {
         .as_ref()
         .map(|(folder, _, _)| Named::new("the tables folder (--tables)", folder));
     if let Some(output) = &args.output {
-        let mut inputs = vec![source];
+        let mut inputs: Vec<Named> = source.into_iter().collect();
         inputs.extend(tables_named);
         check_apart(&[Named::new("the output file (--output)", output)], &inputs)?;
     }
-    let _reading = FolderLock::acquire(
-        source,
-        Access::Shared,
-        Made::Warehouse,
-        "sprout sql",
-        console,
-    )?;
+    let _reading = match source {
+        Some(source) => Some(FolderLock::acquire(
+            source,
+            Access::Shared,
+            Made::Warehouse,
+            "sprout sql",
+            console,
+        )?),
+        None => None,
+    };
     let _tables_reading = match (&tables, tables_named) {
         (Some((_, made, _)), Some(named)) => Some(FolderLock::acquire(
             named,
@@ -69,8 +79,8 @@ pub(super) fn run(args: SqlArgs, console: &Console) -> Result<i32> {
         )?),
         _ => None,
     };
-    let warehouse = Warehouse::open(&args.warehouse)?;
     crate::engine::runtime(args.engine.target_partitions)?.block_on(async {
+        let warehouse = Warehouse::open_at(&args.warehouse).await?;
         let ctx = crate::engine::session(&warehouse, args.engine.engine()).await?;
         if let Some((_, _, folder)) = &tables {
             crate::sql::register_tables(&ctx, folder).await?;

@@ -503,63 +503,47 @@ fn unreachable_cluster(place: &Place, e: impl std::fmt::Display) -> crate::error
 }
 
 /// Count every warehouse table's rows on the cluster and compare with the
-/// manifest: the executors must read the same files at the same path.
+/// manifest: the executors must read the same files at the same place.
 #[cfg(feature = "cluster")]
 async fn check_warehouse(
     ctx: &SessionContext,
     place: &Place,
     warehouse: &crate::warehouse::Warehouse,
 ) -> Result<()> {
-    use datafusion::arrow::array::{Array, Int64Array};
-    let root = warehouse.root();
-    let fix = format!(
-        "the warehouse must be at {} for the scheduler and every executor too: put it on a file system they all mount at that path (or run them where it is)",
-        root.display()
-    );
-    for (table, expected) in &warehouse.manifest().tables {
-        let sql = format!("SELECT count(*) FROM \"{table}\"");
-        let counted = async {
-            let batches = ctx.sql(&sql).await?.collect().await?;
-            let column = batches
-                .first()
-                .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().cloned());
-            Ok::<_, datafusion::error::DataFusionError>(
-                column.filter(|c| !c.is_empty()).map(|c| c.value(0)),
+    let location = warehouse.location();
+    let fix = match location {
+        crate::warehouse::Location::Folder(root) => format!(
+            "the warehouse must be at {} for the scheduler and every executor too: put it on a file system they all mount at that path (or run them where it is), or copy it to an object store (--warehouse s3://BUCKET/PATH)",
+            root.display()
+        ),
+        crate::warehouse::Location::Store { .. } => format!(
+            "the scheduler and every executor must read {location} with the same AWS_* environment variables as this client, and the copy there must be whole (copy the folder again, the manifest last)"
+        ),
+    };
+    match warehouse.first_miscounted(ctx).await {
+        Ok(None) => Ok(()),
+        Ok(Some((table, counted, expected))) => Err(crate::error::Error::Cluster {
+            address: place.to_string(),
+            problem: format!(
+                "its executors read {counted} rows of {table} at {location}, where the warehouse holds {expected}"
+            ),
+            fix,
+        }),
+        Err(e) => {
+            let message = e.to_string();
+            Err(
+                if message.contains("connect") || message.contains("transport") {
+                    unreachable_cluster(place, message)
+                } else {
+                    crate::error::Error::Cluster {
+                        address: place.to_string(),
+                        problem: format!("its executors could not read the warehouse: {message}"),
+                        fix,
+                    }
+                },
             )
         }
-        .await;
-        let counted = match counted {
-            Ok(Some(n)) => u64::try_from(n).unwrap_or_default(),
-            Ok(None) => 0,
-            Err(e) => {
-                let message = e.to_string();
-                return Err(
-                    if message.contains("connect") || message.contains("transport") {
-                        unreachable_cluster(place, message)
-                    } else {
-                        crate::error::Error::Cluster {
-                            address: place.to_string(),
-                            problem: format!(
-                                "its executors could not read table {table}: {message}"
-                            ),
-                            fix,
-                        }
-                    },
-                );
-            }
-        };
-        if counted != *expected {
-            return Err(crate::error::Error::Cluster {
-                address: place.to_string(),
-                problem: format!(
-                    "its executors read {counted} rows of {table} at {}, where the warehouse holds {expected}",
-                    root.display()
-                ),
-                fix,
-            });
-        }
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_repl
 use crate::measures::table::OutTable;
 use crate::measures::{self, MeasureOptions, health};
 use crate::stages::Stopwatch;
+use crate::warehouse::Location;
 
 /// The tables written and the warnings raised.
 #[derive(Debug)]
@@ -33,19 +34,32 @@ pub async fn run(
     console: &Console,
 ) -> Result<MeasureResult> {
     let target = Named::new("the output folder (--out)", &options.out);
-    let (source, made) = match &options.query_results {
-        Some(dir) => (
+    // A warehouse in an object store is read as it is: nothing there is
+    // locked, and its copy is checked against its manifest instead.
+    let source = match (&options.query_results, &options.warehouse) {
+        (Some(dir), _) => Some((
             Named::new("the query results (--query-results)", dir),
             Made::Queries,
-        ),
-        None => (
-            Named::new("the warehouse (--warehouse)", &options.warehouse),
+        )),
+        (None, Location::Folder(root)) => Some((
+            Named::new("the warehouse (--warehouse)", root),
             Made::Warehouse,
-        ),
+        )),
+        (None, Location::Store { .. }) => None,
     };
-    check_apart(&[target], &[source])?;
+    let sources: Vec<Named> = source.iter().map(|(named, _)| *named).collect();
+    check_apart(&[target], &sources)?;
     let command = "sprout measures";
-    let _reading = FolderLock::acquire(source, Access::Shared, made, command, console)?;
+    let _reading = match source {
+        Some((named, made)) => Some(FolderLock::acquire(
+            named,
+            Access::Shared,
+            made,
+            command,
+            console,
+        )?),
+        None => None,
+    };
     let _writing =
         FolderLock::acquire(target, Access::Exclusive, Made::Measures, command, console)?;
     check_replaceable(target, Made::Measures)?;

@@ -135,6 +135,7 @@ pub fn evaluate(
         Some(w) => base.join(w),
         None => output.parent().unwrap_or(Path::new(".")).join("warehouse"),
     };
+    crate::warehouse::refuse_url_as_folder(&warehouse)?;
     let query_results = spec.inputs.query_results.as_ref().map(|p| base.join(p));
     let ingest_options = IngestOptions {
         inputs: spec.inputs.extracts.iter().map(|p| base.join(p)).collect(),
@@ -255,7 +256,8 @@ pub fn evaluate(
     let measure_options = MeasureOptions {
         warehouse: staged_warehouse
             .as_ref()
-            .map_or_else(PathBuf::new, |s| s.path().to_path_buf()),
+            .map_or_else(PathBuf::new, |s| s.path().to_path_buf())
+            .into(),
         query_results: query_results.clone(),
         period: period.clone(),
         out: output.clone(),

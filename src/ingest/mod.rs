@@ -201,6 +201,7 @@ impl IngestOptions {
 /// when the warehouse overlaps an input, is a folder sprout did not make, or
 /// is in use by another run.
 pub fn ingest(options: &IngestOptions, console: &Console) -> Result<IngestReport> {
+    crate::warehouse::refuse_url_as_folder(&options.warehouse)?;
     let target = Named::new("the warehouse (--warehouse)", &options.warehouse);
     check_apart(&[target], &options.named_inputs())?;
     let _lock = FolderLock::acquire(

@@ -43,7 +43,7 @@ use datafusion::prelude::SessionContext;
 use crate::engine::binding::Binding;
 use crate::error::Result;
 use crate::stages::Stopwatch;
-use crate::warehouse::Warehouse;
+use crate::warehouse::{Location, Warehouse};
 use exchange::Exchange;
 use period::Period;
 use table::OutTable;
@@ -52,8 +52,8 @@ use wellbeing::PairingRules;
 /// What to compute and where to write it.
 #[derive(Debug, Clone)]
 pub struct MeasureOptions {
-    /// Warehouse folder.
-    pub warehouse: PathBuf,
+    /// The warehouse: a folder, or a copy in an object store.
+    pub warehouse: Location,
     /// A queries folder whose results answer the measure queries in place
     /// of the warehouse (`--query-results`, [`exchange`]).
     pub query_results: Option<PathBuf>,
@@ -109,7 +109,7 @@ pub async fn compute(options: &MeasureOptions, watch: &mut Stopwatch) -> Result<
     let ctx = match &options.query_results {
         Some(dir) => Exchange::replaying(dir)?,
         None => {
-            let warehouse = Warehouse::open(&options.warehouse)?;
+            let warehouse = Warehouse::open_at(&options.warehouse).await?;
             crate::engine::session(&warehouse, options.engine.clone()).await?
         }
     };

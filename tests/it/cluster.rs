@@ -81,6 +81,77 @@ fn cluster_address_is_checked() {
     assert!(run.stderr.contains("df://HOST:PORT"), "{}", run.stderr);
 }
 
+/// `s3://` given where sprout writes a warehouse folder is refused before
+/// anything is made, rather than made into a local folder named `s3:`.
+#[test]
+fn ingest_into_an_object_store_is_refused_without_making_a_folder() {
+    let root = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sprout"))
+        .args([
+            "ingest",
+            s(&crate::support::sample_extract()),
+            "--warehouse",
+            "s3://bucket/warehouse",
+            "-q",
+        ])
+        .current_dir(root.path())
+        .env_remove("SPROUT_PSEUDONYM_KEY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("warehouse s3://bucket/warehouse")
+            && stderr.contains("ingests into a folder only")
+            && stderr.contains("aws s3 sync"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(root.path()).unwrap().count(),
+        0,
+        "no folder is made"
+    );
+    let run = crate::support::sprout(&[
+        "measures",
+        "--warehouse",
+        "gs://bucket/warehouse",
+        "--period",
+        "2024/25",
+        "--out",
+        s(&root.path().join("out")),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("gs:// is not read") && run.stderr.contains("s3://BUCKET/PATH"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(not(feature = "cluster"))]
+#[test]
+fn an_object_store_warehouse_without_the_feature_says_how_to_build_it() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    let run = crate::support::sprout(&[
+        "measures",
+        "--warehouse",
+        "s3://bucket/warehouse",
+        "--period",
+        "2024/25",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("without object store support")
+            && run.stderr.contains("--features cluster"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists());
+}
+
 #[cfg(feature = "cluster")]
 mod on_a_cluster {
     use std::collections::BTreeMap;
@@ -309,5 +380,162 @@ mod on_a_cluster {
             run.stderr
         );
         assert!(!out.exists());
+    }
+
+    /// The sample ingested into a folder, and a copy of it at
+    /// `s3://bucket/copies/warehouse` in a stand-in for S3 (`root/store`).
+    fn warehouse_and_copy(root: &Path) -> (PathBuf, PathBuf, crate::fake_s3::FakeS3) {
+        let warehouse = root.join("warehouse");
+        let run = crate::support::sprout(&[
+            "ingest",
+            s(&crate::support::sample_extract()),
+            "--warehouse",
+            s(&warehouse),
+            "--as-of",
+            "2026-10-31",
+            "-q",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let copy = root.join("store/bucket/copies/warehouse");
+        for (name, bytes) in tree(&warehouse) {
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = copy.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        let store = crate::fake_s3::FakeS3::serve(&root.join("store"));
+        (warehouse, copy, store)
+    }
+
+    /// `sprout measures` of the sample's 2024/25 from `warehouse` into `out`.
+    fn measures(warehouse: &str, out: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
+        let mut all = vec![
+            "measures",
+            "--warehouse",
+            warehouse,
+            "--period",
+            "2024/25",
+            "--out",
+            s(out),
+            "-q",
+        ];
+        all.extend_from_slice(args);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        sprout_with_env(&all, &env)
+    }
+
+    /// The tables a `sprout measures` folder holds (its listing,
+    /// `measures.json`, aside).
+    fn measure_tables(out: &Path) -> BTreeMap<String, Vec<u8>> {
+        let mut files = tree(out);
+        files.remove("measures.json");
+        assert!(files.len() > 20, "{:?}", files.keys());
+        files
+    }
+
+    /// A warehouse copied to an S3-compatible store is read from there, by
+    /// the client alone and by an in-process cluster of two executors (the
+    /// objects are only in the store), and every table is byte-identical to
+    /// the tables from the folder.
+    #[test]
+    fn a_warehouse_in_an_object_store_gives_the_same_tables() {
+        let root = tempfile::tempdir().unwrap();
+        let (warehouse, _, store) = warehouse_and_copy(root.path());
+        let url = "s3://bucket/copies/warehouse";
+        let local = root.path().join("local");
+        let run = measures(s(&warehouse), &local, &[], &[]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let expected = measure_tables(&local);
+        for (name, args) in [
+            ("client", &[][..]),
+            ("cluster", &["--cluster", "standalone:2"][..]),
+        ] {
+            let before = store.reads.load(std::sync::atomic::Ordering::Relaxed);
+            let out = root.path().join(name);
+            let run = measures(url, &out, args, &store.env());
+            assert_eq!(run.code, 0, "{name}: {}", run.all());
+            assert!(
+                store.reads.load(std::sync::atomic::Ordering::Relaxed) > before + 10,
+                "{name}: the tables were read from the store"
+            );
+            let got = measure_tables(&out);
+            assert_eq!(
+                got.keys().collect::<Vec<_>>(),
+                expected.keys().collect::<Vec<_>>()
+            );
+            for (file, bytes) in &expected {
+                assert!(&got[file] == bytes, "{name}: {file} differs");
+            }
+        }
+        let run = sprout_with_env(
+            &[
+                "sql",
+                "SELECT count(*) AS n FROM referrals",
+                "--warehouse",
+                url,
+            ],
+            &store
+                .env()
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert!(run.stdout.contains("855"), "{}", run.stdout);
+    }
+
+    /// A copy in the store that is not whole (a part missing, or no
+    /// manifest) is refused before any measure is computed, by the client
+    /// and by a cluster, naming the table, both counts and the fix.
+    #[test]
+    fn a_partial_copy_in_an_object_store_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let (_, copy, store) = warehouse_and_copy(root.path());
+        let url = "s3://bucket/copies/warehouse";
+        // The sample's referrals are in two parts (two input files); one
+        // of them is left out of the copy.
+        let mut parts: Vec<PathBuf> = std::fs::read_dir(copy.join("referrals"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        parts.sort();
+        assert!(parts.len() > 1, "{parts:?}");
+        std::fs::remove_file(&parts[0]).unwrap();
+        let left = crate::support::count_rows(&parts[1..]);
+        let out = root.path().join("out");
+        let run = measures(url, &out, &[], &store.env());
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr.contains(&format!("warehouse {url}"))
+                && run
+                    .stderr
+                    .contains(&format!("{left} rows of referrals are there"))
+                && run.stderr.contains("says 855")
+                && run.stderr.contains("copy the folder again"),
+            "{}",
+            run.stderr
+        );
+        let run = measures(url, &out, &["--cluster", "standalone"], &store.env());
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr.contains(&format!(
+                "read {left} rows of referrals at s3://bucket/copies/warehouse"
+            )) && run.stderr.contains("holds 855")
+                && run.stderr.contains("same AWS_* environment variables"),
+            "{}",
+            run.stderr
+        );
+        std::fs::remove_file(copy.join("manifest.json")).unwrap();
+        let run = measures(url, &out, &[], &store.env());
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr.contains("no manifest.json here")
+                && run.stderr.contains("the manifest last"),
+            "{}",
+            run.stderr
+        );
+        assert!(!out.exists(), "nothing is written for a refused warehouse");
     }
 }

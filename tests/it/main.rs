@@ -8,6 +8,8 @@ mod browser;
 mod cluster;
 mod evaluate;
 mod exchange;
+#[cfg(feature = "cluster")]
+mod fake_s3;
 mod fuzz;
 mod health;
 mod ingest;
