@@ -315,19 +315,3 @@ fn golden_diffs_show_the_changed_lines_with_context() {
     );
     assert_eq!(text_diff("a\n", "a\nnew\n"), "@@ line 2 @@\n  a\n+ new\n");
 }
-
-/// Rows in the Parquet files `parts`, from their footers.
-pub fn count_rows(parts: &[PathBuf]) -> u64 {
-    parts
-        .iter()
-        .map(|path| {
-            let file = std::fs::File::open(path).unwrap();
-            let reader =
-                datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-                    file,
-                )
-                .unwrap();
-            reader.metadata().file_metadata().num_rows() as u64
-        })
-        .sum()
-}
