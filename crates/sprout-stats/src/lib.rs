@@ -10,6 +10,7 @@ pub mod did;
 pub mod effect;
 pub mod funnel;
 pub mod hinge;
+pub mod meta;
 pub mod paired;
 pub mod poisson;
 pub mod proportion;
