@@ -169,7 +169,7 @@ impl Error {
     }
 
     /// A warehouse problem at `location`.
-    pub fn warehouse(location: &crate::warehouse::Location, problem: impl Into<String>) -> Self {
+    pub fn warehouse(location: &impl std::fmt::Display, problem: impl Into<String>) -> Self {
         Error::Warehouse {
             location: location.to_string(),
             problem: problem.into(),
