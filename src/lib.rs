@@ -7,6 +7,7 @@
 //! ```text
 //! extract files ──ingest──▶ warehouse (Parquet + manifest) ──measures──▶ exact tables
 //!   ──disclosure──▶ published tables ──render──▶ reports, workbook, tables, charts
+//!   (and results.json) ──pool──▶ many schemes' estimates pooled
 //! ```
 //!
 //! - [`model`]: the canonical tables, columns and codes that everything else follows.
@@ -21,6 +22,7 @@
 //!   [`audit`]: the automated output checker that tries to undo it.
 //! - [`render`]: reports (HTML), the workbook (Excel), tables and charts.
 //! - [`evaluate`]: the whole pipeline from one evaluation spec.
+//! - [`pool`]: many evaluations' published results pooled by meta-analysis.
 //! - `synth`: synthetic extracts with known planted effects.
 //! - `folder`: which folders sprout may replace, one run at a time per
 //!   folder, and folders swapped in whole with recovery after a crash.
@@ -51,6 +53,7 @@ pub mod ids;
 pub mod ingest;
 pub mod measures;
 pub mod model;
+pub mod pool;
 pub(crate) mod records;
 pub mod registry;
 pub mod render;

@@ -229,7 +229,7 @@ pub fn audit(sheets: &[Sheet], policy: Policy) -> Audit {
 }
 
 /// Audit a finished output folder: its policy from `evaluation.json`, its
-/// tables, pages and workbook ([`read`]).
+/// tables, pages, workbook and `results.json` ([`read`]).
 pub fn audit_folder(folder: &std::path::Path) -> crate::error::Result<Audit> {
     let policy = read::policy(folder)?;
     audit_written(folder, policy, || read::tables(folder))
@@ -244,7 +244,11 @@ pub fn audit_written(
     tables: impl FnOnce() -> crate::error::Result<Vec<Sheet>> + Send,
 ) -> crate::error::Result<Audit> {
     let (tables, pages, workbook) = std::thread::scope(|scope| {
-        let pages = scope.spawn(|| read::pages(folder));
+        let pages = scope.spawn(|| {
+            let mut sheets = read::pages(folder)?;
+            sheets.extend(read::results(folder)?);
+            Ok::<_, crate::error::Error>(sheets)
+        });
         let workbook = scope.spawn(|| read::workbook(folder));
         let tables = tables();
         (

@@ -424,6 +424,37 @@ pub fn workbook(folder: &Path) -> Result<Vec<Sheet>> {
     Ok(sheets)
 }
 
+/// What a reader sees in `results.json`: every figure and setting of each
+/// estimate, as one sheet of sentences, numbers written as the file writes
+/// them. Its provenance (hashes, versions, the period's dates) and the
+/// scheme the spec declares are not figures of the data, as the stamp's
+/// are not.
+pub fn results(folder: &Path) -> Result<Vec<Sheet>> {
+    let path = folder.join(crate::pool::results::RESULTS_FILE);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let results = crate::pool::results::Results::read(&path)?;
+    let mut rows = Vec::new();
+    for e in &results.estimates {
+        let mut shown = vec![
+            e.estimate.to_string(),
+            e.lower.to_string(),
+            e.upper.to_string(),
+        ];
+        shown.extend(e.se.map(|se| se.to_string()));
+        shown.push(e.n.to_string());
+        shown.extend(e.settings.values().cloned());
+        shown.push(e.outcome_label.clone());
+        rows.extend(shown.into_iter().map(|text| vec![Cell::Text(text)]));
+    }
+    Ok(vec![Sheet::new(
+        crate::pool::results::RESULTS_FILE.to_string(),
+        &SHOWN_TEXT,
+        rows,
+    )])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -425,6 +425,28 @@ pub fn evaluate(
     if let Some(xlsx) = workbook {
         put("workbook.xlsx".into(), &xlsx)?;
     }
+    // The headline estimates for pooling across schemes, from the tables as
+    // published (the audit below reads them too).
+    let scheme = crate::pool::results::Scheme {
+        title: stamp.title.clone(),
+        code: spec.scheme.code.clone().or_else(|| {
+            path.file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+        }),
+        icb_code: spec.scheme.icb_code.clone(),
+        region: spec.scheme.region.clone(),
+        characteristics: spec.scheme.characteristics.clone(),
+        pcn_codes: Vec::new(),
+    };
+    let results_period = crate::pool::results::ResultsPeriod {
+        label: period.label.clone(),
+        start: period.start.to_string(),
+        end: period.end.to_string(),
+    };
+    put(
+        crate::pool::results::RESULTS_FILE.into(),
+        &crate::pool::results::Results::of(&published, (scheme, results_period), &stamp).to_json(),
+    )?;
     if tables_written {
         for t in &published {
             for f in &spec.outputs.tables {

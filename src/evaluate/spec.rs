@@ -71,6 +71,25 @@ pub struct Spec {
     /// Where the measure queries run.
     #[serde(default)]
     pub engine: EngineSpec,
+    /// The scheme, as `results.json` names it for pooling.
+    #[serde(default)]
+    pub scheme: SchemeSpec,
+}
+
+/// `[scheme]`: how `results.json` names the scheme, for `sprout pool`'s
+/// tables and subgroup comparisons. All optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemeSpec {
+    /// The scheme's own short code (default: the spec file's name).
+    pub code: Option<String>,
+    /// The ICB's ODS code.
+    pub icb_code: Option<String>,
+    /// The NHS England region.
+    pub region: Option<String>,
+    /// Characteristics to compare subgroups by (`referral_mix = "mostly GP"`).
+    #[serde(default)]
+    pub characteristics: std::collections::BTreeMap<String, String>,
 }
 
 /// `[engine]`: where the measure queries run (the command line's

@@ -48,7 +48,7 @@ pub struct Stamp {
 }
 
 /// One input file of an evaluation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StampInput {
     /// File name as given.
     pub file: String,

@@ -194,6 +194,46 @@ fn a_figure_in_the_workbook_that_no_table_publishes_is_found() {
     );
 }
 
+/// `results.json` (for pooling) holds only published figures, read from the
+/// tables as published; a figure of its own (here the exact change behind a
+/// rounded one) is found.
+#[test]
+fn a_figure_in_results_json_that_no_table_publishes_is_found() {
+    let (_root, out) = published();
+    let path = out.join("results.json");
+    let mut results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let change = read_csv(&out.join("tables/wellbeing_change.csv"))
+        .into_iter()
+        .find(|r| r["breakdown"] == "all" && r["score"] == "swemwbs_metric")
+        .unwrap();
+    let first = results["estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|e| e["outcome"] == "swemwbs_metric" && e["quantity"] == "mean_change")
+        .expect("the SWEMWBS change is a headline estimate");
+    let estimate = &results["estimates"][first];
+    assert_eq!(
+        estimate["estimate"].as_f64(),
+        Some(f(&change, "mean_change"))
+    );
+    assert_eq!(estimate["lower"].as_f64(), Some(f(&change, "change_lower")));
+    assert_eq!(estimate["n"].as_i64(), Some(n(&change, "pairs")));
+    results["estimates"][first]["estimate"] = serde_json::json!(0.4937142857);
+    std::fs::write(&path, serde_json::to_vec_pretty(&results).unwrap()).unwrap();
+    let run = audit(&out);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("results.json row")
+            && run
+                .stdout
+                .contains("a figure no published table shows (0.4937142857 in \"0.4937142857\")"),
+        "{}",
+        run.all()
+    );
+}
+
 #[test]
 fn a_template_that_adds_a_figure_of_its_own_stops_the_run() {
     let root = tempfile::tempdir().unwrap();
