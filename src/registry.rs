@@ -1,4 +1,4 @@
-//! Every table sprout writes, each declared once beside the code that
+//! Every table an evaluation or `sprout measures` writes, each declared once beside the code that
 //! computes it ([`TableDef`]: its columns with their types, descriptions and
 //! disclosure roles, the cells that add up, the measure files it is computed
 //! from) and listed here once.
@@ -8,7 +8,8 @@
 //! ([`crate::disclosure::rules`]), `data_dictionary.csv`, the methods
 //! appendix (which tables each measure file feeds), `queries/README.md`, the
 //! golden files of `tests/golden/` and `sprout audit`, which finds a
-//! published table's roles here by its name.
+//! published table's roles here by its name. (`sprout pool`'s tables, worked
+//! out from published figures only, are declared in `src/pool/tables.rs`.)
 
 use crate::measures::query::Query;
 use crate::measures::table::TableDef;

@@ -10,6 +10,7 @@ mod audit;
 mod evaluate;
 mod ingest;
 mod measures;
+mod pool;
 mod queries;
 mod schema;
 mod sql;
@@ -52,6 +53,9 @@ enum Command {
     /// Check a finished evaluation's published tables for any withheld or
     /// rounded cell a reader could work out; exits 1 when there is one.
     Audit(audit::AuditArgs),
+    /// Pool many evaluations' published results (results.json) across
+    /// schemes by random-effects meta-analysis.
+    Pool(pool::PoolArgs),
 }
 
 /// How queries run; shared by every command that queries the warehouse.
@@ -143,7 +147,8 @@ impl Command {
             | Command::Synth(_)
             | Command::Audit(_)
             | Command::Schema(_)
-            | Command::Queries(_) => None,
+            | Command::Queries(_)
+            | Command::Pool(_) => None,
         }
     }
 }
@@ -156,6 +161,7 @@ fn run(command: Command, console: &Console) -> Result<i32> {
         Command::Schema(args) => schema::run(args, console),
         Command::Measures(args) => measures::run(args, console),
         Command::Queries(args) => queries::run(args, console),
+        Command::Pool(args) => pool::run(args, console),
         Command::Evaluate(args) => evaluate::run(args, console),
         Command::Sql(args) => sql::run(args, console),
     }

@@ -43,6 +43,6 @@ pub mod paths;
 pub mod swap;
 
 pub use lock::{Access, FolderLock};
-pub use owner::{Made, QUERIES_MANIFEST, check_replaceable};
+pub use owner::{Made, POOLED_MANIFEST, QUERIES_MANIFEST, check_replaceable};
 pub use paths::check_apart;
 pub use swap::StagedDir;

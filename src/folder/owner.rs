@@ -28,22 +28,29 @@ pub enum Made {
     Synthetic,
     /// Measure queries written for another engine (`sprout queries`).
     Queries,
+    /// Estimates pooled across schemes (`sprout pool`).
+    Pooled,
 }
 
 /// The marker of a queries folder (`sprout queries`), which lists every query.
 pub const QUERIES_MANIFEST: &str = "queries.json";
+
+/// The marker of a pooled folder (`sprout pool`), which lists the results
+/// files pooled.
+pub const POOLED_MANIFEST: &str = "pooled.json";
 
 /// Files an operating system leaves in folders people open; never a reason to refuse.
 const SYSTEM_FILES: &[&str] = &[".DS_Store", "Thumbs.db", "desktop.ini"];
 
 impl Made {
     /// Every kind.
-    pub const ALL: [Made; 5] = [
+    pub const ALL: [Made; 6] = [
         Made::Warehouse,
         Made::Evaluation,
         Made::Measures,
         Made::Synthetic,
         Made::Queries,
+        Made::Pooled,
     ];
 
     /// The file that marks a folder of this kind as sprout's.
@@ -54,6 +61,7 @@ impl Made {
             Made::Measures => "measures.json",
             Made::Synthetic => "truth.json",
             Made::Queries => QUERIES_MANIFEST,
+            Made::Pooled => POOLED_MANIFEST,
         }
     }
 
@@ -68,6 +76,7 @@ impl Made {
             Made::Measures => has_version(json) && lists_files,
             Made::Synthetic => json.get("generator").is_some_and(has_version) && lists_files,
             Made::Queries => has_version(json) && lists_files && json.get("queries").is_some(),
+            Made::Pooled => has_version(json) && lists_files && json.get("sources").is_some(),
         }
     }
 }

@@ -15,6 +15,7 @@ mod health;
 mod ingest;
 mod lookups;
 mod measures;
+mod pool;
 mod privacy;
 mod safety;
 mod schema;

@@ -20,7 +20,12 @@
 //!   Hartung–Knapp–Sidik–Jonkman interval `μ̂_RE ± t_{k−1}·SE_HK` with
 //!   `SE_HK² = Σ w*_i (y_i − μ̂_RE)² / ((k − 1) Σ w*_i)` (IntHout, Ioannidis
 //!   & Borm 2014: it keeps its coverage with few studies, where the Wald
-//!   interval is too narrow). It is not truncated at the Wald width.
+//!   interval is too narrow). Where the estimates agree more closely than
+//!   their errors imply (`Σ w*_i (y_i − μ̂_RE)² < k − 1`) that interval is
+//!   narrower than the Wald one and undercovers; the **modified** interval
+//!   (Knapp & Hartung 2003; Röver, Knapp & Friede 2015) takes
+//!   `SE_mHK = max(SE_HK, SE_RE)` with the same `t_{k−1}`, and is the one
+//!   `sprout pool` reports by default.
 //! - **Prediction interval** for a new scheme's true effect (Higgins,
 //!   Thompson & Spiegelhalter 2009): `μ̂_RE ± t_{k−2}·√(τ² + SE_RE²)`, from
 //!   three studies.
@@ -105,6 +110,9 @@ pub struct MetaAnalysis {
     pub random: Summary,
     /// Random effects, Hartung–Knapp–Sidik–Jonkman interval (`t_{k−1}`).
     pub hksj: Summary,
+    /// Random effects, the modified Hartung–Knapp–Sidik–Jonkman interval
+    /// (`max(SE_HK, SE_RE)`, `t_{k−1}`).
+    pub hksj_modified: Summary,
     /// 95% prediction interval for a new study's true effect (from
     /// [`MIN_STUDIES_PREDICTION`] studies).
     pub prediction: Option<(f64, f64)>,
@@ -168,7 +176,6 @@ pub fn meta_analysis(
     let (mean, sum) = weighted_mean(studies, &weights);
     let se = 1.0 / sum.sqrt();
     let hk_se = (cochran_q(studies, &weights, mean) / ((k - 1.0) * sum)).sqrt();
-    let t = t_quantile(0.975, k - 1.0);
     let prediction = (studies.len() >= MIN_STUDIES_PREDICTION).then(|| {
         let half = t_quantile(0.975, k - 2.0) * (tau2 + se * se).sqrt();
         (mean - half, mean + half)
@@ -183,13 +190,8 @@ pub fn meta_analysis(
         tau2_method,
         tau2,
         random: wald(mean, se),
-        hksj: Summary {
-            estimate: mean,
-            se: hk_se,
-            lower: mean - t * hk_se,
-            upper: mean + t * hk_se,
-            p: t_two_sided_p(mean / hk_se, k - 1.0),
-        },
+        hksj: t_summary(mean, hk_se, k - 1.0),
+        hksj_modified: t_summary(mean, hk_se.max(se), k - 1.0),
         prediction,
         egger,
     })
@@ -273,6 +275,19 @@ fn cochran_q(studies: &[Study], weights: &[f64], mean: f64) -> f64 {
         .zip(weights)
         .map(|(s, w)| w * (s.estimate - mean).powi(2))
         .sum()
+}
+
+/// The summary of `estimate` with standard error `se` and a Student's t
+/// interval on `df` degrees of freedom.
+fn t_summary(estimate: f64, se: f64, df: f64) -> Summary {
+    let t = t_quantile(0.975, df);
+    Summary {
+        estimate,
+        se,
+        lower: estimate - t * se,
+        upper: estimate + t * se,
+        p: t_two_sided_p(estimate / se, df),
+    }
 }
 
 /// The Wald summary of `estimate` with standard error `se`.
@@ -412,6 +427,17 @@ mod tests {
         );
         let m = meta_analysis(&set, Tau2Method::Reml).unwrap();
         assert_eq!(m.random, m.fixed);
+        // The estimates agree more closely than their errors imply: the
+        // HKSJ interval is narrower than the Wald one, and the modified one
+        // keeps the Wald error with t on 3 degrees of freedom (3.182446305284263).
+        assert!(m.hksj.upper - m.hksj.lower < m.random.upper - m.random.lower);
+        assert_eq!(m.hksj_modified.se.to_bits(), m.random.se.to_bits());
+        assert_close(
+            m.hksj_modified.upper - m.hksj_modified.estimate,
+            3.182446305284263 * 0.06469966392206306,
+            1e-9,
+            "modified HKSJ half-width",
+        );
     }
 
     /// Two studies pool (an HKSJ interval on 1 degree of freedom, wide as
@@ -521,6 +547,12 @@ mod tests {
             .collect();
         let m = meta_analysis(&set, Tau2Method::Reml).unwrap();
         assert!(m.hksj.lower < truth && truth < m.hksj.upper, "{m:?}");
+        // The modified interval is the wider of the two errors.
+        assert_eq!(
+            m.hksj_modified.se.to_bits(),
+            m.hksj.se.max(m.random.se).to_bits()
+        );
+        assert!(m.hksj_modified.lower < truth && truth < m.hksj_modified.upper);
         assert!((m.tau2.sqrt() - tau).abs() < 0.2, "tau {}", m.tau2.sqrt());
     }
 }
