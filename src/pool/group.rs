@@ -47,7 +47,8 @@ impl GroupKey {
             .join(", ")
     }
 
-    /// How `self` and `other` (same quantity and outcome) differ, field by field.
+    /// The fields in which `self` and `other` (same quantity and outcome)
+    /// differ, by name.
     fn differences(&self, other: &GroupKey) -> Vec<String> {
         let mut out = Vec::new();
         for (what, a, b) in [
@@ -56,19 +57,14 @@ impl GroupKey {
             ("interval", &self.interval, &other.interval),
         ] {
             if a != b {
-                out.push(format!("{what} {a} against {b}"));
+                out.push(what.to_string());
             }
         }
         let names: std::collections::BTreeSet<&String> =
             self.settings.keys().chain(other.settings.keys()).collect();
-        let absent = String::from("(none)");
         for name in names {
-            let (a, b) = (
-                self.settings.get(name).unwrap_or(&absent),
-                other.settings.get(name).unwrap_or(&absent),
-            );
-            if a != b {
-                out.push(format!("{name} {a} against {b}"));
+            if self.settings.get(name) != other.settings.get(name) {
+                out.push(name.clone());
             }
         }
         out
@@ -158,19 +154,24 @@ pub fn groups(sources: &[&Results]) -> (Vec<Group>, Vec<(GroupKey, String)>) {
     }
     let keys: Vec<&GroupKey> = by_key.keys().collect();
     let mut notes = Vec::new();
-    for (i, a) in keys.iter().enumerate() {
-        for b in &keys[i + 1..] {
-            if (&a.quantity, &a.outcome) == (&b.quantity, &b.outcome) {
-                notes.push((
-                    (*a).clone(),
-                    format!(
-                        "not pooled with the {} estimate(s) whose {}",
-                        by_key[*b].len(),
-                        a.differences(b).join(", ")
-                    ),
-                ));
-            }
+    for a in &keys {
+        let siblings: Vec<&&GroupKey> = keys
+            .iter()
+            .filter(|b| b != &a && (&a.quantity, &a.outcome) == (&b.quantity, &b.outcome))
+            .collect();
+        if siblings.is_empty() {
+            continue;
         }
+        let differ: std::collections::BTreeSet<String> =
+            siblings.iter().flat_map(|b| a.differences(b)).collect();
+        notes.push((
+            (*a).clone(),
+            format!(
+                "kept apart from {} other group(s) of this quantity and outcome, which differ in {}",
+                siblings.len(),
+                differ.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        ));
     }
     let groups = by_key
         .into_iter()
@@ -233,11 +234,12 @@ mod tests {
             six.members.iter().map(|m| m.source).collect::<Vec<_>>(),
             [0, 1]
         );
-        assert_eq!(notes.len(), 1);
+        assert_eq!(notes.len(), 2, "each of the two groups says how it differs");
         assert!(
-            notes[0].1.contains("window_months 12 against 6"),
-            "{:?}",
-            notes
+            notes[0].1.contains(
+                "1 other group(s) of this quantity and outcome, which differ in window_months"
+            ),
+            "{notes:?}"
         );
         // Worked back from a bootstrap interval with z: (1 − (−1)) / 2 / 1.96.
         let (se, from) = six.members[0].se.unwrap();

@@ -11,6 +11,7 @@
 //! agreement beyond the one each evaluation was published under.
 
 pub mod group;
+pub mod render;
 pub mod results;
 pub mod tables;
 
@@ -212,7 +213,7 @@ pub fn pool(sources: &[Source], options: &PoolOptions) -> Result<Vec<OutTable>> 
         }
         if analysis.is_none() {
             note.push(format!(
-                "{} scheme(s) with a standard error: pooling needs two",
+                "not pooled: {} scheme(s) with this estimate and a standard error, and pooling needs two",
                 pooled.len()
             ));
         }
@@ -444,6 +445,41 @@ fn tau2_label(method: Tau2Method) -> &'static str {
     }
 }
 
+/// The workbook's stamp: what was pooled (each results file as an input)
+/// and when (`SOURCE_DATE_EPOCH` when set).
+fn stamp(sources: &[Source]) -> Result<crate::render::Stamp> {
+    let epoch = crate::evaluate::run_time()?;
+    let mut periods: Vec<&str> = sources
+        .iter()
+        .map(|s| s.results.period.label.as_str())
+        .collect();
+    periods.sort_unstable();
+    periods.dedup();
+    Ok(crate::render::Stamp {
+        title: "Social prescribing evaluations pooled".into(),
+        period: periods.join(", "),
+        spec_sha256: String::new(),
+        spec_file: "(none: sprout pool of the results files below)".into(),
+        sprout_version: crate::VERSION.into(),
+        generated_at: chrono::DateTime::from_timestamp(epoch, 0).map_or_else(String::new, |t| {
+            t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        }),
+        generated_epoch: epoch,
+        policy: "pooled".into(),
+        policy_description:
+            "pooled from figures each evaluation published under its own disclosure control".into(),
+        not_for_publication: false,
+        inputs: sources
+            .iter()
+            .map(|s| crate::render::StampInput {
+                file: s.file.clone(),
+                table: format!("results of {}", s.scheme()),
+                sha256: s.sha256.clone(),
+            })
+            .collect(),
+    })
+}
+
 /// `pooled.json`: what was pooled, how, and what was written.
 #[derive(Serialize)]
 struct Manifest<'a> {
@@ -499,6 +535,30 @@ pub fn run(options: &PoolOptions, console: &Console) -> Result<PoolReport> {
         staged.path(),
         &crate::export::OutputFormat::ALL,
     )?;
+    let html = render::page(&published, &sources)?;
+    crate::atomic::write(&staged.path().join("pooled.html"), html.as_bytes())?;
+    files.push("pooled.html".to_string());
+    let groups = render::group_sheets(&published)?;
+    let group_tables: Vec<crate::disclosure::PublishedTable> = groups
+        .iter()
+        .map(|(_, t)| crate::disclosure::publish(t, crate::disclosure::Policy::None))
+        .collect();
+    let mut sheets: Vec<(String, &crate::disclosure::PublishedTable)> =
+        vec![("estimates".to_string(), &published[0])];
+    let mut taken = vec!["about".to_string(), "estimates".to_string()];
+    for ((name, _), table) in groups.iter().zip(&group_tables) {
+        let name = crate::render::workbook::sheet_name(name, &taken);
+        taken.push(name.clone());
+        sheets.push((name, table));
+    }
+    for table in &published[1..] {
+        let name = crate::render::workbook::sheet_name(table.name(), &taken);
+        taken.push(name.clone());
+        sheets.push((name, table));
+    }
+    let xlsx = crate::render::workbook::build_named(&sheets, None, &stamp(&sources)?)?;
+    crate::atomic::write(&staged.path().join("pooled.xlsx"), &xlsx)?;
+    files.push("pooled.xlsx".to_string());
     files.push(POOLED_MANIFEST.to_string());
     let manifest = Manifest {
         sprout_version: crate::VERSION,

@@ -79,6 +79,29 @@ pub const DICTIONARY_SHEET: &str = "data_dictionary";
 /// The workbook as bytes: `about`, `headlines`, a sheet per published table
 /// and the data dictionary.
 pub fn build(tables: &[PublishedTable], figures: &[Figure], stamp: &Stamp) -> Result<Vec<u8>> {
+    // Every published table, then the data dictionary of their columns.
+    let dictionary = crate::render::tables::dictionary(tables);
+    let mut taken = vec!["about".to_string(), "headlines".to_string()];
+    let sheets: Vec<(String, &PublishedTable)> = tables
+        .iter()
+        .chain([&dictionary])
+        .map(|t| {
+            let name = sheet_name(t.name(), &taken);
+            taken.push(name.clone());
+            (name, t)
+        })
+        .collect();
+    build_named(&sheets, Some(figures), stamp)
+}
+
+/// The workbook as bytes: `about`, `headlines` (with `figures`) and
+/// each table on the sheet named beside it (at most 31 characters, unique,
+/// neither `about` nor `headlines`: see [`sheet_name`]).
+pub fn build_named(
+    sheets: &[(String, &PublishedTable)],
+    figures: Option<&[Figure]>,
+    stamp: &Stamp,
+) -> Result<Vec<u8>> {
     let path = Path::new("workbook.xlsx");
     let e = xlsx(path);
     let mut workbook = Workbook::new();
@@ -90,21 +113,13 @@ pub fn build(tables: &[PublishedTable], figures: &[Figure], stamp: &Stamp) -> Re
         .set_creation_datetime(&created);
     workbook.set_properties(&properties);
     let formats = Formats::new();
-    let mut taken = vec!["about".to_string(), "headlines".to_string()];
-    // Every published table, then the data dictionary of their columns.
-    let dictionary = crate::render::tables::dictionary(tables);
-    let sheets: Vec<&PublishedTable> = tables.iter().chain([&dictionary]).collect();
-    let names: Vec<String> = sheets
-        .iter()
-        .map(|t| {
-            let name = sheet_name(t.name(), &taken);
-            taken.push(name.clone());
-            name
-        })
-        .collect();
-    about_sheet(workbook.add_worksheet(), &sheets, &names, stamp, &formats).map_err(&e)?;
-    headline_sheet(workbook.add_worksheet(), figures, stamp, &formats).map_err(&e)?;
-    for (table, name) in sheets.iter().zip(&names) {
+    let tables: Vec<&PublishedTable> = sheets.iter().map(|(_, t)| *t).collect();
+    let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
+    about_sheet(workbook.add_worksheet(), &tables, &names, stamp, &formats).map_err(&e)?;
+    if let Some(figures) = figures {
+        headline_sheet(workbook.add_worksheet(), figures, stamp, &formats).map_err(&e)?;
+    }
+    for (name, table) in sheets {
         table_sheet(workbook.add_worksheet(), table, name, stamp, &formats).map_err(&e)?;
     }
     workbook.save_to_buffer().map_err(&e)

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use crate::support::*;
 
 /// `sprout synth` of scheme `i` (seed `i`, planted latent effect `effect`)
-/// evaluated into `root/evaluations/s{i}` with `[scheme]` code `S{i}` and a
-/// region of two; returns the extracts' folder.
+/// evaluated into `root/evaluations/s{i}` with `[scheme]` code `S{i}` (the
+/// third `=S3`, which a spreadsheet would run as a formula), a region of two
+/// and a referral mix; returns the extracts' folder.
 fn scheme(root: &Path, i: usize, effect: &str) -> PathBuf {
     let data = root.join(format!("data{i}"));
     synthetic_extracts(
@@ -24,12 +25,23 @@ fn scheme(root: &Path, i: usize, effect: &str) -> PathBuf {
     std::fs::write(
         &spec,
         format!(
-            "title = \"Scheme {i}\"\nperiod = \"2024/25\"\noutput = \"evaluations/s{i}\"\n\
+            "title = \"{}\"\nperiod = \"2024/25\"\noutput = \"evaluations/s{i}\"\n\
              warehouse = \"wh{i}\"\n[inputs]\nextracts = [\"{}\"]\nas_of = \"2026-10-31\"\n\
-             [health]\nbootstrap = 200\n[scheme]\ncode = \"S{i}\"\nregion = \"{}\"\n\
+             [health]\nbootstrap = 200\n[scheme]\ncode = \"{}\"\nregion = \"{}\"\n\
              [scheme.characteristics]\nreferral_mix = \"{}\"\n",
+            // A title with markup, and a code a spreadsheet would run.
+            if i == 2 {
+                "Scheme <b>2</b> & partners"
+            } else {
+                "A scheme"
+            },
             s(&data),
-            if i.is_multiple_of(2) { "London" } else { "North East" },
+            if i == 3 { "=S3" } else { ["S1", "S2"][i - 1] },
+            if i.is_multiple_of(2) {
+                "London"
+            } else {
+                "North East"
+            },
             if i == 1 { "mostly GP" } else { "mixed" },
         ),
     )
@@ -72,7 +84,8 @@ fn pooled_schemes_recover_the_planted_average_change_with_provenance() {
         .collect();
     let evaluations = root.path().join("evaluations");
     let out = root.path().join("pooled");
-    let run = sprout(&["pool", s(&evaluations), "--out", s(&out)]);
+    let epoch = [("SOURCE_DATE_EPOCH", "1750000000")];
+    let run = sprout_with_env(&["pool", s(&evaluations), "--out", s(&out)], &epoch);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stdout.contains("Pooled 3 evaluations"), "{}", run.all());
 
@@ -107,7 +120,7 @@ fn pooled_schemes_recover_the_planted_average_change_with_provenance() {
         let file = evaluations.join(format!("s{}/results.json", i + 1));
         let sha = sprout::ingest::sha256_hex(&std::fs::read(&file).unwrap());
         assert_eq!(source["sha256"], sha.as_str());
-        assert_eq!(source["scheme"], format!("S{}", i + 1).as_str());
+        assert_eq!(source["scheme"], ["S1", "S2", "=S3"][i]);
         for row in &changes {
             assert!(row["sources"].contains(&sha), "{}", row["sources"]);
         }
@@ -148,7 +161,7 @@ fn pooled_schemes_recover_the_planted_average_change_with_provenance() {
 
     // The same files pooled again give the same bytes.
     let again = root.path().join("again");
-    let run = sprout(&["pool", s(&evaluations), "--out", s(&again)]);
+    let run = sprout_with_env(&["pool", s(&evaluations), "--out", s(&again)], &epoch);
     assert_eq!(run.code, 0, "{}", run.all());
     let mut first = tree(&out);
     let mut second = tree(&again);

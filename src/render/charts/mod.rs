@@ -1,5 +1,6 @@
 //! Every chart sprout draws, as SVG (plotters), from plain series: funnel
-//! plots ([`funnel`]), SPC charts ([`spc`]) and the report's bar, line and
+//! plots ([`funnel`]), SPC charts ([`spc`]), forest plots of pooled schemes
+//! ([`forest`]) and the report's bar, line and
 //! interval figures ([`figure`]). Nothing here knows a measure's types;
 //! [`crate::render::plots`] turns the benchmarking results into these series.
 //!
@@ -9,6 +10,7 @@
 //! lines drawn as dotted series.
 
 pub mod figure;
+pub mod forest;
 pub mod funnel;
 pub mod spc;
 

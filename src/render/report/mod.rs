@@ -36,6 +36,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "benchmarking.html",
         include_str!("../../../reports/benchmarking.html"),
     ),
+    ("pooled.html", include_str!("../../../reports/pooled.html")),
     ("macros.html", include_str!("../../../reports/macros.html")),
     ("style.css", include_str!("../../../reports/style.css")),
 ];
