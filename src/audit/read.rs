@@ -430,11 +430,11 @@ pub fn workbook(folder: &Path) -> Result<Vec<Sheet>> {
 /// scheme the spec declares are not figures of the data, as the stamp's
 /// are not.
 pub fn results(folder: &Path) -> Result<Vec<Sheet>> {
-    let path = folder.join(crate::pool::results::RESULTS_FILE);
+    let path = folder.join(crate::render::results::RESULTS_FILE);
     if !path.is_file() {
         return Ok(Vec::new());
     }
-    let results = crate::pool::results::Results::read(&path)?;
+    let results = crate::render::results::Results::read(&path)?;
     let mut rows = Vec::new();
     for e in &results.estimates {
         let mut shown = vec![
@@ -449,7 +449,7 @@ pub fn results(folder: &Path) -> Result<Vec<Sheet>> {
         rows.extend(shown.into_iter().map(|text| vec![Cell::Text(text)]));
     }
     Ok(vec![Sheet::new(
-        crate::pool::results::RESULTS_FILE.to_string(),
+        crate::render::results::RESULTS_FILE.to_string(),
         &SHOWN_TEXT,
         rows,
     )])

@@ -86,20 +86,6 @@ pub enum Source {
     QueryResults(PathBuf),
 }
 
-/// The run time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
-pub fn run_time() -> Result<i64> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v.trim().parse::<i64>().map_err(|_| {
-            Error::Usage(format!(
-                "SOURCE_DATE_EPOCH is '{v}', not whole seconds since 1970; unset it or give e.g. 1735689600"
-            ))
-        }),
-        Err(_) => Ok(std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)),
-    }
-}
-
 /// Run the evaluation a spec describes, timing its stages (`ingest`,
 /// `measures`, `health`, `report`) on `watch`.
 pub fn evaluate(
@@ -232,7 +218,7 @@ pub fn evaluate(
     let health = spec.health(path, base)?;
     let benchmark = spec.benchmark(path, base)?;
     let engine = spec.engine(&options.engine);
-    let generated_epoch = run_time()?;
+    let generated_epoch = crate::render::run_time()?;
 
     // The warehouse is rebuilt beside the old one, and both it and the
     // outputs are swapped in only when everything is written: a failure at
@@ -427,7 +413,7 @@ pub fn evaluate(
     }
     // The headline estimates for pooling across schemes, from the tables as
     // published (the audit below reads them too).
-    let scheme = crate::pool::results::Scheme {
+    let scheme = crate::render::results::Scheme {
         title: stamp.title.clone(),
         code: spec.scheme.code.clone().or_else(|| {
             path.file_stem()
@@ -438,14 +424,15 @@ pub fn evaluate(
         characteristics: spec.scheme.characteristics.clone(),
         pcn_codes: Vec::new(),
     };
-    let results_period = crate::pool::results::ResultsPeriod {
+    let results_period = crate::render::results::ResultsPeriod {
         label: period.label.clone(),
         start: period.start.to_string(),
         end: period.end.to_string(),
     };
     put(
-        crate::pool::results::RESULTS_FILE.into(),
-        &crate::pool::results::Results::of(&published, (scheme, results_period), &stamp).to_json(),
+        crate::render::results::RESULTS_FILE.into(),
+        &crate::render::results::Results::of(&published, (scheme, results_period), &stamp)
+            .to_json(),
     )?;
     if tables_written {
         for t in &published {

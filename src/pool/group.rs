@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::results::{Estimate, Results};
+use crate::render::results::{Estimate, Results};
 use crate::stats::meta::Study;
 
 /// What makes estimates comparable.
@@ -205,11 +205,11 @@ mod tests {
     #[test]
     fn only_like_estimates_are_grouped_and_the_rest_are_told_apart() {
         let results = |estimates: Vec<Estimate>| Results {
-            format: super::super::results::FORMAT.into(),
-            schema_version: super::super::results::SCHEMA_VERSION,
+            format: crate::render::results::FORMAT.into(),
+            schema_version: crate::render::results::SCHEMA_VERSION,
             sprout_version: crate::VERSION.into(),
             scheme: Default::default(),
-            period: super::super::results::ResultsPeriod {
+            period: crate::render::results::ResultsPeriod {
                 label: "2024/25".into(),
                 start: "2024-04-01".into(),
                 end: "2025-03-31".into(),

@@ -1,5 +1,5 @@
 //! Pooling published evaluations across schemes (`sprout pool`): each
-//! evaluation's `results.json` ([`results`]) carries its disclosure-safe
+//! evaluation's `results.json` ([`crate::render::results`]) carries its disclosure-safe
 //! headline estimates; comparable estimates from many schemes ([`group`])
 //! are combined by random-effects meta-analysis ([`crate::stats::meta`]):
 //! REML τ² and Hartung–Knapp–Sidik–Jonkman intervals by default, with the
@@ -12,7 +12,6 @@
 
 pub mod group;
 pub mod render;
-pub mod results;
 pub mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,11 +24,25 @@ use crate::error::{Error, Result};
 use crate::folder::paths::Named;
 use crate::folder::{Access, FolderLock, Made, StagedDir, check_apart, check_replaceable};
 use crate::measures::table::{OutTable, TableBuilder, int_value, num_value, opt_num, text_value};
+use crate::render::results::{self, RESULTS_FILE, Results};
 use crate::stats::meta::{self, MetaAnalysis, Study, Tau2Method};
 use group::Member;
-use results::{RESULTS_FILE, Results};
 
 pub use crate::folder::POOLED_MANIFEST;
+
+/// The title of the pooled page and workbook.
+pub const TITLE: &str = "Social prescribing evaluations pooled";
+
+/// The reporting periods of `sources`, each once, in order: "2023/24, 2024/25".
+pub fn periods(sources: &[Source]) -> String {
+    let mut periods: Vec<&str> = sources
+        .iter()
+        .map(|s| s.results.period.label.as_str())
+        .collect();
+    periods.sort_unstable();
+    periods.dedup();
+    periods.join(", ")
+}
 
 /// Which random-effects interval is the headline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -448,16 +461,10 @@ fn tau2_label(method: Tau2Method) -> &'static str {
 /// The workbook's stamp: what was pooled (each results file as an input)
 /// and when (`SOURCE_DATE_EPOCH` when set).
 fn stamp(sources: &[Source]) -> Result<crate::render::Stamp> {
-    let epoch = crate::evaluate::run_time()?;
-    let mut periods: Vec<&str> = sources
-        .iter()
-        .map(|s| s.results.period.label.as_str())
-        .collect();
-    periods.sort_unstable();
-    periods.dedup();
+    let epoch = crate::render::run_time()?;
     Ok(crate::render::Stamp {
-        title: "Social prescribing evaluations pooled".into(),
-        period: periods.join(", "),
+        title: TITLE.into(),
+        period: periods(sources),
         spec_sha256: String::new(),
         spec_file: "(none: sprout pool of the results files below)".into(),
         sprout_version: crate::VERSION.into(),

@@ -203,15 +203,9 @@ pub fn page(tables: &[PublishedTable], sources: &[Source]) -> Result<String> {
         });
         sections.push(section);
     }
-    let mut periods: Vec<&str> = sources
-        .iter()
-        .map(|s| s.results.period.label.as_str())
-        .collect();
-    periods.sort_unstable();
-    periods.dedup();
     let stamp = PageStamp {
-        title: "Social prescribing evaluations pooled".into(),
-        period: periods.join(", "),
+        title: super::TITLE.into(),
+        period: super::periods(sources),
         sprout_version: crate::VERSION,
         not_for_publication: false,
         files: sources.len(),

@@ -7,6 +7,8 @@
 //! - [`workbook`]: one Excel workbook, a sheet per table, with native charts.
 //! - [`report`]: the commissioner and PCN benchmarking reports (HTML from the
 //!   minijinja templates in `reports/`).
+//! - [`results`]: `results.json`, the headline estimates in a form other
+//!   schemes' can be pooled with (`sprout pool`).
 //!
 //! Every output carries a [`Stamp`]: the spec's hash, each input's SHA-256, the
 //! sprout version, the run time and the disclosure policy.
@@ -15,6 +17,7 @@ pub mod cautions;
 pub mod charts;
 pub mod plots;
 pub mod report;
+pub mod results;
 pub mod tables;
 pub mod workbook;
 
@@ -45,6 +48,20 @@ pub struct Stamp {
     pub not_for_publication: bool,
     /// Each input file with its table and SHA-256.
     pub inputs: Vec<StampInput>,
+}
+
+/// The run time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
+pub fn run_time() -> crate::error::Result<i64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v.trim().parse::<i64>().map_err(|_| {
+            crate::error::Error::Usage(format!(
+                "SOURCE_DATE_EPOCH is '{v}', not whole seconds since 1970; unset it or give e.g. 1735689600"
+            ))
+        }),
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)),
+    }
 }
 
 /// One input file of an evaluation.

@@ -317,17 +317,7 @@ mod on_a_cluster {
     #[test]
     fn a_cluster_reading_other_files_is_refused() {
         let root = tempfile::tempdir().unwrap();
-        let warehouse = root.path().join("warehouse");
-        let run = crate::support::sprout(&[
-            "ingest",
-            s(&crate::support::sample_extract()),
-            "--warehouse",
-            s(&warehouse),
-            "--as-of",
-            "2026-10-31",
-            "-q",
-        ]);
-        assert_eq!(run.code, 0, "{}", run.all());
+        let warehouse = ingested_sample(root.path());
         let query = [
             "sql",
             "SELECT count(*) AS n FROM referrals",
@@ -382,9 +372,8 @@ mod on_a_cluster {
         assert!(!out.exists());
     }
 
-    /// The sample ingested into a folder, and a copy of it at
-    /// `s3://bucket/copies/warehouse` in a stand-in for S3 (`root/store`).
-    fn warehouse_and_copy(root: &Path) -> (PathBuf, PathBuf, crate::fake_s3::FakeS3) {
+    /// The sample data ingested into `root/warehouse`.
+    fn ingested_sample(root: &Path) -> PathBuf {
         let warehouse = root.join("warehouse");
         let run = crate::support::sprout(&[
             "ingest",
@@ -396,6 +385,13 @@ mod on_a_cluster {
             "-q",
         ]);
         assert_eq!(run.code, 0, "{}", run.all());
+        warehouse
+    }
+
+    /// The sample ingested into a folder, and a copy of it at
+    /// `s3://bucket/copies/warehouse` in a stand-in for S3 (`root/store`).
+    fn warehouse_and_copy(root: &Path) -> (PathBuf, PathBuf, crate::fake_s3::FakeS3) {
+        let warehouse = ingested_sample(root);
         let copy = root.join("store/bucket/copies/warehouse");
         for (name, bytes) in tree(&warehouse) {
             if name.starts_with('.') {

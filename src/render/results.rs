@@ -1,5 +1,5 @@
 //! `results.json`: an evaluation's headline estimates in a form other
-//! evaluations' can be pooled with ([`super`], `sprout pool`), written into
+//! evaluations' can be pooled with (`sprout pool`, [`crate::pool`]), written into
 //! every evaluation's published output.
 //!
 //! Every figure in it is a published figure, read from the tables after
