@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader};
 
-use crate::support::{Run, read_csv, s, sample_extract, sprout_with_env, tree};
+use crate::support::{Run, f, read_csv, s, sample_extract, sprout_with_env, tree};
 
 /// A fixed run time, so outputs are comparable byte for byte.
 const EPOCH: (&str, &str) = ("SOURCE_DATE_EPOCH", "1750000000");
@@ -920,6 +920,33 @@ fn unit_costs_are_priced_in_the_report_and_the_gp_headline_gives_its_basis() {
         text.contains("The GP figures rest on about ") && text.contains("% of the referred)"),
         "no basis"
     );
+    // results.json (for pooling) carries each published cost difference.
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.path().join("report/results.json")).unwrap())
+            .unwrap();
+    let costs: Vec<&serde_json::Value> = results["estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["quantity"] == "cost_did")
+        .collect();
+    let published: Vec<_> = read_csv(&root.path().join("report/tables/health_costs.csv"))
+        .into_iter()
+        .filter(|r| {
+            ["cost_did", "cost_lower", "cost_upper", "sets"]
+                .iter()
+                .all(|c| !r[*c].is_empty() && r[*c] != "*")
+        })
+        .collect();
+    assert!(!published.is_empty());
+    assert_eq!(costs.len(), published.len());
+    for (e, row) in costs.iter().zip(&published) {
+        assert_eq!(e["outcome"], row["setting"].as_str());
+        let estimate = e["estimate"].as_f64().unwrap();
+        assert!((estimate - f(row, "cost_did")).abs() <= 1e-9 * estimate.abs().max(1.0));
+        assert_eq!(e["settings"]["pool"], row["pool"].as_str());
+        assert_eq!(e["design"], "matched_difference_in_differences");
+    }
 }
 
 /// `--period` overrides the spec's period, so a quarterly run needs no edit
