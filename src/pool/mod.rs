@@ -72,6 +72,14 @@ impl IntervalMethod {
             IntervalMethod::Wald => m.random,
         }
     }
+
+    /// The prediction interval that goes beside it (never the narrower).
+    fn prediction(self, m: &MetaAnalysis) -> Option<(f64, f64)> {
+        match self {
+            IntervalMethod::Hksj => m.prediction_modified,
+            IntervalMethod::Wald => m.prediction,
+        }
+    }
 }
 
 /// What to pool and where to write it.
@@ -269,11 +277,11 @@ pub fn pool(sources: &[Source], options: &PoolOptions) -> Result<Vec<OutTable>> 
             ("q_p", opt_num(a.map(|m| m.q_p))),
             (
                 "prediction_lower",
-                opt_num(a.and_then(|m| m.prediction).map(|p| p.0)),
+                opt_num(a.and_then(|m| options.interval.prediction(m)).map(|p| p.0)),
             ),
             (
                 "prediction_upper",
-                opt_num(a.and_then(|m| m.prediction).map(|p| p.1)),
+                opt_num(a.and_then(|m| options.interval.prediction(m)).map(|p| p.1)),
             ),
             (
                 "egger_intercept",

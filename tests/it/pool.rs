@@ -206,3 +206,67 @@ fn pooled_schemes_recover_the_planted_average_change_with_provenance() {
     std::fs::write(&other, "{\"stamp\": {}}").unwrap();
     refused(&[s(&one), s(&other)], &["is not a sprout results file"]);
 }
+
+/// Ten schemes: Egger's test of small-scheme effects is reported (it is not
+/// with fewer), in the table and on the page; and every prediction interval
+/// holds the interval beside it (Higgins' could be narrower than the
+/// modified HKSJ interval when τ² is 0: 7 schemes' outpatient difference
+/// had a prediction interval inside its interval before it took that error).
+#[test]
+fn ten_schemes_give_eggers_test() {
+    let root = tempfile::tempdir().unwrap();
+    for i in 1..=10 {
+        let data = root.path().join(format!("data{i}"));
+        synthetic_extracts(
+            &data,
+            &(1500 + 150 * i).to_string(),
+            &(100 + i).to_string(),
+            &[],
+        );
+        let spec = root.path().join(format!("s{i}.toml"));
+        std::fs::write(
+            &spec,
+            format!(
+                "title = \"Scheme {i}\"\nperiod = \"2024/25\"\noutput = \"evaluations/s{i}\"\n\
+                 warehouse = \"wh{i}\"\n[inputs]\nextracts = [\"{}\"]\nas_of = \"2026-10-31\"\n\
+                 [health]\nbootstrap = 50\n[scheme]\ncode = \"T{i}\"\n",
+                s(&data)
+            ),
+        )
+        .unwrap();
+        let run = sprout(&["evaluate", s(&spec), "-q"]);
+        assert_eq!(run.code, 0, "{}", run.all());
+    }
+    let out = root.path().join("pooled");
+    let run = sprout(&[
+        "pool",
+        s(&root.path().join("evaluations")),
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let estimates = read_csv(&out.join("pooled_estimates.csv"));
+    let tested: Vec<_> = estimates
+        .iter()
+        .filter(|r| !r["egger_p"].is_empty())
+        .collect();
+    assert!(!tested.is_empty());
+    for row in &estimates {
+        let pooled = n(row, "schemes_pooled");
+        assert_eq!(row["egger_p"].is_empty(), pooled < 10, "{row:?}");
+        if pooled >= 3 {
+            assert!(f(row, "prediction_lower") <= f(row, "lower"), "{row:?}");
+            assert!(f(row, "upper") <= f(row, "prediction_upper"), "{row:?}");
+        }
+    }
+    for row in &tested {
+        let p = f(row, "egger_p");
+        assert!((0.0..=1.0).contains(&p), "{p}");
+    }
+    let html = std::fs::read_to_string(out.join("pooled.html")).unwrap();
+    assert_eq!(
+        html.matches("Egger&#x27;s test of small-scheme effects")
+            .count(),
+        tested.len()
+    );
+}

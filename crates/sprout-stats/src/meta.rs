@@ -114,8 +114,10 @@ pub struct MetaAnalysis {
     /// (`max(SE_HK, SE_RE)`, `t_{k−1}`).
     pub hksj_modified: Summary,
     /// 95% prediction interval for a new study's true effect (from
-    /// [`MIN_STUDIES_PREDICTION`] studies).
+    /// [`MIN_STUDIES_PREDICTION`] studies), Higgins' (with `SE_RE`).
     pub prediction: Option<(f64, f64)>,
+    /// The same with the modified HKSJ error, to go beside that interval.
+    pub prediction_modified: Option<(f64, f64)>,
     /// Egger's test (from [`MIN_STUDIES_EGGER`] studies).
     pub egger: Option<Egger>,
 }
@@ -176,10 +178,13 @@ pub fn meta_analysis(
     let (mean, sum) = weighted_mean(studies, &weights);
     let se = 1.0 / sum.sqrt();
     let hk_se = (cochran_q(studies, &weights, mean) / ((k - 1.0) * sum)).sqrt();
-    let prediction = (studies.len() >= MIN_STUDIES_PREDICTION).then(|| {
-        let half = t_quantile(0.975, k - 2.0) * (tau2 + se * se).sqrt();
-        (mean - half, mean + half)
-    });
+    let modified_se = hk_se.max(se);
+    let predict = |error: f64| {
+        (studies.len() >= MIN_STUDIES_PREDICTION).then(|| {
+            let half = t_quantile(0.975, k - 2.0) * (tau2 + error * error).sqrt();
+            (mean - half, mean + half)
+        })
+    };
     let egger = (studies.len() >= MIN_STUDIES_EGGER).then(|| egger(studies));
     Ok(MetaAnalysis {
         studies: studies.len(),
@@ -191,8 +196,9 @@ pub fn meta_analysis(
         tau2,
         random: wald(mean, se),
         hksj: t_summary(mean, hk_se, k - 1.0),
-        hksj_modified: t_summary(mean, hk_se.max(se), k - 1.0),
-        prediction,
+        hksj_modified: t_summary(mean, modified_se, k - 1.0),
+        prediction: predict(se),
+        prediction_modified: predict(modified_se),
         egger,
     })
 }
@@ -355,12 +361,15 @@ mod tests {
             (None, None) => {}
             (got, expected) => panic!("prediction {got:?} vs {expected:?}"),
         }
-        // The pooled interval always holds its estimate, and the prediction
-        // interval is at least as wide as the random-effects interval.
+        // The pooled interval always holds its estimate, and each prediction
+        // interval is at least as wide as the interval it goes beside.
         for m in [&dl, &reml] {
             assert!(m.hksj.lower < m.hksj.estimate && m.hksj.estimate < m.hksj.upper);
             if let Some((low, high)) = m.prediction {
                 assert!(low <= m.random.lower && m.random.upper <= high);
+            }
+            if let Some((low, high)) = m.prediction_modified {
+                assert!(low <= m.hksj_modified.lower && m.hksj_modified.upper <= high);
             }
         }
     }
@@ -553,6 +562,8 @@ mod tests {
             m.hksj.se.max(m.random.se).to_bits()
         );
         assert!(m.hksj_modified.lower < truth && truth < m.hksj_modified.upper);
+        let (low, high) = m.prediction_modified.unwrap();
+        assert!(low <= m.hksj_modified.lower && m.hksj_modified.upper <= high);
         assert!((m.tau2.sqrt() - tau).abs() < 0.2, "tau {}", m.tau2.sqrt());
     }
 }
