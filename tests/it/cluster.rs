@@ -189,6 +189,23 @@ mod on_a_cluster {
         out
     }
 
+    /// `got` holds the same files as `expected`, byte for byte (`what` names
+    /// the run in the message).
+    fn assert_same_files(
+        got: &BTreeMap<String, Vec<u8>>,
+        expected: &BTreeMap<String, Vec<u8>>,
+        what: &str,
+    ) {
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "{what}"
+        );
+        for (file, bytes) in expected {
+            assert!(&got[file] == bytes, "{what}: {file} differs");
+        }
+    }
+
     /// The published tables: every file under `tables/`.
     fn tables(out: &Path) -> BTreeMap<String, Vec<u8>> {
         tree(&out.join("tables"))
@@ -247,17 +264,11 @@ mod on_a_cluster {
                     "adaptive {adaptive}: {query} answered {places:?}"
                 );
             }
-            let published = tables(&out);
-            assert_eq!(
-                published.keys().collect::<Vec<_>>(),
-                local.keys().collect::<Vec<_>>()
+            assert_same_files(
+                &tables(&out),
+                &local,
+                &format!("adaptive {adaptive}, against this machine's run"),
             );
-            for (name, bytes) in &local {
-                assert!(
-                    published[name] == *bytes,
-                    "adaptive {adaptive}: {name} differs from this machine's run"
-                );
-            }
         }
     }
 
@@ -456,14 +467,7 @@ mod on_a_cluster {
                 store.reads.load(std::sync::atomic::Ordering::Relaxed) > before + 10,
                 "{name}: the tables were read from the store"
             );
-            let got = measure_tables(&out);
-            assert_eq!(
-                got.keys().collect::<Vec<_>>(),
-                expected.keys().collect::<Vec<_>>()
-            );
-            for (file, bytes) in &expected {
-                assert!(&got[file] == bytes, "{name}: {file} differs");
-            }
+            assert_same_files(&measure_tables(&out), &expected, name);
         }
         let run = sprout_with_env(
             &[
