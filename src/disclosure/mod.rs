@@ -136,6 +136,12 @@ impl PublishedTable {
             .unwrap_or(&Cell::Empty)
     }
 
+    /// The number of `row` in column `name`, when it shows a finite one (not
+    /// withheld, empty or text).
+    pub fn number(&self, row: usize, name: &str) -> Option<f64> {
+        self.cell(row, name).number().filter(|x| x.is_finite())
+    }
+
     /// The text of `row` in column `name` (empty when not text).
     pub fn text(&self, row: usize, name: &str) -> &str {
         match self.cell(row, name) {

@@ -175,7 +175,7 @@ pub fn read_sources(files: &[PathBuf]) -> Result<Vec<Source>> {
     let mut sources: Vec<Source> = Vec::new();
     for path in files {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
-        let results = Results::read(path)?;
+        let results = Results::from_bytes(path, &bytes)?;
         let source = Source {
             file: path.display().to_string(),
             sha256: crate::ingest::sha256_hex(&bytes),
@@ -558,19 +558,18 @@ pub fn run(options: &PoolOptions, console: &Console) -> Result<PoolReport> {
         .iter()
         .map(|(_, t)| crate::disclosure::publish(t, crate::disclosure::Policy::None))
         .collect();
-    let mut sheets: Vec<(String, &crate::disclosure::PublishedTable)> =
-        vec![("estimates".to_string(), &published[0])];
-    let mut taken = vec!["about".to_string(), "estimates".to_string()];
-    for ((name, _), table) in groups.iter().zip(&group_tables) {
-        let name = crate::render::workbook::sheet_name(name, &taken);
-        taken.push(name.clone());
-        sheets.push((name, table));
-    }
-    for table in &published[1..] {
-        let name = crate::render::workbook::sheet_name(table.name(), &taken);
-        taken.push(name.clone());
-        sheets.push((name, table));
-    }
+    let sheets = crate::render::workbook::sheet_names(
+        [("estimates", &published[0])]
+            .into_iter()
+            .chain(
+                groups
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .zip(&group_tables),
+            )
+            .chain(published[1..].iter().map(|t| (t.name(), t))),
+        &["about"],
+    );
     let xlsx = crate::render::workbook::build_named(&sheets, None, &stamp(&sources)?)?;
     crate::atomic::write(&staged.path().join("pooled.xlsx"), &xlsx)?;
     files.push("pooled.xlsx".to_string());

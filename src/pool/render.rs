@@ -38,9 +38,11 @@ fn shown(x: f64) -> String {
     format!("{x:.2}")
 }
 
-/// The number in `cell`, if any.
-fn number(cell: &Cell) -> Option<f64> {
-    cell.number().filter(|x| x.is_finite())
+/// The rows of `pooled_studies` (`studies`) in group `group`.
+fn studies_of(studies: &PublishedTable, group: &str) -> Vec<usize> {
+    (0..studies.rows.len())
+        .filter(|&s| studies.cell(s, "group").display() == group)
+        .collect()
 }
 
 /// What one group is, in words: "Mean change, SWEMWBS (cohort closed in the period)".
@@ -69,9 +71,7 @@ pub fn page(tables: &[PublishedTable], sources: &[Source]) -> Result<String> {
     for r in 0..estimates.rows.len() {
         let group = estimates.cell(r, "group").display();
         let title = group_title(estimates, r);
-        let rows: Vec<usize> = (0..studies.rows.len())
-            .filter(|&s| studies.cell(s, "group").display() == group)
-            .collect();
+        let rows = studies_of(studies, &group);
         let mut section = Section {
             id: format!("group-{group}"),
             title: title.clone(),
@@ -81,12 +81,7 @@ pub fn page(tables: &[PublishedTable], sources: &[Source]) -> Result<String> {
         if !note.is_empty() {
             section.cautions.push(note.to_string());
         }
-        let pooled = [
-            estimates.cell(r, "estimate"),
-            estimates.cell(r, "lower"),
-            estimates.cell(r, "upper"),
-        ]
-        .map(number);
+        let pooled = ["estimate", "lower", "upper"].map(|c| estimates.number(r, c));
         let [Some(estimate), Some(lower), Some(upper)] = pooled else {
             unpooled.push(vec![
                 group.clone(),
@@ -98,15 +93,11 @@ pub fn page(tables: &[PublishedTable], sources: &[Source]) -> Result<String> {
         };
         {
             let better = estimates.text(r, "better");
-            let prediction = match [
-                estimates.cell(r, "prediction_lower"),
-                estimates.cell(r, "prediction_upper"),
-            ]
-            .map(number)
-            {
-                [Some(l), Some(u)] => Some((l, u)),
-                _ => None,
-            };
+            let prediction =
+                match ["prediction_lower", "prediction_upper"].map(|c| estimates.number(r, c)) {
+                    [Some(l), Some(u)] => Some((l, u)),
+                    _ => None,
+                };
             let mut intro = format!(
                 "Pooled over {} schemes: {} (95% interval {} to {}; {}; {} is better). Between-scheme variance τ² {} ({}), I² {}%.",
                 estimates.cell(r, "schemes_pooled").display(),
@@ -115,9 +106,10 @@ pub fn page(tables: &[PublishedTable], sources: &[Source]) -> Result<String> {
                 shown(upper),
                 estimates.text(r, "interval_method"),
                 better,
-                number(estimates.cell(r, "tau2")).map_or_else(String::new, shown),
+                estimates.number(r, "tau2").map_or_else(String::new, shown),
                 estimates.text(r, "tau2_method"),
-                number(estimates.cell(r, "i2"))
+                estimates
+                    .number(r, "i2")
                     .map_or_else(String::new, |i| format!("{:.0}", i * 100.0)),
             );
             if let Some((l, u)) = prediction {
@@ -127,7 +119,7 @@ pub fn page(tables: &[PublishedTable], sources: &[Source]) -> Result<String> {
                     shown(u)
                 ));
             }
-            if let Some(p) = number(estimates.cell(r, "egger_p")) {
+            if let Some(p) = estimates.number(r, "egger_p") {
                 intro.push_str(&format!(
                     " Egger's test of small-scheme effects: p = {}.",
                     crate::text::significant(p, 2)
@@ -140,18 +132,15 @@ pub fn page(tables: &[PublishedTable], sources: &[Source]) -> Result<String> {
                 rows: rows
                     .iter()
                     .filter_map(|&s| {
-                        let [Some(e), Some(l), Some(u)] = [
-                            studies.cell(s, "estimate"),
-                            studies.cell(s, "lower"),
-                            studies.cell(s, "upper"),
-                        ]
-                        .map(number) else {
+                        let [Some(e), Some(l), Some(u)] =
+                            ["estimate", "lower", "upper"].map(|c| studies.number(s, c))
+                        else {
                             return None;
                         };
                         Some(ForestRow {
                             label: studies.text(s, "scheme").to_string(),
                             estimate: (e, l, u),
-                            weight: number(studies.cell(s, "weight")),
+                            weight: studies.number(s, "weight"),
                         })
                     })
                     .collect(),
@@ -292,29 +281,29 @@ pub fn group_sheets(tables: &[PublishedTable]) -> Result<Vec<(String, OutTable)>
     for r in 0..estimates.rows.len() {
         let group = estimates.cell(r, "group").display();
         let mut table = TableBuilder::new(&POOLED_GROUP);
-        for s in (0..studies.rows.len()).filter(|&s| studies.cell(s, "group").display() == group) {
+        for s in studies_of(studies, &group) {
             table.push_named(&[
                 ("row", text_value(studies.text(s, "scheme"))),
                 ("period", text_value(studies.text(s, "period"))),
-                ("estimate", opt_num(number(studies.cell(s, "estimate")))),
-                ("lower", opt_num(number(studies.cell(s, "lower")))),
-                ("upper", opt_num(number(studies.cell(s, "upper")))),
+                ("estimate", opt_num(studies.number(s, "estimate"))),
+                ("lower", opt_num(studies.number(s, "lower"))),
+                ("upper", opt_num(studies.number(s, "upper"))),
                 (
                     "n",
-                    int_value(number(studies.cell(s, "n")).unwrap_or_default() as i64),
+                    int_value(studies.number(s, "n").unwrap_or_default() as i64),
                 ),
-                ("weight", opt_num(number(studies.cell(s, "weight")))),
+                ("weight", opt_num(studies.number(s, "weight"))),
             ]);
         }
         table.push_named(&[
             ("row", text_value("pooled")),
             ("period", Value::Null),
-            ("estimate", opt_num(number(estimates.cell(r, "estimate")))),
-            ("lower", opt_num(number(estimates.cell(r, "lower")))),
-            ("upper", opt_num(number(estimates.cell(r, "upper")))),
+            ("estimate", opt_num(estimates.number(r, "estimate"))),
+            ("lower", opt_num(estimates.number(r, "lower"))),
+            ("upper", opt_num(estimates.number(r, "upper"))),
             (
                 "n",
-                int_value(number(estimates.cell(r, "n_total")).unwrap_or_default() as i64),
+                int_value(estimates.number(r, "n_total").unwrap_or_default() as i64),
             ),
             ("weight", Value::Null),
         ]);
@@ -322,14 +311,8 @@ pub fn group_sheets(tables: &[PublishedTable]) -> Result<Vec<(String, OutTable)>
             ("row", text_value("prediction")),
             ("period", Value::Null),
             ("estimate", Value::Null),
-            (
-                "lower",
-                opt_num(number(estimates.cell(r, "prediction_lower"))),
-            ),
-            (
-                "upper",
-                opt_num(number(estimates.cell(r, "prediction_upper"))),
-            ),
+            ("lower", opt_num(estimates.number(r, "prediction_lower"))),
+            ("upper", opt_num(estimates.number(r, "prediction_upper"))),
             ("n", Value::Null),
             ("weight", Value::Null),
         ]);

@@ -22,7 +22,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::disclosure::{Cell, PublishedTable};
+use crate::disclosure::PublishedTable;
 use crate::error::{Error, Result};
 use crate::render::StampInput;
 
@@ -124,7 +124,8 @@ pub struct Estimate {
 }
 
 impl Results {
-    /// The results of an evaluation published as `tables`.
+    /// The results of an evaluation published as `tables`, of the scheme
+    /// its spec declares (its PCN codes are read from the tables).
     pub fn of(
         tables: &[PublishedTable],
         (scheme, period): (Scheme, ResultsPeriod),
@@ -152,10 +153,7 @@ impl Results {
             ));
         }
         let mut scheme = scheme;
-        scheme.title.clone_from(&stamp.title);
-        if scheme.pcn_codes.is_empty()
-            && let Some(t) = find("wellbeing_change")
-        {
+        if let Some(t) = find("wellbeing_change") {
             let mut codes: Vec<String> = t
                 .rows_where(&[("breakdown", "pcn_code")])
                 .map(|r| t.text(r, "group").to_string())
@@ -187,10 +185,15 @@ impl Results {
     /// Read the results file at `path`, refusing one sprout did not write
     /// or whose layout this sprout does not read.
     pub fn read(path: &Path) -> Result<Results> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
+        Results::from_bytes(path, &bytes)
+    }
+
+    /// [`Results::read`] of the bytes already read from `path`.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Results> {
         let again =
             "give the results.json of an evaluation's output folder (written by `sprout evaluate`)";
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes)
+        let value: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| Error::input(path, format!("is not JSON ({e})"), again))?;
         if value["format"] != FORMAT {
             return Err(Error::input(path, "is not a sprout results file", again));
@@ -216,15 +219,6 @@ impl Results {
     }
 }
 
-/// A published figure: a number that is shown.
-fn figure(cell: &Cell) -> Option<f64> {
-    match cell {
-        Cell::Int(n) => Some(*n as f64),
-        Cell::Num(x) if x.is_finite() => Some(*x),
-        _ => None,
-    }
-}
-
 /// The change in each score for all people, and the share reliably improved
 /// where the score has a reliable-change rule.
 fn wellbeing(t: &PublishedTable) -> Vec<Estimate> {
@@ -236,7 +230,7 @@ fn wellbeing(t: &PublishedTable) -> Vec<Estimate> {
             Some(rule) if !rule.higher_is_better => "lower",
             _ => "higher",
         };
-        let Some(pairs) = figure(t.cell(r, "pairs")) else {
+        let Some(pairs) = t.number(r, "pairs") else {
             continue;
         };
         let settings = BTreeMap::from([("cohort".to_string(), t.text(r, "cohort").to_string())]);
@@ -256,8 +250,7 @@ fn wellbeing(t: &PublishedTable) -> Vec<Estimate> {
                 "wilson",
             ),
         ] {
-            let [Some(estimate), Some(lower), Some(upper)] = columns.map(|c| figure(t.cell(r, c)))
-            else {
+            let [Some(estimate), Some(lower), Some(upper)] = columns.map(|c| t.number(r, c)) else {
                 continue;
             };
             out.push(Estimate {
@@ -298,7 +291,7 @@ fn health(
     let mut out = Vec::new();
     for r in 0..t.rows.len() {
         let [Some(value), Some(low), Some(high), Some(sets)] =
-            [estimate, lower, upper, "sets"].map(|c| figure(t.cell(r, c)))
+            [estimate, lower, upper, "sets"].map(|c| t.number(r, c))
         else {
             continue;
         };
@@ -329,7 +322,7 @@ fn health(
             lower: low,
             upper: high,
             interval: "bootstrap_percentile".into(),
-            se: se.and_then(|c| figure(t.cell(r, c))),
+            se: se.and_then(|c| t.number(r, c)),
             n: sets as i64,
             settings,
             table: t.name().into(),

@@ -81,17 +81,28 @@ pub const DICTIONARY_SHEET: &str = "data_dictionary";
 pub fn build(tables: &[PublishedTable], figures: &[Figure], stamp: &Stamp) -> Result<Vec<u8>> {
     // Every published table, then the data dictionary of their columns.
     let dictionary = crate::render::tables::dictionary(tables);
-    let mut taken = vec!["about".to_string(), "headlines".to_string()];
-    let sheets: Vec<(String, &PublishedTable)> = tables
-        .iter()
-        .chain([&dictionary])
-        .map(|t| {
-            let name = sheet_name(t.name(), &taken);
-            taken.push(name.clone());
-            (name, t)
-        })
-        .collect();
+    let sheets = sheet_names(
+        tables.iter().chain([&dictionary]).map(|t| (t.name(), t)),
+        &["about", "headlines"],
+    );
     build_named(&sheets, Some(figures), stamp)
+}
+
+/// Each table with its sheet's name, made from the name wanted by
+/// [`sheet_name`], unique among the others and `reserved`, in order.
+pub fn sheet_names<'a>(
+    wanted: impl IntoIterator<Item = (&'a str, &'a PublishedTable)>,
+    reserved: &[&str],
+) -> Vec<(String, &'a PublishedTable)> {
+    let mut taken: Vec<String> = reserved.iter().map(|r| r.to_string()).collect();
+    wanted
+        .into_iter()
+        .map(|(name, table)| {
+            let name = sheet_name(name, &taken);
+            taken.push(name.clone());
+            (name, table)
+        })
+        .collect()
 }
 
 /// The workbook as bytes: `about`, `headlines` (with `figures`) and

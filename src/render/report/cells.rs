@@ -158,7 +158,7 @@ pub(in crate::render::report) fn find<'a>(
 }
 
 pub(in crate::render::report) fn num(t: &PublishedTable, row: usize, column: &str) -> Option<f64> {
-    t.cell(row, column).number().filter(|x| x.is_finite())
+    t.number(row, column)
 }
 
 pub(in crate::render::report) fn chart(figure: &Figure) -> ChartView {
